@@ -1,0 +1,1 @@
+"""The playground: a Panel + Bokeh user interface over the engine."""

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Autograd Playground's single entry point (standard library only).
+
+    python3 build.py            build the static site into static/
+    python3 build.py serve      build it, then serve it on http://127.0.0.1:8000
+    python3 build.py test       run the whole test suite (extra args go to pytest)
+    python3 build.py bench NAME run bench/NAME.py (cpu, site, webgpu)
+
+The first run creates .venv/ with the pinned dev dependencies from pyproject.toml
+and installs the system packages the tests need (Chromium, software Vulkan) when
+running as root. Later runs reuse both.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_PY = VENV / "bin" / "python"
+STAMP = VENV / ".deps-stamp"
+SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium",
+                   "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"}
+
+
+def log(msg):
+    print(f"[build.py] {msg}", flush=True)
+
+
+def run(cmd, **kw):
+    log(" ".join(str(c) for c in cmd))
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def dev_requirements():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return meta["project"]["optional-dependencies"]["dev"]
+
+
+def ensure_venv():
+    """Create .venv with the pinned dev dependencies; reinstall when the pins change."""
+    reqs = dev_requirements()
+    digest = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
+    if VENV_PY.exists() and STAMP.exists() and STAMP.read_text() == digest:
+        return
+    if not VENV_PY.exists():
+        run([sys.executable, "-m", "venv", VENV])
+    req_file = VENV / "requirements-dev.txt"
+    req_file.write_text("\n".join(reqs) + "\n")
+    run([VENV_PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", req_file])
+    STAMP.write_text(digest)
+
+
+def ensure_system_packages():
+    """Chromium (browser tests) and lavapipe (WebGPU kernels natively) from Debian, when we can."""
+    missing = [pkg for pkg, probe in SYSTEM_PACKAGES.items() if not Path(probe).exists()]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        log(f"missing system packages {missing}; install them with apt-get (tests needing them will skip)")
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-q"], env=env)
+    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=env)
+
+
+def in_venv(argv):
+    """Re-run this script inside .venv so the commands below see the pinned packages."""
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        ensure_venv()
+        os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__)), *argv])
+
+
+def cmd_test(args):
+    ensure_system_packages()
+    in_venv(["test", *args])
+    os.chdir(ROOT)
+    sys.exit(subprocess.call([sys.executable, "-m", "pytest", *args]))
+
+
+def cmd_build(args):
+    in_venv(["build", *args])
+    # The site pipeline lives in app/site_build.py once it exists; until then static/ holds what exists.
+    (ROOT / "static").mkdir(exist_ok=True)
+
+
+def cmd_serve(args):
+    in_venv(["serve", *args])
+    cmd_build([])
+    port = int(args[args.index("--port") + 1]) if "--port" in args else 8000
+    import http.server
+    import functools
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ROOT / "static"))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        log(f"serving http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+        server.serve_forever()
+
+
+def cmd_bench(args):
+    in_venv(["bench", *args])
+    if not args:
+        sys.exit("usage: python3 build.py bench NAME  (a script in bench/)")
+    os.chdir(ROOT)
+    sys.exit(subprocess.call([sys.executable, str(ROOT / "bench" / f"{args[0]}.py"), *args[1:]]))
+
+
+COMMANDS = {"build": cmd_build, "serve": cmd_serve, "test": cmd_test, "bench": cmd_bench}
+
+
+def main(argv):
+    name = argv[0] if argv else "build"
+    if name not in COMMANDS:
+        sys.exit(f"unknown command {name!r}; choose one of {', '.join(COMMANDS)}")
+    COMMANDS[name](argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
