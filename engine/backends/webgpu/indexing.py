@@ -1,0 +1,50 @@
+"""Gather and scatter on flat (C-order) indices: what advanced indexing and its backward use."""
+import numpy as np
+
+from . import kernels
+from .array import broadcast_shapes, broadcast_strides, empty
+from .elementwise import TYPE_NAMES, fill, kind
+
+FLOAT32 = np.dtype(np.float32)
+
+
+def take(a, index):
+    """a.ravel()[index], shaped like index."""
+    out = empty(a.device, index.shape, a.dtype)
+    if out.size == 0:
+        return out
+    if a.size == 0:
+        raise IndexError("cannot do a non-empty take from an empty axes.")
+    index_dims, (index_steps,) = kernels.collapse(index.shape, index.steps)
+    src_dims, (src_steps,) = kernels.collapse(a.shape, a.steps)
+    src = kernels.source("take", type=TYPE_NAMES[kind(a.dtype)])
+    params = (kernels.u32s(out.size, a.size, len(index_dims), len(src_dims))
+              + kernels.i32s(index.offset, a.offset) + kernels.u32s(0, 0)
+              + kernels.dims(index_dims) + kernels.dims(index_steps, fmt="i")
+              + kernels.dims(src_dims) + kernels.dims(src_steps, fmt="i"))
+    kernels.launch(a.device, src, params, [out, index, a], kernels.groups_for(out.size))
+    return out
+
+
+def scatter_add(n, index, values):
+    """A length-n array holding the sum of `values` at each index."""
+    return scatter_add_planes(fill(values.device, (n,), 0, values.dtype), index, values)
+
+
+def scatter_add_planes(out, index, values, plane_elems=None, plane_size=0):
+    """out.flat[index + (i // plane_elems) * plane_size] += values, in place; returns out."""
+    if kind(values.dtype) != "f":
+        raise TypeError("webgpu: scatter_add is implemented for float32 values only")
+    shape = broadcast_shapes(index.shape, values.shape)
+    count = int(np.prod(shape))
+    if count == 0:
+        return out
+    dims, (index_steps, value_steps) = kernels.collapse(
+        shape, broadcast_strides(index, shape), broadcast_strides(values, shape))
+    per_dim = [v for d in range(len(dims)) for v in (index_steps[d], value_steps[d], 0, 0)]
+    params = (kernels.u32s(count, out.size, len(dims), plane_elems or count + 1, plane_size)
+              + kernels.i32s(index.offset, values.offset) + kernels.u32s(0)
+              + kernels.dims(dims) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i"))
+    kernels.launch(out.device, kernels.source("scatter_add"), params, [out, index, values],
+                   kernels.groups_for(count))
+    return out

@@ -1,0 +1,150 @@
+// Scalar helpers for the elementwise kernels: where WGSL's builtins leave results
+// implementation-defined (NaN handling, negative bases in pow, huge arguments to tanh)
+// or lack a function (erf, log1p, expm1), these give numpy's answers on every driver.
+
+fn is_nan(x: f32) -> bool {
+    // A bit test: drivers may fold `x != x` to false under fast-math.
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn max_nan(a: f32, b: f32) -> f32 {
+    if (is_nan(a) || is_nan(b)) { return a + b; }  // NaN made at run time, never a constant
+    return max(a, b);
+}
+
+fn min_nan(a: f32, b: f32) -> f32 {
+    if (is_nan(a) || is_nan(b)) { return a + b; }
+    return min(a, b);
+}
+
+fn relu_f(x: f32) -> f32 {
+    return select(x, 0.0, x < 0.0);  // keeps NaN, as torch does
+}
+
+fn sign_f(x: f32) -> f32 {
+    if (is_nan(x)) { return x; }
+    return sign(x);
+}
+
+fn tanh_f(x: f32) -> f32 {
+    // tanh(|x| >= 10) rounds to +-1 in f32; clamping keeps exp-based drivers from inf/inf.
+    if (is_nan(x)) { return x; }
+    return tanh(clamp(x, -10.0, 10.0));
+}
+
+fn sigmoid_f(x: f32) -> f32 {
+    return 1.0 / (1.0 + exp(-x));
+}
+
+fn log_f(x: f32) -> f32 {
+    if (x == 0.0) { return -1.0 / abs(x); }                  // -inf, made at run time
+    if (x < 0.0) { return (x - x) / (x - x); }               // NaN
+    return log(x);
+}
+
+fn sqrt_f(x: f32) -> f32 {
+    if (x < 0.0) { return (x - x) / (x - x); }
+    return sqrt(x);
+}
+
+fn erf_f(x: f32) -> f32 {
+    let a = abs(x);
+    if (a < 0.5) {
+        // Taylor series: relative error below 1e-7 here, where the rational fit is weakest.
+        let x2 = x * x;
+        return x * (1.1283791671 + x2 * (-0.3761263890 + x2 * (0.1128379167
+            + x2 * (-0.0268661706 + x2 * (0.0052239776 + x2 * -0.0008548327)))));
+    }
+    // Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7).
+    let t = 1.0 / (1.0 + 0.3275911 * a);
+    let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+        + t * (-1.453152027 + t * 1.061405429))));
+    let y = 1.0 - poly * exp(-a * a);
+    return select(y, -y, x < 0.0);
+}
+
+fn log1p_f(x: f32) -> f32 {
+    // Kahan's trick: the rounding error of 1 + x cancels in log(u) / (u - 1).
+    let u = 1.0 + x;
+    if (u == 1.0) { return x; }
+    if (u <= 0.0 || x > 1e30) { return log_f(u); }
+    return log(u) * (x / (u - 1.0));
+}
+
+fn expm1_f(x: f32) -> f32 {
+    let u = exp(x);
+    if (u == 1.0) { return x; }
+    let um1 = u - 1.0;
+    if (um1 == -1.0 || x > 80.0) { return um1; }
+    return um1 * (x / log(u));
+}
+
+fn pow_f(a: f32, b: f32) -> f32 {
+    // WGSL's pow is undefined for a < 0; torch gives real results for integral exponents.
+    if (b == 0.0) { return 1.0; }
+    if (is_nan(a) || is_nan(b)) { return a + b; }
+    let m = abs(a);
+    var r: f32;
+    if (m == 0.0) {
+        r = select(0.0, 1.0 / m, b < 0.0);
+    } else {
+        r = exp2(b * log2(m));
+    }
+    if (a < 0.0 || (a == 0.0 && bitcast<u32>(a) != 0u)) {
+        if (floor(b) != b) { return (a - a) / (a - a); }
+        let odd = abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1;
+        return select(r, -r, odd);
+    }
+    return r;
+}
+
+fn pow_i(a: i32, b: i32) -> i32 {
+    if (b < 0) {
+        // Integer powers with negative exponents: only 1 and -1 stay integral (torch errors).
+        if (a == 1) { return 1; }
+        if (a == -1) { return select(1, -1, (b & 1) == 1); }
+        return 0;
+    }
+    var result = 1;
+    var base = a;
+    var e = b;
+    loop {
+        if (e == 0) { break; }
+        if ((e & 1) == 1) { result = result * base; }
+        base = base * base;
+        e = e >> 1u;
+    }
+    return result;
+}
+
+fn floor_divide_f(a: f32, b: f32) -> f32 {
+    // Python's float floor division (CPython float_divmod), which numpy and torch follow.
+    if (b == 0.0) { return a / b; }
+    var m = a % b;
+    var d = (a - m) / b;
+    if (m != 0.0 && ((b < 0.0) != (m < 0.0))) {
+        d = d - 1.0;
+    }
+    if (d == 0.0) { return select(0.0, -0.0, (a < 0.0) != (b < 0.0)); }
+    var q = floor(d);
+    if (d - q > 0.5) { q = q + 1.0; }
+    return q;
+}
+
+fn remainder_f(a: f32, b: f32) -> f32 {
+    if (b == 0.0) { return (a - a) / (b - b); }
+    let m = a % b;
+    return select(m, m + b, m != 0.0 && ((b < 0.0) != (m < 0.0)));
+}
+
+fn floor_divide_i(a: i32, b: i32) -> i32 {
+    if (b == 0) { return 0; }
+    let q = a / b;
+    return select(q, q - 1, (a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+fn remainder_i(a: i32, b: i32) -> i32 {
+    if (b == 0) { return 0; }
+    let m = a % b;
+    return select(m, m + b, m != 0 && ((m < 0) != (b < 0)));
+}
