@@ -1,1 +1,27 @@
 """A PyTorch-compatible tensor and autograd library on numpy (and WebGPU): `import engine as torch`."""
+from . import _dtype
+from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
+                     get_default_dtype, set_default_dtype)
+from ._device import device
+from .tensor import Tensor, Size
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from . import autograd
+from .functions import *  # noqa: F401,F403  (the torch.* functions)
+from .functions import float_ as _float_method  # noqa: F401
+from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator
+from .random import _default_generator as default_generator
+from ._tensor_str import set_printoptions, get_printoptions
+
+__version__ = "0.1.0"
+
+# PyTorch's aliases for dtypes
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+cfloat = None
+
+# abs etc. are defined in functions and exported by *; keep Python's builtins out of the public surface.
+del _float_method

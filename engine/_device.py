@@ -1,0 +1,68 @@
+"""Devices, as in PyTorch, and the backend (the module of primitive kernels) behind each."""
+import numpy as np
+
+from .backends import numpy_backend
+
+
+class device:
+    """`engine.device("cpu")`, `engine.device("webgpu")`; compares equal to its string."""
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        type = str(type)
+        if ":" in type:
+            type, idx = type.split(":", 1)
+            index = int(idx)
+        if type not in _BACKENDS and type not in _LAZY:
+            raise RuntimeError(f"Expected one of {', '.join(sorted({*_BACKENDS, *_LAZY}))} device type at start of "
+                               f"device string: {type}")
+        self.type = type
+        self.index = index
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and self.type == other.type and \
+            (self.index == other.index or None in (self.index, other.index))
+
+    def __hash__(self):
+        return hash(self.type)
+
+
+_BACKENDS = {"cpu": numpy_backend}           # device type -> backend module
+_ARRAY_TYPES = {np.ndarray: "cpu"}           # backend array class -> device type
+# Backends imported on first use, so `import engine` stays light where no GPU exists.
+_LAZY = {"webgpu": "engine.backends.webgpu"}
+CPU = device("cpu")
+_DEVICES = {"cpu": CPU}
+
+
+def register_backend(type_name, backend, array_type):
+    """Make a device type usable: its backend module and the array class its tensors hold."""
+    _BACKENDS[type_name] = backend
+    _ARRAY_TYPES[array_type] = type_name
+    _DEVICES[type_name] = device(type_name)
+
+
+def backend(type_name):
+    if type_name not in _BACKENDS and type_name in _LAZY:
+        import importlib
+        importlib.import_module(_LAZY[type_name])  # registers itself
+    return _BACKENDS[type_name]
+
+
+def device_of(array):
+    return _DEVICES[_ARRAY_TYPES[array.__class__]]
+
+
+def backend_of(array):
+    return _BACKENDS[_ARRAY_TYPES[array.__class__]]

@@ -1,0 +1,179 @@
+"""The backward pass: walk the recorded graph once, in dependency order, without recursion."""
+from . import grad_mode
+from .node import AccumulateGrad, recorder
+from ..tensor import Tensor
+
+
+def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, allow_unused=False,
+                 accumulate=True):
+    """Propagate grad_roots from roots. With accumulate=True, leaves' .grad receive their
+    gradients (Tensor.backward); otherwise the gradients of `inputs` are returned (autograd.grad)."""
+    start = []
+    for t, g in zip(roots, grad_roots):
+        node = t.grad_fn if t.grad_fn is not None else (_accumulator_of(t))
+        start.append((node, t._output_nr, g))
+    targets = None if inputs is None else {_input_key(t): i for i, t in enumerate(inputs)}
+    order = _topological_order([n for n, _, _ in start])
+    needed = None if accumulate and targets is None else _needed(order, targets)
+
+    buffers = {}
+    for node, nr, g in start:
+        _add_to_buffer(buffers, node, nr, g)
+    results = [None] * (len(inputs) if inputs is not None else 0)
+    record = recorder[0]
+    prev_mode = grad_mode.enabled[0]
+    grad_mode.enabled[0] = create_graph
+    try:
+        for node in order:
+            grads = buffers.pop(node, None)
+            if needed is not None and node not in needed:
+                continue
+            if grads is None:
+                continue  # no gradient reached this node (e.g. it only feeds non-differentiable paths)
+            grads = _run_pre_hooks(node, grads)
+            if targets is not None:
+                for nr, g in enumerate(grads):
+                    i = targets.get((node, nr))
+                    if i is not None:
+                        results[i] = g
+            if record is not None and hasattr(record, "on_grad"):
+                record.on_grad(node, grads)
+            if node.__class__ is AccumulateGrad:
+                if accumulate:
+                    _accumulate(node, grads[0], create_graph)
+                continue
+            grad_inputs = _call_backward(node, grads)
+            if not retain_graph:
+                node._release()
+            if node._hooks:
+                for hook in node._hooks:
+                    hook(grad_inputs, grads)
+            for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                if nxt is not None and g is not None and (needed is None or nxt in needed):
+                    _add_to_buffer(buffers, nxt, nr, _fit(g, nxt._meta[nr]))
+    finally:
+        grad_mode.enabled[0] = prev_mode
+    if inputs is not None and not allow_unused:
+        for i, r in enumerate(results):
+            if r is None:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+    return results
+
+
+def _accumulator_of(t):
+    from .node import accumulator
+    return accumulator(t)
+
+
+def _input_key(t):
+    if not t._requires_grad:
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    return (t.grad_fn, t._output_nr) if t.grad_fn is not None else (_accumulator_of(t), 0)
+
+
+def _topological_order(starts):
+    """Nodes reachable from starts, each after every node that sends it a gradient (iterative DFS)."""
+    order = []
+    visited = set()
+    for s in starts:
+        if s in visited:
+            continue
+        visited.add(s)
+        stack = [(s, iter(s.next_functions))]
+        while stack:
+            node, edges = stack[-1]
+            for nxt, _ in edges:
+                if nxt is not None and nxt not in visited:
+                    visited.add(nxt)
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _needed(order, targets):
+    """Nodes on a path to a target: only they run in autograd.grad (leaves' .grad stay untouched)."""
+    target_nodes = {node for node, _ in targets} if targets else set()
+    needed = set()
+    for node in reversed(order):  # leaves first
+        if node in target_nodes or any(nxt in needed for nxt, _ in node.next_functions if nxt is not None):
+            needed.add(node)
+    return needed
+
+
+def _add_to_buffer(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * len(node._meta)
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _fit(g, meta):
+    """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
+    shape, dtype = meta
+    if g._data.shape != shape:
+        g = g.sum_to_size(shape)
+    if g._data.dtype != dtype:
+        g = g.to(dtype)
+    return g
+
+
+def _run_pre_hooks(node, grads):
+    hooks = node._pre_hooks
+    if hooks:
+        grads = list(grads)
+        for nr, fns in hooks.items():
+            for fn in list(fns):
+                if nr is None:
+                    replaced = fn(tuple(grads))
+                    if replaced is not None:
+                        grads = list(replaced)
+                elif grads[nr] is not None:
+                    replaced = fn(grads[nr])
+                    if replaced is not None:
+                        grads[nr] = replaced
+    retained = node._retained
+    if retained:
+        for nr, ref in retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr]
+                t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
+    return grads
+
+
+def _call_backward(node, grads):
+    if any(g is None for g in grads):  # an unused output of a multi-output op: its gradient is zero
+        grads = [g if g is not None else Tensor._zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._meta)]
+    result = node.backward(*grads)
+    if result.__class__ is not tuple:
+        result = (result,)
+    if len(result) != len(node.next_functions):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(node.next_functions)}, got {len(result)})")
+    return result
+
+
+def _accumulate(acc, g, create_graph):
+    var = acc.variable
+    hooks = var._hooks
+    if hooks:
+        for fn in list(hooks):
+            replaced = fn(g)
+            if replaced is not None:
+                g = replaced
+    if var.grad is None:
+        # A copy unless building a graph: the incoming tensor may be shared with another leaf or the caller.
+        var.grad = g if create_graph else g.detach().clone()
+    elif create_graph:
+        var.grad = var.grad + g
+    else:
+        var.grad._add_inplace(g)
+    post = var._post_accumulate_hooks
+    if post:
+        for fn in list(post):
+            fn(var)

@@ -1,0 +1,99 @@
+"""User-defined differentiable ops: torch.autograd.Function, as in PyTorch.
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp(); ctx.save_for_backward(y); return y
+        @staticmethod
+        def backward(ctx, g):
+            y, = ctx.saved_tensors; return g * y
+
+`Exp.apply(x)` records a node named `ExpBackward`. forward runs on tensors without
+recording; backward returns one gradient per forward argument.
+"""
+import functools
+
+from . import grad_mode
+from .node import Op, _edge, recorder
+from ..tensor import Tensor
+
+
+class FunctionCtx(Op):
+    """The ctx a custom Function's forward and backward receive; also its graph node."""
+    _materialize = True
+    _non_differentiable = ()
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tuple(id(t) for t in tensors)
+
+    def set_materialize_grads(self, value):
+        self._materialize = value
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def backward(self, *grads):
+        if not self._materialize:
+            grads = tuple(None if g is None else g for g in grads)
+        result = self._function.backward(self, *grads)
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) < len(self.next_functions):
+            result = result + (None,) * (len(self.next_functions) - len(result))
+        return result[:len(self.next_functions)]
+
+
+_NODE_CLASSES = {}
+
+
+class Function:
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        node_cls = _NODE_CLASSES.get(cls)
+        if node_cls is None:
+            node_cls = _NODE_CLASSES[cls] = type(f"{cls.__name__}Backward", (FunctionCtx,), {"_function": cls})
+        ctx = node_cls.__new__(node_cls)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        with grad_mode.no_grad():
+            if "setup_context" in vars(cls) or any("setup_context" in vars(k) for k in cls.__mro__[1:-1]
+                                                    if k is not Function):
+                out = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, out)
+            else:
+                out = cls.forward(ctx, *args, **kwargs)
+        record = grad_mode.enabled[0] and any(ctx.needs_input_grad)
+        outs = out if isinstance(out, tuple) else (out,)
+        results = []
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor):
+                results.append(o)
+                continue
+            diff = record and id(o) not in ctx._non_differentiable and o.is_floating_point()
+            results.append(Tensor._wrap(o._data, diff, ctx if diff else None, i))
+        if record:
+            ctx.next_functions = tuple(map(_edge, args))
+            ctx._meta = tuple((o._data.shape, o._data.dtype) for o in outs if isinstance(o, Tensor))
+            if recorder[0] is not None:
+                recorder[0](ctx, tuple(r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx))
+        return tuple(results) if isinstance(out, tuple) else results[0]
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+
+def once_differentiable(backward):
+    """A backward that is not itself differentiable: it runs without recording a graph."""
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            return backward(ctx, *grads)
+    return wrapper

@@ -1,0 +1,204 @@
+"""Graph nodes of define-by-run autograd.
+
+Every differentiable op is an `Op` subclass named after the node PyTorch records for it
+(`AddBackward0`, `MmBackward0`, ...). Calling `SomeOp.apply(*inputs, **params)` runs its
+`forward` on backend arrays and, when any input requires grad, keeps the instance as the
+output's `grad_fn`: the instance is both the node and the `ctx` its backward reads.
+`backward(ctx, *grads)` returns one gradient per positional input, written with Tensor
+ops so that, under `create_graph=True`, the gradient is itself differentiable.
+"""
+import re
+import weakref
+
+from . import grad_mode
+from ..tensor import Tensor
+
+_enabled = grad_mode.enabled
+_new_tensor = Tensor._wrap
+
+# The graph-introspection recorder (engine.graph.capture), called for every recorded node while active.
+recorder = [None]
+
+
+class Node:
+    """The part of a graph node the user sees: name(), next_functions, hooks, metadata."""
+    next_functions = ()
+    _pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on this node's outputs
+    _retained = None   # {output_nr: weakref(Tensor)} from Tensor.retain_grad
+    _hooks = None      # post-hooks: fn(grad_inputs, grad_outputs)
+    _meta = ()         # ((shape, numpy dtype), ...) of each output, to fit incoming gradients
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def metadata(self):
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) after this node's backward ran."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _Handle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> replacement or None, before this node's backward runs."""
+        return self._add_pre_hook(None, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        hooks.append(fn)
+        return _Handle(hooks, fn)
+
+
+class _Handle:
+    """What register_hook returns: remove() unregisters the hook."""
+
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+_FREED = object()
+_SUFFIX = re.compile(r"Backward\d*$")
+
+
+class Op(Node):
+    saves_output = False  # backward reads the op's output: ctx.output (kept without a reference cycle)
+    is_view = False       # the output aliases input 0's memory: it shares its version counter
+    n_differentiable = 1  # leading outputs that carry gradients (e.g. max(dim) -> values, not indices)
+    _saved = ()
+    _versions = ()
+    _saved_output = None
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        node = cls.__new__(cls)
+        out = cls.forward(node, *inputs, **params)
+        record = False
+        if _enabled[0]:
+            for x in inputs:
+                if x.__class__ is Tensor or isinstance(x, Tensor):
+                    if x._requires_grad:
+                        record = True
+                        break
+        if out.__class__ is tuple:
+            return node._wrap_many(out, inputs, record)
+        result = _new_tensor(out, record, node if record else None)
+        if record:
+            node.next_functions = tuple(map(_edge, inputs))
+            node._meta = ((out.shape, out.dtype),)
+            if cls.saves_output:
+                node._saved_output = (out, result._vc, result._vc[0])
+            if recorder[0] is not None:
+                recorder[0](node, (result,))
+        if cls.is_view:
+            base = inputs[0]
+            result._vc = base._vc
+            result._base = base._base if base._base is not None else base
+        return result
+
+    def _wrap_many(self, outs, inputs, record):
+        nd = self.n_differentiable
+        results = tuple(_new_tensor(o, record and i < nd, self if record and i < nd else None, i)
+                        for i, o in enumerate(outs))
+        if record:
+            self.next_functions = tuple(map(_edge, inputs))
+            self._meta = tuple((o.shape, o.dtype) for o in outs[:nd])
+            if recorder[0] is not None:
+                recorder[0](self, results[:nd])
+        return results
+
+    # --- saved tensors, as in torch.autograd.Function's ctx ---
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._versions = tuple(t._vc[0] if isinstance(t, Tensor) else None for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        for t, v in zip(saved, self._versions):
+            if v is not None and t._vc[0] != v:
+                raise RuntimeError(_modified_message(t, v))
+        return saved
+
+    @property
+    def output(self):
+        """The op's own output, rebuilt as a Tensor whose grad_fn is this node (for double backward)."""
+        saved = self._saved_output
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        data, vc, version = saved
+        if vc[0] != version:
+            raise RuntimeError(_modified_message(_new_tensor(data, True, self), version, vc[0]))
+        return _new_tensor(data, _enabled[0], self if _enabled[0] else None)
+
+    def _release(self):
+        """Free what backward needed; a second backward then raises PyTorch's error."""
+        if self._saved != () or self.saves_output:
+            self._saved = _FREED
+            self._saved_output = _FREED
+
+    def forward(ctx, *inputs, **params):
+        raise NotImplementedError
+
+    def backward(ctx, *grads):
+        raise NotImplementedError
+
+
+def _edge(x):
+    """The (node, output_nr) a gradient for input x flows to; (None, 0) when x needs none."""
+    if x.__class__ is not Tensor and not isinstance(x, Tensor) or not x._requires_grad:
+        return (None, 0)
+    if x.grad_fn is not None:
+        return (x.grad_fn, x._output_nr)
+    return (accumulator(x), 0)
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf tensor: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._meta = ((variable._data.shape, variable._data.dtype),)
+
+
+def accumulator(leaf):
+    """The leaf's AccumulateGrad, shared by every graph that uses the leaf while one is alive."""
+    ref = leaf._acc
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._acc = weakref.ref(node)
+    return node
+
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward.")
+
+
+def _modified_message(t, expected, actual=None):
+    actual = t._vc[0] if actual is None else actual
+    shape = ", ".join(map(str, t._data.shape))
+    origin = f"output {t._output_nr} of {_SUFFIX.sub('', t.grad_fn.name())}" if t.grad_fn is not None \
+        else "a leaf Variable"
+    return (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"[torch.{t.dtype._legacy} [{shape}]], which is {origin}, is at version {actual}; expected version "
+            f"{expected} instead. Hint: enable anomaly detection to find the operation that failed to compute its "
+            f"gradient, with torch.autograd.set_detect_anomaly(True).")

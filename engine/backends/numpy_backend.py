@@ -1,0 +1,362 @@
+"""The CPU backend: the primitive kernels the op table calls, on numpy arrays.
+
+This module is the backend interface. Every backend (this one, webgpu) provides these
+names with these signatures; the op table (engine/ops.py) composes everything else from
+them. Inputs of a binary primitive already share one dtype (the engine promotes first);
+shapes broadcast as in numpy. Axes are non-negative ints; `axes` is a tuple.
+"""
+import builtins
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+name = "cpu"
+ndarray = np.ndarray
+
+# --- transfer and creation -------------------------------------------------------------
+def from_numpy(a):
+    return a
+
+
+def to_numpy(a):
+    return a
+
+
+def full(shape, value, dtype):
+    return np.full(shape, value, dtype)
+
+
+def arange(start, stop, step, dtype):
+    return np.arange(start, stop, step, dtype=dtype)
+
+
+def astype(a, dtype):
+    return a.astype(dtype)
+
+
+def copy_into(dst, src):
+    """dst[...] = src, broadcasting src: the one in-place write every in-place op reduces to."""
+    np.copyto(dst, src, casting="unsafe")
+
+
+def setitem(dst, index, src):
+    dst[index] = src
+
+
+# --- elementwise -----------------------------------------------------------------------
+neg, exp, log, sqrt, abs, sign = np.negative, np.exp, np.log, np.sqrt, np.abs, np.sign
+sin, cos, tanh, floor, ceil, round = np.sin, np.cos, np.tanh, np.floor, np.ceil, np.round
+log1p, expm1, reciprocal, logical_not = np.log1p, np.expm1, np.reciprocal, np.logical_not
+add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.power
+maximum, minimum, floor_divide, remainder = np.maximum, np.minimum, np.floor_divide, np.remainder
+eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
+logical_and, logical_or, logical_xor = np.logical_and, np.logical_or, np.logical_xor
+where = np.where
+
+
+def sigmoid(a):
+    # exp of a non-positive number only, so large |a| neither overflows nor warns.
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+def relu(a):
+    return np.maximum(a, 0).astype(a.dtype, copy=False)
+
+
+def erf(a):
+    """erf to float64 precision (numpy has none): Abramowitz-Stegun 7.1.26 is too coarse for float64."""
+    return _erf(a.astype(np.float64, copy=False)).astype(a.dtype, copy=False)
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+# --- reductions ------------------------------------------------------------------------
+def sum(a, axes, keepdims):
+    return np.sum(a, axis=axes, keepdims=keepdims)
+
+
+def prod(a, axes, keepdims):
+    return np.prod(a, axis=axes, keepdims=keepdims)
+
+
+def max(a, axes, keepdims):
+    return np.max(a, axis=axes, keepdims=keepdims)
+
+
+def min(a, axes, keepdims):
+    return np.min(a, axis=axes, keepdims=keepdims)
+
+
+def any(a, axes, keepdims):
+    return np.any(a, axis=axes, keepdims=keepdims)
+
+
+def all(a, axes, keepdims):
+    return np.all(a, axis=axes, keepdims=keepdims)
+
+
+def argmax(a, axis, keepdims):
+    return np.argmax(a, axis=axis, keepdims=keepdims)
+
+
+def argmin(a, axis, keepdims):
+    return np.argmin(a, axis=axis, keepdims=keepdims)
+
+
+# --- linear algebra --------------------------------------------------------------------
+matmul = np.matmul
+
+
+# --- movement (views where numpy can) ---------------------------------------------------
+def reshape(a, shape):
+    return a.reshape(shape)
+
+
+def view(a, shape):
+    """Reshape without copying, or None when the strides do not allow it (torch's .view rule)."""
+    v = a.view()
+    try:
+        v.shape = shape
+    except AttributeError:
+        return None
+    return v
+
+
+def permute(a, axes):
+    return a.transpose(axes)
+
+
+def broadcast_to(a, shape):
+    return np.broadcast_to(a, shape)
+
+
+def getitem(a, index):
+    return a[index]
+
+
+def contiguous(a):
+    return np.ascontiguousarray(a)
+
+
+def is_contiguous(a):
+    return a.flags.c_contiguous
+
+
+def concatenate(arrays, axis):
+    return np.concatenate(arrays, axis=axis)
+
+
+def pad(a, widths, value):
+    return np.pad(a, widths, constant_values=value)
+
+
+def flip(a, axes):
+    return np.flip(a, axes)
+
+
+# --- gather / scatter on flat (linear) indices --------------------------------------------
+def take(a, index):
+    """a.ravel()[index]: every advanced-indexing read reduces to this."""
+    return np.ravel(a).take(index)
+
+
+def scatter_add(n, index, values):
+    """A length-n array holding the sum of values at each index (advanced-indexing backward)."""
+    out = np.bincount(np.ravel(index), weights=np.ravel(values), minlength=n)
+    return out.astype(values.dtype, copy=False)
+
+
+# --- neural-network kernels ----------------------------------------------------------------
+def _windows(x, kh, kw, stride, dilation):
+    """A zero-copy (N, C, OH, OW, kh, kw) view of every kernel window of x (N, C, H, W)."""
+    n, c, h, w = x.shape
+    sn, sc, sh, sw = x.strides
+    oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (w - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    return as_strided(x, (n, c, oh, ow, kh, kw),
+                      (sn, sc, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1]), writeable=False)
+
+
+def _pad2d(x, padding, value=0):
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def conv2d(x, w, stride, padding, dilation, groups):
+    """im2col as a strided view, then one batched matmul per group through BLAS."""
+    n = x.shape[0]
+    cout, cin_g, kh, kw = w.shape
+    win = _windows(_pad2d(x, padding), kh, kw, stride, dilation)  # N, C, OH, OW, kh, kw
+    oh, ow = win.shape[2], win.shape[3]
+    if groups == 1:
+        # (N, OH, OW, C*kh*kw) @ (C*kh*kw, Cout); tensordot copies the window view once, contiguously.
+        out = np.tensordot(win, w, axes=((1, 4, 5), (1, 2, 3)))  # N, OH, OW, Cout
+        return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+    win = win.reshape(n, groups, cin_g, oh, ow, kh, kw)
+    wg = w.reshape(groups, cout // groups, cin_g, kh, kw)
+    out = np.einsum("ngchwij,gocij->ngohw", win, wg, optimize=True)
+    return np.ascontiguousarray(out.reshape(n, cout, oh, ow))
+
+
+def conv2d_backward_input(grad_out, w, input_shape, stride, padding, dilation, groups):
+    """Scatter each kernel tap's contribution back: kh*kw strided adds (col2im), no Python loop over pixels."""
+    n, cin, h, wd = input_shape
+    cout, cin_g, kh, kw = w.shape
+    ph, pw = padding
+    oh, ow = grad_out.shape[2], grad_out.shape[3]
+    gx = np.zeros((n, cin, h + 2 * ph, wd + 2 * pw), dtype=grad_out.dtype)
+    if groups == 1:
+        # cols: N, OH, OW, Cin, kh, kw
+        cols = np.tensordot(grad_out, w, axes=((1,), (0,))).transpose(0, 3, 4, 5, 1, 2)
+    else:
+        go = grad_out.reshape(n, groups, cout // groups, oh, ow)
+        wg = w.reshape(groups, cout // groups, cin_g, kh, kw)
+        cols = np.einsum("ngohw,gocij->ngcijhw", go, wg, optimize=True).reshape(n, cin, kh, kw, oh, ow)
+    for i in range(kh):
+        for j in range(kw):
+            hi, wj = i * dilation[0], j * dilation[1]
+            gx[:, :, hi:hi + stride[0] * oh:stride[0], wj:wj + stride[1] * ow:stride[1]] += cols[:, :, i, j]
+    return gx[:, :, ph:ph + h, pw:pw + wd] if (ph or pw) else gx
+
+
+def conv2d_backward_weight(x, grad_out, weight_shape, stride, padding, dilation, groups):
+    cout, cin_g, kh, kw = weight_shape
+    win = _windows(_pad2d(x, padding), kh, kw, stride, dilation)  # N, C, OH, OW, kh, kw
+    n, _, oh, ow = grad_out.shape
+    if groups == 1:
+        return np.tensordot(grad_out, win, axes=((0, 2, 3), (0, 2, 3)))  # Cout, C, kh, kw
+    win = win.reshape(n, groups, cin_g, oh, ow, kh, kw)
+    go = grad_out.reshape(n, groups, cout // groups, oh, ow)
+    return np.einsum("ngohw,ngchwij->gocij", go, win, optimize=True).reshape(weight_shape)
+
+
+def _pool_out(size, k, s, p, d, ceil_mode):
+    eff = d * (k - 1) + 1
+    out = (size + 2 * p - eff + ((s - 1) if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:  # the last window must start inside the input or left padding
+        out -= 1
+    return out
+
+
+def _pool_windows(x, kernel, stride, padding, dilation, ceil_mode, fill):
+    n, c, h, w = x.shape
+    oh = _pool_out(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    ow = _pool_out(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+    # pad enough on the bottom/right for ceil_mode windows that overhang
+    need_h = (oh - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
+    need_w = (ow - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
+    extra_h = builtins.max(0, need_h - h - padding[0])
+    extra_w = builtins.max(0, need_w - w - padding[1])
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0], extra_h), (padding[1], extra_w)), constant_values=fill) \
+        if (padding[0] or padding[1] or extra_h or extra_w) else x
+    win = _windows(xp, kernel[0], kernel[1], stride, dilation)
+    return win[:, :, :oh, :ow], xp.shape
+
+
+def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
+    """Values and PyTorch-style indices (flat position within each input H*W plane)."""
+    n, c, h, w = x.shape
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    win, (_, _, hp, wp) = _pool_windows(x, kernel, stride, padding, dilation, ceil_mode, fill)
+    oh, ow = win.shape[2], win.shape[3]
+    flat = win.reshape(n, c, oh, ow, kernel[0] * kernel[1])
+    arg = flat.argmax(axis=-1)
+    values = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    ki, kj = np.divmod(arg, kernel[1])
+    rows = np.arange(oh)[:, None] * stride[0] + ki * dilation[0] - padding[0]
+    cols = np.arange(ow)[None, :] * stride[1] + kj * dilation[1] - padding[1]
+    return values, (rows * w + cols).astype(np.int64)
+
+
+def max_pool2d_backward(grad_out, indices, input_shape):
+    n, c, h, w = input_shape
+    plane = (np.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
+    gx = np.bincount((indices + plane).ravel(), weights=grad_out.ravel(), minlength=n * c * h * w)
+    return gx.astype(grad_out.dtype, copy=False).reshape(input_shape)
+
+
+def _avg_divisor(input_hw, out_hw, kernel, stride, padding, count_include_pad, divisor_override):
+    if divisor_override:
+        return divisor_override
+    (h, w), (oh, ow) = input_hw, out_hw
+    rs = np.arange(oh) * stride[0] - padding[0]
+    cs = np.arange(ow) * stride[1] - padding[1]
+    re = np.minimum(rs + kernel[0], h + padding[0])
+    ce = np.minimum(cs + kernel[1], w + padding[1])
+    if not count_include_pad:
+        rs, cs, re, ce = np.maximum(rs, 0), np.maximum(cs, 0), np.minimum(re, h), np.minimum(ce, w)
+    return ((re - rs)[:, None] * (ce - cs)[None, :])
+
+
+def avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    n, c, h, w = x.shape
+    win, _ = _pool_windows(x, kernel, stride, padding, (1, 1), ceil_mode, 0)
+    total = win.sum(axis=(4, 5))
+    div = _avg_divisor((h, w), total.shape[2:], kernel, stride, padding, count_include_pad, divisor_override)
+    return (total / div).astype(x.dtype, copy=False)
+
+
+def avg_pool2d_backward(grad_out, input_shape, kernel, stride, padding, ceil_mode, count_include_pad,
+                        divisor_override):
+    n, c, h, w = input_shape
+    oh, ow = grad_out.shape[2:]
+    div = _avg_divisor((h, w), (oh, ow), kernel, stride, padding, count_include_pad, divisor_override)
+    g = (grad_out / div).astype(grad_out.dtype, copy=False)
+    hp = builtins.max(h + 2 * padding[0], (oh - 1) * stride[0] + kernel[0])
+    wp = builtins.max(w + 2 * padding[1], (ow - 1) * stride[1] + kernel[1])
+    gx = np.zeros((n, c, hp, wp), dtype=grad_out.dtype)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            gx[:, :, i:i + stride[0] * oh:stride[0], j:j + stride[1] * ow:stride[1]] += g
+    return gx[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+
+
+def softmax(a, axis):
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(a, axis):
+    shifted = a - a.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+# --- fused optimizer updates (in place) ---------------------------------------------------
+def sgd_step(param, grad, momentum_buf, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    """One SGD update of param in place, PyTorch's formula; momentum_buf is updated in place too."""
+    g = -grad if maximize else grad
+    if weight_decay:
+        g = g + weight_decay * param
+    if momentum:
+        momentum_buf *= momentum
+        momentum_buf += (1 - dampening) * g
+        g = g + momentum * momentum_buf if nesterov else momentum_buf
+    param -= lr * g
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
+              amsgrad, decoupled_weight_decay, maximize):
+    g = -grad if maximize else grad
+    if weight_decay:
+        if decoupled_weight_decay:
+            param *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * param
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * g
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+    bias1 = 1 - beta1 ** step
+    bias2 = 1 - beta2 ** step
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second = max_exp_avg_sq
+    else:
+        second = exp_avg_sq
+    denom = np.sqrt(second) / math.sqrt(bias2) + eps
+    param -= (lr / bias1) * exp_avg / denom

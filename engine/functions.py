@@ -1,0 +1,1633 @@
+"""PyTorch's tensor functions (`torch.exp(x)`, `torch.cat(...)`) with PyTorch's argument rules,
+type promotion and error messages. Each is also a Tensor method where PyTorch has one
+(see the METHODS table at the end). The math itself is in engine/ops.py.
+"""
+import builtins
+import collections
+
+import numpy as np
+
+from . import _dtype
+from . import ops
+from ._device import backend_of, device_of
+from .autograd.grad_mode import enabled as _grad_enabled
+from .tensor import Tensor, Size, _wrap_dim
+
+_wrap = Tensor._wrap
+_Scalar = (int, float, bool, np.number, np.bool_)
+
+
+# --- argument helpers -------------------------------------------------------------------------
+def _dims(dim, ndim):
+    """dim (int, sequence or None) -> sorted tuple of non-negative axes; None means all."""
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        return (_wrap_dim(int(dim), ndim),)
+    axes = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+    return axes
+
+
+def _shape_arg(size):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3]))."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def _as_tensor(x, like):
+    """A scalar or array-like operand as a tensor on like's device (for ops that need one)."""
+    if isinstance(x, Tensor):
+        return x
+    d = _dtype.result_type(like, x) if isinstance(x, _Scalar) else None
+    arr = np.asarray(x, dtype=d.np if d is not None else None)
+    if arr.dtype == np.float64 and not isinstance(x, np.ndarray) and like._data.dtype.kind == "f":
+        arr = arr.astype(like._data.dtype)
+    return _wrap(backend_of(like._data).from_numpy(arr))
+
+
+def _same_device(a, b):
+    if a._data.__class__ is not b._data.__class__:
+        if b._data.ndim == 0 and device_of(b._data).type == "cpu":
+            return a, b.item()  # a 0-dim CPU tensor acts as a scalar, as in PyTorch
+        if a._data.ndim == 0 and device_of(a._data).type == "cpu":
+            return a.item(), b
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{device_of(a._data)} and {device_of(b._data)}!")
+    return a, b
+
+
+def _promote(a, b, to_float=False):
+    """Operands of a binary op cast to PyTorch's result dtype (scalars stay Python numbers)."""
+    if isinstance(b, Tensor) and isinstance(a, Tensor):
+        a, b = _same_device(a, b)
+    at, bt = isinstance(a, Tensor), isinstance(b, Tensor)
+    if at and bt and a._data.dtype == b._data.dtype and (not to_float or a._data.dtype.kind == "f"):
+        return a, b
+    rt = _dtype.result_type(a, b)
+    if to_float and not rt.is_floating_point:
+        rt = _dtype.get_default_dtype()
+    if at and a._data.dtype != rt.np:
+        a = a.to(rt)
+    if bt and b._data.dtype != rt.np:
+        b = b.to(rt)
+    if not at and rt.is_floating_point and isinstance(a, (bool, np.bool_)):
+        a = float(a)
+    if not bt and rt.is_floating_point and isinstance(b, (bool, np.bool_)):
+        b = float(b)
+    if (at and not bt and not isinstance(b, _Scalar)) or (bt and not at and not isinstance(a, _Scalar)):
+        raise TypeError(f"unsupported operand type(s): {type(a).__name__} and {type(b).__name__}")
+    return a, b
+
+
+def _check_broadcast(a, b):
+    sa, sb = a._data.shape, b._data.shape
+    if sa != sb:
+        for i in range(1, builtins.min(len(sa), len(sb)) + 1):
+            x, y = sa[-i], sb[-i]
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                   f"non-singleton dimension {builtins.max(len(sa), len(sb)) - i}")
+
+
+def _binary(op, input, other, **params):
+    a, b = _promote(input, other)
+    if isinstance(b, Tensor):
+        if isinstance(a, Tensor):
+            _check_broadcast(a, b)
+        else:  # scalar op tensor: make the scalar a tensor of the tensor's dtype
+            a = _as_tensor(a, b)
+    return op.apply(a, b, **params)
+
+
+# --- arithmetic -----------------------------------------------------------------------------
+def add(input, other, *, alpha=1):
+    return _binary(ops.AddBackward0, input, other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1):
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_ and isinstance(other, Tensor) \
+            and other._data.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    return _binary(ops.SubBackward0, input, other, alpha=alpha)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    a, b = _promote(input, other)
+    return ops.RsubBackward1.apply(a, other=b, alpha=alpha)
+
+
+def mul(input, other):
+    return _binary(ops.MulBackward0, input, other)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        q = div(input, other)
+        return q.trunc() if q.is_floating_point() else q
+    a, b = _promote(input, other, to_float=True)
+    if not isinstance(a, Tensor):
+        a = _as_tensor(a, b)
+    if isinstance(b, Tensor):
+        _check_broadcast(a, b)
+    return ops.DivBackward0.apply(a, b)
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other):
+    a, b = _promote(input, other)
+    if not isinstance(a, Tensor):
+        a = _as_tensor(a, b)
+    return _wrap(backend_of(a._data).floor_divide(a._data, b._data if isinstance(b, Tensor) else b))
+
+
+def remainder(input, other):
+    a, b = _promote(input, other)
+    if not isinstance(a, Tensor):
+        a = _as_tensor(a, b)
+    out = backend_of(a._data).remainder(a._data, b._data if isinstance(b, Tensor) else b)
+    if not isinstance(b, Tensor) or not b._requires_grad:
+        if a._requires_grad and _grad_enabled[0]:  # a - floor(a / b) * b: gradient 1 wrt a
+            return a - (a.detach() - _wrap(out)).detach()
+    return _wrap(out)
+
+
+fmod = remainder
+
+
+def reciprocal(input):
+    if not input.is_floating_point():
+        input = input.to(_dtype.get_default_dtype())
+    return ops.ReciprocalBackward0.apply(input)
+
+
+def neg(input):
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return ops.NegBackward0.apply(input)
+
+
+negative = neg
+
+
+def pow(input, exponent):
+    if isinstance(input, Tensor) and isinstance(exponent, _Scalar):
+        rt = _dtype.result_type(input, exponent)
+        if input._data.dtype != rt.np:
+            input = input.to(rt)
+        if input._data.dtype.kind in "iu" and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return ops.PowBackward0.apply(input, exponent=exponent)
+    if not isinstance(input, Tensor):  # scalar ** tensor
+        rt = _dtype.result_type(input, exponent)
+        if exponent._data.dtype != rt.np:
+            exponent = exponent.to(rt)
+        return ops.PowBackward2.apply(exponent, base=input)
+    a, b = _promote(input, exponent)
+    _check_broadcast(a, b)
+    return ops.PowBackward1.apply(a, b)
+
+
+def square(input):
+    return pow(input, 2)
+
+
+def maximum(input, other):
+    a, b = _promote(input, other)
+    _check_broadcast(a, b)
+    return ops.MaximumBackward0.apply(a, b)
+
+
+def minimum(input, other):
+    a, b = _promote(input, other)
+    _check_broadcast(a, b)
+    return ops.MinimumBackward0.apply(a, b)
+
+
+def _unary_float(op):
+    """An elementwise function that makes integer inputs float first, as PyTorch does."""
+    def fn(input):
+        if input._data.dtype.kind != "f":
+            input = input.to(_dtype.get_default_dtype())
+        return op.apply(input)
+    fn.__name__ = op.__name__.replace("Backward0", "").lower()
+    return fn
+
+
+exp = _unary_float(ops.ExpBackward0)
+log = _unary_float(ops.LogBackward0)
+log1p = _unary_float(ops.Log1PBackward0)
+expm1 = _unary_float(ops.Expm1Backward0)
+sqrt = _unary_float(ops.SqrtBackward0)
+rsqrt = _unary_float(ops.RsqrtBackward0)
+sin = _unary_float(ops.SinBackward0)
+cos = _unary_float(ops.CosBackward0)
+tanh = _unary_float(ops.TanhBackward0)
+sigmoid = _unary_float(ops.SigmoidBackward0)
+erf = _unary_float(ops.ErfBackward0)
+
+
+def log2(input):
+    return log(input) / float(np.log(2))
+
+
+def log10(input):
+    return log(input) / float(np.log(10))
+
+
+def abs(input):
+    return ops.AbsBackward0.apply(input)
+
+
+absolute = abs
+
+
+def sign(input):
+    return ops.SignBackward0.apply(input)
+
+
+def floor(input):
+    return ops.FloorBackward0.apply(input) if input.is_floating_point() else input.clone()
+
+
+def ceil(input):
+    return ops.CeilBackward0.apply(input) if input.is_floating_point() else input.clone()
+
+
+def round(input, *, decimals=0):
+    if decimals:
+        return round(input * 10 ** decimals) / 10 ** decimals
+    return ops.RoundBackward0.apply(input) if input.is_floating_point() else input.clone()
+
+
+def trunc(input):
+    return sign(input) * floor(abs(input))
+
+
+def frac(input):
+    return input - trunc(input)
+
+
+def relu(input):
+    return ops.ReluBackward0.apply(input)
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min if isinstance(min, Tensor) else _as_tensor(min, input))
+        if max is not None:
+            out = minimum(out, max if isinstance(max, Tensor) else _as_tensor(max, input))
+        return out
+    if input._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        input = input.to(_dtype.get_default_dtype())
+    return ops.ClampBackward1.apply(input, min=min, max=max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor):
+        condition = tensor(condition)
+    if condition._data.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{condition.dtype._legacy[:-6]}")
+    like = input if isinstance(input, Tensor) else other
+    a, b = _promote(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (input, other)
+    a = a if isinstance(a, Tensor) else _as_tensor(a, like)
+    b = b if isinstance(b, Tensor) else _as_tensor(b, like)
+    return ops.WhereBackward0.apply(a, b, condition=condition)
+
+
+def masked_fill(input, mask, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        if value._requires_grad:
+            return where(mask, value.to(input.dtype).expand(input.shape), input)
+        value = value.item()
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype._legacy[:-6].lower()}")
+    return ops.MaskedFillBackward0.apply(input, mask=mask, value=value)
+
+
+def lerp(input, end, weight):
+    return input + weight * (end - input)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + value * tensor1 / tensor2
+
+
+# --- comparisons and logic (no gradients) ---------------------------------------------------------
+def _compare(name):
+    def fn(input, other):
+        a, b = _promote(input, other)
+        if isinstance(b, Tensor) and isinstance(a, Tensor):
+            _check_broadcast(a, b)
+        if not isinstance(a, Tensor):
+            a, b = b, a
+            flipped = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}.get(name, name)
+            return _wrap(getattr(backend_of(a._data), flipped)(a._data, b))
+        return _wrap(getattr(backend_of(a._data), name)(a._data, b._data if isinstance(b, Tensor) else b))
+    fn.__name__ = name
+    return fn
+
+
+eq, ne, lt, le, gt, ge = (_compare(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _logical(name):
+    def fn(input, other):
+        if isinstance(other, Tensor):
+            input, other = _same_device(input, other)
+        b = backend_of(input._data)
+        return _wrap(getattr(b, name)(input._data, other._data if isinstance(other, Tensor) else other))
+    fn.__name__ = name
+    return fn
+
+
+logical_and, logical_or, logical_xor = _logical("logical_and"), _logical("logical_or"), _logical("logical_xor")
+
+
+def logical_not(input):
+    return _wrap(backend_of(input._data).logical_not(input._data))
+
+
+def _bitwise(name, logical_name):
+    def fn(input, other):
+        if input._data.dtype == np.bool_ and (not isinstance(other, Tensor) or other._data.dtype == np.bool_):
+            return _logical(logical_name)(input, other)
+        if input._data.dtype.kind not in "iub":
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
+        return _wrap(getattr(np, name)(input._data, other._data if isinstance(other, Tensor) else other))
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and", "logical_and")
+bitwise_or = _bitwise("bitwise_or", "logical_or")
+bitwise_xor = _bitwise("bitwise_xor", "logical_xor")
+
+
+def bitwise_not(input):
+    if input._data.dtype == np.bool_:
+        return logical_not(input)
+    return _wrap(np.invert(input._data))
+
+
+def isnan(input):
+    return input != input
+
+
+def isinf(input):
+    return abs(input) == float("inf") if input.is_floating_point() else zeros_like(input, dtype=_dtype.bool_)
+
+
+def isfinite(input):
+    return ~(isnan(input) | isinf(input)) if input.is_floating_point() else ones_like(input, dtype=_dtype.bool_)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(input.__array__(), other.__array__(), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _wrap(np.isclose(input.__array__(), other.__array__(), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other):
+    return input.shape == other.shape and bool((input == other).all())
+
+
+# --- reductions ---------------------------------------------------------------------------------
+def _reduce_float_check(name, input):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {input.dtype._legacy[:-6]}")
+
+
+def _int_accumulate(input, dtype):
+    """sum/prod of bool and integer tensors accumulate in int64, as PyTorch's do."""
+    if dtype is not None:
+        return _dtype.to_dtype(dtype).np
+    return np.int64 if input._data.dtype.kind in "biu" else None
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    acc = _int_accumulate(input, dtype)
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return ops.SumBackward0.apply(input, dtype=acc)
+    return ops.SumBackward1.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim, dtype=acc)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    _reduce_float_check("mean", input)
+    if dim is None:
+        return ops.MeanBackward0.apply(input)
+    return ops.MeanBackward1.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    acc = _int_accumulate(input, dtype)
+    if acc is not None and input._data.dtype != acc:
+        input = input.to(_dtype.from_numpy_dtype(acc))
+    if dim is None:
+        return ops.ProdBackward0.apply(input)
+    return ops.ProdBackward1.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+
+
+_values_indices = collections.namedtuple("_values_indices", ["values", "indices"])
+
+
+def _return_type(name):
+    """The named tuple PyTorch returns from max(dim) and friends, printed as torch.return_types.max(...)."""
+    def __repr__(self):
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+    return type(name, (_values_indices,), {"__repr__": __repr__, "__slots__": ()})
+
+
+_RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue")}
+
+
+def _minmax(op_all, op_dim, fn_name, input, dim, keepdim, other):
+    if isinstance(dim, Tensor) and other is None:
+        return (maximum if fn_name == "max" else minimum)(input, dim)
+    if dim is None:
+        return op_all.apply(input)
+    if input._data.size == 0:
+        raise IndexError(f"{fn_name}(): Expected reduction dim {dim} to have non-zero size.")
+    values, indices = op_dim.apply(input, axis=_wrap_dim(dim, input._data.ndim), keepdim=keepdim)
+    return _RETURN_TYPES[fn_name](values, indices)
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    return _minmax(ops.MaxBackward1, ops.MaxBackward0, "max", input, dim, keepdim, other)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    return _minmax(ops.MinBackward1, ops.MinBackward0, "min", input, dim, keepdim, other)
+
+
+def amax(input, dim=(), keepdim=False):
+    axes = _dims(dim, input._data.ndim) if dim != () else None
+    return ops.AmaxBackward0.apply(input, axes=axes, keepdim=keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    axes = _dims(dim, input._data.ndim) if dim != () else None
+    return ops.AminBackward0.apply(input, axes=axes, keepdim=keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    b = backend_of(input._data)
+    if dim is None:
+        return _wrap(b.argmax(b.reshape(input._data, (-1,)), 0, False))
+    return _wrap(b.argmax(input._data, _wrap_dim(dim, input._data.ndim), keepdim))
+
+
+def argmin(input, dim=None, keepdim=False):
+    b = backend_of(input._data)
+    if dim is None:
+        return _wrap(b.argmin(b.reshape(input._data, (-1,)), 0, False))
+    return _wrap(b.argmin(input._data, _wrap_dim(dim, input._data.ndim), keepdim))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):  # var(unbiased) positional form
+        dim, unbiased = None, dim
+    _reduce_float_check("var", input)
+    return ops.VarBackward0.apply(input, axes=_dims(dim, input._data.ndim), correction=_correction(unbiased, correction),
+                                  keepdim=keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    _reduce_float_check("std", input)
+    return ops.StdBackward0.apply(input, axes=_dims(dim, input._data.ndim), correction=_correction(unbiased, correction),
+                                  keepdim=keepdim)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def logsumexp(input, dim, keepdim=False):
+    if input._data.dtype.kind != "f":
+        input = input.to(_dtype.get_default_dtype())
+    return ops.LogsumexpBackward0.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False):
+    if p in ("fro", 2, 2.0):
+        return sqrt(sum(input * input, dim, keepdim))
+    if p in (1, 1.0):
+        return sum(abs(input), dim, keepdim)
+    if p == float("inf"):
+        return amax(abs(input), dim if dim is not None else (), keepdim)
+    return pow(sum(pow(abs(input), p), dim, keepdim), 1.0 / p)
+
+
+def cumsum(input, dim):
+    return ops.CumsumBackward0.apply(input, axis=_wrap_dim(dim, input._data.ndim))
+
+
+def all(input, dim=None, keepdim=False):
+    b = backend_of(input._data)
+    return _wrap(b.all(input._data, _dims(dim, input._data.ndim), keepdim))
+
+
+def any(input, dim=None, keepdim=False):
+    b = backend_of(input._data)
+    return _wrap(b.any(input._data, _dims(dim, input._data.ndim), keepdim))
+
+
+def count_nonzero(input, dim=None):
+    return sum(input != 0, dim)
+
+
+def nonzero(input, *, as_tuple=False):
+    idx = np.nonzero(input.__array__())
+    if as_tuple:
+        return tuple(_wrap(i.astype(np.int64)) for i in idx)
+    return _wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64))
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    a = input.__array__()
+    d = _wrap_dim(dim, a.ndim)
+    idx = np.argsort(-a if descending else a, axis=d, kind="stable")
+    idx_t = _wrap(idx.astype(np.int64))
+    return _RETURN_TYPES["sort"](gather(input, d, idx_t), idx_t)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    s = sort(input, dim, descending=largest)
+    d = _wrap_dim(dim, input._data.ndim)
+    return _RETURN_TYPES["topk"](narrow(s.values, d, 0, k), narrow(s.indices, d, 0, k))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    res = np.unique(input.__array__(), return_inverse=return_inverse, return_counts=return_counts)
+    if not isinstance(res, tuple):
+        return _wrap(res)
+    out = [_wrap(res[0])] + [_wrap(r.astype(np.int64).reshape(input.shape) if i == 0 and return_inverse
+                                   else r.astype(np.int64)) for i, r in enumerate(res[1:])]
+    return tuple(out)
+
+
+def bincount(input, weights=None, minlength=0):
+    return _wrap(np.bincount(input.__array__(), None if weights is None else weights.__array__(), minlength))
+
+
+# --- linear algebra --------------------------------------------------------------------------------
+def _shape_str(shape):
+    return "x".join(map(str, shape))
+
+
+def mm(input, mat2):
+    if input._data.ndim != 2:
+        raise RuntimeError(f"self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix")
+    if input._data.shape[1] != mat2._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input._data.shape)} and "
+                           f"{_shape_str(mat2._data.shape)})")
+    a, b = _promote_matmul(input, mat2)
+    return ops.MmBackward0.apply(a, b)
+
+
+def _promote_matmul(a, b):
+    a, b = _same_device(a, b)
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype._legacy[:-6].lower()} != "
+                           f"{b.dtype._legacy[:-6].lower()}".replace("float != double", "float != double"))
+    return a, b
+
+
+def mv(input, vec):
+    if input._data.shape[1] != vec._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input._data.shape[0]}), mat ({_shape_str(input._data.shape)}), "
+                           f"vec ({vec._data.shape[0]})")
+    a, b = _promote_matmul(input, vec)
+    return ops.MvBackward0.apply(a, b)
+
+
+def dot(input, other):
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
+    if input._data.shape[0] != other._data.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._data.shape[0]}] and src "
+                           f"[{other._data.shape[0]}] to have the same number of elements, but got "
+                           f"{input._data.shape[0]} and {other._data.shape[0]} elements respectively")
+    a, b = _promote_matmul(input, other)
+    return ops.DotBackward0.apply(a, b)
+
+
+def matmul(input, other):
+    da, db = input._data.ndim, other._data.ndim
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(input, other)
+    if da == 2 and db == 2:
+        return mm(input, other)
+    if da == 2 and db == 1:
+        return mv(input, other)
+    if da == 1 and db == 2:
+        return mm(input.unsqueeze(0), other).squeeze(0)
+    a = input.unsqueeze(0) if da == 1 else input
+    b = other.unsqueeze(-1) if db == 1 else other
+    if a._data.shape[-1] != b._data.shape[-2]:
+        if a._data.ndim == 3 and b._data.ndim == 3:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{a._data.shape[0]}, {a._data.shape[2]}] but got: "
+                               f"[{b._data.shape[0]}, {b._data.shape[1]}].")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a._data.shape[-2:])} and "
+                           f"{_shape_str(b._data.shape[-2:])})")
+    a, b = _promote_matmul(a, b)
+    out = ops.BmmBackward0.apply(a, b)
+    if da == 1:
+        out = out.squeeze(-2)
+    if db == 1:
+        out = out.squeeze(-1)
+    return out
+
+
+def bmm(input, mat2):
+    if input._data.ndim != 3 or mat2._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    return matmul(input, mat2)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    if beta == 1 and alpha == 1:
+        if mat1._data.shape[1] != mat2._data.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(mat1._data.shape)} and "
+                               f"{_shape_str(mat2._data.shape)})")
+        return ops.AddmmBackward0.apply(input, mat1, mat2)
+    return input * beta + mm(mat1, mat2) * alpha
+
+
+def outer(input, vec2):
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+
+def einsum(equation, *operands):
+    """einsum through matmul-free broadcasting of numpy's einsum on the CPU (differentiable via autograd of
+    its pieces is not available: gradients flow through an explicit Op)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return ops_einsum(equation, operands)
+
+
+def ops_einsum(equation, operands):
+    from .ops import EinsumBackward
+    return EinsumBackward.apply(*operands, equation=equation)
+
+
+# --- shapes -----------------------------------------------------------------------------------
+def _infer_shape(shape, numel):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def view(input, *shape):
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return _wrap(input._data.view(shape[0].np))
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    return ops.ViewBackward0.apply(input, shape=shape)
+
+
+def reshape(input, *shape):
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    if shape == input._data.shape:
+        return ops.ViewBackward0.apply(input, shape=shape) if input._requires_grad else _view_alias(input)
+    if backend_of(input._data).view(input._data, shape) is not None:
+        return ops.ViewBackward0.apply(input, shape=shape)
+    return ops.UnsafeViewBackward0.apply(clone(input) if input._requires_grad else input, shape=shape)
+
+
+def _view_alias(input):
+    t = _wrap(input._data)
+    t._vc, t._base = input._vc, input._base if input._base is not None else input
+    return t
+
+
+def view_as(input, other):
+    return view(input, other.shape)
+
+
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = input._data.shape
+    if not shape:
+        return reshape(input, 1)
+    s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    n = 1
+    for d in shape[s:e + 1]:
+        n *= d
+    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
+
+
+def unflatten(input, dim, sizes):
+    d = _wrap_dim(dim, input._data.ndim)
+    shape = input._data.shape
+    sizes = _infer_shape(sizes, shape[d])
+    return view(input, shape[:d] + tuple(sizes) + shape[d + 1:]) if input.is_contiguous() else \
+        reshape(input, shape[:d] + tuple(sizes) + shape[d + 1:])
+
+
+def t(input):
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    return ops.TBackward0.apply(input)
+
+
+def transpose(input, dim0, dim1):
+    n = input._data.ndim
+    return ops.TransposeBackward0.apply(input, dim0=_wrap_dim(dim0, n), dim1=_wrap_dim(dim1, n))
+
+
+swapaxes = swapdims = transpose
+
+
+def permute(input, *dims):
+    dims = _shape_arg(dims)
+    n = input._data.ndim
+    if len(dims) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+                           f"of the desired ordering of dimensions i.e. input.dim() = {n} is not equal to "
+                           f"len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return ops.PermuteBackward0.apply(input, dims=dims)
+
+
+def movedim(input, source, destination):
+    n = input._data.ndim
+    order = [d for d in range(n) if d != _wrap_dim(source, n)]
+    order.insert(_wrap_dim(destination, n), _wrap_dim(source, n))
+    return permute(input, order)
+
+
+def unsqueeze(input, dim):
+    return ops.UnsqueezeBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim + 1))
+
+
+def squeeze(input, dim=None):
+    if dim is None:
+        return ops.SqueezeBackward0.apply(input)
+    return ops.SqueezeBackward1.apply(input, dims=_dims(dim, input._data.ndim))
+
+
+def expand(input, *sizes):
+    sizes = _shape_arg(sizes)
+    shape = input._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+                           f"the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, s in enumerate(sizes):
+        cur = shape[i - lead] if i >= lead else 1
+        if s == -1:
+            if i < lead:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
+            s = cur
+        elif cur != 1 and cur != s:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor "
+                               f"sizes: [{', '.join(map(str, shape))}]")
+        target.append(s)
+    return ops.ExpandBackward0.apply(input, shape=tuple(target))
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def sum_to_size(input, *size):
+    shape = _shape_arg(size)
+    if input._data.shape == shape:
+        return input
+    return ops.SumToSizeBackward.apply(input, shape=shape)
+
+
+def contiguous(input, memory_format=None):
+    if backend_of(input._data).is_contiguous(input._data):
+        return input
+    return clone(input)
+
+
+def clone(input, *, memory_format=None):
+    return ops.CloneBackward0.apply(input)
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    # PyTorch skips legacy empty 1-D tensors of size 0
+    parts = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
+    ref = parts[0]
+    d = _wrap_dim(dim, ref._data.ndim)
+    rt = _dtype.result_type(*parts)
+    for i, t in enumerate(parts):
+        if t._data.ndim != ref._data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref._data.ndim} and "
+                               f"{t._data.ndim}")
+        for k in range(ref._data.ndim):
+            if k != d and t._data.shape[k] != ref._data.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in "
+                                   f"the list.")
+    parts = [t if t._data.dtype == rt.np else t.to(rt) for t in parts]
+    return ops.CatBackward0.apply(*parts, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors):
+        if t._data.shape != tensors[0]._data.shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"[{', '.join(map(str, tensors[0]._data.shape))}] at entry 0 and "
+                               f"[{', '.join(map(str, t._data.shape))}] at entry {i}")
+    rt = _dtype.result_type(*tensors)
+    tensors = [t if t._data.dtype == rt.np else t.to(rt) for t in tensors]
+    return ops.StackBackward0.apply(*tensors, dim=_wrap_dim(dim, tensors[0]._data.ndim + 1))
+
+
+def hstack(tensors):
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t.unsqueeze(0) if t._data.ndim == 1 else t for t in tensors], 0)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = _wrap_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        s = int(split_size_or_sections)
+        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s > 0 else [n]
+        if not sizes:
+            sizes = [0]
+        return ops.SplitBackward0.apply(tensor, sizes=sizes, dim=d)
+    sizes = [int(s) for s in split_size_or_sections]
+    if builtins.sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                           f"dimension {d}), but got split_sizes={sizes}")
+    return ops.SplitWithSizesBackward0.apply(tensor, sizes=sizes, dim=d)
+
+
+def chunk(input, chunks, dim=0):
+    n = input._data.shape[_wrap_dim(dim, input._data.ndim)]
+    return split(input, -(-n // chunks) if n else 1, dim)
+
+
+def unbind(input, dim=0):
+    return ops.UnbindBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
+
+
+def narrow(input, dim, start, length):
+    d = _wrap_dim(dim, input._data.ndim)
+    return ops.SliceBackward0.apply(input, dim=d, start=start, stop=start + length, step=1)
+
+
+def flip(input, dims):
+    return ops.FlipBackward0.apply(input, dims=_dims(dims if isinstance(dims, (list, tuple)) else [dims],
+                                                     input._data.ndim))
+
+
+def fliplr(input):
+    return flip(input, [1])
+
+
+def flipud(input):
+    return flip(input, [0])
+
+
+def roll(input, shifts, dims=None):
+    if dims is None:
+        return roll(input.flatten(), shifts, 0).view(input.shape)
+    if isinstance(shifts, int):
+        shifts, dims = [shifts], [dims]
+    out = input
+    for s, d in zip(shifts, dims):
+        d = _wrap_dim(d, input._data.ndim)
+        n = input._data.shape[d]
+        s %= n
+        if s:
+            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
+    return out
+
+
+def repeat(input, *sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                           "tensor")
+    return ops.RepeatBackward0.apply(input, repeats=sizes)
+
+
+def tile(input, dims):
+    dims = tuple(dims)
+    if len(dims) < input._data.ndim:
+        dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    if dim is None:
+        input, dim = input.flatten(), 0
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = np.repeat(np.arange(input._data.shape[d]), repeats.__array__() if isinstance(repeats, Tensor) else repeats)
+    return index_select(input, d, _wrap(idx.astype(np.int64)))
+
+
+def gather(input, dim, index):
+    d = _wrap_dim(dim, input._data.ndim)
+    if index._data.dtype != np.int64:
+        raise RuntimeError("gather(): Expected dtype int64 for index")
+    return ops.GatherBackward0.apply(input, dim=d, index=index)
+
+
+def take_along_dim(input, indices, dim):
+    return gather(input, dim, indices)
+
+
+def index_select(input, dim, index):
+    d = _wrap_dim(dim, input._data.ndim)
+    return ops.IndexSelectBackward0.apply(input, dim=d, index=index.reshape(-1) if index._data.ndim == 0 else index)
+
+
+def masked_select(input, mask):
+    return getitem(input, mask.expand(input.shape) if mask._data.shape != input._data.shape else mask)
+
+
+def scatter(input, dim, index, src=None, value=None, reduce=None):
+    out = input.clone()
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = index.__array__()
+    src_np = np.broadcast_to(src.__array__() if isinstance(src, Tensor) else (value if src is None else src),
+                             idx.shape)
+    data = out._data.copy()
+    np.put_along_axis(data, idx, src_np, axis=d) if reduce is None else np.add.at(
+        data, _along_index(idx, d), src_np)
+    return _wrap(data)
+
+
+def _along_index(idx, d):
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[d] = idx
+    return tuple(grids)
+
+
+def scatter_add(input, dim, index, src):
+    d = _wrap_dim(dim, input._data.ndim)
+    lin = _wrap(ops._gather_linear(backend_of(input._data), input._data.shape, d, index._data))
+    return input + ops.IndexPutAddBackward.apply(src[tuple(slice(0, s) for s in index.shape)], index=lin,
+                                                 shape=input._data.shape)
+
+
+def tril(input, diagonal=0):
+    mask = _wrap(np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
+    return where(mask, input, _as_tensor(0, input))
+
+
+def triu(input, diagonal=0):
+    mask = _wrap(np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
+    return where(mask, input, _as_tensor(0, input))
+
+
+def diag(input, diagonal=0):
+    if input._data.ndim == 1:
+        n = input._data.shape[0] + builtins.abs(diagonal)
+        idx = np.arange(input._data.shape[0])
+        rows, cols = (idx, idx + diagonal) if diagonal >= 0 else (idx - diagonal, idx)
+        lin = _wrap((rows * n + cols).astype(np.int64))
+        return ops.IndexPutAddBackward.apply(input, index=lin, shape=(n, n))
+    return diagonal_(input, diagonal)
+
+
+def diagonal_(input, offset=0):
+    h, w = input._data.shape[-2:]
+    i = np.arange(builtins.max(0, builtins.min(h, w - offset) if offset >= 0 else builtins.min(h + offset, w)))
+    rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
+    return getitem(input, (Ellipsis, _wrap(rows.astype(np.int64)), _wrap(cols.astype(np.int64))))
+
+
+def trace(input):
+    return diagonal_(input).sum()
+
+
+# --- indexing ------------------------------------------------------------------------------------
+def _is_advanced(item):
+    return isinstance(item, (Tensor, np.ndarray, list)) or (isinstance(item, bool))
+
+
+def _index_item_to_numpy(item):
+    if isinstance(item, Tensor):
+        arr = item.__array__()
+        if arr.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return arr
+    if isinstance(item, list):
+        return np.asarray(item)
+    return item
+
+
+def getitem(input, index):
+    if not isinstance(index, tuple):
+        index = (index,)
+    if builtins.any(_is_advanced(i) for i in index):
+        key = tuple(_index_item_to_numpy(i) for i in index)
+        try:
+            np.empty(input._data.shape, dtype=np.bool_)[key]  # validate (cheap) for PyTorch-like errors
+        except IndexError as e:
+            raise IndexError(_index_error(str(e), input)) from None
+        return ops.IndexBackward0.apply(input, index=key)
+    # basic indexing: a chain of select / slice / unsqueeze nodes, as PyTorch records it
+    n_consumed = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
+    if n_consumed > input._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
+    if builtins.sum(1 for i in index if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    out, dim = input, 0
+    for item in index:
+        if item is Ellipsis:
+            dim += input._data.ndim - n_consumed
+        elif item is None:
+            out = ops.UnsqueezeBackward0.apply(out, dim=dim)
+            dim += 1
+        elif isinstance(item, slice):
+            size = out._data.shape[dim]
+            start, stop, step = item.indices(size)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            if (start, stop, step) != (0, size, 1):
+                out = ops.SliceBackward0.apply(out, dim=dim, start=start, stop=builtins.max(stop, start), step=step)
+            dim += 1
+        else:
+            i = int(item)
+            size = out._data.shape[dim]
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
+            out = ops.SelectBackward0.apply(out, dim=dim, index=i + size if i < 0 else i)
+    if out is input:
+        return _view_alias(input) if not input._requires_grad else ops.ViewBackward0.apply(input,
+                                                                                             shape=input._data.shape)
+    return out
+
+
+def _index_error(msg, input):
+    if "out of bounds" in msg and "axis" in msg:
+        # numpy: "index 5 is out of bounds for axis 0 with size 2"
+        return msg.replace("axis", "dimension")
+    return msg
+
+
+def setitem(input, index, value):
+    """x[index] = value: in place, on tensors that are not part of a graph (PyTorch's common case)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    key = tuple(_index_item_to_numpy(i) for i in index)
+    if input._requires_grad and _grad_enabled[0]:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation."
+                           if input.grad_fn is None else
+                           "this engine supports item assignment only on tensors that do not require grad; "
+                           "wrap it in `with torch.no_grad():` or build the tensor with torch.where / torch.cat")
+    b = backend_of(input._data)
+    if isinstance(value, Tensor):
+        value = value._data if value._data.__class__ is input._data.__class__ else b.from_numpy(value.__array__())
+    try:
+        b.setitem(input._data, key, value)
+    except IndexError as e:
+        raise IndexError(_index_error(str(e), input)) from None
+    input._vc[0] += 1
+
+
+# --- creation --------------------------------------------------------------------------------------
+def _factory(data, dtype, device, requires_grad):
+    """Wrap a numpy array as a new leaf on the requested device."""
+    from ._device import backend, device as device_cls
+    if device is not None:
+        dev = device_cls(device)
+        if dev.type != "cpu":
+            data = backend(dev.type).from_numpy(data)
+    t = _wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _np_dtype(dtype, default=None):
+    if dtype is None:
+        return (default or _dtype.get_default_dtype()).np
+    return _dtype.to_dtype(dtype).np
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    from .tensor import _to_array
+    if isinstance(data, Tensor):
+        arr = data.__array__().copy()
+    else:
+        arr = _to_array(data)
+        if arr.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        if dtype is None:
+            if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+                arr = arr.astype(_dtype.get_default_dtype().np)
+            elif arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+                arr = arr.astype(np.int64)
+            elif arr.dtype.kind == "U":
+                raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        arr = np.array(arr, copy=True)
+    if dtype is not None:
+        arr = arr.astype(_dtype.to_dtype(dtype).np)
+    else:
+        _dtype.from_numpy_dtype(arr.dtype)  # rejects unsupported numpy dtypes with PyTorch's message
+    return _factory(np.ascontiguousarray(arr), None, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype) and device is None:
+        return data
+    if isinstance(data, np.ndarray) and dtype is None and device is None:
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray):
+    """Shares memory with the array, as in PyTorch."""
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return _wrap(ndarray)
+
+
+def _fill(size, value, dtype, device, requires_grad, default=None):
+    shape = _shape_arg(size)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]")
+    return _factory(np.full(shape, value, _np_dtype(dtype, default)), dtype, device, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _fill(size, 1, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    return _fill((size,) if isinstance(size, int) else size, fill_value, dtype, device, requires_grad)
+
+
+def _like(input, value, dtype, device, requires_grad):
+    return _fill(input._data.shape, value, dtype or input.dtype, device or input.device, requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, 1, dtype, device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, fill_value, dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dtype = _dtype.get_default_dtype() if builtins.any(isinstance(v, float) for v in vals) else _dtype.int64
+    n = builtins.max(0, int(np.ceil((vals[1] - vals[0]) / vals[2])))
+    data = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]).astype(_dtype.to_dtype(dtype).np) \
+        if _dtype.to_dtype(dtype).is_floating_point else np.arange(*vals, dtype=_dtype.to_dtype(dtype).np)
+    return _factory(data, dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    data = np.linspace(start, end, steps, dtype=np.float64).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    data = np.logspace(start, end, steps, base=base).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    return _factory(np.eye(n, m, dtype=_np_dtype(dtype)), dtype, device, requires_grad)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = [t._data.shape[0] for t in tensors]
+    out = []
+    for i, t in enumerate(tensors):
+        view_shape = [1] * len(tensors)
+        view_shape[i] = -1
+        out.append(t.reshape(view_shape).expand(shape))
+    if indexing == "xy" and len(tensors) >= 2:
+        out = [o.transpose(0, 1) for o in out]
+    return tuple(out)
+
+
+def complex_unsupported(*args, **kwargs):
+    raise TypeError("complex tensors are not supported by this engine")
+
+
+def to(input, *args, **kwargs):
+    """to(dtype), to(device), to(device, dtype), to(other), with keyword forms; differentiable."""
+    from ._device import device as device_cls
+    dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None), kwargs.pop("copy", None), kwargs.pop("memory_format", None)
+    for a in args:
+        if isinstance(a, _dtype.dtype) or a in (float, int, bool):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif a is not None:
+            device = a
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else None
+    device = device_cls(device) if device is not None else None
+    same_dtype = dtype is None or dtype.np == input._data.dtype
+    same_device = device is None or device.type == input.device.type
+    if same_dtype and same_device:
+        return input
+    return ops.ToCopyBackward0.apply(input, dtype=None if same_dtype else dtype.np, device=device)
+
+
+def type_as(input, other):
+    return to(input, other.dtype)
+
+
+def cpu(input):
+    return to(input, "cpu")
+
+
+def _dtype_method(d):
+    def fn(input, memory_format=None):
+        return to(input, d)
+    return fn
+
+
+float_ = _dtype_method(_dtype.float32)
+double = _dtype_method(_dtype.float64)
+half = _dtype_method(_dtype.float16)
+long = _dtype_method(_dtype.int64)
+int_ = _dtype_method(_dtype.int32)
+bool_ = _dtype_method(_dtype.bool_)
+byte = _dtype_method(_dtype.uint8)
+short = _dtype_method(_dtype.int16)
+
+
+def type_(input, dtype=None):
+    if dtype is None:
+        return f"torch.{input.dtype._legacy}"
+    if isinstance(dtype, str):
+        dtype = {f"torch.{d._legacy}": d for d in _dtype.ALL}[dtype]
+    return to(input, dtype)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def broadcast_shapes(*shapes):
+    return Size(np.broadcast_shapes(*shapes))
+
+
+def broadcast_tensors(*tensors):
+    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        input = input.to(_dtype.get_default_dtype())
+    return ops.SoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
+
+
+def log_softmax(input, dim, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        input = input.to(_dtype.get_default_dtype())
+    return ops.LogSoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
+
+
+# --- Tensor methods: every function above that PyTorch also offers as a method ---------------------
+METHODS = """add sub subtract mul multiply div divide true_divide floor_divide remainder fmod reciprocal neg
+negative pow square maximum minimum exp log log1p expm1 log2 log10 sqrt rsqrt sin cos tanh sigmoid erf abs absolute
+sign floor ceil round trunc frac relu clamp clip clamp_min clamp_max where masked_fill lerp addcmul addcdiv eq ne lt le
+gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and
+bitwise_or bitwise_xor bitwise_not isnan isinf isfinite allclose isclose equal sum mean prod max min amax amin argmax
+argmin var std logsumexp norm cumsum all any count_nonzero nonzero sort argsort topk unique mm mv dot matmul bmm addmm
+outer ger view reshape view_as reshape_as flatten unflatten t transpose swapaxes swapdims permute movedim unsqueeze
+squeeze expand expand_as broadcast_to sum_to_size contiguous clone split chunk unbind narrow flip fliplr flipud roll
+repeat tile repeat_interleave gather take_along_dim index_select masked_select scatter scatter_add tril triu diag
+trace to type_as cpu double half long byte short softmax log_softmax""".split()
+
+for _name in METHODS:
+    setattr(Tensor, _name, globals()[_name])
+Tensor.float = float_
+Tensor.int = int_
+Tensor.bool = bool_
+Tensor.type = type_
+Tensor.diagonal = diagonal_
+Tensor.__getitem__ = getitem
+Tensor.__setitem__ = setitem
+Tensor.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))))
+Tensor.mT = property(lambda self: transpose(self, -2, -1))
+
+
+def _operator(fn):
+    """A binary operator: NotImplemented for foreign operands, so Python tries their reflected method."""
+    def op(self, other):
+        if isinstance(other, Tensor) or isinstance(other, _Scalar):
+            return fn(self, other)
+        return NotImplemented
+    return op
+
+
+def _reflected(fn):
+    return _operator(lambda self, other: fn(other, self))
+
+
+_OPERATORS = {
+    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": rsub,
+    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
+    "__rmod__": _reflected(remainder), "__pow__": pow, "__rpow__": _reflected(pow), "__matmul__": matmul,
+    "__rmatmul__": _reflected(matmul), "__neg__": neg, "__abs__": abs, "__invert__": bitwise_not,
+    "__and__": bitwise_and, "__rand__": _reflected(bitwise_and), "__or__": bitwise_or,
+    "__ror__": _reflected(bitwise_or), "__xor__": bitwise_xor, "__rxor__": _reflected(bitwise_xor),
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+}
+for _name, _fn in _OPERATORS.items():
+    setattr(Tensor, _name, _fn if _name in ("__neg__", "__abs__", "__invert__") or "__r" in _name
+            else _operator(_fn))
+Tensor.__pos__ = lambda self: self
+
+
+# --- in-place methods: the out-of-place op, then written into self (engine/tensor.py: _write) --------
+def _inplace(fn):
+    def method(self, *args, **kwargs):
+        self._check_inplace()
+        return self._write(fn(self._inplace_source(), *args, **kwargs))
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+_INPLACE = """add sub mul div pow clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round
+trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf square log1p expm1
+logical_not""".split()
+for _name in _INPLACE:
+    setattr(Tensor, _name + "_", _inplace(globals()[_name]))
+for _name, _fn in (("__iadd__", add), ("__isub__", sub), ("__imul__", mul), ("__itruediv__", div),
+                   ("__ipow__", pow), ("__ifloordiv__", floor_divide), ("__imod__", remainder),
+                   ("__iand__", bitwise_and), ("__ior__", bitwise_or), ("__ixor__", bitwise_xor)):
+    setattr(Tensor, _name, _inplace(_fn))
+Tensor.div_ = _inplace(div)
+
+
+def _fill_(self, value):
+    self._check_inplace()
+    if isinstance(value, Tensor):
+        value = value.item()
+    b = backend_of(self._data)
+    b.copy_into(self._data, b.full((), value, self._data.dtype))
+    self._vc[0] += 1
+    return self
+
+
+def _zero_(self):
+    return _fill_(self, 0)
+
+
+def _copy_(self, src, non_blocking=False):
+    if isinstance(src, Tensor) and (src._requires_grad and _grad_enabled[0]):
+        return self._write(to(src, self.dtype).expand(self.shape) if src.shape != self.shape else to(src, self.dtype))
+    self._check_inplace()
+    b = backend_of(self._data)
+    data = src._data if isinstance(src, Tensor) else np.asarray(src)
+    if data.__class__ is not self._data.__class__:
+        data = b.from_numpy(backend_of(data).to_numpy(data) if not isinstance(data, np.ndarray) else data)
+    b.copy_into(self._data, data)
+    self._vc[0] += 1
+    return self
+
+
+Tensor.fill_ = _fill_
+Tensor.zero_ = _zero_
+Tensor.copy_ = _copy_
+
+
+# --- random sampling (engine/random.py holds the generator) --------------------------------------------
+from . import random as _random  # noqa: E402
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    data = _random.rng(generator).random(_shape_arg(size)).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    data = _random.rng(generator).standard_normal(_shape_arg(size)).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if high is None or size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high if size is None else size
+    data = _random.rng(generator).integers(low, high, tuple(size)).astype(_np_dtype(dtype, _dtype.int64))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    data = _random.rng(generator).permutation(n).astype(_np_dtype(dtype, _dtype.int64))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = np.broadcast_shapes(mean.shape if isinstance(mean, Tensor) else (), std.shape if isinstance(std, Tensor)
+                                    else ())
+        like = mean if isinstance(mean, Tensor) else std
+        noise = _wrap(_random.rng(generator).standard_normal(shape).astype(like._data.dtype))
+        return (noise * std + mean).detach()
+    data = _random.rng(generator).normal(mean, std, tuple(size)).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, False)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    probs = input.__array__() if p is None else np.full(input._data.shape, p)
+    data = (_random.rng(generator).random(input._data.shape) < probs).astype(input._data.dtype)
+    return _factory(data, None, input.device, False)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    p = input.__array__().astype(np.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    out = [_random.rng(generator).choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
+    data = np.array(out, dtype=np.int64).reshape(p.shape[:-1] + (num_samples,))
+    return _factory(data, None, input.device, False)
+
+
+def _random_fill(sample):
+    """An in-place sampler: fills self with fresh numbers (nn.init uses these under no_grad)."""
+    def method(self, *args, generator=None, **kwargs):
+        self._check_inplace()
+        data = sample(_random.rng(generator), self._data.shape, *args, **kwargs).astype(self._data.dtype)
+        b = backend_of(self._data)
+        b.copy_into(self._data, b.from_numpy(data))
+        self._vc[0] += 1
+        return self
+    return method
+
+
+Tensor.uniform_ = _random_fill(lambda r, shape, a=0.0, b=1.0: r.uniform(a, b, shape))
+Tensor.normal_ = _random_fill(lambda r, shape, mean=0.0, std=1.0: r.normal(mean, std, shape))
+Tensor.bernoulli_ = _random_fill(lambda r, shape, p=0.5: r.random(shape) < p)
+Tensor.exponential_ = _random_fill(lambda r, shape, lambd=1.0: r.exponential(1 / lambd, shape))
+Tensor.random_ = _random_fill(lambda r, shape, low=0, high=2 ** 24: r.integers(low, high, shape) if high is not None
+                              else r.integers(0, low, shape))
+Tensor.bernoulli = bernoulli
+Tensor.multinomial = multinomial

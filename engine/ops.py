@@ -1,0 +1,1508 @@
+"""The op table: every differentiable op, its forward beside its backward.
+
+Each class is named after the node PyTorch records for the op, so a learner reads the same
+names here, in `y.grad_fn` and in the playground's graph. `forward(ctx, *inputs, **params)`
+computes with the backend's primitive kernels (`_b(x)`: numpy on the CPU, WGSL on WebGPU);
+`backward(ctx, *grads)` returns one gradient per positional input, written with Tensor ops,
+so gradients are themselves differentiable (`create_graph=True`). Gradients may keep a
+broadcast shape: the backward walk sums them down to each input's shape.
+"""
+import math
+
+import numpy as np
+
+from ._device import backend_of
+from .autograd.node import Op
+from .tensor import Tensor
+
+_wrap = Tensor._wrap
+
+
+def _b(x):
+    return backend_of(x._data)
+
+
+def _d(x):
+    """Backend array of a tensor, or a Python scalar as it is."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _rg(x):
+    return isinstance(x, Tensor) and x._requires_grad
+
+
+# --- arithmetic ----------------------------------------------------------------------------
+class AddBackward0(Op):
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        return _b(a).add(a._data, _d(b) if alpha == 1 else _b(a).mul(_d(b), alpha))
+
+    def backward(ctx, g):
+        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
+
+
+class SubBackward0(Op):
+    def forward(ctx, a, b, alpha=1):
+        ctx.alpha = alpha
+        return _b(a).sub(a._data, _d(b) if alpha == 1 else _b(a).mul(_d(b), alpha))
+
+    def backward(ctx, g):
+        return g, -g if ctx.alpha == 1 else g * -ctx.alpha
+
+
+class RsubBackward1(Op):
+    """scalar - tensor"""
+
+    def forward(ctx, a, other, alpha=1):
+        ctx.alpha = alpha
+        return _b(a).sub(other, a._data if alpha == 1 else _b(a).mul(a._data, alpha))
+
+    def backward(ctx, g):
+        return -g if ctx.alpha == 1 else g * -ctx.alpha
+
+
+class MulBackward0(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
+        return _b(a).mul(a._data, _d(b))
+
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        return (g * b if b is not None else None), (g * a if a is not None else None)
+
+
+class DivBackward0(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if _rg(b) else None, b)
+        return _b(a).div(a._data, _d(b))
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g / b, (-g * a / (b * b) if a is not None else None)
+
+
+class ReciprocalBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).reciprocal(a._data)
+
+    def backward(ctx, g):
+        out = ctx.output
+        return -g * out * out
+
+
+class NegBackward0(Op):
+    def forward(ctx, a):
+        return _b(a).neg(a._data)
+
+    def backward(ctx, g):
+        return -g
+
+
+class PowBackward0(Op):
+    """tensor ** scalar"""
+
+    def forward(ctx, a, exponent):
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        return _b(a).pow(a._data, exponent)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        e = ctx.exponent
+        if e == 0:
+            return g * 0
+        return g * e * a.pow(e - 1) if e != 2 else g * 2 * a
+
+
+class PowBackward1(Op):
+    """tensor ** tensor"""
+    saves_output = True
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _b(a).pow(a._data, b._data)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g * b * a.pow(b - 1) if a._requires_grad else None
+        gb = None
+        if b._requires_grad:
+            # d/db a**b = a**b * log(a); PyTorch's convention makes it 0 where a == 0 and b >= 0
+            safe_log = a.masked_fill(a == 0, 1).log()
+            gb = g * ctx.output * safe_log
+        return ga, gb
+
+
+class PowBackward2(Op):
+    """scalar ** tensor"""
+    saves_output = True
+
+    def forward(ctx, b, base):
+        ctx.base = base
+        return _b(b).pow(base, b._data).astype(b._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        return g * ctx.output * math.log(ctx.base) if ctx.base > 0 else g * 0
+
+
+class MaximumBackward0(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _b(a).maximum(a._data, b._data)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _split_ties(g, a, b)
+
+
+class MinimumBackward0(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _b(a).minimum(a._data, b._data)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _split_ties(g, b, a)
+
+
+def _split_ties(g, winner, loser):
+    """Gradient of max(winner, loser): all to the larger input, half each on ties (PyTorch's rule)."""
+    half = g / 2
+    gw = (winner > loser).to(g.dtype) * g + (winner == loser).to(g.dtype) * half
+    return gw, g - gw
+
+
+# --- elementwise functions -----------------------------------------------------------------
+class ExpBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).exp(a._data)
+
+    def backward(ctx, g):
+        return g * ctx.output
+
+
+class LogBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _b(a).log(a._data)
+
+    def backward(ctx, g):
+        return g / ctx.saved_tensors[0]
+
+
+class Log1PBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _b(a).log1p(a._data)
+
+    def backward(ctx, g):
+        return g / (ctx.saved_tensors[0] + 1)
+
+
+class Expm1Backward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).expm1(a._data)
+
+    def backward(ctx, g):
+        return g * (ctx.output + 1)
+
+
+class SqrtBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).sqrt(a._data)
+
+    def backward(ctx, g):
+        return g / (2 * ctx.output)
+
+
+class RsqrtBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        b = _b(a)
+        return b.reciprocal(b.sqrt(a._data))
+
+    def backward(ctx, g):
+        out = ctx.output
+        return g * -0.5 * out * out * out
+
+
+class AbsBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _b(a).abs(a._data)
+
+    def backward(ctx, g):
+        return g * ctx.saved_tensors[0].sign()
+
+
+class SinBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _b(a).sin(a._data)
+
+    def backward(ctx, g):
+        return g * ctx.saved_tensors[0].cos()
+
+
+class CosBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _b(a).cos(a._data)
+
+    def backward(ctx, g):
+        return -g * ctx.saved_tensors[0].sin()
+
+
+class TanhBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).tanh(a._data)
+
+    def backward(ctx, g):
+        y = ctx.output
+        return g * (1 - y * y)
+
+
+class SigmoidBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).sigmoid(a._data)
+
+    def backward(ctx, g):
+        y = ctx.output
+        return g * y * (1 - y)
+
+
+class ReluBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).relu(a._data)
+
+    def backward(ctx, g):
+        return g * (ctx.output > 0).to(g.dtype)
+
+
+class LeakyReluBackward0(Op):
+    def forward(ctx, a, negative_slope=0.01):
+        ctx.save_for_backward(a)
+        ctx.slope = negative_slope
+        b = _b(a)
+        return b.where(b.gt(a._data, 0), a._data, b.mul(a._data, negative_slope))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a > 0).to(g.dtype).mul(1 - ctx.slope).add(ctx.slope)
+
+
+class EluBackward0(Op):
+    def forward(ctx, a, alpha=1.0):
+        ctx.save_for_backward(a)
+        ctx.alpha = alpha
+        b = _b(a)
+        return b.where(b.gt(a._data, 0), a._data, b.mul(b.expm1(b.minimum(a._data, 0)), alpha))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a > 0).where(1.0, a.clamp(max=0).exp() * ctx.alpha)
+
+
+class SoftplusBackward0(Op):
+    def forward(ctx, a, beta=1.0, threshold=20.0):
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        b = _b(a)
+        x = b.mul(a._data, beta)
+        soft = b.div(b.log1p(b.exp(b.minimum(x, threshold))), beta)
+        return b.where(b.gt(x, threshold), a._data, soft)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        x = a * ctx.beta
+        return g * (x > ctx.threshold).where(1.0, x.sigmoid())
+
+
+class SiluBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        return b.mul(a._data, b.sigmoid(a._data))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        s = a.sigmoid()
+        return g * s * (1 + a * (1 - s))
+
+
+class HardtanhBackward0(Op):
+    def forward(ctx, a, min_val=-1.0, max_val=1.0):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = min_val, max_val
+        b = _b(a)
+        return b.minimum(b.maximum(a._data, min_val), max_val).astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * ((a > ctx.lo) & (a < ctx.hi)).to(g.dtype)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+
+
+class GeluBackward0(Op):
+    def forward(ctx, a, approximate="none"):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        b, x = _b(a), a._data
+        if approximate == "tanh":
+            inner = b.mul(b.add(x, b.mul(b.mul(b.mul(x, x), x), 0.044715)), _SQRT_2_OVER_PI)
+            return b.mul(b.mul(x, 0.5), b.add(b.tanh(inner), 1))
+        return b.mul(b.mul(x, 0.5), b.add(b.erf(b.mul(x, 1 / math.sqrt(2))), 1))
+
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
+            t = inner.tanh()
+            d_inner = (1 + x * x * (3 * 0.044715)) * _SQRT_2_OVER_PI
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+        cdf = ((x * (1 / math.sqrt(2))).erf() + 1) * 0.5
+        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return g * (cdf + x * pdf)
+
+
+class ErfBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _b(a).erf(a._data)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a).neg().exp() * (2 / math.sqrt(math.pi))
+
+
+class ClampBackward1(Op):
+    def forward(ctx, a, min=None, max=None):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = min, max
+        b, x = _b(a), a._data
+        if min is not None:
+            x = b.maximum(x, min)
+        if max is not None:
+            x = b.minimum(x, max)
+        return x.astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        mask = None
+        if ctx.lo is not None:
+            mask = a >= ctx.lo
+        if ctx.hi is not None:
+            mask = (a <= ctx.hi) if mask is None else mask & (a <= ctx.hi)
+        return g * mask.to(g.dtype)
+
+
+class _ZeroGrad(Op):
+    """Piecewise-constant functions: the gradient is zero almost everywhere."""
+
+    def backward(ctx, g):
+        return g * 0
+
+
+class SignBackward0(_ZeroGrad):
+    def forward(ctx, a):
+        return _b(a).sign(a._data)
+
+
+class FloorBackward0(_ZeroGrad):
+    def forward(ctx, a):
+        return _b(a).floor(a._data)
+
+
+class CeilBackward0(_ZeroGrad):
+    def forward(ctx, a):
+        return _b(a).ceil(a._data)
+
+
+class RoundBackward0(_ZeroGrad):
+    def forward(ctx, a):
+        return _b(a).round(a._data)
+
+
+class WhereBackward0(Op):
+    """where(condition, a, b); the condition is a parameter, not a differentiable input."""
+
+    def forward(ctx, a, b, condition):
+        ctx.condition = condition
+        return _b(condition).where(condition._data, _d(a), _d(b))
+
+    def backward(ctx, g):
+        zero = g * 0
+        c = ctx.condition
+        return c.where(g, zero), c.where(zero, g)
+
+
+class MaskedFillBackward0(Op):
+    def forward(ctx, a, mask, value):
+        ctx.mask = mask
+        b = _b(a)
+        return b.where(mask._data, b.astype(b.full((), value, a._data.dtype), a._data.dtype), a._data)
+
+    def backward(ctx, g):
+        return g.masked_fill(ctx.mask, 0)
+
+
+class ToCopyBackward0(Op):
+    """dtype and device changes."""
+
+    def forward(ctx, a, dtype=None, device=None):
+        ctx.dtype, ctx.device = a._data.dtype, a.device
+        data = a._data
+        if device is not None and device != a.device:
+            from ._device import backend
+            data = backend(device.type).from_numpy(_b(a).to_numpy(data))
+        if dtype is not None and data.dtype != dtype:
+            data = backend_of(data).astype(data, dtype)
+        elif data is a._data:
+            data = _b(a).contiguous(data).copy() if isinstance(data, np.ndarray) else _b(a).astype(data, data.dtype)
+        return data
+
+    def backward(ctx, g):
+        return g.to(device=ctx.device, dtype=ctx.dtype)
+
+
+class CloneBackward0(Op):
+    def forward(ctx, a):
+        b = _b(a)
+        return b.astype(a._data, a._data.dtype) if not isinstance(a._data, np.ndarray) else a._data.copy()
+
+    def backward(ctx, g):
+        return g
+
+
+# --- reductions ---------------------------------------------------------------------------
+def _expand_back(g, in_shape, axes, keepdim):
+    """Broadcast a reduced gradient back over the reduced axes."""
+    if not keepdim and axes:
+        shape = list(in_shape)
+        for ax in axes:
+            shape[ax] = 1
+        g = g.reshape(shape)
+    return g.expand(in_shape)
+
+
+class SumBackward0(Op):
+    def forward(ctx, a, dtype=None):
+        ctx.shape = a._data.shape
+        out = _b(a).sum(a._data, None, False)
+        return out if dtype is None else _b(a).astype(np.asarray(out) if isinstance(out, np.generic) else out, dtype)
+
+    def backward(ctx, g):
+        return g.expand(ctx.shape)
+
+
+class SumBackward1(Op):
+    def forward(ctx, a, axes, keepdim=False, dtype=None):
+        ctx.shape, ctx.axes, ctx.keepdim = a._data.shape, axes, keepdim
+        out = _b(a).sum(a._data, axes, keepdim)
+        return out if dtype is None else _b(a).astype(np.asarray(out), dtype)
+
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class MeanBackward0(Op):
+    def forward(ctx, a):
+        ctx.shape = a._data.shape
+        b = _b(a)
+        return b.div(b.sum(a._data, None, False), a._data.size).astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        n = 1
+        for s in ctx.shape:
+            n *= s
+        return g.expand(ctx.shape) / n
+
+
+class MeanBackward1(Op):
+    def forward(ctx, a, axes, keepdim=False):
+        ctx.shape, ctx.axes, ctx.keepdim = a._data.shape, axes, keepdim
+        n = 1
+        for ax in axes:
+            n *= a._data.shape[ax]
+        ctx.n = n
+        b = _b(a)
+        return b.div(b.sum(a._data, axes, keepdim), n).astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.n
+
+
+class ProdBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return _b(a).prod(a._data, axes, keepdim)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        axes, keepdim = ctx.axes, ctx.keepdim
+        out = _expand_back(ctx.output, a.shape, axes or (), keepdim if axes else True)
+        g = _expand_back(g, a.shape, axes or (), keepdim if axes else True)
+        zero = a == 0
+        if not bool(zero.any()):
+            return g * out / a
+        # With zeros, the gradient at an element is the product of the others.
+        nonzero_prod = a.masked_fill(zero, 1).prod(dim=axes, keepdim=True) if axes else \
+            a.masked_fill(zero, 1).prod().reshape([1] * a.dim())
+        zeros_count = zero.sum(dim=axes, keepdim=True) if axes else zero.sum().reshape([1] * a.dim())
+        only_zero = zero & (zeros_count == 1)
+        safe = a.masked_fill(zero, 1)
+        grad = (zeros_count == 0).where(out / safe, only_zero.where(nonzero_prod.expand(a.shape), 0.0))
+        return g * grad
+
+
+ProdBackward1 = type("ProdBackward1", (ProdBackward0,), {})
+
+
+class _EvenlyDistributed(Op):
+    """max()/min()/amax/amin: the gradient is shared evenly between tied extreme elements."""
+    saves_output = True
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        axes, keepdim = ctx.axes, ctx.keepdim
+        full = axes is None
+        out = _expand_back(ctx.output, a.shape, () if full else axes, keepdim or full)
+        g = _expand_back(g, a.shape, () if full else axes, keepdim or full)
+        mask = (a == out).to(g.dtype)
+        count = mask.sum() if full else mask.sum(dim=axes, keepdim=True)
+        return g * mask / count
+
+
+class MaxBackward1(_EvenlyDistributed):
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        if a._data.size == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        return _b(a).max(a._data, axes, keepdim)
+
+
+class MinBackward1(_EvenlyDistributed):
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        if a._data.size == 0:
+            raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        return _b(a).min(a._data, axes, keepdim)
+
+
+AmaxBackward0 = type("AmaxBackward0", (MaxBackward1,), {})
+AminBackward0 = type("AminBackward0", (MinBackward1,), {})
+
+
+class MaxBackward0(Op):
+    """max(dim) -> (values, indices): the gradient goes to the element each index names."""
+    n_differentiable = 1
+
+    def forward(ctx, a, axis, keepdim=False):
+        return _select_along(ctx, a, axis, keepdim, "argmax")
+
+    def backward(ctx, g, _):
+        return _scatter_along(ctx, g)
+
+
+class MinBackward0(MaxBackward0):
+    def forward(ctx, a, axis, keepdim=False):
+        return _select_along(ctx, a, axis, keepdim, "argmin")
+
+
+def _select_along(ctx, a, axis, keepdim, arg):
+    b = _b(a)
+    idx = getattr(b, arg)(a._data, axis, True)
+    ctx.shape, ctx.axis, ctx.keepdim, ctx.index = a._data.shape, axis, keepdim, idx
+    lin = _linear_index_along(b, a._data.shape, axis, idx)
+    values = b.reshape(b.take(a._data, lin), idx.shape)
+    if not keepdim:
+        shape = tuple(s for i, s in enumerate(idx.shape) if i != axis)
+        values, idx = b.reshape(values, shape), b.reshape(idx, shape)
+    return values, idx
+
+
+def _linear_index_along(b, shape, axis, idx):
+    """Flat positions in an array of `shape` of the elements that idx (keepdim form) picks along axis."""
+    strides = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    lin = b.mul(idx, strides[axis])
+    for d in range(len(shape)):
+        if d != axis:
+            r = b.arange(0, shape[d] * strides[d], strides[d], np.int64)
+            lin = b.add(lin, b.reshape(r, tuple(shape[d] if i == d else 1 for i in range(len(shape)))))
+    return lin
+
+
+def _scatter_along(ctx, g):
+    b = _b(g)
+    idx = _wrap(ctx.index)
+    if not ctx.keepdim:
+        g = g.unsqueeze(ctx.axis)
+    lin = _wrap(_linear_index_along(b, ctx.shape, ctx.axis, ctx.index))
+    return IndexPutAddBackward.apply(g, index=lin, shape=ctx.shape) if idx is not None else None
+
+
+class IndexPutAddBackward(Op):
+    """Scatter-add of values at flat positions into zeros of `shape` (the backward of every gather)."""
+
+    def forward(ctx, values, index, shape):
+        ctx.index = index
+        n = 1
+        for s in shape:
+            n *= s
+        b = _b(values)
+        return b.reshape(b.scatter_add(n, index._data, b.broadcast_to(values._data, index._data.shape)), shape)
+
+    def backward(ctx, g):
+        return TakeBackward.apply(g, index=ctx.index)
+
+
+class TakeBackward(Op):
+    """Gather of flat positions (its backward is the scatter-add above)."""
+
+    def forward(ctx, a, index):
+        ctx.index, ctx.shape = index, a._data.shape
+        return _b(a).take(a._data, index._data)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=ctx.index, shape=ctx.shape)
+
+
+class VarBackward0(Op):
+    def forward(ctx, a, axes=None, correction=1, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.correction, ctx.keepdim = axes, correction, keepdim
+        b, x = _b(a), a._data
+        n = x.size if axes is None else int(np.prod([x.shape[i] for i in axes]))
+        ctx.n = n
+        mean = b.div(b.sum(x, axes, True), n).astype(x.dtype, copy=False)
+        dev = b.sub(x, mean)
+        return b.div(b.sum(b.mul(dev, dev), axes, keepdim), max(n - correction, 0)).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        axes = ctx.axes
+        mean = a.mean() if axes is None else a.mean(dim=axes, keepdim=True)
+        g = _expand_back(g, a.shape, axes or (), ctx.keepdim or axes is None)
+        return g * (a - mean) * (2 / max(ctx.n - ctx.correction, 0))
+
+
+class StdBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a, axes=None, correction=1, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.correction, ctx.keepdim = axes, correction, keepdim
+        var = VarBackward0.forward(ctx, a, axes, correction, keepdim)
+        ctx.save_for_backward(a)
+        return _b(a).sqrt(var)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        axes = ctx.axes
+        mean = a.mean() if axes is None else a.mean(dim=axes, keepdim=True)
+        full = axes is None or ctx.keepdim
+        g = _expand_back(g, a.shape, axes or (), full)
+        std = _expand_back(ctx.output, a.shape, axes or (), full)
+        return g * (a - mean) / (std * max(ctx.n - ctx.correction, 0))
+
+
+class LogsumexpBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a, axes, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        b, x = _b(a), a._data
+        m = b.max(x, axes, True)
+        m = b.where(b.eq(b.abs(m), np.inf), b.mul(m, 0), m)  # all -inf rows stay -inf, no nan
+        out = b.add(b.log(b.sum(b.exp(b.sub(x, m)), axes, True)), m)
+        return out if keepdim else b.reshape(out, tuple(s for i, s in enumerate(out.shape) if i not in axes))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        out = _expand_back(ctx.output, a.shape, ctx.axes, ctx.keepdim)
+        return _expand_back(g, a.shape, ctx.axes, ctx.keepdim) * (a - out).exp()
+
+
+class CumsumBackward0(Op):
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        return np.cumsum(a._data, axis=axis, dtype=a._data.dtype)
+
+    def backward(ctx, g):
+        return g.flip(ctx.axis).cumsum(ctx.axis).flip(ctx.axis)
+
+
+# --- linear algebra ----------------------------------------------------------------------
+class MmBackward0(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
+        return _b(a).matmul(a._data, b._data)
+
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        return (g.mm(b.t()) if b is not None else None), (a.t().mm(g) if a is not None else None)
+
+
+class AddmmBackward0(Op):
+    """bias + mat1 @ mat2: what nn.Linear records for a 2-D input."""
+
+    def forward(ctx, bias, a, b):
+        ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
+        be = _b(a)
+        return be.add(be.matmul(a._data, b._data), bias._data)
+
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        return g, (g.mm(b.t()) if b is not None else None), (a.t().mm(g) if a is not None else None)
+
+
+class MvBackward0(Op):
+    def forward(ctx, a, v):
+        ctx.save_for_backward(v if _rg(a) else None, a if _rg(v) else None)
+        return _b(a).matmul(a._data, v._data)
+
+    def backward(ctx, g):
+        v, a = ctx.saved_tensors
+        return (g.unsqueeze(1) * v if v is not None else None), (a.t().mv(g) if a is not None else None)
+
+
+class DotBackward0(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
+        return _b(a).matmul(a._data, b._data)
+
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        return (g * b if b is not None else None), (g * a if a is not None else None)
+
+
+class BmmBackward0(Op):
+    """Batched (and broadcast) matmul of tensors with at least 2 dims; the walk sums broadcast batches."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
+        return _b(a).matmul(a._data, b._data)
+
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        return (g.matmul(b.mT) if b is not None else None), (a.mT.matmul(g) if a is not None else None)
+
+
+# --- shape and memory views ----------------------------------------------------------------
+class ViewBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, shape):
+        ctx.shape = a._data.shape
+        out = _b(a).view(a._data, shape)
+        if out is None:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        return out
+
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+class UnsafeViewBackward0(Op):
+    """reshape of a tensor whose strides do not allow a view: a copy."""
+
+    def forward(ctx, a, shape):
+        ctx.shape = a._data.shape
+        b = _b(a)
+        return b.reshape(b.contiguous(a._data), shape)
+
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+class TBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a):
+        return _b(a).permute(a._data, (1, 0)) if a._data.ndim == 2 else a._data
+
+    def backward(ctx, g):
+        return g.t()
+
+
+class TransposeBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, dim0, dim1):
+        ctx.dims = dim0, dim1
+        axes = list(range(a._data.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return _b(a).permute(a._data, tuple(axes))
+
+    def backward(ctx, g):
+        return g.transpose(*ctx.dims)
+
+
+class PermuteBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return _b(a).permute(a._data, dims)
+
+    def backward(ctx, g):
+        return g.permute(ctx.inverse)
+
+
+class UnsqueezeBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        shape = list(a._data.shape)
+        shape.insert(dim, 1)
+        return _b(a).view(a._data, tuple(shape))
+
+    def backward(ctx, g):
+        return g.squeeze(ctx.dim)
+
+
+class SqueezeBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, dims=None):
+        ctx.shape = a._data.shape
+        shape = tuple(s for i, s in enumerate(a._data.shape) if s != 1 or (dims is not None and i not in dims))
+        return _b(a).view(a._data, shape)
+
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
+
+
+class ExpandBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, shape):
+        ctx.shape = a._data.shape
+        return _b(a).broadcast_to(a._data, shape)
+
+    def backward(ctx, g):
+        return g.sum_to_size(ctx.shape)
+
+
+class SumToSizeBackward(Op):
+    """The reduction of a broadcast gradient to an input's shape (PyTorch does it inside the engine)."""
+
+    def forward(ctx, a, shape):
+        ctx.shape = a._data.shape
+        x = a._data
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
+        b = _b(a)
+        out = b.sum(x, axes, True) if axes else x
+        return b.reshape(out, shape)
+
+    def backward(ctx, g):
+        return g.expand(ctx.shape)
+
+
+class CatBackward0(Op):
+    def forward(ctx, *tensors, dim):
+        ctx.dim = dim
+        ctx.sizes = [t._data.shape[dim] for t in tensors]
+        return _b(tensors[0]).concatenate([t._data for t in tensors], dim)
+
+    def backward(ctx, g):
+        return tuple(g.split(ctx.sizes, ctx.dim))
+
+
+class StackBackward0(Op):
+    def forward(ctx, *tensors, dim):
+        ctx.dim = dim
+        b = _b(tensors[0])
+        parts = []
+        for t in tensors:
+            shape = list(t._data.shape)
+            shape.insert(dim, 1)
+            parts.append(b.reshape(t._data, tuple(shape)))
+        return b.concatenate(parts, dim)
+
+    def backward(ctx, g):
+        return tuple(g.unbind(ctx.dim))
+
+
+class _MultiViewOp(Op):
+    """split/unbind: several outputs, each a view of a piece of the input."""
+
+    def backward(ctx, *grads):
+        from .functions import cat, stack
+        return stack(grads, ctx.dim) if ctx.unbind else cat(grads, ctx.dim)
+
+
+class SplitBackward0(_MultiViewOp):
+    unbind = False
+
+    def forward(ctx, a, sizes, dim):
+        ctx.dim = dim
+        b = _b(a)
+        index = [slice(None)] * a._data.ndim
+        out, start = [], 0
+        for s in sizes:
+            index[dim] = slice(start, start + s)
+            out.append(b.getitem(a._data, tuple(index)))
+            start += s
+        ctx.n_differentiable = len(out)
+        return tuple(out)
+
+
+SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (SplitBackward0,), {})
+
+
+class UnbindBackward0(_MultiViewOp):
+    unbind = True
+
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        b = _b(a)
+        index = [slice(None)] * a._data.ndim
+        out = []
+        for i in range(a._data.shape[dim]):
+            index[dim] = i
+            out.append(b.getitem(a._data, tuple(index)))
+        ctx.n_differentiable = len(out)
+        return tuple(out)
+
+
+class FlipBackward0(Op):
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return _b(a).flip(a._data, dims)
+
+    def backward(ctx, g):
+        return g.flip(ctx.dims)
+
+
+class RepeatBackward0(Op):
+    def forward(ctx, a, repeats):
+        ctx.shape, ctx.repeats = a._data.shape, repeats
+        x = a._data.reshape((1,) * (len(repeats) - a._data.ndim) + a._data.shape)
+        return np.tile(x, repeats)
+
+    def backward(ctx, g):
+        shape = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
+        split = []
+        for r, s in zip(ctx.repeats, shape):
+            split += [r, s]
+        g = g.reshape(split).sum(dim=tuple(range(0, len(split), 2)))
+        return g.reshape(ctx.shape)
+
+
+class ConstantPadNdBackward0(Op):
+    def forward(ctx, a, pad, value=0.0):
+        widths = [(0, 0)] * a._data.ndim
+        for i in range(len(pad) // 2):
+            widths[a._data.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+        ctx.widths = widths
+        b = _b(a)
+        x = a._data
+        # negative padding crops
+        crop = tuple(slice(-lo if lo < 0 else 0, x.shape[i] + hi if hi < 0 else None) for i, (lo, hi) in
+                     enumerate(widths))
+        x = b.getitem(x, crop)
+        return b.pad(x, [(max(lo, 0), max(hi, 0)) for lo, hi in widths], value)
+
+    def backward(ctx, g):
+        index = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
+        return g[index]
+
+
+# --- indexing ---------------------------------------------------------------------------------
+class SelectBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, dim, index):
+        ctx.shape, ctx.dim, ctx.index = a._data.shape, dim, index
+        return _b(a).getitem(a._data, (slice(None),) * dim + (index,))
+
+    def backward(ctx, g):
+        return BasicIndexBackward.apply(g, shape=ctx.shape, index=(slice(None),) * ctx.dim + (ctx.index,))
+
+
+class SliceBackward0(Op):
+    is_view = True
+
+    def forward(ctx, a, dim, start, stop, step):
+        ctx.shape, ctx.key = a._data.shape, (slice(None),) * dim + (slice(start, stop, step),)
+        return _b(a).getitem(a._data, ctx.key)
+
+    def backward(ctx, g):
+        return BasicIndexBackward.apply(g, shape=ctx.shape, index=ctx.key)
+
+
+class BasicIndexBackward(Op):
+    """Zeros of `shape` with g written at a basic index: the backward of select and slice."""
+
+    def forward(ctx, g, shape, index):
+        ctx.index = index
+        b = _b(g)
+        out = b.full(shape, 0, g._data.dtype)
+        b.setitem(out, index, g._data)
+        return out
+
+    def backward(ctx, gg):
+        return gg[ctx.index]
+
+
+class IndexBackward0(Op):
+    """Advanced indexing (integer tensors, bool masks), through flat positions so it is one gather."""
+
+    def forward(ctx, a, index):
+        b = _b(a)
+        lin = b.from_numpy(np.arange(a._data.size, dtype=np.int64).reshape(a._data.shape)[index])
+        ctx.lin, ctx.shape = lin, a._data.shape
+        return b.take(a._data, lin)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+class GatherBackward0(Op):
+    def forward(ctx, a, dim, index):
+        b = _b(a)
+        lin = _gather_linear(b, a._data.shape, dim, index._data)
+        ctx.lin, ctx.shape = lin, a._data.shape
+        return b.take(a._data, lin)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+def _gather_linear(b, shape, dim, index):
+    """Flat positions of a[i0, .., index[i], .., in] for every position i of index."""
+    nd = len(shape)
+    strides = [1] * nd
+    for i in range(nd - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    lin = b.mul(index, strides[dim])
+    for d in range(nd):
+        if d != dim:
+            r = b.arange(0, index.shape[d] * strides[d], strides[d], np.int64)
+            lin = b.add(lin, b.reshape(r, tuple(index.shape[d] if i == d else 1 for i in range(nd))))
+    return lin
+
+
+class IndexSelectBackward0(Op):
+    def forward(ctx, a, dim, index):
+        b = _b(a)
+        shape = list(a._data.shape)
+        idx = b.reshape(index._data, tuple(-1 if i == dim else 1 for i in range(len(shape))))
+        shape[dim] = index._data.shape[0]
+        lin = _gather_linear(b, a._data.shape, dim, b.broadcast_to(idx, tuple(shape)))
+        ctx.lin, ctx.shape = lin, a._data.shape
+        return b.take(a._data, lin)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+class EmbeddingBackward0(IndexSelectBackward0):
+    def forward(ctx, weight, indices, padding_idx=None):
+        b = _b(weight)
+        flat = b.reshape(indices._data, (-1,))
+        out = IndexSelectBackward0.forward(ctx, weight, 0, _wrap(flat))
+        ctx.padding_idx = padding_idx
+        if padding_idx is not None:
+            ctx.lin = b.where(b.eq(b.reshape(flat, (-1, 1)), padding_idx), -1, ctx.lin)
+        return b.reshape(out, indices._data.shape + (weight._data.shape[1],))
+
+    def backward(ctx, g):
+        lin = ctx.lin
+        if ctx.padding_idx is not None:  # rows of the padding index get no gradient
+            keep = lin >= 0
+            g = g.reshape(lin.shape) * _wrap(keep)
+            lin = np.where(keep, lin, 0)
+        return IndexPutAddBackward.apply(g.reshape(lin.shape), index=_wrap(lin), shape=ctx.shape)
+
+
+# --- neural-network ops ---------------------------------------------------------------------------
+def _conv_params(ctx):
+    return ctx.stride, ctx.padding, ctx.dilation, ctx.groups
+
+
+class ConvolutionBackward0(Op):
+    def forward(ctx, x, w, bias, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, w)
+        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
+        b = _b(x)
+        out = b.conv2d(x._data, w._data, stride, padding, dilation, groups)
+        if bias is not None:
+            out = b.add(out, b.reshape(bias._data, (1, -1, 1, 1)))
+        return out
+
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        p = _conv_params(ctx)
+        gx = ConvBackwardInput.apply(g, w, input_shape=x.shape, params=p) if x._requires_grad else None
+        gw = ConvBackwardWeight.apply(x, g, weight_shape=w.shape, params=p) if w._requires_grad else None
+        gb = g.sum(dim=(0, 2, 3)) if ctx.next_functions[2][0] is not None else None
+        return gx, gw, gb
+
+
+class ConvBackwardInput(Op):
+    """The input gradient of conv2d (a transposed convolution), linear in both its inputs."""
+
+    def forward(ctx, g, w, input_shape, params):
+        ctx.save_for_backward(g, w)
+        ctx.params = params
+        return _b(g).conv2d_backward_input(g._data, w._data, tuple(input_shape), *params)
+
+    def backward(ctx, gg):
+        g, w = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.params
+        d_g = conv2d_op(gg, w, None, *ctx.params)
+        d_w = ConvBackwardWeight.apply(gg, g, weight_shape=w.shape, params=ctx.params)
+        return d_g, d_w
+
+
+class ConvBackwardWeight(Op):
+    """The weight gradient of conv2d, linear in both its inputs."""
+
+    def forward(ctx, x, g, weight_shape, params):
+        ctx.save_for_backward(x, g)
+        ctx.params = params
+        return _b(x).conv2d_backward_weight(x._data, g._data, tuple(weight_shape), *params)
+
+    def backward(ctx, gw):
+        x, g = ctx.saved_tensors
+        d_x = ConvBackwardInput.apply(g, gw, input_shape=x.shape, params=ctx.params)
+        d_g = conv2d_op(x, gw, None, *ctx.params)
+        return d_x, d_g
+
+
+def conv2d_op(x, w, bias, stride, padding, dilation, groups):
+    return ConvolutionBackward0.apply(x, w, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+class MaxPool2DWithIndicesBackward0(Op):
+    n_differentiable = 1
+
+    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
+        values, indices = _b(x).max_pool2d(x._data, kernel, stride, padding, dilation, ceil_mode)
+        ctx.indices, ctx.shape = indices, x._data.shape
+        return values, indices
+
+    def backward(ctx, g, _):
+        return MaxPoolScatter.apply(g, indices=ctx.indices, shape=ctx.shape)
+
+
+class MaxPoolScatter(Op):
+    """The input gradient of max pooling: each output's gradient goes to its argmax."""
+
+    def forward(ctx, g, indices, shape):
+        ctx.indices = indices
+        return _b(g).max_pool2d_backward(g._data, indices, shape)
+
+    def backward(ctx, gg):
+        b = _b(gg)
+        n, c, h, w = gg.shape
+        plane = b.mul(b.reshape(b.arange(0, n * c, 1, np.int64), (n, c, 1, 1)), h * w)
+        return TakeBackward.apply(gg, index=_wrap(b.add(ctx.indices, plane)))
+
+
+class AvgPool2DBackward0(Op):
+    def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        ctx.shape = x._data.shape
+        ctx.params = (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        return _b(x).avg_pool2d(x._data, *ctx.params)
+
+    def backward(ctx, g):
+        return AvgPoolScatter.apply(g, shape=ctx.shape, params=ctx.params)
+
+
+class AvgPoolScatter(Op):
+    def forward(ctx, g, shape, params):
+        ctx.params = params
+        return _b(g).avg_pool2d_backward(g._data, shape, *params)
+
+    def backward(ctx, gg):
+        return AvgPool2DBackward0.apply(gg, *ctx.params)
+
+
+class SoftmaxBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return _b(a).softmax(a._data, dim)
+
+    def backward(ctx, g):
+        y = ctx.output
+        return y * (g - (g * y).sum(dim=ctx.dim, keepdim=True))
+
+
+class LogSoftmaxBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return _b(a).log_softmax(a._data, dim)
+
+    def backward(ctx, g):
+        y = ctx.output
+        return g - y.exp() * g.sum(dim=ctx.dim, keepdim=True)
+
+
+def _reduce(b, loss, reduction, weight_sum=None):
+    if reduction == "none":
+        return loss
+    total = b.sum(loss, None, False)
+    if reduction == "sum":
+        return total
+    return b.div(total, loss.size if weight_sum is None else weight_sum).astype(loss.dtype, copy=False)
+
+
+def _reduce_back(g, shape, reduction, n):
+    if reduction == "none":
+        return g
+    g = g.expand(shape)
+    return g / n if reduction == "mean" else g
+
+
+class NllLossBackward0(Op):
+    """-log p[target], from log-probabilities (N, C) or (N, C, d1, ...) or (C,)."""
+
+    def forward(ctx, logp, target, weight=None, reduction="mean", ignore_index=-100):
+        b, x, t = _b(logp), logp._data, target._data
+        if x.ndim == 1:
+            x, t = b.reshape(x, (1, -1)), b.reshape(t, (1,))
+        c = x.shape[1]
+        valid = b.ne(t, ignore_index)
+        safe_t = b.where(valid, t, 0)
+        lin = _gather_linear(b, x.shape, 1, b.reshape(safe_t, (t.shape[0], 1) + t.shape[1:]))
+        picked = b.reshape(b.take(x, lin), t.shape)
+        w = b.astype(valid, x.dtype)
+        if weight is not None:
+            w = b.mul(w, b.take(weight._data, safe_t))
+        ctx.lin, ctx.w, ctx.shape, ctx.reduction = lin, w, logp._data.shape, reduction
+        loss = b.neg(b.mul(picked, w))
+        ctx.denominator = b.sum(w, None, False) if reduction == "mean" else None
+        out = _reduce(b, loss, reduction, ctx.denominator)
+        if logp._data.ndim == 1 and reduction == "none":
+            out = b.reshape(out, ())
+        return out
+
+    def backward(ctx, g):
+        b = _b(g)
+        w = _wrap(ctx.w)
+        if ctx.reduction == "none":
+            g = g.reshape(w.shape) * w
+        elif ctx.reduction == "sum":
+            g = g * w
+        else:
+            g = g * w / _wrap(ctx.denominator)
+        g = g.reshape(ctx.lin.shape)
+        return -IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape), None
+
+
+class MseLossBackward0(Op):
+    def forward(ctx, a, target, reduction="mean"):
+        ctx.save_for_backward(a, target)
+        ctx.reduction = reduction
+        b = _b(a)
+        d = b.sub(a._data, target._data)
+        return _reduce(b, b.mul(d, d), reduction)
+
+    def backward(ctx, g):
+        a, t = ctx.saved_tensors
+        diff = a - t
+        n = diff.numel()
+        g = _reduce_back(g, diff.shape, ctx.reduction, n) * diff * 2
+        return g, -g
+
+
+class BinaryCrossEntropyBackward0(Op):
+    def forward(ctx, p, target, weight=None, reduction="mean"):
+        ctx.save_for_backward(p, target, weight)
+        ctx.reduction = reduction
+        b, x, y = _b(p), p._data, target._data
+        if b.to_numpy(b.any(b.logical_or(b.lt(x, 0), b.gt(x, 1)), None, False)):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        # PyTorch clamps the logs at -100 so that p = 0 or 1 gives a finite loss.
+        with np.errstate(divide="ignore"):
+            log_p = b.maximum(b.log(x), -100)
+            log_1p = b.maximum(b.log(b.sub(1, x)), -100)
+        loss = b.neg(b.add(b.mul(y, log_p), b.mul(b.sub(1, y), log_1p)))
+        if weight is not None:
+            loss = b.mul(loss, weight._data)
+        return _reduce(b, loss.astype(x.dtype, copy=False), reduction)
+
+    def backward(ctx, g):
+        p, y, w = ctx.saved_tensors
+        g = _reduce_back(g, p.shape, ctx.reduction, p.numel())
+        grad = g * (p - y) / (p * (1 - p)).clamp(min=1e-12)
+        return grad * w if w is not None else grad, None, None
+
+
+class BinaryCrossEntropyWithLogitsBackward0(Op):
+    def forward(ctx, x, target, weight=None, pos_weight=None, reduction="mean"):
+        ctx.save_for_backward(x, target, weight, pos_weight)
+        ctx.reduction = reduction
+        b, z, y = _b(x), x._data, target._data
+        # log(1 + exp(-|z|)) + max(-z, 0): stable for large |z|
+        log_sig_neg = b.add(b.log1p(b.exp(b.neg(b.abs(z)))), b.maximum(b.neg(z), 0))  # -log sigmoid(z)
+        if pos_weight is not None:
+            coef = b.add(b.mul(b.sub(pos_weight._data, 1), y), 1)
+            loss = b.add(b.mul(b.sub(1, y), z), b.mul(coef, log_sig_neg))
+        else:
+            loss = b.add(b.mul(b.sub(1, y), z), log_sig_neg)
+        if weight is not None:
+            loss = b.mul(loss, weight._data)
+        return _reduce(b, loss.astype(z.dtype, copy=False), reduction)
+
+    def backward(ctx, g):
+        z, y, w, pw = ctx.saved_tensors
+        g = _reduce_back(g, z.shape, ctx.reduction, z.numel())
+        s = z.sigmoid()
+        grad = (s - y) if pw is None else (pw * y + 1 - y) * s - pw * y
+        grad = g * grad
+        return (grad * w if w is not None else grad), None, None, None
+
+
+class NativeLayerNormBackward0(Op):
+    def forward(ctx, x, normalized_shape, weight=None, bias=None, eps=1e-5):
+        b, a = _b(x), x._data
+        axes = tuple(range(a.ndim - len(normalized_shape), a.ndim))
+        n = int(np.prod(normalized_shape))
+        mean = b.div(b.sum(a, axes, True), n).astype(a.dtype, copy=False)
+        d = b.sub(a, mean)
+        var = b.div(b.sum(b.mul(d, d), axes, True), n).astype(a.dtype, copy=False)
+        rstd = b.reciprocal(b.sqrt(b.add(var, eps)))
+        xhat = b.mul(d, rstd)
+        ctx.axes, ctx.n = axes, n
+        ctx.save_for_backward(x, weight, _wrap(mean), _wrap(rstd))
+        out = xhat
+        if weight is not None:
+            out = b.mul(out, weight._data)
+        if bias is not None:
+            out = b.add(out, bias._data)
+        return out
+
+    def backward(ctx, g):
+        x, weight, mean, rstd = ctx.saved_tensors
+        xhat = (x - mean) * rstd
+        gw = (g * xhat).sum_to_size(weight.shape) if weight is not None else None
+        gb = g.sum_to_size(weight.shape) if ctx.next_functions[2][0] is not None else None
+        gx_hat = g * weight if weight is not None else g
+        gx = rstd * (gx_hat - gx_hat.mean(dim=ctx.axes, keepdim=True)
+                     - xhat * (gx_hat * xhat).mean(dim=ctx.axes, keepdim=True))
+        return gx, gw, gb
+
+
+class NativeBatchNormBackward0(Op):
+    """Batch norm over every dim but 1; in training it also updates the running statistics."""
+
+    def forward(ctx, x, weight, bias, running_mean=None, running_var=None, training=True, momentum=0.1,
+                eps=1e-5):
+        b, a = _b(x), x._data
+        axes = (0,) + tuple(range(2, a.ndim))
+        shape = (1, -1) + (1,) * (a.ndim - 2)
+        n = a.size // a.shape[1]
+        if training:
+            if n <= 1:
+                raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                                 f"{list(a.shape)}")
+            mean = b.div(b.sum(a, axes, True), n).astype(a.dtype, copy=False)
+            d = b.sub(a, mean)
+            var = b.div(b.sum(b.mul(d, d), axes, True), n).astype(a.dtype, copy=False)
+            if running_mean is not None:
+                m = momentum
+                new_mean = b.add(b.mul(running_mean._data, 1 - m), b.mul(b.reshape(mean, (-1,)), m))
+                new_var = b.add(b.mul(running_var._data, 1 - m),
+                                b.mul(b.reshape(var, (-1,)), m * n / max(n - 1, 1)))
+                b.copy_into(running_mean._data, new_mean)
+                b.copy_into(running_var._data, new_var)
+                running_mean._vc[0] += 1
+                running_var._vc[0] += 1
+        else:
+            mean = b.reshape(running_mean._data, shape)
+            var = b.reshape(running_var._data, shape)
+            d = b.sub(a, mean)
+        rstd = b.reciprocal(b.sqrt(b.add(var, eps))).astype(a.dtype, copy=False)
+        out = b.mul(d, rstd)
+        if weight is not None:
+            out = b.mul(out, b.reshape(weight._data, shape))
+        if bias is not None:
+            out = b.add(out, b.reshape(bias._data, shape))
+        ctx.axes, ctx.shape, ctx.training = axes, shape, training
+        ctx.save_for_backward(x, weight, _wrap(mean), _wrap(rstd))
+        return out
+
+    def backward(ctx, g):
+        x, weight, mean, rstd = ctx.saved_tensors
+        xhat = (x - mean) * rstd
+        gw = (g * xhat).sum(dim=ctx.axes) if weight is not None else None
+        gb = g.sum(dim=ctx.axes) if ctx.next_functions[2][0] is not None else None
+        gx_hat = g * weight.reshape(ctx.shape) if weight is not None else g
+        if ctx.training:
+            gx = rstd * (gx_hat - gx_hat.mean(dim=ctx.axes, keepdim=True)
+                         - xhat * (gx_hat * xhat).mean(dim=ctx.axes, keepdim=True))
+        else:
+            gx = gx_hat * rstd
+        return gx, gw, gb
+
+
+class EinsumBackward(Op):
+    """einsum without repeated subscripts inside one operand; each gradient is another einsum."""
+
+    def forward(ctx, *operands, equation):
+        eq = equation.replace(" ", "")
+        ins, out = eq.split("->") if "->" in eq else (eq, None)
+        ins = ins.split(",")
+        if out is None:
+            letters = [c for c in "".join(ins) if c.isalpha()]
+            out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        if any("." in s for s in ins) or any(len(set(s)) != len(s) for s in ins):
+            raise NotImplementedError("einsum with '...' or a repeated subscript inside one operand is not supported")
+        ctx.ins, ctx.out = ins, out
+        ctx.save_for_backward(*operands)
+        return np.einsum(f"{','.join(ins)}->{out}", *[o._data for o in operands], optimize=True)
+
+    def backward(ctx, g):
+        from .functions import einsum
+        operands = ctx.saved_tensors
+        grads = []
+        for i, (sub, x) in enumerate(zip(ctx.ins, operands)):
+            others = [(s, o) for j, (s, o) in enumerate(zip(ctx.ins, operands)) if j != i]
+            available = set(ctx.out) | {c for s, _ in others for c in s}
+            kept = "".join(c for c in sub if c in available)
+            gi = einsum(f"{','.join([ctx.out] + [s for s, _ in others])}->{kept}", g, *[o for _, o in others])
+            if kept != sub:  # subscripts only this operand has: its gradient is constant along them
+                gi = gi.reshape([x.shape[k] if c in kept else 1 for k, c in enumerate(sub)]).expand(x.shape)
+            grads.append(gi)
+        return tuple(grads)
