@@ -1,6 +1,6 @@
 """The backward pass: walk the recorded graph once, in dependency order, without recursion."""
 from . import grad_mode
-from .node import AccumulateGrad, recorder
+from .node import AccumulateGrad
 from ..tensor import Tensor
 
 
@@ -20,7 +20,6 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, all
     for node, nr, g in start:
         _add_to_buffer(buffers, node, nr, g)
     results = [None] * (len(inputs) if inputs is not None else 0)
-    record = recorder[0]
     prev_mode = grad_mode.enabled[0]
     grad_mode.enabled[0] = create_graph
     try:
@@ -36,8 +35,6 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, all
                     i = targets.get((node, nr))
                     if i is not None:
                         results[i] = g
-            if record is not None and hasattr(record, "on_grad"):
-                record.on_grad(node, grads)
             if node.__class__ is AccumulateGrad:
                 if accumulate:
                     _accumulate(node, grads[0], create_graph)

@@ -82,7 +82,7 @@ class Function:
             ctx.next_functions = tuple(map(_edge, args))
             ctx._meta = tuple((o._data.shape, o._data.dtype) for o in outs if isinstance(o, Tensor))
             if recorder[0] is not None:
-                recorder[0](ctx, tuple(r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx))
+                recorder[0](ctx, args, tuple(r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx))
         return tuple(results) if isinstance(out, tuple) else results[0]
 
     @staticmethod

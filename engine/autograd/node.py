@@ -16,7 +16,8 @@ from ..tensor import Tensor
 _enabled = grad_mode.enabled
 _new_tensor = Tensor._wrap
 
-# The graph-introspection recorder (engine.graph.capture), called for every recorded node while active.
+# The graph-introspection recorder (engine.graph.capture): called as recorder(node, inputs, outputs)
+# for every node recorded while a capture is active.
 recorder = [None]
 
 
@@ -102,7 +103,7 @@ class Op(Node):
             if cls.saves_output:
                 node._saved_output = (out, result._vc, result._vc[0])
             if recorder[0] is not None:
-                recorder[0](node, (result,))
+                recorder[0](node, inputs, (result,))
         if cls.is_view:
             base = inputs[0]
             result._vc = base._vc
@@ -117,7 +118,7 @@ class Op(Node):
             self.next_functions = tuple(map(_edge, inputs))
             self._meta = tuple((o.shape, o.dtype) for o in outs[:nd])
             if recorder[0] is not None:
-                recorder[0](self, results[:nd])
+                recorder[0](self, inputs, results[:nd])
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---
