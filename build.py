@@ -83,19 +83,18 @@ def cmd_test(args):
 
 def cmd_build(args):
     in_venv(["build", *args])
-    # The site pipeline lives in app/site_build.py once it exists; until then static/ holds what exists.
-    (ROOT / "static").mkdir(exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    from app.site_build import build  # the site pipeline: pinned downloads, wheels, lock file, page
+    build(ROOT / "static")
 
 
 def cmd_serve(args):
     in_venv(["serve", *args])
     cmd_build([])
     port = int(args[args.index("--port") + 1]) if "--port" in args else 8000
-    import http.server
-    import functools
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ROOT / "static"))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        log(f"serving http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+    from app.site_build import site_server
+    with site_server(ROOT / "static", port) as server:
+        log(f"serving http://127.0.0.1:{server.server_port}/  (Ctrl-C to stop)")
         server.serve_forever()
 
 

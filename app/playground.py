@@ -1,0 +1,118 @@
+"""The playground's first screen: a classifier on 2-D points, trained one step at a time.
+
+State lives in `Training` (a param.Parameterized); `Playground` lays out the controls and
+the Bokeh views and redraws them from that state after every step. The richer UI (network
+builder, graph view, ...) grows from here.
+"""
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, DataRange1d
+from bokeh.plotting import figure
+
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e")
+
+
+def two_gaussians(n=200, seed=0):
+    """n points in two Gaussian clusters, labels 0/1."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    centres = np.array([[-1.0, -0.5], [1.0, 0.5]])
+    points = centres[labels] + rng.normal(scale=0.8, size=(n, 2))
+    return points, labels.astype(np.float64)
+
+
+class Training(param.Parameterized):
+    """Logistic regression on a 2-D dataset, trained by full-batch gradient descent."""
+
+    learning_rate = param.Number(0.5, bounds=(0.001, 5.0), step=0.001, doc="Step size of gradient descent")
+    step = param.Integer(0, doc="Optimizer steps taken")
+    losses = param.List(default=[], item_type=float, doc="Loss after each step")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.points, self.labels = two_gaussians()
+        self.weight = np.zeros(2)
+        self.bias = 0.0
+
+    def loss_and_gradients(self):
+        """Binary cross-entropy of the current model and its gradient w.r.t. weight and bias."""
+        logits = self.points @ self.weight + self.bias
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        # log(1 + e^z) - y z, written to stay finite for large |z|
+        loss = float(np.mean(np.logaddexp(0.0, logits) - self.labels * logits))
+        error = (probabilities - self.labels) / len(self.labels)
+        return loss, self.points.T @ error, float(error.sum())
+
+    def take_step(self):
+        loss, grad_weight, grad_bias = self.loss_and_gradients()
+        self.weight = self.weight - self.learning_rate * grad_weight
+        self.bias -= self.learning_rate * grad_bias
+        self.losses = [*self.losses, loss]
+        self.step += 1
+
+    def boundary(self, x_range):
+        """End points of the line where the model is undecided (probability 0.5)."""
+        w0, w1 = self.weight
+        if abs(w1) < 1e-12:
+            return [], []
+        xs = np.array(x_range, dtype=float)
+        return list(xs), list(-(w0 * xs + self.bias) / w1)
+
+
+class Playground:
+    """The first screen: controls on the left, the data with the decision boundary and the loss curve."""
+
+    def __init__(self, training=None):
+        self.training = training or Training()
+        self.step_button = pn.widgets.Button(name="Step", button_type="primary", width=120)
+        self.step_button.on_click(lambda _event: self.training.take_step())
+        self.status = pn.pane.Markdown(self._status_text(), name="status")
+        self.loss_source = ColumnDataSource({"step": [], "loss": []}, name="loss-source")
+        self.boundary_source = ColumnDataSource({"x": [], "y": []}, name="boundary-source")
+        self.training.param.watch(self._redraw, ["step"])
+
+    def _status_text(self):
+        t = self.training
+        loss = f"{t.losses[-1]:.4f}" if t.losses else "–"
+        return f"**Step {t.step}** · loss {loss}"
+
+    def _redraw(self, _event=None):
+        t = self.training
+        self.loss_source.data = {"step": list(range(1, len(t.losses) + 1)), "loss": t.losses}
+        xs, ys = t.boundary(self.x_range)
+        self.boundary_source.data = {"x": xs, "y": ys}
+        self.status.object = self._status_text()
+
+    def data_plot(self):
+        t = self.training
+        colours = [CLASS_COLOURS[int(label)] for label in t.labels]
+        points = ColumnDataSource({"x": t.points[:, 0], "y": t.points[:, 1], "colour": colours})
+        self.x_range = (float(t.points[:, 0].min()) - 0.5, float(t.points[:, 0].max()) + 0.5)
+        y_range = (float(t.points[:, 1].min()) - 0.5, float(t.points[:, 1].max()) + 0.5)
+        # Fixed ranges: the boundary line must not rescale the view of the data.
+        plot = figure(title="Data and decision boundary", height=320, width=360, x_range=self.x_range,
+                      y_range=y_range, toolbar_location=None, name="data-plot")
+        plot.scatter("x", "y", color="colour", source=points, size=6, alpha=0.7)
+        plot.line("x", "y", source=self.boundary_source, line_width=2, color="black")
+        return plot
+
+    def loss_plot(self):
+        plot = figure(title="Training loss", height=320, width=360, x_axis_label="step",
+                      y_range=DataRange1d(start=0), toolbar_location=None, name="loss-plot")
+        plot.line("step", "loss", source=self.loss_source, line_width=2)
+        plot.scatter("step", "loss", source=self.loss_source, size=4)
+        return plot
+
+    def view(self):
+        controls = pn.Column(
+            pn.pane.Markdown("Press **Step** to take one gradient-descent step."),
+            pn.widgets.FloatSlider.from_param(self.training.param.learning_rate, name="Learning rate", width=200),
+            self.step_button,
+            self.status,
+            width=240,
+        )
+        return pn.Column(
+            pn.pane.Markdown("# Autograd Playground"),
+            pn.Row(controls, pn.pane.Bokeh(self.data_plot()), pn.pane.Bokeh(self.loss_plot())),
+        )

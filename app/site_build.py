@@ -1,0 +1,341 @@
+"""Builds the static site: Pyodide + wheels + BokehJS/Panel JS + our page, all self-hosted.
+
+Everything from outside this repository is listed in site_assets.toml with a sha256;
+downloads are cached in .cache/downloads/ and re-checked on every build. The output
+folder is rebuilt from scratch each time, so it is pure output.
+
+Layout of the output:
+    index.html, loader.js, worker.js, site.css   hand-written, from app/web/
+    boot.json                                    what the worker loads first, with sizes
+    pyodide/                                     interpreter, stdlib, wheels, pyodide-lock.json
+    bokeh/, panel/                               BokehJS and Panel's JS/CSS for the main thread
+"""
+import base64
+import fnmatch
+import functools
+import hashlib
+import http.server
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import tomllib
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "app" / "web"
+ASSETS = ROOT / "app" / "site_assets.toml"
+CACHE = ROOT / ".cache" / "downloads"
+OWN_PACKAGES = ("engine", "app")
+NOT_SHIPPED_OWN_FILES = ("app/site_build.py",)  # build tooling, not app code
+BOKEH_JS = ("bokeh.min.js", "bokeh-gl.min.js", "bokeh-widgets.min.js", "bokeh-tables.min.js")
+# Panel's dist/bundled holds 90 MB of third-party JS/CSS for optional components; the
+# default design needs only its theme stylesheets.
+PANEL_BUNDLED_SERVED = ("theme/",)
+# Environment markers evaluated as Pyodide 0.27.7 sees them.
+PYODIDE_MARKERS = {
+    "sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
+    "platform_machine": "wasm32", "implementation_name": "cpython",
+    "platform_python_implementation": "CPython", "python_version": "3.12",
+    "python_full_version": "3.12.7", "extra": "",
+}
+
+
+def log(msg):
+    print(f"[site] {msg}", flush=True)
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def subresource_integrity(path):
+    """The `integrity` value a browser's fetch() checks the file against."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+
+
+def cached(file_name, sha256, download):
+    """The cached download `file_name`, fetched with download(folder) when absent; hash-checked."""
+    path = CACHE / file_name
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+            download(Path(tmp))
+            fetched = Path(tmp) / file_name
+            if not fetched.exists():
+                sys.exit(f"download did not produce {file_name}: {sorted(p.name for p in Path(tmp).iterdir())}")
+            fetched.replace(path)
+    actual = sha256_of(path)
+    if actual != sha256:
+        path.unlink()
+        sys.exit(f"sha256 mismatch for {file_name}: expected {sha256}, got {actual} (deleted; rebuild to re-download)")
+    return path
+
+
+def npm_pack(spec):
+    return lambda folder: subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(folder)],
+                                         check=True, stdout=subprocess.DEVNULL)
+
+
+def pip_download(requirement, compiled=False):
+    # A compiled wheel is only taken apart for its pure-Python code, so any CPython 3.12 build will do.
+    platform = (["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--abi", "cp312"]
+                if compiled else ["--platform", "any", "--implementation", "py"])
+    def download(folder):
+        done = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                               "--python-version", "3.12", *platform, "-d", str(folder), requirement],
+                              capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"pip download {requirement} failed:\n{done.stdout}{done.stderr}")
+    return download
+
+
+# ---- wheels -----------------------------------------------------------------------------
+
+def wheel_metadata(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = Parser().parsestr(z.read(name).decode())
+        top_level = [n for n in z.namelist() if n.endswith(".dist-info/top_level.txt")]
+        if top_level:
+            imports = z.read(top_level[0]).decode().split()
+        else:
+            imports = sorted({n.split("/")[0].removesuffix(".py") for n in z.namelist()
+                              if ".dist-info/" not in n and (n.count("/") == 0 and n.endswith(".py")
+                                                              or n.endswith("/__init__.py") and n.count("/") == 1)})
+    return meta, imports
+
+
+def runtime_requirements(meta):
+    reqs = []
+    for line in meta.get_all("Requires-Dist") or []:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(PYODIDE_MARKERS):
+            reqs.append(canonicalize_name(req.name))
+    return reqs
+
+
+def rewrite_wheel(data, drop=(), pure=False):
+    """The wheel without the members matching `drop` (and, if pure, without compiled modules, retagged)."""
+    def dropped(name):
+        return any(fnmatch.fnmatch(name, pattern) for pattern in drop) or pure and name.endswith(".so")
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if dropped(info.filename):
+                continue
+            content = src.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                content = "".join(line + "\n" for line in content.decode().splitlines()
+                                  if line and not dropped(line.split(",")[0])).encode()
+            elif pure and info.filename.endswith(".dist-info/WHEEL"):
+                content = "".join(line + "\n" for line in content.decode().splitlines()
+                                  if not line.startswith(("Tag:", "Root-Is-Purelib:")))
+                content = (content + "Root-Is-Purelib: true\nTag: py3-none-any\n").encode()
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def pure_file_name(file_name):
+    name, version = file_name.split("-")[:2]
+    return f"{name}-{version}-py3-none-any.whl"
+
+
+def own_wheel(version):
+    """engine/ and app/ as a pure-Python wheel (deterministic: fixed timestamps, sorted)."""
+    dist_info = f"autograd_playground-{version}.dist-info"
+    files = sorted(p for package in OWN_PACKAGES for p in (ROOT / package).rglob("*")
+                   if p.is_file() and (p.suffix in (".py", ".wgsl"))
+                   and "__pycache__" not in p.parts
+                   and p.relative_to(ROOT).as_posix() not in NOT_SHIPPED_OWN_FILES)
+    out = io.BytesIO()
+    records = []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        def add(name, content):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), content)
+            records.append(name)
+        for path in files:
+            add(path.relative_to(ROOT).as_posix(), path.read_bytes())
+        add(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: autograd-playground\nVersion: {version}\n")
+        add(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nGenerator: app/site_build.py\n"
+                                  "Root-Is-Purelib: true\nTag: py3-none-any\n")
+        add(f"{dist_info}/top_level.txt", "\n".join(OWN_PACKAGES) + "\n")
+        add(f"{dist_info}/RECORD", "".join(f"{name},,\n" for name in records) + f"{dist_info}/RECORD,,\n")
+    return f"autograd_playground-{version}-py3-none-any.whl", out.getvalue()
+
+
+# ---- the build --------------------------------------------------------------------------
+
+class Site:
+    def __init__(self, out):
+        self.out = out
+        self.assets = tomllib.loads(ASSETS.read_text())
+        self.lock_packages = {}
+
+    def build(self):
+        if self.out.exists():
+            for child in self.out.iterdir():
+                if child.name != ".gitkeep":
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "pyodide").mkdir()
+        official_lock = self.add_pyodide_core()
+        self.add_official_wheels(official_lock)
+        self.add_pypi_wheels()
+        self.add_own_wheel()
+        self.check_dependencies()
+        self.write_lock(official_lock)
+        self.add_main_thread_js()
+        self.add_web_sources()
+        self.write_boot()
+        total = sum(p.stat().st_size for p in self.out.rglob("*") if p.is_file())
+        log(f"built {self.out} ({total / 1e6:.1f} MB)")
+
+    def add_pyodide_core(self):
+        spec = self.assets["pyodide"]
+        tgz = cached(spec["file"], spec["sha256"], npm_pack(spec["package"]))
+        with tarfile.open(tgz) as tar:
+            for name in spec["files"]:
+                (self.out / "pyodide" / name).write_bytes(tar.extractfile(f"package/{name}").read())
+            return json.loads(tar.extractfile("package/pyodide-lock.json").read())
+
+    def add_official_wheels(self, official_lock):
+        spec = self.assets["pyodide_wheels"]
+        bundle = cached(spec["file"], spec["sha256"], pip_download(spec["requirement"]))
+        with zipfile.ZipFile(bundle) as z:
+            for name in spec["packages"]:
+                entry = official_lock["packages"][name]
+                data = z.read(spec["folder"] + entry["file_name"])
+                if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                    sys.exit(f"{entry['file_name']} from {spec['requirement']} does not match Pyodide's official lock")
+                (self.out / "pyodide" / entry["file_name"]).write_bytes(data)
+                self.lock_packages[canonicalize_name(name)] = dict(entry)
+
+    def add_pypi_wheels(self):
+        for spec in self.assets["wheel"]:
+            pure = spec.get("pure", False)
+            path = cached(spec["file"], spec["sha256"], pip_download(spec["requirement"], compiled=pure))
+            data = path.read_bytes()
+            if pure or spec.get("drop"):
+                data = rewrite_wheel(data, spec.get("drop", ()), pure)
+            self.add_wheel(pure_file_name(spec["file"]) if pure else spec["file"], data)
+
+    def add_own_wheel(self):
+        meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        file_name, data = own_wheel(meta["version"])
+        # The engine needs what pyproject declares; the app adds the UI stack.
+        depends = [canonicalize_name(Requirement(r).name) for r in meta["dependencies"]] + ["panel"]
+        self.add_wheel(file_name, data, depends=depends)
+
+    def add_wheel(self, file_name, data, depends=None):
+        meta, imports = wheel_metadata(data)
+        name = canonicalize_name(meta["Name"])
+        (self.out / "pyodide" / file_name).write_bytes(data)
+        self.lock_packages[name] = {
+            "name": meta["Name"], "version": meta["Version"], "file_name": file_name,
+            "install_dir": "site", "sha256": hashlib.sha256(data).hexdigest(),
+            "package_type": "package", "imports": imports,
+            "depends": runtime_requirements(meta) if depends is None else depends,
+            "unvendored_tests": False, "shared_library": False,
+        }
+
+    def check_dependencies(self):
+        unshipped = set(self.assets["unshipped"])
+        for entry in self.lock_packages.values():
+            missing = [d for d in entry["depends"] if d not in self.lock_packages and d not in unshipped]
+            if missing:
+                sys.exit(f"{entry['name']} depends on {missing}, which the site does not ship "
+                         f"(add them to site_assets.toml, or to [unshipped] with a reason)")
+            entry["depends"] = [d for d in entry["depends"] if d in self.lock_packages]
+
+    def write_lock(self, official_lock):
+        lock = {"info": official_lock["info"], "packages": dict(sorted(self.lock_packages.items()))}
+        (self.out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
+
+    def add_main_thread_js(self):
+        # The same pinned bokeh/panel the browser's Python runs (dev list == site_assets.toml).
+        import bokeh
+        import panel
+        for name, expected in (("bokeh", bokeh.__version__), ("panel", panel.__version__)):
+            shipped = self.lock_packages[name]["version"]
+            if shipped != expected:
+                sys.exit(f"native {name} {expected} differs from the site's {shipped}: align pyproject.toml and site_assets.toml")
+        (self.out / "bokeh").mkdir()
+        for name in BOKEH_JS:
+            shutil.copy(Path(bokeh.__file__).parent / "server" / "static" / "js" / name, self.out / "bokeh" / name)
+        dist = Path(panel.__file__).parent / "dist"
+        for path in dist.rglob("*"):
+            rel = path.relative_to(dist).as_posix()
+            if not path.is_file() or rel.endswith((".map", ".ts")) or rel in ("panel.js", "panel.json"):
+                continue
+            if rel.startswith("bundled/") and not rel.removeprefix("bundled/").startswith(PANEL_BUNDLED_SERVED):
+                continue
+            if rel.startswith(("dts/", "lib/")):
+                continue
+            target = self.out / "panel" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+
+    def add_web_sources(self):
+        for path in WEB.iterdir():
+            if path.is_file():
+                shutil.copy(path, self.out / path.name)
+
+    def write_boot(self):
+        """What the worker loads before the first screen, with byte sizes for the progress bar."""
+        first = ["autograd-playground"]
+        closure, todo = [], list(first)
+        while todo:
+            name = todo.pop()
+            if name not in closure:
+                closure.append(name)
+                todo.extend(self.lock_packages[name]["depends"])
+        # pyodide.js and pyodide.asm.js arrive through importScripts, everything else through fetch().
+        files = [f"pyodide/{n}" for n in self.assets["pyodide"]["files"] if not n.endswith(".js")]
+        files += [f"pyodide/{self.lock_packages[n]['file_name']}" for n in sorted(closure)]
+        boot = {
+            "packages": first,
+            "app": "app.browser",
+            "files": {f: {"size": (self.out / f).stat().st_size, "integrity": subresource_integrity(self.out / f)}
+                      for f in files},
+        }
+        (self.out / "boot.json").write_text(json.dumps(boot, indent=1))
+
+
+def build(out=ROOT / "static"):
+    Site(Path(out)).build()
+
+
+class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site; `no-cache` makes a browser revalidate after each rebuild."""
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript", ".whl": "application/zip"}
+    quiet = False
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format, *args):
+        if not self.quiet:
+            super().log_message(format, *args)
+
+
+def site_server(directory, port=0, quiet=False):
+    """An HTTP server for the built site on 127.0.0.1 (port 0: any free port)."""
+    handler = type("Handler", (SiteRequestHandler,), {"quiet": quiet})
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(directory)))

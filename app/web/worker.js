@@ -1,0 +1,77 @@
+// The playground's Web Worker: starts Pyodide, installs the site's wheels, runs the app
+// (app/browser.py) and relays document patches to and from the page (loader.js).
+"use strict";
+importScripts("pyodide/pyodide.js");
+
+const post = (msg, transfer) => self.postMessage(msg, transfer || []);
+const stage = (name) => post({ type: "stage", name });
+// JS Promise Integration lets Python block on a promise (pyodide.ffi.run_sync), which the
+// WebGPU read-back needs; it works only when Python is entered through callPromising.
+const canSuspend = typeof WebAssembly.Suspending === "function";
+const callPython = (fn, ...args) => (canSuspend ? fn.callPromising(...args) : fn(...args));
+
+// Every file the first screen needs is requested at once, in parallel with Pyodide's own
+// start-up; Pyodide's loader later asks for them with fetch() and gets these responses.
+// Reading each body here also gives the loader its byte count.
+function prefetch(files) {
+  const realFetch = self.fetch.bind(self);
+  const total = Object.values(files).reduce((sum, f) => sum + f.size, 0);
+  let loaded = 0;
+  const responses = new Map();
+  for (const [path, { integrity }] of Object.entries(files)) {
+    const url = new URL(path, self.location.href).href;
+    responses.set(url, realFetch(url, { integrity }).then(async (response) => {
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      const chunks = [];
+      const reader = response.body.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        chunks.push(r.value);
+        loaded += r.value.byteLength;
+        post({ type: "progress", loaded, total, file: path.split("/").pop() });
+      }
+      return { body: new Blob(chunks), headers: response.headers };
+    }));
+  }
+  self.fetch = (input, init) => {
+    const url = new URL(typeof input === "string" ? input : input.url, self.location.href).href;
+    const response = responses.get(url);
+    if (!response) return realFetch(input, init);
+    responses.delete(url);
+    return response.then(({ body, headers }) => new Response(body, { headers }));
+  };
+}
+
+async function start() {
+  stage("python");
+  const boot = await (await fetch("boot.json")).json();
+  prefetch(boot.files);
+  const pyodide = await loadPyodide({ indexURL: "pyodide/" });
+  stage("packages");
+  const failures = [];
+  await pyodide.loadPackage(boot.packages, { messageCallback: () => {}, errorCallback: (m) => failures.push(m) });
+  if (failures.length) throw new Error(failures.join("\n"));
+  stage("app");
+  const browser = pyodide.pyimport(boot.app);
+  const rendered = await callPython(browser.render);
+  const [docsJson, renderItems] = rendered.toJs();
+  rendered.destroy();
+  post({ type: "render", docsJson, renderItems });
+
+  const sendPatch = (patch, buffers) => post({ type: "patch", patch, buffers });
+  self.onmessage = async ({ data: msg }) => {
+    if (msg.type === "rendered") {
+      browser.link(sendPatch);
+      post({ type: "ready" });
+    } else if (msg.type === "patch") {
+      try {
+        await callPython(browser.receive, msg.patch);
+      } finally {
+        post({ type: "idle" });
+      }
+    }
+  };
+}
+
+start().catch((error) => {
+  post({ type: "error", message: String(error && error.stack || error) });
+});
