@@ -1,0 +1,314 @@
+"""Introspection of the autograd graph, as plain data, for the playground's views.
+
+    with engine.graph.capture(model) as cap:      # remember values, module paths and gradients
+        loss = criterion(model(x), y)
+        loss.backward()
+    g = cap.graph(loss)                           # nodes and edges, JSON-ready
+    cap.summary(node_id, "grad")                  # min/max/mean/std/norm + histogram
+    g.collapsed(expanded={"features"})            # one node per module, except those expanded
+
+Without a capture, `graph(tensor)` still gives the structure (names, shapes, saved tensors).
+A node's id is stable for the life of the capture: the playground uses it to ask for values.
+"""
+import math
+import re
+
+import numpy as np
+
+from ._device import backend_of
+from .autograd import node as _node
+from .autograd.node import AccumulateGrad
+from .tensor import Tensor
+
+# The colour families of the graph view, by PyTorch node name (without the BackwardN suffix).
+_KINDS = {
+    "matmul": "Mm Addmm Bmm Mv Dot Einsum",
+    "conv": "Convolution ConvBackwardInput ConvBackwardWeight",
+    "pool": "MaxPool2DWithIndices AvgPool2D MaxPoolScatter AvgPoolScatter",
+    "activation": "Relu Tanh Sigmoid Gelu LeakyRelu Elu Silu Softplus Hardtanh Softmax LogSoftmax",
+    "norm": "NativeBatchNorm NativeLayerNorm",
+    "loss": "MseLoss NllLoss BinaryCrossEntropy BinaryCrossEntropyWithLogits SmoothL1Loss HuberLoss",
+    "reduction": "Sum Mean Max Min Amax Amin Var Std Logsumexp Prod Cumsum SumToSize",
+    "shape": "View UnsafeView T Transpose Permute Unsqueeze Squeeze Expand Cat Stack Split SplitWithSizes Unbind "
+             "Select Slice Index IndexSelect Gather Take IndexPutAdd BasicIndex Clone ToCopy Repeat Flip "
+             "ConstantPadNd Embedding",
+}
+_KIND_OF = {name: kind for kind, names in _KINDS.items() for name in names.split()}
+_SUFFIX = re.compile(r"Backward\d*$")
+
+
+def kind_of(name):
+    """The family of an op name: matmul, conv, pool, activation, norm, loss, reduction, shape or arithmetic."""
+    if name == "AccumulateGrad":
+        return "parameter"
+    return _KIND_OF.get(_SUFFIX.sub("", name), "arithmetic")
+
+
+def summarize(array, bins=20):
+    """Statistics of an array for the inspector: what a learner checks first."""
+    a = np.asarray(array, dtype=np.float64).ravel()
+    finite = a[np.isfinite(a)]
+    stats = {"shape": list(np.shape(array)), "numel": int(a.size), "nan": int(np.isnan(a).sum()),
+             "inf": int(np.isinf(a).sum())}
+    if finite.size == 0:
+        stats.update(min=None, max=None, mean=None, std=None, norm=None, hist_counts=[], hist_edges=[])
+        return stats
+    counts, edges = np.histogram(finite, bins=bins)
+    stats.update(min=float(finite.min()), max=float(finite.max()), mean=float(finite.mean()),
+                 std=float(finite.std()), norm=float(math.sqrt(float(np.dot(finite, finite)))),
+                 hist_counts=counts.tolist(), hist_edges=edges.tolist())
+    return stats
+
+
+def _numpy(array):
+    return backend_of(array).to_numpy(array)
+
+
+class Graph:
+    """A recorded autograd DAG as plain data.
+
+    nodes: [{"id", "name", "kind", "shape", "dtype", "device", "module", "module_type", "param", "saved",
+             "is_leaf", "grad_norm"}]
+    edges: [{"src", "dst", "shape"}]  -- data flows src -> dst (the reverse of next_functions)
+    """
+
+    def __init__(self, nodes, edges, root):
+        self.nodes, self.edges, self.root = nodes, edges, root
+
+    def to_dict(self):
+        return {"nodes": self.nodes, "edges": self.edges, "root": self.root}
+
+    def node(self, node_id):
+        for n in self.nodes:
+            if n["id"] == node_id:
+                return n
+        raise KeyError(f"no node {node_id} in this graph")
+
+    def modules(self):
+        """Module paths that own nodes, outermost first."""
+        paths = {n["module"] for n in self.nodes if n["module"]}
+        return sorted(paths, key=lambda p: (p.count("."), p))
+
+    def collapsed(self, expanded=()):
+        """One node per module, except modules in `expanded`, whose children show instead (recursively).
+        Edges inside a group disappear; edges between groups remain."""
+        expanded = set(expanded)
+
+        def group_of(n):
+            parts = (n["module"] or "").split(".") if n["module"] else []
+            for k in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:k])
+                if prefix not in expanded:
+                    return prefix
+            return None
+
+        groups, members = {}, {}
+        for n in self.nodes:
+            g = group_of(n)
+            members[n["id"]] = g
+            if g is not None:
+                groups.setdefault(g, []).append(n)
+        new_nodes, gid = [], {}
+        for n in self.nodes:
+            g = members[n["id"]]
+            if g is None:
+                new_nodes.append(dict(n))
+            elif g not in gid:
+                inner = groups[g]
+                last = inner[0]  # nodes are listed output-first: the first is the group's output
+                gid[g] = f"module:{g}"
+                new_nodes.append({
+                    "id": gid[g], "name": last.get("module_type") or g, "kind": "module", "shape": last["shape"],
+                    "dtype": last["dtype"], "device": last["device"], "module": g,
+                    "module_type": last.get("module_type"), "param": None, "saved": [], "is_leaf": False,
+                    "grad_norm": _max_none(m.get("grad_norm") for m in inner),
+                    "members": [m["id"] for m in inner],
+                })
+        def mapped(i):
+            g = members.get(i)
+            return gid[g] if g is not None else i
+        seen, new_edges = set(), []
+        for e in self.edges:
+            s, d = mapped(e["src"]), mapped(e["dst"])
+            if s != d and (s, d) not in seen:
+                seen.add((s, d))
+                new_edges.append({"src": s, "dst": d, "shape": e["shape"]})
+        return Graph(new_nodes, new_edges, mapped(self.root))
+
+
+def _max_none(values):
+    vals = [v for v in values if v is not None]
+    return max(vals) if vals else None
+
+
+class capture:
+    """Record, while active, every node's output value and module path; gradients arrive when backward runs
+    (even after the block ends), without retain_grad on anything."""
+
+    def __init__(self, model=None, values=True, grads=True):
+        self.values, self.grads = values, grads
+        self._module_names, self._param_names = {}, {}
+        if model is not None:
+            self._module_names = {id(m): (name, type(m).__name__) for name, m in model.named_modules()}
+            self._param_names = param_names(model)
+        self._outputs = {}       # node -> tuple of arrays
+        self._grad_out = {}      # node -> tuple of arrays
+        self._module = {}        # node -> (path, type)
+        self._constants = {}     # node -> [(input position, tensor)] for tensor inputs that need no gradient
+        self._saved = {}         # node -> shapes of the tensors it saved for backward
+        self._order = []
+
+    def __enter__(self):
+        self._prev = _node.recorder[0]
+        _node.recorder[0] = self
+        return self
+
+    def __exit__(self, *exc):
+        _node.recorder[0] = self._prev
+
+    # called by Op.apply for every recorded node
+    def __call__(self, node, inputs, outputs):
+        self._order.append(node)
+        if self.values:
+            self._outputs[node] = tuple(o._data for o in outputs)
+        self._module[node] = self._current_module()
+        self._saved[node] = [list(t._data.shape) for t in node._saved if isinstance(t, Tensor)] \
+            if isinstance(node._saved, tuple) else []
+        consts = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and not x._requires_grad]
+        if consts:
+            self._constants[node] = consts
+        if self.grads:
+            node.register_prehook(self._grad_hook(node))
+
+    def _grad_hook(self, node):
+        def hook(grads):
+            self._grad_out[node] = tuple(g._data if g is not None else None for g in grads)
+        return hook
+
+    def _current_module(self):
+        try:
+            from .nn import _module_stack
+        except ImportError:
+            return None
+        m = _module_stack.current()
+        if m is None:
+            return None
+        path, type_name = self._module_names.get(id(m), (None, type(m).__name__))
+        return (path if path is not None else type_name, type_name)
+
+    # --- queries -------------------------------------------------------------------------------
+    def graph(self, tensor, param_names=None):
+        return graph(tensor, capture=self, param_names=param_names)
+
+    def node_for(self, node_id):
+        return self._ids.get(node_id) if hasattr(self, "_ids") else None
+
+    def value(self, node_id):
+        """The output value of a node (numpy), or of a leaf/constant tensor."""
+        obj = self._ids[node_id]
+        if isinstance(obj, AccumulateGrad):
+            return _numpy(obj.variable._data)
+        if isinstance(obj, Tensor):
+            return _numpy(obj._data)
+        out = self._outputs.get(obj)
+        return None if out is None else _numpy(out[0])
+
+    def grad(self, node_id):
+        """The gradient of the loss with respect to a node's output (numpy), once backward ran."""
+        obj = self._ids[node_id]
+        if isinstance(obj, AccumulateGrad):
+            g = obj.variable.grad
+            return None if g is None else _numpy(g._data)
+        if isinstance(obj, Tensor):
+            return None
+        g = self._grad_out.get(obj)
+        return None if g is None or g[0] is None else _numpy(g[0])
+
+    def summary(self, node_id, what="value"):
+        arr = self.value(node_id) if what == "value" else self.grad(node_id)
+        return None if arr is None else summarize(arr)
+
+
+def graph(tensor, capture=None, param_names=None):
+    """The autograd DAG that produced `tensor`, as a Graph (structure; values via a capture)."""
+    if tensor.grad_fn is None:
+        raise ValueError("this tensor has no grad_fn: it was not computed from tensors that require grad "
+                         "(or it was computed under no_grad)")
+    names = dict(capture._param_names if capture is not None else {})
+    names.update(param_names or {})
+    ids, order, seen = {}, [], set()
+    stack = [tensor.grad_fn]
+    while stack:  # iterative DFS from the output: nodes listed output-first
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        order.append(n)
+        for nxt, _ in n.next_functions:
+            if nxt is not None and nxt not in seen:
+                stack.append(nxt)
+    for i, n in enumerate(order):
+        ids[n] = i
+    nodes, edges = [], []
+    const_id = len(order)
+    id_map = dict((i, n) for n, i in ids.items())
+    for n in order:
+        nodes.append(_describe(n, ids[n], capture, names))
+        for k, (nxt, nr) in enumerate(n.next_functions):
+            if nxt is not None:
+                shape = list(nxt._meta[nr][0]) if nxt._meta else []
+                edges.append({"src": ids[nxt], "dst": ids[n], "shape": shape})
+        consts = capture._constants.get(n, ()) if capture is not None else ()
+        for pos, t in consts:
+            module = capture._module.get(n)
+            nodes.append({"id": const_id, "name": "input", "kind": "constant",
+                          "shape": list(t._data.shape), "dtype": t.dtype.name, "device": str(t.device),
+                          "module": module[0] if module else None, "module_type": module[1] if module else None,
+                          "param": None, "saved": [], "is_leaf": True, "grad_norm": None})
+            edges.append({"src": const_id, "dst": ids[n], "shape": list(t._data.shape)})
+            id_map[const_id] = t
+            const_id += 1
+    if capture is not None:
+        capture._ids = id_map
+    return Graph(nodes, edges, ids[tensor.grad_fn])
+
+
+def _describe(n, node_id, capture, names):
+    is_leaf = isinstance(n, AccumulateGrad)
+    shape, dtype = (n._meta[0] if n._meta else ((), None))
+    module = capture._module.get(n) if capture is not None else None
+    d = {"id": node_id, "name": n.name(), "kind": kind_of(n.name()), "shape": list(shape),
+         "dtype": str(np.dtype(dtype)) if dtype is not None else None, "device": "cpu",
+         "module": module[0] if module else None, "module_type": module[1] if module else None,
+         "param": None, "saved": [], "is_leaf": is_leaf, "grad_norm": None}
+    if is_leaf:
+        var = n.variable
+        d["device"] = str(var.device)
+        d["param"] = names.get(id(var))
+        if d["param"] and "." in d["param"]:
+            d["module"] = d["param"].rsplit(".", 1)[0]
+        if var.grad is not None:
+            d["grad_norm"] = _norm(var.grad._data)
+    else:
+        saved = n._saved if isinstance(n._saved, tuple) else ()
+        d["saved"] = [list(t._data.shape) for t in saved if isinstance(t, Tensor)]
+        if capture is not None and n in capture._saved:
+            d["saved"] = capture._saved[n]
+        if capture is not None:
+            out = capture._outputs.get(n)
+            if out:
+                d["device"] = str(Tensor._wrap(out[0]).device)
+            g = capture._grad_out.get(n)
+            if g and g[0] is not None:
+                d["grad_norm"] = _norm(g[0])
+    return d
+
+
+def _norm(array):
+    a = _numpy(array).astype(np.float64, copy=False).ravel()
+    return float(math.sqrt(float(np.dot(a, a))))
+
+
+def param_names(model):
+    """{id(parameter): dotted name} for labelling leaves."""
+    return {id(p): name for name, p in model.named_parameters()}
