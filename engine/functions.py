@@ -61,11 +61,15 @@ def _same_device(a, b):
 
 def _promote(a, b, to_float=False):
     """Operands of a binary op cast to PyTorch's result dtype (scalars stay Python numbers)."""
-    if isinstance(b, Tensor) and isinstance(a, Tensor):
-        a, b = _same_device(a, b)
+    if isinstance(a, Tensor):  # fast paths first: same dtypes, or a float tensor with a Python number
+        if isinstance(b, Tensor):
+            if a._data.__class__ is not b._data.__class__:
+                a, b = _same_device(a, b)
+            elif a._data.dtype == b._data.dtype and (not to_float or a._data.dtype.kind == "f"):
+                return a, b
+        elif (b.__class__ is float or b.__class__ is int) and a._data.dtype.kind == "f":
+            return a, b
     at, bt = isinstance(a, Tensor), isinstance(b, Tensor)
-    if at and bt and a._data.dtype == b._data.dtype and (not to_float or a._data.dtype.kind == "f"):
-        return a, b
     rt = _dtype.result_type(a, b)
     if to_float and not rt.is_floating_point:
         rt = _dtype.get_default_dtype()
@@ -1478,8 +1482,8 @@ def _reflected(fn):
 
 
 _OPERATORS = {
-    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": rsub,
-    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
+    "__add__": add, "__radd__": _operator(add), "__sub__": sub, "__rsub__": rsub,  # + and * commute
+    "__mul__": mul, "__rmul__": _operator(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
     "__rmod__": _reflected(remainder), "__pow__": pow, "__rpow__": _reflected(pow), "__matmul__": matmul,
     "__rmatmul__": _reflected(matmul), "__neg__": neg, "__abs__": abs, "__invert__": bitwise_not,
