@@ -1,0 +1,145 @@
+"""One training step, engine vs PyTorch on the CPU, measured in the same process.
+
+    python3 build.py bench cpu [--rounds N] [--memory-steps N]
+
+Interleaved rounds (engine, torch, engine, torch, ...) so both see the same machine state;
+the medians are compared. Goals (issue 2): LeNet <= 1.5x PyTorch, 2-8-8-1 MLP <= 1.0x.
+Memory: peak RSS growth of a step, each library in a fresh subprocess; and whether 1,000
+LeNet steps grow the process (they must not).
+"""
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def lenet(lib):
+    nn, F = lib.nn, lib.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 3)
+            self.conv2 = nn.Conv2d(6, 16, 3)
+            self.fc1 = nn.Linear(16 * 6 * 6, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(-1, 16 * 6 * 6)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    return Net()
+
+
+def mlp(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
+
+
+def make_step(lib, which):
+    """A closure doing one full training step (forward, loss, backward, SGD update) on fixed data."""
+    lib.manual_seed(0)
+    if which == "lenet":
+        model, loss_fn = lenet(lib), lib.nn.CrossEntropyLoss()
+        x, y = lib.randn(64, 1, 32, 32), lib.randint(0, 10, (64,))
+    else:
+        model, loss_fn = mlp(lib), lib.nn.MSELoss()
+        x, y = lib.randn(256, 2), lib.randn(256, 1)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def time_steps(step, n):
+    t = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - t) / n
+
+
+def compare(which, rounds, inner):
+    import torch
+    import engine
+    torch.set_num_threads(2)
+    steps = {"engine": make_step(engine, which), "torch": make_step(torch, which)}
+    for s in steps.values():
+        time_steps(s, max(3, inner // 5))  # warm up
+    times = {k: [] for k in steps}
+    for _ in range(rounds):
+        for k, s in steps.items():
+            times[k].append(time_steps(s, inner))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return med["engine"], med["torch"]
+
+
+def _rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_child(lib_name, which, steps):
+    """Run in a subprocess: peak RSS growth over `steps` training steps, and growth over the second half."""
+    lib = __import__(lib_name)
+    if lib_name == "torch":
+        lib.set_num_threads(2)
+    step = make_step(lib, which)
+    step()
+    base = _rss_mb()
+    half = steps // 2
+    for _ in range(half):
+        step()
+    mid = _rss_mb()
+    for _ in range(steps - half):
+        step()
+    end = _rss_mb()
+    print(json.dumps({"peak_growth_mb": end - base, "second_half_growth_mb": end - mid}))
+
+
+def memory(lib_name, which, steps):
+    out = subprocess.run([sys.executable, __file__, "--memory-child", lib_name, which, str(steps)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--memory-steps", type=int, default=1000)
+    ap.add_argument("--memory-child", nargs=3)
+    args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child[0], args.memory_child[1], int(args.memory_child[2]))
+        return
+    goals = {"lenet": 1.5, "mlp": 1.0}
+    inner = {"lenet": 10, "mlp": 200}
+    print(f"{'model':8} {'engine ms':>10} {'torch ms':>10} {'ratio':>7} {'goal':>6}")
+    for which in ("lenet", "mlp"):
+        e, t = compare(which, args.rounds, inner[which])
+        ratio = e / t
+        print(f"{which:8} {e * 1e3:10.3f} {t * 1e3:10.3f} {ratio:7.2f} {'<=' + str(goals[which]):>6} "
+              f"{'ok' if ratio <= goals[which] else 'MISSED'}")
+    print(f"\nmemory, LeNet batch 64, {args.memory_steps} steps in a fresh process (peak RSS growth, MB):")
+    for lib_name in ("engine", "torch"):
+        m = memory(lib_name, "lenet", args.memory_steps)
+        print(f"{lib_name:8} peak growth {m['peak_growth_mb']:7.1f}   growth over the second half "
+              f"{m['second_half_growth_mb']:6.1f}")
+
+
+if __name__ == "__main__":
+    main()
