@@ -49,6 +49,7 @@ PREDICATES = {  # binary ops whose result is bool, for any input kind
     "eq": "u32(a == b)", "ne": "u32(a != b)", "lt": "u32(a < b)", "le": "u32(a <= b)",
     "gt": "u32(a > b)", "ge": "u32(a >= b)",
     "logical_and": "u32(a != {z} && b != {z})", "logical_or": "u32(a != {z} || b != {z})",
+    "logical_xor": "u32((a != {z}) != (b != {z}))",
 }
 
 CONVERT = {  # (from kind, to kind) -> expression of `a`

@@ -38,12 +38,12 @@ fn sigmoid_f(x: f32) -> f32 {
 
 fn log_f(x: f32) -> f32 {
     if (x == 0.0) { return -1.0 / abs(x); }                  // -inf, made at run time
-    if (x < 0.0) { return (x - x) / (x - x); }               // NaN
+    if (x < 0.0) { return nan_f(x); }
     return log(x);
 }
 
 fn sqrt_f(x: f32) -> f32 {
-    if (x < 0.0) { return (x - x) / (x - x); }
+    if (x < 0.0) { return nan_f(x); }
     return sqrt(x);
 }
 
@@ -64,24 +64,29 @@ fn erf_f(x: f32) -> f32 {
 }
 
 fn log1p_f(x: f32) -> f32 {
-    // Kahan's trick: the rounding error of 1 + x cancels in log(u) / (u - 1).
-    let u = 1.0 + x;
-    if (u == 1.0) { return x; }
-    if (u <= 0.0 || x > 1e30) { return log_f(u); }
-    return log(u) * (x / (u - 1.0));
+    // 2 atanh(x / (2 + x)) as an odd series: no cancellation to protect (compilers may treat
+    // float math as reassociable and undo Kahan's (1 + x) - 1 trick). Outside (-0.3, 0.5)
+    // forming 1 + x costs no accuracy.
+    if (x <= -0.3 || x >= 0.5) { return log_f(1.0 + x); }
+    let z = x / (2.0 + x);
+    let z2 = z * z;
+    return 2.0 * z * (1.0 + z2 * (0.33333333 + z2 * (0.2 + z2 * (0.14285714 + z2 * (0.11111111
+        + z2 * 0.09090909)))));
 }
 
 fn expm1_f(x: f32) -> f32 {
-    let u = exp(x);
-    if (u == 1.0) { return x; }
-    let um1 = u - 1.0;
-    if (um1 == -1.0 || x > 80.0) { return um1; }
-    return um1 * (x / log(u));
+    // Taylor series below |x| = 1 (terms to x^12 / 12!), where exp(x) - 1 would cancel.
+    if (abs(x) >= 1.0) { return exp(x) - 1.0; }
+    var sum = 1.0;
+    for (var k = 12.0; k >= 2.0; k -= 1.0) {
+        sum = 1.0 + x / k * sum;
+    }
+    return x * sum;
 }
 
 fn pow_f(a: f32, b: f32) -> f32 {
     // WGSL's pow is undefined for a < 0; torch gives real results for integral exponents.
-    if (b == 0.0) { return 1.0; }
+    if (b == 0.0 || a == 1.0) { return 1.0; }
     if (is_nan(a) || is_nan(b)) { return a + b; }
     let m = abs(a);
     var r: f32;
@@ -91,7 +96,7 @@ fn pow_f(a: f32, b: f32) -> f32 {
         r = exp2(b * log2(m));
     }
     if (a < 0.0 || (a == 0.0 && bitcast<u32>(a) != 0u)) {
-        if (floor(b) != b) { return (a - a) / (a - a); }
+        if (floor(b) != b) { return nan_f(a); }
         let odd = abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1;
         return select(r, -r, odd);
     }
@@ -117,24 +122,57 @@ fn pow_i(a: i32, b: i32) -> i32 {
     return result;
 }
 
+fn nan_f(x: f32) -> f32 {
+    let z = x - x;
+    return z / z;
+}
+
+fn fmod_f(x: f32, y: f32) -> f32 {
+    // C's fmod, exactly: long division of the integer significands, one bit per exponent
+    // step. (x - trunc(x / y) * y rounds, and drivers need not fuse fma.)
+    let ax = bitcast<u32>(x) & 0x7fffffffu;
+    let ay = bitcast<u32>(y) & 0x7fffffffu;
+    let sign = bitcast<u32>(x) & 0x80000000u;
+    if (ay == 0u || ay > 0x7f800000u || ax >= 0x7f800000u) { return nan_f(x * y); }
+    if (ax < ay) { return x; }
+    if (ax == ay) { return bitcast<f32>(sign); }
+    var ex = i32(ax >> 23u);
+    var ey = i32(ay >> 23u);
+    var mx = ax & 0x7fffffu;
+    var my = ay & 0x7fffffu;
+    if (ex == 0) { ex = 1; loop { if (mx >= 0x800000u) { break; } mx = mx << 1u; ex -= 1; } }
+    else { mx |= 0x800000u; }
+    if (ey == 0) { ey = 1; loop { if (my >= 0x800000u) { break; } my = my << 1u; ey -= 1; } }
+    else { my |= 0x800000u; }
+    for (; ex > ey; ex--) {
+        if (mx >= my) { mx -= my; }
+        mx = mx << 1u;
+    }
+    if (mx >= my) { mx -= my; }
+    if (mx == 0u) { return bitcast<f32>(sign); }
+    loop { if (mx >= 0x800000u) { break; } mx = mx << 1u; ex -= 1; }
+    if (ex > 0) { return bitcast<f32>(sign | (u32(ex) << 23u) | (mx & 0x7fffffu)); }
+    return bitcast<f32>(sign | (mx >> u32(1 - ex)));
+}
+
 fn floor_divide_f(a: f32, b: f32) -> f32 {
     // Python's float floor division (CPython float_divmod), which numpy and torch follow.
     if (b == 0.0) { return a / b; }
-    var m = a % b;
+    let m = fmod_f(a, b);
     var d = (a - m) / b;
     if (m != 0.0 && ((b < 0.0) != (m < 0.0))) {
         d = d - 1.0;
     }
-    if (d == 0.0) { return select(0.0, -0.0, (a < 0.0) != (b < 0.0)); }
+    if (d == 0.0) { return bitcast<f32>(bitcast<u32>(a / b) & 0x80000000u); }  // signed zero
     var q = floor(d);
     if (d - q > 0.5) { q = q + 1.0; }
     return q;
 }
 
 fn remainder_f(a: f32, b: f32) -> f32 {
-    if (b == 0.0) { return (a - a) / (b - b); }
-    let m = a % b;
-    return select(m, m + b, m != 0.0 && ((b < 0.0) != (m < 0.0)));
+    let m = fmod_f(a, b);
+    if (m == 0.0) { return bitcast<f32>(bitcast<u32>(b) & 0x80000000u); }  // zero with b's sign
+    return select(m, m + b, (b < 0.0) != (m < 0.0));
 }
 
 fn floor_divide_i(a: i32, b: i32) -> i32 {

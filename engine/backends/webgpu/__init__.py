@@ -1,0 +1,243 @@
+"""The WebGPU backend: numpy_backend's primitive set, run as WGSL compute shaders on GPUArrays.
+
+Importing this module registers the `webgpu` device with the engine. The GPU itself is opened
+on first use: natively through the `wgpu` package, in Pyodide through `navigator.gpu`.
+
+Element types: float32 (f32), bool (stored as u32) and int64/int32 (stored as i32: int64
+values must fit in 32 bits, which uploads check; integer arithmetic wraps at 32 bits).
+float64 is refused with a TypeError, as PyTorch's MPS backend does.
+
+Reading values back (`to_numpy`) waits for the GPU. In a browser, Python can only wait when
+it was entered through an async entry point (JSPI, see browser.py); `to_numpy_async` is the
+awaitable form that works everywhere.
+"""
+import sys
+
+import numpy as np
+
+from . import activations, conv, elementwise, indexing, linalg, movement, optim, pool, reduce
+from . import transfer
+from .array import GPUArray, basic_index, broadcast_to as _broadcast_to, permute as _permute
+from .device import Device
+
+name = "webgpu"
+ndarray = GPUArray
+
+_state = {"device": None, "error": None}
+
+
+def device():
+    """The process's GPU device, opened on first use."""
+    if _state["device"] is None:
+        if _state["error"] is not None:
+            raise RuntimeError(_state["error"])
+        if sys.platform == "emscripten":
+            from .browser import request_adapter
+        else:
+            from .native import request_adapter
+        adapter = request_adapter()
+        if adapter is None:
+            _state["error"] = ("webgpu: no WebGPU adapter found (natively: install the `wgpu` package "
+                               "and a Vulkan, Metal or D3D12 driver; in a browser: one with WebGPU)")
+            raise RuntimeError(_state["error"])
+        _state["device"] = Device(adapter)
+    return _state["device"]
+
+
+def is_available():
+    """Whether a WebGPU adapter can be opened (the analogue of torch.cuda.is_available())."""
+    try:
+        device()
+    except RuntimeError:
+        return False
+    return True
+
+
+def adapter_name():
+    return device().name
+
+
+def memory_stats():
+    """Live GPU buffers (in use and pooled), their bytes, pipelines compiled, submits made."""
+    return device().memory_stats()
+
+
+def synchronize():
+    """Submit recorded work and wait for the GPU to finish it."""
+    dev = device()
+    scratch = elementwise.fill(dev, (1,), 0, np.float32)
+    transfer.to_numpy(scratch)
+
+
+# --- transfer and creation -------------------------------------------------------------
+def from_numpy(a):
+    return transfer.from_numpy(device(), a)
+
+
+to_numpy = transfer.to_numpy
+to_numpy_async = transfer.to_numpy_async
+
+
+def full(shape, value, dtype):
+    return elementwise.fill(device(), shape, value, dtype)
+
+
+def arange(start, stop, step, dtype):
+    # Computed on the host, where numpy gives the exact values the CPU backend gives.
+    return from_numpy(np.arange(start, stop, step, dtype=dtype))
+
+
+astype = elementwise.astype
+
+
+def copy_into(dst, src):
+    """dst[...] = src, broadcasting src: the one in-place write every in-place op reduces to."""
+    elementwise.copy_into(dst, _operand(src))
+
+
+def setitem(dst, index, src):
+    copy_into(basic_index(dst, index), src)
+
+
+def _operand(x):
+    """A GPUArray stays; a host scalar or 0-d array becomes a scalar; a host array is uploaded."""
+    if isinstance(x, GPUArray):
+        return x
+    if isinstance(x, np.ndarray):
+        return x.item() if x.ndim == 0 else from_numpy(x)
+    return x
+
+
+# --- elementwise -----------------------------------------------------------------------
+def _unary(op):
+    def fn(a):
+        return elementwise.unary(op, a)
+    fn.__name__ = op
+    return fn
+
+
+def _binary(op):
+    def fn(a, b):
+        return elementwise.binary(op, _operand(a), _operand(b))
+    fn.__name__ = op
+    return fn
+
+
+neg, exp, log, sqrt, abs, sign = map(_unary, ("neg", "exp", "log", "sqrt", "abs", "sign"))
+sin, cos, tanh, floor, ceil, round = map(_unary, ("sin", "cos", "tanh", "floor", "ceil", "round"))
+log1p, expm1, reciprocal = map(_unary, ("log1p", "expm1", "reciprocal"))
+sigmoid, relu, erf = map(_unary, ("sigmoid", "relu", "erf"))
+add, sub, mul, div, pow = map(_binary, ("add", "sub", "mul", "div", "pow"))
+maximum, minimum, floor_divide, remainder = map(
+    _binary, ("maximum", "minimum", "floor_divide", "remainder"))
+eq, ne, lt, le, gt, ge = map(_binary, ("eq", "ne", "lt", "le", "gt", "ge"))
+logical_and, logical_or, logical_xor = map(_binary, ("logical_and", "logical_or", "logical_xor"))
+logical_not = elementwise.logical_not
+
+
+def where(cond, a, b):
+    return elementwise.where(_operand(cond), _operand(a), _operand(b))
+
+
+# --- reductions ------------------------------------------------------------------------
+def _axes(a, axes):
+    return tuple(range(a.ndim)) if axes is None else tuple(axes)
+
+
+def sum(a, axes, keepdims):
+    return reduce.reduce("sum", a, _axes(a, axes), keepdims)
+
+
+def prod(a, axes, keepdims):
+    return reduce.reduce("prod", a, _axes(a, axes), keepdims)
+
+
+def max(a, axes, keepdims):
+    return reduce.reduce("max", a, _axes(a, axes), keepdims)
+
+
+def min(a, axes, keepdims):
+    return reduce.reduce("min", a, _axes(a, axes), keepdims)
+
+
+def any(a, axes, keepdims):
+    return reduce.reduce("any", a, _axes(a, axes), keepdims)
+
+
+def all(a, axes, keepdims):
+    return reduce.reduce("all", a, _axes(a, axes), keepdims)
+
+
+def _argreduce(op, a, axis, keepdims):
+    if axis is not None:
+        return reduce.argreduce(op, a, axis, keepdims)
+    flat = reduce.argreduce(op, reshape(a, (-1,)), 0, False)
+    return reshape(flat, (1,) * a.ndim) if keepdims else flat
+
+
+def argmax(a, axis, keepdims):
+    return _argreduce("argmax", a, axis, keepdims)
+
+
+def argmin(a, axis, keepdims):
+    return _argreduce("argmin", a, axis, keepdims)
+
+
+# --- linear algebra --------------------------------------------------------------------
+matmul = linalg.matmul
+
+
+# --- movement (views where the layout allows) ------------------------------------------
+reshape = movement.reshape
+view = movement.view
+
+
+def permute(a, axes):
+    return _permute(a, axes)
+
+
+def broadcast_to(a, shape):
+    return _broadcast_to(a, shape)
+
+
+def getitem(a, index):
+    return basic_index(a, index)
+
+
+contiguous = elementwise.contiguous
+
+
+def is_contiguous(a):
+    return a.is_contiguous
+
+
+concatenate = movement.concatenate
+pad = movement.pad
+flip = movement.flip
+
+# --- gather / scatter on flat (linear) indices ------------------------------------------
+take = indexing.take
+scatter_add = indexing.scatter_add
+
+# --- neural-network kernels --------------------------------------------------------------
+conv2d = conv.conv2d
+conv2d_backward_input = conv.conv2d_backward_input
+conv2d_backward_weight = conv.conv2d_backward_weight
+max_pool2d = pool.max_pool2d
+max_pool2d_backward = pool.max_pool2d_backward
+avg_pool2d = pool.avg_pool2d
+avg_pool2d_backward = pool.avg_pool2d_backward
+softmax = activations.softmax
+log_softmax = activations.log_softmax
+
+# --- fused optimizer updates (in place) ---------------------------------------------------
+sgd_step = optim.sgd_step
+adam_step = optim.adam_step
+
+
+def _register():
+    from ..._device import register_backend
+    register_backend(name, sys.modules[__name__], GPUArray)
+
+
+_register()

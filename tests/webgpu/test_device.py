@@ -1,0 +1,71 @@
+"""The device layer: browser-safe limits, buffer pooling, pipeline caching, batched submits."""
+import numpy as np
+
+from engine.backends.webgpu.device import SPEC_DEFAULT_LIMITS, grid_1d, size_class
+
+
+def test_native_device_runs_under_browser_default_limits(B):
+    limits = B.device().adapter.device.limits
+    for key in ("max-compute-invocations-per-workgroup", "max-compute-workgroup-storage-size",
+                "max-storage-buffer-binding-size", "max-storage-buffers-per-shader-stage"):
+        assert limits[key] == SPEC_DEFAULT_LIMITS[key]
+
+
+def test_size_classes_and_grids():
+    assert size_class(1) == 256 and size_class(257) == 512 and size_class(65536) == 65536
+    assert size_class(100_000) == 16384 * 7  # large buffers round up by eighths of a power of two
+    assert grid_1d(10) == (10, 1, 1)
+    x, y, _ = grid_1d(200_000)
+    assert x <= 65535 and x * y >= 200_000
+
+
+def test_freed_buffers_are_reused(B):
+    dev = B.device()
+    x = B.from_numpy(np.ones(1000, np.float32))
+    B.to_numpy(B.mul(B.add(x, 1.0), 2.0))  # warm: the pool now holds what this pattern needs
+    before = dev.memory_stats()["buffers"]
+    for _ in range(20):
+        B.to_numpy(B.mul(B.add(x, 1.0), 2.0))
+    assert dev.memory_stats()["buffers"] == before
+
+
+def test_dispatches_batch_into_one_submit_until_a_read(B):
+    dev = B.device()
+    x = B.from_numpy(np.ones(64, np.float32))
+    start = dev.memory_stats()
+    y = x
+    for _ in range(50):
+        y = B.add(y, 1.0)
+    mid = dev.memory_stats()
+    assert mid["submits"] == start["submits"] and mid["dispatches"] == start["dispatches"] + 50
+    assert B.to_numpy(y)[0] == 51.0
+    assert dev.memory_stats()["submits"] == start["submits"] + 1
+
+
+def test_pipelines_compile_once(B):
+    dev = B.device()
+    x = B.from_numpy(np.ones(8, np.float32))
+    y = B.from_numpy(np.ones((3, 5), np.float32))
+    B.to_numpy(B.sub(x, x))
+    count = dev.memory_stats()["pipelines"]
+    # Other shapes and layouts only change the kernel's parameters, not its code.
+    B.to_numpy(B.sub(B.permute(y, (1, 0)), B.getitem(y, (slice(None, None, -1), 0))))
+    assert dev.memory_stats()["pipelines"] == count
+
+
+def test_host_write_waits_for_earlier_kernels_on_a_recycled_buffer(B):
+    # y's buffer returns to the pool while a recorded kernel still reads it; the next upload
+    # takes that buffer, and must not land before the kernel ran.
+    x = B.from_numpy(np.full(256, 3.0, np.float32))
+    y = B.add(x, 1.0)
+    z = B.mul(y, 2.0)
+    del y
+    w = B.from_numpy(np.zeros(256, np.float32))
+    assert B.to_numpy(z)[0] == 8.0 and B.to_numpy(w)[0] == 0.0
+
+
+def test_round_trip_dtypes(B):
+    for x in [np.arange(6, dtype=np.float32).reshape(2, 3), np.array([True, False]), np.arange(-3, 3),
+              np.arange(4, dtype=np.int32), np.zeros((0, 2), np.float32), np.float32(2.5)]:
+        back = B.to_numpy(B.from_numpy(x))
+        assert back.dtype == np.asarray(x).dtype and np.array_equal(back, x)
