@@ -33,7 +33,7 @@ function prefetch(files) {
     }));
   }
   self.fetch = (input, init) => {
-    const url = new URL(typeof input === "string" ? input : input.url, self.location.href).href;
+    const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
     const response = responses.get(url);
     if (!response) return realFetch(input, init);
     responses.delete(url);

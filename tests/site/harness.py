@@ -1,0 +1,116 @@
+"""Browser test harness: build the site once, serve it on 127.0.0.1, drive Debian's Chromium.
+
+Pages opened through the `page` fixture are watched at the browser-context level (so the
+Web Worker's requests are seen too): the test fails if any request failed, went to a host
+other than 127.0.0.1, or the page raised an error. tests/site and tests/browser both use it.
+"""
+import atexit
+import functools
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from app.site_build import build, site_server
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+# Headless, as root, offline: without the background-networking flags Chromium keeps
+# calling Google hosts. WebGPU runs on Chromium's bundled SwiftShader adapter.
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--enable-unsafe-webgpu"]
+SCREENSHOTS = ROOT / ".cache" / "screenshots"
+APP_TIMEOUT_MS = 90_000  # generous: CI's two cores may be busy with other tests
+
+
+@functools.cache
+def built_site():
+    """The site, built once per test session into a temporary folder (static/ is left alone)."""
+    out = Path(tempfile.mkdtemp(prefix="playground-site-"))
+    atexit.register(shutil.rmtree, out, True)
+    build(out)
+    return out
+
+
+@functools.cache
+def site_url():
+    server = site_server(built_site(), 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/"
+
+
+def launch_chromium(playwright):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} missing (build.py installs Debian's chromium when run as root)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+class Traffic:
+    """Everything a browser context requested, and everything that went wrong in it."""
+
+    def __init__(self, context):
+        self.requests, self.failed, self.console, self.errors = [], [], [], []
+        context.on("request", lambda request: self.requests.append(request.url))
+        context.on("requestfailed", lambda request: self.failed.append(f"{request.url}: {request.failure}"))
+        context.on("response", lambda response: response.status >= 400
+                   and self.failed.append(f"{response.url}: HTTP {response.status}"))
+        context.on("console", self._on_console)
+        context.on("weberror", lambda error: self.errors.append(f"page error: {error.error}"))
+
+    def _on_console(self, message):
+        self.console.append(f"{message.type}: {message.text}")
+        if message.type == "error":
+            self.errors.append(f"console error: {message.text}")
+
+    def problems(self):
+        off_host = [url for url in self.requests
+                    if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).hostname != "127.0.0.1"]
+        return ([f"request left 127.0.0.1: {url}" for url in off_host]
+                + [f"request failed: {failure}" for failure in self.failed] + self.errors)
+
+
+def open_playground(page):
+    """Load the site and wait until the playground is interactive; returns its timings (ms)."""
+    page.goto(site_url())
+    page.wait_for_function("window.playground.tti || document.querySelector('#loader.failed')",
+                           timeout=APP_TIMEOUT_MS)
+    state = page.evaluate("window.playground")
+    assert state["tti"], "the playground failed to start: " + page.inner_text("#detail")
+    return state
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=path)
+    return path
+
+
+# ---- fixtures (imported by the conftest.py files of tests/site and tests/browser) -------------
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def traffic(browser):
+    context = browser.new_context()
+    watched = Traffic(context)
+    watched.context = context
+    yield watched
+    context.close()
+    problems = watched.problems()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(traffic):
+    return traffic.context.new_page()

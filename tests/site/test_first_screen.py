@@ -1,0 +1,37 @@
+"""The built site, as a new visitor sees it: the loader, then the playground, then training steps."""
+from playwright.sync_api import expect
+
+from tests.site.harness import APP_TIMEOUT_MS, screenshot, site_url
+
+STAGES = ["Loading Python…", "Loading numpy, Panel and Bokeh…", "Starting the playground…", "Drawing…"]
+
+
+def bokeh_data(page, source, column):
+    return page.evaluate(f"Bokeh.documents[0].get_model_by_name('{source}').data['{column}']")
+
+
+def test_loader_then_playground_then_step(page, traffic):
+    page.goto(site_url(), wait_until="domcontentloaded")
+    expect(page.locator("#stages li")).to_have_text(STAGES)
+    expect(page.locator("#stages li.active")).to_have_count(1)
+    screenshot(page, "01-loader")
+
+    page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
+    state = page.evaluate("window.playground")
+    stages = [state["timings"][name] for name in ("python", "packages", "app", "draw")]
+    assert stages == sorted(stages) and stages[-1] < state["tti"], state
+    assert any(line.startswith("log: time-to-interactive") for line in traffic.console)
+    expect(page.locator("#loader")).to_have_count(0)
+    expect(page.get_by_text("Step 0")).to_be_visible()
+    assert bokeh_data(page, "loss-source", "loss") == []
+    before = screenshot(page, "02-interactive").read_bytes()
+
+    step = page.get_by_role("button", name="Step")
+    step.click()
+    expect(page.get_by_text("Step 1")).to_be_visible()
+    step.click()
+    expect(page.get_by_text("Step 2")).to_be_visible()
+    losses = bokeh_data(page, "loss-source", "loss")
+    assert len(losses) == 2 and losses[1] < losses[0]
+    assert len(bokeh_data(page, "boundary-source", "x")) == 2
+    assert screenshot(page, "03-after-two-steps").read_bytes() != before
