@@ -1,0 +1,52 @@
+"""The engine inside Pyodide (CPython 3.12 on WebAssembly, in a browser worker) behaves as it does natively."""
+import json
+
+import numpy as np
+import pytest
+
+# Test files of this repository that also run, whole, inside Pyodide. One line per file.
+IN_BROWSER = [
+    "tests/engine/test_graph.py",
+]
+
+AUTOGRAD_EXAMPLE = """
+import json
+import numpy as np
+import engine as torch
+
+x = torch.ones(2, 2, requires_grad=True)
+y = x + 2
+z = y * y * 3
+out = z.mean()
+out.backward()
+w = torch.tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
+a = torch.tensor(np.cos(np.arange(6.0)).reshape(2, 3))
+h = (a @ w).tanh().sum()
+h.backward()
+RESULT = json.dumps({"z": repr(z), "out": out.item(), "x_grad": x.grad.tolist(), "h": h.item(),
+                     "w_grad": w.grad.tolist(), "grad_fn": type(y.grad_fn).__name__})
+RESULT
+"""
+
+
+def run_natively(code):
+    *body, last = code.strip().splitlines()
+    namespace = {}
+    exec("\n".join(body), namespace)
+    return eval(last, namespace)
+
+
+def test_engine_computes_the_same_in_pyodide_as_natively(pyodide):
+    in_browser = json.loads(pyodide.run(AUTOGRAD_EXAMPLE))
+    native = json.loads(run_natively(AUTOGRAD_EXAMPLE))
+    assert in_browser["z"] == native["z"] and in_browser["grad_fn"] == native["grad_fn"] == "AddBackward0"
+    for key in ("out", "x_grad", "h", "w_grad"):
+        np.testing.assert_allclose(in_browser[key], native[key], rtol=1e-12, atol=1e-15)
+    assert "3.12" in pyodide.run("import sys; sys.version")
+
+
+@pytest.mark.parametrize("path", IN_BROWSER)
+def test_file_passes_inside_pyodide(pyodide, path):
+    exit_code, output = pyodide.pytest(path)
+    assert exit_code == 0, output
+    assert " passed" in output.splitlines()[-1], output
