@@ -111,11 +111,24 @@ def add(input, other, *, alpha=1):
     return _binary(ops.AddBackward0, input, other, alpha=alpha)
 
 
-def sub(input, other, *, alpha=1):
-    if isinstance(input, Tensor) and input._data.dtype == np.bool_ and isinstance(other, Tensor) \
-            and other._data.dtype == np.bool_:
+def _is_bool(x):
+    return x._data.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+
+
+def _check_bool_sub(input, other):
+    a, b = _is_bool(input), _is_bool(other)
+    if a and b:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
+    if a or b:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def sub(input, other, *, alpha=1):
+    if input.__class__ is not Tensor or other.__class__ is not Tensor or input._data.dtype != other._data.dtype \
+            or input._data.dtype == np.bool_:
+        _check_bool_sub(input, other)
     return _binary(ops.SubBackward0, input, other, alpha=alpha)
 
 
@@ -125,6 +138,7 @@ subtract = sub
 def rsub(input, other, *, alpha=1):
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
+    _check_bool_sub(input, other)
     a, b = _promote(input, other)
     return ops.RsubBackward1.apply(a, other=b, alpha=alpha)
 
@@ -153,17 +167,25 @@ def div(input, other, *, rounding_mode=None):
 divide = true_divide = div
 
 
-def floor_divide(input, other):
+def _integer_division_operands(input, other, kernel):
+    """Promoted operands of // and %, with PyTorch's errors for bools and integer division by zero."""
     a, b = _promote(input, other)
     if not isinstance(a, Tensor):
         a = _as_tensor(a, b)
+    if a._data.dtype == np.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+    if a._data.dtype.kind in "iu" and not bool((b != 0).all() if isinstance(b, Tensor) else b != 0):
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
+
+
+def floor_divide(input, other):
+    a, b = _integer_division_operands(input, other, "div_floor_cpu")
     return _wrap(backend_of(a._data).floor_divide(a._data, b._data if isinstance(b, Tensor) else b))
 
 
 def remainder(input, other):
-    a, b = _promote(input, other)
-    if not isinstance(a, Tensor):
-        a = _as_tensor(a, b)
+    a, b = _integer_division_operands(input, other, "remainder_cpu")
     out = backend_of(a._data).remainder(a._data, b._data if isinstance(b, Tensor) else b)
     if not isinstance(b, Tensor) or not b._requires_grad:
         if a._requires_grad and _grad_enabled[0]:  # a - floor(a / b) * b: gradient 1 wrt a
@@ -193,6 +215,8 @@ negative = neg
 def pow(input, exponent):
     if isinstance(input, Tensor) and isinstance(exponent, _Scalar):
         rt = _dtype.result_type(input, exponent)
+        if rt is _dtype.bool_:  # bool ** bool scalar stays bool in PyTorch
+            return pow(input.to(_dtype.int64), int(exponent)).to(rt)
         if input._data.dtype != rt.np:
             input = input.to(rt)
         if input._data.dtype.kind in "iu" and exponent < 0:
@@ -200,10 +224,14 @@ def pow(input, exponent):
         return ops.PowBackward0.apply(input, exponent=exponent)
     if not isinstance(input, Tensor):  # scalar ** tensor
         rt = _dtype.result_type(input, exponent)
+        if rt is _dtype.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if exponent._data.dtype != rt.np:
             exponent = exponent.to(rt)
         return ops.PowBackward2.apply(exponent, base=input)
     a, b = _promote(input, exponent)
+    if a._data.dtype == np.bool_:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     _check_broadcast(a, b)
     return ops.PowBackward1.apply(a, b)
 
@@ -212,13 +240,21 @@ def square(input):
     return pow(input, 2)
 
 
+def _tensor_argument(fn_name, value, position, name):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn_name}(): argument '{name}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
 def maximum(input, other):
+    _tensor_argument("maximum", other, 2, "other")
     a, b = _promote(input, other)
     _check_broadcast(a, b)
     return ops.MaximumBackward0.apply(a, b)
 
 
 def minimum(input, other):
+    _tensor_argument("minimum", other, 2, "other")
     a, b = _promote(input, other)
     _check_broadcast(a, b)
     return ops.MinimumBackward0.apply(a, b)
@@ -247,12 +283,8 @@ sigmoid = _unary_float(ops.SigmoidBackward0)
 erf = _unary_float(ops.ErfBackward0)
 
 
-def log2(input):
-    return log(input) / float(np.log(2))
-
-
-def log10(input):
-    return log(input) / float(np.log(10))
+log2 = _unary_float(ops.Log2Backward0)
+log10 = _unary_float(ops.Log10Backward0)
 
 
 def abs(input):
@@ -275,17 +307,19 @@ def ceil(input):
 
 
 def round(input, *, decimals=0):
+    if not input.is_floating_point():
+        return input.clone()
     if decimals:
-        return round(input * 10 ** decimals) / 10 ** decimals
-    return ops.RoundBackward0.apply(input) if input.is_floating_point() else input.clone()
+        return ops.RoundBackward1.apply(input, decimals=decimals)
+    return ops.RoundBackward0.apply(input)
 
 
 def trunc(input):
-    return sign(input) * floor(abs(input))
+    return ops.TruncBackward0.apply(input) if input.is_floating_point() else input.clone()
 
 
 def frac(input):
-    return input - trunc(input)
+    return ops.FracBackward0.apply(input)
 
 
 def relu(input):
@@ -296,12 +330,13 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min if isinstance(min, Tensor) else _as_tensor(min, input))
-        if max is not None:
-            out = minimum(out, max if isinstance(max, Tensor) else _as_tensor(max, input))
-        return out
+        bounds = [b if isinstance(b, Tensor) or b is None else _as_tensor(b, input) for b in (min, max)]
+        rt = _dtype.result_type(input, *(b for b in bounds if b is not None))
+        input, lo, hi = (None if t is None else t if t._data.dtype == rt.np else t.to(rt) for t in [input] + bounds)
+        for bound in (lo, hi):
+            if bound is not None:
+                _check_broadcast(input, bound)
+        return ops.ClampBackward0.apply(input, lo, hi)
     if input._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
         input = input.to(_dtype.get_default_dtype())
     return ops.ClampBackward1.apply(input, min=min, max=max)
@@ -311,11 +346,19 @@ clip = clamp
 
 
 def clamp_min(input, min):
-    return clamp(input, min=min)
+    if isinstance(min, Tensor):
+        return clamp(input, min=min)
+    if input._data.dtype.kind != "f" and isinstance(min, float):
+        input = input.to(_dtype.get_default_dtype())
+    return ops.ClampMinBackward0.apply(input, min=min)
 
 
 def clamp_max(input, max):
-    return clamp(input, max=max)
+    if isinstance(max, Tensor):
+        return clamp(input, max=max)
+    if input._data.dtype.kind != "f" and isinstance(max, float):
+        input = input.to(_dtype.get_default_dtype())
+    return ops.ClampMaxBackward0.apply(input, max=max)
 
 
 def where(condition, input=None, other=None):
@@ -326,8 +369,10 @@ def where(condition, input=None, other=None):
     if condition._data.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{condition.dtype._legacy[:-6]}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # where(c, 1.0, 0): the scalars' dtype
+        input = _wrap(backend_of(condition._data).full((), input, _dtype.result_type(input, other).np))
     like = input if isinstance(input, Tensor) else other
-    a, b = _promote(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (input, other)
+    a, b = _promote(input, other)
     a = a if isinstance(a, Tensor) else _as_tensor(a, like)
     b = b if isinstance(b, Tensor) else _as_tensor(b, like)
     return ops.WhereBackward0.apply(a, b, condition=condition)
@@ -338,12 +383,11 @@ def masked_fill(input, mask, value):
         if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
-        if value._requires_grad:
-            return where(mask, value.to(input.dtype).expand(input.shape), input)
-        value = value.item()
     if mask._data.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype._legacy[:-6].lower()}")
+    if isinstance(value, Tensor):
+        return ops.MaskedFillBackward1.apply(input, value, mask=mask)
     return ops.MaskedFillBackward0.apply(input, mask=mask, value=value)
 
 
@@ -457,9 +501,13 @@ def _int_accumulate(input, dtype):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     acc = _int_accumulate(input, dtype)
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+    if dim is None:
         return ops.SumBackward0.apply(input, dtype=acc)
-    return ops.SumBackward1.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim, dtype=acc)
+    if isinstance(dim, (tuple, list)) and not dim:
+        axes = tuple(range(input._data.ndim))  # sum(x, ()) reduces every dim, as PyTorch does
+    else:
+        axes = _dims(dim, input._data.ndim)
+    return ops.SumBackward1.apply(input, axes=axes, keepdim=keepdim, dtype=acc)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
@@ -498,9 +546,10 @@ def _minmax(op_all, op_dim, fn_name, input, dim, keepdim, other):
         return (maximum if fn_name == "max" else minimum)(input, dim)
     if dim is None:
         return op_all.apply(input)
-    if input._data.size == 0:
-        raise IndexError(f"{fn_name}(): Expected reduction dim {dim} to have non-zero size.")
-    values, indices = op_dim.apply(input, axis=_wrap_dim(dim, input._data.ndim), keepdim=keepdim)
+    axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim and input._data.shape[axis] == 0:
+        raise IndexError(f"{fn_name}(): Expected reduction dim {axis} to have non-zero size.")
+    values, indices = op_dim.apply(input, axis=axis, keepdim=keepdim)
     return _RETURN_TYPES[fn_name](values, indices)
 
 
@@ -1239,12 +1288,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                 arr = arr.astype(np.int64)
             elif arr.dtype.kind == "U":
                 raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-        arr = np.array(arr, copy=True)
     if dtype is not None:
         arr = arr.astype(_dtype.to_dtype(dtype).np)
     else:
         _dtype.from_numpy_dtype(arr.dtype)  # rejects unsupported numpy dtypes with PyTorch's message
-    return _factory(np.ascontiguousarray(arr), None, device, requires_grad)
+    # a C-ordered copy (np.ascontiguousarray would turn a 0-d array into a 1-d one)
+    return _factory(np.array(arr, order="C"), None, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -1483,7 +1532,8 @@ def _reflected(fn):
 
 _OPERATORS = {
     "__add__": add, "__radd__": _operator(add), "__sub__": sub, "__rsub__": rsub,  # + and * commute
-    "__mul__": mul, "__rmul__": _operator(mul), "__truediv__": div, "__rtruediv__": _reflected(div),
+    "__mul__": mul, "__rmul__": _operator(mul), "__truediv__": div,
+    "__rtruediv__": _operator(lambda self, other: reciprocal(self) * other),  # as PyTorch's __rtruediv__
     "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
     "__rmod__": _reflected(remainder), "__pow__": pow, "__rpow__": _reflected(pow), "__matmul__": matmul,
     "__rmatmul__": _reflected(matmul), "__neg__": neg, "__abs__": abs, "__invert__": bitwise_not,

@@ -194,6 +194,26 @@ class LogBackward0(Op):
         return g / ctx.saved_tensors[0]
 
 
+class Log2Backward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        return b.div(b.log(a._data), math.log(2)).astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        return g / (ctx.saved_tensors[0] * math.log(2))
+
+
+class Log10Backward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        return b.div(b.log(a._data), math.log(10)).astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        return g / (ctx.saved_tensors[0] * math.log(10))
+
+
 class Log1PBackward0(Op):
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -413,6 +433,33 @@ class ClampBackward1(Op):
         return g * mask.to(g.dtype)
 
 
+ClampMinBackward0 = type("ClampMinBackward0", (ClampBackward1,), {})
+ClampMaxBackward0 = type("ClampMaxBackward0", (ClampBackward1,), {})
+
+
+class ClampBackward0(Op):
+    """clamp with tensor bounds (either may be None): gradients reach the input and both bounds."""
+
+    def forward(ctx, a, min, max):
+        ctx.save_for_backward(a, min, max)
+        b, x = _b(a), a._data
+        if min is not None:
+            x = b.maximum(x, min._data)
+        if max is not None:
+            x = b.minimum(x, max._data)
+        return x
+
+    def backward(ctx, g):
+        a, lo, hi = ctx.saved_tensors
+        zero = g * 0
+        if lo is not None and hi is not None:
+            return (((a >= lo) & (a <= hi)).where(g, zero), ((a < lo) & (lo < hi)).where(g, zero),
+                    ((a > hi) | (hi < lo)).where(g, zero))
+        if lo is not None:
+            return (a >= lo).where(g, zero), (a < lo).where(g, zero), None
+        return (a <= hi).where(g, zero), None, (a > hi).where(g, zero)
+
+
 class _ZeroGrad(Op):
     """Piecewise-constant functions: the gradient is zero almost everywhere."""
 
@@ -440,6 +487,29 @@ class RoundBackward0(_ZeroGrad):
         return _b(a).round(a._data)
 
 
+class RoundBackward1(_ZeroGrad):
+    """round(x, decimals=d)"""
+
+    def forward(ctx, a, decimals):
+        b, scale = _b(a), 10.0 ** decimals
+        return b.div(b.round(b.mul(a._data, scale)), scale).astype(a._data.dtype, copy=False)
+
+
+class TruncBackward0(_ZeroGrad):
+    def forward(ctx, a):
+        b = _b(a)
+        return b.mul(b.sign(a._data), b.floor(b.abs(a._data)))
+
+
+class FracBackward0(Op):
+    def forward(ctx, a):
+        b = _b(a)
+        return b.sub(a._data, b.mul(b.sign(a._data), b.floor(b.abs(a._data))))
+
+    def backward(ctx, g):
+        return g
+
+
 class WhereBackward0(Op):
     """where(condition, a, b); the condition is a parameter, not a differentiable input."""
 
@@ -461,6 +531,18 @@ class MaskedFillBackward0(Op):
 
     def backward(ctx, g):
         return g.masked_fill(ctx.mask, 0)
+
+
+class MaskedFillBackward1(Op):
+    """masked_fill with a 0-dim tensor value, which receives the gradient of every filled element."""
+
+    def forward(ctx, a, value, mask):
+        ctx.mask = mask
+        b = _b(a)
+        return b.where(mask._data, b.astype(value._data, a._data.dtype), a._data)
+
+    def backward(ctx, g):
+        return g.masked_fill(ctx.mask, 0), g.masked_fill(ctx.mask.logical_not(), 0)
 
 
 class ToCopyBackward0(Op):
@@ -505,8 +587,8 @@ def _expand_back(g, in_shape, axes, keepdim):
 class SumBackward0(Op):
     def forward(ctx, a, dtype=None):
         ctx.shape = a._data.shape
-        out = _b(a).sum(a._data, None, False)
-        return out if dtype is None else _b(a).astype(np.asarray(out) if isinstance(out, np.generic) else out, dtype)
+        b = _b(a)
+        return b.sum(a._data if dtype is None else b.astype(a._data, dtype), None, False)  # cast, then sum
 
     def backward(ctx, g):
         return g.expand(ctx.shape)
@@ -515,8 +597,8 @@ class SumBackward0(Op):
 class SumBackward1(Op):
     def forward(ctx, a, axes, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = a._data.shape, axes, keepdim
-        out = _b(a).sum(a._data, axes, keepdim)
-        return out if dtype is None else _b(a).astype(np.asarray(out), dtype)
+        b = _b(a)
+        return b.sum(a._data if dtype is None else b.astype(a._data, dtype), axes, keepdim)
 
     def backward(ctx, g):
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
@@ -593,28 +675,40 @@ class _EvenlyDistributed(Op):
         return g * mask / count
 
 
+def _check_extreme_of_empty(name, a, axes):
+    """PyTorch's errors for max/min/amax/amin over no elements."""
+    if axes is None:
+        if a._data.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        return
+    for ax in axes:
+        if a._data.shape[ax] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {ax} to have non-zero size.")
+
+
 class MaxBackward1(_EvenlyDistributed):
+    fn_name = "max"
+
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.save_for_backward(a)
         ctx.axes, ctx.keepdim = axes, keepdim
-        if a._data.size == 0:
-            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-                               "the reduction dim with the 'dim' argument.")
+        _check_extreme_of_empty(ctx.fn_name, a, axes)
         return _b(a).max(a._data, axes, keepdim)
 
 
 class MinBackward1(_EvenlyDistributed):
+    fn_name = "min"
+
     def forward(ctx, a, axes=None, keepdim=False):
         ctx.save_for_backward(a)
         ctx.axes, ctx.keepdim = axes, keepdim
-        if a._data.size == 0:
-            raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
-                               "the reduction dim with the 'dim' argument.")
+        _check_extreme_of_empty(ctx.fn_name, a, axes)
         return _b(a).min(a._data, axes, keepdim)
 
 
-AmaxBackward0 = type("AmaxBackward0", (MaxBackward1,), {})
-AminBackward0 = type("AminBackward0", (MinBackward1,), {})
+AmaxBackward0 = type("AmaxBackward0", (MaxBackward1,), {"fn_name": "amax"})
+AminBackward0 = type("AminBackward0", (MinBackward1,), {"fn_name": "amin"})
 
 
 class MaxBackward0(Op):
@@ -624,7 +718,7 @@ class MaxBackward0(Op):
     def forward(ctx, a, axis, keepdim=False):
         return _select_along(ctx, a, axis, keepdim, "argmax")
 
-    def backward(ctx, g, _):
+    def backward(ctx, g):
         return _scatter_along(ctx, g)
 
 
@@ -1217,7 +1311,7 @@ class MaxPool2DWithIndicesBackward0(Op):
         ctx.indices, ctx.shape = indices, x._data.shape
         return values, indices
 
-    def backward(ctx, g, _):
+    def backward(ctx, g):
         return MaxPoolScatter.apply(g, indices=ctx.indices, shape=ctx.shape)
 
 

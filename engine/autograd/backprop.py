@@ -1,6 +1,7 @@
 """The backward pass: walk the recorded graph once, in dependency order, without recursion."""
 from . import grad_mode
 from .node import AccumulateGrad
+from .._dtype import _BY_NP
 from ..tensor import Tensor
 
 
@@ -115,7 +116,7 @@ def _fit(g, meta):
     if g._data.shape != shape:
         g = g.sum_to_size(shape)
     if g._data.dtype != dtype:
-        g = g.to(dtype)
+        g = g.to(_BY_NP[dtype])
     return g
 
 
