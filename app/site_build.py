@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "app" / "web"
 ASSETS = ROOT / "app" / "site_assets.toml"
 CACHE = ROOT / ".cache" / "downloads"
+PYC_CACHE = ROOT / ".cache" / "compiled-wheels"
+OWN_WHEEL_NAME = "autograd-playground"
 OWN_PACKAGES = ("engine", "app")
 NOT_SHIPPED_OWN_FILES = ("app/site_build.py",)  # build tooling, not app code
 BOKEH_JS = ("bokeh.min.js", "bokeh-gl.min.js", "bokeh-widgets.min.js", "bokeh-tables.min.js")
@@ -170,7 +172,7 @@ def own_wheel(version):
             records.append(name)
         for path in files:
             add(path.relative_to(ROOT).as_posix(), path.read_bytes())
-        add(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: autograd-playground\nVersion: {version}\n")
+        add(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {OWN_WHEEL_NAME}\nVersion: {version}\n")
         add(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nGenerator: app/site_build.py\n"
                                   "Root-Is-Purelib: true\nTag: py3-none-any\n")
         add(f"{dist_info}/top_level.txt", "\n".join(OWN_PACKAGES) + "\n")
@@ -197,6 +199,7 @@ class Site:
         self.add_official_wheels(official_lock)
         self.add_pypi_wheels()
         self.add_own_wheel()
+        self.precompile()
         self.check_dependencies()
         self.write_lock(official_lock)
         self.add_main_thread_js()
@@ -262,7 +265,49 @@ class Site:
                          f"(add them to site_assets.toml, or to [unshipped] with a reason)")
             entry["depends"] = [d for d in entry["depends"] if d in self.lock_packages]
 
+    def precompile(self):
+        """Replace each third-party wheel by its bytecode-compiled twin (cached by the input's sha256).
+
+        Compiling the modules in the browser took seconds of every page load. Our own
+        wheel keeps its sources: it changes with every edit and its tracebacks are read.
+        """
+        folder = self.out / "pyodide"
+        todo = {}
+        for entry in self.lock_packages.values():
+            if entry["name"] == OWN_WHEEL_NAME:
+                continue
+            compiled = PYC_CACHE / f"{sha256_of(folder / entry['file_name'])[:16]}-{entry['file_name']}"
+            if not compiled.exists():
+                todo[entry["file_name"]] = compiled
+        if todo:
+            log(f"compiling {len(todo)} wheels to bytecode with Pyodide in Node")
+            PYC_CACHE.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=PYC_CACHE) as tmp:
+                done = subprocess.run(["node", str(ROOT / "app" / "compile_wheels.mjs"), str(self.pyodide_for_node()),
+                                       str(folder), tmp, *todo], capture_output=True, text=True)
+                if done.returncode:
+                    sys.exit(f"compiling wheels failed:\n{(done.stdout + done.stderr)[-3000:]}")
+                for file_name, compiled in todo.items():
+                    (Path(tmp) / file_name).replace(compiled)
+        for entry in self.lock_packages.values():
+            if entry["name"] != OWN_WHEEL_NAME:
+                compiled = PYC_CACHE / f"{sha256_of(folder / entry['file_name'])[:16]}-{entry['file_name']}"
+                shutil.copy(compiled, folder / entry["file_name"])
+
+    def pyodide_for_node(self):
+        """The whole npm pyodide package, unpacked once into the cache (Node runs it from there)."""
+        spec = self.assets["pyodide"]
+        folder = CACHE.parent / spec["file"].removesuffix(".tgz")
+        if not (folder / "pyodide.mjs").exists():
+            with tarfile.open(CACHE / spec["file"]) as tar, tempfile.TemporaryDirectory(dir=CACHE.parent) as tmp:
+                tar.extractall(tmp, filter="data")
+                shutil.rmtree(folder, ignore_errors=True)
+                (Path(tmp) / "package").replace(folder)
+        return folder
+
     def write_lock(self, official_lock):
+        for entry in self.lock_packages.values():
+            entry["sha256"] = sha256_of(self.out / "pyodide" / entry["file_name"])
         lock = {"info": official_lock["info"], "packages": dict(sorted(self.lock_packages.items()))}
         (self.out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
 
@@ -297,7 +342,7 @@ class Site:
 
     def write_boot(self):
         """What the worker loads before the first screen, with byte sizes for the progress bar."""
-        first = ["autograd-playground"]
+        first = [OWN_WHEEL_NAME]
         closure, todo = [], list(first)
         while todo:
             name = todo.pop()

@@ -91,13 +91,23 @@ def screenshot(page, name):
 
 # ---- fixtures (imported by the conftest.py files of tests/site and tests/browser) -------------
 
+@functools.cache
+def shared_browser():
+    """One Chromium for the whole session: Playwright's sync API allows one instance at a time,
+    and tests/site and tests/browser each declare the fixture."""
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} missing (build.py installs Debian's chromium when run as root)")
+    playwright = sync_playwright().start()
+    atexit.register(playwright.stop)
+    chromium = launch_chromium(playwright)
+    atexit.register(chromium.close)
+    return chromium
+
+
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+    return shared_browser()
 
 
 @pytest.fixture
