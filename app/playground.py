@@ -1,4 +1,4 @@
-"""The playground's first screen: a classifier on 2-D points, trained one step at a time.
+"""The playground's first screen: a classifier on 2-D points, trained one step at a time by the engine.
 
 State lives in `Training` (a param.Parameterized); `Playground` lays out the controls and
 the Bokeh views and redraws them from that state after every step. The richer UI (network
@@ -7,6 +7,8 @@ builder, graph view, ...) grows from here.
 import numpy as np
 import panel as pn
 import param
+
+import engine as torch
 from bokeh.models import ColumnDataSource, DataRange1d
 from bokeh.plotting import figure
 
@@ -23,7 +25,7 @@ def two_gaussians(n=200, seed=0):
 
 
 class Training(param.Parameterized):
-    """Logistic regression on a 2-D dataset, trained by full-batch gradient descent."""
+    """Logistic regression on a 2-D dataset, trained by full-batch gradient descent on the engine."""
 
     learning_rate = param.Number(0.5, bounds=(0.001, 5.0), step=0.001, doc="Step size of gradient descent")
     step = param.Integer(0, doc="Optimizer steps taken")
@@ -32,32 +34,34 @@ class Training(param.Parameterized):
     def __init__(self, **params):
         super().__init__(**params)
         self.points, self.labels = two_gaussians()
-        self.weight = np.zeros(2)
-        self.bias = 0.0
+        self.inputs = torch.tensor(self.points, dtype=torch.float32)
+        self.targets = torch.tensor(self.labels, dtype=torch.float32)
+        self.weight = torch.zeros(2, requires_grad=True)
+        self.bias = torch.zeros((), requires_grad=True)
 
-    def loss_and_gradients(self):
-        """Binary cross-entropy of the current model and its gradient w.r.t. weight and bias."""
-        logits = self.points @ self.weight + self.bias
-        probabilities = 1.0 / (1.0 + np.exp(-logits))
+    def loss(self):
+        """Binary cross-entropy of the model's logits, as a graph the engine can differentiate."""
+        logits = self.inputs @ self.weight + self.bias
         # log(1 + e^z) - y z, written to stay finite for large |z|
-        loss = float(np.mean(np.logaddexp(0.0, logits) - self.labels * logits))
-        error = (probabilities - self.labels) / len(self.labels)
-        return loss, self.points.T @ error, float(error.sum())
+        return (logits.clamp_min(0) - self.targets * logits + torch.log1p(torch.exp(-logits.abs()))).mean()
 
     def take_step(self):
-        loss, grad_weight, grad_bias = self.loss_and_gradients()
-        self.weight = self.weight - self.learning_rate * grad_weight
-        self.bias -= self.learning_rate * grad_bias
-        self.losses = [*self.losses, loss]
+        loss = self.loss()
+        loss.backward()
+        with torch.no_grad():
+            for parameter in (self.weight, self.bias):
+                parameter -= self.learning_rate * parameter.grad
+                parameter.grad = None
+        self.losses = [*self.losses, loss.item()]
         self.step += 1
 
     def boundary(self, x_range):
         """End points of the line where the model is undecided (probability 0.5)."""
-        w0, w1 = self.weight
+        w0, w1 = self.weight.tolist()
         if abs(w1) < 1e-12:
             return [], []
         xs = np.array(x_range, dtype=float)
-        return list(xs), list(-(w0 * xs + self.bias) / w1)
+        return list(xs), list(-(w0 * xs + self.bias.item()) / w1)
 
 
 class Playground:
