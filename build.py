@@ -81,15 +81,24 @@ def cmd_test(args):
     sys.exit(subprocess.call([sys.executable, "-m", "pytest", *args]))
 
 
-def cmd_build(args):
-    in_venv(["build", *args])
+def site_tools(argv):
+    """The site build needs only the standard library and `packaging` (plus npm, node and pip):
+    it runs in .venv only where `packaging` is missing, so hosting needs no test dependencies."""
+    try:
+        import packaging  # noqa: F401
+    except ImportError:
+        in_venv(argv)
     sys.path.insert(0, str(ROOT))
+
+
+def cmd_build(args):
+    site_tools(["build", *args])
     from app.site_build import build  # the site pipeline: pinned downloads, wheels, lock file, page
     build(ROOT / "static")
 
 
 def cmd_serve(args):
-    in_venv(["serve", *args])
+    site_tools(["serve", *args])
     cmd_build([])
     port = int(args[args.index("--port") + 1]) if "--port" in args else 8000
     from app.site_build import site_server

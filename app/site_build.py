@@ -202,6 +202,7 @@ class Site:
         self.precompile()
         self.check_dependencies()
         self.write_lock(official_lock)
+        self.check_native_pins()
         self.add_main_thread_js()
         self.add_web_sources()
         self.write_boot()
@@ -312,28 +313,35 @@ class Site:
         (self.out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
 
     def add_main_thread_js(self):
-        # The same pinned bokeh/panel the browser's Python runs (dev list == site_assets.toml).
-        import bokeh
-        import panel
-        for name, expected in (("bokeh", bokeh.__version__), ("panel", panel.__version__)):
-            shipped = self.lock_packages[name]["version"]
-            if shipped != expected:
-                sys.exit(f"native {name} {expected} differs from the site's {shipped}: align pyproject.toml and site_assets.toml")
-        (self.out / "bokeh").mkdir()
-        for name in BOKEH_JS:
-            shutil.copy(Path(bokeh.__file__).parent / "server" / "static" / "js" / name, self.out / "bokeh" / name)
-        dist = Path(panel.__file__).parent / "dist"
-        for path in dist.rglob("*"):
-            rel = path.relative_to(dist).as_posix()
-            if not path.is_file() or rel.endswith((".map", ".ts")) or rel in ("panel.js", "panel.json"):
-                continue
-            if rel.startswith("bundled/") and not rel.removeprefix("bundled/").startswith(PANEL_BUNDLED_SERVED):
-                continue
-            if rel.startswith(("dts/", "lib/")):
-                continue
-            target = self.out / "panel" / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
+        """BokehJS and Panel's JS/CSS, taken from the very wheels the worker's Python runs."""
+        wheels = {spec["requirement"].split("==")[0]: CACHE / spec["file"] for spec in self.assets["wheel"]}
+        with zipfile.ZipFile(wheels["bokeh"]) as z:
+            for name in BOKEH_JS:
+                self.extract(z, f"bokeh/server/static/js/{name}", f"bokeh/{name}")
+        with zipfile.ZipFile(wheels["panel"]) as z:
+            for member in z.namelist():
+                rel = member.removeprefix("panel/dist/")
+                if rel == member or rel.endswith((".map", ".ts")) or rel in ("panel.js", "panel.json"):
+                    continue
+                if rel.startswith(("dts/", "lib/")) or rel.startswith("bundled/") and not \
+                        rel.removeprefix("bundled/").startswith(PANEL_BUNDLED_SERVED):
+                    continue
+                self.extract(z, member, f"panel/{rel}")
+
+    def extract(self, archive, member, target):
+        path = self.out / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(archive.read(member))
+
+    def check_native_pins(self):
+        """The dev list in pyproject.toml must pin the same versions the site ships, so that the
+        app run natively (`panel serve`) is the app the browser runs."""
+        dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+        pins = {canonicalize_name(Requirement(r).name): str(Requirement(r).specifier) for r in dev}
+        for name in ("panel", "bokeh", "param", "numpy"):
+            shipped = f"=={self.lock_packages[name]['version']}"
+            if pins.get(name) != shipped:
+                sys.exit(f"pyproject.toml's dev list pins {name}{pins.get(name, ' (nothing)')}, the site ships {name}{shipped}")
 
     def add_web_sources(self):
         for path in WEB.iterdir():
