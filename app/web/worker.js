@@ -10,6 +10,13 @@ const stage = (name) => post({ type: "stage", name });
 const canSuspend = typeof WebAssembly.Suspending === "function";
 const callPython = (fn, ...args) => (canSuspend ? fn.callPromising(...args) : fn(...args));
 
+// "numpy 2.0.2" for numpy-2.0.2-cp312-….whl; the interpreter's own files by what they are.
+function label(path) {
+  const file = path.split("/").pop();
+  const names = { "pyodide.asm.wasm": "Python interpreter", "python_stdlib.zip": "Python standard library" };
+  return names[file] || file.split("-").slice(0, 2).join(" ");
+}
+
 // Every file the first screen needs is requested at once, in parallel with Pyodide's own
 // start-up; Pyodide's loader later asks for them with fetch() and gets these responses.
 // Reading each body here also gives the loader its byte count.
@@ -27,7 +34,7 @@ function prefetch(files) {
       for (let r = await reader.read(); !r.done; r = await reader.read()) {
         chunks.push(r.value);
         loaded += r.value.byteLength;
-        post({ type: "progress", loaded, total, file: path.split("/").pop() });
+        post({ type: "progress", loaded, total, file: label(path) });
       }
       return { body: new Blob(chunks), headers: response.headers };
     }));

@@ -1,0 +1,43 @@
+"""The same app, natively: `python -m panel serve app/main.py`, as the README tells UI developers."""
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.site.harness import ROOT, screenshot
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def panel_serve():
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "panel", "serve", "app/main.py", "--address", "127.0.0.1",
+                               "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert server.poll() is None, server.stdout.read()
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}/main"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_panel_serve_runs_the_playground(page, panel_serve):
+    page.goto(panel_serve)
+    expect(page.get_by_text("Step 0")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Step").click()
+    expect(page.get_by_text("Step 1")).to_be_visible()
+    screenshot(page, "native-panel-serve")
