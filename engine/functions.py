@@ -89,11 +89,15 @@ def _promote(a, b, to_float=False):
 def _check_broadcast(a, b):
     sa, sb = a._data.shape, b._data.shape
     if sa != sb:
-        for i in range(1, builtins.min(len(sa), len(sb)) + 1):
-            x, y = sa[-i], sb[-i]
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                                   f"non-singleton dimension {builtins.max(len(sa), len(sb)) - i}")
+        _check_broadcast_shapes(sa, sb)
+
+
+def _check_broadcast_shapes(sa, sb):
+    for i in range(1, builtins.min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {builtins.max(len(sa), len(sb)) - i}")
 
 
 def _binary(op, input, other, **params):
@@ -151,11 +155,14 @@ multiply = mul
 
 
 def div(input, other, *, rounding_mode=None):
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        q = div(input, other)
-        return q.trunc() if q.is_floating_point() else q
+    if rounding_mode is not None:
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                             f"'{rounding_mode}'")
+        a, b = _integer_division_operands(input, other, f"div_{rounding_mode}_cpu")
+        if isinstance(b, Tensor):
+            _check_broadcast(a, b)
+        return ops.DivBackward2.apply(a, b, rounding_mode=rounding_mode)
     a, b = _promote(input, other, to_float=True)
     if not isinstance(a, Tensor):
         a = _as_tensor(a, b)
@@ -657,11 +664,8 @@ def nonzero(input, *, as_tuple=False):
 
 
 def sort(input, dim=-1, descending=False, stable=False):
-    a = input.__array__()
-    d = _wrap_dim(dim, a.ndim)
-    idx = np.argsort(-a if descending else a, axis=d, kind="stable")
-    idx_t = _wrap(idx.astype(np.int64))
-    return _RETURN_TYPES["sort"](gather(input, d, idx_t), idx_t)
+    values, indices = ops.SortBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim), descending=descending)
+    return _RETURN_TYPES["sort"](values, indices)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -669,9 +673,11 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    s = sort(input, dim, descending=largest)
     d = _wrap_dim(dim, input._data.ndim)
-    return _RETURN_TYPES["topk"](narrow(s.values, d, 0, k), narrow(s.indices, d, 0, k))
+    if not 0 <= k <= (input._data.shape[d] if input._data.ndim else 1):
+        raise RuntimeError("selected index k out of range")
+    values, indices = ops.TopkBackward0.apply(input, k=k, dim=d, largest=largest)
+    return _RETURN_TYPES["topk"](values, indices)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -732,6 +738,7 @@ def dot(input, other):
 
 
 def matmul(input, other):
+    """PyTorch's matmul, node for node: dot, mv, mm, a folded mm for a batch times a matrix, else bmm."""
     da, db = input._data.ndim, other._data.ndim
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
@@ -742,29 +749,85 @@ def matmul(input, other):
     if da == 2 and db == 1:
         return mv(input, other)
     if da == 1 and db == 2:
-        return mm(input.unsqueeze(0), other).squeeze(0)
-    a = input.unsqueeze(0) if da == 1 else input
-    b = other.unsqueeze(-1) if db == 1 else other
-    if a._data.shape[-1] != b._data.shape[-2]:
-        if a._data.ndim == 3 and b._data.ndim == 3:
-            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                               f"[{a._data.shape[0]}, {a._data.shape[2]}] but got: "
-                               f"[{b._data.shape[0]}, {b._data.shape[1]}].")
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a._data.shape[-2:])} and "
-                           f"{_shape_str(b._data.shape[-2:])})")
-    a, b = _promote_matmul(a, b)
-    out = ops.BmmBackward0.apply(a, b)
-    if da == 1:
-        out = out.squeeze(-2)
+        return ops.SqueezeBackward4.apply(mm(input.unsqueeze(0), other), dims=(0,))
+    if _should_fold(input, other):
+        return _folded_matmul(input, other)
+    return _batched_matmul(input, other)
+
+
+def _should_fold(input, other):
+    """Whether the batch dims of the larger operand fold into the rows of one matrix (an mm instead of a bmm):
+    PyTorch folds when the smaller operand needs a gradient, or when the fold is a view, not a copy."""
+    swap = other._data.ndim > input._data.ndim
+    big, small = (other, input) if swap else (input, other)
+    if big._data.ndim < 3 or small._data.ndim > 2:
+        return False
+    if small._requires_grad:
+        return True
+    if input._data.ndim == 2:
+        return False
+    if big._data.size == 0:
+        return True
+    shape, strides = list(big._data.shape), list(big.stride())
+    if swap:  # the larger operand enters transposed
+        shape[-2:], strides[-2:] = shape[:-3:-1], strides[:-3:-1]
+    return builtins.all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
+
+
+def _folded_matmul(input, other):
+    swap = other._data.ndim > input._data.ndim
+    t1 = other.mT if swap else input
+    t2 = (input.t() if input._data.ndim == 2 else input) if swap else other
+    lead = t1._data.shape[:-1]
+    rows = 1
+    for s in lead:
+        rows *= s
+    folded = t1.reshape(rows, t1._data.shape[-1])
+    if t2._data.ndim == 1:
+        return ops.UnsafeViewBackward0.apply(mv(folded, t2), shape=lead)
+    out = ops.UnsafeViewBackward0.apply(mm(folded, t2), shape=lead + (t2._data.shape[1],))
+    return out.mT.contiguous() if swap else out
+
+
+def _batched_matmul(input, other):
+    da, db = input._data.ndim, other._data.ndim
+    sa, sb = input._data.shape, other._data.shape
+    if da == 3 and db == 3 and sa[0] != sb[0]:  # a batch of one that needs a gradient: fold, not broadcast
+        if sa[0] == 1 and input._requires_grad:
+            return matmul(input.squeeze(0), other)
+        if sb[0] == 1 and other._requires_grad:
+            return matmul(input, other.squeeze(0))
+    n, m1 = (sa[-2] if da > 1 else 1), sa[-1]
+    m2, p = (sb[-2], sb[-1]) if db > 1 else (sb[0], 1)
+    _check_broadcast_shapes(sa[:-2], sb[:-2])
+    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+    count = 1
+    for s in batch:
+        count *= s
+    a = input.expand(batch + (n, m1)).reshape(count, n, m1)
+    if db > 1:
+        b = other.expand(batch + (m2, p)).reshape(count, m2, p)
+    else:
+        b = other.expand(batch + (m2,)).reshape(count, m2).unsqueeze(2)
+    out = bmm(a, b)
     if db == 1:
         out = out.squeeze(-1)
-    return out
+    return ops.UnsafeViewBackward0.apply(out, shape=batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ()))
 
 
 def bmm(input, mat2):
-    if input._data.ndim != 3 or mat2._data.ndim != 3:
+    if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
-    return matmul(input, mat2)
+    if mat2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    (b1, n, m1), (b2, m2, _) = input._data.shape, mat2._data.shape
+    if b1 != b2:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {b1} and {b2}")
+    if m1 != m2:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1}, {m1}] but got: "
+                           f"[{b2}, {m2}].")
+    a, b = _promote_matmul(input, mat2)
+    return ops.BmmBackward0.apply(a, b)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -826,10 +889,13 @@ def view(input, *shape):
 
 def reshape(input, *shape):
     shape = _infer_shape(_shape_arg(shape), input._data.size)
-    if shape == input._data.shape:
-        return ops.ViewBackward0.apply(input, shape=shape) if input._requires_grad else _view_alias(input)
-    if backend_of(input._data).view(input._data, shape) is not None:
+    if shape == input._data.shape and not input._requires_grad:
+        return _view_alias(input)
+    b = backend_of(input._data)
+    if b.is_contiguous(input._data):
         return ops.ViewBackward0.apply(input, shape=shape)
+    if b.view(input._data, shape) is not None:  # a view of strided memory: PyTorch records it as _reshape_alias
+        return ops.ReshapeAliasBackward0.apply(input, shape=shape)
     return ops.UnsafeViewBackward0.apply(clone(input) if input._requires_grad else input, shape=shape)
 
 
@@ -911,7 +977,8 @@ def unsqueeze(input, dim):
 def squeeze(input, dim=None):
     if dim is None:
         return ops.SqueezeBackward0.apply(input)
-    return ops.SqueezeBackward1.apply(input, dims=_dims(dim, input._data.ndim))
+    op = ops.SqueezeBackward2 if isinstance(dim, (tuple, list)) else ops.SqueezeBackward1
+    return op.apply(input, dims=_dims(dim, input._data.ndim))
 
 
 def expand(input, *sizes):
@@ -947,10 +1014,18 @@ def broadcast_to(input, size):
 
 
 def sum_to_size(input, *size):
+    """As PyTorch: a keepdim sum over the broadcast dims, then a view without the leading ones."""
     shape = _shape_arg(size)
-    if input._data.shape == shape:
+    have = input._data.shape
+    if have == shape:
         return input
-    return ops.SumToSizeBackward.apply(input, shape=shape)
+    lead = len(have) - len(shape)
+    if lead < 0 or builtins.any(s != 1 and s != h for s, h in zip(shape, have[lead:])):
+        raise RuntimeError(f"size {{{', '.join(map(str, shape))}}} is not expandable to size "
+                           f"{{{', '.join(map(str, have))}}}.")
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1)
+    out = sum(input, dims, keepdim=True) if dims else input
+    return view(out, shape) if lead else out
 
 
 def contiguous(input, memory_format=None):
@@ -967,12 +1042,12 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    # PyTorch skips legacy empty 1-D tensors of size 0
-    parts = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
-    ref = parts[0]
+    # PyTorch skips legacy empty 1-D tensors of size 0 (but keeps them as inputs of the node)
+    ref = next((t for t in tensors if not ops.is_legacy_empty(t)), tensors[0])
     d = _wrap_dim(dim, ref._data.ndim)
-    rt = _dtype.result_type(*parts)
-    for i, t in enumerate(parts):
+    for i, t in enumerate(tensors):
+        if ops.is_legacy_empty(t):
+            continue
         if t._data.ndim != ref._data.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref._data.ndim} and "
                                f"{t._data.ndim}")
@@ -981,8 +1056,9 @@ def cat(tensors, dim=0):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in "
                                    f"the list.")
-    parts = [t if t._data.dtype == rt.np else t.to(rt) for t in parts]
-    return ops.CatBackward0.apply(*parts, dim=d)
+    rt = _dtype.result_type(*tensors)
+    tensors = [t if t._data.dtype == rt.np else t.to(rt) for t in tensors]
+    return ops.CatBackward0.apply(*tensors, dim=d)
 
 
 concat = concatenate = cat
@@ -1108,7 +1184,10 @@ def index_select(input, dim, index):
 
 
 def masked_select(input, mask):
-    return getitem(input, mask.expand(input.shape) if mask._data.shape != input._data.shape else mask)
+    shape = tuple(np.broadcast_shapes(input._data.shape, mask._data.shape))
+    if input._data.shape != shape:
+        input = input.expand(shape)
+    return ops.MaskedSelectBackward0.apply(input, index=(np.broadcast_to(mask.__array__(), shape),))
 
 
 def scatter(input, dim, index, src=None, value=None, reduce=None):
@@ -1183,24 +1262,83 @@ def _index_item_to_numpy(item):
     return item
 
 
-def getitem(input, index):
+def _parse_index(index, ndim):
+    """A PyTorch index as (basic, advanced): the basic items (ints, slices, None, Ellipsis, with a full slice
+    standing for each dim an advanced item consumes) apply first, as in PyTorch; then the advanced items,
+    (dim, numpy array) pairs, index the result. (numpy differs: x[1, :, [0, 1]] has shape (2, 4) there,
+    (4, 2) in PyTorch.)"""
     if not isinstance(index, tuple):
         index = (index,)
-    if builtins.any(_is_advanced(i) for i in index):
-        key = tuple(_index_item_to_numpy(i) for i in index)
-        try:
-            np.empty(input._data.shape, dtype=np.bool_)[key]  # validate (cheap) for PyTorch-like errors
-        except IndexError as e:
-            raise IndexError(_index_error(str(e), input)) from None
-        return ops.IndexBackward0.apply(input, index=key)
-    # basic indexing: a chain of select / slice / unsqueeze nodes, as PyTorch records it
-    n_consumed = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
-    if n_consumed > input._data.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {input._data.ndim}")
-    if builtins.sum(1 for i in index if i is Ellipsis) > 1:
+    items = [_index_item_to_numpy(i) if _is_advanced(i) and not isinstance(i, bool) else i for i in index]
+    # 0-dim index tensors act as Python scalars: an integer selects, a bool adds a dim
+    items = [(bool(i) if i.dtype == np.bool_ else int(i)) if isinstance(i, np.ndarray) and i.ndim == 0 else i
+             for i in items]
+    consumed = 0
+    for it in items:
+        if isinstance(it, np.ndarray):
+            consumed += it.ndim if it.dtype == np.bool_ else 1
+        elif it is not None and it is not Ellipsis and not isinstance(it, (bool, np.bool_)):
+            consumed += 1
+    if consumed > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    if builtins.sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
+    basic, advanced, dim = [], [], 0
+    for it in items:
+        if it is Ellipsis:
+            basic.append(it)
+            dim += ndim - consumed
+        elif it is None:
+            basic.append(None)
+            dim += 1
+        elif isinstance(it, (bool, np.bool_)):  # a new dim of size 1, kept (True) or emptied (False)
+            basic.append(None)
+            advanced.append((dim, np.zeros(1 if it else 0, np.int64)))
+            dim += 1
+        elif isinstance(it, slice):
+            basic.append(it)
+            dim += 1
+        elif isinstance(it, np.ndarray):
+            k = it.ndim if it.dtype == np.bool_ else 1
+            basic.extend([slice(None)] * k)
+            advanced.append((dim, it))
+            dim += k
+        else:
+            basic.append(it)
+    return basic, advanced
+
+
+def _advanced_key(advanced):
+    """The numpy key of the advanced part: full slices up to each advanced item's dim."""
+    key, pos = [], 0
+    for d, arr in advanced:
+        key += [slice(None)] * (d - pos)
+        key.append(arr)
+        pos = d + (arr.ndim if arr.dtype == np.bool_ else 1)
+    return tuple(key)
+
+
+def getitem(input, index):
+    basic, advanced = _parse_index(index, input._data.ndim)
+    out = _basic_index(input, basic, isinstance(index, slice))
+    if advanced:
+        key = _advanced_key(advanced)
+        try:
+            np.empty(out._data.shape, dtype=np.bool_)[key]  # validate (cheap) for PyTorch-like errors
+        except IndexError as e:
+            raise IndexError(_index_error(str(e), out)) from None
+        return ops.IndexBackward0.apply(out, index=key)
+    if out is input:
+        return ops.AliasBackward0.apply(input, shape=input._data.shape) if input._requires_grad else \
+            _view_alias(input)
+    return out
+
+
+def _basic_index(input, basic, record_full_slice):
+    """A chain of select / slice / unsqueeze nodes, as PyTorch records basic indexing."""
+    n_consumed = builtins.sum(1 for i in basic if i is not None and i is not Ellipsis)
     out, dim = input, 0
-    for item in index:
+    for item in basic:
         if item is Ellipsis:
             dim += input._data.ndim - n_consumed
         elif item is None:
@@ -1211,7 +1349,7 @@ def getitem(input, index):
             start, stop, step = item.indices(size)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            if (start, stop, step) != (0, size, 1):
+            if record_full_slice or (start, stop, step) != (0, size, 1):  # x[:] records a slice, x[:, :] none
                 out = ops.SliceBackward0.apply(out, dim=dim, start=start, stop=builtins.max(stop, start), step=step)
             dim += 1
         else:
@@ -1220,9 +1358,6 @@ def getitem(input, index):
             if not -size <= i < size:
                 raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
             out = ops.SelectBackward0.apply(out, dim=dim, index=i + size if i < 0 else i)
-    if out is input:
-        return _view_alias(input) if not input._requires_grad else ops.ViewBackward0.apply(input,
-                                                                                             shape=input._data.shape)
     return out
 
 
@@ -1235,19 +1370,20 @@ def _index_error(msg, input):
 
 def setitem(input, index, value):
     """x[index] = value: in place, on tensors that are not part of a graph (PyTorch's common case)."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    key = tuple(_index_item_to_numpy(i) for i in index)
     if input._requires_grad and _grad_enabled[0]:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation."
                            if input.grad_fn is None else
                            "this engine supports item assignment only on tensors that do not require grad; "
                            "wrap it in `with torch.no_grad():` or build the tensor with torch.where / torch.cat")
+    basic, advanced = _parse_index(index, input._data.ndim)
     b = backend_of(input._data)
     if isinstance(value, Tensor):
         value = value._data if value._data.__class__ is input._data.__class__ else b.from_numpy(value.__array__())
     try:
-        b.setitem(input._data, key, value)
+        if advanced:  # the basic part is a view (it keeps a slice per advanced dim); write through it
+            b.setitem(b.getitem(input._data, tuple(basic)), _advanced_key(advanced), value)
+        else:
+            b.setitem(input._data, tuple(basic), value)
     except IndexError as e:
         raise IndexError(_index_error(str(e), input)) from None
     input._vc[0] += 1
@@ -1420,6 +1556,8 @@ def to(input, *args, **kwargs):
     same_device = device is None or device.type == input.device.type
     if same_dtype and same_device:
         return input
+    if input._requires_grad and dtype is not None and not dtype.is_floating_point:
+        input = input.detach()  # integer and bool results never require grad
     return ops.ToCopyBackward0.apply(input, dtype=None if same_dtype else dtype.np, device=device)
 
 

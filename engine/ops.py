@@ -81,6 +81,26 @@ class DivBackward0(Op):
         return g / b, (-g * a / (b * b) if a is not None else None)
 
 
+class DivBackward2(Op):
+    """div(a, b, rounding_mode='floor' or 'trunc'): piecewise constant, so both gradients are zero."""
+
+    def forward(ctx, a, b, rounding_mode):
+        be, x, y = _b(a), a._data, _d(b)
+        if rounding_mode == "floor":
+            return be.floor_divide(x, y)
+        if x.dtype.kind == "f":
+            q = be.div(x, y)
+            return be.mul(be.sign(q), be.floor(be.abs(q)))
+        # integers: floor division, one step towards zero where the signs differ and it is inexact
+        q = be.floor_divide(x, y)
+        inexact = be.logical_and(be.ne(be.remainder(x, y), 0), be.logical_xor(be.lt(x, 0), be.lt(y, 0)))
+        return be.add(q, be.astype(inexact, q.dtype))
+
+    def backward(ctx, g):
+        zero = g * 0
+        return zero, (zero if ctx.next_functions[1][0] is not None else None)
+
+
 class ReciprocalBackward0(Op):
     saves_output = True
 
@@ -925,6 +945,10 @@ class ViewBackward0(Op):
         return g.reshape(ctx.shape)
 
 
+AliasBackward0 = type("AliasBackward0", (ViewBackward0,), {})  # x[...], x[()]: the same tensor, a new node
+ReshapeAliasBackward0 = type("ReshapeAliasBackward0", (ViewBackward0,), {})  # reshape of a strided view
+
+
 class UnsafeViewBackward0(Op):
     """reshape of a tensor whose strides do not allow a view: a copy."""
 
@@ -996,7 +1020,9 @@ class SqueezeBackward0(Op):
         return g.reshape(ctx.shape)
 
 
-SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})
+SqueezeBackward1 = type("SqueezeBackward1", (SqueezeBackward0,), {})  # squeeze(dim)
+SqueezeBackward2 = type("SqueezeBackward2", (SqueezeBackward0,), {})  # squeeze(dims)
+SqueezeBackward4 = type("SqueezeBackward4", (SqueezeBackward0,), {})  # squeeze_(dim), inside matmul
 
 
 class ExpandBackward0(Op):
@@ -1026,14 +1052,22 @@ class SumToSizeBackward(Op):
         return g.expand(ctx.shape)
 
 
+def is_legacy_empty(t):
+    """A 1-D tensor of size 0, which cat skips whatever the other tensors' shapes (PyTorch's legacy rule)."""
+    return t._data.ndim == 1 and t._data.shape[0] == 0
+
+
 class CatBackward0(Op):
     def forward(ctx, *tensors, dim):
         ctx.dim = dim
-        ctx.sizes = [t._data.shape[dim] for t in tensors]
-        return _b(tensors[0]).concatenate([t._data for t in tensors], dim)
+        kept = [t for t in tensors if not is_legacy_empty(t)] or tensors[:1]
+        ctx.skipped = [i for i, t in enumerate(tensors) if is_legacy_empty(t) and t is not kept[0]]
+        ctx.sizes = [0 if i in ctx.skipped else t._data.shape[dim] for i, t in enumerate(tensors)]
+        return _b(kept[0]).concatenate([t._data for t in kept], dim)
 
     def backward(ctx, g):
-        return tuple(g.split(ctx.sizes, ctx.dim))
+        grads = g.split(ctx.sizes, ctx.dim)
+        return tuple(None if i in ctx.skipped else gi for i, gi in enumerate(grads)) if ctx.skipped else tuple(grads)
 
 
 class StackBackward0(Op):
@@ -1184,6 +1218,36 @@ class IndexBackward0(Op):
 
     def backward(ctx, g):
         return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+MaskedSelectBackward0 = type("MaskedSelectBackward0", (IndexBackward0,), {})  # x[mask] spelt masked_select
+
+
+class SortBackward0(Op):
+    """sort along a dim -> (values, indices); each value's gradient goes back to where it came from."""
+    n_differentiable = 1
+
+    def forward(ctx, a, dim, descending=False):
+        return _sorted_along(ctx, a, dim, descending, None)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+class TopkBackward0(SortBackward0):
+    def forward(ctx, a, k, dim, largest=True):
+        return _sorted_along(ctx, a, dim, largest, k)
+
+
+def _sorted_along(ctx, a, dim, descending, k):
+    b = _b(a)
+    x = b.to_numpy(a._data)
+    idx = np.argsort(-x if descending else x, axis=dim, kind="stable").astype(np.int64)
+    if k is not None:
+        idx = idx[(slice(None),) * dim + (slice(0, k),)]
+    idx = b.from_numpy(np.ascontiguousarray(idx))
+    ctx.lin, ctx.shape = _gather_linear(b, a._data.shape, dim, idx), a._data.shape
+    return b.take(a._data, ctx.lin), idx
 
 
 class GatherBackward0(Op):

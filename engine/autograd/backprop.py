@@ -2,6 +2,7 @@
 from . import grad_mode
 from .node import AccumulateGrad
 from .._dtype import _BY_NP
+from ..ops import SumToSizeBackward
 from ..tensor import Tensor
 
 
@@ -114,7 +115,7 @@ def _fit(g, meta):
     """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
     shape, dtype = meta
     if g._data.shape != shape:
-        g = g.sum_to_size(shape)
+        g = SumToSizeBackward.apply(g, shape=shape)  # one node, where Tensor.sum_to_size records PyTorch's two
     if g._data.dtype != dtype:
         g = g.to(_BY_NP[dtype])
     return g

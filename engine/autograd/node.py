@@ -197,9 +197,9 @@ _FREED_MESSAGE = (
 def _modified_message(t, expected, actual=None):
     actual = t._vc[0] if actual is None else actual
     shape = ", ".join(map(str, t._data.shape))
-    origin = f"output {t._output_nr} of {_SUFFIX.sub('', t.grad_fn.name())}" if t.grad_fn is not None \
-        else "a leaf Variable"
+    origin = f", which is output {t._output_nr} of {_SUFFIX.sub('', t.grad_fn.name())}," if t.grad_fn is not None \
+        else ""  # PyTorch names no origin for a leaf
     return (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
-            f"[torch.{t.dtype._legacy} [{shape}]], which is {origin}, is at version {actual}; expected version "
+            f"[torch.{t.dtype._legacy} [{shape}]]{origin} is at version {actual}; expected version "
             f"{expected} instead. Hint: enable anomaly detection to find the operation that failed to compute its "
-            f"gradient, with torch.autograd.set_detect_anomaly(True).")
+            f"gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
