@@ -1,0 +1,2 @@
+"""The playground's views: what the engine did, drawn with Bokeh (graph, inspector, gradient flow, curves,
+decision boundary, images)."""
