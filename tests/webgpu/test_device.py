@@ -69,3 +69,20 @@ def test_round_trip_dtypes(B):
               np.arange(4, dtype=np.int32), np.zeros((0, 2), np.float32), np.float32(2.5)]:
         back = B.to_numpy(B.from_numpy(x))
         assert back.dtype == np.asarray(x).dtype and np.array_equal(back, x)
+
+
+def test_arrays_dying_in_garbage_cycles_leave_usable_buffers(B):
+    # A storage freed by the cycle collector must not hand a finalized buffer back to the pool.
+    import gc
+
+    class Holder:
+        pass
+
+    for _ in range(4):
+        holder = Holder()
+        holder.cycle = holder
+        holder.array = B.add(B.from_numpy(np.ones(300, np.float32)), 1.0)
+    del holder
+    gc.collect()
+    fresh = [B.add(B.from_numpy(np.ones(300, np.float32)), 2.0) for _ in range(4)]
+    assert [B.to_numpy(f)[0] for f in fresh] == [3.0] * 4

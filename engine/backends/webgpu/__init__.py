@@ -87,7 +87,8 @@ def arange(start, stop, step, dtype):
     return from_numpy(np.arange(start, stop, step, dtype=dtype))
 
 
-astype = elementwise.astype
+def astype(a, dtype):
+    return elementwise.astype(_array(a), dtype)
 
 
 def copy_into(dst, src):
@@ -99,6 +100,8 @@ def setitem(dst, index, src):
     copy_into(basic_index(dst, index), src)
 
 
+# Host values the engine may hand over: a 0-dim CPU tensor acts as a scalar next to GPU
+# tensors (as in PyTorch), and index arrays built on the host are uploaded.
 def _operand(x):
     """A GPUArray stays; a host scalar or 0-d array becomes a scalar; a host array is uploaded."""
     if isinstance(x, GPUArray):
@@ -106,6 +109,11 @@ def _operand(x):
     if isinstance(x, np.ndarray):
         return x.item() if x.ndim == 0 else from_numpy(x)
     return x
+
+
+def _array(x):
+    """x as a GPUArray, uploading host values."""
+    return x if isinstance(x, GPUArray) else from_numpy(np.asarray(x))
 
 
 # --- elementwise -----------------------------------------------------------------------
@@ -216,15 +224,22 @@ pad = movement.pad
 flip = movement.flip
 
 # --- gather / scatter on flat (linear) indices ------------------------------------------
-take = indexing.take
-scatter_add = indexing.scatter_add
+def take(a, index):
+    """a.ravel()[index]: every advanced-indexing read reduces to this."""
+    return indexing.take(a, _array(index))
+
+
+def scatter_add(n, index, values):
+    """A length-n array holding the sum of values at each index (advanced-indexing backward)."""
+    return indexing.scatter_add(n, _array(index), _array(values))
 
 # --- neural-network kernels --------------------------------------------------------------
 conv2d = conv.conv2d
 conv2d_backward_input = conv.conv2d_backward_input
 conv2d_backward_weight = conv.conv2d_backward_weight
 max_pool2d = pool.max_pool2d
-max_pool2d_backward = pool.max_pool2d_backward
+def max_pool2d_backward(grad_out, indices, input_shape):
+    return pool.max_pool2d_backward(grad_out, _array(indices), input_shape)
 avg_pool2d = pool.avg_pool2d
 avg_pool2d_backward = pool.avg_pool2d_backward
 softmax = activations.softmax

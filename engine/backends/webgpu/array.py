@@ -77,6 +77,8 @@ class GPUArray:
 
     @property
     def is_contiguous(self):
+        if 0 in self.shape:
+            return True  # no elements, no layout (numpy agrees)
         expected = 1
         for n, s in zip(reversed(self.shape), reversed(self.steps)):
             if n != 1 and s != expected:
@@ -87,9 +89,25 @@ class GPUArray:
     def view(self, shape, steps, offset):
         return GPUArray(self.storage, shape, self.dtype, steps, offset)
 
+    # The few ndarray methods the op table calls on any backend's arrays.
     def copy(self):
         from .elementwise import copy
         return copy(self)
+
+    def astype(self, dtype, copy=True):
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
+        from .elementwise import astype
+        return astype(self, dtype)
+
+    def reshape(self, *shape):
+        from .movement import reshape
+        return reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
+
+    def __array__(self, dtype=None, copy=None):
+        # numpy must not read GPU memory behind the engine's back (a silent device change).
+        raise TypeError("a webgpu array cannot be used as a numpy array: copy it to the host "
+                        "with to_numpy() (Tensor.cpu() in the engine)")
 
     def __repr__(self):
         return f"GPUArray(shape={self.shape}, dtype={self.dtype.name}, device={self.device.name!r})"

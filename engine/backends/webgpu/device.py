@@ -58,12 +58,17 @@ def grid_1d(workgroups):
 
 
 class Storage:
-    """A pooled GPU buffer; arrays (and views of them) share one, and its death frees the buffer."""
-    __slots__ = ("device", "buffer", "nbytes", "__weakref__")
+    """A pooled GPU buffer; arrays (and views of them) share one, and its death frees the buffer.
 
-    def __init__(self, device, buffer, nbytes):
+    It names its buffer by an id into the device's registry rather than holding the buffer
+    object: a Storage that dies inside a garbage cycle would otherwise take the buffer object
+    (and its driver finalizer) with it, even as it hands the buffer back to the pool.
+    """
+    __slots__ = ("device", "buffer_id", "nbytes", "__weakref__")
+
+    def __init__(self, device, buffer_id, nbytes):
         self.device = device
-        self.buffer = buffer
+        self.buffer_id = buffer_id
         self.nbytes = nbytes
 
     def __del__(self):
@@ -76,7 +81,9 @@ class Device:
     def __init__(self, adapter):
         self.adapter = adapter
         self.name = adapter.name
-        self._pool = {}                 # size class -> [buffer, ...]
+        self._buffers = {}              # buffer id -> the adapter's buffer object
+        self._next_id = 0
+        self._pool = {}                 # size class -> [free buffer id, ...]
         self._pipelines = {}            # WGSL source -> compiled pipeline
         self._records = []              # (pipeline, params offset, params size, buffers, grid)
         self._params = bytearray()
@@ -95,26 +102,28 @@ class Device:
         cls = size_class(nbytes)
         free = self._pool.get(cls)
         if free:
-            buffer = free.pop()
+            buffer_id = free.pop()
         else:
-            buffer = self.adapter.create_buffer(cls)
+            buffer_id = self._next_id
+            self._next_id += 1
+            self._buffers[buffer_id] = self.adapter.create_buffer(cls)
             self.buffers += 1
             self.buffer_bytes += cls
         self.in_use += 1
-        return Storage(self, buffer, cls)
+        return Storage(self, buffer_id, cls)
 
     def release(self, storage):
-        self._pool.setdefault(storage.nbytes, []).append(storage.buffer)
+        self._pool.setdefault(storage.nbytes, []).append(storage.buffer_id)
         self.in_use -= 1
 
     def empty_pool(self):
         """Give pooled (unused) buffers back to the driver."""
         self.flush()
-        for cls, buffers in self._pool.items():
-            for buffer in buffers:
-                self.adapter.destroy_buffer(buffer)
-            self.buffers -= len(buffers)
-            self.buffer_bytes -= cls * len(buffers)
+        for cls, ids in self._pool.items():
+            for buffer_id in ids:
+                self.adapter.destroy_buffer(self._buffers.pop(buffer_id))
+            self.buffers -= len(ids)
+            self.buffer_bytes -= cls * len(ids)
         self._pool.clear()
 
     def memory_stats(self):
@@ -140,7 +149,7 @@ class Device:
         self._params += params
         self._params += bytes(-len(self._params) % PARAMS_ALIGN)
         self._records.append((pipeline, offset, len(params),
-                              [s.buffer for s in storages], grid))
+                              [self._buffers[s.buffer_id] for s in storages], grid))
         self.dispatches += 1
 
     def flush(self):
@@ -157,12 +166,12 @@ class Device:
         # queue.writeBuffer runs before not-yet-submitted work: submit that work first so a
         # recycled buffer is not overwritten while an earlier kernel still has to read it.
         self.flush()
-        self.adapter.write_buffer(storage.buffer, 0, data)
+        self.adapter.write_buffer(self._buffers[storage.buffer_id], 0, data)
 
     def read(self, storage, offset, nbytes):
         self.flush()
-        return self.adapter.read_buffer(storage.buffer, offset, nbytes)
+        return self.adapter.read_buffer(self._buffers[storage.buffer_id], offset, nbytes)
 
     async def read_async(self, storage, offset, nbytes):
         self.flush()
-        return await self.adapter.read_buffer_async(storage.buffer, offset, nbytes)
+        return await self.adapter.read_buffer_async(self._buffers[storage.buffer_id], offset, nbytes)

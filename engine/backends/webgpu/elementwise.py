@@ -44,17 +44,22 @@ BINARY = {
     "remainder": {"f": "remainder_f(a, b)", "i": "remainder_i(a, b)"},
 }
 
-ZERO = {"f": "0.0", "i": "0", "u": "0u"}
+TRUTH = {"f": "truth_f({x})", "i": "({x} != 0)", "u": "({x} != 0u)"}  # WGSL bool of a value
 PREDICATES = {  # binary ops whose result is bool, for any input kind
-    "eq": "u32(a == b)", "ne": "u32(a != b)", "lt": "u32(a < b)", "le": "u32(a <= b)",
-    "gt": "u32(a > b)", "ge": "u32(a >= b)",
-    "logical_and": "u32(a != {z} && b != {z})", "logical_or": "u32(a != {z} || b != {z})",
-    "logical_xor": "u32((a != {z}) != (b != {z}))",
+    "eq": {"f": "u32(eq_f(a, b))", "i": "u32(a == b)", "u": "u32(a == b)"},
+    "ne": {"f": "u32(ne_f(a, b))", "i": "u32(a != b)", "u": "u32(a != b)"},
+    "lt": {"f": "u32(lt_f(a, b))", "i": "u32(a < b)", "u": "u32(a < b)"},
+    "le": {"f": "u32(le_f(a, b))", "i": "u32(a <= b)", "u": "u32(a <= b)"},
+    "gt": {"f": "u32(gt_f(a, b))", "i": "u32(a > b)", "u": "u32(a > b)"},
+    "ge": {"f": "u32(ge_f(a, b))", "i": "u32(a >= b)", "u": "u32(a >= b)"},
+    "logical_and": {k: f"u32({t.format(x='a')} && {t.format(x='b')})" for k, t in TRUTH.items()},
+    "logical_or": {k: f"u32({t.format(x='a')} || {t.format(x='b')})" for k, t in TRUTH.items()},
+    "logical_xor": {k: f"u32({t.format(x='a')} != {t.format(x='b')})" for k, t in TRUTH.items()},
 }
 
 CONVERT = {  # (from kind, to kind) -> expression of `a`
     ("f", "f"): "a", ("i", "i"): "a", ("u", "u"): "a",
-    ("f", "i"): "i32(a)", ("f", "u"): "u32(a != 0.0)",
+    ("f", "i"): "i32(a)", ("f", "u"): "u32(truth_f(a))",
     ("i", "f"): "f32(a)", ("i", "u"): "u32(a != 0)",
     ("u", "f"): "f32(a)", ("u", "i"): "i32(a)",
 }
@@ -135,7 +140,7 @@ def binary(op, a, b):
     dtype = _operand_dtype(a, b)
     k = kind(dtype)
     if op in PREDICATES:
-        return run(PREDICATES[op].format(z=ZERO[k]), BOOL, [a, b], scalar_dtype=dtype)
+        return run(PREDICATES[op][k], BOOL, [a, b], scalar_dtype=dtype)
     return run(expression(BINARY, op, k), dtype, [a, b])
 
 
@@ -147,7 +152,7 @@ def _operand_dtype(*operands):
 
 
 def logical_not(a):
-    return run(f"u32(a == {ZERO[kind(a.dtype)]})", BOOL, [a])
+    return run(f"u32(!{TRUTH[kind(a.dtype)].format(x='a')})", BOOL, [a])
 
 
 def where(cond, a, b):

@@ -1,9 +1,7 @@
 """Batched matmul with numpy's broadcasting rules (wgsl/matmul.wgsl)."""
-import numpy as np
-
 from . import kernels
 from .array import broadcast_shapes, broadcast_strides, empty
-from .elementwise import astype, kind
+from .elementwise import TYPE_NAMES, kind
 
 MAX_BATCH_PER_DISPATCH = 65535
 
@@ -11,9 +9,10 @@ MAX_BATCH_PER_DISPATCH = 65535
 def matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: Input operand does not have enough dimensions")
-    if kind(a.dtype) != "f" or kind(b.dtype) != "f":
-        # Integer matmul is rare; compute it in f32 when exact (|values| < 2**24 after products).
-        raise TypeError("webgpu: matmul is implemented for float32 tensors only")
+    k_a = kind(a.dtype)
+    if k_a != kind(b.dtype) or k_a == "u":
+        raise TypeError(f"webgpu: matmul needs two float32 or two integer tensors, got "
+                        f"{a.dtype.name} and {b.dtype.name}")
     a2 = a.view((1, *a.shape), (0, *a.steps), a.offset) if a.ndim == 1 else a
     b2 = b.view((*b.shape, 1), (*b.steps, 0), b.offset) if b.ndim == 1 else b
     m, k = a2.shape[-2:]
@@ -25,12 +24,12 @@ def matmul(a, b):
     a_steps = broadcast_strides(a2.view(a2.shape[:-2], a2.steps[:-2], 0), batch)
     b_steps = broadcast_strides(b2.view(b2.shape[:-2], b2.steps[:-2], 0), batch)
     out_shape = (*batch, m, n)
-    out = empty(a.device, out_shape, np.float32)
+    out = empty(a.device, out_shape, a.dtype)
     n_batch = out.size // (m * n) if m * n else 0
     if out.size:
         batch_dims, (a_batch, b_batch) = kernels.collapse(batch, a_steps, b_steps)
         per_dim = [v for d in range(len(batch_dims)) for v in (a_batch[d], b_batch[d], 0, 0)]
-        src = kernels.source("matmul")
+        src = kernels.source("matmul", type=TYPE_NAMES[k_a])
         for first in range(0, n_batch, MAX_BATCH_PER_DISPATCH):
             count = min(MAX_BATCH_PER_DISPATCH, n_batch - first)
             params = (kernels.u32s(m, n, k, len(batch_dims)) + kernels.i32s(a2.offset, b2.offset)

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import kernels
 from .array import GPUArray, empty
-from .elementwise import BOOL, TYPE_NAMES, ZERO, fill, kind
+from .elementwise import BOOL, TRUTH, TYPE_NAMES, fill, kind
 
 INT64 = np.dtype(np.int64)
 # (combine, identity bits) per accumulator kind; identities as bits since -inf is no WGSL constant.
@@ -79,7 +79,7 @@ def _reduce_rows(op, a, in_kind, n_out, rows, row_steps, n_red, red, red_steps):
         n_chunks = min(MAX_CHUNKS, math.ceil(n_red / CHUNK_TARGET))
     chunk = math.ceil(n_red / n_chunks)
     lanes = lanes_for(chunk)
-    load = f"u32(x != {ZERO[in_kind]})" if acc_kind == "u" and op in ("any", "all") else \
+    load = f"u32({TRUTH[in_kind].format(x='x')})" if op in ("any", "all") else \
         ("i32(x)" if acc_kind != in_kind else "x")
     src = kernels.source("reduce", prelude=("math",), acc_type=TYPE_NAMES[acc_kind],
                          in_type=TYPE_NAMES[in_kind], load=load, combine=combine)

@@ -7,6 +7,16 @@ fn is_nan(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }
 
+// IEEE comparisons, spelled out: the WGSL compiler here emits ordered `!=` (false for NaN),
+// and WGSL lets drivers assume no NaNs, so each float predicate tests NaN itself.
+fn eq_f(a: f32, b: f32) -> bool { return a == b && !is_nan(a) && !is_nan(b); }
+fn ne_f(a: f32, b: f32) -> bool { return !eq_f(a, b); }
+fn lt_f(a: f32, b: f32) -> bool { return a < b && !is_nan(a) && !is_nan(b); }
+fn le_f(a: f32, b: f32) -> bool { return a <= b && !is_nan(a) && !is_nan(b); }
+fn gt_f(a: f32, b: f32) -> bool { return lt_f(b, a); }
+fn ge_f(a: f32, b: f32) -> bool { return le_f(b, a); }
+fn truth_f(a: f32) -> bool { return a != 0.0 || is_nan(a); }  // NaN is true, as in C and torch
+
 fn max_nan(a: f32, b: f32) -> f32 {
     if (is_nan(a) || is_nan(b)) { return a + b; }  // NaN made at run time, never a constant
     return max(a, b);

@@ -2,6 +2,7 @@
 // Each invocation computes a 4x4 block of the output in registers with no workgroup memory:
 // on software rasterizers and most GPUs alike, the register reuse is what pays. Rows and
 // columns past the edge are clamped for loading and masked for storing, so any M, N, K work.
+// The element type is f32, or i32 for integer tensors.
 
 struct Params {
     m: u32,
@@ -21,9 +22,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<storage, read> a: array<f32>;
-@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<$type>;
+@group(0) @binding(2) var<storage, read> a: array<$type>;
+@group(0) @binding(3) var<storage, read> b: array<$type>;
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -44,12 +45,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c = min(vec4<i32>(i32(col0)) + vec4<i32>(0, 1, 2, 3), vec4<i32>(last_col));
     var ai = vec4<i32>(base.x) + r * p.a_row;
     var bi = vec4<i32>(base.y) + c * p.b_col;
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
+    var acc0 = vec4<$type>();
+    var acc1 = vec4<$type>();
+    var acc2 = vec4<$type>();
+    var acc3 = vec4<$type>();
     for (var k = 0u; k < p.k; k++) {
-        let bv = vec4<f32>(b[bi.x], b[bi.y], b[bi.z], b[bi.w]);
+        let bv = vec4<$type>(b[bi.x], b[bi.y], b[bi.z], b[bi.w]);
         acc0 += a[ai.x] * bv;
         acc1 += a[ai.y] * bv;
         acc2 += a[ai.z] * bv;
@@ -64,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     store_row(o + 3u * p.n, row0 + 3u, col0, acc3);
 }
 
-fn store_row(o: u32, row: u32, col0: u32, v: vec4<f32>) {
+fn store_row(o: u32, row: u32, col0: u32, v: vec4<$type>) {
     if (row >= p.m) { return; }
     out[o] = v.x;
     if (col0 + 1u < p.n) { out[o + 1u] = v.y; }
