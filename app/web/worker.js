@@ -19,7 +19,8 @@ function label(path) {
 
 // Every file the first screen needs is requested at once, in parallel with Pyodide's own
 // start-up; Pyodide's loader later asks for them with fetch() and gets these responses.
-// Reading each body here also gives the loader its byte count.
+// Reading each body here also gives the loader its byte count. Every request revalidates
+// any cached copy ("no-cache"), so files from two different builds never meet.
 function prefetch(files) {
   const realFetch = self.fetch.bind(self);
   const total = Object.values(files).reduce((sum, f) => sum + f.size, 0);
@@ -27,7 +28,7 @@ function prefetch(files) {
   const responses = new Map();
   for (const [path, { integrity }] of Object.entries(files)) {
     const url = new URL(path, self.location.href).href;
-    responses.set(url, realFetch(url, { integrity }).then(async (response) => {
+    responses.set(url, realFetch(url, { integrity, cache: "no-cache" }).then(async (response) => {
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
       const chunks = [];
       const reader = response.body.getReader();
@@ -42,7 +43,7 @@ function prefetch(files) {
   self.fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
     const response = responses.get(url);
-    if (!response) return realFetch(input, init);
+    if (!response) return realFetch(input, { ...init, cache: "no-cache" });
     responses.delete(url);
     return response.then(({ body, headers }) => new Response(body, { headers }));
   };
@@ -50,7 +51,7 @@ function prefetch(files) {
 
 async function start() {
   stage("python");
-  const boot = await (await fetch("boot.json")).json();
+  const boot = await (await fetch("boot.json", { cache: "no-cache" })).json();
   prefetch(boot.files);
   const pyodide = await loadPyodide({ indexURL: "pyodide/" });
   stage("packages");

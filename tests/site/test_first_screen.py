@@ -1,7 +1,7 @@
 """The built site, as a new visitor sees it: the loader, then the playground, then training steps."""
 from playwright.sync_api import expect
 
-from tests.site.harness import APP_TIMEOUT_MS, screenshot, site_url
+from tests.site.harness import APP_TIMEOUT_MS, open_playground, screenshot, site_url
 
 STAGES = ["Loading Python…", "Loading numpy, Panel and Bokeh…", "Starting the playground…", "Drawing…"]
 
@@ -35,3 +35,11 @@ def test_loader_then_playground_then_step(page, traffic):
     assert len(losses) == 2 and losses[1] < losses[0]
     assert len(bokeh_data(page, "boundary-source", "x")) == 2
     assert screenshot(page, "03-after-two-steps").read_bytes() != before
+
+
+def test_reload_revalidates_the_cache_and_starts_again(page):
+    open_playground(page)
+    page.reload()
+    page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
+    page.get_by_role("button", name="Step").click()
+    expect(page.get_by_text("Step 1")).to_be_visible()
