@@ -95,6 +95,8 @@ class Graph:
         expanded = set(expanded)
 
         def group_of(n):
+            if n["kind"] == "constant":  # data fed into a module stays visible as the group's input
+                return None
             parts = (n["module"] or "").split(".") if n["module"] else []
             for k in range(1, len(parts) + 1):
                 prefix = ".".join(parts[:k])
@@ -121,8 +123,8 @@ class Graph:
                     "id": gid[g], "name": last.get("module_type") or g, "kind": "module", "shape": last["shape"],
                     "dtype": last["dtype"], "device": last["device"], "module": g,
                     "module_type": last.get("module_type"), "param": None, "saved": [], "is_leaf": False,
-                    "grad_norm": _max_none(m.get("grad_norm") for m in inner),
-                    "members": [m["id"] for m in inner],
+                    "grad_norm": last.get("grad_norm"),  # of the loss with respect to the group's output
+                    "members": [m["id"] for m in inner], "output": last["id"],
                 })
         def mapped(i):
             g = members.get(i)
@@ -134,11 +136,6 @@ class Graph:
                 seen.add((s, d))
                 new_edges.append({"src": s, "dst": d, "shape": e["shape"]})
         return Graph(new_nodes, new_edges, mapped(self.root))
-
-
-def _max_none(values):
-    vals = [v for v in values if v is not None]
-    return max(vals) if vals else None
 
 
 class capture:

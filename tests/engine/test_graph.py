@@ -85,3 +85,25 @@ def test_kinds_colour_families():
     assert G.kind_of("NllLossBackward0") == "loss"
     assert G.kind_of("ViewBackward0") == "shape"
     assert G.kind_of("AddBackward0") == "arithmetic"
+
+
+def test_collapsed_groups_one_node_per_module_with_its_output_gradient():
+    import engine.nn as nn
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    x, y = torch.randn(5, 2), torch.randn(5, 1)
+    with G.capture(model) as cap:
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+    g = cap.graph(loss)
+    c = g.collapsed()
+    names = sorted(n["name"] for n in c.nodes)
+    assert names == ["Linear", "Linear", "MseLossBackward0", "Tanh", "input", "input"]
+    first = c.node("module:0")
+    addmm = g.node(first["output"])
+    assert addmm["name"] == "AddmmBackward0" and first["grad_norm"] == addmm["grad_norm"]
+    assert {g.node(m)["param"] for m in first["members"]} >= {"0.weight", "0.bias"}
+    # the batch fed into the first Linear stays a visible input of the group
+    data = next(n for n in c.nodes if n["kind"] == "constant" and n["shape"] == [5, 2])
+    assert {"src": data["id"], "dst": "module:0", "shape": [5, 2]} in c.edges
+    opened = g.collapsed(expanded={"0"})
+    assert "AddmmBackward0" in [n["name"] for n in opened.nodes] and "module:0" not in [n["id"] for n in opened.nodes]
