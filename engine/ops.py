@@ -1553,7 +1553,8 @@ class BinaryCrossEntropyWithLogitsBackward0(Op):
 
 
 class NativeLayerNormBackward0(Op):
-    def forward(ctx, x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    # weight and bias are inputs 1 and 2 (they receive gradients); the shape is a parameter.
+    def forward(ctx, x, weight=None, bias=None, normalized_shape=(), eps=1e-5):
         b, a = _b(x), x._data
         axes = tuple(range(a.ndim - len(normalized_shape), a.ndim))
         n = int(np.prod(normalized_shape))
@@ -1562,7 +1563,7 @@ class NativeLayerNormBackward0(Op):
         var = b.div(b.sum(b.mul(d, d), axes, True), n).astype(a.dtype, copy=False)
         rstd = b.reciprocal(b.sqrt(b.add(var, eps)))
         xhat = b.mul(d, rstd)
-        ctx.axes, ctx.n = axes, n
+        ctx.axes, ctx.n, ctx.normalized_shape = axes, n, tuple(normalized_shape)
         ctx.save_for_backward(x, weight, _wrap(mean), _wrap(rstd))
         out = xhat
         if weight is not None:
@@ -1575,7 +1576,7 @@ class NativeLayerNormBackward0(Op):
         x, weight, mean, rstd = ctx.saved_tensors
         xhat = (x - mean) * rstd
         gw = (g * xhat).sum_to_size(weight.shape) if weight is not None else None
-        gb = g.sum_to_size(weight.shape) if ctx.next_functions[2][0] is not None else None
+        gb = g.sum_to_size(ctx.normalized_shape) if ctx.next_functions[2][0] is not None else None
         gx_hat = g * weight if weight is not None else g
         gx = rstd * (gx_hat - gx_hat.mean(dim=ctx.axes, keepdim=True)
                      - xhat * (gx_hat * xhat).mean(dim=ctx.axes, keepdim=True))
@@ -1664,3 +1665,221 @@ class EinsumBackward(Op):
                 gi = gi.reshape([x.shape[k] if c in kept else 1 for k, c in enumerate(sub)]).expand(x.shape)
             grads.append(gi)
         return tuple(grads)
+
+
+# =================================================================================================
+# Ops added for torch.nn (engine/nn/functional.py): layers and losses the table above lacked.
+# =================================================================================================
+class MulBackward1(MulBackward0):
+    """tensor * Python number, where PyTorch's composite functions call the scalar overload."""
+
+
+class DivBackward1(DivBackward0):
+    """tensor / Python number, where PyTorch's composite functions call the scalar overload."""
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    """nll_loss of (N, C, H, W) log-probabilities (PyTorch views 3-D and 5-D+ inputs to this form)."""
+
+
+class SmoothL1LossBackward0(Op):
+    def forward(ctx, a, target, reduction="mean", beta=1.0):
+        ctx.save_for_backward(a, target)
+        ctx.reduction, ctx.beta = reduction, beta
+        b = _b(a)
+        z = b.abs(b.sub(a._data, target._data))
+        quadratic = b.div(b.mul(b.mul(z, 0.5), z), beta)
+        return _reduce(b, b.where(b.lt(z, beta), quadratic, b.sub(z, 0.5 * beta)), reduction)
+
+    def backward(ctx, g):
+        a, t = ctx.saved_tensors
+        d = a - t
+        grad = _reduce_back(g, d.shape, ctx.reduction, d.numel()) * (d / ctx.beta).clamp(-1, 1)
+        return grad, -grad
+
+
+class HuberLossBackward0(Op):
+    def forward(ctx, a, target, reduction="mean", delta=1.0):
+        ctx.save_for_backward(a, target)
+        ctx.reduction, ctx.delta = reduction, delta
+        b = _b(a)
+        z = b.abs(b.sub(a._data, target._data))
+        linear = b.mul(b.sub(z, 0.5 * delta), delta)
+        return _reduce(b, b.where(b.lt(z, delta), b.mul(b.mul(z, 0.5), z), linear), reduction)
+
+    def backward(ctx, g):
+        a, t = ctx.saved_tensors
+        d = a - t
+        grad = _reduce_back(g, d.shape, ctx.reduction, d.numel()) * d.clamp(-ctx.delta, ctx.delta)
+        return grad, -grad
+
+
+class LinearResample(Op):
+    """out = mh @ x @ mw.T over the last two dims (x @ mw.T over the last one when mh is None).
+
+    Adaptive average pooling and nearest/(bi)linear resizing act on rows and columns
+    independently, so each is two small matmuls with a fixed matrix; the gradient is the same
+    map with the matrices transposed. Each subclass carries the node name PyTorch records.
+    """
+
+    def forward(ctx, x, mh, mw):
+        ctx.mh, ctx.mw = mh, mw
+        b, out = _b(x), x._data
+        if mw is not None:
+            out = b.matmul(out, b.from_numpy(np.ascontiguousarray(mw.T, dtype=out.dtype)))
+        if mh is not None:
+            out = b.matmul(b.from_numpy(mh.astype(out.dtype)), out)
+        return out
+
+    def backward(ctx, g):
+        return LinearResample.apply(g, mh=None if ctx.mh is None else ctx.mh.T,
+                                    mw=None if ctx.mw is None else ctx.mw.T)
+
+
+class AdaptiveAvgPool2DBackward0(LinearResample):
+    pass
+
+
+class UpsampleNearest1DBackward0(LinearResample):
+    pass
+
+
+class UpsampleNearest2DBackward0(LinearResample):
+    pass
+
+
+class UpsampleNearestExact1DBackward0(LinearResample):
+    pass
+
+
+class UpsampleNearestExact2DBackward0(LinearResample):
+    pass
+
+
+class UpsampleLinear1DBackward0(LinearResample):
+    pass
+
+
+class UpsampleBilinear2DBackward0(LinearResample):
+    pass
+
+
+class CopyIndicesBackward(Op):
+    """out.flat = x.flat[index]: padding modes that copy input elements (reflect, replicate, circular)."""
+
+    def forward(ctx, x, index):
+        b = _b(x)
+        ctx.lin, ctx.shape = b.from_numpy(index), x._data.shape
+        return b.take(x._data, ctx.lin)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+ReflectionPad1DBackward0 = type("ReflectionPad1DBackward0", (CopyIndicesBackward,), {})
+ReflectionPad2DBackward0 = type("ReflectionPad2DBackward0", (CopyIndicesBackward,), {})
+ReflectionPad3DBackward0 = type("ReflectionPad3DBackward0", (CopyIndicesBackward,), {})
+ReplicationPad1DBackward0 = type("ReplicationPad1DBackward0", (CopyIndicesBackward,), {})
+ReplicationPad2DBackward0 = type("ReplicationPad2DBackward0", (CopyIndicesBackward,), {})
+ReplicationPad3DBackward0 = type("ReplicationPad3DBackward0", (CopyIndicesBackward,), {})
+
+
+class Convolution1dBackward(Op):
+    """conv1d as the 2-D kernels on (N, C, 1, L). PyTorch records every convolution as
+    ConvolutionBackward0, so this node carries that name too (set below the class)."""
+
+    def forward(ctx, x, w, bias, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, w)
+        ctx.params = ((1, stride), (0, padding), (1, dilation), groups)
+        b = _b(x)
+        n, c, length = x._data.shape
+        cout, cin_g, k = w._data.shape
+        out = b.conv2d(b.reshape(x._data, (n, c, 1, length)), b.reshape(w._data, (cout, cin_g, 1, k)), *ctx.params)
+        out = b.reshape(out, (n, cout, out.shape[3]))
+        if bias is not None:
+            out = b.add(out, b.reshape(bias._data, (1, -1, 1)))
+        return out
+
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        g2 = g.unsqueeze(2)
+        gx = gw = None
+        if x._requires_grad:
+            shape = (x.shape[0], x.shape[1], 1, x.shape[2])
+            gx = ConvBackwardInput.apply(g2, w.unsqueeze(2), input_shape=shape, params=ctx.params).squeeze(2)
+        if w._requires_grad:
+            shape = (w.shape[0], w.shape[1], 1, w.shape[2])
+            gw = ConvBackwardWeight.apply(x.unsqueeze(2), g2, weight_shape=shape, params=ctx.params).squeeze(2)
+        gb = g.sum(dim=(0, 2)) if ctx.next_functions[2][0] is not None else None
+        return gx, gw, gb
+
+
+Convolution1dBackward.__name__ = Convolution1dBackward.__qualname__ = "ConvolutionBackward0"
+
+
+class LogSigmoidBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b, x = _b(a), a._data
+        return b.sub(b.minimum(x, 0), b.log1p(b.exp(b.neg(b.abs(x))))).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        return g * (-ctx.saved_tensors[0]).sigmoid()
+
+
+class HardsigmoidBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b, x = _b(a), a._data
+        return b.div(b.minimum(b.maximum(b.add(x, 3), 0), 6), 6).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * ((a > -3) & (a < 3)).to(g.dtype) / 6
+
+
+class HardswishBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b, x = _b(a), a._data
+        return b.div(b.mul(x, b.minimum(b.maximum(b.add(x, 3), 0), 6)), 6).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        inside = ((a >= -3) & (a <= 3)).to(g.dtype)
+        return g * (inside * (a / 3 + 0.5) + (a > 3).to(g.dtype))
+
+
+class MishBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b, x = _b(a), a._data
+        softplus = b.add(b.log1p(b.exp(b.neg(b.abs(x)))), b.maximum(x, 0))
+        return b.mul(x, b.tanh(softplus)).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        t = (a.clamp(min=0) + (-a.abs()).exp().log1p()).tanh()
+        return g * (t + a * a.sigmoid() * (1 - t * t))
+
+
+class PreluKernelBackward0(Op):
+    """x if x > 0 else weight * x; weight holds one shared value or one per channel (dim 1)."""
+
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        b, a = _b(x), x._data
+        ctx.shared = weight._data.size == 1
+        ctx.shape = () if ctx.shared else (1, -1) + (1,) * (a.ndim - 2)
+        return b.where(b.gt(a, 0), a, b.mul(b.reshape(weight._data, ctx.shape), a))
+
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        positive = x > 0
+        gx = g * positive.where(1.0, weight.reshape(ctx.shape)) if x._requires_grad else None
+        gw = None
+        if weight._requires_grad:
+            contribution = g * x.masked_fill(positive, 0)
+            gw = contribution.sum() if ctx.shared else contribution.sum(dim=[d for d in range(x.dim()) if d != 1])
+            gw = gw.reshape(weight.shape)
+        return gx, gw

@@ -1,0 +1,4 @@
+"""torch.nn: modules, parameters, functional, init."""
+from .parameter import Parameter
+from .modules import *  # noqa: F401,F403
+from . import modules, functional, init, utils

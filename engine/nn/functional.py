@@ -1,0 +1,837 @@
+"""torch.nn.functional: layers and losses as functions, with PyTorch's argument rules, the graph
+nodes PyTorch records and PyTorch's error messages. The math lives in engine/ops.py."""
+import math
+import warnings
+
+import numpy as np
+
+from .. import _dtype, ops
+from .. import random as _random
+from .._device import backend_of
+from ..autograd import grad_mode
+from ..functions import _check_broadcast
+from ..tensor import Tensor, _wrap_dim
+
+_wrap = Tensor._wrap
+
+
+def _ntuple(n, name=None):
+    def parse(x):
+        if isinstance(x, (list, tuple)):
+            if len(x) == 1 and n > 1:
+                return tuple(x) * n
+            return tuple(x)
+        return (x,) * n
+    return parse
+
+
+_single, _pair = _ntuple(1), _ntuple(2)
+
+
+def _shape_list(t):
+    return list(t._data.shape)
+
+
+def _reduction(reduction, size_average=None, reduce=None):
+    """The reduction string, from the legacy size_average/reduce flags when given (with PyTorch's warning)."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+                      "instead.", stacklevel=3)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+# --- linear layers --------------------------------------------------------------------------------
+def _mm_check(a_shape, w, input, weight):
+    if a_shape[1] != weight._data.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a_shape[0]}x{a_shape[1]} and "
+                           f"{weight._data.shape[1]}x{weight._data.shape[0]})")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype._legacy[:-6].lower()} "
+                           f"!= {weight.dtype._legacy[:-6].lower()}")
+
+
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, recorded as PyTorch does: AddmmBackward0 (MmBackward0 without bias)
+    with the weight through TBackward0; inputs of other ranks are folded to 2-D by views."""
+    shape = input._data.shape
+    if len(shape) == 2:
+        _mm_check(shape, None, input, weight)
+        wt = ops.TBackward0.apply(weight)
+        if bias is None:
+            return ops.MmBackward0.apply(input, wt)
+        return ops.AddmmBackward0.apply(bias, input, wt)
+    if len(shape) == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
+    if len(shape) == 1 and bias is None:
+        return input.matmul(weight.t())
+    flat = input.reshape(-1, shape[-1])
+    _mm_check(flat._data.shape, None, input, weight)
+    out_shape = shape[:-1] + (weight._data.shape[0],)
+    wt = ops.TBackward0.apply(weight)
+    if bias is None:
+        return ops.UnsafeViewBackward0.apply(ops.MmBackward0.apply(flat, wt), shape=out_shape)
+    return ops.AddmmBackward0.apply(bias, flat, wt).view(out_shape)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """out[..., k] = input1 @ weight[k] @ input2 + bias[k]."""
+    from ..functions import einsum
+    lead = input1._data.shape[:-1]
+    out = einsum("ni,kij,nj->nk", input1.reshape(-1, input1._data.shape[-1]), weight,
+                 input2.reshape(-1, input2._data.shape[-1]))
+    if bias is not None:
+        out = out + bias
+    return out.reshape(lead + (weight._data.shape[0],))
+
+
+# --- convolution ------------------------------------------------------------------------------------
+_warned_same = [False]
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
+    name = f"conv{nd}d"
+    if input._data.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got input "
+                           f"of size: {_shape_list(input)}")
+    expand = _ntuple(nd)
+    stride, dilation = expand(stride), expand(dilation)
+    if weight._data.ndim != nd + 2:
+        raise RuntimeError(f"expected stride to be a single integer value or a list of {weight._data.ndim - 2} "
+                           f"values to match the convolution dimensions, but got stride={list(stride)}")
+    batched = input._data.ndim == nd + 2
+    if not batched:
+        input = input.unsqueeze(0)
+    cout, cin_g = weight._data.shape[:2]
+    if cout % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                           f"got weight of size [{_shape_list(weight)}] instead")
+    if input._data.shape[1] != cin_g * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {_shape_list(weight)}, expected input"
+                           f"{_shape_list(input)} to have {cin_g * groups} channels, but got {input._data.shape[1]} "
+                           f"channels instead")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found {weight.dtype._legacy[:-6]}")
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Input type ({input.dtype._legacy[:-6].lower()}) and bias type "
+                           f"({bias.dtype._legacy[:-6].lower()}) should be the same")
+    kernel = weight._data.shape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            input, padding = _same_padding(input, kernel, dilation)
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+    padding = expand(padding)
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    sizes = [input._data.shape[2 + i] + 2 * padding[i] for i in range(nd)]
+    kernels = [dilation[i] * (kernel[i] - 1) + 1 for i in range(nd)]
+    if any(s < k for s, k in zip(sizes, kernels)):
+        raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, sizes))}). Kernel size: "
+                           f"({' x '.join(map(str, kernels))}). Kernel size can't be greater than actual input size")
+    if nd == 2:
+        out = ops.ConvolutionBackward0.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation,
+                                             groups=groups)
+    else:
+        out = ops.Convolution1dBackward.apply(input, weight, bias, stride=stride[0], padding=padding[0],
+                                              dilation=dilation[0], groups=groups)
+    return out if batched else out.squeeze(0)
+
+
+def _same_padding(input, kernel, dilation):
+    """PyTorch's 'same': symmetric padding, and for an odd total the extra row/column on the right,
+    added by an explicit constant pad of the input."""
+    nd = len(kernel)
+    left = [dilation[i] * (kernel[i] - 1) // 2 for i in range(nd)]
+    right = [dilation[i] * (kernel[i] - 1) - left[i] for i in range(nd)]
+    if left == right:
+        return input, tuple(left)
+    if not _warned_same[0]:
+        _warned_same[0] = True
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded copy "
+                      "of the input be created", stacklevel=4)
+    widths = [0] * (2 * nd)
+    for i in range(nd):
+        widths[2 * (nd - 1 - i) + 1] = right[i] - left[i]
+    return pad(input, widths), tuple(left)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+# --- pooling ------------------------------------------------------------------------------------------
+def _pool_size(size, k, s, p, d, ceil_mode):
+    out = (size + 2 * p - d * (k - 1) - 1 + ((s - 1) if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode):
+    if input._data.ndim not in (3, 4) or input._data.size == 0:
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    k = _pair(kernel_size)
+    s = _pair(stride) if stride is not None and stride != [] and stride != () else k
+    p, d = _pair(padding), _pair(dilation)
+    for i in range(2):
+        if p[i] > (d[i] * (k[i] - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, "
+                               f"kernel_size={k[i]} and dilation={d[i]}")
+    c, h, w = input._data.shape[-3:]
+    oh, ow = (_pool_size(n, k[i], s[i], p[i], d[i], ceil_mode) for i, n in enumerate((h, w)))
+    if oh < 1 or ow < 1:
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{oh}x{ow}). Output size "
+                           "is too small")
+    return k, s, p, d
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode)
+    batched = input._data.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    values, indices = ops.MaxPool2DWithIndicesBackward0.apply(x, kernel=k, stride=s, padding=p, dilation=d,
+                                                              ceil_mode=ceil_mode)
+    if not batched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values
+
+
+max_pool2d_with_indices = max_pool2d
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """As PyTorch: the 2-D pooling on an unsqueezed input."""
+    if input._data.ndim not in (2, 3):
+        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {_shape_list(input)}")
+    s = stride if stride is not None and stride != [] and stride != () else kernel_size
+    out = max_pool2d(input.unsqueeze(-2), (1, _single(kernel_size)[0]), (1, _single(s)[0]),
+                     (0, _single(padding)[0]), (1, _single(dilation)[0]), ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    k, s, p, _ = _pool_args(input, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    batched = input._data.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    out = ops.AvgPool2DBackward0.apply(x, kernel=k, stride=s, padding=p, ceil_mode=ceil_mode,
+                                       count_include_pad=count_include_pad, divisor_override=divisor_override)
+    return out if batched else out.squeeze(0)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    s = stride if stride is not None and stride != [] and stride != () else kernel_size
+    return avg_pool2d(input.unsqueeze(-2), (1, _single(kernel_size)[0]), (1, _single(s)[0]),
+                      (0, _single(padding)[0]), ceil_mode, count_include_pad).squeeze(-2)
+
+
+def _adaptive_matrix(n_in, n_out):
+    """Row i averages input cells floor(i*n_in/n_out) .. ceil((i+1)*n_in/n_out) - 1 (PyTorch's windows)."""
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        start = (i * n_in) // n_out
+        end = -((-(i + 1) * n_in) // n_out)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def adaptive_avg_pool2d(input, output_size):
+    if input._data.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {_shape_list(input)}")
+    h, w = input._data.shape[-2:]
+    oh, ow = _pair(output_size)
+    oh, ow = h if oh is None else oh, w if ow is None else ow
+    if (oh, ow) == (1, 1):
+        return input.mean((-1, -2), keepdim=True)  # what PyTorch records for global pooling
+    return ops.AdaptiveAvgPool2DBackward0.apply(input, mh=_adaptive_matrix(h, oh), mw=_adaptive_matrix(w, ow))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _single(output_size)[0])).squeeze(-2)
+
+
+# --- activations ----------------------------------------------------------------------------------------
+def relu(input, inplace=False):
+    return input.relu_() if inplace else ops.ReluBackward0.apply(input)
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        input._check_inplace()
+        return input._write(ops.HardtanhBackward0.apply(input._inplace_source(), min_val=min_val, max_val=max_val))
+    return ops.HardtanhBackward0.apply(input, min_val=min_val, max_val=max_val)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _activation(op):
+    """f(input, inplace=False, **params) for an elementwise op of the table."""
+    def fn(input, *args, inplace=False, **params):
+        if inplace:
+            input._check_inplace()
+            return input._write(op.apply(input._inplace_source(), *args, **params))
+        return op.apply(input, *args, **params)
+    return fn
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _activation(ops.LeakyReluBackward0)(input, inplace=inplace, negative_slope=negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _activation(ops.EluBackward0)(input, inplace=inplace, alpha=alpha)
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    out = elu(input, _SELU_ALPHA) * _SELU_SCALE
+    return input._write(out) if inplace else out
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh.")
+    return ops.GeluBackward0.apply(input, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    return _activation(ops.SiluBackward0)(input, inplace=inplace)
+
+
+def mish(input, inplace=False):
+    return _activation(ops.MishBackward0)(input, inplace=inplace)
+
+
+def hardswish(input, inplace=False):
+    return _activation(ops.HardswishBackward0)(input, inplace=inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    return _activation(ops.HardsigmoidBackward0)(input, inplace=inplace)
+
+
+def logsigmoid(input):
+    return ops.LogSigmoidBackward0.apply(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return ops.SoftplusBackward0.apply(input, beta=beta, threshold=threshold)
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def prelu(input, weight):
+    if weight._data.size != 1 and (input._data.ndim < 2 or input._data.shape[1] != weight._data.size):
+        channels = input._data.shape[1] if input._data.ndim >= 2 else 1
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{weight._data.size} and channel size = {channels}.")
+    return ops.PreluKernelBackward0.apply(input, weight)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as "
+                  "an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _float_input(input, dtype):
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        input = input.to(_dtype.get_default_dtype())
+    return input
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input._data.ndim, _stacklevel)
+    input = _float_input(input, dtype)
+    return ops.SoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input._data.ndim, _stacklevel)
+    input = _float_input(input, dtype)
+    return ops.LogSoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmin", input._data.ndim, _stacklevel)
+    return softmax(-_float_input(input, dtype), dim)
+
+
+# --- dropout ----------------------------------------------------------------------------------------------
+def _keep_mask(input, shape, p):
+    """Zeros with probability p, 1/(1-p) elsewhere: the scaled Bernoulli noise PyTorch multiplies by."""
+    q = 1.0 - p
+    dt = input._data.dtype
+    keep = _random.rng().random(shape) < q
+    noise = keep.astype(dt) / dt.type(q) if q > 0 else np.zeros(shape, dt)
+    return _wrap(backend_of(input._data).from_numpy(noise))
+
+
+def _dropout(input, p, training, inplace, shape):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0 or input._data.size == 0:
+        return input
+    noise = _keep_mask(input, shape, p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    return _dropout(input, p, training, inplace, input._data.shape)
+
+
+def _feature_dropout(input, p, training, inplace, batched_dims, name):
+    nd = input._data.ndim
+    if nd not in (batched_dims - 1, batched_dims):
+        warnings.warn(f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an error "
+                      f"in a future release.", stacklevel=3)
+    lead = 2 if nd == batched_dims else 1
+    shape = input._data.shape[:lead] + (1,) * (nd - lead)
+    return _dropout(input, p, training, inplace, shape)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+
+
+# --- normalization ---------------------------------------------------------------------------------------------
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    shape = input._data.shape
+    if training:
+        n = shape[0]
+        for s in shape[2:]:
+            n *= s
+        if n == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    channels = shape[1] if len(shape) > 1 else 1
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t._data.size != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t._data.size}")
+    if not training and running_mean is None:
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    return ops.NativeBatchNormBackward0.apply(input, weight, bias, running_mean=running_mean, running_var=running_var,
+                                              training=training, momentum=momentum, eps=eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    ns = tuple(normalized_shape) if isinstance(normalized_shape, (list, tuple)) else (normalized_shape,)
+    if input._data.shape[input._data.ndim - len(ns):] != ns or len(ns) > input._data.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*, "
+                           f"{', '.join(map(str, ns))}], but got input of size{_shape_list(input)}")
+    return ops.NativeLayerNormBackward0.apply(input, weight, bias, normalized_shape=ns, eps=eps)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denom
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """As PyTorch: each input divided by its (clamped) norm first, then the dot product along dim."""
+    x1, x2 = x1.broadcast_to(np.broadcast_shapes(x1.shape, x2.shape)), x2.broadcast_to(
+        np.broadcast_shapes(x1.shape, x2.shape))
+    n1 = x1.norm(2, dim, keepdim=True).clone()
+    n2 = x2.norm(2, dim, keepdim=True).clone()
+    with grad_mode.no_grad():  # the clamp only guards the division; gradients flow through the norm
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    return (x1 - x2 + eps).norm(p, -1, keepdim)
+
+
+# --- embeddings and encodings --------------------------------------------------------------------------------------
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    n = weight._data.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < n, "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -n, "Padding_idx must be within num_embeddings"
+            padding_idx = n + padding_idx
+    if input._data.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got torch.{input.dtype._legacy} instead (while checking arguments for "
+                           "embedding)")
+    idx = input.__array__()
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _embedding_renorm(weight, np.unique(idx), max_norm, norm_type)
+    return ops.EmbeddingBackward0.apply(weight, indices=input.long(), padding_idx=padding_idx)
+
+
+def _embedding_renorm(weight, rows, max_norm, norm_type):
+    """Rows used by this lookup with norm above max_norm are rescaled in place (PyTorch's embedding_renorm_)."""
+    with grad_mode.no_grad():
+        w = weight.__array__()
+        norms = np.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        if (scale != 1.0).any():
+            w = w.copy()
+            w[rows] = (w[rows] * scale[:, None]).astype(w.dtype)
+            weight.copy_(_wrap(w))
+
+
+def one_hot(tensor, num_classes=-1):
+    if tensor._data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    idx = tensor.__array__()
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    elif idx.size and idx.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
+    return _wrap(backend_of(tensor._data).from_numpy(out))
+
+
+# --- padding and resizing -----------------------------------------------------------------------------------------
+_PAD_MODES = {"reflect": ("reflect", "ReflectionPad"), "replicate": ("edge", "ReplicationPad"),
+              "circular": ("wrap", None)}
+
+
+def pad(input, pad, mode="constant", value=None):
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input._data.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input._data.ndim}")
+    if mode == "constant":
+        return ops.ConstantPadNdBackward0.apply(input, pad=pad, value=0.0 if value is None else value)
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    np_mode, node = _PAD_MODES[mode]
+    shape = input._data.shape
+    nd = len(pad) // 2
+    widths = [(0, 0)] * (len(shape) - nd) + [(pad[2 * i], pad[2 * i + 1]) for i in reversed(range(nd))]
+    if mode == "reflect":
+        for d, (lo, hi) in enumerate(widths):
+            if lo >= shape[d] or hi >= shape[d]:
+                raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                                   f"but got: padding ({lo}, {hi}) at dimension {d} of input {list(shape)}")
+    index = np.pad(np.arange(input._data.size, dtype=np.int64).reshape(shape), widths, mode=np_mode)
+    op = getattr(ops, f"{node}{nd}DBackward0") if node is not None and 1 <= nd <= 3 else ops.CopyIndicesBackward
+    return op.apply(input, index=index)
+
+
+def _resize_matrix(n_in, n_out, mode, scale, align_corners, np_dtype):
+    """The (n_out, n_in) matrix of one axis of interpolate, with PyTorch's source-index rules
+    (computed in the input's precision, as PyTorch's CPU kernels do)."""
+    t = np_dtype.type
+    dst = np.arange(n_out, dtype=np_dtype)
+    m = np.zeros((n_out, n_in), np_dtype)
+    rows = np.arange(n_out)
+    if mode in ("nearest", "nearest-exact"):
+        s = t(1.0 / scale) if scale else t(n_in) / t(n_out)
+        pos = dst + t(0.5) if mode == "nearest-exact" else dst
+        src = np.minimum(np.floor(pos * s).astype(np.int64), n_in - 1)
+        if mode == "nearest" and n_out == n_in:
+            src = rows
+        m[rows, src] = 1
+        return m
+    if align_corners:
+        s = t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0)
+        src = dst * s
+    else:
+        s = t(1.0 / scale) if scale else t(n_in) / t(n_out)
+        src = np.maximum(s * (dst + t(0.5)) - t(0.5), t(0))
+    i0 = src.astype(np.int64)
+    lam = np.clip(src - i0.astype(np_dtype), 0, 1).astype(np_dtype)
+    i1 = i0 + (i0 < n_in - 1)
+    np.add.at(m, (rows, i0), t(1) - lam)
+    np.add.at(m, (rows, i1), lam)
+    return m
+
+
+_RESIZE_NODES = {("nearest", 1): "UpsampleNearest1DBackward0", ("nearest", 2): "UpsampleNearest2DBackward0",
+                 ("nearest-exact", 1): "UpsampleNearestExact1DBackward0",
+                 ("nearest-exact", 2): "UpsampleNearestExact2DBackward0",
+                 ("linear", 1): "UpsampleLinear1DBackward0", ("bilinear", 2): "UpsampleBilinear2DBackward0"}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
+                antialias=False):
+    nd = input._data.ndim - 2
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
+                             "bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if nd not in (1, 2):
+        raise NotImplementedError(f"interpolate supports 3-D (N, C, L) and 4-D (N, C, H, W) inputs here; got "
+                                  f"{nd + 2}-D input")
+    in_sizes = input._data.shape[2:]
+    if size is not None:
+        out_sizes = _ntuple(nd)(size)
+        scales = (None,) * nd
+    else:
+        scales = _ntuple(nd)(scale_factor)
+        out_sizes = tuple(int(math.floor(float(n) * s)) for n, s in zip(in_sizes, scales))
+        if recompute_scale_factor:
+            scales = (None,) * nd
+    if mode == "area":
+        return adaptive_avg_pool2d(input, out_sizes) if nd == 2 else adaptive_avg_pool1d(input, out_sizes)
+    node = _RESIZE_NODES.get((mode, nd))
+    if node is None:
+        raise NotImplementedError(f"Input Error: Only 3D and 4D input Tensors supported (got {nd + 2}D) for the "
+                                  f"modes: nearest | linear | bilinear (got {mode})")
+    dt = input._data.dtype
+    mats = [_resize_matrix(n_in, n_out, mode, s, align_corners, dt) for n_in, n_out, s in
+            zip(in_sizes, out_sizes, scales)]
+    mh, mw = (mats[0], mats[1]) if nd == 2 else (None, mats[0])
+    return getattr(ops, node).apply(input, mh=mh, mw=mw)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+# --- losses ------------------------------------------------------------------------------------------------------
+def _same_size_warning(input, target):
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+                      "same size.", stacklevel=3)
+        _check_broadcast(input, target)
+
+
+def _match_dtype(input, target):
+    return target if target._data.dtype == input._data.dtype else target.to(input.dtype)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = _reduction(reduction, size_average, reduce)
+    _same_size_warning(input, target)
+    if weight is not None:
+        return _reduce_loss(weight * (input - target) ** 2, reduction)
+    return ops.MseLossBackward0.apply(input, _match_dtype(input, target), reduction=reduction)
+
+
+def _reduce_loss(loss, reduction):
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = _reduction(reduction, size_average, reduce)
+    _same_size_warning(input, target)
+    loss = (input - target).abs()
+    return _reduce_loss(loss * weight if weight is not None else loss, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    reduction = _reduction(reduction, size_average, reduce)
+    _same_size_warning(input, target)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    return ops.SmoothL1LossBackward0.apply(input, _match_dtype(input, target), reduction=reduction, beta=beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    reduction = _reduction(reduction)
+    _same_size_warning(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is not None:
+        elementwise = ops.HuberLossBackward0.apply(input, _match_dtype(input, target), reduction="none", delta=delta)
+        return _reduce_loss(elementwise * weight, reduction)
+    return ops.HuberLossBackward0.apply(input, _match_dtype(input, target), reduction=reduction, delta=delta)
+
+
+def _check_targets(input, target, weight, ignore_index):
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype._legacy[:-6]}")
+    if input._data.ndim >= 2 and target._data.ndim >= 1 and input._data.shape[0] != target._data.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input._data.shape[0]}) to match target batch_size "
+                         f"({target._data.shape[0]}).")
+    classes = input._data.shape[1] if input._data.ndim >= 2 else input._data.shape[0]
+    if weight is not None and weight._data.size != classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but got "
+                           f"weight tensor of shape: {_shape_list(weight)}")
+    if input._data.ndim > 2 and target._data.shape[1:] != input._data.shape[2:]:
+        raise RuntimeError(f"Expected target size {[input._data.shape[0]] + list(input._data.shape[2:])}, got "
+                           f"{_shape_list(target)}")
+    if isinstance(target._data, np.ndarray):  # bounds are checked where the targets are readable for free
+        t = target._data[target._data != ignore_index]
+        bad = t[(t < 0) | (t >= classes)]
+        if bad.size:
+            raise IndexError(f"Target {bad.flat[0]} is out of bounds.")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    _check_targets(input, target, weight, ignore_index)
+    nd = input._data.ndim
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if nd <= 2:
+        return ops.NllLossBackward0.apply(input, target, weight=weight, reduction=reduction, ignore_index=ignore_index)
+    if nd == 4:
+        return ops.NllLoss2DBackward0.apply(input, target, weight=weight, reduction=reduction,
+                                            ignore_index=ignore_index)
+    n, c = input._data.shape[:2]
+    out = ops.NllLoss2DBackward0.apply(input.contiguous().view(n, c, 1, -1), target.contiguous().view(n, 1, -1),
+                                       weight=weight, reduction=reduction, ignore_index=ignore_index)
+    return out.view((n,) + input._data.shape[2:]) if reduction == "none" else out
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """log_softmax over the class dim, then nll_loss (class indices) or a weighted sum against class
+    probabilities (a floating target of the input's shape), with optional label smoothing."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 1 if input._data.ndim >= 2 else 0
+    classes = input._data.shape[class_dim]
+    logp = ops.LogSoftmaxBackward0.apply(_float_input(input, None), dim=class_dim)
+    if target._data.dtype.kind == "f" and target._data.shape == input._data.shape:
+        return _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing, class_dim, classes)
+    if target._data.dtype.kind == "f":
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype._legacy[:-6]}")
+    nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    ignore = target == ignore_index
+    if weight is not None:
+        shape = [1] * logp._data.ndim
+        shape[class_dim] = classes
+        smooth = -(logp * weight.view(shape)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = smooth.masked_fill(ignore, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            ret = smooth.sum() / weight.gather(0, target[~ignore].flatten()).sum()
+        else:
+            ret = smooth.sum() / (~ignore).sum()
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return ops.MulBackward1.apply(nll, 1 - label_smoothing) + ops.MulBackward1.apply(ret, label_smoothing / classes)
+
+
+def _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing, class_dim, classes):
+    if weight is not None:
+        shape = [1] * logp._data.ndim
+        shape[class_dim] = classes
+        logp = logp * weight.view(shape)
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    if reduction == "mean":
+        return ops.DivBackward1.apply(-(logp * target).sum(), logp._data.size // classes)
+    if reduction == "sum":
+        return -(logp * target).sum()
+    return -(logp * target).sum(class_dim)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if weight is not None and weight.shape != input.shape:
+        weight = weight.expand(np.broadcast_shapes(weight.shape, input.shape))
+    return ops.BinaryCrossEntropyBackward0.apply(input, _match_dtype(input, target), weight, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    return ops.BinaryCrossEntropyWithLogitsBackward0.apply(input, _match_dtype(input, target), weight, pos_weight,
+                                                           reduction=reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    red = "sum" if reduction == "batchmean" else _reduction(reduction, size_average, reduce)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xlogy = (target > 0).where(target * target.log(), 0.0) if target.requires_grad else \
+                _wrap(backend_of(target._data).from_numpy(_xlogy(target.__array__())))
+        loss = xlogy - target * input
+    loss = _reduce_loss(loss, red)
+    return loss / input.shape[0] if reduction == "batchmean" and input.dim() != 0 else loss
+
+
+def _xlogy(t):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(t == 0, 0, t * np.log(t)).astype(t.dtype)

@@ -1,0 +1,25 @@
+"""The layers of torch.nn, one file per family as in PyTorch."""
+from .module import Module
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+from .linear import Identity, Linear, Bilinear
+from .conv import Conv1d, Conv2d
+from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
+from .activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus, Softmax,
+                         LogSoftmax, Softmin, Hardtanh, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Tanhshrink, PReLU)
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .normalization import LayerNorm
+from .sparse import Embedding
+from .flatten import Flatten, Unflatten
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
+from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss,
+                   KLDivLoss)
+
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
+           "Bilinear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "Tanh", "Sigmoid", "GELU", "SiLU", "Mish",
+           "Softplus", "Softmax", "LogSoftmax", "Softmin", "Hardtanh", "Hardswish", "Hardsigmoid", "LogSigmoid",
+           "Softsign", "Tanhshrink", "PReLU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "BatchNorm1d",
+           "BatchNorm2d", "LayerNorm", "Embedding", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
+           "UpsamplingBilinear2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
