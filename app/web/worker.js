@@ -3,7 +3,7 @@
 "use strict";
 importScripts("pyodide/pyodide.js");
 
-const post = (msg, transfer) => self.postMessage(msg, transfer || []);
+const post = (msg) => self.postMessage(msg);
 const stage = (name) => post({ type: "stage", name });
 // JS Promise Integration lets Python block on a promise (pyodide.ffi.run_sync), which the
 // WebGPU read-back needs; it works only when Python is entered through callPromising.
