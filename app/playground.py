@@ -29,7 +29,7 @@ class Training(param.Parameterized):
 
     learning_rate = param.Number(0.5, bounds=(0.001, 5.0), step=0.001, doc="Step size of gradient descent")
     step = param.Integer(0, doc="Optimizer steps taken")
-    losses = param.List(default=[], item_type=float, doc="Loss after each step")
+    losses = param.List(default=[], item_type=float, doc="Loss of the model after 0, 1, 2, … steps")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -38,6 +38,7 @@ class Training(param.Parameterized):
         self.targets = torch.tensor(self.labels, dtype=torch.float32)
         self.weight = torch.zeros(2, requires_grad=True)
         self.bias = torch.zeros((), requires_grad=True)
+        self.losses = [self.current_loss()]
 
     def loss(self):
         """Binary cross-entropy of the model's logits, as a graph the engine can differentiate."""
@@ -45,14 +46,17 @@ class Training(param.Parameterized):
         # log(1 + e^z) - y z, written to stay finite for large |z|
         return (logits.clamp_min(0) - self.targets * logits + torch.log1p(torch.exp(-logits.abs()))).mean()
 
+    def current_loss(self):
+        with torch.no_grad():
+            return self.loss().item()
+
     def take_step(self):
-        loss = self.loss()
-        loss.backward()
+        self.loss().backward()
         with torch.no_grad():
             for parameter in (self.weight, self.bias):
                 parameter -= self.learning_rate * parameter.grad
                 parameter.grad = None
-        self.losses = [*self.losses, loss.item()]
+        self.losses = [*self.losses, self.current_loss()]
         self.step += 1
 
     def boundary(self, x_range):
@@ -71,19 +75,23 @@ class Playground:
         self.training = training or Training()
         self.step_button = pn.widgets.Button(name="Step", button_type="primary", width=120)
         self.step_button.on_click(lambda _event: self.training.take_step())
-        self.status = pn.pane.Markdown(self._status_text(), name="status")
-        self.loss_source = ColumnDataSource({"step": [], "loss": []}, name="loss-source")
-        self.boundary_source = ColumnDataSource({"x": [], "y": []}, name="boundary-source")
+        points = self.training.points
+        # Fixed ranges around the data: the boundary line must not rescale the view of it.
+        self.x_range = (float(points[:, 0].min()) - 0.5, float(points[:, 0].max()) + 0.5)
+        self.y_range = (float(points[:, 1].min()) - 0.5, float(points[:, 1].max()) + 0.5)
+        self.status = pn.pane.Markdown(name="status")
+        self.loss_source = ColumnDataSource(name="loss-source")
+        self.boundary_source = ColumnDataSource(name="boundary-source")
+        self._redraw()
         self.training.param.watch(self._redraw, ["step"])
 
     def _status_text(self):
         t = self.training
-        loss = f"{t.losses[-1]:.4f}" if t.losses else "–"
-        return f"**Step {t.step}** · loss {loss}"
+        return f"**Step {t.step}** · loss {t.losses[-1]:.4f}"
 
     def _redraw(self, _event=None):
         t = self.training
-        self.loss_source.data = {"step": list(range(1, len(t.losses) + 1)), "loss": t.losses}
+        self.loss_source.data = {"step": list(range(len(t.losses))), "loss": t.losses}
         xs, ys = t.boundary(self.x_range)
         self.boundary_source.data = {"x": xs, "y": ys}
         self.status.object = self._status_text()
@@ -92,18 +100,16 @@ class Playground:
         t = self.training
         colours = [CLASS_COLOURS[int(label)] for label in t.labels]
         points = ColumnDataSource({"x": t.points[:, 0], "y": t.points[:, 1], "colour": colours})
-        self.x_range = (float(t.points[:, 0].min()) - 0.5, float(t.points[:, 0].max()) + 0.5)
-        y_range = (float(t.points[:, 1].min()) - 0.5, float(t.points[:, 1].max()) + 0.5)
-        # Fixed ranges: the boundary line must not rescale the view of the data.
         plot = figure(title="Data and decision boundary", height=320, width=360, x_range=self.x_range,
-                      y_range=y_range, toolbar_location=None, name="data-plot")
+                      y_range=self.y_range, toolbar_location=None, name="data-plot")
         plot.scatter("x", "y", color="colour", source=points, size=6, alpha=0.7)
         plot.line("x", "y", source=self.boundary_source, line_width=2, color="black")
         return plot
 
     def loss_plot(self):
         plot = figure(title="Training loss", height=320, width=360, x_axis_label="step",
-                      y_range=DataRange1d(start=0), toolbar_location=None, name="loss-plot")
+                      x_range=DataRange1d(start=0), y_range=DataRange1d(start=0), toolbar_location=None,
+                      name="loss-plot")
         plot.line("step", "loss", source=self.loss_source, line_width=2)
         plot.scatter("step", "loss", source=self.loss_source, size=4)
         return plot
