@@ -108,7 +108,8 @@ class Playground:
 
     def loss_plot(self):
         plot = figure(title="Training loss", height=320, width=360, x_axis_label="step",
-                      x_range=DataRange1d(start=0), y_range=DataRange1d(start=0), toolbar_location=None,
+                      x_range=DataRange1d(start=-0.5, min_interval=10), y_range=DataRange1d(start=0),
+                      toolbar_location=None,
                       name="loss-plot")
         plot.line("step", "loss", source=self.loss_source, line_width=2)
         plot.scatter("step", "loss", source=self.loss_source, size=4)
