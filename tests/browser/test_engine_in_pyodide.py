@@ -50,3 +50,17 @@ def test_file_passes_inside_pyodide(pyodide, path):
     exit_code, output = pyodide.pytest(path)
     assert exit_code == 0, output
     assert " passed" in output.splitlines()[-1], output
+
+
+def test_python_in_the_worker_reaches_webgpu_synchronously(pyodide):
+    """What the engine's browser WebGPU adapter relies on: navigator.gpu in the worker, and
+    pyodide.ffi.run_sync (JS Promise Integration) to wait for it from plain Python code."""
+    code = """
+from js import navigator
+from pyodide.ffi import run_sync
+adapter = run_sync(navigator.gpu.requestAdapter())
+device = run_sync(adapter.requestDevice())
+f"{adapter.info.vendor}/{adapter.info.architecture}/{device.limits.maxComputeInvocationsPerWorkgroup}"
+"""
+    vendor, architecture, invocations = pyodide.run(code).split("/")
+    assert architecture and int(invocations) >= 256
