@@ -1,4 +1,4 @@
-"""The built site in headless Chromium: cold-load time to interactive, bytes fetched, click latency.
+"""The built site in headless Chromium: cold-load time to interactive, bytes fetched, click latency, memory.
 
     python3 build.py bench site [--runs N] [--clicks N]
 
@@ -51,6 +51,12 @@ def cold_load(playwright):
                            "requests": len(traffic.requests)}
 
 
+def memory(page):
+    """The page's JS heap and the worker's WebAssembly heap, in MB."""
+    stats = page.evaluate("window.playground.stats()")
+    return {name: (value or 0) / 1e6 for name, value in stats.items()}
+
+
 def click_latencies(page, clicks):
     button = page.get_by_role("button", name="Step")
     return [button.evaluate(TIMED_CLICK) for _ in range(clicks)]
@@ -68,15 +74,17 @@ def main():
     args = parser.parse_args()
 
     url = site_url()  # builds the site into a temporary folder and serves it on 127.0.0.1
-    loads, latencies = [], []
+    loads, latencies, memory_before, memory_after = [], [], {}, {}
     with sync_playwright() as playwright:
         for run in range(args.runs):
             browser, page, load = cold_load(playwright)
             loads.append(load)
             print(f"run {run + 1}: interactive after {load['tti']:.0f} ms", flush=True)
             if run == args.runs - 1:
+                memory_before = memory(page)
                 click_latencies(page, 2)  # warm-up: the first callbacks import lazily
                 latencies = click_latencies(page, args.clicks)
+                memory_after = memory(page)
             browser.close()
 
     print(f"\nsite {url} · {args.runs} cold loads · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -87,6 +95,9 @@ def main():
     print(row("bytes fetched", [load["bytes"] for load in loads], "MB", 1e-6))
     print(row("requests", [load["requests"] for load in loads], ""))
     print(row(f"Step click -> plot updated ({args.clicks}x)", latencies))
+    print(f"\n{'memory':<34}{'loaded':>10}{'clicked':>10}")
+    for name, label in (("pageHeap", "page JS heap"), ("wasmHeap", "Python (WebAssembly heap)")):
+        print(f"{label:<34}{memory_before[name]:>10.1f}{memory_after[name]:>10.1f}  MB")
 
 
 if __name__ == "__main__":

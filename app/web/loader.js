@@ -7,7 +7,16 @@
   const domReady = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
   // Milliseconds since navigation start when each stage began; read by tests and bench/site.py.
   const timings = {};
-  window.playground = { timings, tti: null };
+  let statsRequests = [];
+  window.playground = {
+    timings,
+    tti: null,
+    // Memory in bytes: the page's JS heap (as Chromium reports it) and the worker's wasm heap.
+    stats: () => new Promise((resolve) => {
+      statsRequests.push(resolve);
+      worker.postMessage({ type: "stats" });
+    }),
+  };
 
   let jsdoc = null;
   let patching = 0; // >0 while a patch from Python is applied: its events must not echo back
@@ -109,6 +118,12 @@
           busy = false;
         }
         break;
+      case "stats": {
+        const pageHeap = performance.memory?.usedJSHeapSize;
+        for (const resolve of statsRequests) resolve({ pageHeap, wasmHeap: msg.wasmHeap });
+        statsRequests = [];
+        break;
+      }
       case "error":
         showError(msg.message);
         break;

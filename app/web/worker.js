@@ -70,6 +70,9 @@ async function start() {
     if (msg.type === "rendered") {
       browser.link(sendPatch);
       post({ type: "ready" });
+    } else if (msg.type === "stats") {
+      // Python's memory: the WebAssembly heap, which grows and never shrinks.
+      post({ type: "stats", wasmHeap: pyodide._module.HEAPU8.length });
     } else if (msg.type === "patch") {
       try {
         await callPython(browser.receive, msg.patch);
