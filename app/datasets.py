@@ -1,0 +1,145 @@
+"""The playground's data: 2-D classification sets, a 2-D regression surface and the 8×8 digits.
+
+Every generator takes (n, noise, rng) and returns plain numpy arrays, and reads nothing else, so
+the exported PyTorch script can carry its source unchanged (app/export.py). `make()` adds the
+train/test split and what the rest of the app needs to know: the problem kind, the number of
+classes and the shape of one input.
+"""
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.digits import SITE_PATH, write_digits  # noqa: F401  (write_digits: the site build's entry)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def circle(n, noise, rng):
+    """Class 0 inside a disc, class 1 on a ring around it."""
+    labels = rng.integers(0, 2, n)
+    radius = np.where(labels == 0, rng.uniform(0, 0.5, n), rng.uniform(0.7, 1.0, n))
+    angle = rng.uniform(0, 2 * np.pi, n)
+    points = np.stack([radius * np.cos(angle), radius * np.sin(angle)], 1)
+    return points + noise * rng.normal(size=(n, 2)), labels
+
+
+def xor(n, noise, rng):
+    """Class 1 where the two coordinates have the same sign; a small gap along the axes."""
+    points = rng.uniform(-1, 1, (n, 2))
+    points += np.sign(points) * 0.05
+    labels = (points[:, 0] * points[:, 1] > 0).astype(np.int64)
+    return points + noise * rng.normal(size=(n, 2)), labels
+
+
+def gaussians(n, noise, rng):
+    """Two round clusters; the noise widens them until they overlap."""
+    labels = rng.integers(0, 2, n)
+    centres = np.array([[-0.5, -0.5], [0.5, 0.5]])
+    return centres[labels] + (0.15 + noise) * rng.normal(size=(n, 2)), labels
+
+
+def spiral(n, noise, rng):
+    """Two interleaved spiral arms (as in TensorFlow Playground)."""
+    labels = np.arange(n) % 2
+    r = rng.uniform(0.05, 1.0, n)
+    angle = 1.75 * 2 * np.pi * r + np.pi * labels
+    points = np.stack([r * np.sin(angle), r * np.cos(angle)], 1)
+    return points + noise * rng.normal(size=(n, 2)), labels
+
+
+def bumps(n, noise, rng):
+    """Regression: a hill and a valley over the plane; the target is the height."""
+    points = rng.uniform(-1, 1, (n, 2))
+    hill = np.exp(-((points - 0.4) ** 2).sum(1) / 0.18)
+    valley = np.exp(-((points + 0.4) ** 2).sum(1) / 0.18)
+    return points, (hill - valley + noise * rng.normal(size=n))[:, None]
+
+
+GENERATORS = {"circle": circle, "xor": xor, "gaussians": gaussians, "spiral": spiral, "regression": bumps}
+DATASETS = ["circle", "xor", "gaussians", "spiral", "regression", "digits"]
+LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two gaussians", "spiral": "Spiral",
+          "regression": "Regression (2-D surface)", "digits": "Digits 8×8 (images)"}
+
+# How the 8×8 digits meet a LeNet-style net that expects 32×32: the text the playground shows.
+IMAGE_MODES = {
+    "upscale": ("32×32, upscaled ×4", "each pixel repeated 4×4: x.repeat_interleave(4, 2).repeat_interleave(4, 3)"),
+    "pad": ("32×32, padded", "12 zero pixels on every side: F.pad(x, (12, 12, 12, 12))"),
+    "none": ("8×8, as they are", "the images as scikit-learn ships them"),
+}
+
+
+def resize_images(images, mode):
+    """(N, 1, 8, 8) images as the network sees them (see IMAGE_MODES)."""
+    if mode == "upscale":
+        return images.repeat(4, axis=2).repeat(4, axis=3)
+    if mode == "pad":
+        return np.pad(images, ((0, 0), (0, 0), (12, 12), (12, 12)))
+    if mode == "none":
+        return images
+    raise ValueError(f"unknown image mode {mode!r}")
+
+
+def _digits_file():
+    """The bytes of the digits .npz: fetched from the site in the browser, built into .cache/ natively."""
+    if sys.platform == "emscripten":
+        from js import XMLHttpRequest   # synchronous requests are allowed in a Web Worker
+        request = XMLHttpRequest.new()
+        request.open("GET", SITE_PATH, False)
+        request.responseType = "arraybuffer"
+        request.send(None)
+        if request.status != 200:
+            raise OSError(f"could not load the digits ({SITE_PATH}: HTTP {request.status})")
+        return request.response.to_py().tobytes()
+    path = ROOT / ".cache" / "digits.npz"
+    if not path.exists():
+        write_digits(path)
+    return path.read_bytes()
+
+
+_digits = []
+
+
+def load_digits():
+    """(images (1797, 1, 8, 8) float32 in [0, 1], labels (1797,) int64), loaded once."""
+    if not _digits:
+        import io
+        with np.load(io.BytesIO(_digits_file())) as z:
+            _digits.append((z["images"][:, None].astype(np.float32) / 16, z["labels"].astype(np.int64)))
+    return _digits[0]
+
+
+@dataclass
+class Dataset:
+    name: str
+    problem: str          # "classification-2d" | "regression" | "images"
+    classes: int          # 0 for regression
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def input_shape(self):
+        return self.x_train.shape[1:]
+
+
+def make(name, n=400, noise=0.1, test_fraction=0.3, seed=0, image_mode="upscale"):
+    """The data set `name`, split into train and test (the split is part of the seed)."""
+    rng = np.random.default_rng(seed)
+    if name == "digits":
+        x, y = load_digits()
+        x = resize_images(x, image_mode)
+        problem, classes = "images", 10
+    elif name in GENERATORS:
+        x, y = GENERATORS[name](n, noise, rng)
+        x = x.astype(np.float32)
+        y = y.astype(np.float32) if name == "regression" else y.astype(np.int64)
+        problem, classes = ("regression", 0) if name == "regression" else ("classification-2d", 2)
+    else:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    order = rng.permutation(len(x))
+    n_test = max(1, int(round(test_fraction * len(x))))
+    test, train = order[:n_test], order[n_test:]
+    return Dataset(name, problem, classes, x[train], y[train], x[test], y[test])

@@ -1,0 +1,415 @@
+"""The layer catalogue: what the palette offers, how a layer spec becomes an engine module,
+and shape inference layer by layer.
+
+A layer spec is plain JSON-able data: {"type": "Conv2d", "out_channels": 6, "kernel_size": 3, ...}.
+Sizes that follow from the input (in_features, in_channels, BatchNorm's num_features, LayerNorm's
+shape) are never part of a spec: they are inferred, so a spec list stays valid when the data changes.
+
+`analyse(specs, input_shape, batch)` walks the stack with plain arithmetic (no engine, no tensors)
+and reports, for each layer, its module name, output shape, parameter count, or the message that
+explains why it cannot follow the layer before it. A network with any error gets no model; the
+specs stay as they are, so the user's network is never lost.
+"""
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+# A browser tab trains this network: beyond this it would freeze the page for seconds per step.
+MAX_PARAMETERS = 5_000_000
+
+
+@dataclass(frozen=True)
+class Field:
+    """One editable setting of a layer, with the range the playground accepts."""
+    name: str
+    kind: type            # int, float or bool
+    default: object
+    low: float = None
+    high: float = None
+    help: str = ""
+
+    def problem(self, value):
+        """Why `value` is not acceptable for this field, or None."""
+        if self.kind is bool:
+            return None if isinstance(value, bool) else f"{self.name} must be true or false"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{self.name} must be a number"
+        if self.kind is int and value != int(value):
+            return f"{self.name} must be a whole number"
+        if not math.isfinite(value) or not (self.low <= value <= self.high):
+            upper = "below 1" if self.high == 0.999 else f"{self.high:g}"
+            return f"{self.name} must be from {self.low:g} to {upper}"
+        return None
+
+    def describe(self):
+        return {"name": self.name, "kind": self.kind.__name__, "default": self.default,
+                "low": self.low, "high": self.high, "help": self.help}
+
+
+class LayerError(Exception):
+    """A layer that cannot follow the one before it (the message is for the user)."""
+
+
+def _count(*dims):
+    return math.prod(dims)
+
+
+def shape_text(shape):
+    """(64, 6, 15, 15) -> '64×6×15×15'."""
+    return "×".join(str(d) for d in shape)
+
+
+def _rank_name(shape):
+    return "2-D (N, features)" if len(shape) == 1 else "4-D (N,C,H,W)"
+
+
+# ---- the kinds of layer ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LayerKind:
+    """A palette entry: its fields, its module name prefix, and how it maps shapes and builds."""
+    name: str
+    prefix: str           # module names: conv1, fc2, ... (the tutorial's names)
+    group: str            # palette section
+    doc: str
+    fields: tuple = ()
+    parametric: bool = False
+
+    def defaults(self):
+        return {"type": self.name, **{f.name: f.default for f in self.fields}}
+
+    def output_shape(self, shape, spec, source):
+        """The output shape per sample; `source` names what feeds it (for messages)."""
+        return shape
+
+    def parameter_count(self, shape, spec):
+        return 0
+
+    def module(self, nn, shape, spec):
+        raise NotImplementedError
+
+    def describe(self):
+        return {"type": self.name, "group": self.group, "doc": self.doc,
+                "fields": [f.describe() for f in self.fields]}
+
+
+class _Linear(LayerKind):
+    def output_shape(self, shape, spec, source):
+        if len(shape) != 1:
+            raise LayerError(f"Linear needs a 2-D input (N, features); {source} gives 4-D (N,C,H,W): "
+                             f"add a Flatten before it")
+        return (spec["out_features"],)
+
+    def parameter_count(self, shape, spec):
+        return shape[0] * spec["out_features"] + (spec["out_features"] if spec["bias"] else 0)
+
+    def module(self, nn, shape, spec):
+        return nn.Linear(shape[0], spec["out_features"], bias=spec["bias"])
+
+
+def _needs_image(kind, shape, source):
+    if len(shape) != 3:
+        hint = ("it works on images: choose the digits data, or remove it" if source == "the data"
+                else "images must stay 4-D until a Flatten")
+        raise LayerError(f"{kind} needs a 4-D input (N,C,H,W); {source} gives 2-D: {hint}")
+
+
+def _window(kind, size, kernel, stride, padding):
+    """Output length of a sliding window, or the reason there is none."""
+    padded = size + 2 * padding
+    if kernel > padded:
+        extra = f" padded to {padded}×{padded}" if padding else ""
+        raise LayerError(f"{kind}'s {kernel}×{kernel} window is larger than its {size}×{size} input{extra}: "
+                         f"use a smaller kernel_size, add padding, or pool less before it")
+    return (padded - kernel) // stride + 1
+
+
+class _Conv2d(LayerKind):
+    def output_shape(self, shape, spec, source):
+        _needs_image("Conv2d", shape, source)
+        _c, h, w = shape
+        k, s, p = spec["kernel_size"], spec["stride"], spec["padding"]
+        return (spec["out_channels"], _window("Conv2d", h, k, s, p), _window("Conv2d", w, k, s, p))
+
+    def parameter_count(self, shape, spec):
+        return spec["out_channels"] * (shape[0] * spec["kernel_size"] ** 2 + 1)
+
+    def module(self, nn, shape, spec):
+        return nn.Conv2d(shape[0], spec["out_channels"], spec["kernel_size"], stride=spec["stride"],
+                         padding=spec["padding"])
+
+
+class _Pool2d(LayerKind):
+    def output_shape(self, shape, spec, source):
+        _needs_image(self.name, shape, source)
+        c, h, w = shape
+        k, s = spec["kernel_size"], spec["stride"]
+        return (c, _window(self.name, h, k, s, 0), _window(self.name, w, k, s, 0))
+
+    def module(self, nn, shape, spec):
+        return getattr(nn, self.name)(spec["kernel_size"], stride=spec["stride"])
+
+
+class _Flatten(LayerKind):
+    def output_shape(self, shape, spec, source):
+        return (_count(*shape),)
+
+    def module(self, nn, shape, spec):
+        return nn.Flatten()
+
+
+class _Activation(LayerKind):
+    def module(self, nn, shape, spec):
+        if self.name == "LeakyReLU":
+            return nn.LeakyReLU(spec["negative_slope"])
+        if self.name == "Softmax":
+            return nn.Softmax(dim=1)
+        return getattr(nn, self.name)()
+
+
+class _BatchNorm(LayerKind):
+    def parameter_count(self, shape, spec):
+        return 2 * shape[0]
+
+    def module(self, nn, shape, spec):
+        return (nn.BatchNorm1d if len(shape) == 1 else nn.BatchNorm2d)(shape[0])
+
+
+class _LayerNorm(LayerKind):
+    def parameter_count(self, shape, spec):
+        return 2 * _count(*shape)
+
+    def module(self, nn, shape, spec):
+        return nn.LayerNorm(list(shape))
+
+
+class _Dropout(LayerKind):
+    def module(self, nn, shape, spec):
+        return nn.Dropout(spec["p"])
+
+
+def _channels(name, help):
+    return Field(name, int, 8, 1, 512, help)
+
+
+def _kernel(default):
+    return Field("kernel_size", int, default, 1, 15, "side of the square window")
+
+
+KINDS = OrderedDict((k.name, k) for k in [
+    _Linear("Linear", "fc", "layers", "Fully connected: every input feature to every output unit",
+            (Field("out_features", int, 8, 1, 4096, "output units"), Field("bias", bool, True)), True),
+    _Conv2d("Conv2d", "conv", "layers", "2-D convolution: learned filters slid over the image",
+            (_channels("out_channels", "number of filters"), _kernel(3),
+             Field("stride", int, 1, 1, 8, "step of the window"),
+             Field("padding", int, 0, 0, 8, "zeros added on each side")), True),
+    _Pool2d("MaxPool2d", "pool", "layers", "Keeps the largest value of each window",
+            (_kernel(2), Field("stride", int, 2, 1, 8, "step of the window"))),
+    _Pool2d("AvgPool2d", "avgpool", "layers", "Averages each window",
+            (_kernel(2), Field("stride", int, 2, 1, 8, "step of the window"))),
+    _Flatten("Flatten", "flatten", "layers", "Images (N,C,H,W) to feature vectors (N, C·H·W)"),
+    _Activation("ReLU", "relu", "activations", "max(0, x)"),
+    _Activation("LeakyReLU", "leakyrelu", "activations", "x, or slope·x below zero",
+                (Field("negative_slope", float, 0.01, 0.0, 1.0, "slope below zero"),)),
+    _Activation("Tanh", "tanh", "activations", "tanh(x), from -1 to 1"),
+    _Activation("Sigmoid", "sigmoid", "activations", "1 / (1 + e^-x), from 0 to 1"),
+    _Activation("GELU", "gelu", "activations", "x·Φ(x), smooth ReLU"),
+    _Activation("Softmax", "softmax", "activations", "Scores to probabilities over dim 1"),
+    _BatchNorm("BatchNorm", "bn", "normalization", "Normalizes each feature/channel over the batch", (), True),
+    _LayerNorm("LayerNorm", "ln", "normalization", "Normalizes each sample over its features", (), True),
+    _Dropout("Dropout", "dropout", "normalization", "Zeroes a random fraction p while training",
+             (Field("p", float, 0.5, 0.0, 0.999, "fraction zeroed"),)),
+])
+
+
+def palette():
+    """The catalogue as plain data, for the builder's palette."""
+    return [kind.describe() for kind in KINDS.values()]
+
+
+def new_layer(type_name, **values):
+    """A spec with the defaults of `type_name`, updated by `values`."""
+    spec = KINDS[type_name].defaults()
+    spec.update(values)
+    return spec
+
+
+def spec_problem(spec):
+    """Why a layer spec is malformed (unknown type, unknown or missing field, bad value), or None."""
+    if not isinstance(spec, dict):
+        return "a layer must be an object like {\"type\": \"Linear\", ...}"
+    kind = KINDS.get(spec.get("type"))
+    if kind is None:
+        return f"unknown layer type {spec.get('type')!r}; known types: {', '.join(KINDS)}"
+    known = {f.name for f in kind.fields}
+    unknown = sorted(set(spec) - known - {"type"})
+    if unknown:
+        return f"{kind.name} has no field {unknown[0]!r} (its fields: {', '.join(sorted(known)) or 'none'})"
+    for f in kind.fields:
+        if f.name not in spec:
+            return f"{kind.name} is missing its field {f.name!r}"
+        problem = f.problem(spec[f.name])
+        if problem:
+            return problem
+    return None
+
+
+def normalized(spec):
+    """The spec with whole-number floats as ints (JSON and JavaScript send 3.0 for 3)."""
+    kind = KINDS[spec["type"]]
+    out = {"type": kind.name}
+    for f in kind.fields:
+        value = spec[f.name]
+        out[f.name] = int(value) if f.kind is int else float(value) if f.kind is float else value
+    return out
+
+
+# ---- shape inference ------------------------------------------------------------------------
+
+@dataclass
+class LayerReport:
+    """What the builder shows under a layer."""
+    name: str
+    type: str
+    shape: tuple = None
+    params: int = 0
+    error: str = None
+    warning: str = None
+
+    def to_dict(self, batch):
+        return {"name": self.name, "type": self.type, "params": self.params, "error": self.error,
+                "warning": self.warning, "shape": None if self.shape is None else shape_text((batch, *self.shape))}
+
+
+@dataclass
+class Analysis:
+    input_shape: tuple
+    batch: int
+    layers: list = field(default_factory=list)
+    error: str = None     # the first error, naming its layer; None when the network can be built
+
+    @property
+    def ok(self):
+        return self.error is None
+
+    @property
+    def output_shape(self):
+        return self.layers[-1].shape if self.layers else self.input_shape
+
+    @property
+    def parameters(self):
+        return sum(r.params for r in self.layers)
+
+    def to_dict(self):
+        return {"input": shape_text((self.batch, *self.input_shape)),
+                "output": shape_text((self.batch, *self.output_shape)) if self.ok else None,
+                "params": self.parameters, "error": self.error,
+                "layers": [r.to_dict(self.batch) for r in self.layers]}
+
+
+def module_names(specs):
+    """conv1, relu1, pool1, conv2, ... : each layer's name as a module path of the model."""
+    counts, names = {}, []
+    for spec in specs:
+        kind = KINDS.get(spec.get("type")) if isinstance(spec, dict) else None
+        prefix = kind.prefix if kind else "layer"
+        counts[prefix] = counts.get(prefix, 0) + 1
+        names.append(f"{prefix}{counts[prefix]}")
+    return names
+
+
+def analyse(specs, input_shape, batch):
+    """Shapes and parameter counts layer by layer; errors are set on the offending layers.
+    A layer after an error is still checked against the last good shape, so that every
+    malformed field shows at once; its shape is unknown only when the error was its own."""
+    result = Analysis(tuple(input_shape), batch)
+    shape, total, source = tuple(input_shape), 0, "the data"
+    for name, spec in zip(module_names(specs), specs):
+        report = LayerReport(name, spec.get("type", "?") if isinstance(spec, dict) else "?")
+        result.layers.append(report)
+        problem = spec_problem(spec)
+        if problem is None:
+            spec = normalized(spec)
+            kind = KINDS[spec["type"]]
+            try:
+                report.shape = kind.output_shape(shape, spec, source)
+                report.params = kind.parameter_count(shape, spec)
+            except LayerError as error:
+                problem = str(error)
+        if problem is None:
+            total += report.params
+            if total > MAX_PARAMETERS:
+                problem = (f"the network reaches {total:,} parameters here; the playground runs in your browser "
+                           f"and allows {MAX_PARAMETERS:,}: use fewer units or channels")
+        if problem is not None:
+            report.error, report.shape = problem, None
+            result.error = result.error or f"{name} ({report.type}): {problem}"
+            continue
+        shape, source = report.shape, report.type
+    return result
+
+
+def build(nn, specs, input_shape):
+    """The engine (or torch) Sequential for a valid spec list, its modules named as module_names()."""
+    modules, shape = OrderedDict(), tuple(input_shape)
+    for name, spec in zip(module_names(specs), specs):
+        spec = normalized(spec)
+        kind = KINDS[spec["type"]]
+        modules[name] = kind.module(nn, shape, spec)
+        shape = kind.output_shape(shape, spec, name)
+    return nn.Sequential(modules)
+
+
+# ---- does the output fit the loss? --------------------------------------------------------
+
+LOSSES = OrderedDict([("cross_entropy", "Cross-entropy"), ("bce", "BCE with logits"), ("mse", "MSE")])
+
+
+def head_problem(output_shape, loss, classes):
+    """Why the network's output cannot feed `loss` for targets with `classes` classes
+    (0: regression), or None."""
+    if len(output_shape) != 1:
+        return "the network must end with outputs of shape (N, k) for the loss: add Flatten and Linear at the end"
+    n = output_shape[0]
+    if loss == "cross_entropy":
+        if classes == 0:
+            return "cross-entropy needs class labels; regression data needs MSE"
+        if n != classes:
+            return (f"ends with {n} output{'s' * (n != 1)}; cross-entropy over {classes} classes needs {classes} "
+                    f"(one score per class): make the last layer's out_features {classes}")
+    elif loss == "bce":
+        if classes != 2:
+            return ("BCE with logits is for two classes" + (f"; this data has {classes}" if classes else
+                                                             "; regression data needs MSE"))
+        if n != 1:
+            return f"ends with {n} outputs; BCE with logits needs 1 (the logit of class 1): make out_features 1"
+    elif loss == "mse":
+        allowed = (1,) if classes == 0 else (1, classes) if classes == 2 else (classes,)
+        if n not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            target = "the target value" if classes == 0 else "a one-hot target" if n != 1 else "the label"
+            return f"ends with {n} outputs; MSE against {target} needs {want}: make the last layer's out_features {want}"
+    else:
+        return f"unknown loss {loss!r}"
+    return None
+
+
+def check_head(analysis, loss, classes):
+    """Set the loss/output mismatch on the last layer (and a warning for a redundant final
+    Softmax or Sigmoid, which the loss already applies)."""
+    if not analysis.ok:
+        return analysis
+    if not analysis.layers:
+        analysis.error = "the network is empty: drag layers from the palette into it"
+        return analysis
+    last = analysis.layers[-1]
+    problem = head_problem(analysis.output_shape, loss, classes)
+    if problem:
+        last.error = problem
+        analysis.error = f"{last.name} ({last.type}): {problem}"
+    elif last.type == "Softmax" and loss == "cross_entropy":
+        last.warning = ("cross-entropy applies log-softmax itself: a Softmax before it flattens the gradients; "
+                        "PyTorch nets end with the raw scores")
+    elif last.type == "Sigmoid" and loss == "bce":
+        last.warning = "BCE with logits applies the sigmoid itself: end with the raw logit instead"
+    return analysis
