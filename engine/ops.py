@@ -1156,7 +1156,7 @@ class ConstantPadNdBackward0(Op):
         widths = [(0, 0)] * a._data.ndim
         for i in range(len(pad) // 2):
             widths[a._data.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-        ctx.widths = widths
+        ctx.pad = tuple(pad)
         b = _b(a)
         x = a._data
         # negative padding crops
@@ -1166,8 +1166,8 @@ class ConstantPadNdBackward0(Op):
         return b.pad(x, [(max(lo, 0), max(hi, 0)) for lo, hi in widths], value)
 
     def backward(ctx, g):
-        index = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
-        return g[index]
+        # padding's gradient crops, cropping's (negative padding) pads with zeros: the opposite padding
+        return ConstantPadNdBackward0.apply(g, pad=tuple(-p for p in ctx.pad))
 
 
 # --- indexing ---------------------------------------------------------------------------------
@@ -1827,6 +1827,9 @@ class LogSigmoidBackward0(Op):
         return g * (-ctx.saved_tensors[0]).sigmoid()
 
 
+_ONE_SIXTH_F32 = float(np.float32(1.0) / np.float32(6.0))
+
+
 class HardsigmoidBackward0(Op):
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -1835,7 +1838,8 @@ class HardsigmoidBackward0(Op):
 
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * ((a > -3) & (a < 3)).to(g.dtype) / 6
+        # PyTorch's kernel multiplies by 1/6 rounded to float32, for float64 too.
+        return g * ((a > -3) & (a < 3)).to(g.dtype) * _ONE_SIXTH_F32
 
 
 class HardswishBackward0(Op):

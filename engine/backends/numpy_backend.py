@@ -317,11 +317,13 @@ def avg_pool2d_backward(grad_out, input_shape, kernel, stride, padding, ceil_mod
 
 
 def softmax(a, axis):
+    a = np.ascontiguousarray(a)  # PyTorch's (log_)softmax output is contiguous whatever the input's strides
     e = np.exp(a - a.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(a, axis):
+    a = np.ascontiguousarray(a)
     shifted = a - a.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 

@@ -825,7 +825,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = target.exp() * (target - input)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            xlogy = (target > 0).where(target * target.log(), 0.0) if target.requires_grad else \
+            xlogy = (target * target.log()).where(target > 0, 0.0) if target.requires_grad else \
                 _wrap(backend_of(target._data).from_numpy(_xlogy(target.__array__())))
         loss = xlogy - target * input
     loss = _reduce_loss(loss, red)
