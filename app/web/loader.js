@@ -45,7 +45,10 @@
     await domReady;
     const loader = document.getElementById("loader");
     loader.classList.add("failed");
-    document.getElementById("detail").textContent = message.split("\n").filter(Boolean).slice(-3).join("\n");
+    // The last lines of a Python traceback or JS error say what went wrong; stack frames do not.
+    const lines = message.split("\n").filter((line) => line.trim() && !/^\s+at /.test(line));
+    document.getElementById("detail").textContent =
+      `The playground could not start:\n${lines.slice(-2).join("\n")}\nReload the page to try again.`;
   }
 
   function sendPatch(events) {

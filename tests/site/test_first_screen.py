@@ -41,3 +41,17 @@ def test_loader_then_playground_then_step_then_reload(page, traffic):
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
     expect(page.get_by_text("Step 0")).to_be_visible()
 
+
+
+def test_a_failed_download_is_shown_not_hidden(browser):
+    """If a wheel cannot be fetched, the loader says so instead of spinning forever."""
+    context = browser.new_context()
+    try:
+        context.route("**/pyodide/numpy-*.whl", lambda route: route.fulfill(status=404, body="gone"))
+        page = context.new_page()
+        page.goto(site_url())
+        expect(page.locator("#loader.failed")).to_be_visible(timeout=APP_TIMEOUT_MS)
+        expect(page.locator("#detail")).to_contain_text("numpy")
+        screenshot(page, "04-failed-download")
+    finally:
+        context.close()
