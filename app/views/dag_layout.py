@@ -1,7 +1,9 @@
 """A layered left-to-right drawing of a DAG (the Sugiyama scheme, kept small).
 
-1. Layers: a node sits one layer right of its furthest input (longest path); sources with no
-   inputs (parameters, data) are pulled right, next to their first consumer.
+1. Layers: every node sits as far right as its consumers allow (longest path to the output), so a
+   parameter sits just left of the op that uses it. Nodes can be grouped (the ops of one module):
+   a group then gets columns of its own, and whatever feeds it sits left of all of them, so a box
+   drawn around a group holds no one else.
 2. Edges that skip layers get invisible waypoints, one per skipped layer, so they can be routed
    between the nodes instead of through them.
 3. Order within a layer: barycentric sweeps (each node moves to the mean position of its
@@ -25,16 +27,15 @@ class Layout:
     height: float
 
 
-def layered_layout(node_ids, edges, widths, height=32, column_gap=48, row_gap=14, margin=12):
-    """Place `node_ids` (boxes of `widths[id]` x `height` pixels) so every edge (src, dst) points right."""
+def layered_layout(node_ids, edges, widths, groups=None, height=32, column_gap=48, row_gap=14, margin=12):
+    """Place `node_ids` (boxes of `widths[id]` x `height` pixels) so every edge (src, dst) points right.
+    `groups` ({id: group or None}) keeps each group's nodes in columns of their own where that is possible."""
     node_ids = list(node_ids)
-    succ = {v: [] for v in node_ids}
-    pred = {v: [] for v in node_ids}
-    for s, d in dict.fromkeys(edges):  # drawing a doubled edge (y * y) twice changes nothing in the layout
-        succ[s].append(d)
-        pred[d].append(s)
-
-    layer = _layers(node_ids, succ, pred)
+    edges = list(edges)
+    try:
+        layer = _layers(node_ids, edges + _group_constraints(edges, groups or {}))
+    except ValueError:  # groups that feed each other cannot have columns of their own
+        layer = _layers(node_ids, edges)
     rows, chain_pred, chain_succ = _with_waypoints(node_ids, edges, layer)
     _order_rows(rows, chain_pred, chain_succ)
 
@@ -65,15 +66,43 @@ def _port(centre, width, side):
     return (centre[0] + side * width / 2, centre[1])
 
 
-def _layers(node_ids, succ, pred):
+def _layers(node_ids, edges):
+    succ = {v: [] for v in node_ids}
+    pred = {v: [] for v in node_ids}
+    for s, d in dict.fromkeys(edges):  # a doubled edge (y * y) counts once
+        succ[s].append(d)
+        pred[d].append(s)
     order = _topological(node_ids, succ, pred)
-    layer = {}
-    for v in order:
-        layer[v] = max((layer[p] + 1 for p in pred[v]), default=0)
-    for v in order:  # a parameter belongs beside the op that uses it, not at the far left
-        if not pred[v] and succ[v]:
-            layer[v] = min(layer[s] for s in succ[v]) - 1
-    return layer
+    to_output = {}
+    for v in reversed(order):
+        to_output[v] = max((to_output[s] + 1 for s in succ[v]), default=0)
+    last = max(to_output.values(), default=0)
+    return {v: last - to_output[v] for v in node_ids}
+
+
+def _group_constraints(edges, groups):
+    """Extra edges (for layering only) that put everything feeding a group left of the whole group,
+    and everything a group feeds right of it."""
+    members = {}
+    for v, g in groups.items():
+        if g is not None:
+            members.setdefault(g, []).append(v)
+    extra = set()
+    for s, d in edges:
+        gs, gd = groups.get(s), groups.get(d)
+        if gs == gd:
+            continue
+        for a in members.get(gs, [s]):
+            for b in members.get(gd, [d]):
+                extra.add((a, b))
+    # an input that joins after a group (the target of a loss) sits right of that group, not inside its box
+    has_input = {d for _, d in edges}
+    for s, d in edges:
+        if groups.get(s) is None and groups.get(d) is None and s not in has_input:
+            for other, d2 in edges:
+                if d2 == d and groups.get(other) is not None:
+                    extra.update((a, s) for a in members[groups[other]])
+    return list(extra)
 
 
 def _topological(node_ids, succ, pred):

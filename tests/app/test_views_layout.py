@@ -79,3 +79,28 @@ def test_doubled_edges_share_a_route_and_cycles_are_refused():
     assert lay.routes[0] == lay.routes[1]
     with pytest.raises(ValueError, match="cycle"):
         layout_of([(0, 1), (1, 0)])
+
+
+def test_groups_get_columns_of_their_own_and_their_inputs_sit_left_of_them():
+    # Linear (w -> t -> mm, b -> mm) fed by data x, then a Tanh, then a loss that also reads a target
+    edges = [("w", "t"), ("t", "mm"), ("b", "mm"), ("x", "mm"), ("mm", "tanh"), ("tanh", "loss"), ("y", "loss")]
+    groups = {"w": "0", "t": "0", "b": "0", "mm": "0", "tanh": "1"}
+    ids = sorted({v for e in edges for v in e})
+    lay = layered_layout(ids, edges, {v: 50 for v in ids}, groups=groups)
+    linear = {lay.layers[v] for v in ("w", "t", "b", "mm")}
+    assert lay.layers["x"] < min(linear)
+    assert max(linear) < lay.layers["tanh"] < lay.layers["loss"]
+    assert lay.layers["y"] == lay.layers["loss"] - 1
+
+
+def test_groups_that_feed_each_other_fall_back_to_plain_layers():
+    edges = [("a1", "b1"), ("b1", "a2")]
+    lay = layered_layout(["a1", "a2", "b1"], edges, {"a1": 9, "a2": 9, "b1": 9}, groups={"a1": "A", "a2": "A", "b1": "B"})
+    assert lay.layers["a1"] < lay.layers["b1"] < lay.layers["a2"]
+
+
+def test_an_input_joining_after_a_group_sits_right_of_it():
+    edges = [("w", "mm"), ("mm", "loss"), ("target", "loss")]
+    lay = layered_layout(["w", "mm", "loss", "target"], edges, {v: 9 for v in ["w", "mm", "loss", "target"]},
+                         groups={"w": "fc", "mm": "fc"})
+    assert lay.layers["mm"] < lay.layers["target"] < lay.layers["loss"]

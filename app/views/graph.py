@@ -1,0 +1,426 @@
+"""The computation graph: the autograd DAG of the last forward, inputs on the left, the loss on the right.
+
+Boxes carry PyTorch's node names (AddmmBackward0, ReluBackward0, AccumulateGrad for a parameter) and the
+shape of the tensor each one outputs; their colour is the kind of op. Nodes of one module (a layer) can be
+shown as a single box: click it to open it, click the header of an open module to group it again. After
+Backward, every edge is as thick and dark as the gradient that flows back along it.
+
+The drawing is computed here (app.views.dag_layout), and done again only when the graph's structure
+changes; after a training step only the gradient columns of the two data sources are replaced.
+"""
+import math
+
+import panel as pn
+from bokeh.models import ColumnDataSource, HoverTool, Range1d, TapTool
+from bokeh.palettes import Blues9
+from bokeh.plotting import figure
+
+from .dag_layout import layered_layout
+from .formatting import number, shape_text, text_width
+
+# kind (from engine.graph.kind_of) -> fill colour, words in the legend
+KINDS = {
+    "constant": ("#e5e7eb", "data (input, target)"),
+    "parameter": ("#fde68a", "parameter (weight, bias)"),
+    "module": ("#f5d0fe", "layer, grouped (click to open)"),
+    "matmul": ("#bfdbfe", "matrix multiply"),
+    "conv": ("#c7d2fe", "convolution"),
+    "pool": ("#ddd6fe", "pooling"),
+    "activation": ("#bbf7d0", "activation"),
+    "norm": ("#a5f3fc", "normalisation"),
+    "loss": ("#fecaca", "loss"),
+    "reduction": ("#fbcfe8", "reduction (sum, mean, max)"),
+    "shape": ("#f5f5f4", "reshape / transpose / index"),
+    "arithmetic": ("#fed7aa", "arithmetic (+ − × ÷, exp, ...)"),
+}
+NAME_PX, SUB_PX = 10, 9
+BOX_H, HEADER_H, TOP = 44, 16, 26
+GRAD_COLOURS = Blues9[::-1][3:]  # light (small gradient) to dark (large gradient)
+NO_GRAD, BAD_GRAD = "#9ca3af", "#dc2626"
+GRAD_TEXT_WIDTH = text_width("grad 0.00123", SUB_PX)
+OPEN_WIDTH = 1600  # a new graph starts fully open if that drawing is at most this wide (pixels)
+DRAW_LIMIT = 300
+PICK_PROMPT = "click a box, or choose a node here"
+
+EMPTY = ("**Press Forward** to run the network on one batch. Its computation graph appears here: "
+         "the data on the left, every operation PyTorch records, and the loss on the right.")
+CAPTION = ("Each box is a node of the autograd graph, named as PyTorch names it, with the shape of its output. "
+           "**Click a box** to inspect its value and gradient{groups}.{backward}")
+AFTER_BACKWARD = (" *grad* is the size (L2 norm) of the gradient of the loss with respect to that output; "
+                  "the thicker and darker an edge, the larger the gradient flowing back along it.")
+BEFORE_BACKWARD = " Press **Backward** to see the gradients."
+
+NODE_COLUMNS = ("id", "name", "sub", "grad_text", "kind", "fill", "x", "y", "w", "h", "y_name", "y_sub",
+                "y_grad", "line_color", "line_width", "grad_norm", "dtype", "module", "param", "saved")
+EDGE_COLUMNS = ("xs", "ys", "x_end", "y_end", "shape", "src_name", "dst_name", "grad_text", "width", "colour")
+GROUP_COLUMNS = ("x", "y", "w", "h", "hx", "hy", "hw", "label", "module")
+
+
+class GraphView:
+    """Draws an engine.graph.Graph; `on_inspect(node)` is called with the node (a plain dict) a user picks."""
+
+    def __init__(self, on_inspect=None):
+        self.on_inspect = on_inspect
+        self.graph = None          # the full graph of the last forward
+        self.drawn = None          # what is drawn: the graph with unopened modules grouped
+        self.expanded = set()      # module paths shown open
+        self.selected = None       # id (in the full graph) of the node being inspected
+        self._signature = None
+        self._modules = None
+        self._handling_tap = False
+        self._syncing = False
+        self.nodes = ColumnDataSource({c: [] for c in NODE_COLUMNS}, name="graph-nodes")
+        self.edges = ColumnDataSource({c: [] for c in EDGE_COLUMNS}, name="graph-edges")
+        self.groups = ColumnDataSource({c: [] for c in GROUP_COLUMNS}, name="graph-modules")
+        self.figure = self._figure()
+        self.nodes.selected.on_change("indices", self._on_node_tap)
+        self.groups.selected.on_change("indices", self._on_header_tap)
+        self.caption = pn.pane.Markdown(EMPTY, name="graph-caption", css_classes=["graph-caption"], margin=(0, 10))
+        self.legend = pn.pane.HTML("", name="graph-legend", css_classes=["graph-legend"], margin=(0, 10))
+        self.open_all = pn.widgets.Button(name="Open all layers", css_classes=["graph-open-all"], width=130,
+                                          disabled=True)
+        self.group_all = pn.widgets.Button(name="Group by layer", css_classes=["graph-group-all"], width=130,
+                                           disabled=True)
+        self.picker = pn.widgets.Select(name="Inspect node", options={}, css_classes=["graph-node-select"],
+                                        width=260, disabled=True)
+        self.open_all.on_click(lambda _e: self.set_expanded(self._modules or ()))
+        self.group_all.on_click(lambda _e: self.set_expanded(()))
+        self.picker.param.watch(self._on_pick, "value")
+
+    def panel(self):
+        tools = pn.Row(self.open_all, self.group_all, self.picker, margin=(0, 5))
+        plot = pn.Column(pn.pane.Bokeh(self.figure), scroll=True, sizing_mode="stretch_width", max_height=620)
+        return pn.Column("### Computation graph", self.caption, tools, self.legend, plot, name="graph-panel",
+                         sizing_mode="stretch_width")
+
+    # --- drawing ------------------------------------------------------------------------------
+    def _figure(self):
+        fig = figure(name="graph-view", x_range=Range1d(0, 1), y_range=Range1d(1, 0), tools=[],
+                     toolbar_location=None, min_border=4, outline_line_color=None, visible=False,
+                     frame_width=400, frame_height=200)
+        fig.axis.visible = False
+        fig.grid.visible = False
+        fig.rect("x", "y", "w", "h", source=self.groups, fill_color="#f9fafb", line_color="#9ca3af",
+                 line_dash="dashed")
+        headers = fig.rect("hx", "hy", "hw", HEADER_H, source=self.groups, fill_color="#f3e8ff",
+                           line_color="#9ca3af", nonselection_fill_alpha=1, nonselection_line_alpha=1)
+        fig.text("hx", "hy", "label", source=self.groups, text_font_size="10px", text_align="center",
+                 text_baseline="middle", text_color="#4b5563", nonselection_text_alpha=1)
+        edges = fig.multi_line("xs", "ys", source=self.edges, line_width="width", line_color="colour",
+                               line_join="round")
+        fig.scatter("x_end", "y_end", source=self.edges, marker="triangle", angle=-math.pi / 2, size=7,
+                    color="colour")
+        boxes = fig.rect("x", "y", "w", "h", source=self.nodes, fill_color="fill", line_color="line_color",
+                         line_width="line_width", selection_line_color="#111827", selection_line_width=3,
+                         nonselection_fill_alpha=1, nonselection_line_alpha=1)
+        text = dict(source=self.nodes, text_align="center", text_baseline="middle", nonselection_text_alpha=1)
+        fig.text("x", "y_name", "name", text_font_size=f"{NAME_PX}px", text_font_style="bold",
+                 text_color="#111827", **text)
+        fig.text("x", "y_sub", "sub", text_font_size=f"{SUB_PX}px", text_color="#374151", **text)
+        fig.text("x", "y_grad", "grad_text", text_font_size=f"{SUB_PX}px", text_color="#1d4ed8", **text)
+        fig.add_tools(
+            TapTool(renderers=[boxes, headers]),
+            HoverTool(renderers=[boxes], tooltips=[("node", "@name"), ("output", "@sub"), ("dtype", "@dtype"),
+                                                   ("layer", "@module"), ("parameter", "@param"),
+                                                   ("saved for backward", "@saved"), ("gradient", "@grad_text")]),
+            HoverTool(renderers=[edges], line_policy="interp",
+                      tooltips=[("tensor", "@shape"), ("from", "@src_name"), ("to", "@dst_name"),
+                                ("gradient", "@grad_text")]),
+        )
+        return fig
+
+    def show(self, graph):
+        """Draw `graph` (an engine.graph.Graph, or None for nothing yet)."""
+        self.graph = graph
+        if graph is None:
+            self._clear(EMPTY)
+            return
+        modules = tuple(graph.modules())
+        if modules != self._modules:  # a new network: open if it fits, else group by layer
+            self._modules = modules
+            self.expanded = set(modules) if _layout(graph.collapsed(modules))[0].width <= OPEN_WIDTH else set()
+        self._draw()
+
+    def set_expanded(self, modules):
+        self.expanded = set(modules)
+        if self.graph is not None:
+            self._draw()
+
+    def expand(self, module):
+        self.set_expanded(self.expanded | _ancestors(module))
+
+    def collapse(self, module):
+        self.set_expanded({m for m in self.expanded if m != module and not m.startswith(module + ".")})
+
+    def _draw(self):
+        drawn = self.graph.collapsed(self.expanded)
+        if len(drawn.nodes) > DRAW_LIMIT:
+            self._clear(f"This graph has {len(drawn.nodes)} nodes: too many to draw readably. "
+                        "Group it by layer, or inspect a smaller piece of code.")
+            return
+        self.drawn = drawn
+        signature = (tuple((n["id"], n["name"], tuple(n["shape"]), n["param"]) for n in drawn.nodes),
+                     tuple((e["src"], e["dst"]) for e in drawn.edges))
+        if signature != self._signature:
+            self._signature = signature
+            self._relayout()
+        self._show_gradients()
+        has_grad = any(n["grad_norm"] is not None for n in drawn.nodes)
+        self._set_caption(has_grad)
+
+    def _clear(self, message):
+        self.drawn, self._signature = None, None
+        self.nodes.data = {c: [] for c in NODE_COLUMNS}
+        self.edges.data = {c: [] for c in EDGE_COLUMNS}
+        self.groups.data = {c: [] for c in GROUP_COLUMNS}
+        self.figure.visible = False
+        self.caption.object = message
+        self.legend.object = ""
+        self.picker.options, self.picker.disabled = {}, True
+        self.open_all.disabled = self.group_all.disabled = True
+
+    def _set_caption(self, has_grad):
+        groups = ("; click a layer's box to open it, and the ▾ header of an open layer to group it again"
+                  if self._modules else "")
+        text = CAPTION.format(groups=groups, backward=AFTER_BACKWARD if has_grad else BEFORE_BACKWARD)
+        if self.caption.object != text:
+            self.caption.object = text
+
+    def _relayout(self):
+        nodes, edges = self.drawn.nodes, self.drawn.edges
+        layout, labels, widths = _layout(self.drawn)
+        pos = {i: (x, y + TOP) for i, (x, y) in layout.positions.items()}
+        self.nodes.data = {
+            "id": [str(n["id"]) for n in nodes],
+            "name": [labels[n["id"]][0] for n in nodes],
+            "sub": [labels[n["id"]][1] for n in nodes],
+            "grad_text": [""] * len(nodes),
+            "kind": [n["kind"] for n in nodes],
+            "fill": [KINDS.get(n["kind"], KINDS["arithmetic"])[0] for n in nodes],
+            "x": [pos[n["id"]][0] for n in nodes],
+            "y": [pos[n["id"]][1] for n in nodes],
+            "w": [widths[n["id"]] for n in nodes],
+            "h": [BOX_H] * len(nodes),
+            "y_name": [pos[n["id"]][1] - 13 for n in nodes],
+            "y_sub": [pos[n["id"]][1] + 1 for n in nodes],
+            "y_grad": [pos[n["id"]][1] + 14 for n in nodes],
+            "line_color": ["#6b7280"] * len(nodes),
+            "line_width": [1] * len(nodes),
+            "grad_norm": [math.nan] * len(nodes),
+            "dtype": [n["dtype"] or "" for n in nodes],
+            "module": [n["module"] or "" for n in nodes],
+            "param": [n["param"] or "" for n in nodes],
+            "saved": [", ".join(shape_text(s) for s in n["saved"]) for n in nodes],
+        }
+        by_id = {n["id"]: n for n in nodes}
+        routes = [[(x, y + TOP) for x, y in r] for r in layout.routes]
+        self.edges.data = {
+            "xs": [[x for x, _ in r] for r in routes],
+            "ys": [[y for _, y in r] for r in routes],
+            "x_end": [r[-1][0] - 4 for r in routes],
+            "y_end": [r[-1][1] for r in routes],
+            "shape": [shape_text(e["shape"]) for e in edges],
+            "src_name": [_title(by_id[e["src"]]) for e in edges],
+            "dst_name": [_title(by_id[e["dst"]]) for e in edges],
+            "grad_text": [""] * len(edges),
+            "width": [1.5] * len(edges),
+            "colour": [NO_GRAD] * len(edges),
+        }
+        self._draw_groups(pos, widths)
+        width, height = layout.width, layout.height + TOP
+        self.figure.x_range.update(start=0, end=width)
+        self.figure.y_range.update(start=height, end=0)
+        self.figure.update(frame_width=int(width), frame_height=int(height), visible=True)
+        self.legend.object = _legend_html(sorted({n["kind"] for n in nodes}, key=list(KINDS).index))
+        self._syncing = True  # a Select picks its first option by itself: that is not the user's choice
+        try:
+            self.picker.options = {PICK_PROMPT: None, **{f"#{n['id']} {_title(n)} · {shape_text(n['shape'])}": n["id"]
+                                                          for n in nodes if n["kind"] != "module"}}
+            self.picker.value = self.selected if self.selected in self.picker.options.values() else None
+        finally:
+            self._syncing = False
+        self.picker.disabled = False
+        self.open_all.disabled = self.group_all.disabled = not self._modules
+        self._restore_selection()
+
+    def _draw_groups(self, pos, widths):
+        """A dashed box with a header around the nodes of every open module."""
+        rows = {c: [] for c in GROUP_COLUMNS}
+        types = _module_types(self.graph)
+        for module in sorted(self.expanded, key=lambda m: m.count(".")):
+            inside = [n["id"] for n in self.drawn.nodes if n["kind"] != "constant" and n["module"]
+                      and (n["module"] == module or n["module"].startswith(module + "."))]
+            if not inside:
+                continue
+            pad = 8
+            left = min(pos[i][0] - widths[i] / 2 for i in inside) - pad
+            right = max(pos[i][0] + widths[i] / 2 for i in inside) + pad
+            top = min(pos[i][1] for i in inside) - BOX_H / 2 - pad - HEADER_H
+            bottom = max(pos[i][1] for i in inside) + BOX_H / 2 + pad
+            label = f"▾ {_module_title(module, types.get(module))}"
+            rows["x"].append((left + right) / 2)
+            rows["y"].append((top + bottom) / 2)
+            rows["w"].append(right - left)
+            rows["h"].append(bottom - top)
+            rows["hx"].append((left + right) / 2)
+            rows["hy"].append(top + HEADER_H / 2)
+            rows["hw"].append(right - left)
+            rows["label"].append(label)
+            rows["module"].append(module)
+        self.groups.data = rows
+
+    def _show_gradients(self):
+        """Replace only the gradient columns (the drawing stays)."""
+        nodes, edges = self.drawn.nodes, self.drawn.edges
+        norms = {n["id"]: n["grad_norm"] for n in nodes}
+        node_cols = {
+            "grad_text": [_grad_text(norms[n["id"]], label=True) for n in nodes],
+            "grad_norm": [math.nan if norms[n["id"]] is None else norms[n["id"]] for n in nodes],
+            "line_color": [BAD_GRAD if _bad(norms[n["id"]]) else "#6b7280" for n in nodes],
+            "line_width": [3 if _bad(norms[n["id"]]) else (2 if n["kind"] == "module" else 1) for n in nodes],
+        }
+        along = [norms[e["src"]] for e in edges]
+        logs = [math.log10(v) for v in along if v is not None and math.isfinite(v) and v > 0]
+        low, high = (min(logs), max(logs)) if logs else (0.0, 0.0)
+        widths, colours = [], []
+        for norm in along:
+            w, c = _edge_style(norm, low, high)
+            widths.append(w)
+            colours.append(c)
+        edge_cols = {"grad_text": [_grad_text(norms[e["src"]]) for e in edges], "width": widths,
+                     "colour": colours}
+        _update_changed(self.nodes, node_cols)
+        _update_changed(self.edges, edge_cols)
+
+    # --- selection ----------------------------------------------------------------------------
+    def select(self, node_id):
+        """Inspect a node of the full graph (opening the layer that hides it)."""
+        if self.graph is None:
+            return
+        node = self.graph.node(node_id)
+        if self.drawn is not None and node_id not in {n["id"] for n in self.drawn.nodes} and node["module"]:
+            self.expand(node["module"])
+        self.selected = node_id
+        self._restore_selection()
+        if self.on_inspect is not None:
+            self.on_inspect(node)
+
+    def _restore_selection(self):
+        ids = self.nodes.data["id"]
+        want = [ids.index(str(self.selected))] if str(self.selected) in ids else []
+        if self.nodes.selected.indices != want:
+            self._handling_tap = True
+            try:
+                self.nodes.selected.indices = want
+            finally:
+                self._handling_tap = False
+        if self.selected is not None and self.picker.value != self.selected and want:
+            self.picker.value = self.selected
+
+    def _on_node_tap(self, _attr, _old, new):
+        if self._handling_tap or not new or self.drawn is None:
+            return
+        node = self.drawn.nodes[new[0]]
+        if node["kind"] == "module":
+            self.expand(node["module"])
+            self.select(node["output"])
+        else:
+            self.select(node["id"])
+
+    def _on_header_tap(self, _attr, _old, new):
+        if not new:
+            return
+        module = self.groups.data["module"][new[0]]
+        self.groups.selected.indices = []
+        self.collapse(module)
+
+    def _on_pick(self, event):
+        if not self._syncing and event.new is not None and event.new != self.selected:
+            self.select(event.new)
+
+
+def _layout(drawn):
+    """The layered drawing of a graph, the text lines of its boxes and their widths."""
+    labels = {n["id"]: _labels(n) for n in drawn.nodes}
+    widths = {i: max(text_width(name, NAME_PX, bold=True), text_width(sub, SUB_PX), GRAD_TEXT_WIDTH) + 12
+              for i, (name, sub) in labels.items()}
+    groups = {n["id"]: _group_of(n) for n in drawn.nodes}
+    layout = layered_layout([n["id"] for n in drawn.nodes], [(e["src"], e["dst"]) for e in drawn.edges],
+                            widths, groups=groups, height=BOX_H, column_gap=26)
+    return layout, labels, widths
+
+
+def _group_of(n):
+    """The open module a drawn node sits in (None: outside every module)."""
+    if n["kind"] == "constant" or not n["module"]:
+        return None
+    if n["kind"] == "module":  # a grouped module sits in its parent, which is open
+        return n["module"].rsplit(".", 1)[0] if "." in n["module"] else None
+    return n["module"]
+
+
+def _labels(n):
+    """The two text lines of a box: PyTorch's node name, then what it outputs."""
+    shape = shape_text(n["shape"])
+    if n["kind"] == "module":
+        return _module_title(n["module"], n["module_type"]), shape
+    if n["param"]:
+        return n["name"], f"{n['param']} {shape}"
+    return n["name"], shape
+
+
+def _title(n):
+    if n["kind"] == "module":
+        return _module_title(n["module"], n["module_type"])
+    return f"{n['name']} ({n['param']})" if n["param"] else n["name"]
+
+
+def _module_title(path, module_type):
+    return f"{path} · {module_type}" if module_type else path
+
+
+def _module_types(graph):
+    return {n["module"]: n["module_type"] for n in graph.nodes if n["module"] and n["module_type"]}
+
+
+def _ancestors(module):
+    parts = module.split(".")
+    return {".".join(parts[:k]) for k in range(1, len(parts) + 1)}
+
+
+def _bad(norm):
+    return norm is not None and not math.isfinite(norm)
+
+
+def _grad_text(norm, label=False):
+    if norm is None:
+        return ""
+    text = number(norm)
+    return f"grad {text}" if label else text
+
+
+def _edge_style(norm, low, high):
+    """Line width and colour for the gradient that flows back along an edge."""
+    if norm is None:
+        return 1.5, NO_GRAD
+    if not math.isfinite(norm):
+        return 3.0, BAD_GRAD
+    if norm <= 0:
+        return 1.0, GRAD_COLOURS[0]
+    t = (math.log10(norm) - low) / (high - low) if high > low else 1.0
+    return 1.0 + 5.0 * t, GRAD_COLOURS[min(int(t * len(GRAD_COLOURS)), len(GRAD_COLOURS) - 1)]
+
+
+def _update_changed(source, columns):
+    """One data event for the columns whose values changed (none if nothing did)."""
+    changed = {k: v for k, v in columns.items() if list(source.data[k]) != v}
+    if changed:
+        source.data.update(changed)
+
+
+def _legend_html(kinds):
+    items = "".join(
+        f'<span style="display:inline-flex;align-items:center;margin-right:12px;font-size:12px">'
+        f'<span style="width:12px;height:12px;background:{KINDS[k][0]};border:1px solid #6b7280;'
+        f'margin-right:4px;display:inline-block"></span>{KINDS[k][1]}</span>' for k in kinds)
+    return f'<div class="graph-legend-items">{items}</div>'
