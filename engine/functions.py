@@ -1371,7 +1371,7 @@ def _index_error(msg, input):
 def setitem(input, index, value):
     """x[index] = value: in place, on tensors that are not part of a graph (PyTorch's common case)."""
     if input._requires_grad and _grad_enabled[0]:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation."
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation."
                            if input.grad_fn is None else
                            "this engine supports item assignment only on tensors that do not require grad; "
                            "wrap it in `with torch.no_grad():` or build the tensor with torch.where / torch.cat")
@@ -1399,6 +1399,8 @@ def _factory(data, dtype, device, requires_grad):
             data = backend(dev.type).from_numpy(data)
     t = _wrap(data)
     if requires_grad:
+        if t._data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
@@ -1633,7 +1635,7 @@ def log_softmax(input, dim, dtype=None):
 # --- Tensor methods: every function above that PyTorch also offers as a method ---------------------
 METHODS = """add sub subtract mul multiply div divide true_divide floor_divide remainder fmod reciprocal neg
 negative pow square maximum minimum exp log log1p expm1 log2 log10 sqrt rsqrt sin cos tanh sigmoid erf abs absolute
-sign floor ceil round trunc frac relu clamp clip clamp_min clamp_max where masked_fill lerp addcmul addcdiv eq ne lt le
+sign floor ceil round trunc frac relu clamp clip clamp_min clamp_max masked_fill lerp addcmul addcdiv eq ne lt le
 gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and
 bitwise_or bitwise_xor bitwise_not isnan isinf isfinite allclose isclose equal sum mean prod max min amax amin argmax
 argmin var std logsumexp norm cumsum all any count_nonzero nonzero sort argsort topk unique mm mv dot matmul bmm addmm
@@ -1649,6 +1651,7 @@ Tensor.int = int_
 Tensor.bool = bool_
 Tensor.type = type_
 Tensor.diagonal = diagonal_
+Tensor.where = lambda self, condition, other: where(condition, self, other)  # x.where(c, y): x where c, else y
 Tensor.__getitem__ = getitem
 Tensor.__setitem__ = setitem
 Tensor.T = property(lambda self: permute(self, tuple(range(self._data.ndim - 1, -1, -1))))

@@ -31,6 +31,12 @@ def _rg(x):
     return isinstance(x, Tensor) and x._requires_grad
 
 
+def _select(condition, a, b):
+    """torch.where(condition, a, b) for backward rules (differentiable in a and b)."""
+    from .functions import where
+    return where(condition, a, b)
+
+
 # --- arithmetic ----------------------------------------------------------------------------
 class AddBackward0(Op):
     def forward(ctx, a, b, alpha=1):
@@ -331,7 +337,20 @@ class ReluBackward0(Op):
         return _b(a).relu(a._data)
 
     def backward(ctx, g):
-        return g * (ctx.output > 0).to(g.dtype)
+        return ThresholdBackwardBackward0.apply(g, ctx.output)
+
+
+class ThresholdBackwardBackward0(Op):
+    """relu's input gradient, g where the output is positive: one kernel, and (as in PyTorch) it depends on
+    the output too, so a gradient of it exists (zero) at every order."""
+
+    def forward(ctx, g, out):
+        b = _b(g)
+        ctx.mask = b.gt(out._data, 0)
+        return b.where(ctx.mask, g._data, b.full((), 0, g._data.dtype))
+
+    def backward(ctx, gg):
+        return ThresholdBackwardBackward0.apply(gg, _wrap(ctx.mask)), gg * 0
 
 
 class LeakyReluBackward0(Op):
@@ -355,7 +374,7 @@ class EluBackward0(Op):
 
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * (a > 0).where(1.0, a.clamp(max=0).exp() * ctx.alpha)
+        return g * _select(a > 0, 1.0, a.clamp(max=0).exp() * ctx.alpha)
 
 
 class SoftplusBackward0(Op):
@@ -370,7 +389,7 @@ class SoftplusBackward0(Op):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         x = a * ctx.beta
-        return g * (x > ctx.threshold).where(1.0, x.sigmoid())
+        return g * _select(x > ctx.threshold, 1.0, x.sigmoid())
 
 
 class SiluBackward0(Op):
@@ -473,11 +492,11 @@ class ClampBackward0(Op):
         a, lo, hi = ctx.saved_tensors
         zero = g * 0
         if lo is not None and hi is not None:
-            return (((a >= lo) & (a <= hi)).where(g, zero), ((a < lo) & (lo < hi)).where(g, zero),
-                    ((a > hi) | (hi < lo)).where(g, zero))
+            return (_select((a >= lo) & (a <= hi), g, zero), _select((a < lo) & (lo < hi), g, zero),
+                    _select((a > hi) | (hi < lo), g, zero))
         if lo is not None:
-            return (a >= lo).where(g, zero), (a < lo).where(g, zero), None
-        return (a <= hi).where(g, zero), None, (a > hi).where(g, zero)
+            return _select(a >= lo, g, zero), _select(a < lo, g, zero), None
+        return _select(a <= hi, g, zero), None, _select(a > hi, g, zero)
 
 
 class _ZeroGrad(Op):
@@ -540,7 +559,7 @@ class WhereBackward0(Op):
     def backward(ctx, g):
         zero = g * 0
         c = ctx.condition
-        return c.where(g, zero), c.where(zero, g)
+        return _select(c, g, zero), _select(c, zero, g)
 
 
 class MaskedFillBackward0(Op):
@@ -667,13 +686,17 @@ class ProdBackward0(Op):
         zero = a == 0
         if not bool(zero.any()):
             return g * out / a
-        # With zeros, the gradient at an element is the product of the others.
-        nonzero_prod = a.masked_fill(zero, 1).prod(dim=axes, keepdim=True) if axes else \
-            a.masked_fill(zero, 1).prod().reshape([1] * a.dim())
-        zeros_count = zero.sum(dim=axes, keepdim=True) if axes else zero.sum().reshape([1] * a.dim())
-        only_zero = zero & (zeros_count == 1)
+        # With zeros, the gradient at an element is the product of the others. In a slice with one zero that is
+        # the product of the non-zeros at the zero; elsewhere it is 0, written as a product with the zero element
+        # so that its derivative (for double backward) is right too. Slices with more zeros get 0.
+        def slice_prod(t):
+            return t.prod(dim=axes, keepdim=True) if axes else t.prod().reshape([1] * a.dim())
         safe = a.masked_fill(zero, 1)
-        grad = (zeros_count == 0).where(out / safe, only_zero.where(nonzero_prod.expand(a.shape), 0.0))
+        nonzero_prod = slice_prod(safe)
+        zero_elements = slice_prod(a.masked_fill(zero.logical_not(), 1))
+        zeros_count = zero.sum(dim=axes, keepdim=True) if axes else zero.sum().reshape([1] * a.dim())
+        one_zero = _select(zero, nonzero_prod, nonzero_prod / safe * zero_elements)
+        grad = _select(zeros_count == 0, out / safe, _select(zeros_count == 1, one_zero, 0.0))
         return g * grad
 
 
@@ -1880,7 +1903,7 @@ class PreluKernelBackward0(Op):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         positive = x > 0
-        gx = g * positive.where(1.0, weight.reshape(ctx.shape)) if x._requires_grad else None
+        gx = g * _select(positive, 1.0, weight.reshape(ctx.shape)) if x._requires_grad else None
         gw = None
         if weight._requires_grad:
             contribution = g * x.masked_fill(positive, 0)

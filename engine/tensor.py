@@ -147,6 +147,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value and self._data.dtype.kind not in "fc":  # PyTorch words each way of asking differently
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -155,7 +157,7 @@ class Tensor:
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -313,11 +315,19 @@ class Tensor:
                                f"{list(np.broadcast_shapes(result._data.shape, self._data.shape))}")
         if result.grad_fn is not None:
             if self._base is not None:
+                base = self._base
+                if base.grad_fn is None and base._requires_grad:
+                    raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                                       "operation.")
                 raise RuntimeError("this engine does not support in-place operations that need gradients on a "
                                    "view; use the out-of-place operation instead")
-            self.grad_fn = result.grad_fn
+            self.grad_fn = node = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
+            saved = node._saved_output
+            if saved.__class__ is tuple and saved[1] is result._vc:
+                # the node's output is now self: a later in-place change of self must fail its backward
+                node._saved_output = (saved[0], self._vc, self._vc[0] + 1)
         backend_of(self._data).copy_into(self._data, result._data)
         self._vc[0] += 1
         return self

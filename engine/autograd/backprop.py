@@ -55,8 +55,8 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, all
     if inputs is not None and not allow_unused:
         for i, r in enumerate(results):
             if r is None:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
     return results
 
 

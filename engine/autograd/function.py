@@ -32,14 +32,30 @@ class FunctionCtx(Op):
     def mark_dirty(self, *tensors):
         pass
 
+    _output_slots = None  # {position in saved tensors: output index}: outputs saved in forward
+
+    @property
+    def saved_tensors(self):
+        saved = Op.saved_tensors.fget(self)
+        if self._output_slots:
+            # A saved output comes back with this node as its grad_fn, so double backward flows through it.
+            record = grad_mode.enabled[0]
+            saved = tuple(_as_output(t, self, self._output_slots[k], record) if k in self._output_slots else t
+                          for k, t in enumerate(saved))
+        return saved
+
     def backward(self, *grads):
         if not self._materialize:
             grads = tuple(None if g is None else g for g in grads)
         result = self._function.backward(self, *grads)
         result = result if isinstance(result, tuple) else (result,)
-        if len(result) < len(self.next_functions):
-            result = result + (None,) * (len(self.next_functions) - len(result))
-        return result[:len(self.next_functions)]
+        n = len(self.next_functions)
+        if len(result) > n and all(r is None for r in result[n:]):
+            result = result[:n]  # extra Nones are allowed, as in PyTorch
+        if len(result) != n:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected {n}, "
+                               f"got {len(result)})")
+        return result
 
 
 _NODE_CLASSES = {}
@@ -77,8 +93,13 @@ class Function:
                 results.append(o)
                 continue
             diff = record and id(o) not in ctx._non_differentiable and o.is_floating_point()
-            results.append(Tensor._wrap(o._data, diff, ctx if diff else None, i))
+            r = Tensor._wrap(o._data, diff, ctx if diff else None, i)
+            r._vc = o._vc  # the same memory: in-place writes through either are seen by saved-tensor checks
+            results.append(r)
         if record:
+            if ctx._saved:
+                positions = {id(o): i for i, o in enumerate(outs) if isinstance(o, Tensor)}
+                ctx._output_slots = {k: positions[id(t)] for k, t in enumerate(ctx._saved) if id(t) in positions}
             ctx.next_functions = tuple(map(_edge, args))
             ctx._meta = tuple((o._data.shape, o._data.dtype) for o in outs if isinstance(o, Tensor))
             if recorder[0] is not None:
@@ -88,6 +109,12 @@ class Function:
     @staticmethod
     def setup_context(ctx, inputs, output):
         raise NotImplementedError
+
+
+def _as_output(t, node, index, record):
+    out = Tensor._wrap(t._data, record, node if record else None, index)
+    out._vc = t._vc
+    return out
 
 
 def once_differentiable(backward):

@@ -28,11 +28,20 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _BareDecorator(_GradMode):
+    """Also usable as a decorator without parentheses: `@torch.no_grad`."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecorator):
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator):
     mode = True
 
 
@@ -61,3 +70,14 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc):
         enabled[0] = self._prev
+
+    def __call__(self, fn):
+        """As a decorator it leaves the mode as it was and switches it only around each call."""
+        enabled[0] = self._prev
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper

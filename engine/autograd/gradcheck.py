@@ -84,8 +84,10 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     diff_idx = _differentiable_inputs(inputs)
 
     def first_grads(*args):
+        from .grad_mode import enable_grad
         xs, gos = args[:n_in], args[n_in:]
-        gs = grad(_outputs(func, xs), [xs[i] for i in diff_idx], gos, create_graph=True, allow_unused=True)
+        with enable_grad():  # the finite differences call this under no_grad; these gradients need a graph
+            gs = grad(_outputs(func, xs), [xs[i] for i in diff_idx], gos, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(first_grads, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
