@@ -2,6 +2,9 @@
 import numpy as np
 
 RTOL, ATOL = 1e-5, 1e-6
+# numpy's platform integer is int32 on wasm32 (Pyodide): its index results come out int32 and it
+# refuses int64 indices; torch (and the GPU backend) use int64 on every platform.
+NARROW_INTP = np.dtype(np.intp).itemsize == 4
 
 
 def gpu(B, x):
@@ -18,6 +21,8 @@ def assert_same(got, expected, rtol=RTOL, atol=ATOL):
     from engine.backends import webgpu
     host = webgpu.to_numpy(got)
     expected = np.asarray(expected)
+    if NARROW_INTP and expected.dtype == np.int32 and host.dtype == np.int64:
+        expected = expected.astype(np.int64)
     assert host.shape == expected.shape, (host.shape, expected.shape)
     assert host.dtype == expected.dtype, (host.dtype, expected.dtype)
     if expected.dtype.kind == "f":
@@ -48,6 +53,12 @@ def layouts(B, x):
 
 def check(B, NB, fn_name, *args, rtol=RTOL, atol=ATOL, **kwargs):
     """B.fn(*args) equals NB.fn(*args); numpy array arguments are uploaded for the GPU side."""
-    expected = getattr(NB, fn_name)(*args, **kwargs)
+    expected = getattr(NB, fn_name)(*(_platform_ints(a) for a in args), **kwargs)
     got = getattr(B, fn_name)(*(gpu(B, a) for a in args), **kwargs)
     assert_same(got, expected, rtol, atol)
+
+
+def _platform_ints(x):
+    if NARROW_INTP and isinstance(x, np.ndarray) and x.dtype == np.int64:
+        return x.astype(np.intp)
+    return x

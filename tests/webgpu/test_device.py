@@ -5,7 +5,7 @@ from engine.backends.webgpu.device import SPEC_DEFAULT_LIMITS, grid_1d, size_cla
 
 
 def test_native_device_runs_under_browser_default_limits(B):
-    limits = B.device().adapter.device.limits
+    limits = B.device().adapter.limits
     for key in ("max-compute-invocations-per-workgroup", "max-compute-workgroup-storage-size",
                 "max-storage-buffer-binding-size", "max-storage-buffers-per-shader-stage"):
         assert limits[key] == SPEC_DEFAULT_LIMITS[key]

@@ -58,9 +58,9 @@ def test_take_any_layout_and_negative_indices(B, NB, rng, x):
     index = rng.integers(-120, 120, (7, 3))
     check(B, NB, "take", x, index)
     v = B.permute(B.from_numpy(x), (2, 0, 1))
-    assert_same(B.take(v, B.from_numpy(index)), NB.take(x.transpose(2, 0, 1), index))
+    assert_same(B.take(v, B.from_numpy(index)), NB.take(x.transpose(2, 0, 1), index.astype(np.intp)))
     strided_index = B.permute(B.from_numpy(index), (1, 0))
-    assert_same(B.take(v, strided_index), NB.take(x.transpose(2, 0, 1), index.T))
+    assert_same(B.take(v, strided_index), NB.take(x.transpose(2, 0, 1), index.T.astype(np.intp)))
     check(B, NB, "take", rng.integers(0, 9, (3, 3)), np.array([0, 8, 4]))
 
 

@@ -26,6 +26,10 @@ ndarray = GPUArray
 _state = {"device": None, "error": None}
 
 
+NO_ADAPTER = ("webgpu: no WebGPU adapter found (natively: install the `wgpu` package and a "
+              "Vulkan, Metal or D3D12 driver; in a browser: one with WebGPU enabled)")
+
+
 def device():
     """The process's GPU device, opened on first use."""
     if _state["device"] is None:
@@ -35,13 +39,26 @@ def device():
             from .browser import request_adapter
         else:
             from .native import request_adapter
-        adapter = request_adapter()
-        if adapter is None:
-            _state["error"] = ("webgpu: no WebGPU adapter found (natively: install the `wgpu` package "
-                               "and a Vulkan, Metal or D3D12 driver; in a browser: one with WebGPU)")
-            raise RuntimeError(_state["error"])
-        _state["device"] = Device(adapter)
+        _open(request_adapter())
     return _state["device"]
+
+
+async def initialize():
+    """Open the device without blocking: in a browser, what synchronous Python cannot do."""
+    if _state["device"] is None:
+        if sys.platform == "emscripten":
+            from .browser import request_adapter_async
+            _open(await request_adapter_async())
+        else:
+            device()
+    return _state["device"]
+
+
+def _open(adapter):
+    if adapter is None:
+        _state["error"] = NO_ADAPTER
+        raise RuntimeError(NO_ADAPTER)
+    _state["device"] = Device(adapter)
 
 
 def is_available():

@@ -13,7 +13,7 @@ BOOL = np.dtype(np.bool_)
 
 UNARY = {
     "neg": {"f": "-a", "i": "-a"},
-    "exp": {"f": "exp(a)"},
+    "exp": {"f": "exp_f(a)"},
     "log": {"f": "log_f(a)"},
     "sqrt": {"f": "sqrt_f(a)"},
     "abs": {"f": "abs(a)", "i": "abs(a)", "u": "a"},
@@ -21,8 +21,8 @@ UNARY = {
     "tanh": {"f": "tanh_f(a)"},
     "sigmoid": {"f": "sigmoid_f(a)"},
     "relu": {"f": "relu_f(a)", "i": "max(a, 0)", "u": "a"},
-    "sin": {"f": "sin(a)"},
-    "cos": {"f": "cos(a)"},
+    "sin": {"f": "sin_f(a)"},
+    "cos": {"f": "cos_f(a)"},
     "floor": {"f": "floor(a)", "i": "a", "u": "a"},
     "ceil": {"f": "ceil(a)", "i": "a", "u": "a"},
     "round": {"f": "round(a)", "i": "a", "u": "a"},  # WGSL rounds half to even, like torch

@@ -28,6 +28,7 @@ class NativeAdapter:
         info = adapter.info
         self.name = f"{info['device'] or info['vendor']} ({info['backend_type']}, wgpu-native)"
         self.device = adapter.request_device_sync(required_limits=dict(SPEC_DEFAULT_LIMITS))
+        self.limits = dict(self.device.limits)
         self.queue = self.device.queue
         usage = wgpu.BufferUsage
         self._storage_usage = usage.STORAGE | usage.COPY_SRC | usage.COPY_DST

@@ -42,22 +42,31 @@ fn tanh_f(x: f32) -> f32 {
     return tanh(clamp(x, -10.0, 10.0));
 }
 
+fn exp_f(x: f32) -> f32 {
+    if (is_nan(x)) { return x; }  // some drivers (SwiftShader) give inf
+    return exp(x);
+}
+
 fn sigmoid_f(x: f32) -> f32 {
+    if (is_nan(x)) { return x; }
     return 1.0 / (1.0 + exp(-x));
 }
 
 fn log_f(x: f32) -> f32 {
+    if (is_nan(x)) { return x; }
     if (x == 0.0) { return -1.0 / abs(x); }                  // -inf, made at run time
     if (x < 0.0) { return nan_f(x); }
     return log(x);
 }
 
 fn sqrt_f(x: f32) -> f32 {
+    if (is_nan(x)) { return x; }
     if (x < 0.0) { return nan_f(x); }
     return sqrt(x);
 }
 
 fn erf_f(x: f32) -> f32 {
+    if (is_nan(x)) { return x; }
     let a = abs(x);
     if (a < 0.5) {
         // Taylor series: relative error below 1e-7 here, where the rational fit is weakest.
@@ -71,6 +80,49 @@ fn erf_f(x: f32) -> f32 {
         + t * (-1.453152027 + t * 1.061405429))));
     let y = 1.0 - poly * exp(-a * a);
     return select(y, -y, x < 0.0);
+}
+
+// sin and cos to about 1 ulp for |x| < 8192 on any driver (builtins may be far coarser:
+// SwiftShader's are off by 2e-4). x is reduced to r in [-pi/4, pi/4] around a multiple
+// n pi/2, subtracting n pi/2 in three parts so the product stays exact (Cody and Waite),
+// then the quadrant n picks +-sin(r) or +-cos(r), each a short minimax polynomial.
+struct Reduced {
+    r: f32,
+    quadrant: i32,
+}
+
+fn reduce_quarter_pi(a: f32) -> Reduced {
+    var octant = i32(a * 1.2732395);  // 4 / pi
+    octant += octant & 1;
+    let y = f32(octant);
+    let r = ((a - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+    return Reduced(r, (octant / 2) & 3);
+}
+
+fn sin_poly(r: f32) -> f32 {
+    let z = r * r;
+    return ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
+}
+
+fn cos_poly(r: f32) -> f32 {
+    let z = r * r;
+    return ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z
+        - 0.5 * z + 1.0;
+}
+
+fn sin_f(x: f32) -> f32 {
+    if (is_nan(x) || abs(x) > 3.4e38) { return nan_f(x); }
+    let v = reduce_quarter_pi(abs(x));
+    var y = select(sin_poly(v.r), cos_poly(v.r), (v.quadrant & 1) == 1);
+    if (v.quadrant >= 2) { y = -y; }
+    return select(y, -y, x < 0.0);
+}
+
+fn cos_f(x: f32) -> f32 {
+    if (is_nan(x) || abs(x) > 3.4e38) { return nan_f(x); }
+    let v = reduce_quarter_pi(abs(x));
+    let y = select(cos_poly(v.r), sin_poly(v.r), (v.quadrant & 1) == 1);
+    return select(y, -y, v.quadrant == 1 || v.quadrant == 2);
 }
 
 fn log1p_f(x: f32) -> f32 {
