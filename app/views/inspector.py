@@ -1,0 +1,219 @@
+"""The inspector: the value and the gradient of one node of the graph, as heatmaps, histograms and numbers.
+
+A 2-D tensor is drawn as it is (rows down, columns across); a 4-D one (N, C, H, W) one image at a time,
+with sliders for the sample and the channel; 1-D as a single row. Statistics (min, max, mean, std,
+norm, NaN and Inf counts) are computed on the whole tensor, by engine.graph.summarize.
+"""
+import numpy as np
+import panel as pn
+from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
+from bokeh.palettes import RdBu11
+from bokeh.plotting import figure
+
+from engine.graph import summarize
+
+from .formatting import number, shape_text
+
+MAX_SIDE = 160           # heatmaps show at most this many rows and columns (every k-th beyond)
+PALETTE = RdBu11[::-1]   # blue below zero, white at zero, red above
+NAN_COLOUR = "#16a34a"   # NaN and Inf stand out in green
+
+EMPTY = ("**Click a box in the computation graph** (or choose a node in the list above it) to see the tensor it "
+         "outputs and, after Backward, the gradient of the loss with respect to it.")
+STAT_ROWS = (("shape", "shape"), ("min", "min"), ("max", "max"), ("mean", "mean"), ("std", "std"),
+             ("norm (L2)", "norm"), ("NaN count", "nan"), ("Inf count", "inf"))
+
+
+class Inspector:
+    def __init__(self):
+        self.node = None        # the node (plain dict from engine.graph) being shown
+        self.capture = None
+        self.title = pn.pane.Markdown(EMPTY, name="inspector-title", css_classes=["inspector-title"], margin=(0, 10))
+        self.sample = pn.widgets.IntSlider(name="Sample (dim 0)", start=0, end=1, value=0, width=200,
+                                           visible=False, css_classes=["inspector-sample"])
+        self.channel = pn.widgets.IntSlider(name="Channel (dim 1)", start=0, end=1, value=0, width=200,
+                                            visible=False, css_classes=["inspector-channel"])
+        self.stats = pn.pane.HTML("", name="inspector-stats", css_classes=["inspector-stats"], margin=(0, 10))
+        self.value = _Tensor("value", "Value")
+        self.grad = _Tensor("grad", "Gradient of the loss")
+        self.sample.param.watch(lambda _e: self._draw(), "value")
+        self.channel.param.watch(lambda _e: self._draw(), "value")
+
+    def panel(self):
+        plots = pn.Row(pn.Column(self.value.heatmap, self.value.histogram),
+                       pn.Column(self.grad.heatmap, self.grad.histogram), self.stats)
+        return pn.Column("### Inspector", self.title, pn.Row(self.sample, self.channel), plots,
+                         name="inspector-panel")
+
+    def show(self, capture, node):
+        """Show `node` of the graph recorded by `capture` (None: nothing chosen)."""
+        self.capture, self.node = capture, node
+        if node is None or capture is None:
+            self.clear()
+            return
+        value, grad = _array(capture.value, node["id"]), _array(capture.grad, node["id"])
+        self._set_sliders(value if value is not None else grad)
+        self.title.object = _title(node)
+        summaries = [summarize(a) if a is not None else None for a in (value, grad)]
+        self.stats.object = _stats_html(*summaries)
+        self.value.set(value, summaries[0], node, "not recorded for this graph")
+        self.grad.set(grad, summaries[1], node, _missing_grad(node))
+        self._draw()
+
+    def refresh(self, capture, graph):
+        """After another forward/backward: the same node, new numbers (if the graph still has it)."""
+        if self.node is None:
+            return
+        node = next((n for n in graph.nodes if n["id"] == self.node["id"] and n["name"] == self.node["name"]),
+                    None) if graph is not None else None
+        self.show(capture, node)
+
+    def clear(self, message=EMPTY):
+        self.node = None
+        self.title.object = message
+        self.stats.object = ""
+        self.sample.visible = self.channel.visible = False
+        self.value.clear()
+        self.grad.clear()
+
+    def _set_sliders(self, array):
+        ndim = 0 if array is None else array.ndim
+        self.sample.visible = ndim >= 3
+        self.channel.visible = ndim == 4
+        if ndim >= 3:
+            self.sample.param.update(end=max(array.shape[0] - 1, 1), value=min(self.sample.value, array.shape[0] - 1),
+                                     disabled=array.shape[0] == 1)
+        if ndim == 4:
+            self.channel.param.update(end=max(array.shape[1] - 1, 1),
+                                      value=min(self.channel.value, array.shape[1] - 1), disabled=array.shape[1] == 1)
+
+    def _draw(self):
+        if self.node is None:
+            return
+        where = (self.sample.value, self.channel.value)
+        self.value.draw(where)
+        self.grad.draw(where)
+
+
+class _Tensor:
+    """A heatmap and a histogram of one tensor."""
+
+    def __init__(self, key, label):
+        self.label = label
+        self.array = None
+        self.image = ColumnDataSource({"image": [], "dw": [], "dh": []}, name=f"inspector-{key}-image")
+        self.bins = ColumnDataSource({"left": [], "right": [], "count": []}, name=f"inspector-{key}-hist")
+        self.mapper = LinearColorMapper(palette=PALETTE, low=-1, high=1, nan_color=NAN_COLOUR)
+        self.heatmap = figure(name=f"inspector-{key}", title=label, width=300, height=260, toolbar_location=None,
+                              tools="hover", tooltips=[("row", "$y{0}"), ("column", "$x{0}"), ("value", "@image")],
+                              match_aspect=False)
+        self.heatmap.x_range.range_padding = self.heatmap.y_range.range_padding = 0
+        self.heatmap.image("image", x=0, y=0, dw="dw", dh="dh", source=self.image, color_mapper=self.mapper)
+        self.heatmap.add_layout(ColorBar(color_mapper=self.mapper, width=8), "right")
+        self.heatmap.grid.visible = False
+        self.histogram = figure(name=f"inspector-{key}-histogram", title=f"{label}: histogram", width=300,
+                                height=180, toolbar_location=None, x_axis_label="value", y_axis_label="count")
+        self.histogram.quad(left="left", right="right", bottom=0, top="count", source=self.bins,
+                            fill_color="#60a5fa", line_color="#1e40af")
+
+    def clear(self, title=None):
+        self.array = None
+        self.image.data = {"image": [], "dw": [], "dh": []}
+        self.bins.data = {"left": [], "right": [], "count": []}
+        self.heatmap.title.text = title or self.label
+        self.histogram.title.text = f"{self.label}: histogram"
+
+    def set(self, array, summary, node, missing):
+        """A new tensor: its histogram (of all its elements) now, its heatmap at draw()."""
+        if array is None:
+            self.clear(f"{self.label}: {missing}")
+            return
+        self.array = array
+        edges = summary["hist_edges"]
+        self.bins.data = {"left": edges[:-1], "right": edges[1:], "count": summary["hist_counts"]}
+        rows, cols = _axis_names(array.ndim, node)
+        self.heatmap.yaxis.axis_label, self.heatmap.xaxis.axis_label = rows, cols
+
+    def draw(self, where):
+        """The heatmap of the slice `where` = (sample, channel) of a 3-D/4-D tensor."""
+        if self.array is None:
+            return
+        plane, what, step = _plane(self.array, where)
+        finite = plane[np.isfinite(plane)]
+        bound = float(np.abs(finite).max()) if finite.size else 1.0
+        bound = bound if bound > 0 else 1.0
+        self.mapper.update(low=-bound, high=bound)
+        # Bokeh draws row 0 at the bottom: flip, so rows read top-down like a printed matrix
+        self.image.data = {"image": [np.ascontiguousarray(plane[::-1], dtype=np.float32)],
+                           "dw": [plane.shape[1]], "dh": [plane.shape[0]]}
+        shown = f" (every {step}th row/column)" if step > 1 else ""
+        self.heatmap.title.text = f"{self.label}{what}{shown}"
+
+
+def _array(fetch, node_id):
+    try:
+        a = fetch(node_id)
+    except KeyError:
+        return None
+    return None if a is None else np.asarray(a)
+
+
+def _plane(array, where):
+    """The 2-D slice a heatmap shows, words for which slice it is, and the subsampling step."""
+    sample, channel = where
+    if array.ndim == 0:
+        plane, what = array.reshape(1, 1), " (a single number)"
+    elif array.ndim == 1:
+        plane, what = array.reshape(1, -1), ""
+    elif array.ndim == 2:
+        plane, what = array, ""
+    elif array.ndim == 3:
+        i = min(sample, array.shape[0] - 1)
+        plane, what = array[i], f" [{i}]"
+    else:
+        i, c = min(sample, array.shape[0] - 1), min(channel, array.shape[1] - 1)
+        plane, what = array[i, c].reshape(array.shape[-2], -1), f" [sample {i}, channel {c}]"
+    step = max(1, -(-max(plane.shape) // MAX_SIDE))
+    return plane[::step, ::step].astype(np.float64), what, step
+
+
+def _axis_names(ndim, node):
+    if ndim >= 3:
+        return "height", "width"
+    if node.get("param"):
+        return ("", "element") if ndim == 1 else ("row: output unit", "column: input")
+    return ("", "element") if ndim <= 1 else ("row (dim 0)", "column (dim 1)")
+
+
+def _title(node):
+    where = f" in layer **{node['module']}**" if node.get("module") else ""
+    what = f"parameter **{node['param']}**" if node.get("param") else f"**{node['name']}**"
+    dtype = f", {node['dtype']}" if node.get("dtype") else ""
+    return f"{what}{where}: output {shape_text(node['shape'])}{dtype}"
+
+
+def _missing_grad(node):
+    if node["kind"] == "constant":
+        return "none: data gets no gradient"
+    return "none yet: press Backward"
+
+
+def _stats_html(value, grad):
+    columns = [("Value", value), ("Gradient", grad)]
+    head = "".join(f"<th>{name}</th>" for name, _ in columns)
+    body = []
+    for label, key in STAT_ROWS:
+        cells = []
+        for _, s in columns:
+            if s is None:
+                cells.append("<td>–</td>")
+            elif key == "shape":
+                cells.append(f"<td>{shape_text(s['shape'])}</td>")
+            elif key in ("nan", "inf"):
+                bad = ' style="color:#dc2626;font-weight:bold"' if s[key] else ""
+                cells.append(f"<td{bad}>{s[key]}</td>")
+            else:
+                cells.append(f"<td>{number(s[key], 4)}</td>")
+        body.append(f"<tr><th style='text-align:left'>{label}</th>{''.join(cells)}</tr>")
+    return (f'<table class="inspector-stats-table" style="font-size:13px;border-spacing:10px 2px">'
+            f'<tr><th></th>{head}</tr>{"".join(body)}</table>')
