@@ -36,7 +36,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             i = index.get(id(x))
             if i is None:
                 i = index[id(x)] = len(index)
-                arrays[f"t{i}"] = np.ascontiguousarray(x.numpy(force=True))
+                arrays[f"t{i}"] = np.require(x.numpy(force=True), requirements="C")  # keeps 0-d arrays 0-d
             from .nn.parameter import Parameter
             return {"tensor": i, "requires_grad": bool(x.requires_grad), "parameter": isinstance(x, Parameter)}
         if x is None or isinstance(x, (bool, int, float, str)):

@@ -1,0 +1,308 @@
+"""engine.optim against real PyTorch: several steps on the same parameters and gradients for every
+option combination, state_dict round trips, errors, reprs and learning-rate schedulers."""
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+
+SHAPES = [(3, 4), (5,), (2, 1, 3)]
+STEPS = 4
+
+
+def _run(lib, cls_name, kwargs, dtype, steps=STEPS, seed=0, groups=None):
+    """Parameters and gradients drawn from one numpy stream, so both libraries see the same numbers."""
+    rng = np.random.default_rng(seed)
+    params = [lib.nn.Parameter(lib.tensor(rng.standard_normal(s).astype(dtype))) for s in SHAPES]
+    if groups is None:
+        opt = getattr(lib.optim, cls_name)(params, **kwargs)
+    else:
+        opt = getattr(lib.optim, cls_name)([{"params": params[:1], **groups}, {"params": params[1:]}], **kwargs)
+    history = []
+    for step in range(steps):
+        for i, p in enumerate(params):
+            skip = i == 2 and step == 1  # a parameter without a gradient this step is left alone
+            p.grad = None if skip else lib.tensor(rng.standard_normal(p.shape).astype(dtype))
+        opt.step()
+        history.append([p.detach().numpy().copy() for p in params])
+    return history, opt, params
+
+
+TOL = {"float64": dict(rtol=1e-12, atol=1e-14), "float32": dict(rtol=1e-5, atol=1e-6)}  # float32: FMA in torch's kernels
+
+
+def _assert_same_history(ours, theirs, dtype):
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (x, y) in enumerate(zip(a, b)):
+            np.testing.assert_allclose(x, y, err_msg=f"step {step} param {i}", **TOL[dtype])
+
+
+def _combos(**options):
+    keys = list(options)
+    return [dict(zip(keys, values)) for values in itertools.product(*options.values())]
+
+
+CASES = (
+    [("SGD", c) for c in _combos(lr=[0.1], momentum=[0, 0.9], dampening=[0, 0.3], weight_decay=[0, 0.05],
+                                 maximize=[False, True])]
+    + [("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=wd, maximize=m))
+       for wd in (0, 0.1) for m in (False, True)]
+    + [("Adam", c) for c in _combos(lr=[0.01], weight_decay=[0, 0.1], amsgrad=[False, True], maximize=[False, True])]
+    + [("Adam", dict(lr=0.2, betas=(0.5, 0.9), eps=1e-3))]
+    + [("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True))]
+    + [("AdamW", c) for c in _combos(lr=[0.01], weight_decay=[0.01, 0.3], amsgrad=[False, True],
+                                     maximize=[False, True])]
+    + [("RMSprop", c) for c in _combos(lr=[0.01], momentum=[0, 0.9], centered=[False, True],
+                                       weight_decay=[0, 0.1], maximize=[False, True])]
+    + [("RMSprop", dict(lr=0.1, alpha=0.5, eps=1e-2))]
+)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("cls_name,kwargs", CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(CASES)])
+def test_optimizer_steps_match_torch(cls_name, kwargs, dtype):
+    ours, opt_e, params_e = _run(engine, cls_name, kwargs, dtype)
+    theirs, opt_t, params_t = _run(torch, cls_name, kwargs, dtype)
+    _assert_same_history(ours, theirs, dtype)
+    for pe, pt in zip(params_e, params_t):
+        se, st = opt_e.state[pe], opt_t.state[pt]
+        assert set(se) == set(st)
+        for key in st:
+            assert se[key].dtype.name == str(st[key].dtype).replace("torch.", ""), key
+            np.testing.assert_allclose(se[key].numpy(), st[key].numpy(), err_msg=key, **TOL[dtype])
+
+
+def test_param_groups_with_their_own_options():
+    for cls_name, kwargs, group in (("SGD", dict(lr=0.1, momentum=0.9), dict(lr=0.5, nesterov=True)),
+                                    ("Adam", dict(lr=0.01), dict(lr=0.1, amsgrad=True)),
+                                    ("RMSprop", dict(lr=0.01), dict(centered=True, momentum=0.5))):
+        ours, opt, _ = _run(engine, cls_name, kwargs, "float64", groups=group)
+        theirs, opt_t, _ = _run(torch, cls_name, kwargs, "float64", groups=group)
+        _assert_same_history(ours, theirs, "float64")
+        assert opt.state_dict()["param_groups"] == opt_t.state_dict()["param_groups"]
+
+
+def test_state_dict_matches_torchs_layout():
+    for cls_name, kwargs in (("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
+                             ("AdamW", {}), ("RMSprop", dict(centered=True, momentum=0.1))):
+        _, opt_e, _ = _run(engine, cls_name, kwargs, "float32")
+        _, opt_t, _ = _run(torch, cls_name, kwargs, "float32")
+        se, st = opt_e.state_dict(), opt_t.state_dict()
+        assert se["param_groups"] == st["param_groups"]
+        assert sorted(se["state"]) == sorted(st["state"])
+        for k in st["state"]:
+            for key, value in st["state"][k].items():
+                np.testing.assert_allclose(se["state"][k][key].numpy(), value.numpy(), **TOL["float32"])
+                assert tuple(se["state"][k][key].shape) == tuple(value.shape)
+
+
+@pytest.mark.parametrize("cls_name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                             ("Adam", dict(lr=0.05, amsgrad=True)),
+                                             ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True))])
+def test_state_dict_round_trip_resumes_identically(cls_name, kwargs, tmp_path):
+    full, _, _ = _run(engine, cls_name, kwargs, "float64", steps=6)
+    # the same run, interrupted after 3 steps: parameters and optimizer state saved, reloaded into new objects
+    first, opt, params = _run(engine, cls_name, kwargs, "float64", steps=3)
+    engine.save({"params": [p.detach() for p in params], "optim": opt.state_dict()}, tmp_path / "ckpt.pt")
+    ckpt = engine.load(tmp_path / "ckpt.pt")
+    params2 = [engine.nn.Parameter(t) for t in ckpt["params"]]
+    opt2 = getattr(engine.optim, cls_name)(params2, **kwargs)
+    opt2.load_state_dict(ckpt["optim"])
+    rng = np.random.default_rng(0)
+    for s in SHAPES:  # replay the stream to where the first run stopped
+        rng.standard_normal(s)
+    for step in range(6):
+        for i, p in enumerate(params2):
+            g = None if (i == 2 and step == 1) else rng.standard_normal(p.shape)
+            if step >= 3:
+                p.grad = None if g is None else engine.tensor(g)
+        if step >= 3:
+            opt2.step()
+            for x, y in zip([p.detach().numpy() for p in params2], full[step]):
+                np.testing.assert_allclose(x, y, rtol=1e-12)
+    assert opt2.state_dict()["param_groups"] == opt.state_dict()["param_groups"]
+
+
+def test_load_state_dict_errors_match_torch():
+    for lib in (torch, engine):
+        a = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2))], lr=0.1)
+        b = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2)), lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        with pytest.raises(ValueError, match="loaded state dict contains a parameter group that doesn't match the size "
+                                             "of optimizer's group"):
+            a.load_state_dict(b.state_dict())
+        c = lib.optim.SGD([{"params": [lib.nn.Parameter(lib.zeros(2))]}, {"params": [lib.nn.Parameter(lib.zeros(2))]}],
+                          lr=0.1)
+        with pytest.raises(ValueError, match="loaded state dict has a different number of parameter groups"):
+            a.load_state_dict(c.state_dict())
+
+
+def _error(fn, lib):
+    try:
+        fn(lib)
+    except Exception as e:  # noqa: BLE001 - compared against torch's
+        return type(e).__name__, str(e)
+    return None
+
+
+ERRORS = {
+    "lr": lambda lib: lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=-1),
+    "momentum": lambda lib: lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1, momentum=-0.5),
+    "nesterov": lambda lib: lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1, nesterov=True),
+    "empty": lambda lib: lib.optim.SGD([], lr=0.1),
+    "betas": lambda lib: lib.optim.Adam([lib.nn.Parameter(lib.zeros(1))], betas=(1.0, 0.9)),
+    "betas-1": lambda lib: lib.optim.AdamW([lib.nn.Parameter(lib.zeros(1))], betas=(0.9, -0.1)),
+    "eps": lambda lib: lib.optim.Adam([lib.nn.Parameter(lib.zeros(1))], eps=-1),
+    "weight-decay": lambda lib: lib.optim.RMSprop([lib.nn.Parameter(lib.zeros(1))], weight_decay=-1),
+    "alpha": lambda lib: lib.optim.RMSprop([lib.nn.Parameter(lib.zeros(1))], alpha=-1),
+    "set": lambda lib: lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1).add_param_group(
+        {"params": {lib.nn.Parameter(lib.zeros(1))}}),
+    "non-leaf": lambda lib: lib.optim.SGD([lib.ones(1, requires_grad=True) * 2], lr=0.1),
+    "not-tensor": lambda lib: lib.optim.SGD([1.0], lr=0.1),
+    "duplicate-group": lambda lib: _duplicate_group(lib),
+}
+
+
+def _duplicate_group(lib):
+    p = lib.nn.Parameter(lib.zeros(1))
+    opt = lib.optim.SGD([p], lr=0.1)
+    opt.add_param_group({"params": [p]})
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_match_torch(name):
+    theirs, ours = _error(ERRORS[name], torch), _error(ERRORS[name], engine)
+    assert theirs is not None
+    assert ours == theirs
+
+
+def test_repr_matches_torch():
+    for cls_name, kwargs in (("SGD", dict(lr=0.1)), ("Adam", {}), ("AdamW", dict(weight_decay=0.1)),
+                             ("RMSprop", dict(centered=True))):
+        reprs = []
+        for lib in (torch, engine):
+            p, q = lib.nn.Parameter(lib.zeros(1)), lib.nn.Parameter(lib.zeros(1))
+            opt = getattr(lib.optim, cls_name)([p], **kwargs)
+            opt.add_param_group({"params": [q], "lr": 0.5})
+            reprs.append(repr(opt))
+        assert reprs[0] == reprs[1]
+
+
+def test_zero_grad_and_closure():
+    p = engine.nn.Parameter(engine.tensor([1.0, 2.0]))
+    opt = engine.optim.SGD([p], lr=0.5)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+    loss = opt.step(closure)
+    assert loss.item() == 5.0 and p.tolist() == [0.0, 0.0]
+    p.grad = engine.ones(2)
+    opt.zero_grad(set_to_none=False)
+    assert p.grad.tolist() == [0.0, 0.0]
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_step_is_an_inplace_change_autograd_can_see():
+    p = engine.nn.Parameter(engine.tensor([1.0, 2.0]))
+    y = (p * p).sum()
+    p.grad = engine.ones(2)
+    engine.optim.SGD([p], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_training_a_model_matches_torch():
+    """Three Adam steps of a small MLP with cross-entropy, from identical weights."""
+    x, y = np.random.default_rng(3).standard_normal((16, 4)), np.arange(16) % 3
+    results = []
+    for lib in (torch, engine):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
+        if lib is engine:
+            src = model
+            model = engine.nn.Sequential(engine.nn.Linear(4, 8), engine.nn.Tanh(), engine.nn.Linear(8, 3)).double()
+            model.load_state_dict({k: engine.tensor(v.detach().numpy()) for k, v in src.state_dict().items()})
+        opt = lib.optim.Adam(model.parameters(), lr=0.05)
+        for _ in range(3):
+            opt.zero_grad()
+            loss = lib.nn.functional.cross_entropy(model(lib.tensor(x)), lib.tensor(y))
+            loss.backward()
+            opt.step()
+        results.append([p.detach().numpy() for p in model.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+# --- learning-rate schedulers --------------------------------------------------------------------------------------
+SCHEDULERS = {
+    "step": lambda s, o: s.StepLR(o, step_size=3, gamma=0.5),
+    "multistep": lambda s, o: s.MultiStepLR(o, milestones=[2, 5, 5, 9], gamma=0.3),
+    "exponential": lambda s, o: s.ExponentialLR(o, gamma=0.9),
+    "cosine": lambda s, o: s.CosineAnnealingLR(o, T_max=6, eta_min=0.01),
+    "lambda": lambda s, o: s.LambdaLR(o, lambda epoch: 1 / (epoch + 1)),
+    "linear": lambda s, o: s.LinearLR(o, start_factor=0.25, total_iters=4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULERS))
+def test_scheduler_matches_torch(name):
+    lrs, states = [], []
+    for lib in (torch, engine):
+        opt = lib.optim.SGD([{"params": [lib.nn.Parameter(lib.zeros(1))]},
+                             {"params": [lib.nn.Parameter(lib.zeros(1))], "lr": 0.3}], lr=0.1, momentum=0.9)
+        sched = SCHEDULERS[name](lib.optim.lr_scheduler, opt)
+        seen = [sched.get_last_lr()]
+        for _ in range(20):
+            opt.step()
+            sched.step()
+            seen.append(sched.get_last_lr())
+            assert seen[-1] == [g["lr"] for g in opt.param_groups]
+        lrs.append(seen)
+        state = sched.state_dict()
+        state.pop("lr_lambdas", None)
+        states.append(state)
+    assert lrs[1] == lrs[0]  # exactly: the same recursive formulas in the same order
+    assert states[1] == states[0]
+
+
+def test_scheduler_closed_form_and_initial_lr():
+    opt = engine.optim.SGD([engine.nn.Parameter(engine.zeros(1))], lr=1.0)
+    sched = engine.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    assert opt.param_groups[0]["initial_lr"] == 1.0
+    with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)` was not necessary"):
+        sched.step(5)
+    assert sched.get_last_lr() == [1.0 * 0.1 ** 2]
+
+
+def test_scheduler_warns_when_stepped_before_the_optimizer():
+    for lib in (torch, engine):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=1.0)
+        sched = lib.optim.lr_scheduler.StepLR(opt, 1)
+        with pytest.warns(UserWarning, match="Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`"):
+            sched.step()
+        opt2 = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=1.0)
+        sched2 = lib.optim.lr_scheduler.StepLR(opt2, 1)
+        opt2.step()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sched2.step()
+
+
+def test_reduce_lr_on_plateau_matches_torch():
+    metrics = [1.0, 0.9, 0.91, 0.92, 0.93, 0.89, 0.95, 0.96, 0.97, 0.98, 0.99, 1.0, 0.5, 0.6, 0.7, 0.8]
+    results = []
+    for lib in (torch, engine):
+        opt = lib.optim.Adam([lib.nn.Parameter(lib.zeros(1))], lr=0.1)
+        sched = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=2, cooldown=1, min_lr=0.01)
+        seen = []
+        for m in metrics:
+            sched.step(m)
+            seen.append(sched.get_last_lr())
+        results.append((seen, sched.best, sched.num_bad_epochs))
+    assert results[0] == results[1]
