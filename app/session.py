@@ -212,6 +212,17 @@ class Session(param.Parameterized):
         self._resets += 1
         return self._guard(self._rebuild)
 
+    def configure(self, network=None, data=None, hyper=None):
+        """Set the layer specs and data/hyper settings (dicts) together: one rebuild, not one per value."""
+        for obj, values in ((self.data, data), (self.hyper, hyper)):
+            if values:
+                with param.discard_events(obj):
+                    obj.param.update(**values)
+        if network is not None:
+            with param.discard_events(self.network):
+                self.network.layers = list(network)
+        return self._guard(self._reload)
+
     # ---- internals ---------------------------------------------------------------------------
     def _guard(self, action, *args, **kwargs):
         try:

@@ -1,0 +1,95 @@
+"""The code cell: run PyTorch-style code where `import torch` is the engine.
+
+The cell's own `__import__` maps torch, torch.nn, torch.optim, ... to engine, engine.nn, ...; only
+code run here sees it (sys.modules is left alone, so real torch keeps working in the same
+process). `print` writes to the cell's output. The code runs under `engine.graph.capture()`, so
+every tensor it leaves can be shown in the graph view with its values and gradients.
+"""
+import builtins
+import importlib
+import io
+import traceback
+from dataclasses import dataclass, field
+
+import engine
+import engine.graph
+
+CELL_NAME = "<cell>"
+
+TUTORIAL = """\
+import torch
+
+x = torch.ones(2, 2, requires_grad=True)
+print(x)
+y = x + 2
+print(y)
+print(y.grad_fn)
+z = y * y * 3
+out = z.mean()
+print(z, out)
+out.backward()
+print(x.grad)
+"""
+
+
+def _engine_name(name):
+    return "engine" + name[len("torch"):] if name == "torch" or name.startswith("torch.") else None
+
+
+def _cell_import(name, globals=None, locals=None, fromlist=(), level=0):
+    target = _engine_name(name) if level == 0 else None
+    if target is None:
+        return builtins.__import__(name, globals, locals, fromlist, level)
+    module = importlib.import_module(target)
+    # `import torch.nn as nn` binds the top package and walks attributes; `from torch.nn import X` wants torch.nn
+    return module if fromlist else engine
+
+
+@dataclass
+class CellResult:
+    output: str
+    error: str = None                  # "line 3: NameError: name 'w' is not defined", or None
+    tensors: dict = field(default_factory=dict)    # name -> engine Tensor left in the namespace
+    capture: object = None
+
+    def graphable(self):
+        """Names of the tensors that have an autograd graph, latest first."""
+        return [name for name, t in reversed(self.tensors.items()) if t.grad_fn is not None]
+
+
+def _short_error(error):
+    """The error with the cell line it came from, without the playground's own frames."""
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == CELL_NAME:
+            line = frame.lineno
+    if isinstance(error, SyntaxError) and error.filename == CELL_NAME:
+        line = error.lineno
+        message = error.msg
+    else:
+        message = str(error)
+    where = f"line {line}: " if line else ""
+    return f"{where}{type(error).__name__}: {message}" if message else f"{where}{type(error).__name__}"
+
+
+def run_cell(source):
+    """Run `source` as a fresh module; returns its printed output, error and tensors."""
+    out = io.StringIO()
+
+    def cell_print(*args, sep=" ", end="\n", file=None, flush=False):
+        if file is not None:
+            return builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
+        out.write(sep.join(str(a) for a in args) + end)
+
+    cell_builtins = dict(vars(builtins), __import__=_cell_import, print=cell_print)
+    namespace = {"__name__": "__main__", "__builtins__": cell_builtins}
+    error = None
+    with engine.graph.capture() as capture:
+        try:
+            code = compile(source, CELL_NAME, "exec")
+            exec(code, namespace)
+        except Exception as e:   # the user's code: its error is the cell's output, never the page's
+            error = _short_error(e)
+    tensors = {name: value for name, value in namespace.items()
+               if isinstance(value, engine.Tensor) and not name.startswith("_")}
+    return CellResult(out.getvalue(), error, tensors, capture)
