@@ -1,0 +1,106 @@
+"""Gradient flow: how large each layer's gradient is at every step, on a log scale, with warnings in words.
+
+A layer's gradient norm is the L2 norm of the gradients of all its parameters (the session records it
+per step). Below 1e-6 the layer has stopped learning (vanishing gradients); above 1e3 the updates blow
+up (exploding gradients); NaN or Inf means training has broken down.
+"""
+import math
+
+import panel as pn
+from bokeh.models import ColumnDataSource, DataRange1d, Label, Legend, LegendItem, Span
+from bokeh.palettes import Category10_10
+from bokeh.plotting import figure
+
+from .formatting import number
+from .history import HistoryReader
+
+VANISHING, EXPLODING = 1e-6, 1e3
+CAP = 2000
+EMPTY = ("**Press Step or Train.** Each layer's gradient size (the L2 norm of the gradients of its weights "
+         "and biases) is drawn here at every step, on a log scale.")
+HEALTHY = "✓ Every layer's gradient is in a healthy range (between 1e-6 and 1e3)."
+
+
+def diagnose(name, norm):
+    """A sentence about a layer's latest gradient norm, or None when it is healthy."""
+    if norm is None or math.isnan(norm) or math.isinf(norm):
+        return (f"<b>{name}</b>: gradient is NaN/Inf — training has broken down. Lower the learning rate "
+                "and press Reset.")
+    if norm < VANISHING:
+        return (f"<b>{name}</b>: vanishing gradient ({number(norm)} &lt; 1e-6) — this layer has almost stopped "
+                "learning. Saturated activations (Sigmoid, Tanh) or a very deep stack cause this; try ReLU.")
+    if norm > EXPLODING:
+        return (f"<b>{name}</b>: exploding gradient ({number(norm)} &gt; 1e3) — updates are huge. Lower the "
+                "learning rate.")
+    return None
+
+
+class GradientFlow:
+    def __init__(self):
+        self.source = ColumnDataSource({"step": []}, name="gradflow-source")
+        self.figure = figure(name="gradflow-plot", title="Gradient size per layer", width=460, height=280,
+                             y_axis_type="log", x_axis_label="step", y_axis_label="gradient norm (log scale)",
+                             toolbar_location=None, tools="hover")
+        self.figure.x_range = DataRange1d(start=0)
+        for level, words in ((VANISHING, "vanishing below 1e-6"), (EXPLODING, "exploding above 1e3")):
+            self.figure.add_layout(Span(location=level, dimension="width", line_color="#dc2626",
+                                        line_dash="dashed", line_width=1))
+            self.figure.add_layout(Label(x=4, y=level, x_units="screen", text=words, text_font_size="10px",
+                                         text_color="#dc2626", y_offset=2))
+        self.legend = Legend(items=[], click_policy="hide", title="layer")
+        self.figure.add_layout(self.legend, "right")
+        self.flags = pn.pane.HTML(EMPTY, name="gradflow-flags", css_classes=["gradflow-flags"], width=280,
+                                  margin=(30, 10))
+        self.layers = ()
+        self._reader = HistoryReader()
+
+    def panel(self):
+        return pn.Column("### Gradient flow", pn.Row(self.figure, self.flags), name="gradflow-panel")
+
+    def update(self, history, version):
+        norms = history.get("grad_norms", {})
+        steps = history.get("step", [])
+        start, reload = self._reader.unread(history, version)
+        if tuple(norms) != self.layers:
+            self._set_layers(tuple(norms))
+            reload, start = True, 0
+        rows = {"step": steps[start:]}
+        for i, name in enumerate(self.layers):
+            rows[_column(i)] = [_plottable(v) for v in norms[name][start:len(steps)]]
+        if reload:
+            self.source.data = {k: v[-CAP:] for k, v in rows.items()}
+        elif rows["step"]:
+            self.source.stream(rows, rollover=CAP)
+        self._write_flags({name: values[-1] for name, values in norms.items() if values})
+
+    def _set_layers(self, layers):
+        """A line per layer (the network changed)."""
+        self.layers = layers
+        self.figure.renderers = []
+        self.source.data = {"step": [], **{_column(i): [] for i in range(len(layers))}}
+        items = []
+        for i, name in enumerate(layers):
+            line = self.figure.line("step", _column(i), source=self.source, color=Category10_10[i % 10],
+                                    line_width=1.5)
+            items.append(LegendItem(label=name, renderers=[line]))
+        self.legend.items = items
+        self.figure.hover.tooltips = [("step", "@step")] + [(n, f"@{_column(i)}{{0.00e+0}}")
+                                                            for i, n in enumerate(layers)]
+
+    def _write_flags(self, latest):
+        if not latest:
+            text = EMPTY
+        else:
+            problems = [p for p in (diagnose(n, v) for n, v in latest.items()) if p]
+            text = "<br>".join(problems) if problems else HEALTHY
+        if self.flags.object != text:
+            self.flags.object = text
+
+
+def _column(i):
+    return f"layer{i}"  # layer names (fc1, conv1.weight, ...) need not be valid column names
+
+
+def _plottable(v):
+    """A log axis cannot show 0, NaN or Inf: those become gaps (the flags report them in words)."""
+    return v if v is not None and math.isfinite(v) and v > 0 else math.nan

@@ -1,0 +1,103 @@
+"""app.views.curves and app.views.gradflow: histories streamed into capped sources, flags in words."""
+import math
+
+import pytest
+from bokeh.document import Document
+from bokeh.document.events import ColumnsStreamedEvent
+
+from app.views import curves as curves_module
+from app.views import gradflow as gradflow_module
+from app.views.curves import Curves
+from app.views.gradflow import GradientFlow, diagnose
+
+nan = math.nan
+
+
+def history(n, test_every=4, start=1):
+    steps = list(range(start, start + n))
+    return {"step": steps,
+            "train_loss": [1.0 / s for s in steps],
+            "train_acc": [min(1.0, s / 100) for s in steps],
+            "test_loss": [1.5 / s if s % test_every == 0 else nan for s in steps],
+            "test_acc": [min(1.0, s / 120) if s % test_every == 0 else nan for s in steps],
+            "grad_norms": {"fc1": [0.1] * n, "fc2": [0.2] * n}}
+
+
+def test_curves_start_empty_with_guidance_then_show_train_and_test():
+    curves = Curves()
+    curves.update({"step": []}, 0)
+    assert "Press Step or Train" in curves.caption.object
+    curves.update(history(8), 0)
+    assert list(curves.sources["train_loss"].data["step"]) == list(range(1, 9))
+    assert list(curves.sources["test_loss"].data["step"]) == [4, 8]  # the steps that were evaluated
+    assert curves.sources["test_acc"].data["value"] == pytest.approx([4 / 120, 8 / 120])
+    assert curves.loss.name == "loss-curve" and curves.sources["test_loss"].name == "curve-test-loss"
+
+
+def test_curves_stream_only_new_rows():
+    curves = Curves()
+    h = history(8)
+    curves.update(h, 0)
+    doc = Document()
+    doc.add_root(curves.loss)
+    doc.add_root(curves.accuracy)
+    events = []
+    doc.on_change(lambda event: events.append(event))
+    curves.update(history(10), 0)
+    streamed = [(e.model.name, e.data, e.rollover) for e in events if isinstance(e, ColumnsStreamedEvent)]
+    assert streamed == [("curve-train-loss", {"step": [9, 10], "value": [1 / 9, 1 / 10]}, curves_module.CAP),
+                        ("curve-train-acc", {"step": [9, 10], "value": [0.09, 0.1]}, curves_module.CAP)]
+    assert all(isinstance(e, ColumnsStreamedEvent) for e in events)  # nothing else is sent
+
+
+def test_curves_are_capped_and_reload_when_the_history_is_thinned():
+    curves = Curves()
+    curves.update(history(curves_module.CAP + 500), 0)
+    assert len(curves.sources["train_loss"].data["step"]) == curves_module.CAP
+    thinned = history(100, start=1)
+    thinned["step"] = [2 * s for s in thinned["step"]]
+    curves.update(thinned, 1)  # the session bumped history_version
+    assert list(curves.sources["train_loss"].data["step"]) == thinned["step"]
+
+
+def test_regression_hides_accuracy_and_says_why():
+    curves = Curves()
+    h = history(4)
+    h["train_acc"] = h["test_acc"] = [nan] * 4
+    curves.update(h, 0, regression=True)
+    assert not curves.accuracy.visible and "regression" in curves.caption.object
+
+
+@pytest.mark.parametrize("norm, words", [(1e-8, "vanishing"), (5e4, "exploding"), (nan, "NaN/Inf"),
+                                         (math.inf, "NaN/Inf"), (0.5, None)])
+def test_gradient_flags_in_words(norm, words):
+    text = diagnose("fc1", norm)
+    assert (text is None) if words is None else (words in text and "fc1" in text)
+
+
+def test_gradient_flow_draws_a_log_line_per_layer_and_flags_the_latest_step():
+    flow = GradientFlow()
+    flow.update({"step": [], "grad_norms": {}}, 0)
+    assert "Press Step or Train" in flow.flags.object
+    h = history(5)
+    h["grad_norms"]["fc1"][-1] = 1e-9
+    h["grad_norms"]["fc2"][2] = 0.0  # a zero cannot sit on a log axis: a gap
+    flow.update(h, 0)
+    assert flow.figure.y_scale.__class__.__name__ == "LogScale"
+    assert [item.label.value for item in flow.legend.items] == ["fc1", "fc2"]
+    assert flow.source.data["layer0"][-1] == 1e-9 and math.isnan(flow.source.data["layer1"][2])
+    assert "vanishing" in flow.flags.object and "fc1" in flow.flags.object
+    h2 = history(6)
+    flow.update(h2, 0)
+    assert flow.flags.object == gradflow_module.HEALTHY
+    assert list(flow.source.data["step"]) == list(range(1, 7))
+
+
+def test_gradient_flow_redraws_lines_when_the_network_changes():
+    flow = GradientFlow()
+    flow.update(history(3), 0)
+    h = history(2)
+    h["grad_norms"] = {"conv1": [1.0, 2.0], "fc1": [3.0, 4.0], "fc2": [5.0, 6.0]}
+    flow.update(h, 1)
+    assert [item.label.value for item in flow.legend.items] == ["conv1", "fc1", "fc2"]
+    assert len(flow.figure.renderers) == 3 and list(flow.source.data["layer2"]) == [5.0, 6.0]
