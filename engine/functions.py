@@ -382,6 +382,8 @@ def where(condition, input=None, other=None):
     a, b = _promote(input, other)
     a = a if isinstance(a, Tensor) else _as_tensor(a, like)
     b = b if isinstance(b, Tensor) else _as_tensor(b, like)
+    _check_broadcast_shapes(condition._data.shape, a._data.shape)
+    _check_broadcast_shapes(np.broadcast_shapes(condition._data.shape, a._data.shape), b._data.shape)
     return ops.WhereBackward0.apply(a, b, condition=condition)
 
 
@@ -451,7 +453,7 @@ def _bitwise(name, logical_name):
         if input._data.dtype == np.bool_ and (not isinstance(other, Tensor) or other._data.dtype == np.bool_):
             return _logical(logical_name)(input, other)
         if input._data.dtype.kind not in "iub":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
         return _wrap(getattr(np, name)(input._data, other._data if isinstance(other, Tensor) else other))
     fn.__name__ = name
     return fn
@@ -493,6 +495,11 @@ def equal(input, other):
 
 
 # --- reductions ---------------------------------------------------------------------------------
+def _var_float_check(input):
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
 def _reduce_float_check(name, input):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -601,7 +608,7 @@ def _correction(unbiased, correction):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):  # var(unbiased) positional form
         dim, unbiased = None, dim
-    _reduce_float_check("var", input)
+    _var_float_check(input)
     return ops.VarBackward0.apply(input, axes=_dims(dim, input._data.ndim), correction=_correction(unbiased, correction),
                                   keepdim=keepdim)
 
@@ -609,7 +616,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
-    _reduce_float_check("std", input)
+    _var_float_check(input)
     return ops.StdBackward0.apply(input, axes=_dims(dim, input._data.ndim), correction=_correction(unbiased, correction),
                                   keepdim=keepdim)
 
@@ -821,9 +828,7 @@ def bmm(input, mat2):
     if mat2._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     (b1, n, m1), (b2, m2, _) = input._data.shape, mat2._data.shape
-    if b1 != b2:
-        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {b1} and {b2}")
-    if m1 != m2:
+    if b1 != b2 or m1 != m2:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1}, {m1}] but got: "
                            f"[{b2}, {m2}].")
     a, b = _promote_matmul(input, mat2)
@@ -866,10 +871,10 @@ def _infer_shape(shape, numel):
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape [{', '.join(map(str, shape))}]")
             known *= s
     if neg:
         if known == 0 or numel % known:
@@ -1041,7 +1046,7 @@ def clone(input, *, memory_format=None):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch skips legacy empty 1-D tensors of size 0 (but keeps them as inputs of the node)
     ref = next((t for t in tensors if not ops.is_legacy_empty(t)), tensors[0])
     d = _wrap_dim(dim, ref._data.ndim)
@@ -1169,8 +1174,8 @@ def repeat_interleave(input, repeats, dim=None):
 
 def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
-    if index._data.dtype != np.int64:
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     return ops.GatherBackward0.apply(input, dim=d, index=index)
 
 
@@ -1180,6 +1185,8 @@ def take_along_dim(input, indices, dim):
 
 def index_select(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
     return ops.IndexSelectBackward0.apply(input, dim=d, index=index.reshape(-1) if index._data.ndim == 0 else index)
 
 
@@ -1280,31 +1287,31 @@ def _parse_index(index, ndim):
         elif it is not None and it is not Ellipsis and not isinstance(it, (bool, np.bool_)):
             consumed += 1
     if consumed > ndim:
+        if ndim == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+                             "C++ to convert a 0-dim tensor to a number")
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    if builtins.sum(1 for it in items if it is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    basic, advanced, dim = [], [], 0
-    for it in items:
-        if it is Ellipsis:
-            basic.append(it)
-            dim += ndim - consumed
+    basic, advanced, dim, rest = [], [], 0, ndim - consumed
+    for position, it in enumerate(items):  # basic holds (item, its place in the index) for PyTorch's messages
+        if it is Ellipsis:  # the first one covers the remaining dims; PyTorch lets any later ones cover none
+            basic.extend([(slice(None), position)] * rest)
+            dim += rest
+            rest = 0
         elif it is None:
-            basic.append(None)
+            basic.append((None, position))
             dim += 1
         elif isinstance(it, (bool, np.bool_)):  # a new dim of size 1, kept (True) or emptied (False)
-            basic.append(None)
+            basic.append((None, position))
             advanced.append((dim, np.zeros(1 if it else 0, np.int64)))
-            dim += 1
-        elif isinstance(it, slice):
-            basic.append(it)
             dim += 1
         elif isinstance(it, np.ndarray):
             k = it.ndim if it.dtype == np.bool_ else 1
-            basic.extend([slice(None)] * k)
+            basic.extend([(slice(None), position)] * k)
             advanced.append((dim, it))
             dim += k
         else:
-            basic.append(it)
+            basic.append((it, position))
+            dim += isinstance(it, slice)
     return basic, advanced
 
 
@@ -1322,26 +1329,34 @@ def getitem(input, index):
     basic, advanced = _parse_index(index, input._data.ndim)
     out = _basic_index(input, basic, isinstance(index, slice))
     if advanced:
-        key = _advanced_key(advanced)
-        try:
-            np.empty(out._data.shape, dtype=np.bool_)[key]  # validate (cheap) for PyTorch-like errors
-        except IndexError as e:
-            raise IndexError(_index_error(str(e), out)) from None
-        return ops.IndexBackward0.apply(out, index=key)
+        _check_advanced(out._data.shape, advanced)
+        return ops.IndexBackward0.apply(out, index=_advanced_key(advanced))
     if out is input:
         return ops.AliasBackward0.apply(input, shape=input._data.shape) if input._requires_grad else \
             _view_alias(input)
     return out
 
 
+def _check_advanced(shape, advanced):
+    """PyTorch's messages for masks of the wrong shape and indices out of range (numpy's differ)."""
+    for k, (d, arr) in enumerate(advanced):
+        if arr.dtype == np.bool_:
+            for i, n in enumerate(arr.shape):
+                if n != shape[d + i]:
+                    raise IndexError(f"The shape of the mask [{', '.join(map(str, arr.shape))}] at index {i} does not "
+                                     f"match the shape of the indexed tensor [{', '.join(map(str, shape))}] at index "
+                                     f"{d + i}")
+        elif arr.size:
+            bad = (arr >= shape[d]) | (arr < -shape[d])
+            if bad.any():
+                raise IndexError(f"index {arr[bad].flat[0]} is out of bounds for dimension {k} with size {shape[d]}")
+
+
 def _basic_index(input, basic, record_full_slice):
     """A chain of select / slice / unsqueeze nodes, as PyTorch records basic indexing."""
-    n_consumed = builtins.sum(1 for i in basic if i is not None and i is not Ellipsis)
     out, dim = input, 0
-    for item in basic:
-        if item is Ellipsis:
-            dim += input._data.ndim - n_consumed
-        elif item is None:
+    for item, position in basic:
+        if item is None:
             out = ops.UnsqueezeBackward0.apply(out, dim=dim)
             dim += 1
         elif isinstance(item, slice):
@@ -1355,8 +1370,8 @@ def _basic_index(input, basic, record_full_slice):
         else:
             i = int(item)
             size = out._data.shape[dim]
-            if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
+            if not -size <= i < size:  # PyTorch counts the dimension by the item's place in the index
+                raise IndexError(f"index {i} is out of bounds for dimension {position} with size {size}")
             out = ops.SelectBackward0.apply(out, dim=dim, index=i + size if i < 0 else i)
     return out
 
@@ -1380,10 +1395,13 @@ def setitem(input, index, value):
     if isinstance(value, Tensor):
         value = value._data if value._data.__class__ is input._data.__class__ else b.from_numpy(value.__array__())
     try:
+        key = tuple(item for item, _ in basic)
         if advanced:  # the basic part is a view (it keeps a slice per advanced dim); write through it
-            b.setitem(b.getitem(input._data, tuple(basic)), _advanced_key(advanced), value)
+            view = b.getitem(input._data, key)
+            _check_advanced(view.shape, advanced)
+            b.setitem(view, _advanced_key(advanced), value)
         else:
-            b.setitem(input._data, tuple(basic), value)
+            b.setitem(input._data, key, value)
     except IndexError as e:
         raise IndexError(_index_error(str(e), input)) from None
     input._vc[0] += 1
@@ -1425,6 +1443,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             elif arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
                 arr = arr.astype(np.int64)
             elif arr.dtype.kind == "U":
+                if arr.ndim:
+                    raise ValueError("too many dimensions 'str'")
                 raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if dtype is not None:
         arr = arr.astype(_dtype.to_dtype(dtype).np)
@@ -1448,15 +1468,21 @@ def from_numpy(ndarray):
     return _wrap(ndarray)
 
 
-def _fill(size, value, dtype, device, requires_grad, default=None):
-    shape = _shape_arg(size)
+def _check_size(shape):
     for s in shape:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]")
+    return shape
+
+
+def _fill(size, value, dtype, device, requires_grad, default=None):
+    shape = _check_size(_shape_arg(size))
     return _factory(np.full(shape, value, _np_dtype(dtype, default)), dtype, device, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    if builtins.any(s < 0 for s in _shape_arg(size)):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _fill(size, 0, dtype, device, requires_grad)
 
 
@@ -1746,12 +1772,12 @@ from . import random as _random  # noqa: E402
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    data = _random.rng(generator).random(_shape_arg(size)).astype(_np_dtype(dtype))
+    data = _random.rng(generator).random(_check_size(_shape_arg(size))).astype(_np_dtype(dtype))
     return _factory(data, dtype, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    data = _random.rng(generator).standard_normal(_shape_arg(size)).astype(_np_dtype(dtype))
+    data = _random.rng(generator).standard_normal(_check_size(_shape_arg(size))).astype(_np_dtype(dtype))
     return _factory(data, dtype, device, requires_grad)
 
 

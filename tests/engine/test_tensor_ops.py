@@ -616,6 +616,8 @@ INDEXES = {
     "bool-scalar-list": (True, [0, 1]),
     "false": False,
     "int-tensor-0d": "0d",
+    "two-ellipses": (Ellipsis, 0, Ellipsis),
+    "int-ellipsis-int-ellipsis": (0, Ellipsis, 1, Ellipsis),
 }
 
 
