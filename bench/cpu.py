@@ -99,8 +99,7 @@ def memory_child(lib_name, which, steps):
     if lib_name == "torch":
         lib.set_num_threads(2)
     step = make_step(lib, which)
-    step()
-    base = _rss_mb()
+    base = _rss_mb()  # model, optimizer and data exist; the first step's allocations count
     half = steps // 2
     for _ in range(half):
         step()
