@@ -1033,3 +1033,30 @@ def test_training_steps_do_not_grow_live_tensors():
     for _ in range(20):
         step()
     assert _live_tensors() <= before
+
+
+# --- devices ---------------------------------------------------------------------------------------------------------
+def test_module_to_webgpu_moves_everything_and_trains_like_cpu():
+    import engine.backends.webgpu as webgpu
+    if not webgpu.is_available():
+        pytest.skip(webgpu._state["error"])
+    x, y = randn(16, 2).astype(np.float32), randn(16, 1).astype(np.float32)
+    results = []
+    for device in ("cpu", "webgpu"):
+        engine.manual_seed(0)
+        # (batch norm after the activation: right after a Linear it would make that bias's gradient pure
+        # rounding noise, which Adam's normalisation amplifies differently on each device)
+        model = engine.nn.Sequential(engine.nn.Linear(2, 8), engine.nn.Tanh(), engine.nn.BatchNorm1d(8),
+                                     engine.nn.Linear(8, 1))
+        params = list(model.parameters())
+        assert model.to(device) is model and all(p is q for p, q in zip(model.parameters(), params))
+        assert all(t.device == device for t in list(model.parameters()) + list(model.buffers()))
+        for opt in (engine.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), engine.optim.Adam(params, lr=0.05)):
+            for _ in range(2):
+                opt.zero_grad()
+                engine.nn.functional.mse_loss(model(engine.tensor(x).to(device)), engine.tensor(y).to(device)).backward()
+                opt.step()
+        model.cpu()
+        results.append([t.detach().numpy().copy() for t in model.state_dict().values()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
