@@ -93,6 +93,7 @@ class Device:
         self.in_use = 0
         self.submits = 0
         self.dispatches = 0
+        self.reads = 0
 
     # ---- memory ----------------------------------------------------------------------------
     def alloc(self, nbytes):
@@ -132,7 +133,7 @@ class Device:
         return {"buffers": self.buffers, "bytes": self.buffer_bytes, "in_use": self.in_use,
                 "pooled": pooled, "pooled_bytes": pooled_bytes,
                 "pipelines": len(self._pipelines), "submits": self.submits,
-                "dispatches": self.dispatches}
+                "dispatches": self.dispatches, "reads": self.reads}
 
     # ---- kernels ---------------------------------------------------------------------------
     def pipeline(self, source):
@@ -170,8 +171,10 @@ class Device:
 
     def read(self, storage, offset, nbytes):
         self.flush()
+        self.reads += 1
         return self.adapter.read_buffer(self._buffers[storage.buffer_id], offset, nbytes)
 
     async def read_async(self, storage, offset, nbytes):
         self.flush()
+        self.reads += 1
         return await self.adapter.read_buffer_async(self._buffers[storage.buffer_id], offset, nbytes)
