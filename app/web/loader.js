@@ -35,7 +35,9 @@
 
   async function showProgress({ loaded, total, file }) {
     await domReady;
-    document.getElementById("progress").value = loaded / total;
+    const progress = document.getElementById("progress");
+    if (!progress) return; // the loader is gone: the playground is up
+    progress.value = loaded / total;
     const mb = (bytes) => (bytes / 1e6).toFixed(1);
     document.getElementById("detail").textContent = `${file} · ${mb(loaded)} of ${mb(total)} MB`;
   }
