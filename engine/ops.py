@@ -1910,3 +1910,51 @@ class PreluKernelBackward0(Op):
             gw = contribution.sum() if ctx.shared else contribution.sum(dim=[d for d in range(x.dim()) if d != 1])
             gw = gw.reshape(weight.shape)
         return gx, gw
+
+
+class LinalgVectorNormBackward0(Op):
+    """The p-norm over axes (None: all). Its gradient is 0 where the norm is 0, as in PyTorch, where
+    composing sqrt(sum(x*x)) would give 0 * inf = nan."""
+    saves_output = True
+
+    def forward(ctx, a, ord=2.0, axes=None, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim
+        b, x = _b(a), a._data
+        if ord == 2:
+            out = b.sqrt(b.sum(b.mul(x, x), axes, keepdim))
+        elif ord == 1:
+            out = b.sum(b.abs(x), axes, keepdim)
+        elif ord == math.inf:
+            out = b.max(b.abs(x), axes, keepdim)
+        elif ord == -math.inf:
+            out = b.min(b.abs(x), axes, keepdim)
+        elif ord == 0:
+            out = b.sum(b.astype(b.ne(x, 0), x.dtype), axes, keepdim)
+        else:
+            out = b.pow(b.sum(b.pow(b.abs(x), ord), axes, keepdim), 1.0 / ord)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        axes, keep, p = ctx.axes or (), ctx.keepdim or ctx.axes is None, ctx.ord
+        norm = _expand_back(ctx.output, a.shape, axes, keep)
+        g = _expand_back(g, a.shape, axes, keep)
+        if p == 0:
+            return g * 0
+        if p == 1:
+            return g * a.sign()
+        if p in (math.inf, -math.inf):  # shared evenly between the elements that attain the norm
+            mask = (a.abs() == norm).to(g.dtype)
+            count = mask.sum() if ctx.axes is None else mask.sum(dim=ctx.axes, keepdim=True)
+            return g * a.sign() * mask / count
+        zero = norm == 0
+        safe = norm.masked_fill(zero, 1)
+        if p == 2:
+            grad = a * (g / safe)
+        elif p < 2:  # |a| ** (p - 2) is infinite at a = 0: PyTorch's form, 0 there
+            scaled = a.sign() * a.abs().pow(p - 1)
+            grad = (scaled.masked_fill(a == 0, 0) * g * safe.pow(1 - p)) if p < 1 else scaled * (g / safe.pow(p - 1))
+        else:
+            grad = a * a.abs().pow(p - 2) * g / safe.pow(p - 1)
+        return grad.masked_fill(zero, 0)

@@ -476,8 +476,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return ops.NativeLayerNormBackward0.apply(input, weight, bias, normalized_shape=ns, eps=eps)
 
 
+def _vector_norm(input, p, dim, keepdim):
+    """torch.linalg.vector_norm (what PyTorch's normalize and cosine_similarity record)."""
+    axes = None if dim is None else tuple(sorted(_wrap_dim(d, input._data.ndim) for d in
+                                                 (dim if isinstance(dim, (tuple, list)) else (dim,))))
+    return ops.LinalgVectorNormBackward0.apply(input, ord=float(p), axes=axes, keepdim=keepdim)
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    denom = _vector_norm(input, p, dim, True).clamp_min(eps).expand_as(input)
     return input / denom
 
 
@@ -485,8 +492,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """As PyTorch: each input divided by its (clamped) norm first, then the dot product along dim."""
     x1, x2 = x1.broadcast_to(np.broadcast_shapes(x1.shape, x2.shape)), x2.broadcast_to(
         np.broadcast_shapes(x1.shape, x2.shape))
-    n1 = x1.norm(2, dim, keepdim=True).clone()
-    n2 = x2.norm(2, dim, keepdim=True).clone()
+    n1 = _vector_norm(x1, 2, dim, True).clone()
+    n2 = _vector_norm(x2, 2, dim, True).clone()
     with grad_mode.no_grad():  # the clamp only guards the division; gradients flow through the norm
         n1.clamp_min_(eps)
         n2.clamp_min_(eps)
@@ -494,7 +501,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    return (x1 - x2 + eps).norm(p, -1, keepdim)
+    return _vector_norm(x1 - x2 + eps, p, -1, keepdim)
 
 
 # --- embeddings and encodings --------------------------------------------------------------------------------------

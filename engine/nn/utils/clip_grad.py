@@ -3,6 +3,7 @@ import math
 
 from ...autograd import grad_mode
 from ...tensor import Tensor
+from ..functional import _vector_norm
 
 
 def _grads(parameters):
@@ -19,11 +20,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return _f.tensor(0.0)
     with grad_mode.no_grad():
-        if norm_type == math.inf:
-            norms = [g.abs().max() for g in grads]
-            total = norms[0] if len(norms) == 1 else _f.stack(norms).max()
-        else:
-            total = _f.stack([g.norm(norm_type) for g in grads]).norm(norm_type)
+        total = _vector_norm(_f.stack([_vector_norm(g, norm_type, None, False) for g in grads]), norm_type, None,
+                             False)
         if error_if_nonfinite and not bool(_f.isfinite(total)):
             raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
                                "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
