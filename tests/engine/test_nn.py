@@ -523,6 +523,9 @@ REPRS = [
     lambda nn: nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU(), nn.ReLU(), nn.Linear(2, 3)]),
     lambda nn: nn.ModuleList([nn.Sequential(nn.Linear(2, 2), nn.ReLU()), nn.Sequential(nn.Linear(2, 2), nn.ReLU())]),
     lambda nn: nn.ModuleDict({"a": nn.ReLU(), "b": nn.Sequential(nn.Linear(1, 1)), "c": nn.Sequential()}),
+    lambda nn: nn.ParameterList([nn.Parameter(nn.Linear(3, 2).weight.detach()),
+                                 nn.Parameter(nn.Linear(1, 4).bias.detach().double())]),
+    lambda nn: nn.ParameterDict({"a": nn.Parameter(nn.Linear(3, 2).weight.detach())}),
 ]
 
 

@@ -287,7 +287,7 @@ class ParameterList(Module):
         lines = []
         for k, p in enumerate(self):
             size = "x".join(str(s) for s in p.size())
-            lines.append(f"  ({k}): Parameter containing: [torch.{p.dtype._legacy} of size {size}]")
+            lines.append(f"  ({k}): Parameter containing: [{p.dtype} of size {size}]")  # PyTorch: dtype here
         return "\n".join(lines)
 
     def forward(self, *input):
