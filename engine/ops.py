@@ -1958,3 +1958,11 @@ class LinalgVectorNormBackward0(Op):
         else:
             grad = a * a.abs().pow(p - 2) * g / safe.pow(p - 1)
         return grad.masked_fill(zero, 0)
+
+
+class LeakyReluBackward1(LeakyReluBackward0):
+    """leaky_relu_ (in place): PyTorch records this name for the in-place form."""
+
+
+class EluBackward1(EluBackward0):
+    """elu_ (in place): PyTorch records this name for the in-place form."""

@@ -279,32 +279,28 @@ def relu_(input):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    if inplace:
-        input._check_inplace()
-        return input._write(ops.HardtanhBackward0.apply(input._inplace_source(), min_val=min_val, max_val=max_val))
-    return ops.HardtanhBackward0.apply(input, min_val=min_val, max_val=max_val)
+    return _apply(ops.HardtanhBackward0, input, inplace, min_val=min_val, max_val=max_val)
 
 
 def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def _activation(op):
-    """f(input, inplace=False, **params) for an elementwise op of the table."""
-    def fn(input, *args, inplace=False, **params):
-        if inplace:
-            input._check_inplace()
-            return input._write(op.apply(input._inplace_source(), *args, **params))
-        return op.apply(input, *args, **params)
-    return fn
+def _apply(op, input, inplace, **params):
+    """An elementwise op of the table, out of place or written into input."""
+    if inplace:
+        input._check_inplace()
+        return input._write(op.apply(input._inplace_source(), **params))
+    return op.apply(input, **params)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _activation(ops.LeakyReluBackward0)(input, inplace=inplace, negative_slope=negative_slope)
+    op = ops.LeakyReluBackward1 if inplace else ops.LeakyReluBackward0
+    return _apply(op, input, inplace, negative_slope=negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _activation(ops.EluBackward0)(input, inplace=inplace, alpha=alpha)
+    return _apply(ops.EluBackward1 if inplace else ops.EluBackward0, input, inplace, alpha=alpha)
 
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
@@ -322,19 +318,19 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return _activation(ops.SiluBackward0)(input, inplace=inplace)
+    return _apply(ops.SiluBackward0, input, inplace)
 
 
 def mish(input, inplace=False):
-    return _activation(ops.MishBackward0)(input, inplace=inplace)
+    return _apply(ops.MishBackward0, input, inplace)
 
 
 def hardswish(input, inplace=False):
-    return _activation(ops.HardswishBackward0)(input, inplace=inplace)
+    return _apply(ops.HardswishBackward0, input, inplace)
 
 
 def hardsigmoid(input, inplace=False):
-    return _activation(ops.HardsigmoidBackward0)(input, inplace=inplace)
+    return _apply(ops.HardsigmoidBackward0, input, inplace)
 
 
 def logsigmoid(input):
@@ -631,6 +627,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("only one of size or scale_factor should be defined")
     if size is None and scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
+    if antialias:
+        raise NotImplementedError("interpolate(antialias=True) is not supported by this engine")
     if nd not in (1, 2):
         raise NotImplementedError(f"interpolate supports 3-D (N, C, L) and 4-D (N, C, H, W) inputs here; got "
                                   f"{nd + 2}-D input")

@@ -358,6 +358,25 @@ def test_functional_matches_torch(name, dtype):
     compare_fn(fn, *[randn(*s) for s in shapes], dtype=dtype)
 
 
+INPLACE = {
+    "relu": lambda F, y: F.relu(y, inplace=True), "leaky_relu": lambda F, y: F.leaky_relu(y, 0.2, inplace=True),
+    "elu": lambda F, y: F.elu(y, 0.7, inplace=True), "relu6": lambda F, y: F.relu6(y * 4, inplace=True),
+    "hardtanh": lambda F, y: F.hardtanh(y, -0.3, 0.2, inplace=True), "silu": lambda F, y: F.silu(y, inplace=True),
+    "hardswish": lambda F, y: F.hardswish(y * 4, inplace=True),
+    "module": lambda F, y: (torch.nn if F is torch.nn.functional else engine.nn).LeakyReLU(0.1, inplace=True)(y),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_activations_match_torch(name):
+    def fn(lib, x):
+        y = x * 1
+        out = INPLACE[name](lib.nn.functional, y)
+        assert out is y or name in ("relu6", "hardswish")  # those two act on a fresh product
+        return out
+    compare_fn(fn, randn(3, 5))
+
+
 def test_pairwise_distance_matches_torch_values():
     # PyTorch records NormBackward1 <- AddBackward1 here; the engine's nodes differ, the numbers agree.
     compare_fn(lambda lib, x, y: lib.nn.functional.pairwise_distance(x, y), randn(3, 4), randn(3, 4),
