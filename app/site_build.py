@@ -27,7 +27,6 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -338,7 +337,7 @@ class Site:
         app run natively (`panel serve`) is the app the browser runs."""
         dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
         pins = {canonicalize_name(Requirement(r).name): str(Requirement(r).specifier) for r in dev}
-        for name in ("panel", "bokeh", "param", "numpy"):
+        for name in ("panel", "bokeh", "param", "numpy", "pandas"):
             shipped = f"=={self.lock_packages[name]['version']}"
             if pins.get(name) != shipped:
                 sys.exit(f"pyproject.toml's dev list pins {name}{pins.get(name, ' (nothing)')}, the site ships {name}{shipped}")
