@@ -17,18 +17,20 @@ def free_port():
 
 
 @pytest.fixture
-def panel_serve():
+def panel_serve(tmp_path):
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "panel", "serve", "app/main.py", "--address", "127.0.0.1",
-                               "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "panel-serve.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "panel", "serve", "app/main.py", "--address", "127.0.0.1",
+                                   "--port", str(port), "--allow-websocket-origin", f"127.0.0.1:{port}"],
+                                  cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
-            assert server.poll() is None, server.stdout.read()
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}/main"
     server.terminate()
