@@ -95,9 +95,10 @@ class GraphView:
 
     # --- drawing ------------------------------------------------------------------------------
     def _figure(self):
+        # drawn in pixels (1 data unit = 1 px) at a fixed size; a wider graph scrolls, it never shrinks
         fig = figure(name="graph-view", x_range=Range1d(0, 1), y_range=Range1d(1, 0), tools=[],
                      toolbar_location=None, min_border=4, outline_line_color=None, visible=False,
-                     frame_width=400, frame_height=200)
+                     frame_width=400, frame_height=200, width_policy="fixed", height_policy="fixed")
         fig.axis.visible = False
         fig.grid.visible = False
         fig.rect("x", "y", "w", "h", source=self.groups, fill_color="#f9fafb", line_color="#9ca3af",
@@ -129,11 +130,11 @@ class GraphView:
         )
         return fig
 
-    def show(self, graph):
-        """Draw `graph` (an engine.graph.Graph, or None for nothing yet)."""
+    def show(self, graph, message=EMPTY):
+        """Draw `graph` (an engine.graph.Graph), or say `message` when there is none."""
         self.graph = graph
         if graph is None:
-            self._clear(EMPTY)
+            self._clear(message)
             return
         modules = tuple(graph.modules())
         if modules != self._modules:  # a new network: open if it fits, else group by layer
@@ -230,7 +231,9 @@ class GraphView:
         width, height = layout.width, layout.height + TOP
         self.figure.x_range.update(start=0, end=width)
         self.figure.y_range.update(start=height, end=0)
-        self.figure.update(frame_width=int(width), frame_height=int(height), visible=True)
+        margin = 2 * self.figure.min_border
+        self.figure.update(frame_width=int(width), frame_height=int(height), width=int(width) + margin,
+                           height=int(height) + margin, visible=True)
         self.legend.object = _legend_html(sorted({n["kind"] for n in nodes}, key=list(KINDS).index))
         self._syncing = True  # a Select picks its first option by itself: that is not the user's choice
         try:
@@ -376,7 +379,7 @@ def _title(n):
 
 
 def _module_title(path, module_type):
-    return f"{path} · {module_type}" if module_type else path
+    return f"{path} · {module_type}" if module_type and module_type != path else path
 
 
 def _module_types(graph):

@@ -1,5 +1,4 @@
 """Reading the session's history (capped, occasionally thinned) into plots by streaming only new rows."""
-import math
 
 
 class HistoryReader:
@@ -17,8 +16,3 @@ class HistoryReader:
         self._version, self._seen = version, n
         return start, reload
 
-
-def finite_points(steps, values, start=0):
-    """{"step": [...], "value": [...]} of the rows from `start` whose value is a finite number."""
-    pairs = [(s, v) for s, v in zip(steps[start:], values[start:]) if v is not None and math.isfinite(v)]
-    return {"step": [s for s, _ in pairs], "value": [v for _, v in pairs]}

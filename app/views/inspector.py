@@ -7,16 +7,14 @@ norm, NaN and Inf counts) are computed on the whole tensor, by engine.graph.summ
 import numpy as np
 import panel as pn
 from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
-from bokeh.palettes import RdBu11
 from bokeh.plotting import figure
 
 from engine.graph import summarize
 
 from .formatting import number, shape_text
+from .palettes import DIVERGING, NAN_COLOUR
 
 MAX_SIDE = 160           # heatmaps show at most this many rows and columns (every k-th beyond)
-PALETTE = RdBu11[::-1]   # blue below zero, white at zero, red above
-NAN_COLOUR = "#16a34a"   # NaN and Inf stand out in green
 
 EMPTY = ("**Click a box in the computation graph** (or choose a node in the list above it) to see the tensor it "
          "outputs and, after Backward, the gradient of the loss with respect to it.")
@@ -103,7 +101,7 @@ class _Tensor:
         self.array = None
         self.image = ColumnDataSource({"image": [], "dw": [], "dh": []}, name=f"inspector-{key}-image")
         self.bins = ColumnDataSource({"left": [], "right": [], "count": []}, name=f"inspector-{key}-hist")
-        self.mapper = LinearColorMapper(palette=PALETTE, low=-1, high=1, nan_color=NAN_COLOUR)
+        self.mapper = LinearColorMapper(palette=DIVERGING, low=-1, high=1, nan_color=NAN_COLOUR)
         self.heatmap = figure(name=f"inspector-{key}", title=label, width=300, height=260, toolbar_location=None,
                               tools="hover", tooltips=[("row", "$y{0}"), ("column", "$x{0}"), ("value", "@image")],
                               match_aspect=False)
@@ -130,7 +128,8 @@ class _Tensor:
             return
         self.array = array
         edges = summary["hist_edges"]
-        self.bins.data = {"left": edges[:-1], "right": edges[1:], "count": summary["hist_counts"]}
+        edges = np.asarray(edges)
+        self.bins.data = {"left": edges[:-1], "right": edges[1:], "count": np.asarray(summary["hist_counts"])}
         rows, cols = _axis_names(array.ndim, node)
         self.heatmap.yaxis.axis_label, self.heatmap.xaxis.axis_label = rows, cols
 
@@ -142,7 +141,9 @@ class _Tensor:
         finite = plane[np.isfinite(plane)]
         bound = float(np.abs(finite).max()) if finite.size else 1.0
         bound = bound if bound > 0 else 1.0
-        self.mapper.update(low=-bound, high=bound)
+        # keep the colour scale while it fits (within 2x): fewer changes to send to the page as training goes
+        if not (bound <= self.mapper.high <= 2 * bound):
+            self.mapper.update(low=-bound, high=bound)
         # Bokeh draws row 0 at the bottom: flip, so rows read top-down like a printed matrix
         self.image.data = {"image": [np.ascontiguousarray(plane[::-1], dtype=np.float32)],
                            "dw": [plane.shape[1]], "dh": [plane.shape[0]]}

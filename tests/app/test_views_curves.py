@@ -28,10 +28,11 @@ def test_curves_start_empty_with_guidance_then_show_train_and_test():
     curves.update({"step": []}, 0)
     assert "Press Step or Train" in curves.caption.object
     curves.update(history(8), 0)
-    assert list(curves.sources["train_loss"].data["step"]) == list(range(1, 9))
-    assert list(curves.sources["test_loss"].data["step"]) == [4, 8]  # the steps that were evaluated
-    assert curves.sources["test_acc"].data["value"] == pytest.approx([4 / 120, 8 / 120])
-    assert curves.loss.name == "loss-curve" and curves.sources["test_loss"].name == "curve-test-loss"
+    assert list(curves.train.data["step"]) == list(range(1, 9))
+    assert curves.train.data["loss"] == pytest.approx([1 / s for s in range(1, 9)])
+    assert list(curves.test.data["step"]) == [4, 8]  # the steps that were evaluated
+    assert curves.test.data["acc"] == pytest.approx([4 / 120, 8 / 120])
+    assert curves.loss.name == "loss-curve" and curves.test.name == "curve-test"
 
 
 def test_curves_stream_only_new_rows():
@@ -45,19 +46,19 @@ def test_curves_stream_only_new_rows():
     doc.on_change(lambda event: events.append(event))
     curves.update(history(10), 0)
     streamed = [(e.model.name, e.data, e.rollover) for e in events if isinstance(e, ColumnsStreamedEvent)]
-    assert streamed == [("curve-train-loss", {"step": [9, 10], "value": [1 / 9, 1 / 10]}, curves_module.CAP),
-                        ("curve-train-acc", {"step": [9, 10], "value": [0.09, 0.1]}, curves_module.CAP)]
+    assert streamed == [("curve-train", {"step": [9, 10], "loss": [1 / 9, 1 / 10], "acc": [0.09, 0.1]},
+                         curves_module.CAP)]
     assert all(isinstance(e, ColumnsStreamedEvent) for e in events)  # nothing else is sent
 
 
 def test_curves_are_capped_and_reload_when_the_history_is_thinned():
     curves = Curves()
     curves.update(history(curves_module.CAP + 500), 0)
-    assert len(curves.sources["train_loss"].data["step"]) == curves_module.CAP
+    assert len(curves.train.data["step"]) == curves_module.CAP
     thinned = history(100, start=1)
     thinned["step"] = [2 * s for s in thinned["step"]]
     curves.update(thinned, 1)  # the session bumped history_version
-    assert list(curves.sources["train_loss"].data["step"]) == thinned["step"]
+    assert list(curves.train.data["step"]) == thinned["step"]
 
 
 def test_regression_hides_accuracy_and_says_why():

@@ -1,0 +1,120 @@
+"""All the views, kept in step with a Session (see notes/ui_contract.md).
+
+Every action bumps `session.version`; the views then redraw from what the session reports. While the
+session trains continuously (`session.running`), the costly views (graph, inspector, images, neuron
+pictures) redraw only every HEAVY_EVERY-th time; when training stops, everything is redrawn, so the
+numbers on screen are those of the last step.
+"""
+import panel as pn
+
+import engine.nn as nn
+from app.layers import KINDS
+
+from .boundary import DecisionBoundary, hidden_layers
+from .curves import Curves
+from .gradflow import GradientFlow
+from .graph import GraphView
+from .images import ImageViews
+from .inspector import Inspector
+
+HEAVY_EVERY = 10
+INVALID = "The network cannot be built yet (see the message in the network column); fix it to see its graph."
+
+
+class Views:
+    def __init__(self, session):
+        self.session = session
+        self.inspector = Inspector()
+        self.graph = GraphView(on_inspect=self._inspect)
+        self.gradflow = GradientFlow()
+        self.curves = Curves()
+        self.boundary = DecisionBoundary()
+        self.images = ImageViews()
+        self._boundary_panel = self.boundary.panel()
+        self._images_panel = self.images.panel()
+        self._dataset = None
+        self._redraws = 0
+        self.images.sample.param.watch(lambda _e: self._draw_images(), "value")
+        session.param.watch(lambda _e: self.refresh(full=not session.running), "version")
+        session.param.watch(lambda e: None if e.new else self.refresh(full=True), "running")
+        self.refresh(full=True)
+
+    def panel(self):
+        return pn.Column(
+            self.graph.panel(),
+            self.inspector.panel(),
+            pn.Row(self.curves.panel(), self.gradflow.panel()),
+            self._boundary_panel,
+            self._images_panel,
+            name="views", sizing_mode="stretch_width",
+        )
+
+    def refresh(self, full=True):
+        """Redraw from the session; `full=False` (continuous training) skips the costly views most times."""
+        s = self.session
+        heavy = full or self._redraws % HEAVY_EVERY == 0
+        self._redraws += 1
+        if s.dataset is not self._dataset:
+            self._set_data(s.dataset)
+        regression = s.problem == "regression"
+        self.curves.update(s.history, s.history_version, regression=regression)
+        self.gradflow.update(s.history, s.history_version)
+        if heavy:
+            self._draw_graph()
+        if s.problem == "images":
+            if heavy:
+                self._draw_images()
+        else:
+            self.boundary.show(s.decision(self.boundary.grid) if s.model is not None else None)
+            if heavy:
+                self._draw_neurons()
+
+    def _set_data(self, dataset):
+        self._dataset = dataset
+        images = dataset.problem == "images"
+        self._boundary_panel.visible = not images
+        self._images_panel.visible = images
+        if images:
+            self.images.set_data(dataset)
+        else:
+            self.boundary.set_data(dataset)
+
+    def _draw_graph(self):
+        s = self.session
+        graph = s.last.get("graph")
+        if graph is None and s.model is None:
+            self.graph.show(None, message=INVALID)
+        else:
+            self.graph.show(graph)
+        self.inspector.refresh(s.last.get("capture"), graph)
+
+    def _inspect(self, node):
+        self.inspector.show(self.session.last.get("capture"), node)
+
+    def _draw_neurons(self):
+        s = self.session
+        if s.model is None:
+            self.boundary.neurons.show(None)
+            return
+        names = s.layer_names()
+        groups = [_group(spec) for spec in s.network.layers]
+        self.boundary.neurons.show(hidden_layers(names, groups, s.activations(self.boundary.neurons.points)))
+
+    def _draw_images(self):
+        s = self.session
+        if s.problem != "images":
+            return
+        i = self.images.sample.value
+        image, label = s.sample(i)
+        if s.model is None:
+            self.images.show(image, label, None, None, {})
+            return
+        conv = next((m for m in s.model.modules() if isinstance(m, nn.Conv2d)), None)
+        weight = conv.weight.detach().numpy() if conv is not None else None
+        self.images.show(image, label, s.probabilities(i), weight, s.feature_maps(i))
+
+
+def _group(spec):
+    """The layer's palette group: "activations" and "normalization" layers act on each unit alone."""
+    kind = KINDS.get(spec.get("type"))
+    return kind.group if kind else "layers"
