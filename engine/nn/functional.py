@@ -15,7 +15,7 @@ from ..tensor import Tensor, _wrap_dim
 _wrap = Tensor._wrap
 
 
-def _ntuple(n, name=None):
+def _ntuple(n):
     def parse(x):
         if isinstance(x, (list, tuple)):
             if len(x) == 1 and n > 1:
@@ -46,7 +46,7 @@ def _reduction(reduction, size_average=None, reduce=None):
 
 
 # --- linear layers --------------------------------------------------------------------------------
-def _mm_check(a_shape, w, input, weight):
+def _mm_check(a_shape, input, weight):
     if a_shape[1] != weight._data.shape[1]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a_shape[0]}x{a_shape[1]} and "
                            f"{weight._data.shape[1]}x{weight._data.shape[0]})")
@@ -60,7 +60,7 @@ def linear(input, weight, bias=None):
     with the weight through TBackward0; inputs of other ranks are folded to 2-D by views."""
     shape = input._data.shape
     if len(shape) == 2:
-        _mm_check(shape, None, input, weight)
+        _mm_check(shape, input, weight)
         wt = ops.TBackward0.apply(weight)
         if bias is None:
             return ops.MmBackward0.apply(input, wt)
@@ -70,7 +70,7 @@ def linear(input, weight, bias=None):
     if len(shape) == 1 and bias is None:
         return input.matmul(weight.t())
     flat = input.reshape(-1, shape[-1])
-    _mm_check(flat._data.shape, None, input, weight)
+    _mm_check(flat._data.shape, input, weight)
     out_shape = shape[:-1] + (weight._data.shape[0],)
     wt = ops.TBackward0.apply(weight)
     if bias is None:
@@ -313,7 +313,7 @@ def selu(input, inplace=False):
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return ops.GeluBackward0.apply(input, approximate=approximate)
 
 

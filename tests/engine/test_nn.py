@@ -12,8 +12,7 @@ import torch
 
 import engine
 from engine.nn import _module_stack
-from tests.engine.module_oracle import (assert_close, compare, compare_fn, copy_state, rand, randint, randn,
-                                        to_engine)
+from tests.engine.module_oracle import assert_close, compare, compare_fn, copy_state, rand, randint, randn
 
 # --- layers: forward value, node name, input and parameter gradients ------------------------------------
 LAYERS = {
@@ -846,7 +845,6 @@ def test_forward_hooks_match_torch():
                                            with_kwargs=True)
         x = lib.ones(1, 2)
         with lib.no_grad():
-            expected = lin(x * 2) if False else None  # noqa: F841 - hooks are active; computed below
             out = lin(x)
             for h in (h1, h2, h3, h4):
                 h.remove()

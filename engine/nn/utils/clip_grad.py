@@ -1,6 +1,4 @@
 """Gradient clipping, as torch.nn.utils does it (in place on .grad)."""
-import math
-
 from ...autograd import grad_mode
 from ...tensor import Tensor
 from ..functional import _vector_norm
