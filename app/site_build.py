@@ -30,6 +30,8 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from app.digits import SITE_PATH as DIGITS_PATH, write_digits
+
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "app" / "web"
 ASSETS = ROOT / "app" / "site_assets.toml"
@@ -204,6 +206,7 @@ class Site:
         self.check_native_pins()
         self.add_main_thread_js()
         self.add_web_sources()
+        write_digits(self.out / DIGITS_PATH)  # UI-A: the 8×8 digits the app loads, from scikit-learn's wheel
         self.write_boot()
         total = sum(p.stat().st_size for p in self.out.rglob("*") if p.is_file())
         log(f"built {self.out} ({total / 1e6:.1f} MB)")
