@@ -6,6 +6,7 @@ process). `print` writes to the cell's output. The code runs under `engine.graph
 every tensor it leaves can be shown in the graph view with its values and gradients.
 """
 import builtins
+import html
 import importlib
 import io
 import traceback
@@ -93,3 +94,41 @@ def run_cell(source):
     tensors = {name: value for name, value in namespace.items()
                if isinstance(value, engine.Tensor) and not name.startswith("_")}
     return CellResult(out.getvalue(), error, tensors, capture)
+
+
+def code_cell(session):
+    """The cell's widgets: an editor, Run, the printed output, and a choice of tensor for the graph view."""
+    import panel as pn   # the cell's logic above runs without Panel (tests, scripts)
+
+    editor = pn.widgets.TextAreaInput(value=TUTORIAL, height=240, sizing_mode="stretch_width",
+                                      css_classes=["pg-code"], stylesheets=[
+                                          "textarea { font-family: ui-monospace, monospace; font-size: 12px; }"])
+    run = pn.widgets.Button(name="Run", button_type="primary", width=80, css_classes=["pg-run"])
+    output = pn.pane.HTML("", css_classes=["pg-code-output"], sizing_mode="stretch_width")
+    choice = pn.widgets.Select(name="Show in the graph view", options=[], css_classes=["pg-tensor-select"], width=200)
+    show = pn.widgets.Button(name="Show graph", css_classes=["pg-show-tensor"], width=110)
+    last = {}
+
+    def show_choice(_event=None):
+        result = last.get("result")
+        if result is not None and choice.value in result.tensors:
+            session.show_tensor(result.tensors[choice.value], result.capture, choice.value)
+
+    def on_run(_event):
+        result = run_cell(editor.value)
+        last["result"] = result
+        text = html.escape(result.output)
+        if result.error:
+            text += f'<span class="pg-code-error">{html.escape(result.error)}</span>'
+        output.object = f"<pre style='margin:0;white-space:pre-wrap'>{text}</pre>"
+        choice.options = result.graphable()
+        if choice.options:
+            choice.value = choice.options[0]
+            show_choice()
+
+    run.on_click(on_run)
+    show.on_click(show_choice)
+    return pn.Column(
+        pn.pane.Markdown("`import torch` here is the engine. Tensors the code leaves can be shown in the graph view.",
+                         margin=(0, 10)),
+        editor, pn.Row(run, choice, show, margin=0), output, sizing_mode="stretch_width")

@@ -52,13 +52,13 @@ class Network(param.Parameterized):
 
 
 class Data(param.Parameterized):
-    dataset = param.Selector(objects=DATASETS, default="spiral", doc="Which data set to learn")
+    dataset = param.Selector(objects={LABELS[d]: d for d in DATASETS}, default="spiral", doc="Which data set to learn")
     noise = param.Number(0.05, bounds=(0.0, 0.5), step=0.01, doc="Gaussian noise added to the 2-D points")
     samples = param.Integer(400, bounds=(50, 2000), step=50, doc="Number of 2-D points (train + test)")
     test_fraction = param.Number(0.3, bounds=(0.1, 0.9), step=0.05, doc="Share of the data held out for testing")
     seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the data, the split and the initial weights")
     batch_size = param.Integer(32, bounds=(1, 1024), doc="Samples per training step")
-    image_mode = param.Selector(objects=list(IMAGE_MODES), default="upscale",
+    image_mode = param.Selector(objects={label: mode for mode, (label, _how) in IMAGE_MODES.items()}, default="upscale",
                                 doc="How the 8×8 digits are fed to the network")
 
     def label(self):
@@ -68,7 +68,7 @@ class Data(param.Parameterized):
 class Hyper(param.Parameterized):
     optimizer = param.Selector(objects=OPTIMIZERS, default="Adam", doc="SGD, SGD with momentum 0.9, or Adam")
     lr = param.Number(0.03, bounds=(1e-5, 10.0), doc="Learning rate")
-    loss = param.Selector(objects=list(LOSSES), default="bce", doc="Loss function")
+    loss = param.Selector(objects={label: key for key, label in LOSSES.items()}, default="bce", doc="Loss function")
 
 
 def settings(obj):

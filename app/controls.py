@@ -1,0 +1,302 @@
+"""The playground's controls: Forward / Backward / Step / Train-Pause / Reset with keyboard shortcuts,
+the step counter, presets, data and hyper-parameter widgets, save / load / share, and the PyTorch
+code of the current network.
+
+Continuous training runs as a periodic callback that trains one short chunk at a time
+(Session.train_for), so the page (and in the browser, the worker's message loop) gets control
+back between chunks: Pause is handled before the next chunk starts.
+
+Stable hooks for browser tests: buttons by their names (Forward, Backward, Step, Train/Pause,
+Reset, Save, Share link), .pg-status, .pg-alert, .pg-preset-<key>, .pg-share-url, .pg-load
+(its input[type=file]), .pg-code-export; keys f, b, s, space, r.
+"""
+import html
+import io
+
+import panel as pn
+import param
+
+from app import datasets, persist
+from app.export import export_script
+from app.state import PRESETS
+
+CHUNK_SECONDS = 0.04     # training time per chunk; the views redraw once per chunk
+TICK_MS = 15             # pause between chunks, in which the page's events are handled
+
+KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset"}
+KEY_LEGEND = "Keys: <kbd>f</kbd> forward · <kbd>b</kbd> backward · <kbd>s</kbd> step · " \
+             "<kbd>space</kbd> train/pause · <kbd>r</kbd> reset"
+
+
+class KeyboardShortcuts(pn.custom.JSComponent):
+    """Listens for the playground's keys anywhere on the page (not while typing in a field) and
+    reports each press as `pressed` = "<key>#<count>" (a fresh value even for the same key)."""
+
+    pressed = param.String(default="", doc="The last key pressed, with a counter")
+    keys = param.List(default=list(KEYS), constant=True)
+
+    _esm = r"""
+export function render({ model, el }) {
+  let count = 0;
+  const typing = (e) => {
+    const target = e.composedPath()[0];
+    return target && (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable);
+  };
+  const onKey = (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || typing(e)) return;
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (!model.keys.includes(key)) return;
+    e.preventDefault();          // space must not scroll the page or press a focused button
+    count += 1;
+    model.pressed = `${key}#${count}`;
+  };
+  document.addEventListener("keydown", onKey);
+  model.on("remove", () => document.removeEventListener("keydown", onKey));
+  const legend = document.createElement("div");
+  legend.className = "pg-keys";
+  legend.innerHTML = model.legend;
+  el.append(legend);
+}
+"""
+    legend = param.String(default=KEY_LEGEND, constant=True)
+    _stylesheets = [".pg-keys { font-size: 12px; color: #555; } "
+                    "kbd { border: 1px solid #bbb; border-radius: 3px; padding: 0 4px; background: #f6f6f6; }"]
+
+
+class ShareLink(pn.custom.JSComponent):
+    """The page's address: a `#s=...` fragment found at load comes in as `incoming`; a new
+    `fragment` from Python is put into the address bar and shown, ready to copy."""
+
+    fragment = param.String(default="", doc="Python -> page: the fragment to share")
+    incoming = param.String(default="", doc="page -> Python: the fragment the page was opened with")
+
+    _esm = r"""
+export function render({ model, el }) {
+  const input = document.createElement("input");
+  input.className = "pg-share-url";
+  input.readOnly = true;
+  input.placeholder = "press Share link";
+  const copy = document.createElement("button");
+  copy.className = "pg-copy";
+  copy.textContent = "Copy";
+  copy.addEventListener("click", () => { input.select(); navigator.clipboard?.writeText(input.value).catch(() => {}); });
+  el.append(input, copy);
+  const show = () => {
+    if (!model.fragment) return;
+    const url = location.href.split("#")[0] + "#" + model.fragment;
+    history.replaceState(null, "", "#" + model.fragment);
+    input.value = url;
+  };
+  model.on("fragment", show);
+  show();
+  if (location.hash.startsWith("#s=") && location.hash.slice(1) !== model.fragment) model.incoming = location.hash.slice(1);
+}
+"""
+    _stylesheets = [":host { display: flex; gap: 4px; } .pg-share-url { flex: 1; min-width: 0; font-size: 12px; }"]
+
+
+class Controls:
+    """Every control of the playground, bound to one Session."""
+
+    def __init__(self, session):
+        self.session = session
+        self._callback = None
+        s = session
+        button = lambda name, kind, action, tip: self._button(name, kind, action, tip)   # noqa: E731
+        self.forward = button("Forward", "primary", s.forward, "One forward pass on the current batch (f)")
+        self.backward = button("Backward", "primary", s.backward, "Fill every gradient (b)")
+        self.step = button("Step", "primary", s.take_step, "One optimizer update (s)")
+        self.train = pn.widgets.Button(name="Train", button_type="success", width=80, css_classes=["pg-train"],
+                                       description="Train continuously / pause (space)")
+        self.train.on_click(lambda _e: self.toggle_training())
+        self.reset = button("Reset", "warning", s.reset, "New random weights, step 0 (r)")
+        self.keys = KeyboardShortcuts()
+        self.keys.param.watch(self._on_key, "pressed")
+        self.status = pn.pane.HTML(self._status_text(), css_classes=["pg-status"], margin=(4, 10))
+        self.alert = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["pg-alert"], margin=(4, 10))
+        s.param.watch(self._refresh, ["version", "error", "running"])
+
+    def _button(self, name, kind, action, tip):
+        widget = pn.widgets.Button(name=name, button_type=kind, width=80, description=tip,
+                                   css_classes=[f"pg-{name.lower()}"])
+        widget.on_click(lambda _e: self.run(action))
+        return widget
+
+    # ---- actions ---------------------------------------------------------------------------
+    def run(self, action):
+        """A single action from a button or key: pauses continuous training first."""
+        self.pause()
+        action()
+
+    def toggle_training(self):
+        if self.session.running:
+            self.pause()
+        else:
+            self.start()
+
+    def start(self):
+        s = self.session
+        if s.model is None:
+            s.take_step()   # reports why the network cannot train
+            return
+        s.running = True
+        self._callback = pn.state.add_periodic_callback(self.tick, period=TICK_MS)
+
+    def tick(self):
+        """One chunk of continuous training (the periodic callback)."""
+        if not self.session.running:
+            self.pause()
+            return
+        self.session.train_for(CHUNK_SECONDS)
+        if not self.session.running:     # an error stopped it
+            self.pause()
+
+    def pause(self):
+        if self._callback is not None:
+            self._callback.stop()
+            self._callback = None
+        self.session.running = False
+
+    def _on_key(self, event):
+        key = event.new.split("#")[0]
+        command = KEYS.get(key)
+        s = self.session
+        actions = {"forward": s.forward, "backward": s.backward, "step": s.take_step, "reset": s.reset}
+        if command == "train":
+            self.toggle_training()
+        elif command in actions:
+            self.run(actions[command])
+
+    # ---- what it shows -----------------------------------------------------------------------
+    def _status_text(self):
+        s = self.session
+        loss = s.last.get("loss") if s.last else None
+        loss_text = f"{loss:.4f}" if isinstance(loss, float) else "–"
+        phase = {"idle": "", "forward": " · after forward", "backward": " · after backward",
+                 "step": " · after step"}[s.phase]
+        state = " · training…" if s.running else phase
+        return (f"<b>Step {s.step}</b> · epoch {s.epoch} · loss {loss_text}{state}")
+
+    def _refresh(self, *_events):
+        s = self.session
+        self.status.object = self._status_text()
+        self.alert.object = html.escape(s.error or "")
+        self.alert.visible = bool(s.error)
+        self.train.name = "Pause" if s.running else "Train"
+        self.train.button_type = "light" if s.running else "success"
+
+    def buttons(self):
+        return pn.Column(
+            pn.Row(self.forward, self.backward, self.step, self.train, self.reset, margin=0),
+            self.keys, self.status, self.alert, sizing_mode="stretch_width")
+
+
+def presets(session):
+    """One button per preset: network, data and hyper-parameters at once."""
+    def load(key):
+        p = PRESETS[key]
+        session.configure(p["network"], p["data"], p["hyper"])
+    widgets = []
+    for key, preset in PRESETS.items():
+        b = pn.widgets.Button(name=preset["label"], css_classes=[f"pg-preset-{key}"], sizing_mode="stretch_width")
+        b.on_click(lambda _e, key=key: load(key))
+        widgets.append(b)
+    return pn.Column(pn.pane.Markdown("**Presets**", margin=(0, 10)), *widgets, sizing_mode="stretch_width")
+
+
+def data_widgets(session):
+    d = session.data
+    image_how = pn.pane.Markdown("", margin=(0, 10), css_classes=["pg-image-mode"])
+    samples = pn.widgets.IntSlider.from_param(d.param.samples, name="Points")
+    noise = pn.widgets.FloatSlider.from_param(d.param.noise, name="Noise")
+    image_mode = pn.widgets.Select.from_param(d.param.image_mode, name="Images fed as")
+
+    def update(*_events):
+        digits = d.dataset == "digits"
+        mode_label, how = datasets.IMAGE_MODES[d.image_mode]
+        image_how.object = (f"The 8×8 digits, {mode_label}: {how}. The tutorial's LeNet expects 32×32."
+                            if digits else "")
+        image_how.visible = image_mode.visible = digits
+        samples.visible = noise.visible = not digits
+    d.param.watch(update, ["dataset", "image_mode"])
+    update()
+    return pn.Column(
+        pn.pane.Markdown("**Data**", margin=(0, 10)),
+        pn.widgets.Select.from_param(d.param.dataset, name="Dataset", css_classes=["pg-dataset"]),
+        image_mode, image_how, noise, samples,
+        pn.widgets.FloatSlider.from_param(d.param.test_fraction, name="Test share"),
+        pn.widgets.IntInput.from_param(d.param.batch_size, name="Batch size", css_classes=["pg-batch-size"]),
+        pn.widgets.IntInput.from_param(d.param.seed, name="Seed"),
+        sizing_mode="stretch_width")
+
+
+def hyper_widgets(session):
+    h = session.hyper
+    return pn.Column(
+        pn.pane.Markdown("**Training**", margin=(0, 10)),
+        pn.widgets.Select.from_param(h.param.optimizer, name="Optimizer", css_classes=["pg-optimizer"]),
+        pn.widgets.FloatInput.from_param(h.param.lr, name="Learning rate", step=0.001, format="0.[00000]",
+                                         css_classes=["pg-lr"]),
+        pn.widgets.Select.from_param(h.param.loss, name="Loss", css_classes=["pg-loss"]),
+        sizing_mode="stretch_width")
+
+
+def file_widgets(session):
+    """Save / load the playground as a file, and a share link."""
+    message = pn.pane.Alert("", visible=False, alert_type="info", css_classes=["pg-file-message"], margin=(4, 10))
+
+    def say(text, kind):
+        message.object, message.alert_type, message.visible = html.escape(text), kind, True
+
+    save = pn.widgets.FileDownload(callback=lambda: io.BytesIO(persist.save_bytes(session)), filename="playground.json",
+                                   label="Save", button_type="default", embed=False, css_classes=["pg-save"])
+    load = pn.widgets.FileInput(accept=".json", multiple=False, css_classes=["pg-load"])
+
+    def on_file(event):
+        if not event.new:
+            return
+        try:
+            persist.load_bytes(session, event.new)
+        except persist.PlaygroundFileError as error:
+            say(f"Could not load {load.filename}: {error}", "danger")
+        else:
+            say(f"Loaded {load.filename}: step {session.step}", "success")
+    load.param.watch(on_file, "value")
+
+    link = ShareLink()
+    share = pn.widgets.Button(name="Share link", css_classes=["pg-share"])
+
+    def on_share(_event):
+        link.fragment = persist.share_fragment(session)
+        say("The link in the address bar (and below) restores this network and its settings (not the weights).",
+            "info")
+    share.on_click(on_share)
+
+    def on_incoming(event):
+        try:
+            persist.apply_fragment(session, event.new)
+        except persist.PlaygroundFileError as error:
+            say(f"Could not open the shared link: {error}", "danger")
+        else:
+            say("Opened the shared network and settings.", "success")
+    link.param.watch(on_incoming, "incoming")
+    return pn.Column(pn.pane.Markdown("**Take it with you**", margin=(0, 10)),
+                     pn.Row(save, share, margin=0), pn.Row(pn.pane.Markdown("Load a file:", margin=(8, 10)), load),
+                     link, message, sizing_mode="stretch_width")
+
+
+def code_export(session):
+    """The PyTorch script of the current network and training loop, updated as they change."""
+    pane = pn.pane.Markdown("", css_classes=["pg-code-export"], sizing_mode="stretch_width")
+
+    def update(*_events):
+        if session.model is None:
+            pane.object = f"*The network cannot be built yet: {session.error or 'see the builder'}*"
+        else:
+            code = export_script(session.network, session.data, session.hyper)
+            pane.object = "Runs unchanged on PyTorch (`pip install torch numpy`):\n\n```python\n" + code + "\n```"
+    session.param.watch(update, "structure_version")
+    session.hyper.param.watch(update, ["optimizer", "lr", "loss"])
+    session.data.param.watch(update, ["batch_size"])
+    update()
+    return pane
