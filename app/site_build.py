@@ -269,33 +269,30 @@ class Site:
             entry["depends"] = [d for d in entry["depends"] if d in self.lock_packages]
 
     def precompile(self):
-        """Replace each third-party wheel by its bytecode-compiled twin (cached by the input's sha256).
+        """Replace each wheel by its bytecode-compiled twin (cached by the input's sha256).
 
-        Compiling the modules in the browser took seconds of every page load. Our own
-        wheel keeps its sources: it changes with every edit and its tracebacks are read.
+        Compiling the modules in the browser took seconds of every page load. Third-party
+        wheels become sourceless (smallest); our own keeps its sources beside the bytecode,
+        so tracebacks from the browser still show our lines.
         """
         folder = self.out / "pyodide"
-        todo = {}
-        for entry in self.lock_packages.values():
-            if entry["name"] == OWN_WHEEL_NAME:
-                continue
-            compiled = PYC_CACHE / f"{sha256_of(folder / entry['file_name'])[:16]}-{entry['file_name']}"
-            if not compiled.exists():
-                todo[entry["file_name"]] = compiled
-        if todo:
-            log(f"compiling {len(todo)} wheels to bytecode with Pyodide in Node")
+        compiled = {entry["file_name"]: PYC_CACHE / f"{sha256_of(folder / entry['file_name'])[:16]}-{entry['file_name']}"
+                    for entry in self.lock_packages.values()}
+        jobs = {file_name: "beside-source" if file_name.startswith(OWN_WHEEL_NAME.replace("-", "_") + "-")
+                else "sourceless" for file_name, path in compiled.items() if not path.exists()}
+        if jobs:
+            log(f"compiling {len(jobs)} wheels to bytecode with Pyodide in Node")
             PYC_CACHE.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=PYC_CACHE) as tmp:
                 done = subprocess.run(["node", str(ROOT / "app" / "compile_wheels.mjs"), str(self.pyodide_for_node()),
-                                       str(folder), tmp, *todo], capture_output=True, text=True)
+                                       str(folder), tmp, json.dumps(jobs)], capture_output=True, text=True)
                 if done.returncode:
-                    sys.exit(f"compiling wheels failed:\n{(done.stdout + done.stderr)[-3000:]}")
-                for file_name, compiled in todo.items():
-                    (Path(tmp) / file_name).replace(compiled)
-        for entry in self.lock_packages.values():
-            if entry["name"] != OWN_WHEEL_NAME:
-                compiled = PYC_CACHE / f"{sha256_of(folder / entry['file_name'])[:16]}-{entry['file_name']}"
-                shutil.copy(compiled, folder / entry["file_name"])
+                    output = done.stdout + done.stderr  # a Python traceback, after Pyodide's minified source
+                    sys.exit(f"compiling wheels failed:\n{output[output.find('Traceback'):][:3000]}")
+                for file_name in jobs:
+                    (Path(tmp) / file_name).replace(compiled[file_name])
+        for file_name, path in compiled.items():
+            shutil.copy(path, folder / file_name)
 
     def pyodide_for_node(self):
         """The whole npm pyodide package, unpacked once into the cache (Node runs it from there)."""
