@@ -11,6 +11,7 @@ from . import _dtype
 from . import ops
 from ._device import backend_of, device_of
 from .autograd.grad_mode import enabled as _grad_enabled
+from .autograd.node import accumulator as _accumulator
 from .tensor import Tensor, Size, _wrap_dim
 
 _wrap = Tensor._wrap
@@ -59,6 +60,21 @@ def _same_device(a, b):
     return a, b
 
 
+def _cast(t, dtype):
+    """t's values as `dtype` for an op that promotes its operands. PyTorch casts inside the op, so no node of
+    its own: the copy stands for t in the graph (the op's gradient reaches t and is cast back on the way)."""
+    if t._data.dtype == dtype.np:
+        return t
+    c = _wrap(backend_of(t._data).astype(t._data, dtype.np))
+    if t._requires_grad and _grad_enabled[0]:
+        c._requires_grad, c.grad_fn, c._output_nr = True, t.grad_fn, t._output_nr
+        if t.grad_fn is None:  # a leaf: the copy's gradient goes to t's AccumulateGrad (held while c lives)
+            node = _accumulator(t)
+            c._acc = lambda: node
+    c._vc = t._vc  # a later in-place change of t is seen by the ops that saved this copy
+    return c
+
+
 def _promote(a, b, to_float=False):
     """Operands of a binary op cast to PyTorch's result dtype (scalars stay Python numbers)."""
     if isinstance(a, Tensor):  # fast paths first: same dtypes, or a float tensor with a Python number
@@ -73,10 +89,10 @@ def _promote(a, b, to_float=False):
     rt = _dtype.result_type(a, b)
     if to_float and not rt.is_floating_point:
         rt = _dtype.get_default_dtype()
-    if at and a._data.dtype != rt.np:
-        a = a.to(rt)
-    if bt and b._data.dtype != rt.np:
-        b = b.to(rt)
+    if at:
+        a = _cast(a, rt)
+    if bt:
+        b = _cast(b, rt)
     if not at and rt.is_floating_point and isinstance(a, (bool, np.bool_)):
         a = float(a)
     if not bt and rt.is_floating_point and isinstance(b, (bool, np.bool_)):
@@ -339,7 +355,7 @@ def clamp(input, min=None, max=None):
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         bounds = [b if isinstance(b, Tensor) or b is None else _as_tensor(b, input) for b in (min, max)]
         rt = _dtype.result_type(input, *(b for b in bounds if b is not None))
-        input, lo, hi = (None if t is None else t if t._data.dtype == rt.np else t.to(rt) for t in [input] + bounds)
+        input, lo, hi = (None if t is None else _cast(t, rt) for t in [input] + bounds)
         for bound in (lo, hi):
             if bound is not None:
                 _check_broadcast(input, bound)
@@ -635,14 +651,21 @@ def logsumexp(input, dim, keepdim=False):
     return ops.LogsumexpBackward0.apply(input, axes=_dims(dim, input._data.ndim), keepdim=keepdim)
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
-    if p in ("fro", 2, 2.0):
-        return sqrt(sum(input * input, dim, keepdim))
-    if p in (1, 1.0):
-        return sum(abs(input), dim, keepdim)
-    if p == float("inf"):
-        return amax(abs(input), dim if dim is not None else (), keepdim)
-    return pow(sum(pow(abs(input), p), dim, keepdim), 1.0 / p)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm: a vector norm over dim (all dims by default); 'fro' is the 2-norm."""
+    if isinstance(p, str):
+        if p != "fro":
+            raise NotImplementedError(f"norm(p='{p}') is not supported by this engine")
+        if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+        p = 2
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{input.dtype._legacy[:-6]}")
+    return ops.LinalgVectorNormBackward0.apply(input, ord=float(p), axes=_dims(dim, input._data.ndim),
+                                               keepdim=keepdim)
 
 
 def cumsum(input, dim):
@@ -1062,7 +1085,7 @@ def cat(tensors, dim=0):
                                    f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in "
                                    f"the list.")
     rt = _dtype.result_type(*tensors)
-    tensors = [t if t._data.dtype == rt.np else t.to(rt) for t in tensors]
+    tensors = [_cast(t, rt) for t in tensors]
     return ops.CatBackward0.apply(*tensors, dim=d)
 
 
@@ -1079,7 +1102,7 @@ def stack(tensors, dim=0):
                                f"[{', '.join(map(str, tensors[0]._data.shape))}] at entry 0 and "
                                f"[{', '.join(map(str, t._data.shape))}] at entry {i}")
     rt = _dtype.result_type(*tensors)
-    tensors = [t if t._data.dtype == rt.np else t.to(rt) for t in tensors]
+    tensors = [_cast(t, rt) for t in tensors]
     return ops.StackBackward0.apply(*tensors, dim=_wrap_dim(dim, tensors[0]._data.ndim + 1))
 
 
@@ -1364,7 +1387,9 @@ def _basic_index(input, basic, record_full_slice):
             start, stop, step = item.indices(size)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            if record_full_slice or (start, stop, step) != (0, size, 1):  # x[:] records a slice, x[:, :] none
+            # x[:, :] and x[:, 0:9] record nothing, but x[:] and x[:, -3:] record a slice, as in PyTorch
+            whole = item.start in (None, 0) and (item.stop is None or item.stop >= size) and item.step in (None, 1)
+            if record_full_slice or not whole:
                 out = ops.SliceBackward0.apply(out, dim=dim, start=start, stop=builtins.max(stop, start), step=step)
             dim += 1
         else:

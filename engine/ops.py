@@ -152,12 +152,12 @@ class PowBackward1(Op):
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = g * b * a.pow(b - 1) if a._requires_grad else None
+        # PyTorch's conventions: d/da is 0 where b == 0; d/db = a**b * log(a) is 0 where a == 0 and b >= 0
+        ga = _select(b == 0, 0.0, g * b * a.pow(b - 1)) if a._requires_grad else None
         gb = None
         if b._requires_grad:
-            # d/db a**b = a**b * log(a); PyTorch's convention makes it 0 where a == 0 and b >= 0
-            safe_log = a.masked_fill(a == 0, 1).log()
-            gb = g * ctx.output * safe_log
+            zero_base = (a == 0) & (b >= 0)
+            gb = _select(zero_base, 0.0, g * ctx.output * a.masked_fill(zero_base, 1).log())
         return ga, gb
 
 
@@ -866,7 +866,8 @@ class StdBackward0(Op):
         full = axes is None or ctx.keepdim
         g = _expand_back(g, a.shape, axes or (), full)
         std = _expand_back(ctx.output, a.shape, axes or (), full)
-        return g * (a - mean) / (std * max(ctx.n - ctx.correction, 0))
+        zero = std == 0  # a constant slice: PyTorch's gradient there is 0, not nan
+        return _select(zero, 0.0, g / std.masked_fill(zero, 1)) * (a - mean) / max(ctx.n - ctx.correction, 0)
 
 
 class LogsumexpBackward0(Op):

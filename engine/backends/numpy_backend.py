@@ -74,28 +74,34 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 
 # --- reductions ------------------------------------------------------------------------
+# PyTorch's reductions return contiguous tensors; numpy's keep the input's layout (a transposed input gives a
+# transposed result, and a later .view() would fail where PyTorch's works).
+def _c_order(out):
+    return out if out.flags.c_contiguous else out.copy(order="C")
+
+
 def sum(a, axes, keepdims):
-    return np.sum(a, axis=axes, keepdims=keepdims)
+    return _c_order(np.sum(a, axis=axes, keepdims=keepdims))
 
 
 def prod(a, axes, keepdims):
-    return np.prod(a, axis=axes, keepdims=keepdims)
+    return _c_order(np.prod(a, axis=axes, keepdims=keepdims))
 
 
 def max(a, axes, keepdims):
-    return np.max(a, axis=axes, keepdims=keepdims)
+    return _c_order(np.max(a, axis=axes, keepdims=keepdims))
 
 
 def min(a, axes, keepdims):
-    return np.min(a, axis=axes, keepdims=keepdims)
+    return _c_order(np.min(a, axis=axes, keepdims=keepdims))
 
 
 def any(a, axes, keepdims):
-    return np.any(a, axis=axes, keepdims=keepdims)
+    return _c_order(np.any(a, axis=axes, keepdims=keepdims))
 
 
 def all(a, axes, keepdims):
-    return np.all(a, axis=axes, keepdims=keepdims)
+    return _c_order(np.all(a, axis=axes, keepdims=keepdims))
 
 
 def argmax(a, axis, keepdims):
@@ -146,7 +152,9 @@ def is_contiguous(a):
 
 
 def concatenate(arrays, axis):
-    return np.concatenate(arrays, axis=axis)
+    """C-ordered, as PyTorch's cat (numpy's keeps the inputs' layout: transposed in, transposed out)."""
+    out = np.concatenate(arrays, axis=axis)
+    return out if out.flags.c_contiguous else np.ascontiguousarray(out)
 
 
 def pad(a, widths, value):
@@ -154,7 +162,8 @@ def pad(a, widths, value):
 
 
 def flip(a, axes):
-    return np.flip(a, axes)
+    """A copy in the input's layout, as PyTorch's flip (numpy's view has negative strides, which torch never shows)."""
+    return np.flip(a, axes).copy(order="K")
 
 
 # --- gather / scatter on flat (linear) indices --------------------------------------------
@@ -221,7 +230,7 @@ def conv2d_backward_input(grad_out, w, input_shape, stride, padding, dilation, g
         for j in range(kw):
             hi, wj = i * dilation[0], j * dilation[1]
             gx[:, :, hi:hi + stride[0] * oh:stride[0], wj:wj + stride[1] * ow:stride[1]] += cols[:, :, i, j]
-    return gx[:, :, ph:ph + h, pw:pw + wd] if (ph or pw) else gx
+    return np.ascontiguousarray(gx[:, :, ph:ph + h, pw:pw + wd]) if (ph or pw) else gx
 
 
 def conv2d_backward_weight(x, grad_out, weight_shape, stride, padding, dilation, groups):
@@ -317,13 +326,13 @@ def avg_pool2d_backward(grad_out, input_shape, kernel, stride, padding, ceil_mod
 
 
 def softmax(a, axis):
-    a = np.ascontiguousarray(a)  # PyTorch's (log_)softmax output is contiguous whatever the input's strides
+    a = _c_order(a)  # PyTorch's (log_)softmax output is contiguous whatever the input's strides
     e = np.exp(a - a.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(a, axis):
-    a = np.ascontiguousarray(a)
+    a = _c_order(a)  # (np.ascontiguousarray would make a 0-d input 1-d)
     shifted = a - a.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 

@@ -94,12 +94,15 @@ def _flatten(out):
     return [out]
 
 
-def assert_same(e, t, rtol, atol, what="output"):
-    """One engine result against torch's: type, dtype, shape and values."""
+def assert_same(e, t, rtol, atol, what="output", layout=True):
+    """One engine result against torch's: type, dtype, shape, values and (with `layout`) contiguity."""
     if isinstance(t, torch.Tensor):
         assert isinstance(e, engine.Tensor), f"{what}: expected a Tensor, got {type(e).__name__}"
         assert dtype_name(e.dtype) == dtype_name(t.dtype), f"{what}: dtype {e.dtype} != {t.dtype}"
         assert tuple(e.shape) == tuple(t.shape), f"{what}: shape {tuple(e.shape)} != {tuple(t.shape)}"
+        # the layout decides whether .view() works and whether .contiguous() records a copy
+        if layout:
+            assert e.is_contiguous() == t.is_contiguous(), f"{what}: is_contiguous() {e.is_contiguous()}"
         expected = t.detach().numpy()
         actual = np.asarray(e.detach().numpy())
         assert actual.dtype == expected.dtype, f"{what}: numpy dtype {actual.dtype} != {expected.dtype}"
@@ -127,13 +130,15 @@ def graph_signature(fn, depth=3):
 
 
 def check(fn, *arrays, dtypes=("float64", "float32"), grad=True, layouts=None, names=True, depth=1,
-          rtol=None, atol=None, seed=0):
+          rtol=None, atol=None, seed=0, contiguity=True):
     """Compare fn(engine, *leaves) with fn(torch, *leaves): values, dtypes, graph names, gradients.
 
     arrays: numpy arrays (floating ones become `dtype` leaves that require grad when `grad`),
     or anything else (passed as it is: Python scalars, dims, dtypes).
     layouts: one Layout per array (default contiguous).
     names: compare each output's grad_fn name and its next_functions `depth` levels down.
+    contiguity: compare is_contiguous() of the outputs (off where the engine is contiguous and PyTorch keeps
+    a strided layout, which only makes the engine more permissive).
     """
     layouts = layouts or [CONTIGUOUS] * len(arrays)
     for dtype in dtypes:
@@ -146,7 +151,7 @@ def check(fn, *arrays, dtypes=("float64", "float32"), grad=True, layouts=None, n
         assert len(e_out) == len(t_out), f"{len(e_out)} outputs, torch has {len(t_out)}"
         for i, (e, t) in enumerate(zip(e_out, t_out)):
             r, a = _tolerance(t, dtype, rtol, atol)
-            assert_same(e, t, r, a, f"[{dtype}] output {i}")
+            assert_same(e, t, r, a, f"[{dtype}] output {i}", layout=contiguity)
             if isinstance(t, torch.Tensor):
                 assert e.requires_grad == t.requires_grad, f"[{dtype}] output {i}: requires_grad"
                 if names:
@@ -186,7 +191,9 @@ def _check_grads(e_out, t_out, leaves, dtype, rtol, atol, seed):
                 assert e.grad is None, f"[{dtype}] input {i}: gradient where torch has none"
             else:
                 assert e.grad is not None, f"[{dtype}] input {i}: no gradient"
-                assert_same(e.grad, t.grad, *_tolerance(t.grad, dtype, rtol, atol), f"[{dtype}] grad of input {i}")
+                # (PyTorch gives a strided leaf a gradient of the same strides; the engine's is contiguous)
+                assert_same(e.grad, t.grad, *_tolerance(t.grad, dtype, rtol, atol), f"[{dtype}] grad of input {i}",
+                            layout=False)
 
 
 def raises_like(fn, *arrays, dtype="float32", grad=False):
