@@ -315,8 +315,20 @@ class TanhBackward0(Op):
         return _b(a).tanh(a._data)
 
     def backward(ctx, g):
-        y = ctx.output
-        return g * (1 - y * y)
+        return TanhBackwardBackward0.apply(g, ctx.output)
+
+
+class TanhBackwardBackward0(Op):
+    """tanh's input gradient g * (1 - y^2) as one kernel (PyTorch's tanh_backward), differentiable in g and y."""
+
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        b, yd = _b(g), y._data
+        return b.mul(g._data, b.sub(1, b.mul(yd, yd)))
+
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        return gg * (1 - y * y), gg * g * y * -2
 
 
 class SigmoidBackward0(Op):
@@ -326,8 +338,20 @@ class SigmoidBackward0(Op):
         return _b(a).sigmoid(a._data)
 
     def backward(ctx, g):
-        y = ctx.output
-        return g * y * (1 - y)
+        return SigmoidBackwardBackward0.apply(g, ctx.output)
+
+
+class SigmoidBackwardBackward0(Op):
+    """sigmoid's input gradient g * y * (1 - y) as one kernel (PyTorch's sigmoid_backward)."""
+
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        b, yd = _b(g), y._data
+        return b.mul(b.mul(g._data, yd), b.sub(1, yd))
+
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        return gg * y * (1 - y), gg * g * (1 - 2 * y)
 
 
 class ReluBackward0(Op):
@@ -905,7 +929,16 @@ class MmBackward0(Op):
 
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        return (g.mm(b.t()) if b is not None else None), (a.t().mm(g) if a is not None else None)
+        return (_mm(g, _t(b)) if b is not None else None), (_mm(_t(a), g) if a is not None else None)
+
+
+def _mm(a, b):
+    """a @ b for the backward rules of matrix products: shapes are known to agree, so no checks."""
+    return MmBackward0.apply(a, b)
+
+
+def _t(a):
+    return TBackward0.apply(a)
 
 
 class AddmmBackward0(Op):
@@ -918,7 +951,7 @@ class AddmmBackward0(Op):
 
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        return g, (g.mm(b.t()) if b is not None else None), (a.t().mm(g) if a is not None else None)
+        return g, (_mm(g, _t(b)) if b is not None else None), (_mm(_t(a), g) if a is not None else None)
 
 
 class MvBackward0(Op):
@@ -1522,10 +1555,27 @@ class MseLossBackward0(Op):
 
     def backward(ctx, g):
         a, t = ctx.saved_tensors
-        diff = a - t
-        n = diff.numel()
-        g = _reduce_back(g, diff.shape, ctx.reduction, n) * diff * 2
-        return g, -g
+        ga = MseLossBackwardBackward0.apply(g, a, t, reduction=ctx.reduction)
+        return ga, (-ga if t._requires_grad else None)
+
+
+class MseLossBackwardBackward0(Op):
+    """The input gradient of mse_loss, 2 (a - t) g / n, as one kernel (PyTorch's mse_loss_backward)."""
+
+    def forward(ctx, g, a, t, reduction):
+        ctx.save_for_backward(g, a, t)
+        ctx.reduction = reduction
+        b = _b(a)
+        scale = 2 / a._data.size if reduction == "mean" else 2
+        return b.mul(b.sub(a._data, t._data), b.mul(g._data, scale))
+
+    def backward(ctx, gg):
+        g, a, t = ctx.saved_tensors
+        scale = 2 / a.numel() if ctx.reduction == "mean" else 2
+        d_diff = gg * g * scale
+        d_g = (gg * (a - t) * scale)
+        d_g = d_g if ctx.reduction == "none" else d_g.sum()
+        return d_g, d_diff, -d_diff
 
 
 class BinaryCrossEntropyBackward0(Op):

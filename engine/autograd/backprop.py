@@ -3,6 +3,7 @@ from . import grad_mode
 from .node import AccumulateGrad
 from .._dtype import _BY_NP
 from ..ops import SumToSizeBackward
+from .._device import backend_of
 from ..tensor import Tensor
 
 
@@ -157,6 +158,10 @@ def _call_backward(node, grads):
     return result
 
 
+def _copy(array):
+    return backend_of(array).astype(array, array.dtype)
+
+
 def _accumulate(acc, g, create_graph):
     var = acc.variable
     hooks = var._hooks
@@ -167,7 +172,7 @@ def _accumulate(acc, g, create_graph):
                 g = replaced
     if var.grad is None:
         # A copy unless building a graph: the incoming tensor may be shared with another leaf or the caller.
-        var.grad = g if create_graph else g.detach().clone()
+        var.grad = g if create_graph else Tensor._wrap(_copy(g._data))
     elif create_graph:
         var.grad = var.grad + g
     else:
