@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 # Test files of this repository that also run, whole, inside Pyodide. One line per file.
+# (A module that imports torch is skipped there: PyTorch has no Pyodide build.)
 IN_BROWSER = [
     "tests/engine/test_graph.py",
 ]
@@ -50,6 +51,13 @@ def test_file_passes_inside_pyodide(pyodide, path):
     exit_code, output = pyodide.pytest(path)
     assert exit_code == 0, output
     assert " passed" in output.splitlines()[-1], output
+
+
+def test_a_module_that_needs_torch_is_skipped_inside_pyodide(pyodide):
+    files = {"probe/test_with_torch.py": "import torch\n\ndef test_add():\n    assert torch.ones(1).item() == 1\n",
+             "probe/test_without_torch.py": "import engine\n\ndef test_add():\n    assert engine.ones(1).item() == 1\n"}
+    exit_code, output = pyodide.pytest("probe", files)
+    assert exit_code == 0 and "1 passed, 1 skipped" in output.splitlines()[-1], output
 
 
 def test_python_in_the_worker_reaches_webgpu_synchronously(pyodide):
