@@ -34,6 +34,9 @@ class FunctionCtx(Op):
 
     _output_slots = None  # {position in saved tensors: output index}: outputs saved in forward
 
+    def __repr__(self):  # PyTorch names these Python-defined nodes with their module
+        return f"<torch.autograd.function.{self.name()} object at {hex(id(self))}>"
+
     @property
     def saved_tensors(self):
         saved = Op.saved_tensors.fget(self)

@@ -1034,3 +1034,82 @@ def test_inplace_on_integers_keeps_dtype():
         with pytest.raises(RuntimeError) as info:
             x /= 2
         assert str(info.value) == "result type Float can't be cast to the desired output type Long"
+
+
+# --- printing what ops produce ------------------------------------------------------------------------
+PRINTED = {
+    "tutorial": lambda T: _tutorial_prints(T),
+    "leaf-requires-grad": lambda T: T.ones(2, 2, requires_grad=True),
+    "double-with-grad-fn": lambda T: T.ones(3, dtype=T.float64, requires_grad=True) * 2,
+    "0d-grad-fn": lambda T: T.tensor([1.5, 2.5], requires_grad=True).sum(),
+    "integer-result": lambda T: T.arange(6).reshape(2, 3) * 3,
+    "bool-result": lambda T: T.arange(4) > 1,
+    "int32": lambda T: T.tensor([1, 2], dtype=T.int32) + 1,
+    "scientific": lambda T: T.tensor([1e-5, 1.0, 1e5], requires_grad=True).exp().log() * 1,
+    "summarized": lambda T: T.arange(2000.0).reshape(2, 1000) / 7,
+    "max-dim": lambda T: T.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], requires_grad=True).max(dim=1),
+    "size": lambda T: (T.ones(2, 3, 4) @ T.ones(4, 5)).shape,
+    # (node names; PyTorch's AccumulateGrad.name() is "torch::autograd::AccumulateGrad", the engine's is its type name)
+    "grad-fn-names": lambda T: [f.name() for f in _walk((T.ones(2, 3, requires_grad=True) @ T.ones(3, 1)).relu()
+                                                         .view(-1).softmax(0)[0:1].grad_fn)[:-1]],
+    "custom-function-node": lambda T: _custom_exp(T).grad_fn,
+    "custom-function-result": lambda T: _custom_exp(T),
+    "empty": lambda T: T.ones(0, 3) * 2,
+    "negative-zero-nan-inf": lambda T: T.tensor([-0.0, float("nan"), float("inf"), -float("inf"), 1.25]),
+    "index-result": lambda T: T.arange(12.0, requires_grad=True).view(3, 4)[[0, 2], 1:],
+    "detached": lambda T: (T.ones(2, requires_grad=True) * 3).detach(),
+    "no-grad": lambda T: _under_no_grad(T),
+    "grad": lambda T: _grad_of(T),
+}
+
+
+def _tutorial_prints(T):
+    x = T.ones(2, 2, requires_grad=True)
+    y = x + 2
+    z = y * y * 3
+    out = z.mean()
+    out.backward()
+    return [y.grad_fn, z, out, x.grad, y.grad_fn.next_functions]
+
+
+def _walk(node):
+    seen = []
+    while node is not None:
+        seen.append(node)
+        node = node.next_functions[0][0] if node.next_functions else None
+    return seen
+
+
+def _custom_exp(T):
+    class Exp(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.exp()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    return Exp.apply(T.ones(2, requires_grad=True))
+
+
+def _under_no_grad(T):
+    x = T.ones(2, requires_grad=True)
+    with T.no_grad():
+        return x * 2
+
+
+def _grad_of(T):
+    x = T.tensor([[0.5, -1.0], [2.0, 3.0]], requires_grad=True)
+    (x.tanh() * x).sum().backward()
+    return x.grad
+
+
+@pytest.mark.parametrize("name", PRINTED)
+def test_printed_text_of_op_results(name):
+    """str() and repr() of what ops return, as PyTorch prints them (object addresses aside)."""
+    import re
+    texts = {}
+    for T in (engine, torch):
+        value = PRINTED[name](T)
+        texts[T] = [re.sub(r"0x[0-9a-f]+", "0x", f(value)) for f in (str, repr)]
+    assert texts[engine] == texts[torch]
