@@ -46,10 +46,12 @@ def test_pipelines_compile_once(B):
     dev = B.device()
     x = B.from_numpy(np.ones(8, np.float32))
     y = B.from_numpy(np.ones((3, 5), np.float32))
-    B.to_numpy(B.sub(x, x))
+    B.to_numpy(B.sub(x, x))                                             # the flat (vec4) kernel
+    B.to_numpy(B.sub(B.permute(y, (1, 0)), B.getitem(y, (slice(None, None, -1), 0))))  # strided
     count = dev.memory_stats()["pipelines"]
-    # Other shapes and layouts only change the kernel's parameters, not its code.
-    B.to_numpy(B.sub(B.permute(y, (1, 0)), B.getitem(y, (slice(None, None, -1), 0))))
+    # Other shapes and layouts only change the kernels' parameters, not their code.
+    B.to_numpy(B.sub(y, y))
+    B.to_numpy(B.sub(B.getitem(y, (slice(None, None, 2),)), B.getitem(y, (0,))))
     assert dev.memory_stats()["pipelines"] == count
 
 

@@ -90,46 +90,148 @@ def run(expr, out_dtype, operands, out=None, fscalars=(0.0,) * 4, iscalars=(0,) 
     arrays = [x for x in operands if isinstance(x, GPUArray)]
     device = (out if out is not None else arrays[0]).device
     shape = out.shape if out is not None else broadcast_shapes(*(a.shape for a in arrays))
-    if out is None:
-        out = empty(device, shape, out_dtype)
+    operand_strides = [broadcast_strides(x, shape) for x in arrays]
+    fresh = out is None
+    if fresh:
+        out = empty_like_layout(device, shape, out_dtype, operand_strides)
     n = out.size
     if n == 0:
         return out
     floats, ints = list(fscalars), list(iscalars)
     scalar_kind = kind(scalar_dtype if scalar_dtype is not None else out_dtype)
-    bindings, loads, strides, offsets = [], [], [], []
+    for slot, x in enumerate(operands):
+        if isinstance(x, GPUArray):
+            continue
+        if scalar_kind == "f":
+            floats[slot] = float(x)
+        else:
+            ints[slot] = int(x)
+    flat = _flat_layouts(out, operands, operand_strides, fresh)
+    if flat is not None:
+        src, offsets = _flat_kernel(expr, out, operands, flat, scalar_kind)
+        dims, per_dim, workgroups = [], [], kernels.groups_for(-(-n // 4))
+    else:
+        src = _strided_kernel(expr, out, operands, scalar_kind)
+        offsets = [x.offset if isinstance(x, GPUArray) else 0 for x in operands]
+        offsets += [0] * (3 - len(offsets)) + [out.offset]
+        dims, merged = kernels.collapse(shape, *_padded(operand_strides, operands, len(shape)),
+                                        list(out.steps))
+        per_dim = [v for d in range(len(dims)) for v in (s[d] for s in merged)]
+        inner = dims[-1] if dims else 1
+        workgroups = kernels.groups_for((n // inner) * -(-inner // STRIDED_SEGMENT))
+    params = (kernels.u32s(n, len(dims), 0, 0) + kernels.i32s(*offsets)
+              + kernels.dims(dims) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i")
+              + kernels.f32s(*floats) + kernels.i32s(*ints))
+    kernels.launch(device, src, params, [out, *arrays], workgroups)
+    return out
+
+
+STRIDED_SEGMENT = 8  # elements per invocation in wgsl/elementwise.wgsl (its SEG)
+
+
+def _padded(operand_strides, operands, ndim):
+    """Strides of the three input slots in order (zeros for scalar and missing operands)."""
+    strides, arrays = [], iter(operand_strides)
+    for x in operands:
+        strides.append(next(arrays) if isinstance(x, GPUArray) else [0] * ndim)
+    return strides + [[0] * ndim] * (3 - len(strides))
+
+
+def memory_order(shape, operand_strides):
+    """Dims from outermost to innermost as the operands lay them out (numpy's order="K", which
+    torch's elementwise results follow too): the first operand with a say on a pair of dims,
+    i.e. nonzero strides on both, orders them; otherwise C order stands."""
+    def outer(d1, d2):
+        for steps in operand_strides:
+            a, b = abs(steps[d1]), abs(steps[d2])
+            if a and b and a != b:
+                return a > b
+        return False
+    order = []
+    for d in range(len(shape)):
+        at = len(order)
+        while at > 0 and outer(d, order[at - 1]) and shape[d] != 1 and shape[order[at - 1]] != 1:
+            at -= 1
+        order.insert(at, d)
+    return order
+
+
+def empty_like_layout(device, shape, dtype, operand_strides):
+    """A new dense array of `shape` laid out in the operands' memory order."""
+    order = memory_order(shape, operand_strides)
+    if order == sorted(order):
+        return empty(device, shape, dtype)
+    dense = empty(device, [shape[d] for d in order], dtype)
+    steps = [0] * len(shape)
+    for position, d in enumerate(order):
+        steps[d] = dense.steps[position]
+    return dense.view(shape, steps, 0)
+
+
+def _flat_layouts(out, operands, operand_strides, fresh):
+    """Per operand "vector" (laid out like out, aligned) or "single" (one element broadcast),
+    when every operand is one of those and out is dense and takes vec4 stores; else None."""
+    if not (fresh or out.is_contiguous) or out.offset % 4 or not (fresh or out.size % 4 == 0):
+        return None
+    layouts, arrays = [], iter(operand_strides)
+    for x in operands:
+        if not isinstance(x, GPUArray):
+            layouts.append("scalar")
+            continue
+        steps = next(arrays)
+        if not any(steps):
+            layouts.append("single")
+        elif x.offset % 4 == 0 and all(s == o for s, o, n in zip(steps, out.steps, out.shape) if n > 1):
+            layouts.append("vector")
+        else:
+            return None
+    return layouts
+
+
+def _flat_kernel(expr, out, operands, layouts, scalar_kind):
+    bindings, vector_loads, loads, offsets = [], [], [], []
+    for slot, (name, x, layout) in enumerate(zip("abc", operands, layouts)):
+        if layout == "scalar":
+            loads.append(_scalar_load(name, slot, scalar_kind))
+            offsets.append(0)
+            continue
+        t = TYPE_NAMES[kind(x.dtype)]
+        binding = len(bindings) + 2
+        if layout == "vector":
+            bindings.append(f"@group(0) @binding({binding}) var<storage, read> in{slot}: array<vec4<{t}>>;")
+            vector_loads.append(f"let v{slot} = in{slot}[p.offsets[{slot}] + iq];")
+            loads.append(f"let {name} = v{slot}[k];")
+            offsets.append(x.offset // 4)
+        else:
+            bindings.append(f"@group(0) @binding({binding}) var<storage, read> in{slot}: array<{t}>;")
+            vector_loads.append(f"let v{slot} = in{slot}[p.offsets[{slot}]];")
+            loads.append(f"let {name} = v{slot};")
+            offsets.append(x.offset)
+    offsets += [0] * (3 - len(offsets)) + [out.offset // 4]
+    src = kernels.source("elementwise_flat", prelude=("math",), out_type=TYPE_NAMES[kind(out.dtype)],
+                         input_bindings="\n".join(bindings), vector_loads="\n    ".join(vector_loads),
+                         loads="\n        ".join(loads), expr=expr)
+    return src, offsets
+
+
+def _strided_kernel(expr, out, operands, scalar_kind):
+    bindings, loads = [], []
     for slot, (name, x) in enumerate(zip("abc", operands)):
         if isinstance(x, GPUArray):
-            binding = len(bindings) + 2
             t = TYPE_NAMES[kind(x.dtype)]
-            bindings.append(f"@group(0) @binding({binding}) var<storage, read> in{slot}: array<{t}>;")
+            bindings.append(f"@group(0) @binding({len(bindings) + 2}) var<storage, read> in{slot}: array<{t}>;")
             loads.append(f"let {name} = in{slot}[at[{slot}]];")
-            strides.append(broadcast_strides(x, shape))
-            offsets.append(x.offset)
         else:
-            if scalar_kind == "f":
-                floats[slot] = float(x)
-                loads.append(f"let {name} = p.fscalars.{SCALAR_SLOTS[slot]};")
-            else:
-                ints[slot] = int(x)
-                cast = "u32" if scalar_kind == "u" else ""
-                loads.append(f"let {name} = {cast}(p.iscalars.{SCALAR_SLOTS[slot]});")
-            strides.append([0] * len(shape))
-            offsets.append(0)
-    while len(strides) < 3:
-        strides.append([0] * len(shape))
-        offsets.append(0)
-    strides.append(list(out.steps))
-    offsets.append(out.offset)
-    merged, merged_strides = kernels.collapse(shape, *strides)
-    src = kernels.source("elementwise", prelude=("math",), out_type=TYPE_NAMES[kind(out.dtype)],
-                         input_bindings="\n".join(bindings), loads="\n    ".join(loads), expr=expr)
-    per_dim = [v for d in range(len(merged)) for v in (s[d] for s in merged_strides)]
-    params = (kernels.u32s(n, len(merged), 0, 0) + kernels.i32s(*offsets)
-              + kernels.dims(merged) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i")
-              + kernels.f32s(*floats) + kernels.i32s(*ints))
-    kernels.launch(device, src, params, [out, *arrays], kernels.groups_for(n))
-    return out
+            loads.append(_scalar_load(name, slot, scalar_kind))
+    return kernels.source("elementwise", prelude=("math",), out_type=TYPE_NAMES[kind(out.dtype)],
+                          input_bindings="\n".join(bindings), loads="\n        ".join(loads), expr=expr)
+
+
+def _scalar_load(name, slot, scalar_kind):
+    if scalar_kind == "f":
+        return f"let {name} = p.fscalars.{SCALAR_SLOTS[slot]};"
+    cast = "u32" if scalar_kind == "u" else ""
+    return f"let {name} = {cast}(p.iscalars.{SCALAR_SLOTS[slot]});"
 
 
 def unary(op, a):
@@ -167,11 +269,12 @@ def astype(a, dtype):
 
 
 def contiguous(a):
-    return a if a.is_contiguous else run("a", a.dtype, [a])
+    return a if a.is_contiguous else copy(a)
 
 
 def copy(a):
-    return run("a", a.dtype, [a])
+    """A C-ordered copy (as numpy's ndarray.copy)."""
+    return run("a", a.dtype, [a], out=empty(a.device, a.shape, a.dtype))
 
 
 def fill(device, shape, value, dtype):

@@ -16,13 +16,13 @@ def view(a, shape):
 
 
 def flip(a, axes):
-    """A view with negative steps along `axes`, as numpy's flip."""
+    """A copy in the input's layout, as PyTorch's flip (the kernel reads a negative-step view)."""
     steps, offset = list(a.steps), a.offset
     for ax in axes:
         if a.shape[ax]:
             offset += (a.shape[ax] - 1) * steps[ax]
         steps[ax] = -steps[ax]
-    return a.view(a.shape, steps, offset)
+    return elementwise.run("a", a.dtype, [a.view(a.shape, steps, offset)])
 
 
 def concatenate(arrays, axis):

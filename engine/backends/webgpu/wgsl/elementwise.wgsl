@@ -1,7 +1,10 @@
-// out[i] = EXPR(in0[i], in1[i], in2[i]) for every element i of the output, where each operand
-// (up to three inputs and the output) is read or written through its own strides, so
-// broadcast (stride 0), permuted, sliced and flipped views need no copies.
+// out[i] = expr(a, b, c) for every element of the output, where each operand (up to three
+// inputs and the output) is read or written through its own strides, so broadcast (stride 0),
+// permuted, sliced and flipped views need no copies. An invocation walks a segment of SEG
+// elements along the innermost dim: the divisions that locate it are paid once per segment.
 // Python fills in the output type, the input bindings, the loads of a, b, c and the expression.
+
+const SEG: u32 = 8u;
 
 struct Params {
     n: u32,
@@ -19,23 +22,29 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<$out_type>;
 $input_bindings
 
-fn operand_offsets(i: u32) -> vec4<i32> {
-    var rest = i;
-    var at = p.offsets;
-    for (var d = i32(p.ndim) - 1; d >= 0; d--) {
-        let n = p.shape[d / 4][d % 4];
-        at += i32(rest % n) * p.strides[d];
-        rest = rest / n;
-    }
-    return at;
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = gid.x + gid.y * groups.x * 256u;
-    if (i >= p.n) { return; }
-    let at = operand_offsets(i);
-    $loads
-    out[at.w] = $expr;
+    let inv = gid.x + gid.y * groups.x * 256u;
+    var inner = 1u;
+    var step = vec4<i32>(0);
+    if (p.ndim > 0u) {
+        inner = p.shape[(p.ndim - 1u) / 4u][(p.ndim - 1u) % 4u];
+        step = p.strides[p.ndim - 1u];
+    }
+    let segments = (inner + SEG - 1u) / SEG;
+    if (inv >= (p.n / inner) * segments) { return; }
+    var rest = inv / segments;
+    let first = (inv % segments) * SEG;
+    var at = p.offsets + i32(first) * step;
+    for (var d = i32(p.ndim) - 2; d >= 0; d--) {
+        let size = p.shape[d / 4][d % 4];
+        at += i32(rest % size) * p.strides[d];
+        rest = rest / size;
+    }
+    for (var j = first; j < min(first + SEG, inner); j++) {
+        $loads
+        out[at.w] = $expr;
+        at += step;
+    }
 }
