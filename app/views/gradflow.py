@@ -16,7 +16,7 @@ from .history import HistoryReader
 
 VANISHING, EXPLODING = 1e-6, 1e3
 CAP = 2000
-EMPTY = ("**Press Step or Train.** Each layer's gradient size (the L2 norm of the gradients of its weights "
+EMPTY = ("<b>Press Step or Train.</b> Each layer's gradient size (the L2 norm of the gradients of its weights "
          "and biases) is drawn here at every step, on a log scale.")
 HEALTHY = "✓ Every layer's gradient is in a healthy range (between 1e-6 and 1e3)."
 

@@ -25,7 +25,6 @@ STAT_ROWS = (("shape", "shape"), ("min", "min"), ("max", "max"), ("mean", "mean"
 class Inspector:
     def __init__(self):
         self.node = None        # the node (plain dict from engine.graph) being shown
-        self.capture = None
         self.title = pn.pane.Markdown(EMPTY, name="inspector-title", css_classes=["inspector-title"], margin=(0, 10))
         self.sample = pn.widgets.IntSlider(name="Sample (dim 0)", start=0, end=1, value=0, width=200,
                                            visible=False, css_classes=["inspector-sample"])
@@ -34,24 +33,28 @@ class Inspector:
         self.stats = pn.pane.HTML("", name="inspector-stats", css_classes=["inspector-stats"], margin=(0, 10))
         self.value = _Tensor("value", "Value")
         self.grad = _Tensor("grad", "Gradient of the loss")
+        # hidden until a node is chosen: empty axes would only be clutter
+        self.plots = pn.Row(pn.Column(self.value.heatmap, self.value.histogram),
+                            pn.Column(self.grad.heatmap, self.grad.histogram), self.stats, visible=False)
         self.sample.param.watch(lambda _e: self._draw(), "value")
         self.channel.param.watch(lambda _e: self._draw(), "value")
 
     def panel(self):
-        plots = pn.Row(pn.Column(self.value.heatmap, self.value.histogram),
-                       pn.Column(self.grad.heatmap, self.grad.histogram), self.stats)
-        return pn.Column("### Inspector", self.title, pn.Row(self.sample, self.channel), plots,
+        return pn.Column("### Inspector", self.title, pn.Row(self.sample, self.channel), self.plots,
                          name="inspector-panel")
 
     def show(self, capture, node):
         """Show `node` of the graph recorded by `capture` (None: nothing chosen)."""
-        self.capture, self.node = capture, node
+        self.node = node
         if node is None or capture is None:
             self.clear()
             return
+        self.plots.visible = True
         value, grad = _array(capture.value, node["id"]), _array(capture.grad, node["id"])
         self._set_sliders(value if value is not None else grad)
-        self.title.object = _title(node)
+        title = _title(node)
+        if self.title.object != title:
+            self.title.object = title
         summaries = [summarize(a) if a is not None else None for a in (value, grad)]
         self.stats.object = _stats_html(*summaries)
         self.value.set(value, summaries[0], node, "not recorded for this graph")
@@ -70,7 +73,7 @@ class Inspector:
         self.node = None
         self.title.object = message
         self.stats.object = ""
-        self.sample.visible = self.channel.visible = False
+        self.sample.visible = self.channel.visible = self.plots.visible = False
         self.value.clear()
         self.grad.clear()
 

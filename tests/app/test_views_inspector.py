@@ -25,6 +25,7 @@ def test_starts_with_guidance():
     inspector = Inspector()
     assert inspector.title.object == EMPTY and "Click a box" in EMPTY
     assert inspector.value.heatmap.name == "inspector-value" and inspector.stats.name == "inspector-stats"
+    assert not inspector.plots.visible  # no empty axes before there is something to show
 
 
 def test_statistics_match_numpy():
@@ -32,6 +33,7 @@ def test_statistics_match_numpy():
     node = node_named(g, "AddmmBackward0")
     inspector = Inspector()
     inspector.show(cap, node)
+    assert inspector.plots.visible
     value, grad = cap.value(node["id"]), cap.grad(node["id"])
     table = stats_table(inspector)
     for label, fn in [("min", np.min), ("max", np.max), ("mean", np.mean), ("std", np.std),
