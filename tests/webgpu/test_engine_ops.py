@@ -38,8 +38,6 @@ ENGINE_GAPS = {
     "test_shape_ops[repeat-new-dims]": "repeat calls np.tile on the array",
     "test_shape_ops_non_contiguous[repeat]": "repeat calls np.tile on the array",
     "test_shape_ops[tile]": "tile calls np.tile on the array",
-    "test_shape_ops[tril]": "tril builds its mask as a CPU tensor",
-    "test_shape_ops[triu]": "triu builds its mask as a CPU tensor",
     "test_shape_ops[repeat_interleave]": "repeat_interleave builds its index as a CPU tensor",
     "test_join_and_split[split-some-used]": "split's backward makes zeros for unused parts on the CPU",
     "test_join_and_split[unbind-some-used]": "unbind's backward makes zeros for unused parts on the CPU",

@@ -19,7 +19,9 @@ COMBINE = {
 }
 EMPTY_RESULT = {"sum": 0, "prod": 1, "any": False, "all": True}
 MAX_CHUNKS = 64
-CHUNK_TARGET = 4096
+SEGMENT = 16            # elements an invocation walks without index arithmetic (reduce.wgsl's SEG)
+CHUNK_SEGMENTS = 256    # segments per chunk when a long row is split over workgroups
+MAX_LANES = 64          # invocations per row: barriers cost, on software drivers most of all
 
 
 def accumulator_kind(op, k):
@@ -39,10 +41,10 @@ def result_dtype(op, dtype):
     return dtype
 
 
-def lanes_for(n):
-    """Invocations per row: enough that each sums about 16 elements, at most a workgroup."""
+def lanes_for(n, per_lane=16):
+    """Invocations per row: enough that each takes about `per_lane` items, at most MAX_LANES."""
     lanes = 1
-    while lanes < 256 and lanes * 16 < n:
+    while lanes < MAX_LANES and lanes * per_lane < n:
         lanes *= 2
     return lanes
 
@@ -74,11 +76,14 @@ def _reduce_rows(op, a, in_kind, n_out, rows, row_steps, n_red, red, red_steps):
     combine, identity = COMBINE[op].get(acc_kind, (None, None))
     if combine is None:
         raise TypeError(f"webgpu: {op} is not implemented for tensors of kind {TYPE_NAMES[in_kind]}")
+    inner, inner_step = (red[-1], red_steps[-1]) if red else (1, 0)
+    row_segments = -(-inner // SEGMENT)
+    n_segments = (n_red // inner) * row_segments
     n_chunks = 1
-    if n_out < MAX_CHUNKS and n_red > 4 * CHUNK_TARGET:
-        n_chunks = min(MAX_CHUNKS, math.ceil(n_red / CHUNK_TARGET))
-    chunk = math.ceil(n_red / n_chunks)
-    lanes = lanes_for(chunk)
+    if n_out < MAX_CHUNKS and n_segments > 4 * CHUNK_SEGMENTS:
+        n_chunks = min(MAX_CHUNKS, math.ceil(n_segments / CHUNK_SEGMENTS))
+    chunk = math.ceil(n_segments / n_chunks)
+    lanes = lanes_for(chunk, per_lane=4)
     load = f"u32({TRUTH[in_kind].format(x='x')})" if op in ("any", "all") else \
         ("i32(x)" if acc_kind != in_kind else "x")
     src = kernels.source("reduce", prelude=("math",), acc_type=TYPE_NAMES[acc_kind],
@@ -86,10 +91,11 @@ def _reduce_rows(op, a, in_kind, n_out, rows, row_steps, n_red, red, red_steps):
     out_dtype = {"f": np.float32, "i": np.int64, "u": np.bool_}[acc_kind]
     n_rows = n_out * n_chunks
     out = empty(a.device, (n_rows,), out_dtype)
-    params = (kernels.u32s(n_rows, n_red, chunk, n_chunks, lanes, len(rows), len(red))
-              + kernels.i32s(a.offset) + kernels.u32s(identity, 0, 0, 0)
+    params = (kernels.u32s(n_rows, n_segments, chunk, n_chunks, lanes, len(rows), max(len(red) - 1, 0))
+              + kernels.i32s(a.offset) + kernels.u32s(identity, inner) + kernels.i32s(inner_step)
+              + kernels.u32s(row_segments)
               + kernels.dims(rows) + kernels.dims(row_steps, fmt="i")
-              + kernels.dims(red) + kernels.dims(red_steps, fmt="i"))
+              + kernels.dims(red[:-1]) + kernels.dims(red_steps[:-1], fmt="i"))
     kernels.launch(a.device, src, params, [out, a], kernels.groups_for(n_rows, 256 // lanes))
     if n_chunks == 1:
         return out

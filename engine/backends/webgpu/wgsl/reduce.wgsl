@@ -1,24 +1,28 @@
-// Reduce a strided input over a set of dims: out[row] = combine over k of load(src[...]).
-// The kept dims ("rows") and the reduced dims each have their own shape and strides, so any
-// set of axes reduces in place, without a transposing copy. A workgroup of 256 invocations
-// serves 256 / lanes rows with `lanes` invocations per row (a power of two chosen per call:
-// 1 for short rows, up to 256 for long ones), combined by a tree in workgroup memory.
-// A long row can also be split in `n_chunks` chunks whose partial results a second pass
-// reduces; row r of this pass is (output r / n_chunks, chunk r % n_chunks).
+// Reduce a strided input over a set of dims: out[row] = combine over the reduced elements.
+// The kept dims ("rows") and the reduced dims have their own shapes and strides, so any set
+// of axes reduces in place, without a transposing copy. The reduced elements are walked in
+// segments of SEG along the innermost reduced dim, so the divisions that locate a segment are
+// paid once per SEG elements. A workgroup of 256 invocations serves 256 / lanes rows with
+// `lanes` invocations per row (chosen per call: 1 for short rows, up to 64), combined by a
+// tree in workgroup memory. A long row can also be split into `n_chunks` chunks of segments
+// whose partial results a second pass combines; row r of this pass is (output r / n_chunks,
+// chunk r % n_chunks).
+
+const SEG: u32 = 16u;
 
 struct Params {
     n_rows: u32,
-    n_red: u32,
-    chunk: u32,
+    n_segments: u32,               // segments per output row
+    chunk: u32,                    // segments per chunk
     n_chunks: u32,
     lanes: u32,
     out_ndim: u32,
-    red_ndim: u32,
+    red_ndim: u32,                 // reduced dims besides the innermost one
     offset: i32,
     identity: u32,                 // bits of the combine's identity (-inf cannot be a WGSL constant)
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
+    inner: u32,                    // length and stride of the innermost reduced dim
+    inner_step: i32,
+    row_segments: u32,             // segments per innermost run: ceil(inner / SEG)
     out_shape: array<vec4<u32>, 2>,
     out_steps: array<vec4<i32>, 2>,
     red_shape: array<vec4<u32>, 2>,
@@ -42,7 +46,7 @@ fn row_offset(r: u32) -> i32 {
     return at;
 }
 
-fn element_offset(k: u32) -> i32 {
+fn run_offset(k: u32) -> i32 {
     var rest = k;
     var at = 0;
     for (var d = i32(p.red_ndim) - 1; d >= 0; d--) {
@@ -72,9 +76,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     if (r < p.n_rows) {
         let base = row_offset(r / p.n_chunks);
         let start = (r % p.n_chunks) * p.chunk;
-        let stop = min(start + p.chunk, p.n_red);
-        for (var k = start + lane; k < stop; k += p.lanes) {
-            acc = combine(acc, load(src[base + element_offset(k)]));
+        let stop = min(start + p.chunk, p.n_segments);
+        for (var s = start + lane; s < stop; s += p.lanes) {
+            let first = (s % p.row_segments) * SEG;
+            var at = base + run_offset(s / p.row_segments) + i32(first) * p.inner_step;
+            for (var j = first; j < min(first + SEG, p.inner); j++) {
+                acc = combine(acc, load(src[at]));
+                at += p.inner_step;
+            }
         }
     }
     partial[t] = acc;
