@@ -208,15 +208,21 @@ def floor_divide(input, other):
 
 
 def remainder(input, other):
+    """Python's %: the result takes the divisor's sign."""
     a, b = _integer_division_operands(input, other, "remainder_cpu")
-    out = backend_of(a._data).remainder(a._data, b._data if isinstance(b, Tensor) else b)
-    if not isinstance(b, Tensor) or not b._requires_grad:
-        if a._requires_grad and _grad_enabled[0]:  # a - floor(a / b) * b: gradient 1 wrt a
-            return a - (a.detach() - _wrap(out)).detach()
-    return _wrap(out)
+    if isinstance(b, Tensor):
+        _check_broadcast(a, b)
+        return ops.RemainderBackward1.apply(a, b)
+    return ops.RemainderBackward0.apply(a, b=b)  # a number is a parameter, not an input of the node
 
 
-fmod = remainder
+def fmod(input, other):
+    """C's fmod: the result takes the dividend's sign (fmod(-7, 2) is -1, -7 % 2 is 1)."""
+    a, b = _integer_division_operands(input, other, "fmod_cpu")
+    if isinstance(b, Tensor):
+        _check_broadcast(a, b)
+        return ops.FmodBackward1.apply(a, b)
+    return ops.FmodBackward0.apply(a, b=b)
 
 
 def reciprocal(input):
@@ -417,15 +423,18 @@ def masked_fill(input, mask, value):
 
 
 def lerp(input, end, weight):
-    return input + weight * (end - input)
+    _check_broadcast(input, end)
+    if isinstance(weight, Tensor):
+        return ops.LerpBackward1.apply(input, end, weight)
+    return ops.LerpBackward0.apply(input, end, weight=weight)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
-    return input + value * tensor1 * tensor2
+    return ops.AddcmulBackward0.apply(input, tensor1, tensor2, value=value)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    return input + value * tensor1 / tensor2
+    return ops.AddcdivBackward0.apply(input, tensor1, tensor2, value=value)
 
 
 # --- comparisons and logic (no gradients) ---------------------------------------------------------
@@ -638,11 +647,19 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return _spread_mean(ops.VarMeanBackward0, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+    return _spread_mean(ops.StdMeanBackward0, input, dim, unbiased, keepdim, correction)
+
+
+def _spread_mean(op, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    _var_float_check(input)
+    return op.apply(input, axes=_dims(dim, input._data.ndim), correction=_correction(unbiased, correction),
+                    keepdim=keepdim)
 
 
 def logsumexp(input, dim, keepdim=False):
@@ -868,7 +885,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 
 def outer(input, vec2):
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+    return input.reshape(-1, 1) * vec2  # as PyTorch records it
 
 
 ger = outer
@@ -1158,18 +1175,13 @@ def flipud(input):
 
 
 def roll(input, shifts, dims=None):
+    shifts = [int(shifts)] if isinstance(shifts, (int, np.integer)) else [int(s) for s in shifts]
     if dims is None:
-        return roll(input.flatten(), shifts, 0).view(input.shape)
-    if isinstance(shifts, int):
-        shifts, dims = [shifts], [dims]
-    out = input
-    for s, d in zip(shifts, dims):
-        d = _wrap_dim(d, input._data.ndim)
-        n = input._data.shape[d]
-        s %= n
-        if s:
-            out = cat([narrow(out, d, n - s, s), narrow(out, d, 0, n - s)], d)
-    return out
+        return ops.RollBackward0.apply(input, shifts=shifts[:1], dims=None)
+    dims = [dims] if isinstance(dims, (int, np.integer)) else list(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    return ops.RollBackward0.apply(input, shifts=shifts, dims=[_wrap_dim(d, input._data.ndim) for d in dims])
 
 
 def repeat(input, *sizes):
@@ -1245,14 +1257,19 @@ def scatter_add(input, dim, index, src):
                                                  shape=input._data.shape)
 
 
+def _check_matrix(name, input):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions.")
+
+
 def tril(input, diagonal=0):
-    mask = _wrap(np.tril(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
-    return where(mask, input, _as_tensor(0, input))
+    _check_matrix("tril", input)
+    return ops.TrilBackward0.apply(input, diagonal=diagonal)
 
 
 def triu(input, diagonal=0):
-    mask = _wrap(np.triu(np.ones(input._data.shape[-2:], dtype=bool), diagonal))
-    return where(mask, input, _as_tensor(0, input))
+    _check_matrix("triu", input)
+    return ops.TriuBackward0.apply(input, diagonal=diagonal)
 
 
 def diag(input, diagonal=0):
@@ -1261,19 +1278,33 @@ def diag(input, diagonal=0):
         idx = np.arange(input._data.shape[0])
         rows, cols = (idx, idx + diagonal) if diagonal >= 0 else (idx - diagonal, idx)
         lin = _wrap((rows * n + cols).astype(np.int64))
-        return ops.IndexPutAddBackward.apply(input, index=lin, shape=(n, n))
-    return diagonal_(input, diagonal)
+        return ops.DiagEmbedBackward0.apply(input, index=lin, shape=(n, n))
+    if input._data.ndim != 2:
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{input._data.ndim}D")
+    return ops.DiagonalBackward0_copy.apply(input, index=_diagonal_positions(input._data.shape, diagonal))
 
 
-def diagonal_(input, offset=0):
-    h, w = input._data.shape[-2:]
-    i = np.arange(builtins.max(0, builtins.min(h, w - offset) if offset >= 0 else builtins.min(h + offset, w)))
-    rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
-    return getitem(input, (Ellipsis, _wrap(rows.astype(np.int64)), _wrap(cols.astype(np.int64))))
+def diagonal_(input, offset=0, dim1=0, dim2=1):
+    n = input._data.ndim
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return ops.DiagonalBackward0.apply(input, index=_diagonal_positions(input._data.shape, offset, d1, d2))
+
+
+diagonal = diagonal_
+
+
+def _diagonal_positions(shape, offset, dim1=0, dim2=1):
+    """Flat positions of the diagonal (dims dim1, dim2 removed, the diagonal last: numpy's and PyTorch's rule)."""
+    positions = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+    return _wrap(np.ascontiguousarray(np.diagonal(positions, offset, dim1, dim2)))
 
 
 def trace(input):
-    return diagonal_(input).sum()
+    if input._data.ndim != 2:
+        raise RuntimeError("trace: expected a matrix, but got tensor with dim " f"{input._data.ndim}")
+    return ops.TraceBackward0.apply(input, index=_diagonal_positions(input._data.shape, 0))
 
 
 # --- indexing ------------------------------------------------------------------------------------

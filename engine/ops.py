@@ -107,6 +107,90 @@ class DivBackward2(Op):
         return zero, (zero if ctx.next_functions[1][0] is not None else None)
 
 
+class RemainderBackward0(Op):
+    """a % b, Python's sign convention (the result takes b's sign); RemainderBackward1 when b is a tensor."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b if _rg(b) else None)
+        return _b(a).remainder(a._data, _d(b))
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        if len(ctx.next_functions) == 1:  # b was a number
+            return g
+        return g, (-g * a.div(b, rounding_mode="floor") if b is not None else None)
+
+
+RemainderBackward1 = type("RemainderBackward1", (RemainderBackward0,), {})
+
+
+class FmodBackward0(Op):
+    """fmod(a, b), C's convention (the result takes a's sign); FmodBackward1 when b is a tensor."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b if _rg(b) else None)
+        be, x, y = _b(a), a._data, _d(b)
+        r = be.remainder(x, y)
+        # numpy's remainder takes y's sign: step back by y where it and x's sign differ (exact, no division)
+        off = be.logical_and(be.ne(r, 0), be.logical_xor(be.lt(r, 0), be.lt(x, 0)))
+        return be.sub(r, be.where(off, y, be.full((), 0, r.dtype)))
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        if len(ctx.next_functions) == 1:  # b was a number
+            return g
+        return g, (-g * a.div(b, rounding_mode="trunc") if b is not None else None)
+
+
+FmodBackward1 = type("FmodBackward1", (FmodBackward0,), {})
+
+
+class LerpBackward0(Op):
+    """a + w * (b - a) with a number w; LerpBackward1 when w is a tensor (it gets a gradient too)."""
+
+    def forward(ctx, a, end, weight):
+        ctx.save_for_backward(a, end, weight if _rg(weight) else None)
+        ctx.weight = weight
+        be = _b(a)
+        return be.add(a._data, be.mul(_d(weight), be.sub(end._data, a._data)))
+
+    def backward(ctx, g):
+        a, end, w_saved = ctx.saved_tensors
+        w = ctx.weight
+        if not isinstance(w, Tensor):
+            return g * (1 - w), g * w
+        return g * (1 - w), g * w, (g * (end - a) if w_saved is not None else None)
+
+
+LerpBackward1 = type("LerpBackward1", (LerpBackward0,), {})
+
+
+class AddcmulBackward0(Op):
+    def forward(ctx, a, t1, t2, value=1):
+        ctx.save_for_backward(t2 if _rg(t1) else None, t1 if _rg(t2) else None)
+        ctx.value = value
+        be = _b(a)
+        return be.add(a._data, be.mul(be.mul(t1._data, t2._data), value))
+
+    def backward(ctx, g):
+        t2, t1 = ctx.saved_tensors
+        v = ctx.value
+        return g, (g * t2 * v if t2 is not None else None), (g * t1 * v if t1 is not None else None)
+
+
+class AddcdivBackward0(Op):
+    def forward(ctx, a, t1, t2, value=1):
+        ctx.save_for_backward(t1 if _rg(t2) else None, t2)
+        ctx.value = value
+        be = _b(a)
+        return be.add(a._data, be.mul(be.div(t1._data, t2._data), value))
+
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        return g, g * v / t2, (-g * v * t1 / (t2 * t2) if t1 is not None else None)
+
+
 class ReciprocalBackward0(Op):
     saves_output = True
 
@@ -854,6 +938,64 @@ class TakeBackward(Op):
         return IndexPutAddBackward.apply(g, index=ctx.index, shape=ctx.shape)
 
 
+# diagonal() gathers the flat positions of a diagonal (a copy here, a strided view in PyTorch); torch.diag of a
+# matrix records the _copy variant; torch.diag of a vector scatters it into a square matrix.
+DiagonalBackward0 = type("DiagonalBackward0", (TakeBackward,), {})
+DiagonalBackward0_copy = type("DiagonalBackward0_copy", (TakeBackward,), {})
+DiagEmbedBackward0 = type("DiagEmbedBackward0", (IndexPutAddBackward,), {})
+
+
+class TraceBackward0(Op):
+    def forward(ctx, a, index):
+        ctx.index, ctx.shape = index, a._data.shape
+        b = _b(a)
+        return b.sum(b.take(a._data, index._data), None, False)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g.expand(ctx.index.shape), index=ctx.index, shape=ctx.shape)
+
+
+class TrilBackward0(Op):
+    """The lower triangle of the last two dims (from `diagonal` on), zeros above; TriuBackward0: the upper."""
+    upper = False
+
+    def forward(ctx, a, diagonal=0):
+        ctx.diagonal = diagonal
+        b, x = _b(a), a._data
+        rows, cols = x.shape[-2:]
+        keep = np.triu(np.ones((rows, cols), bool), diagonal) if ctx.upper else \
+            np.tril(np.ones((rows, cols), bool), diagonal)
+        return b.where(b.from_numpy(keep), x, b.full((), 0, x.dtype))
+
+    def backward(ctx, g):
+        return g.triu(ctx.diagonal) if ctx.upper else g.tril(ctx.diagonal)
+
+
+TriuBackward0 = type("TriuBackward0", (TrilBackward0,), {"upper": True})
+
+
+class RollBackward0(Op):
+    def forward(ctx, a, shifts, dims):
+        """dims None: the flattened tensor rolls, then takes its shape back."""
+        ctx.shifts, ctx.dims = shifts, dims
+        b, x = _b(a), a._data
+        if dims is None:
+            flat = RollBackward0.forward(ctx, _wrap(b.reshape(x, (-1,))), shifts, [0])
+            ctx.dims = None
+            return b.reshape(flat, x.shape)
+        for s, d in zip(shifts, dims):
+            n = x.shape[d]
+            s %= n if n else 1
+            if s:
+                head = (slice(None),) * d
+                x = b.concatenate([b.getitem(x, head + (slice(n - s, n),)), b.getitem(x, head + (slice(0, n - s),))],
+                                  d)
+        return x if x is not a._data else b.astype(x, x.dtype)  # no shift: still a new tensor
+
+    def backward(ctx, g):
+        return g.roll([-s for s in ctx.shifts] if ctx.dims is not None else -ctx.shifts[0], ctx.dims)
+
+
 class VarBackward0(Op):
     def forward(ctx, a, axes=None, correction=1, keepdim=False):
         ctx.save_for_backward(a)
@@ -892,6 +1034,34 @@ class StdBackward0(Op):
         std = _expand_back(ctx.output, a.shape, axes or (), full)
         zero = std == 0  # a constant slice: PyTorch's gradient there is 0, not nan
         return _select(zero, 0.0, g / std.masked_fill(zero, 1)) * (a - mean) / max(ctx.n - ctx.correction, 0)
+
+
+class VarMeanBackward0(Op):
+    """var_mean -> (var, mean) as one node, as PyTorch records it; StdMeanBackward0 for std_mean."""
+    n_differentiable = 2
+    take_root = False
+
+    def forward(ctx, a, axes=None, correction=1, keepdim=False):
+        ctx.save_for_backward(a)
+        var = VarBackward0.forward(ctx, a, axes, correction, keepdim)
+        b = _b(a)
+        mean = b.div(b.sum(a._data, axes, keepdim), ctx.n).astype(a._data.dtype, copy=False)
+        return (b.sqrt(var) if ctx.take_root else var), mean
+
+    def backward(ctx, g_spread, g_mean):
+        a, = ctx.saved_tensors
+        axes, keep = ctx.axes, ctx.keepdim or ctx.axes is None
+        mean = a.mean() if axes is None else a.mean(dim=axes, keepdim=True)
+        g_spread = _expand_back(g_spread, a.shape, axes or (), keep)
+        scale = 2 / max(ctx.n - ctx.correction, 0)
+        if ctx.take_root:  # d std = d var / (2 std); 0 where std is 0, as in PyTorch
+            std = _expand_back(a.std(axes, correction=ctx.correction, keepdim=True), a.shape, axes or (), True)
+            zero = std == 0
+            g_spread = _select(zero, 0.0, g_spread / (2 * std.masked_fill(zero, 1)))
+        return g_spread * (a - mean) * scale + _expand_back(g_mean, a.shape, axes or (), keep) / ctx.n
+
+
+StdMeanBackward0 = type("StdMeanBackward0", (VarMeanBackward0,), {"take_root": True})
 
 
 class LogsumexpBackward0(Op):
