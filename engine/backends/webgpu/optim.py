@@ -10,7 +10,7 @@ import numpy as np
 
 from . import kernels
 from .array import empty
-from .elementwise import contiguous, copy, copy_into
+from .elementwise import copy, copy_into
 
 FLOAT32 = np.dtype(np.float32)
 
@@ -22,6 +22,15 @@ def _state(a):
     if a.is_contiguous and a.offset == 0:
         return a, None
     return copy(a), a
+
+
+def _grad_layout(grad, shape):
+    """The gradient's offset, merged shape and strides, as the kernels' Params take them."""
+    if grad.shape != tuple(shape):
+        raise ValueError(f"webgpu: gradient of shape {grad.shape} for a parameter of shape {tuple(shape)}")
+    dims, (steps,) = kernels.collapse(grad.shape, grad.steps)
+    return (kernels.i32s(grad.offset) + kernels.u32s(len(dims), 0, 0)
+            + kernels.dims(dims, 8) + kernels.dims(steps, 8, "i"))
 
 
 def _write_back(pairs):
@@ -38,13 +47,12 @@ def sgd_step(param, grad, momentum_buf, lr, momentum, dampening, weight_decay, n
         buf, buf_orig = _state(momentum_buf)
     else:
         buf, buf_orig = _dummy(param.device), None
-    g = contiguous(grad)
     n = p.size
     if n:
         params = (kernels.u32s(n, int(use_momentum), int(bool(nesterov)), int(bool(maximize)))
-                  + kernels.i32s(g.offset)
-                  + kernels.f32s(lr, momentum, 1 - dampening, weight_decay) + kernels.u32s(0, 0, 0))
-        kernels.launch(param.device, kernels.source("sgd_step"), params, [p, buf, g],
+                  + _grad_layout(grad, param.shape)
+                  + kernels.f32s(lr, momentum, 1 - dampening, weight_decay))
+        kernels.launch(param.device, kernels.source("sgd_step"), params, [p, buf, grad],
                        kernels.groups_for(n))
     _write_back([(p, p_orig), (buf, buf_orig)])
 
@@ -58,18 +66,17 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
         vmax, vmax_orig = _state(max_exp_avg_sq)
     else:
         vmax, vmax_orig = _dummy(param.device), None
-    g = contiguous(grad)
     bias1 = 1 - beta1 ** step
     bias2 = 1 - beta2 ** step
     n = p.size
     if n:
         params = (kernels.u32s(n, int(bool(amsgrad)), int(bool(maximize)),
                                int(bool(decoupled_weight_decay)))
-                  + kernels.i32s(g.offset)
+                  + _grad_layout(grad, param.shape)
                   + kernels.f32s(weight_decay, 1 - lr * weight_decay, beta1, 1 - beta1, beta2,
                                  1 - beta2, math.sqrt(bias2), eps, lr / bias1)
-                  + kernels.u32s(0, 0))
-        kernels.launch(param.device, kernels.source("adam_step"), params, [p, m, v, vmax, g],
+                  + kernels.u32s(0, 0, 0))
+        kernels.launch(param.device, kernels.source("adam_step"), params, [p, m, v, vmax, grad],
                        kernels.groups_for(n))
     _write_back([(p, p_orig), (m, m_orig), (v, v_orig), (vmax, vmax_orig)])
 

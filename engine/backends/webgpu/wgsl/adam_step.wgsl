@@ -8,7 +8,12 @@ struct Params {
     amsgrad: u32,                  // 0: max_exp_avg_sq is a placeholder, left untouched
     maximize: u32,
     decoupled: u32,
-    grad_offset: i32,
+    grad_offset: i32,              // the gradient may be any view (a transposed weight grad):
+    grad_ndim: u32,                // it is read through its own shape and strides
+    pad0: u32,
+    pad1: u32,
+    grad_shape: array<vec4<u32>, 2>,
+    grad_steps: array<vec4<i32>, 2>,
     weight_decay: f32,
     decay_factor: f32,             // 1 - lr * weight_decay (decoupled weight decay)
     beta1: f32,
@@ -18,8 +23,9 @@ struct Params {
     sqrt_bias2: f32,
     eps: f32,
     step_size: f32,                // lr / bias1
-    pad0: u32,
-    pad1: u32,
+    pad2: u32,
+    pad3: u32,
+    pad4: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -29,12 +35,23 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> max_exp_avg_sq: array<f32>;
 @group(0) @binding(5) var<storage, read> grad: array<f32>;
 
+fn grad_at(i: u32) -> i32 {
+    var rest = i;
+    var at = p.grad_offset;
+    for (var d = i32(p.grad_ndim) - 1; d >= 0; d--) {
+        let n = p.grad_shape[d / 4][d % 4];
+        at += i32(rest % n) * p.grad_steps[d / 4][d % 4];
+        rest = rest / n;
+    }
+    return at;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var g = grad[p.grad_offset + i32(i)];
+    var g = grad[grad_at(i)];
     if (p.maximize != 0u) { g = -g; }
     var w = param[i];
     if (p.weight_decay != 0.0) {

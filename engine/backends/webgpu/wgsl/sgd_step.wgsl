@@ -7,14 +7,16 @@ struct Params {
     use_momentum: u32,             // 0: momentum_buf is a placeholder, left untouched
     nesterov: u32,
     maximize: u32,
-    grad_offset: i32,
+    grad_offset: i32,              // the gradient may be any view (a transposed weight grad):
+    grad_ndim: u32,                // it is read through its own shape and strides
+    pad0: u32,
+    pad1: u32,
+    grad_shape: array<vec4<u32>, 2>,
+    grad_steps: array<vec4<i32>, 2>,
     lr: f32,
     momentum: f32,
     one_minus_dampening: f32,
     weight_decay: f32,
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -22,12 +24,23 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> momentum_buf: array<f32>;
 @group(0) @binding(3) var<storage, read> grad: array<f32>;
 
+fn grad_at(i: u32) -> i32 {
+    var rest = i;
+    var at = p.grad_offset;
+    for (var d = i32(p.grad_ndim) - 1; d >= 0; d--) {
+        let n = p.grad_shape[d / 4][d % 4];
+        at += i32(rest % n) * p.grad_steps[d / 4][d % 4];
+        rest = rest / n;
+    }
+    return at;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var g = grad[p.grad_offset + i32(i)];
+    var g = grad[grad_at(i)];
     if (p.maximize != 0u) { g = -g; }
     let w = param[i];
     if (p.weight_decay != 0.0) { g = g + p.weight_decay * w; }
