@@ -3,6 +3,8 @@
 Math lives in engine/functions.py (each function is also a Tensor method, as in PyTorch);
 each differentiable op's forward and backward live in engine/ops.py.
 """
+import warnings
+
 import numpy as np
 
 from . import _dtype
@@ -27,7 +29,7 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_acc", "_base", "_hooks",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_vc", "_acc", "_base", "_hooks",
                  "_post_accumulate_hooks", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * tensor -> Tensor
 
@@ -43,7 +45,7 @@ class Tensor:
     def _init(t, data, requires_grad, grad_fn, output_nr):
         t._data = data
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._output_nr = output_nr
         t._vc = [0]
@@ -60,7 +62,7 @@ class Tensor:
         t = _new(Tensor)
         t._data = data
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._output_nr = output_nr
         t._vc = [0]
@@ -141,6 +143,17 @@ class Tensor:
         return id(self)
 
     # --- autograd state -----------------------------------------------------------------
+    @property
+    def grad(self):
+        """The gradient backward() accumulated (leaves, and non-leaves that retain_grad())."""
+        if self._grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
     @property
     def requires_grad(self):
         return self._requires_grad
@@ -349,6 +362,11 @@ class Tensor:
 
 
 _new = object.__new__
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
+    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 _np_backend = backend_of(np.empty(0))
 
 

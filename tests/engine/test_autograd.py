@@ -944,3 +944,19 @@ def test_integer_outputs_do_not_require_grad():
         return [(x > 0).requires_grad, x.argmax().requires_grad, x.long().requires_grad,
                 x.max(0).indices.requires_grad, x.sort().indices.requires_grad, (x.detach() * 2).requires_grad]
     same_results(run)
+
+
+def test_grad_of_a_non_leaf_warns_as_pytorch_does():
+    import warnings
+    messages = {}
+    for T in LIBS:
+        x = T.ones(2, requires_grad=True)
+        y = x * 2
+        z = x * 3
+        z.retain_grad()
+        (y + z).sum().backward()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert y.grad is None and x.grad is not None and z.grad is not None
+        messages[T] = [re.sub(r" \(Triggered internally at .*\)$", "", str(w.message)) for w in caught]
+    assert len(messages[torch]) == 1 and messages[engine] == messages[torch]
