@@ -1406,6 +1406,11 @@ def _check_advanced(shape, advanced):
                 raise IndexError(f"index {arr[bad].flat[0]} is out of bounds for dimension {k} with size {shape[d]}")
 
 
+def _whole(item, size):
+    """x[:, :] and x[:, 0:9] record nothing, but x[:] and x[:, -3:] record a slice, as in PyTorch."""
+    return item.start in (None, 0) and (item.stop is None or item.stop >= size) and item.step in (None, 1)
+
+
 def _basic_index(input, basic, record_full_slice):
     """A chain of select / slice / unsqueeze nodes, as PyTorch records basic indexing."""
     out, dim = input, 0
@@ -1418,9 +1423,7 @@ def _basic_index(input, basic, record_full_slice):
             start, stop, step = item.indices(size)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            # x[:, :] and x[:, 0:9] record nothing, but x[:] and x[:, -3:] record a slice, as in PyTorch
-            whole = item.start in (None, 0) and (item.stop is None or item.stop >= size) and item.step in (None, 1)
-            if record_full_slice or not whole:
+            if record_full_slice or not _whole(item, size):
                 out = ops.SliceBackward0.apply(out, dim=dim, start=start, stop=builtins.max(stop, start), step=step)
             dim += 1
         else:
@@ -1440,24 +1443,28 @@ def _index_error(msg, input):
 
 
 def setitem(input, index, value):
-    """x[index] = value: in place, on tensors that are not part of a graph (PyTorch's common case)."""
-    if input._requires_grad and _grad_enabled[0]:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation."
-                           if input.grad_fn is None else
-                           "this engine supports item assignment only on tensors that do not require grad; "
-                           "wrap it in `with torch.no_grad():` or build the tensor with torch.where / torch.cat")
+    """x[index] = value, in place; on a tensor that needs gradients it records CopySlices, as PyTorch does."""
     basic, advanced = _parse_index(index, input._data.ndim)
+    key = tuple(item for item, _ in basic)
+    if advanced:  # (the basic part is a view: it keeps a slice for each dim the advanced part indexes)
+        _check_advanced(backend_of(input._data).getitem(input._data, key).shape, advanced)
+    write = (key, _advanced_key(advanced) if advanced else None)
+    if input._requires_grad and _grad_enabled[0]:
+        if input.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
+            value = _cast(value, input.dtype)
+        # PyTorch: index_put_ on the tensor itself when only advanced indices select, else a write through a view
+        direct = advanced and builtins.all(isinstance(item, slice) and _whole(item, size)
+                                           for (item, _), size in zip(basic, input._data.shape))
+        op = ops.IndexPutBackward0 if direct else ops.CopySlices
+        input._write(op.apply(input._inplace_source(), value, write=write, index=index))
+        return
     b = backend_of(input._data)
     if isinstance(value, Tensor):
         value = value._data if value._data.__class__ is input._data.__class__ else b.from_numpy(value.__array__())
     try:
-        key = tuple(item for item, _ in basic)
-        if advanced:  # the basic part is a view (it keeps a slice per advanced dim); write through it
-            view = b.getitem(input._data, key)
-            _check_advanced(view.shape, advanced)
-            b.setitem(view, _advanced_key(advanced), value)
-        else:
-            b.setitem(input._data, key, value)
+        ops.write_at(b, input._data, write, value)
     except IndexError as e:
         raise IndexError(_index_error(str(e), input)) from None
     input._vc[0] += 1

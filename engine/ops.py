@@ -1434,6 +1434,41 @@ class BasicIndexBackward(Op):
         return gg[ctx.index]
 
 
+def write_at(b, data, write, value):
+    """data[index] = value in place, the index split as (basic key, advanced key or None): the basic part is
+    a view (it keeps a full slice for each dim the advanced part indexes), written through."""
+    key, advanced = write
+    if advanced is None:
+        b.setitem(data, key, value)
+    else:
+        b.setitem(b.getitem(data, key), advanced, value)
+
+
+class CopySlices(Op):
+    """x[index] = value where x needs gradients: x's old values get no gradient where written, the value gets
+    the gradient of the elements it wrote (summed down to its shape)."""
+
+    def forward(ctx, a, value, write, index):
+        b = _b(a)
+        ctx.write, ctx.index, ctx.shape = write, index, a._data.shape
+        out = b.astype(a._data, a._data.dtype)  # a copy, the in-place write lands in the tensor afterwards
+        write_at(b, out, write, _d(value))
+        return out
+
+    def backward(ctx, g):
+        key, advanced = ctx.write
+        written = np.zeros(ctx.shape, np.bool_)  # where the write landed, marked on the host
+        if advanced is None:
+            written[key] = True
+        else:
+            written[key][advanced] = True
+        g_old = g.masked_fill(_wrap(_b(g).from_numpy(written)), 0)
+        return g_old, (g[ctx.index] if ctx.next_functions[1][0] is not None else None)
+
+
+IndexPutBackward0 = type("IndexPutBackward0", (CopySlices,), {})  # x[mask] = v, x[[0, 2]] = v: index_put_
+
+
 class IndexBackward0(Op):
     """Advanced indexing (integer tensors, bool masks), through flat positions so it is one gather."""
 

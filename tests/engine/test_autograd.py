@@ -916,6 +916,39 @@ def test_augmented_assignment_on_non_leaf():
     same_results(run)
 
 
+SETITEM_WITH_GRAD = {
+    "int": (0, "value"), "slice": (slice(1, None), 7.0), "list": ((slice(None), [0, 2]), "value-times-2"),
+    "mask": ("mask", 0.5), "int-list": ((1, [0, 2]), "row"), "column": ((slice(None), 1), "column"),
+    "ellipsis-list": ((Ellipsis, [1]), 3.0), "none": ((None, 0), 1.5), "float64-value": ((0, 0), "double"),
+}
+
+
+@pytest.mark.parametrize("name", SETITEM_WITH_GRAD)
+def test_setitem_on_a_tensor_that_needs_gradients(name):
+    """y[index] = value on a non-leaf: CopySlices or IndexPutBackward0, and the gradients, as in PyTorch."""
+    key, value = SETITEM_WITH_GRAD[name]
+
+    def run(T):
+        x = T.tensor([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], requires_grad=True)
+        v = T.tensor([2.0, -3.0], requires_grad=True)
+        y = x.sin()
+        k = y.detach() > 0 if key == "mask" else key
+        values = {"value": v[0], "value-times-2": (v * 2).unsqueeze(1), "row": v, "column": v,
+                  "double": v[1].double()}
+        y[k] = values[value] if isinstance(value, str) else value
+        (y * T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+        return [y, type(y.grad_fn).__name__, x.grad, v.grad]
+    same_results(run)
+
+
+def test_setitem_after_an_op_that_saved_the_tensor():
+    def run(T):
+        y = T.tensor([1.0, 2.0], requires_grad=True).exp()
+        y[0] = 1.0
+        y.sum().backward()
+    same_error(run)
+
+
 def test_memory_of_saved_tensors_released_after_backward():
     """Without retain_graph, backward frees what nodes saved (a second walk then raises)."""
     import weakref

@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 import engine
 from tests.engine.oracle import assert_same, graph_signature
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FLOATS = st.floats(-3, 3, allow_nan=False, width=64)
 
 
