@@ -26,6 +26,9 @@ async def render():
 
 def link(send_patch):
     """Start sending the document's changes to the page, once the page has drawn it."""
+    # Panel sends the changes it makes under `hold(doc)` (widgets, JSComponents) only for a document
+    # it knows is loaded; its server marks that on document_ready, which this bootstrap must do itself.
+    state._on_load(state.curdoc)
     _link_docs_worker(state.curdoc, send_patch, setter="js")
 
 
