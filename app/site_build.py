@@ -42,8 +42,9 @@ OWN_PACKAGES = ("engine", "app")
 NOT_SHIPPED_OWN_FILES = ("app/site_build.py",)  # build tooling, not app code
 BOKEH_JS = ("bokeh.min.js", "bokeh-gl.min.js", "bokeh-widgets.min.js", "bokeh-tables.min.js")
 # Panel's dist/bundled holds 90 MB of third-party JS/CSS for optional components; the
-# default design needs only its theme stylesheets.
-PANEL_BUNDLED_SERVED = ("theme/",)
+# default design needs only its theme stylesheets, and JSComponents (the network builder)
+# need es-module-shims (37 kB), which index.html loads.
+PANEL_BUNDLED_SERVED = ("theme/", "reactiveesm/")
 # Environment markers evaluated as Pyodide 0.27.7 sees them.
 PYODIDE_MARKERS = {
     "sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
