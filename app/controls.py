@@ -12,6 +12,7 @@ Reset, Save, Share link), .pg-status, .pg-alert, .pg-preset-<key>, .pg-share-url
 """
 import html
 import io
+import time
 
 import panel as pn
 import param
@@ -21,11 +22,14 @@ from app.export import export_script
 from app.state import PRESETS
 
 CHUNK_SECONDS = 0.04     # training time per chunk; the views redraw once per chunk
-TICK_MS = 15             # pause between chunks, in which the page's events are handled
+TICK_MS = 15             # how often the periodic callback looks whether the next chunk is due
+IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this share of its time, so that
+                         # the page's events (Pause, a click) and the drawing of patches keep up
 
 KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset"}
-KEY_LEGEND = "Keys: <kbd>f</kbd> forward · <kbd>b</kbd> backward · <kbd>s</kbd> step · " \
-             "<kbd>space</kbd> train/pause · <kbd>r</kbd> reset"
+KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
+              "(fills every gradient) · <kbd>s</kbd> step (optimizer update) · <kbd>space</kbd> train/pause · "
+              "<kbd>r</kbd> reset (new weights)")
 
 
 class KeyboardShortcuts(pn.custom.JSComponent):
@@ -100,25 +104,23 @@ class Controls:
 
     def __init__(self, session):
         self.session = session
-        self._callback = None
+        self._callback, self._due = None, 0.0
         s = session
-        button = lambda name, kind, action, tip: self._button(name, kind, action, tip)   # noqa: E731
-        self.forward = button("Forward", "primary", s.forward, "One forward pass on the current batch (f)")
-        self.backward = button("Backward", "primary", s.backward, "Fill every gradient (b)")
-        self.step = button("Step", "primary", s.take_step, "One optimizer update (s)")
-        self.train = pn.widgets.Button(name="Train", button_type="success", width=80, css_classes=["pg-train"],
-                                       description="Train continuously / pause (space)")
+        # What each does is in the key legend under them (a Panel `description` tip would cover the row).
+        self.forward = self._button("Forward", "primary", s.forward)
+        self.backward = self._button("Backward", "primary", s.backward)
+        self.step = self._button("Step", "primary", s.take_step)
+        self.train = pn.widgets.Button(name="Train", button_type="success", width=80, css_classes=["pg-train"])
         self.train.on_click(lambda _e: self.toggle_training())
-        self.reset = button("Reset", "warning", s.reset, "New random weights, step 0 (r)")
+        self.reset = self._button("Reset", "warning", s.reset)
         self.keys = KeyboardShortcuts()
         self.keys.param.watch(self._on_key, "pressed")
         self.status = pn.pane.HTML(self._status_text(), css_classes=["pg-status"], margin=(4, 10))
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["pg-alert"], margin=(4, 10))
         s.param.watch(self._refresh, ["version", "error", "running"])
 
-    def _button(self, name, kind, action, tip):
-        widget = pn.widgets.Button(name=name, button_type=kind, width=80, description=tip,
-                                   css_classes=[f"pg-{name.lower()}"])
+    def _button(self, name, kind, action):
+        widget = pn.widgets.Button(name=name, button_type=kind, width=80, css_classes=[f"pg-{name.lower()}"])
         widget.on_click(lambda _e: self.run(action))
         return widget
 
@@ -143,11 +145,16 @@ class Controls:
         self._callback = pn.state.add_periodic_callback(self.tick, period=TICK_MS)
 
     def tick(self):
-        """One chunk of continuous training (the periodic callback)."""
+        """One chunk of continuous training (the periodic callback), when the last one has rested."""
         if not self.session.running:
             self.pause()
             return
+        now = time.perf_counter()
+        if now < self._due:
+            return
         self.session.train_for(CHUNK_SECONDS)
+        done = time.perf_counter()
+        self._due = done + (done - now) * IDLE_SHARE / (1 - IDLE_SHARE)
         if not self.session.running:     # an error stopped it
             self.pause()
 

@@ -127,3 +127,29 @@ class Playground:
             pn.pane.Markdown("# Autograd Playground"),
             pn.Row(controls, pn.pane.Bokeh(self.data_plot()), pn.pane.Bokeh(self.loss_plot())),
         )
+
+
+class SessionPlayground:
+    """The whole playground over a Session: presets, data and training settings on the left; the
+    buttons and the network builder in the middle; the views, the code cell and the PyTorch code
+    on the right. (UI-A's wiring of app/controls.py, app/builder.py, app/codecell.py with UI-B's
+    app/views.)"""
+
+    def __init__(self, session=None):
+        from app.session import Session
+        self.session = session or Session()
+
+    def view(self):
+        from app.builder import network_builder
+        from app.codecell import code_cell
+        from app.controls import Controls, code_export, data_widgets, file_widgets, hyper_widgets, presets
+        from app.views import Views
+        s = self.session
+        self.controls = Controls(s)
+        self.views = Views(s)
+        settings = pn.Column(presets(s), data_widgets(s), hyper_widgets(s), file_widgets(s), width=280)
+        network = pn.Column(self.controls.buttons(), network_builder(s), width=470)
+        right = pn.Tabs(("See it", self.views.panel()), ("Code cell", code_cell(s)),
+                        ("PyTorch code", code_export(s)), sizing_mode="stretch_width")
+        return pn.Column(pn.pane.Markdown("# Autograd Playground"),
+                         pn.Row(settings, network, right, sizing_mode="stretch_width"), sizing_mode="stretch_width")
