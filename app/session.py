@@ -8,6 +8,7 @@ keeps capped, thinned curves, so memory stays flat however long it trains.
 Views read the contract in notes/ui_contract.md; they redraw when `version` changes and re-layout
 when `structure_version` changes. Nothing here raises into the UI: a failure becomes `error`.
 """
+import contextlib
 import math
 import time
 
@@ -94,7 +95,8 @@ class Session(param.Parameterized):
         self._order, self._cursor = np.zeros(0, np.int64), 0
         self._load_data()
         self._rebuild()
-        self.network.param.watch(lambda _e: self._guard(self._rebuild), "layers")
+        self._configuring = False
+        self.network.param.watch(self._on_network, "layers")
         self.data.param.watch(self._on_data, list(Data.param)[1:])
         self.hyper.param.watch(self._on_hyper, ["optimizer", "lr", "loss"])
 
@@ -213,15 +215,23 @@ class Session(param.Parameterized):
         return self._guard(self._rebuild)
 
     def configure(self, network=None, data=None, hyper=None):
-        """Set the layer specs and data/hyper settings (dicts) together: one rebuild, not one per value."""
-        for obj, values in ((self.data, data), (self.hyper, hyper)):
-            if values:
-                with param.discard_events(obj):
-                    obj.param.update(**values)
-        if network is not None:
-            with param.discard_events(self.network):
+        """Set the layer specs and data/hyper settings (dicts) together: one rebuild, not one per value.
+        The settings change as usual (widgets follow them); only the session's own reactions wait."""
+        with self._quietly():
+            self.data.param.update(**(data or {}))
+            self.hyper.param.update(**(hyper or {}))
+            if network is not None:
                 self.network.layers = list(network)
         return self._guard(self._reload)
+
+    @contextlib.contextmanager
+    def _quietly(self):
+        """Settings changed in here do not trigger the session's rebuilds (the caller does one)."""
+        before, self._configuring = self._configuring, True
+        try:
+            yield
+        finally:
+            self._configuring = before
 
     # ---- internals ---------------------------------------------------------------------------
     def _guard(self, action, *args, **kwargs):
@@ -243,7 +253,13 @@ class Session(param.Parameterized):
     _DATA_FIELDS = {"digits": {"dataset", "test_fraction", "seed", "image_mode"},
                     "2-d": {"dataset", "noise", "samples", "test_fraction", "seed"}}
 
+    def _on_network(self, _event):
+        if not self._configuring:
+            self._guard(self._rebuild)
+
     def _on_data(self, *events):
+        if self._configuring:
+            return
         names = {e.name for e in events}
         if names & self._DATA_FIELDS["digits" if self.data.dataset == "digits" else "2-d"]:
             self._guard(self._reload)
@@ -259,6 +275,8 @@ class Session(param.Parameterized):
         self._rebuild()
 
     def _on_hyper(self, *events):
+        if self._configuring:
+            return
         names = {e.name for e in events}
         if "loss" in names:
             self._guard(self._rebuild)
@@ -274,7 +292,7 @@ class Session(param.Parameterized):
         self.dataset = datasets.make(d.dataset, d.samples, d.noise, d.test_fraction, d.seed, d.image_mode)
         loss = default_loss(self.dataset.problem, self.hyper.loss)
         if loss != self.hyper.loss:
-            with param.discard_events(self.hyper):
+            with self._quietly():
                 self.hyper.loss = loss
         self._x_test = torch.tensor(self.dataset.x_test[:self.TEST_IMAGES] if self.problem == "images"
                                     else self.dataset.x_test)

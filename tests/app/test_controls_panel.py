@@ -1,0 +1,139 @@
+"""The controls, builder and code cell on the Python side: what a click, a key or an edit does to the
+Session (app/controls.py, app/builder.py, app/codecell.py). The browser side is tests/site's."""
+import json
+
+import panel as pn
+import pytest
+
+from app import persist
+from app.builder import Builder, network_builder
+from app.codecell import code_cell
+from app.controls import Controls, code_export, data_widgets, file_widgets, hyper_widgets, presets
+from app.layers import new_layer, palette
+from app.session import Session
+
+
+def click(widget):
+    widget.clicks += 1
+
+
+def find(view, cls, css):
+    return next(w for w in view.select(cls) if css in w.css_classes)
+
+
+@pytest.fixture
+def session():
+    return Session()
+
+
+def test_buttons_and_keys_drive_the_session(session):
+    c = Controls(session)
+    click(c.forward)
+    assert session.phase == "forward" and "after forward" in c.status.object
+    c.keys.pressed = "b#1"
+    assert session.phase == "backward"
+    c.keys.pressed = "s#2"
+    assert session.step == 1 and "<b>Step 1</b>" in c.status.object
+    click(c.step)
+    assert session.step == 2
+    c.keys.pressed = "r#3"
+    assert session.step == 0
+    c.keys.pressed = "x#4"          # not a shortcut: nothing happens
+    assert session.step == 0 and session.phase == "idle"
+
+
+def test_continuous_training_runs_in_chunks_and_pauses(session, monkeypatch):
+    started = []
+    monkeypatch.setattr(pn.state, "add_periodic_callback",
+                        lambda cb, period: started.append(period) or type("CB", (), {"stop": lambda self: None})())
+    c = Controls(session)
+    c.keys.pressed = " #1"
+    assert session.running and started and c.train.name == "Pause"
+    c.tick()
+    first = session.step
+    assert first >= 1 and session.last["graph"] is not None
+    c.tick()                        # resting after a chunk: no new steps yet
+    assert session.step == first
+    c._due = 0
+    c.tick()
+    assert session.step > first
+    click(c.forward)                # any single action pauses training first
+    assert not session.running and c.train.name == "Train" and session.phase == "forward"
+
+
+def test_training_an_invalid_network_says_why(session):
+    c = Controls(session)
+    session.network.layers = [new_layer("Conv2d")]
+    c.toggle_training()
+    assert not session.running and c.alert.visible and "Conv2d needs a 4-D input" in c.alert.object
+
+
+def test_presets_set_network_data_and_widgets(session):
+    view = pn.Column(presets(session), data_widgets(session), hyper_widgets(session))
+    click(find(view, pn.widgets.Button, "pg-preset-lenet"))
+    assert session.data.dataset == "digits" and len(session.network.layers) == 12 and session.model is not None
+    assert find(view, pn.widgets.Select, "pg-dataset").value == "digits"
+    assert find(view, pn.widgets.Select, "pg-loss").value == "cross_entropy"
+    assert find(view, pn.widgets.IntInput, "pg-batch-size").value == 64
+    assert "repeat_interleave(4, 2)" in find(view, pn.pane.Markdown, "pg-image-mode").object
+    click(find(view, pn.widgets.Button, "pg-preset-logistic"))
+    assert session.data.dataset == "gaussians" and session.network.layers == [new_layer("Linear", out_features=1)]
+    assert session.structure_version > 0 and session.error is None
+
+
+def test_builder_output_is_the_layer_list(session):
+    builder = network_builder(session)
+    assert isinstance(builder, Builder) and builder.palette == palette()
+    specs = builder.layers + [new_layer("Linear", out_features=3)]
+    builder.layers = specs                      # what a drop in the page sends
+    assert session.network.layers == specs
+    assert builder.report["layers"][-1]["error"].startswith("ends with 3 outputs")
+    session.network.layers = [new_layer("Linear", out_features=1)]   # a preset, a loaded file
+    assert builder.layers == session.network.layers and builder.report["params"] == 3
+    json.dumps(builder.report)
+
+
+def test_save_load_and_share_widgets(session):
+    view = file_widgets(session)
+    session.train(3)
+    saved = persist.save_bytes(session)
+    other = Session()
+    other_view = file_widgets(other)
+    load = find(other_view, pn.widgets.FileInput, "pg-load")
+    message = find(other_view, pn.pane.Alert, "pg-file-message")
+    load.param.update(filename="bad.json", value=b"{not json")
+    assert message.alert_type == "danger" and "not valid JSON" in message.object
+    load.param.update(filename="good.json", value=saved)
+    assert message.alert_type == "success" and other.step == 3
+
+    from app.controls import ShareLink
+    link = next(iter(view.select(ShareLink)))
+    click(find(view, pn.widgets.Button, "pg-share"))
+    assert link.fragment.startswith("s=")
+    session.network.layers = [new_layer("Linear", out_features=1)]
+    link.incoming = "s=broken!"
+    assert session.network.layers == [new_layer("Linear", out_features=1)]
+    other_link = next(iter(other_view.select(ShareLink)))
+    other_link.incoming = persist.share_fragment(session)
+    assert other.network.layers == session.network.layers
+
+
+def test_code_cell_widget_runs_and_shows_a_tensor(session):
+    cell = code_cell(session)
+    click(find(cell, pn.widgets.Button, "pg-run"))
+    output = find(cell, pn.pane.HTML, "pg-code-output").object
+    assert "grad_fn=&lt;MeanBackward0&gt;" in output and "4.5000" in output
+    assert session.last["source"] == "code" and session.last["name"] == "out"
+    select = find(cell, pn.widgets.Select, "pg-tensor-select")
+    select.value = "y"
+    click(find(cell, pn.widgets.Button, "pg-show-tensor"))
+    assert session.last["name"] == "y"
+
+
+def test_the_pytorch_code_pane_follows_the_network(session):
+    pane = code_export(session)
+    assert "class Net(nn.Module)" in pane.object and "nn.Linear(8, 1)" in pane.object
+    session.hyper.lr = 0.005
+    assert "lr=0.005" in pane.object
+    session.network.layers = [new_layer("Conv2d")]
+    assert "cannot be built" in pane.object
