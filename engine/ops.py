@@ -712,9 +712,13 @@ class ToCopyBackward0(Op):
 
 
 class CloneBackward0(Op):
-    def forward(ctx, a):
-        b = _b(a)
-        return b.astype(a._data, a._data.dtype) if not isinstance(a._data, np.ndarray) else a._data.copy()
+    """clone() keeps the input's stride order (PyTorch's preserve_format); contiguous() asks for C order."""
+
+    def forward(ctx, a, contiguous=False):
+        b, x = _b(a), a._data
+        if contiguous:
+            return b.contiguous(x)
+        return x.copy(order="K") if isinstance(x, np.ndarray) else b.astype(x, x.dtype)
 
     def backward(ctx, g):
         return g

@@ -148,7 +148,9 @@ def _run_pre_hooks(node, grads):
 
 def _call_backward(node, grads):
     if any(g is None for g in grads):  # an unused output of a multi-output op: its gradient is zero
-        grads = [g if g is not None else Tensor._zeros(shape, dtype) for g, (shape, dtype) in zip(grads, node._meta)]
+        like = next((g for g in grads if g is not None), None)  # (on the same device)
+        grads = [g if g is not None else Tensor._zeros(shape, dtype, like) for g, (shape, dtype) in
+                 zip(grads, node._meta)]
     result = node.backward(*grads)
     if result.__class__ is not tuple:
         result = (result,)

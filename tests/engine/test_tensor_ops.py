@@ -435,6 +435,8 @@ SHAPE_OPS = {
     "contiguous": lambda T, x: x.transpose(0, 1).contiguous(),
     "contiguous-noop": lambda T, x: (x * 1).contiguous(),
     "clone": lambda T, x: x.clone(),
+    "clone-transposed": lambda T, x: x.transpose(0, 2).clone(),
+    "clone-permuted-then-contiguous": lambda T, x: x.permute(2, 0, 1).clone().contiguous(),
     "flip": lambda T, x: x.flip(0),
     "flip-dims": lambda T, x: T.flip(x, (0, 2)),
     "roll": lambda T, x: x.roll(1, 2),
