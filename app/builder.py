@@ -6,7 +6,7 @@ or the message saying why it cannot follow the layer above. The component's only
 `layers` (the spec list); `report` (the Session's shape analysis) and `palette` come in from Python.
 
 Stable hooks for browser tests: [data-palette="Linear"], [data-layer-index="0"][data-layer-type],
-[data-field="out_features"], .pg-remove, .pg-shape, .pg-params, .pg-error, .pg-network.
+[data-field="out_features"], .pg-remove, .pg-clear, .pg-shape, .pg-params, .pg-error, .pg-network.
 """
 import panel as pn
 import param
@@ -122,7 +122,9 @@ export function render({ model, el }) {
     const rows = report.layers || [];
     const list = specs();
     column.replaceChildren();
-    column.append(h("div", { class: "pg-io pg-input", text: `input ${report.input || ""}` }));
+    column.append(h("div", { class: "pg-io pg-input" }, `input ${report.input || ""}`,
+      list.length ? h("button", { class: "pg-clear", title: "remove every layer", text: "clear",
+                                  onclick: () => commit([]) }) : null));
     if (!list.length) column.append(h("div", { class: "pg-empty", text: "Drag layers here from the palette" }));
     list.forEach((spec, index) => {
       const info = rows[index] || {};
@@ -169,7 +171,8 @@ _CSS = """
 .pg-block:hover { background: #e3edf9; }
 .pg-network { flex: 1; min-width: 220px; min-height: 120px; display: flex; flex-direction: column; gap: 4px;
               padding: 6px; border: 1px dashed #aab; border-radius: 6px; background: #fcfcfd; }
-.pg-io { color: #555; font-size: 12px; }
+.pg-io { color: #555; font-size: 12px; display: flex; justify-content: space-between; }
+.pg-clear { border: 1px solid #ccc; border-radius: 3px; background: white; font-size: 11px; cursor: pointer; }
 .pg-empty { color: #888; padding: 16px; text-align: center; }
 .pg-layer { border: 1px solid #c9d3e0; border-left: 4px solid #4a7fc1; border-radius: 4px; background: white;
             padding: 4px 6px; cursor: grab; }

@@ -93,7 +93,13 @@ export function render({ model, el }) {
   };
   model.on("fragment", show);
   show();
-  if (location.hash.startsWith("#s=") && location.hash.slice(1) !== model.fragment) model.incoming = location.hash.slice(1);
+  // a link opened in this page, or pasted into its address bar later
+  const receive = () => {
+    if (location.hash.startsWith("#s=") && location.hash.slice(1) !== model.fragment) model.incoming = location.hash.slice(1);
+  };
+  window.addEventListener("hashchange", receive);
+  model.on("remove", () => window.removeEventListener("hashchange", receive));
+  receive();
 }
 """
     _stylesheets = [":host { display: flex; gap: 4px; } .pg-share-url { flex: 1; min-width: 0; font-size: 12px; }"]
@@ -265,9 +271,9 @@ def file_widgets(session):
         try:
             persist.load_bytes(session, event.new)
         except persist.PlaygroundFileError as error:
-            say(f"Could not load {load.filename}: {error}", "danger")
+            say(f"Could not load {load.filename or 'the file'}: {error}", "danger")
         else:
-            say(f"Loaded {load.filename}: step {session.step}", "success")
+            say(f"Loaded {load.filename or 'the file'}: step {session.step}", "success")
     load.param.watch(on_file, "value")
 
     link = ShareLink()
