@@ -152,7 +152,8 @@ def test_random_op_chains_match_pytorch(program, dtype):
     for T in (engine, torch):
         out[T], leaves[T] = _run(T, start, steps, getattr(T, dtype))
     tol = (1e-9, 1e-10) if dtype == "float64" else (1e-4, 1e-5)
-    assert_same(out[engine], out[torch], *tol, "output")
+    # (PyTorch's result of mixed layouts follows the first operand's strides, numpy's is C-ordered)
+    assert_same(out[engine], out[torch], *tol, "output", layout="no-stricter")
     assert graph_signature(out[engine].grad_fn, 40) == graph_signature(out[torch].grad_fn, 40)
     weights = np.random.default_rng(0).standard_normal(tuple(out[torch].shape)).astype(dtype)
     for T in (engine, torch):
@@ -184,7 +185,7 @@ def test_random_broadcasting_binary_ops(data):
         z.backward(T.ones_like(z))
         results[T] = (z, x.grad, y.grad)
     for i, (e, t) in enumerate(zip(results[engine], results[torch])):
-        assert_same(e, t, 1e-5, 1e-5, layout=i == 0)  # gradients: PyTorch may hand over expanded ones
+        assert_same(e, t, 1e-5, 1e-5, layout=i == 0 and "no-stricter")  # gradients: torch's may be expanded
 
 
 @SETTINGS
