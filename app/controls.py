@@ -26,6 +26,8 @@ TICK_MS = 15             # how often the periodic callback looks whether the nex
 IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this share of its time, so that
                          # the page's events (Pause, a click) and the drawing of patches keep up
 
+FILL = {"sizing_mode": "stretch_width"}   # settings widgets fill their column
+
 KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset"}
 KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
               "(fills every gradient) · <kbd>s</kbd> step (optimizer update) · <kbd>space</kbd> train/pause · "
@@ -116,7 +118,7 @@ class Controls:
         self.forward = self._button("Forward", "primary", s.forward)
         self.backward = self._button("Backward", "primary", s.backward)
         self.step = self._button("Step", "primary", s.take_step)
-        self.train = pn.widgets.Button(name="Train", button_type="success", width=80, css_classes=["pg-train"])
+        self.train = pn.widgets.Button(name="Train", button_type="success", width=76, css_classes=["pg-train"])
         self.train.on_click(lambda _e: self.toggle_training())
         self.reset = self._button("Reset", "warning", s.reset)
         self.keys = KeyboardShortcuts()
@@ -126,7 +128,7 @@ class Controls:
         s.param.watch(self._refresh, ["version", "error", "running"])
 
     def _button(self, name, kind, action):
-        widget = pn.widgets.Button(name=name, button_type=kind, width=80, css_classes=[f"pg-{name.lower()}"])
+        widget = pn.widgets.Button(name=name, button_type=kind, width=76, css_classes=[f"pg-{name.lower()}"])
         widget.on_click(lambda _e: self.run(action))
         return widget
 
@@ -201,7 +203,7 @@ class Controls:
     def buttons(self):
         return pn.Column(
             pn.Row(self.forward, self.backward, self.step, self.train, self.reset, margin=0),
-            self.keys, self.status, self.alert, sizing_mode="stretch_width")
+            self.keys, self.status, self.alert, **FILL)
 
 
 def presets(session):
@@ -211,18 +213,18 @@ def presets(session):
         session.configure(p["network"], p["data"], p["hyper"])
     widgets = []
     for key, preset in PRESETS.items():
-        b = pn.widgets.Button(name=preset["label"], css_classes=[f"pg-preset-{key}"], sizing_mode="stretch_width")
+        b = pn.widgets.Button(name=preset["label"], css_classes=[f"pg-preset-{key}"], **FILL)
         b.on_click(lambda _e, key=key: load(key))
         widgets.append(b)
-    return pn.Column(pn.pane.Markdown("**Presets**", margin=(0, 10)), *widgets, sizing_mode="stretch_width")
+    return pn.Column(pn.pane.Markdown("**Presets**", margin=(0, 10)), *widgets, **FILL)
 
 
 def data_widgets(session):
     d = session.data
     image_how = pn.pane.Markdown("", margin=(0, 10), css_classes=["pg-image-mode"])
-    samples = pn.widgets.IntSlider.from_param(d.param.samples, name="Points")
-    noise = pn.widgets.FloatSlider.from_param(d.param.noise, name="Noise")
-    image_mode = pn.widgets.Select.from_param(d.param.image_mode, name="Images fed as")
+    samples = pn.widgets.IntSlider.from_param(d.param.samples, name="Points", **FILL)
+    noise = pn.widgets.FloatSlider.from_param(d.param.noise, name="Noise", **FILL)
+    image_mode = pn.widgets.Select.from_param(d.param.image_mode, name="Images fed as", **FILL)
 
     def update(*_events):
         digits = d.dataset == "digits"
@@ -235,11 +237,11 @@ def data_widgets(session):
     update()
     return pn.Column(
         pn.pane.Markdown("**Data**", margin=(0, 10)),
-        pn.widgets.Select.from_param(d.param.dataset, name="Dataset", css_classes=["pg-dataset"]),
+        pn.widgets.Select.from_param(d.param.dataset, name="Dataset", css_classes=["pg-dataset"], **FILL),
         image_mode, image_how, noise, samples,
-        pn.widgets.FloatSlider.from_param(d.param.test_fraction, name="Test share"),
-        pn.widgets.IntInput.from_param(d.param.batch_size, name="Batch size", css_classes=["pg-batch-size"]),
-        pn.widgets.IntInput.from_param(d.param.seed, name="Seed"),
+        pn.widgets.FloatSlider.from_param(d.param.test_fraction, name="Test share", **FILL),
+        pn.widgets.IntInput.from_param(d.param.batch_size, name="Batch size", css_classes=["pg-batch-size"], **FILL),
+        pn.widgets.IntInput.from_param(d.param.seed, name="Seed", **FILL),
         sizing_mode="stretch_width")
 
 
@@ -247,10 +249,10 @@ def hyper_widgets(session):
     h = session.hyper
     return pn.Column(
         pn.pane.Markdown("**Training**", margin=(0, 10)),
-        pn.widgets.Select.from_param(h.param.optimizer, name="Optimizer", css_classes=["pg-optimizer"]),
+        pn.widgets.Select.from_param(h.param.optimizer, name="Optimizer", css_classes=["pg-optimizer"], **FILL),
         pn.widgets.FloatInput.from_param(h.param.lr, name="Learning rate", step=0.001, format="0.[00000]",
-                                         css_classes=["pg-lr"]),
-        pn.widgets.Select.from_param(h.param.loss, name="Loss", css_classes=["pg-loss"]),
+                                         css_classes=["pg-lr"], **FILL),
+        pn.widgets.Select.from_param(h.param.loss, name="Loss", css_classes=["pg-loss"], **FILL),
         sizing_mode="stretch_width")
 
 
@@ -276,7 +278,7 @@ def file_widgets(session):
             say(f"Loaded {load.filename or 'the file'}: step {session.step}", "success")
     load.param.watch(on_file, "value")
 
-    link = ShareLink()
+    link = ShareLink(sizing_mode="stretch_width")
     share = pn.widgets.Button(name="Share link", css_classes=["pg-share"])
 
     def on_share(_event):
@@ -295,12 +297,12 @@ def file_widgets(session):
     link.param.watch(on_incoming, "incoming")
     return pn.Column(pn.pane.Markdown("**Take it with you**", margin=(0, 10)),
                      pn.Row(save, share, margin=0), pn.Row(pn.pane.Markdown("Load a file:", margin=(8, 10)), load),
-                     link, message, sizing_mode="stretch_width")
+                     link, message, **FILL)
 
 
 def code_export(session):
     """The PyTorch script of the current network and training loop, updated as they change."""
-    pane = pn.pane.Markdown("", css_classes=["pg-code-export"], sizing_mode="stretch_width")
+    pane = pn.pane.Markdown("", css_classes=["pg-code-export"], **FILL)
 
     def update(*_events):
         if session.model is None:
