@@ -96,8 +96,9 @@ def run_cell(source):
     return CellResult(out.getvalue(), error, tensors, capture)
 
 
-def code_cell(session):
-    """The cell's widgets: an editor, Run, the printed output, and a choice of tensor for the graph view."""
+def code_cell(session, on_show=None):
+    """The cell's widgets: an editor, Run, the printed output, and a choice of tensor for the graph view.
+    `on_show()` is called when the user asks to see a tensor's graph (the page brings the view forward)."""
     import panel as pn   # the cell's logic above runs without Panel (tests, scripts)
 
     editor = pn.widgets.TextAreaInput(value=TUTORIAL, height=240, sizing_mode="stretch_width",
@@ -126,8 +127,13 @@ def code_cell(session):
             choice.value = choice.options[0]
             show_choice()
 
+    def on_show_click(_event):
+        show_choice()
+        if on_show is not None and session.last.get("source") == "code":
+            on_show()
+
     run.on_click(on_run)
-    show.on_click(show_choice)
+    show.on_click(on_show_click)
     return pn.Column(
         pn.pane.Markdown("`import torch` here is the engine. Tensors the code leaves can be shown in the graph view.",
                          margin=(0, 10)),

@@ -149,7 +149,8 @@ class SessionPlayground:
         self.views = Views(s)
         settings = pn.Column(presets(s), data_widgets(s), hyper_widgets(s), file_widgets(s), width=280)
         network = pn.Column(self.controls.buttons(), network_builder(s), width=470)
-        right = pn.Tabs(("See it", self.views.panel()), ("Code cell", code_cell(s)),
-                        ("PyTorch code", code_export(s)), sizing_mode="stretch_width")
+        right = pn.Tabs(("See it", self.views.panel()), sizing_mode="stretch_width")
+        right.extend([("Code cell", code_cell(s, on_show=lambda: setattr(right, "active", 0))),
+                      ("PyTorch code", code_export(s))])
         return pn.Column(pn.pane.Markdown("# Autograd Playground"),
                          pn.Row(settings, network, right, sizing_mode="stretch_width"), sizing_mode="stretch_width")
