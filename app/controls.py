@@ -301,17 +301,24 @@ def file_widgets(session):
 
 
 def code_export(session):
-    """The PyTorch script of the current network and training loop, updated as they change."""
-    pane = pn.pane.Markdown("", css_classes=["pg-code-export"], **FILL)
+    """The PyTorch script of the current network and training loop, updated as it changes, with a
+    download button."""
+    pane = pn.pane.Markdown("", css_classes=["pg-code-export"], sizing_mode="stretch_width")
+    script = {"text": ""}
+    download = pn.widgets.FileDownload(callback=lambda: io.StringIO(script["text"]), filename="playground_net.py",
+                                       label="Download playground_net.py", embed=False, css_classes=["pg-code-download"])
 
     def update(*_events):
         if session.model is None:
+            script["text"] = ""
             pane.object = f"*The network cannot be built yet: {session.error or 'see the builder'}*"
         else:
-            code = export_script(session.network, session.data, session.hyper)
-            pane.object = "Runs unchanged on PyTorch (`pip install torch numpy`):\n\n```python\n" + code + "\n```"
+            script["text"] = export_script(session.network, session.data, session.hyper)
+            pane.object = ("Runs unchanged on PyTorch (`pip install torch numpy`; the digits also need "
+                           "scikit-learn):\n\n```python\n" + script["text"] + "\n```")
+        download.disabled = not script["text"]
     session.param.watch(update, "structure_version")
     session.hyper.param.watch(update, ["optimizer", "lr", "loss"])
     session.data.param.watch(update, ["batch_size"])
     update()
-    return pane
+    return pn.Column(download, pane, sizing_mode="stretch_width")

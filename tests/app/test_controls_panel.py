@@ -131,9 +131,12 @@ def test_code_cell_widget_runs_and_shows_a_tensor(session):
 
 
 def test_the_pytorch_code_pane_follows_the_network(session):
-    pane = code_export(session)
+    view = code_export(session)
+    pane = find(view, pn.pane.Markdown, "pg-code-export")
+    download = find(view, pn.widgets.FileDownload, "pg-code-download")
+    assert "class Net(nn.Module)" in download.callback().getvalue()
     assert "class Net(nn.Module)" in pane.object and "nn.Linear(8, 1)" in pane.object
     session.hyper.lr = 0.005
     assert "lr=0.005" in pane.object
     session.network.layers = [new_layer("Conv2d")]
-    assert "cannot be built" in pane.object
+    assert "cannot be built" in pane.object and download.disabled
