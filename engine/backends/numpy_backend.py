@@ -169,12 +169,12 @@ def flip(a, axes):
 # --- gather / scatter on flat (linear) indices --------------------------------------------
 def take(a, index):
     """a.ravel()[index]: every advanced-indexing read reduces to this."""
-    return np.ravel(a).take(index)
+    return np.ravel(a).take(np.asarray(index).astype(np.intp, copy=False))  # wasm32: intp is int32
 
 
 def scatter_add(n, index, values):
     """A length-n array holding the sum of values at each index (advanced-indexing backward)."""
-    out = np.bincount(np.ravel(index), weights=np.ravel(values), minlength=n)
+    out = np.bincount(np.ravel(index).astype(np.intp, copy=False), weights=np.ravel(values), minlength=n)
     return out.astype(values.dtype, copy=False)
 
 
@@ -268,24 +268,33 @@ def _pool_windows(x, kernel, stride, padding, dilation, ceil_mode, fill):
 
 
 def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
-    """Values and PyTorch-style indices (flat position within each input H*W plane)."""
+    """Values and PyTorch-style indices (flat position within each input H*W plane).
+
+    Works tap by tap (4 taps for 2x2), each a strided view of the whole batch: far cheaper
+    than copying every window out for an argmax."""
     n, c, h, w = x.shape
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    win, (_, _, hp, wp) = _pool_windows(x, kernel, stride, padding, dilation, ceil_mode, fill)
-    oh, ow = win.shape[2], win.shape[3]
-    flat = win.reshape(n, c, oh, ow, kernel[0] * kernel[1])
-    arg = flat.argmax(axis=-1)
-    values = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    ki, kj = np.divmod(arg, kernel[1])
+    win, _ = _pool_windows(x, kernel, stride, padding, dilation, ceil_mode, fill)
+    taps = [win[:, :, :, :, i, j] for i in range(kernel[0]) for j in range(kernel[1])]
+    best = taps[0].copy()
+    for values in taps[1:]:
+        np.maximum(best, values, out=best)  # propagates NaN, as PyTorch does
+    # The first tap holding the maximum: assign from the last tap backwards.
+    which = np.zeros(best.shape, np.int64)
+    for t in range(len(taps) - 1, 0, -1):
+        np.copyto(which, t, where=(taps[t] == best))
+    ki, kj = np.divmod(which, kernel[1])
+    oh, ow = best.shape[2], best.shape[3]
     rows = np.arange(oh)[:, None] * stride[0] + ki * dilation[0] - padding[0]
     cols = np.arange(ow)[None, :] * stride[1] + kj * dilation[1] - padding[1]
-    return values, (rows * w + cols).astype(np.int64)
+    return best, rows * w + cols
 
 
 def max_pool2d_backward(grad_out, indices, input_shape):
     n, c, h, w = input_shape
     plane = (np.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
-    gx = np.bincount((indices + plane).ravel(), weights=grad_out.ravel(), minlength=n * c * h * w)
+    gx = np.bincount((indices + plane).ravel().astype(np.intp, copy=False), weights=grad_out.ravel(),
+                     minlength=n * c * h * w)
     return gx.astype(grad_out.dtype, copy=False).reshape(input_shape)
 
 
