@@ -31,15 +31,18 @@ LENET = [
 ]
 
 PRESETS = {
-    "mlp": {"label": "TF-Playground MLP (2-8-8-1, tanh) on spiral",
+    "mlp": {"label": "MLP 2-8-8-1, tanh · spiral",
+            "doc": "A TensorFlow-Playground-style network: 2 inputs, two hidden layers of 8 tanh units, 1 output",
             "network": _mlp(8, 8),
             "data": {"dataset": "spiral", "noise": 0.05, "batch_size": 32},
             "hyper": {"optimizer": "Adam", "lr": 0.03, "loss": "bce"}},
-    "lenet": {"label": "Tutorial LeNet on digits (upscaled to 32×32)",
+    "lenet": {"label": "Tutorial LeNet · digits 32×32",
+              "doc": "PyTorch tutorial's LeNet (conv 6, conv 16, fc 120-84-10) on the 8×8 digits upscaled ×4",
               "network": LENET,
               "data": {"dataset": "digits", "image_mode": "upscale", "batch_size": 64},
               "hyper": {"optimizer": "Adam", "lr": 0.001, "loss": "cross_entropy"}},
-    "logistic": {"label": "Logistic regression on two gaussians",
+    "logistic": {"label": "Logistic regression · gaussians",
+                 "doc": "One Linear layer and a sigmoid (in the loss): a straight decision boundary",
                  "network": [new_layer("Linear", out_features=1)],
                  "data": {"dataset": "gaussians", "noise": 0.1, "batch_size": 32},
                  "hyper": {"optimizer": "SGD", "lr": 0.5, "loss": "bce"}},
