@@ -29,11 +29,11 @@ def session():
 def test_buttons_and_keys_drive_the_session(session):
     c = Controls(session)
     click(c.forward)
-    assert session.phase == "forward" and "after forward" in c.status.object
+    assert session.phase == "forward" and "after forward" in c.status.value
     c.keys.pressed = "b#1"
     assert session.phase == "backward"
     c.keys.pressed = "s#2"
-    assert session.step == 1 and "<b>Step 1</b>" in c.status.object
+    assert session.step == 1 and "<b>Step 1</b>" in c.status.value
     click(c.step)
     assert session.step == 2
     c.keys.pressed = "r#3"
