@@ -10,6 +10,7 @@ from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
 from .palettes import CLASS_COLOURS, DIVERGING
+from .panels import wrapping_row
 
 GRID = 60              # the decision heatmap: GRID x GRID predictions
 NEURON_GRID = 24       # each neuron's picture
@@ -48,8 +49,9 @@ class DecisionBoundary:
         self.regression = False
 
     def panel(self):
-        return pn.Column("### Decision boundary", pn.Row(pn.Column(self.figure, self.caption), self.neurons.panel()),
-                         name="boundary-panel")
+        return pn.Column("### Decision boundary",
+                         wrapping_row(pn.Column(self.figure, self.caption), self.neurons.panel()),
+                         name="boundary-panel", sizing_mode="stretch_width")
 
     def set_data(self, dataset):
         """New points (the data set changed): the plane's extent, the dots, the colour scale."""

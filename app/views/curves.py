@@ -10,6 +10,7 @@ from bokeh.models import ColumnDataSource, DataRange1d
 from bokeh.plotting import figure
 
 from .history import HistoryReader
+from .panels import wrapping_row
 
 CAP = 2000
 TRAIN, TEST = "#2563eb", "#ea580c"
@@ -34,7 +35,8 @@ class Curves:
 
     def _figure(self, name, title, y_label, column):
         fig = figure(name=name, title=title, width=380, height=260, x_axis_label="step", y_axis_label=y_label,
-                     toolbar_location=None, tools="hover", tooltips=[("step", "@step"), (y_label, f"@{column}{{0.0000}}")])
+                     toolbar_location=None, tools="hover",
+                     tooltips=[("step", "@step"), (y_label, f"@{column}{{0.0000}}")])
         fig.x_range = DataRange1d(start=0)
         fig.line("step", column, source=self.train, color=TRAIN, line_width=1.5, legend_label="train (batch)")
         fig.line("step", column, source=self.test, color=TEST, line_width=2, legend_label="test")
@@ -45,7 +47,8 @@ class Curves:
         return fig
 
     def panel(self):
-        return pn.Column("### Loss and accuracy", self.caption, pn.Row(self.loss, self.accuracy), name="curves-panel")
+        return pn.Column("### Loss and accuracy", self.caption, wrapping_row(self.loss, self.accuracy),
+                         name="curves-panel", sizing_mode="stretch_width")
 
     def update(self, history, version, regression=False):
         """Draw the rows of `history` (the session's) not drawn yet; everything after `version` changed."""

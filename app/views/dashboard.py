@@ -43,7 +43,8 @@ class Views:
         return pn.Column(
             self.graph.panel(),
             self.inspector.panel(),
-            pn.Row(self.curves.panel(), self.gradflow.panel()),
+            self.curves.panel(),
+            self.gradflow.panel(),
             self._boundary_panel,
             self._images_panel,
             name="views", sizing_mode="stretch_width",

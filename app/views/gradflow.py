@@ -13,6 +13,7 @@ from bokeh.plotting import figure
 
 from .formatting import number
 from .history import HistoryReader
+from .panels import wrapping_row
 
 VANISHING, EXPLODING = 1e-6, 1e3
 CAP = 2000
@@ -55,7 +56,8 @@ class GradientFlow:
         self._reader = HistoryReader()
 
     def panel(self):
-        return pn.Column("### Gradient flow", pn.Row(self.figure, self.flags), name="gradflow-panel")
+        return pn.Column("### Gradient flow", wrapping_row(self.figure, self.flags), name="gradflow-panel",
+                         sizing_mode="stretch_width")
 
     def update(self, history, version):
         norms = history.get("grad_norms", {})

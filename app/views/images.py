@@ -10,6 +10,7 @@ from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
 from .palettes import DIVERGING, GREYS
+from .panels import wrapping_row
 
 MAX_CHANNELS = 16     # feature maps and filters shown per layer
 MAX_IN_CHANNELS = 3   # filter rows (input channels) shown
@@ -52,8 +53,9 @@ class ImageViews:
 
     def panel(self):
         left = pn.Column(self.sample, self.input_figure, self.probabilities)
-        return pn.Column("### Images", self.caption, pn.Row(left, pn.Column(self.filters.figure, self.maps.figure)),
-                         name="images-panel")
+        pictures = pn.Column(self.filters.figure, self.maps.figure)
+        return pn.Column("### Images", self.caption, wrapping_row(left, pictures),
+                         name="images-panel", sizing_mode="stretch_width")
 
     def set_data(self, dataset):
         """The data set changed: the sample slider's range and the class axis."""
@@ -77,7 +79,8 @@ class ImageViews:
             self.caption.object = NO_CONV
             return
         w = np.asarray(first_conv_weight)
-        rows = [(f"input channel {c}" if w.shape[1] > 1 else "", [w[o, c] for o in range(min(w.shape[0], MAX_CHANNELS))])
+        shown = range(min(w.shape[0], MAX_CHANNELS))
+        rows = [(f"input channel {c}" if w.shape[1] > 1 else "", [w[o, c] for o in shown])
                 for c in range(min(w.shape[1], MAX_IN_CHANNELS))]
         self.filters.show(rows, per_row_scale=False)
         self.maps.show([(f"{name} ({'×'.join(map(str, m.shape))})", list(m[:MAX_CHANNELS]))

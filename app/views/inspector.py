@@ -13,6 +13,7 @@ from engine.graph import summarize
 
 from .formatting import number, shape_text
 from .palettes import DIVERGING, NAN_COLOUR
+from .panels import wrapping_row
 
 MAX_SIDE = 160           # heatmaps show at most this many rows and columns (every k-th beyond)
 
@@ -34,14 +35,14 @@ class Inspector:
         self.value = _Tensor("value", "Value")
         self.grad = _Tensor("grad", "Gradient of the loss")
         # hidden until a node is chosen: empty axes would only be clutter
-        self.plots = pn.Row(pn.Column(self.value.heatmap, self.value.histogram),
+        self.plots = wrapping_row(pn.Column(self.value.heatmap, self.value.histogram),
                             pn.Column(self.grad.heatmap, self.grad.histogram), self.stats, visible=False)
         self.sample.param.watch(lambda _e: self._draw(), "value")
         self.channel.param.watch(lambda _e: self._draw(), "value")
 
     def panel(self):
         return pn.Column("### Inspector", self.title, pn.Row(self.sample, self.channel), self.plots,
-                         name="inspector-panel")
+                         name="inspector-panel", sizing_mode="stretch_width")
 
     def show(self, capture, node):
         """Show `node` of the graph recorded by `capture` (None: nothing chosen)."""

@@ -95,7 +95,8 @@ def test_groups_get_columns_of_their_own_and_their_inputs_sit_left_of_them():
 
 def test_groups_that_feed_each_other_fall_back_to_plain_layers():
     edges = [("a1", "b1"), ("b1", "a2")]
-    lay = layered_layout(["a1", "a2", "b1"], edges, {"a1": 9, "a2": 9, "b1": 9}, groups={"a1": "A", "a2": "A", "b1": "B"})
+    lay = layered_layout(["a1", "a2", "b1"], edges, {"a1": 9, "a2": 9, "b1": 9},
+                         groups={"a1": "A", "a2": "A", "b1": "B"})
     assert lay.layers["a1"] < lay.layers["b1"] < lay.layers["a2"]
 
 
