@@ -104,7 +104,7 @@ export function render({ model, el }) {
   receive();
 }
 """
-    _stylesheets = [":host { display: flex; gap: 4px; } .pg-share-url { flex: 1; min-width: 0; font-size: 12px; }"]
+    _stylesheets = [":host { display: flex; gap: 4px; } .pg-share-url { width: 200px; font-size: 12px; }"]
 
 
 class Controls:
@@ -186,11 +186,13 @@ class Controls:
     # ---- what it shows -----------------------------------------------------------------------
     def _status_text(self):
         s = self.session
-        loss = s.last.get("loss") if s.last else None
+        training = s.last.get("source") == "training"
+        loss = s.last.get("loss") if training else None
         loss_text = f"{loss:.4f}" if isinstance(loss, float) else "–"
         phase = {"idle": "", "forward": " · after forward", "backward": " · after backward",
                  "step": " · after step"}[s.phase]
-        state = " · training…" if s.running else phase
+        state = " · training…" if s.running else phase if training or not s.last else \
+            f" · graph view: <code>{html.escape(str(s.last.get('name')))}</code> from the code cell"
         return (f"<b>Step {s.step}</b> · epoch {s.epoch} · loss {loss_text}{state}")
 
     def _refresh(self, *_events):

@@ -124,6 +124,7 @@ def test_code_cell_widget_runs_and_shows_a_tensor(session):
     output = find(cell, pn.pane.HTML, "pg-code-output").object
     assert "grad_fn=&lt;MeanBackward0&gt;" in output and "4.5000" in output
     assert session.last["source"] == "code" and session.last["name"] == "out"
+    assert "<code>out</code> from the code cell" in Controls(session).status.value
     select = find(cell, pn.widgets.Select, "pg-tensor-select")
     select.value = "y"
     click(find(cell, pn.widgets.Button, "pg-show-tensor"))
