@@ -4,8 +4,8 @@
 
 Interleaved rounds (engine, torch, engine, torch, ...) so both see the same machine state;
 the medians are compared. Goals (issue 2): LeNet <= 1.5x PyTorch, 2-8-8-1 MLP <= 1.0x.
-Memory: peak RSS growth of a step, each library in a fresh subprocess; and whether 1,000
-LeNet steps grow the process (they must not).
+Memory: the peak memory of one LeNet step, and whether 1,000 steps grow the process's
+RSS (they must not); each library in a fresh subprocess.
 """
 import argparse
 import json
@@ -90,16 +90,40 @@ def compare(which, rounds, inner):
 
 
 def _rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2 ** 20
+
+
+def step_peak_mb(lib, step):
+    """Peak bytes live during one step above what was live before it: tracemalloc for the engine (numpy
+    reports its buffers to it), the profiler's allocation events for PyTorch (its own CPU allocator)."""
+    if lib.__name__ == "torch":
+        with lib.profiler.profile(activities=[lib.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+            step()
+        live = peak = 0
+        for event in sorted(prof.events(), key=lambda e: e.time_range.start):
+            live += event.self_cpu_memory_usage
+            peak = max(peak, live)
+        return peak / 2 ** 20
+    import tracemalloc
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return (peak - before) / 2 ** 20
 
 
 def memory_child(lib_name, which, steps):
-    """Run in a subprocess: peak RSS growth over `steps` training steps, and growth over the second half."""
+    """Run in a subprocess: a step's peak memory, then the process's RSS over `steps` steps."""
     lib = __import__(lib_name)
     if lib_name == "torch":
         lib.set_num_threads(2)
     step = make_step(lib, which)
-    base = _rss_mb()  # model, optimizer and data exist; the first step's allocations count
+    for _ in range(3):
+        step()
+    peak = step_peak_mb(lib, step)
+    start = _rss_mb()
     half = steps // 2
     for _ in range(half):
         step()
@@ -107,7 +131,7 @@ def memory_child(lib_name, which, steps):
     for _ in range(steps - half):
         step()
     end = _rss_mb()
-    print(json.dumps({"peak_growth_mb": end - base, "second_half_growth_mb": end - mid}))
+    print(json.dumps({"step_peak_mb": peak, "rss_growth_mb": end - start, "second_half_growth_mb": end - mid}))
 
 
 def memory(lib_name, which, steps):
@@ -133,11 +157,12 @@ def main():
         ratio = e / t
         print(f"{which:8} {e * 1e3:10.3f} {t * 1e3:10.3f} {ratio:7.2f} {'<=' + str(goals[which]):>6} "
               f"{'ok' if ratio <= goals[which] else 'MISSED'}")
-    print(f"\nmemory, LeNet batch 64, {args.memory_steps} steps in a fresh process (peak RSS growth, MB):")
+    print(f"\nmemory, LeNet batch 64, each library in a fresh process (MB):")
+    print(f"{'':8} {'step peak':>10} {'RSS growth over ' + str(args.memory_steps) + ' steps':>28} "
+          f"{'(second half)':>14}")
     for lib_name in ("engine", "torch"):
         m = memory(lib_name, "lenet", args.memory_steps)
-        print(f"{lib_name:8} peak growth {m['peak_growth_mb']:7.1f}   growth over the second half "
-              f"{m['second_half_growth_mb']:6.1f}")
+        print(f"{lib_name:8} {m['step_peak_mb']:10.2f} {m['rss_growth_mb']:28.2f} {m['second_half_growth_mb']:14.2f}")
 
 
 if __name__ == "__main__":
