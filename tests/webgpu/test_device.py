@@ -5,7 +5,7 @@ from engine.backends.webgpu.device import SPEC_DEFAULT_LIMITS, grid_1d, size_cla
 
 
 def test_native_device_runs_under_browser_default_limits(B):
-    limits = B.device().adapter.limits
+    limits = B.get_device().adapter.limits
     for key in ("max-compute-invocations-per-workgroup", "max-compute-workgroup-storage-size",
                 "max-storage-buffer-binding-size", "max-storage-buffers-per-shader-stage"):
         assert limits[key] == SPEC_DEFAULT_LIMITS[key]
@@ -20,7 +20,7 @@ def test_size_classes_and_grids():
 
 
 def test_freed_buffers_are_reused(B):
-    dev = B.device()
+    dev = B.get_device()
     x = B.from_numpy(np.ones(1000, np.float32))
     B.to_numpy(B.mul(B.add(x, 1.0), 2.0))  # warm: the pool now holds what this pattern needs
     before = dev.memory_stats()["buffers"]
@@ -30,7 +30,7 @@ def test_freed_buffers_are_reused(B):
 
 
 def test_dispatches_batch_into_one_submit_until_a_read(B):
-    dev = B.device()
+    dev = B.get_device()
     x = B.from_numpy(np.ones(64, np.float32))
     start = dev.memory_stats()
     y = x
@@ -43,7 +43,7 @@ def test_dispatches_batch_into_one_submit_until_a_read(B):
 
 
 def test_pipelines_compile_once(B):
-    dev = B.device()
+    dev = B.get_device()
     x = B.from_numpy(np.ones(8, np.float32))
     y = B.from_numpy(np.ones((3, 5), np.float32))
     B.to_numpy(B.sub(x, x))                                             # the flat (vec4) kernel

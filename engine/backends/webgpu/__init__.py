@@ -30,7 +30,7 @@ NO_ADAPTER = ("webgpu: no WebGPU adapter found (natively: install the `wgpu` pac
               "Vulkan, Metal or D3D12 driver; in a browser: one with WebGPU enabled)")
 
 
-def device():
+def get_device():
     """The process's GPU device, opened on first use."""
     if _state["device"] is None:
         if _state["error"] is not None:
@@ -50,7 +50,7 @@ async def initialize():
             from .browser import request_adapter_async
             _open(await request_adapter_async())
         else:
-            device()
+            get_device()
     return _state["device"]
 
 
@@ -64,31 +64,31 @@ def _open(adapter):
 def is_available():
     """Whether a WebGPU adapter can be opened (the analogue of torch.cuda.is_available())."""
     try:
-        device()
+        get_device()
     except RuntimeError:
         return False
     return True
 
 
 def adapter_name():
-    return device().name
+    return get_device().name
 
 
 def memory_stats():
     """Live GPU buffers (in use and pooled), their bytes, pipelines compiled, submits made."""
-    return device().memory_stats()
+    return get_device().memory_stats()
 
 
 def synchronize():
     """Submit recorded work and wait for the GPU to finish it."""
-    dev = device()
+    dev = get_device()
     scratch = elementwise.fill(dev, (1,), 0, np.float32)
     transfer.to_numpy(scratch)
 
 
 # --- transfer and creation -------------------------------------------------------------
 def from_numpy(a):
-    return transfer.from_numpy(device(), a)
+    return transfer.from_numpy(get_device(), a)
 
 
 to_numpy = transfer.to_numpy
@@ -96,7 +96,7 @@ to_numpy_async = transfer.to_numpy_async
 
 
 def full(shape, value, dtype):
-    return elementwise.fill(device(), shape, value, dtype)
+    return elementwise.fill(get_device(), shape, value, dtype)
 
 
 def arange(start, stop, step, dtype):
