@@ -139,7 +139,8 @@ class GraphView:
         modules = tuple(graph.modules())
         if modules != self._modules:  # a new network: open if it fits, else group by layer
             self._modules = modules
-            self.expanded = set(modules) if _layout(graph.collapsed(modules))[0].width <= OPEN_WIDTH else set()
+            fits = len(graph.nodes) <= DRAW_LIMIT and _layout(graph.collapsed(modules))[0].width <= OPEN_WIDTH
+            self.expanded = set(modules) if fits else set()
         self._draw()
 
     def set_expanded(self, modules):
@@ -156,8 +157,9 @@ class GraphView:
     def _draw(self):
         drawn = self.graph.collapsed(self.expanded)
         if len(drawn.nodes) > DRAW_LIMIT:
-            self._clear(f"This graph has {len(drawn.nodes)} nodes: too many to draw readably. "
-                        "Group it by layer, or inspect a smaller piece of code.")
+            advice = "Press Group by layer." if self._modules and self.expanded else "Show a smaller computation."
+            self._clear(f"This graph has {len(drawn.nodes)} nodes: too many to draw readably. {advice}")
+            self.group_all.disabled = not self._modules
             return
         self.drawn = drawn
         signature = (tuple((n["id"], n["name"], tuple(n["shape"]), n["param"]) for n in drawn.nodes),

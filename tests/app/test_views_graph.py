@@ -159,3 +159,18 @@ def test_picking_a_node_from_the_list_inspects_it_and_nan_gradients_are_marked()
     i = view.nodes.data["id"].index(str(relu["id"]))
     assert view.nodes.data["line_color"][i] == graph_view.BAD_GRAD
     assert view.nodes.data["grad_text"][i] == "grad NaN"
+
+
+def test_graphs_too_large_to_read_are_not_drawn_and_the_view_says_why():
+    import engine as torch
+    import engine.graph as G
+    a = torch.ones(3, requires_grad=True)
+    with G.capture() as cap:
+        b = a
+        for _ in range(graph_view.DRAW_LIMIT + 10):
+            b = b * 1.5
+        loss = b.sum()
+    view = GraphView()
+    view.show(cap.graph(loss))
+    assert not view.figure.visible and drawn_names(view) == []
+    assert "too many to draw" in view.caption.object and "smaller computation" in view.caption.object
