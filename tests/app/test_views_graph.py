@@ -168,7 +168,7 @@ def test_graphs_too_large_to_read_are_not_drawn_and_the_view_says_why():
     with G.capture() as cap:
         b = a
         for _ in range(graph_view.DRAW_LIMIT + 10):
-            b = b * 1.5
+            b = b * 1.01
         loss = b.sum()
     view = GraphView()
     view.show(cap.graph(loss))
