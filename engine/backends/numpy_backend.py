@@ -281,7 +281,7 @@ def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
         np.maximum(best, values, out=best)  # propagates NaN, as PyTorch does
     # The first tap holding the maximum: assign from the last tap backwards.
     which = np.zeros(best.shape, np.int64)
-    for t in range(len(taps) - 1, 0, -1):
+    for t in range(len(taps) - 1, -1, -1):
         np.copyto(which, t, where=(taps[t] == best))
     ki, kj = np.divmod(which, kernel[1])
     oh, ow = best.shape[2], best.shape[3]
