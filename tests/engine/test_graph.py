@@ -107,3 +107,8 @@ def test_collapsed_groups_one_node_per_module_with_its_output_gradient():
     assert {"src": data["id"], "dst": "module:0", "shape": [5, 2]} in c.edges
     opened = g.collapsed(expanded={"0"})
     assert "AddmmBackward0" in [n["name"] for n in opened.nodes] and "module:0" not in [n["id"] for n in opened.nodes]
+
+
+def test_device_namespaces_like_torch_cuda():
+    assert torch.cuda.is_available() is False
+    assert isinstance(torch.webgpu.is_available(), bool)
