@@ -311,7 +311,16 @@ def code_export(session):
     download = pn.widgets.FileDownload(callback=lambda: io.StringIO(script["text"]), filename="playground_net.py",
                                        label="Download playground_net.py", embed=False, css_classes=["pg-code-download"])
 
+    shown = {"key": None}
+
     def update(*_events):
+        # Regenerated when what it depends on changed, read after a whole action (not midway through
+        # a preset, when the data may already be new and the network still old).
+        key = (session.structure_version, session.hyper.optimizer, session.hyper.lr, session.hyper.loss,
+               session.data.batch_size)
+        if key == shown["key"]:
+            return
+        shown["key"] = key
         if session.model is None:
             script["text"] = ""
             pane.object = f"*The network cannot be built yet: {session.error or 'see the builder'}*"
@@ -320,8 +329,6 @@ def code_export(session):
             pane.object = ("Runs unchanged on PyTorch (`pip install torch numpy`; the digits also need "
                            "scikit-learn):\n\n```python\n" + script["text"] + "\n```")
         download.disabled = not script["text"]
-    session.param.watch(update, "structure_version")
-    session.hyper.param.watch(update, ["optimizer", "lr", "loss"])
-    session.data.param.watch(update, ["batch_size"])
+    session.param.watch(update, "version")
     update()
     return pn.Column(download, pane, sizing_mode="stretch_width")

@@ -141,3 +141,13 @@ def test_the_pytorch_code_pane_follows_the_network(session):
     assert "lr=0.005" in pane.object
     session.network.layers = [new_layer("Conv2d")]
     assert "cannot be built" in pane.object and download.disabled
+
+
+def test_every_preset_with_every_pane(session):
+    """Presets change data, hyper-parameters and network together: no pane may read them midway."""
+    view = pn.Column(presets(session), data_widgets(session), hyper_widgets(session), file_widgets(session),
+                     code_export(session), code_cell(session), network_builder(session))
+    for key in ["lenet", "logistic", "mlp", "lenet"]:
+        click(find(view, pn.widgets.Button, f"pg-preset-{key}"))
+        assert session.error is None and session.model is not None
+    assert "nn.Conv2d(1, 6, 3)" in find(view, pn.pane.Markdown, "pg-code-export").object
