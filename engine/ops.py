@@ -1370,8 +1370,12 @@ class FlipBackward0(Op):
 class RepeatBackward0(Op):
     def forward(ctx, a, repeats):
         ctx.shape, ctx.repeats = a._data.shape, repeats
-        x = a._data.reshape((1,) * (len(repeats) - a._data.ndim) + a._data.shape)
-        return np.tile(x, repeats)
+        b = _b(a)
+        shape = (1,) * (len(repeats) - a._data.ndim) + a._data.shape
+        # Each dim s becomes (r, s): broadcast a new leading copy axis per dim, then merge the pairs.
+        paired = b.reshape(a._data, tuple(v for s in shape for v in (1, s)))
+        tiled = b.broadcast_to(paired, tuple(v for r, s in zip(repeats, shape) for v in (r, s)))
+        return b.reshape(b.contiguous(tiled), tuple(r * s for r, s in zip(repeats, shape)))
 
     def backward(ctx, g):
         shape = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
