@@ -9,6 +9,8 @@ import builtins
 import html
 import importlib
 import io
+import sys
+import time
 import traceback
 from dataclasses import dataclass, field
 
@@ -16,6 +18,7 @@ import engine
 import engine.graph
 
 CELL_NAME = "<cell>"
+TIME_LIMIT_S = 10.0   # a runaway loop would hold the page's Python for good: the cell is stopped instead
 
 TUTORIAL = """\
 import torch
@@ -73,8 +76,24 @@ def _short_error(error):
     return f"{where}{type(error).__name__}: {message}" if message else f"{where}{type(error).__name__}"
 
 
-def run_cell(source):
-    """Run `source` as a fresh module; returns its printed output, error and tensors."""
+def _deadline_tracer(limit):
+    """A trace function that checks the clock on each line of the cell's own code (only: the engine
+    and libraries it calls run untraced, at full speed)."""
+    deadline = time.perf_counter() + limit
+
+    def local(frame, event, _arg):
+        if event == "line" and time.perf_counter() > deadline:
+            raise TimeoutError(f"stopped after {limit:g} s (the playground's limit for one run)")
+        return local
+
+    def tracer(frame, event, _arg):
+        return local if frame.f_code.co_filename == CELL_NAME else None
+    return tracer
+
+
+def run_cell(source, time_limit=TIME_LIMIT_S):
+    """Run `source` as a fresh module; returns its printed output, error and tensors. A run longer
+    than `time_limit` seconds is stopped at the next line of the cell."""
     out = io.StringIO()
 
     def cell_print(*args, sep=" ", end="\n", file=None, flush=False):
@@ -86,11 +105,15 @@ def run_cell(source):
     namespace = {"__name__": "__main__", "__builtins__": cell_builtins}
     error = None
     with engine.graph.capture() as capture:
+        previous = sys.gettrace()
         try:
             code = compile(source, CELL_NAME, "exec")
+            sys.settrace(_deadline_tracer(time_limit))
             exec(code, namespace)
         except Exception as e:   # the user's code: its error is the cell's output, never the page's
             error = _short_error(e)
+        finally:
+            sys.settrace(previous)
     tensors = {name: value for name, value in namespace.items()
                if isinstance(value, engine.Tensor) and not name.startswith("_")}
     return CellResult(out.getvalue(), error, tensors, capture)

@@ -1,4 +1,5 @@
 """The code cell: `import torch` is the engine there, and only there (app/codecell.py)."""
+import re
 import sys
 
 from app.codecell import TUTORIAL, run_cell
@@ -61,3 +62,32 @@ def test_errors_name_the_cell_line_without_a_traceback():
 def test_each_run_starts_fresh():
     run_cell("leftover = 1")
     assert run_cell("print(leftover)").error == "line 1: NameError: name 'leftover' is not defined"
+
+
+ISSUE_SNIPPET = """\
+import torch
+x = torch.empty(5, 3)
+x = torch.ones(2, 2, requires_grad=True)
+y = x + 2
+print(y.grad_fn)            # <AddBackward0 object at 0x...>
+z = y * y * 3
+out = z.mean()
+print(z, out)               # tensor([[27., 27.], [27., 27.]], grad_fn=<MulBackward0>) tensor(27., grad_fn=<MeanBackward0>)
+out.backward(); print(x.grad)   # tensor([[4.5000, 4.5000], [4.5000, 4.5000]])
+"""
+
+
+def test_the_issue_snippet_as_pasted():
+    result = run_cell(ISSUE_SNIPPET)
+    assert result.error is None
+    lines = result.output.splitlines()
+    assert lines[0].startswith("<AddBackward0 object at 0x")
+    assert lines[1:] == ["tensor([[27., 27.],", "        [27., 27.]], grad_fn=<MulBackward0>) tensor(27., "
+                         "grad_fn=<MeanBackward0>)", "tensor([[4.5000, 4.5000],", "        [4.5000, 4.5000]])"]
+
+
+def test_a_runaway_loop_is_stopped_and_the_cell_reports_it():
+    result = run_cell("import torch\nprint('started')\nwhile True:\n    x = torch.ones(1) + 1\n", time_limit=0.3)
+    assert result.output == "started\n"
+    assert re.match(r"line [34]: TimeoutError: stopped after 0.3 s", result.error)
+    assert sys.gettrace() is None or "coverage" in type(sys.gettrace()).__module__
