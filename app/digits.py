@@ -8,6 +8,7 @@ Standard library only: the site build runs without numpy.
 import csv
 import gzip
 import io
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -57,6 +58,8 @@ def write_digits(path):
         pixels, labels = read_csv_gz(wheel.read(SKLEARN_MEMBER))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(npz_bytes(pixels, labels))
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")   # parallel test workers may race
+    partial.write_bytes(npz_bytes(pixels, labels))
+    os.replace(partial, path)
     return path
 
