@@ -85,7 +85,10 @@ export function render({ model, el }) {
   const copy = document.createElement("button");
   copy.className = "pg-copy";
   copy.textContent = "Copy";
-  copy.addEventListener("click", () => { input.select(); navigator.clipboard?.writeText(input.value).catch(() => {}); });
+  copy.addEventListener("click", () => {
+    input.select();
+    navigator.clipboard?.writeText(input.value).catch(() => {});
+  });
   el.append(input, copy);
   const show = () => {
     if (!model.fragment) return;
@@ -97,7 +100,8 @@ export function render({ model, el }) {
   show();
   // a link opened in this page, or pasted into its address bar later
   const receive = () => {
-    if (location.hash.startsWith("#s=") && location.hash.slice(1) !== model.fragment) model.incoming = location.hash.slice(1);
+    const fragment = location.hash.slice(1);
+    if (fragment.startsWith("s=") && fragment !== model.fragment) model.incoming = fragment;
   };
   window.addEventListener("hashchange", receive);
   model.on("remove", () => window.removeEventListener("hashchange", receive));
@@ -309,7 +313,8 @@ def code_export(session):
     pane = pn.pane.Markdown("", css_classes=["pg-code-export"], sizing_mode="stretch_width")
     script = {"text": ""}
     download = pn.widgets.FileDownload(callback=lambda: io.StringIO(script["text"]), filename="playground_net.py",
-                                       label="Download playground_net.py", embed=False, css_classes=["pg-code-download"])
+                                       label="Download playground_net.py", embed=False,
+                                       css_classes=["pg-code-download"])
 
     shown = {"key": None}
 

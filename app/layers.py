@@ -388,7 +388,8 @@ def head_problem(output_shape, loss, classes):
         if n not in allowed:
             want = " or ".join(str(a) for a in allowed)
             target = "the target value" if classes == 0 else "a one-hot target" if n != 1 else "the label"
-            return f"ends with {n} outputs; MSE against {target} needs {want}: make the last layer's out_features {want}"
+            return (f"ends with {n} outputs; MSE against {target} needs {want}: "
+                    f"make the last layer's out_features {want}")
     else:
         return f"unknown loss {loss!r}"
     return None

@@ -150,7 +150,8 @@ def _decode_tensor(name, entry):
     dt = np.dtype(WEIGHT_DTYPES[dtype]).newbyteorder("<")
     count = int(np.prod(shape, dtype=np.int64))
     if len(raw) != count * dt.itemsize:
-        raise PlaygroundFileError(f"{where} holds {len(raw)} bytes; shape {shape} of {dtype} needs {count * dt.itemsize}")
+        raise PlaygroundFileError(f"{where} holds {len(raw)} bytes; shape {shape} of {dtype} "
+                                  f"needs {count * dt.itemsize}")
     return np.frombuffer(raw, dtype=dt).astype(WEIGHT_DTYPES[dtype]).reshape(shape)
 
 

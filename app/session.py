@@ -97,7 +97,7 @@ class Session(param.Parameterized):
         self._rebuild()
         self._configuring = False
         self.network.param.watch(self._on_network, "layers")
-        self.data.param.watch(self._on_data, list(Data.param)[1:])
+        self.data.param.watch(self._on_data, [name for name in Data.param if name != "name"])
         self.hyper.param.watch(self._on_hyper, ["optimizer", "lr", "loss"])
 
     # ---- what the views read ---------------------------------------------------------------
