@@ -46,6 +46,7 @@ export function render({ model, el }) {
   el.append(root);
 
   // ---- palette -------------------------------------------------------------------------
+  paletteEl.append(h("div", { class: "pg-hint", text: "Drag a block into the network (or click: append)" }));
   let group = null;
   for (const kind of palette()) {
     if (kind.group !== group) {
@@ -165,6 +166,7 @@ export function render({ model, el }) {
 _CSS = """
 .pg-builder { display: flex; gap: 10px; font: 13px system-ui, sans-serif; }
 .pg-palette { width: 118px; flex: none; display: flex; flex-direction: column; gap: 3px; }
+.pg-hint { color: #777; font-size: 11px; line-height: 1.3; }
 .pg-group { margin-top: 6px; color: #666; font-size: 11px; text-transform: uppercase; letter-spacing: .04em; }
 .pg-block { padding: 4px 8px; border: 1px solid #b9c6d8; border-radius: 4px; background: #f3f7fc; cursor: grab;
             user-select: none; }
