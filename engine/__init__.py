@@ -11,7 +11,7 @@ from .functions import float_ as _float_method  # noqa: F401
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator
 from .random import _default_generator as default_generator
 from ._tensor_str import set_printoptions, get_printoptions
-from . import nn, optim, utils, webgpu, cuda, graph
+from . import linalg, nn, optim, utils, webgpu, cuda, graph
 from .serialization import save, load
 
 __version__ = "0.1.0"

@@ -551,7 +551,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
-        input = input.to(dtype)
+        input = _cast(input, dtype)  # inside the op, as PyTorch: no node of its own
     _reduce_float_check("mean", input)
     if dim is None:
         return ops.MeanBackward0.apply(input)
@@ -1233,8 +1233,18 @@ def masked_select(input, mask):
 
 
 def scatter(input, dim, index, src=None, value=None, reduce=None):
-    out = input.clone()
+    """input with src's elements (or a number) written at index along dim: out[i][index[i][j]] = src[i][j] (dim 1)."""
     d = _wrap_dim(dim, input._data.ndim)
+    _check_index_dtype("scatter", index)
+    _check_index_range(index, input._data.shape[d], d)
+    if reduce is None:
+        src = value if src is None else src
+        if isinstance(src, Tensor):
+            if src._data.dtype != input._data.dtype:
+                raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+            return ops.ScatterBackward0.apply(input, src, dim=d, index=index)
+        return ops.ScatterBackward1.apply(input, src=src, dim=d, index=index)
+    out = input.clone()
     idx = index.__array__()
     src_np = np.broadcast_to(src.__array__() if isinstance(src, Tensor) else (value if src is None else src),
                              idx.shape)
@@ -1251,10 +1261,13 @@ def _along_index(idx, d):
 
 
 def scatter_add(input, dim, index, src):
+    """input with src's elements added at index along dim (repeated indices add up)."""
     d = _wrap_dim(dim, input._data.ndim)
-    lin = _wrap(ops._gather_linear(backend_of(input._data), input._data.shape, d, index._data))
-    return input + ops.IndexPutAddBackward.apply(src[tuple(slice(0, s) for s in index.shape)], index=lin,
-                                                 shape=input._data.shape)
+    _check_index_dtype("scatter", index)
+    if src._data.dtype != input._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_index_range(index, input._data.shape[d], d)
+    return ops.ScatterAddBackward0.apply(input, src, dim=d, index=index)
 
 
 def _check_matrix(name, input):
@@ -1721,6 +1734,280 @@ def log_softmax(input, dim, dtype=None):
     return ops.LogSoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
 
 
+# --- trigonometry, more elementwise functions ------------------------------------------------------
+tan = _unary_float(ops.TanBackward0)
+atan = arctan = _unary_float(ops.AtanBackward0)
+asin = arcsin = _unary_float(ops.AsinBackward0)
+acos = arccos = _unary_float(ops.AcosBackward0)
+sinh = _unary_float(ops.SinhBackward0)
+cosh = _unary_float(ops.CoshBackward0)
+asinh = arcsinh = _unary_float(ops.AsinhBackward0)
+acosh = arccosh = _unary_float(ops.AcoshBackward0)
+atanh = arctanh = _unary_float(ops.AtanhBackward0)
+exp2 = _unary_float(ops.Exp2Backward0)
+
+
+def _float_binary(op, fn_name, input, other, integers=True):
+    """A binary function of two tensors whose result is floating (integers become the default dtype, or are
+    refused, as PyTorch's CPU kernels refuse them, when not `integers`)."""
+    _tensor_argument(fn_name, other, 2, "other")
+    if not integers:
+        for x in (input, other):
+            if x._data.dtype.kind != "f":
+                raise NotImplementedError(f'"{fn_name}_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
+    a, b = _promote(input, other, to_float=True)
+    _check_broadcast(a, b)
+    return op.apply(a, b)
+
+
+def atan2(input, other):
+    return _float_binary(ops.Atan2Backward0, "atan2", input, other)
+
+
+arctan2 = atan2
+
+
+def hypot(input, other):
+    return _float_binary(ops.HypotBackward0, "hypot", input, other, integers=False)
+
+
+def logaddexp(input, other):
+    return _float_binary(ops.LogaddexpBackward0, "logaddexp", input, other, integers=False)
+
+
+def sgn(input):
+    return ops.SgnBackward0.apply(input)
+
+
+def logit(input, eps=None):
+    if input._data.dtype.kind != "f":
+        input = input.to(_dtype.get_default_dtype())
+    return ops.LogitBackward0.apply(input, eps=eps)
+
+
+def xlogy(input, other):
+    """input * log(other), 0 where input is 0: the term of an entropy or a KL divergence."""
+    if not isinstance(input, Tensor):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"xlogy() received an invalid combination of arguments - got ({type(input).__name__}, "
+                            f"{type(other).__name__})")
+        b, number = _promote(other, input, to_float=True)
+        return ops.XlogyBackward1.apply(b, number=number)
+    a, b = _promote(input, other, to_float=True)
+    if not isinstance(b, Tensor):
+        return ops.XlogyBackward2.apply(a, b=b)
+    _check_broadcast(a, b)
+    return ops.XlogyBackward0.apply(a, b)
+
+
+# --- cumulative products and order statistics ---------------------------------------------------------
+def cumprod(input, dim, *, dtype=None):
+    if dtype is not None:
+        input = _cast(input, dtype)
+    elif input._data.dtype.kind in "biu":
+        input = input.to(_dtype.int64)  # PyTorch accumulates integers in int64
+    return ops.CumprodBackward0.apply(input, axis=_wrap_dim(dim, input._data.ndim))
+
+
+def _order_statistic(name, op, input, dim, keepdim, **params):
+    axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:  # a 0-dim tensor is its own statistic
+        return _RETURN_TYPES[name](input.clone(), zeros((), dtype=_dtype.int64, device=input.device))
+    values, indices = op.apply(input, axis=axis, keepdim=keepdim, **params)
+    return _RETURN_TYPES[name](values, indices)
+
+
+def median(input, dim=None, keepdim=False):
+    """The middle value (the lower of the two middle ones for an even count), as PyTorch."""
+    if dim is None:
+        return ops.MedianBackward0.apply(input)
+    return _order_statistic("median", ops.MedianBackward1, input, dim, keepdim)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    axis = _wrap_dim(dim, input._data.ndim)
+    if not 1 <= k <= (input._data.shape[axis] if input._data.ndim else 1):
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+    return _order_statistic("kthvalue", ops.KthvalueBackward0, input, dim, keepdim, k=k)
+
+
+def mode(input, dim=-1, keepdim=False):
+    return _order_statistic("mode", ops.ModeBackward0, input, dim, keepdim)
+
+
+# --- distances, the cross product ---------------------------------------------------------------------
+def dist(input, other, p=2):
+    a, b = _promote(input, other)
+    _check_broadcast(a, b)
+    if a._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{a.dtype._legacy[:-6]} instead.")
+    return ops.DistBackward0.apply(a, b, p=float(p))
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """Distances between every row of x1 (..., P, M) and every row of x2 (..., R, M): (..., P, R)."""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x._data.ndim}D")
+    if x1._data.shape[-1] != x2._data.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1._data.shape[-1]} X2: "
+                           f"{x2._data.shape[-1]}")
+    a, b = _promote(x1, x2)
+    return ops.CdistBackward0.apply(a, b, p=float(p))
+
+
+def cross(input, other, dim=None):
+    """torch.cross: the cross product of 3-vectors along dim (by default the first dim of size 3)."""
+    a, b = _promote(input, other)
+    if a._data.ndim != b._data.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    shape = tuple(np.broadcast_shapes(a._data.shape, b._data.shape))
+    if dim is None:
+        dim = next((d for d, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    d = _wrap_dim(dim, len(shape))
+    if a._data.shape[d] != 3 or b._data.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a._data.shape[d]} and "
+                           f"{b._data.shape[d]}")
+    return ops.LinalgCrossBackward0.apply(a, b, dim=d)
+
+
+# --- reading and writing at indices --------------------------------------------------------------------
+def _check_index_dtype(fn_name, index):
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{fn_name}(): Expected dtype int32/int64 for index")
+
+
+def _check_index_range(index, size, dim, error=RuntimeError):
+    if index._data.size:
+        i = index.__array__()
+        bad = i[(i < 0) | (i >= size)]
+        if bad.size:
+            raise error(f"index {bad.flat[0]} is out of bounds for dimension {dim} with size {size}")
+
+
+def select(input, dim, index):
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._data.shape)} at "
+                         f"dimension {dim}")
+    return ops.SelectBackward0.apply(input, dim=d, index=index + size if index < 0 else index)
+
+
+def take(input, index):
+    """input's elements at flat positions (input read as if it were 1-d), in index's shape."""
+    n = input._data.size
+    i = index.__array__()
+    bad = i[(i < -n) | (i >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {n} elements.")
+    return ops.TakeBackward0.apply(input, index=index if not bool((i < 0).any()) else index % n)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    d = _wrap_dim(dim, input._data.ndim)
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype._legacy[:-6]}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({input.dtype._legacy[:-6]}) and source "
+                           f"({source.dtype._legacy[:-6]}) must have the same scalar type")
+    n_source = source._data.shape[d] if source._data.ndim else 1
+    if index._data.size != n_source:
+        raise RuntimeError(f"index_add_(): Number of indices ({index._data.size}) should be equal to source.size(dim): "
+                           f"({n_source}), for dim: {dim}")
+    _check_index_range(index, input._data.shape[d], d)
+    return ops.IndexAddBackward0.apply(input, source, dim=d, index=index.reshape(-1), alpha=alpha)
+
+
+def index_fill(input, dim, index, value):
+    d = _wrap_dim(dim, input._data.ndim)
+    _check_index_range(index, input._data.shape[d], d, IndexError)
+    index = index.reshape(-1)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        return ops.IndexFillBackward1.apply(input, value, dim=d, index=index)
+    return ops.IndexFillBackward0.apply(input, value=value, dim=d, index=index)
+
+
+def masked_scatter(input, mask, source):
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype._legacy[:-6]}")
+    if int(np.broadcast_to(mask.__array__(), input._data.shape).sum()) > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return ops.MaskedScatterBackward0.apply(input, source, mask=mask)
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+# --- in place: view changes, Python functions, torch.relu_ and friends ------------------------------------
+def _restride(self, op, **params):
+    """x.unsqueeze_(0) and the like: x itself becomes the view (a new shape over the same memory)."""
+    if self._requires_grad and self.grad_fn is None and _grad_enabled[0]:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    view = op.apply(self, **params)
+    self._data, self.grad_fn, self._output_nr = view._data, view.grad_fn, view._output_nr
+    return self
+
+
+def _unsqueeze_(self, dim):
+    return _restride(self, ops.UnsqueezeBackward1, dim=_wrap_dim(dim, self._data.ndim + 1))
+
+
+def _squeeze_(self, dim=None):
+    if dim is None:
+        return _restride(self, ops.SqueezeBackward3)
+    op = ops.SqueezeBackward5 if isinstance(dim, (tuple, list)) else ops.SqueezeBackward4
+    return _restride(self, op, dims=_dims(dim, self._data.ndim))
+
+
+def _t_(self):
+    if self._data.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+    return _restride(self, ops.TBackward1)
+
+
+def _transpose_(self, dim0, dim1):
+    n = self._data.ndim
+    return _restride(self, ops.TransposeBackward1, dim0=_wrap_dim(dim0, n), dim1=_wrap_dim(dim1, n))
+
+
+def _apply_(self, callable):
+    """Replace each element x by callable(x), a Python number function (slow: for small CPU tensors)."""
+    if self._requires_grad:
+        raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
+    values = np.vectorize(callable, otypes=[self._data.dtype])(self.numpy())
+    return _copy_(self, values)
+
+
+# --- new tensors like an existing one ------------------------------------------------------------------------
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        data = data.detach().__array__()
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_filled(value):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return _fill(_shape_arg(size), value, dtype or self.dtype, device or self.device, requires_grad)
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return _fill(_shape_arg((size,)), fill_value, dtype or self.dtype, device or self.device, requires_grad)
+
+
 # --- Tensor methods: every function above that PyTorch also offers as a method ---------------------
 METHODS = """add sub subtract mul multiply div divide true_divide floor_divide remainder fmod reciprocal neg
 negative pow square maximum minimum exp log log1p expm1 log2 log10 sqrt rsqrt sin cos tanh sigmoid erf abs absolute
@@ -1731,7 +2018,9 @@ argmin var std logsumexp norm cumsum all any count_nonzero nonzero sort argsort 
 outer ger view reshape view_as reshape_as flatten unflatten t transpose swapaxes swapdims permute movedim unsqueeze
 squeeze expand expand_as broadcast_to sum_to_size contiguous clone split chunk unbind narrow flip fliplr flipud roll
 repeat tile repeat_interleave gather take_along_dim index_select masked_select scatter scatter_add tril triu diag
-trace to type_as cpu double half long byte short softmax log_softmax""".split()
+trace to type_as cpu double half long byte short softmax log_softmax tan atan arctan asin arcsin acos arccos sinh cosh
+asinh arcsinh acosh arccosh atanh arctanh exp2 atan2 arctan2 hypot logaddexp sgn logit xlogy cumprod median kthvalue
+mode dist cross select take index_add index_fill masked_scatter argwhere""".split()
 
 for _name in METHODS:
     setattr(Tensor, _name, globals()[_name])
@@ -1740,6 +2029,11 @@ Tensor.int = int_
 Tensor.bool = bool_
 Tensor.type = type_
 Tensor.diagonal = diagonal_
+Tensor.unsqueeze_, Tensor.squeeze_, Tensor.t_, Tensor.transpose_ = _unsqueeze_, _squeeze_, _t_, _transpose_
+Tensor.swapaxes_ = Tensor.swapdims_ = _transpose_
+Tensor.apply_ = _apply_
+Tensor.new_tensor, Tensor.new_full = _new_tensor, _new_full
+Tensor.new_zeros, Tensor.new_ones, Tensor.new_empty = _new_filled(0), _new_filled(1), _new_filled(0)
 Tensor.where = lambda self, condition, other: where(condition, self, other)  # x.where(c, y): x where c, else y
 Tensor.__getitem__ = getitem
 Tensor.__setitem__ = setitem
@@ -1788,7 +2082,8 @@ def _inplace(fn):
 
 _INPLACE = """add sub mul div pow clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round
 trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf square log1p expm1
-logical_not""".split()
+logical_not tan atan asin acos sinh cosh asinh acosh atanh exp2 atan2 hypot sgn logit xlogy cumprod index_add
+index_fill scatter scatter_add masked_scatter""".split()
 for _name in _INPLACE:
     setattr(Tensor, _name + "_", _inplace(globals()[_name]))
 for _name, _fn in (("__iadd__", add), ("__isub__", sub), ("__imul__", mul), ("__itruediv__", div),
@@ -1796,6 +2091,15 @@ for _name, _fn in (("__iadd__", add), ("__isub__", sub), ("__imul__", mul), ("__
                    ("__iand__", bitwise_and), ("__ior__", bitwise_or), ("__ixor__", bitwise_xor)):
     setattr(Tensor, _name, _inplace(_fn))
 Tensor.div_ = _inplace(div)
+for _name, _op in (("asinh_", ops.AsinhBackward1), ("acosh_", ops.AcoshBackward1), ("atanh_", ops.AtanhBackward1)):
+    setattr(Tensor, _name, _inplace(_unary_float(_op)))
+for _name in ("arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2"):
+    setattr(Tensor, _name + "_", getattr(Tensor, _name.replace("arc", "a") + "_"))
+# torch.relu_(x) and the like: the in-place methods that PyTorch also offers as functions
+_INPLACE_FUNCTIONS = """clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round trunc reciprocal
+sin cos erf square log1p expm1 tan atan asin acos sinh cosh asinh acosh atanh exp2 logit xlogy""".split()
+for _name in _INPLACE_FUNCTIONS:
+    globals()[_name + "_"] = getattr(Tensor, _name + "_")
 
 
 def _fill_(self, value):

@@ -735,11 +735,18 @@ def _expand_back(g, in_shape, axes, keepdim):
     return g.expand(in_shape)
 
 
+def _sum_in(b, x, dtype, axes, keepdim):
+    """Sum in `dtype` when given: cast, sum, and keep it (numpy widens small integers to its platform's int)."""
+    if dtype is None:
+        return b.sum(x, axes, keepdim)
+    out = b.sum(b.astype(x, dtype), axes, keepdim)
+    return out if out.dtype == dtype else b.astype(out, dtype)
+
+
 class SumBackward0(Op):
     def forward(ctx, a, dtype=None):
         ctx.shape = a._data.shape
-        b = _b(a)
-        return b.sum(a._data if dtype is None else b.astype(a._data, dtype), None, False)  # cast, then sum
+        return _sum_in(_b(a), a._data, dtype, None, False)
 
     def backward(ctx, g):
         return g.expand(ctx.shape)
@@ -748,8 +755,7 @@ class SumBackward0(Op):
 class SumBackward1(Op):
     def forward(ctx, a, axes, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = a._data.shape, axes, keepdim
-        b = _b(a)
-        return b.sum(a._data if dtype is None else b.astype(a._data, dtype), axes, keepdim)
+        return _sum_in(_b(a), a._data, dtype, axes, keepdim)
 
     def backward(ctx, g):
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
@@ -883,8 +889,12 @@ class MinBackward0(MaxBackward0):
 
 
 def _select_along(ctx, a, axis, keepdim, arg):
+    return _pick_along(ctx, a, axis, keepdim, getattr(_b(a), arg)(a._data, axis, True))
+
+
+def _pick_along(ctx, a, axis, keepdim, idx):
+    """(values, indices) of the elements idx (keepdim form) picks along axis; _scatter_along is the backward."""
     b = _b(a)
-    idx = getattr(b, arg)(a._data, axis, True)
     ctx.shape, ctx.axis, ctx.keepdim, ctx.index = a._data.shape, axis, keepdim, idx
     lin = _linear_index_along(b, a._data.shape, axis, idx)
     values = b.reshape(b.take(a._data, lin), idx.shape)
@@ -2184,44 +2194,53 @@ class LinalgVectorNormBackward0(Op):
     def forward(ctx, a, ord=2.0, axes=None, keepdim=False):
         ctx.save_for_backward(a)
         ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim
-        b, x = _b(a), a._data
-        if ord == 2:
-            out = b.sqrt(b.sum(b.mul(x, x), axes, keepdim))
-        elif ord == 1:
-            out = b.sum(b.abs(x), axes, keepdim)
-        elif ord == math.inf:
-            out = b.max(b.abs(x), axes, keepdim)
-        elif ord == -math.inf:
-            out = b.min(b.abs(x), axes, keepdim)
-        elif ord == 0:
-            out = b.sum(b.astype(b.ne(x, 0), x.dtype), axes, keepdim)
-        else:
-            out = b.pow(b.sum(b.pow(b.abs(x), ord), axes, keepdim), 1.0 / ord)
-        return out.astype(x.dtype, copy=False)
+        return _vector_norm(_b(a), a._data, ord, axes, keepdim)
 
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        axes, keep, p = ctx.axes or (), ctx.keepdim or ctx.axes is None, ctx.ord
-        norm = _expand_back(ctx.output, a.shape, axes, keep)
-        g = _expand_back(g, a.shape, axes, keep)
-        if p == 0:
-            return g * 0
-        if p == 1:
-            return g * a.sign()
-        if p in (math.inf, -math.inf):  # shared evenly between the elements that attain the norm
-            mask = (a.abs() == norm).to(g.dtype)
-            count = mask.sum() if ctx.axes is None else mask.sum(dim=ctx.axes, keepdim=True)
-            return g * a.sign() * mask / count
-        zero = norm == 0
-        safe = norm.masked_fill(zero, 1)
-        if p == 2:
-            grad = a * (g / safe)
-        elif p < 2:  # |a| ** (p - 2) is infinite at a = 0: PyTorch's form, 0 there
-            scaled = a.sign() * a.abs().pow(p - 1)
-            grad = (scaled.masked_fill(a == 0, 0) * g * safe.pow(1 - p)) if p < 1 else scaled * (g / safe.pow(p - 1))
-        else:
-            grad = a * a.abs().pow(p - 2) * g / safe.pow(p - 1)
-        return grad.masked_fill(zero, 0)
+        return _vector_norm_grad(a, g, ctx.output, ctx.ord, ctx.axes, ctx.keepdim)
+
+
+def _vector_norm(b, x, ord, axes, keepdim):
+    """The p-norm of backend array x over axes (None: all)."""
+    if ord == 2:
+        out = b.sqrt(b.sum(b.mul(x, x), axes, keepdim))
+    elif ord == 1:
+        out = b.sum(b.abs(x), axes, keepdim)
+    elif ord == math.inf:
+        out = b.max(b.abs(x), axes, keepdim)
+    elif ord == -math.inf:
+        out = b.min(b.abs(x), axes, keepdim)
+    elif ord == 0:
+        out = b.sum(b.astype(b.ne(x, 0), x.dtype), axes, keepdim)
+    else:
+        out = b.pow(b.sum(b.pow(b.abs(x), ord), axes, keepdim), 1.0 / ord)
+    return out.astype(x.dtype, copy=False)
+
+
+def _vector_norm_grad(a, g, norm, p, axes, keepdim):
+    """The gradient at a of its p-norm over axes (None: all), given the norm and the norm's gradient g."""
+    dims, keep = axes or (), keepdim or axes is None
+    norm = _expand_back(norm, a.shape, dims, keep)
+    g = _expand_back(g, a.shape, dims, keep)
+    if p == 0:
+        return g * 0
+    if p == 1:
+        return g * a.sign()
+    if p in (math.inf, -math.inf):  # shared evenly between the elements that attain the norm
+        mask = (a.abs() == norm).to(g.dtype)
+        count = mask.sum() if axes is None else mask.sum(dim=axes, keepdim=True)
+        return g * a.sign() * mask / count
+    zero = norm == 0
+    safe = norm.masked_fill(zero, 1)
+    if p == 2:
+        grad = a * (g / safe)
+    elif p < 2:  # |a| ** (p - 2) is infinite at a = 0: PyTorch's form, 0 there
+        scaled = a.sign() * a.abs().pow(p - 1)
+        grad = (scaled.masked_fill(a == 0, 0) * g * safe.pow(1 - p)) if p < 1 else scaled * (g / safe.pow(p - 1))
+    else:
+        grad = a * a.abs().pow(p - 2) * g / safe.pow(p - 1)
+    return grad.masked_fill(zero, 0)
 
 
 class LeakyReluBackward1(LeakyReluBackward0):
@@ -2230,3 +2249,521 @@ class LeakyReluBackward1(LeakyReluBackward0):
 
 class EluBackward1(EluBackward0):
     """elu_ (in place): PyTorch records this name for the in-place form."""
+
+
+# --- trigonometric and hyperbolic functions --------------------------------------------------------
+# Made of the backend's primitives (sin, cos, exp, log1p, sqrt, atan2), in the forms that keep full
+# precision where the textbook formula cancels: sinh and asinh near 0, acosh near 1, atanh near 0.
+class TanBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        b = _b(a)
+        return b.div(b.sin(a._data), b.cos(a._data))
+
+    def backward(ctx, g):
+        out = ctx.output
+        return g * (1 + out * out)
+
+
+class AtanBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _b(a).atan2(a._data, _b(a).full((), 1, a._data.dtype))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a * a + 1)
+
+
+def _sqrt_one_minus_square(b, x):
+    return b.sqrt(b.mul(b.sub(1, x), b.add(1, x)))  # sqrt(1 - x*x) without losing digits near |x| = 1
+
+
+class AsinBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        return b.atan2(a._data, _sqrt_one_minus_square(b, a._data))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (1 - a * a).rsqrt()
+
+
+class AcosBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        return b.atan2(_sqrt_one_minus_square(b, a._data), a._data)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return -g * (1 - a * a).rsqrt()
+
+
+class Atan2Backward0(Op):
+    """atan2(a, b): the angle of the point (b, a)."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _b(a).atan2(a._data, b._data)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        scale = g / (a * a + b * b)
+        return scale * b, -scale * a
+
+
+class SinhBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        return b.div(b.sub(b.expm1(a._data), b.expm1(b.neg(a._data))), 2)
+
+    def backward(ctx, g):
+        return g * ctx.saved_tensors[0].cosh()
+
+
+class CoshBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        return b.div(b.add(b.exp(a._data), b.exp(b.neg(a._data))), 2)
+
+    def backward(ctx, g):
+        return g * ctx.saved_tensors[0].sinh()
+
+
+class AsinhBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        m = b.abs(a._data)
+        square = b.mul(m, m)
+        # log(m + sqrt(m^2 + 1)) = log1p(m + m^2 / (1 + sqrt(m^2 + 1))), odd in a
+        return b.mul(b.sign(a._data), b.log1p(b.add(m, b.div(square, b.add(1, b.sqrt(b.add(square, 1)))))))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a + 1).rsqrt()
+
+
+class AcoshBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b = _b(a)
+        t = b.sub(a._data, 1)  # log(a + sqrt(a^2 - 1)) = log1p(t + sqrt(t * (t + 2)))
+        return b.log1p(b.add(t, b.sqrt(b.mul(t, b.add(t, 2)))))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * ((a - 1) * (a + 1)).rsqrt()
+
+
+class AtanhBackward0(Op):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        b, x = _b(a), a._data
+        return b.mul(b.log1p(b.div(b.mul(x, 2), b.sub(1, x))), 0.5)  # log((1 + x) / (1 - x)) / 2
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (1 - a * a)
+
+
+# --- more elementwise functions ------------------------------------------------------------------
+class Exp2Backward0(Op):
+    saves_output = True
+
+    def forward(ctx, a):
+        return _b(a).pow(_b(a).full((), 2, a._data.dtype), a._data)
+
+    def backward(ctx, g):
+        return g * ctx.output * math.log(2)
+
+
+class HypotBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        be = _b(a)
+        return be.sqrt(be.add(be.mul(a._data, a._data), be.mul(b._data, b._data)))
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        scale = g / ctx.output
+        return scale * a, scale * b
+
+
+class LogaddexpBackward0(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        be, x, y = _b(a), a._data, b._data
+        # max + log(1 + exp(-|x - y|)); equal inputs (infinities included) give x + log(2)
+        with np.errstate(invalid="ignore"):  # inf - inf where x == y: that branch is not taken
+            spread = be.log1p(be.exp(be.neg(be.abs(be.sub(x, y)))))
+        return be.where(be.eq(x, y), be.add(x, math.log(2)), be.add(be.maximum(x, y), spread))
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g / (1 + (b - a).exp()), g / (1 + (a - b).exp())
+
+
+class SgnBackward0(_ZeroGrad):
+    def forward(ctx, a):
+        return _b(a).sign(a._data)
+
+
+class LogitBackward0(Op):
+    def forward(ctx, a, eps=None):
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        b, x = _b(a), a._data
+        if eps is not None:
+            x = b.minimum(b.maximum(x, eps), 1 - eps).astype(x.dtype, copy=False)
+        return b.log(b.div(x, b.sub(1, x)))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        grad = g / (a * (1 - a))
+        if ctx.eps is None:
+            return grad
+        return _select((a < ctx.eps) | (a > 1 - ctx.eps), 0.0, grad)
+
+
+class XlogyBackward1(Op):
+    """number * log(b), 0 where the number is 0 (unless b is nan)."""
+
+    def forward(ctx, b, number):
+        ctx.save_for_backward(b)
+        ctx.number = number
+        be, y = _b(b), b._data
+        if number == 0:
+            return be.where(be.eq(y, y), be.full((), 0, y.dtype), y)
+        return be.mul(be.log(y), number)
+
+    def backward(ctx, g):
+        return g * ctx.number / ctx.saved_tensors[0]
+
+
+class XlogyBackward0(Op):
+    """a * log(b), 0 where a is 0 (unless b is nan); XlogyBackward2 when b is a number."""
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        be, x, y = _b(a), a._data, _d(b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log(0) where x == 0: that branch is not taken
+            product = be.mul(x, be.log(y if isinstance(b, Tensor) else be.full((), y, x.dtype)))
+        return be.where(be.logical_and(be.eq(x, 0), be.eq(y, y)), be.full((), 0, x.dtype), product)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        log_b = b.log() if isinstance(b, Tensor) else math.log(b)
+        ga = (g * log_b).masked_fill((a == 0) & (b <= 0), 0) if a._requires_grad else None
+        if not isinstance(b, Tensor):
+            return ga
+        return ga, (g * a / b if b._requires_grad else None)
+
+
+XlogyBackward2 = type("XlogyBackward2", (XlogyBackward0,), {})
+
+
+# --- cumulative product, order statistics ------------------------------------------------------------
+class CumprodBackward0(Op):
+    saves_output = True
+
+    def forward(ctx, a, axis):
+        ctx.save_for_backward(a)
+        ctx.axis = axis
+        return np.cumprod(a._data, axis=axis, dtype=a._data.dtype)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        d = ctx.axis
+        if not bool((a == 0).any()):  # out_j / a_i is the product of the others: a reversed cumulative sum
+            return (g * ctx.output).flip(d).cumsum(d).flip(d) / a
+        # With zeros, d out_j / d a_i = prod of a_k for k <= j, k != i: row i of an n x n table holds the
+        # cumulative product of a with a_i replaced by 1, summed against g over j >= i.
+        from .functions import eye, where
+        n = a.shape[d]
+        diagonal = eye(n, dtype=a.dtype, device=a.device)
+        others = where(diagonal == 1, 1.0, a.movedim(d, -1).unsqueeze(-2)).cumprod(-1)  # (..., i, j)
+        upper = (diagonal * 0 + 1).triu()  # j >= i
+        return (others * upper * g.movedim(d, -1).unsqueeze(-2)).sum(-1).movedim(-1, d)
+
+
+class _OrderStatistic(Op):
+    """median(dim)/kthvalue/mode -> (values, indices): each value's gradient goes to the element its index names.
+    The index is found on the host (sorting), the values are a gather on the input's device."""
+    n_differentiable = 1
+
+    def backward(ctx, g):
+        return _scatter_along(ctx, g)
+
+    def pick(ctx, a, axis, keepdim, choose):
+        """choose(numpy array, axis) -> keepdim indices along axis."""
+        b = _b(a)
+        idx = np.ascontiguousarray(choose(b.to_numpy(a._data), axis).astype(np.int64))
+        return _pick_along(ctx, a, axis, keepdim, b.from_numpy(idx))
+
+
+def _kth_index(x, axis, k):
+    """Index of the k-th smallest along axis (0-based, a stable sort: ties keep their order; nan sorts last)."""
+    return np.take(np.argsort(x, axis=axis, kind="stable"), [k], axis=axis)
+
+
+def _median_index(x, axis):
+    idx = _kth_index(x, axis, (x.shape[axis] - 1) // 2)
+    nan = np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, bool)
+    return np.where(nan.any(axis=axis, keepdims=True), np.argmax(nan, axis=axis, keepdims=True), idx)  # nan wins
+
+
+class MedianBackward1(_OrderStatistic):
+    def forward(ctx, a, axis, keepdim=False):
+        return ctx.pick(a, axis, keepdim, _median_index)
+
+
+class KthvalueBackward0(_OrderStatistic):
+    def forward(ctx, a, k, axis, keepdim=False):
+        return ctx.pick(a, axis, keepdim, lambda x, ax: _kth_index(x, ax, k - 1))
+
+
+def _mode_index(x, axis):
+    """The most frequent value's last position along axis (the smallest value among equally frequent ones)."""
+    x = np.moveaxis(x, axis, -1)
+    order = np.argsort(x, axis=-1, kind="stable")
+    s = np.take_along_axis(x, order, -1)
+    n = s.shape[-1]
+    starts = np.concatenate([np.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)  # runs of equals
+    start_at = np.maximum.accumulate(np.where(starts, np.arange(n), 0), -1)
+    length = np.arange(n) - start_at + 1  # how far into its run each element is
+    best = np.argmax(length, axis=-1)[..., None]  # where the first (smallest) longest run ends
+    return np.moveaxis(np.take_along_axis(order, best, -1), -1, axis)
+
+
+class ModeBackward0(_OrderStatistic):
+    def forward(ctx, a, axis, keepdim=False):
+        return ctx.pick(a, axis, keepdim, _mode_index)
+
+
+class MedianBackward0(_EvenlyDistributed):
+    """median() of all elements (the lower of the two middle ones); ties share the gradient, as max() does."""
+
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = None, False
+        b = _b(a)
+        flat = b.to_numpy(a._data).reshape(-1)
+        if flat.dtype.kind == "f" and np.isnan(flat).any():
+            return b.full((), math.nan, flat.dtype)
+        return b.from_numpy(np.asarray(np.sort(flat)[(flat.size - 1) // 2]))
+
+
+# --- distances and the cross product ------------------------------------------------------------------
+class DistBackward0(Op):
+    """The p-norm of a - b (broadcast)."""
+    saves_output = True
+
+    def forward(ctx, a, b, p=2.0):
+        ctx.save_for_backward(a, b)
+        ctx.p = p
+        be = _b(a)
+        return _vector_norm(be, be.sub(a._data, b._data), p, None, False)
+
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        grad = _vector_norm_grad(a - b, g, ctx.output, ctx.p, None, False)
+        return grad, -grad
+
+
+class CdistBackward0(Op):
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and of x2 (..., R, M): (..., P, R)."""
+    saves_output = True
+
+    def forward(ctx, x1, x2, p=2.0):
+        ctx.save_for_backward(x1, x2)
+        ctx.p = p
+        b = _b(x1)
+        rows1 = b.reshape(x1._data, x1._data.shape[:-1] + (1, x1._data.shape[-1]))
+        rows2 = b.reshape(x2._data, x2._data.shape[:-2] + (1,) + x2._data.shape[-2:])
+        diff = b.sub(rows1, rows2)
+        return _vector_norm(b, diff, p, (diff.ndim - 1,), False)
+
+    def backward(ctx, g):
+        x1, x2 = ctx.saved_tensors
+        diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+        grad = _vector_norm_grad(diff, g, ctx.output, ctx.p, (diff.dim() - 1,), False)
+        return grad.sum(-2), -grad.sum(-3)
+
+
+class LinalgCrossBackward0(Op):
+    """The cross product of 3-vectors along dim (a and b broadcast): c_i = a_(i+1) b_(i+2) - a_(i+2) b_(i+1)."""
+
+    def forward(ctx, a, b, dim):
+        ctx.save_for_backward(a if _rg(b) else None, b if _rg(a) else None)
+        ctx.dim = dim
+        be = _b(a)
+
+        def rolled(x, s):  # components i+s (mod 3) along dim
+            head = (slice(None),) * dim
+            return be.concatenate([be.getitem(x, head + (slice(s, 3),)), be.getitem(x, head + (slice(0, s),))], dim)
+        return be.sub(be.mul(rolled(a._data, 1), rolled(b._data, 2)), be.mul(rolled(a._data, 2), rolled(b._data, 1)))
+
+    def backward(ctx, g):
+        from .functions import cross
+        a, b = ctx.saved_tensors
+        return (cross(b, g, dim=ctx.dim) if b is not None else None), (cross(g, a, dim=ctx.dim) if a is not None
+                                                                        else None)
+
+
+# --- writes at indices: index_add, index_fill, scatter, scatter_add, masked_scatter ----------------------
+def _flat_copy(b, x):
+    """A C-ordered copy of backend array x and a flat view of it, to write through at flat positions."""
+    out = b.contiguous(b.astype(x, x.dtype))
+    return out, b.reshape(out, (-1,))
+
+
+def _index_select_positions(b, shape, dim, index, n):
+    """Flat positions in an array of `shape` of every element whose coordinate along dim is in index (n long)."""
+    cut = list(shape)
+    cut[dim] = n
+    idx = b.broadcast_to(b.reshape(index, tuple(-1 if i == dim else 1 for i in range(len(shape)))), tuple(cut))
+    return _gather_linear(b, shape, dim, idx)
+
+
+def _src_region(b, src, index_shape):
+    """The part of src that index covers (PyTorch reads src[:i0, :i1, ...] for an index of shape (i0, i1, ...))."""
+    return b.getitem(src, tuple(slice(0, s) for s in index_shape))
+
+
+def _grad_of_src(g_region, src_shape):
+    """The gradient of the src[:i0, :i1, ...] region, padded with zeros to src's shape."""
+    if tuple(g_region.shape) == tuple(src_shape):
+        return g_region
+    return BasicIndexBackward.apply(g_region, shape=src_shape, index=tuple(slice(0, s) for s in g_region.shape))
+
+
+class IndexAddBackward0(Op):
+    """a with alpha * source added at `index` along dim (repeated indices add up)."""
+
+    def forward(ctx, a, source, dim, index, alpha=1):
+        ctx.dim, ctx.index, ctx.alpha = dim, index, alpha
+        b = _b(a)
+        src = source._data if source._data.ndim else b.reshape(source._data, (1,))
+        lin = _index_select_positions(b, a._data.shape, dim, index._data, index._data.size)
+        values = src if alpha == 1 else b.mul(src, alpha)
+        added = b.scatter_add(a._data.size, lin, b.broadcast_to(values, lin.shape))
+        return b.add(a._data, b.reshape(added, a._data.shape))
+
+    def backward(ctx, g):
+        gs = g.index_select(ctx.dim, ctx.index)
+        return g, (gs if ctx.alpha == 1 else gs * ctx.alpha)
+
+
+class IndexFillBackward0(Op):
+    """a with a number written at `index` along dim; IndexFillBackward1 when the value is a 0-dim tensor."""
+
+    def forward(ctx, a, value, dim, index):
+        ctx.dim, ctx.index = dim, index
+        b = _b(a)
+        out, flat = _flat_copy(b, a._data)
+        lin = _index_select_positions(b, a._data.shape, dim, index._data, index._data.size)
+        b.setitem(flat, lin, b.astype(_d(value), a._data.dtype) if isinstance(value, Tensor) else value)
+        return out
+
+    def backward(ctx, g):
+        ga = g.index_fill(ctx.dim, ctx.index, 0)
+        if len(ctx.next_functions) == 1:
+            return ga
+        return ga, g.index_select(ctx.dim, ctx.index).sum()
+
+
+class IndexFillBackward1(IndexFillBackward0):
+    pass
+
+
+class ScatterBackward0(Op):
+    """a with src's elements written at `index` along dim; ScatterBackward1 when a number is written."""
+
+    def forward(ctx, a, src, dim, index):
+        ctx.dim, ctx.index = dim, index
+        b = _b(a)
+        out, flat = _flat_copy(b, a._data)
+        lin = _gather_linear(b, a._data.shape, dim, index._data)
+        if isinstance(src, Tensor):
+            ctx.src_shape = src._data.shape
+            b.setitem(flat, lin, _src_region(b, src._data, index._data.shape))
+        else:
+            b.setitem(flat, lin, src)
+        return out
+
+    def backward(ctx, g):
+        ga = g.scatter(ctx.dim, ctx.index, 0)
+        if len(ctx.next_functions) == 1:
+            return ga
+        return ga, _grad_of_src(g.gather(ctx.dim, ctx.index), ctx.src_shape)
+
+
+class ScatterBackward1(ScatterBackward0):
+    pass
+
+
+class ScatterAddBackward0(Op):
+    """a with src's elements added at `index` along dim (repeated indices add up)."""
+
+    def forward(ctx, a, src, dim, index):
+        ctx.dim, ctx.index, ctx.src_shape = dim, index, src._data.shape
+        b = _b(a)
+        lin = _gather_linear(b, a._data.shape, dim, index._data)
+        added = b.scatter_add(a._data.size, lin, _src_region(b, src._data, index._data.shape))
+        return b.add(a._data, b.reshape(added, a._data.shape))
+
+    def backward(ctx, g):
+        return g, _grad_of_src(g.gather(ctx.dim, ctx.index), ctx.src_shape)
+
+
+class MaskedScatterBackward0(Op):
+    """a with source's first elements written, in order, where mask is True."""
+
+    def forward(ctx, a, source, mask):
+        ctx.mask, ctx.source_shape = mask, source._data.shape
+        b = _b(a)
+        m = np.broadcast_to(b.to_numpy(mask._data), a._data.shape)
+        order = np.maximum(np.cumsum(m.reshape(-1)) - 1, 0).reshape(m.shape)  # k-th True reads source[k]
+        values = b.reshape(b.take(source._data, b.from_numpy(order)), a._data.shape)
+        return b.where(b.from_numpy(np.ascontiguousarray(m)), values, a._data)
+
+    def backward(ctx, g):
+        from .functions import cat, zeros
+        picked = g.masked_select(ctx.mask)
+        n = 1
+        for s in ctx.source_shape:
+            n *= s
+        rest = zeros(n - picked.shape[0], dtype=g.dtype, device=g.device)
+        return g.masked_fill(ctx.mask, 0), cat([picked, rest]).reshape(ctx.source_shape)
+
+
+# torch.take(input, index): values at flat positions
+TakeBackward0 = type("TakeBackward0", (TakeBackward,), {})
+
+# In-place view changes (x.unsqueeze_(0), x.t_()): PyTorch records these names for the in-place forms.
+UnsqueezeBackward1 = type("UnsqueezeBackward1", (UnsqueezeBackward0,), {})
+SqueezeBackward3 = type("SqueezeBackward3", (SqueezeBackward0,), {})  # squeeze_()
+SqueezeBackward5 = type("SqueezeBackward5", (SqueezeBackward0,), {})  # squeeze_(dims)
+TBackward1 = type("TBackward1", (TBackward0,), {})
+
+
+class _NoInPlaceDerivative:
+    """asinh_(), acosh_(), atanh_(): PyTorch records a node whose backward refuses to run."""
+
+    def backward(ctx, g):
+        name = type(ctx).__name__.removesuffix("Backward1").lower()
+        raise NotImplementedError(f"the derivative for 'inplace version of {name}' is not implemented.")
+
+
+AsinhBackward1 = type("AsinhBackward1", (_NoInPlaceDerivative, AsinhBackward0), {})
+AcoshBackward1 = type("AcoshBackward1", (_NoInPlaceDerivative, AcoshBackward0), {})
+AtanhBackward1 = type("AtanhBackward1", (_NoInPlaceDerivative, AtanhBackward0), {})
+TransposeBackward1 = type("TransposeBackward1", (TransposeBackward0,), {})

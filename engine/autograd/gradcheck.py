@@ -32,7 +32,9 @@ def _numerical_jacobian(func, inputs, idx, eps):
             minus = [o.detach().__array__().astype(np.float64).ravel() for o in _outputs(func, inputs)]
             flat[k] = orig
             columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+    if not columns:  # an empty input: no columns, one row per output element
+        return np.zeros((sum(o._data.size for o in _outputs(func, inputs)), 0))
+    return np.stack(columns, axis=1)
 
 
 def _analytical_jacobian(func, inputs, idx):
@@ -50,7 +52,7 @@ def _analytical_jacobian(func, inputs, idx):
             (gi,) = grad(o, inputs[idx], Tensor._wrap(g.reshape(o._data.shape)), retain_graph=True,
                          allow_unused=True)
             rows.append(np.zeros(inputs[idx]._data.size) if gi is None else gi.detach().__array__().ravel())
-    return np.stack(rows, axis=0) if rows else np.zeros((0, 0))
+    return np.stack(rows, axis=0) if rows else np.zeros((0, inputs[idx]._data.size))  # empty outputs: 0 rows
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):

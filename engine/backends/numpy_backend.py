@@ -53,6 +53,7 @@ maximum, minimum, floor_divide, remainder = np.maximum, np.minimum, np.floor_div
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
 logical_and, logical_or, logical_xor = np.logical_and, np.logical_or, np.logical_xor
 where = np.where
+atan2 = np.arctan2  # the one trigonometric primitive beyond sin/cos: atan, asin and acos are made from it
 
 
 def sigmoid(a):
