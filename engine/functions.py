@@ -366,7 +366,7 @@ def clamp(input, min=None, max=None):
             if bound is not None:
                 _check_broadcast(input, bound)
         return ops.ClampBackward0.apply(input, lo, hi)
-    if input._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+    if input._data.dtype.kind != "f" and builtins.any(isinstance(v, float) for v in (min, max)):
         input = input.to(_dtype.get_default_dtype())
     return ops.ClampBackward1.apply(input, min=min, max=max)
 
@@ -737,7 +737,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def bincount(input, weights=None, minlength=0):
-    return _wrap(np.bincount(input.__array__(), None if weights is None else weights.__array__(), minlength))
+    counts = np.bincount(input.__array__().astype(np.intp), None if weights is None else weights.__array__(), minlength)
+    return _wrap(counts if weights is not None else counts.astype(np.int64))  # wasm32: numpy counts in int32
 
 
 # --- linear algebra --------------------------------------------------------------------------------

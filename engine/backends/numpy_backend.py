@@ -106,11 +106,11 @@ def all(a, axes, keepdims):
 
 
 def argmax(a, axis, keepdims):
-    return np.argmax(a, axis=axis, keepdims=keepdims)
+    return np.argmax(a, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)  # wasm32: numpy's are int32
 
 
 def argmin(a, axis, keepdims):
-    return np.argmin(a, axis=axis, keepdims=keepdims)
+    return np.argmin(a, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
 
 
 # --- linear algebra --------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 # (A module that imports torch is skipped there: PyTorch has no Pyodide build.)
 IN_BROWSER = [
     "tests/engine/test_graph.py",
+    "tests/engine/test_portable_core.py",
 ]
 
 AUTOGRAD_EXAMPLE = """

@@ -305,6 +305,12 @@ def test_comparisons_and_logic():
     assert (torch.tensor([6, 3]) & 5).tolist() == [4, 1] and (torch.tensor([6, 3]) | 8).tolist() == [14, 11]
 
 
+def test_clamp_of_integers_stays_integer_unless_a_bound_is_a_float():
+    assert_values(torch.tensor([1, 5, -2]).clamp(0, 3), [1, 3, 0], dtype=torch.int64)
+    assert_values(torch.tensor([1, 5, -2]).clamp(min=0.5), [1.0, 5.0, 0.5], dtype=torch.float32)
+    assert_values(torch.tensor([1, 5, -2]).clamp_max(2), [1, 2, -2], dtype=torch.int64)
+
+
 def test_clamp_values_and_gradient():
     x = leaf(DISTINCT)
     y = x.clamp(-0.3, 0.2)
@@ -417,7 +423,8 @@ def test_logical_reductions_and_counting():
     assert [t.tolist() for t in torch.nonzero(m, as_tuple=True)] == [[0, 1, 1], [0, 0, 1]]
     values, counts = torch.unique(torch.tensor([3, 1, 3, 2, 1, 3]), return_counts=True)
     assert values.tolist() == [1, 2, 3] and counts.tolist() == [2, 1, 3]
-    assert torch.bincount(torch.tensor([0, 2, 2])).tolist() == [1, 0, 2]
+    assert_values(torch.bincount(torch.tensor([0, 2, 2])), [1, 0, 2], dtype=torch.int64)
+    assert_values(torch.bincount(torch.tensor([0, 2]), torch.tensor([0.5, 1.0]), minlength=4), [0.5, 0, 1, 0])
 
 
 # --- shapes, views, joining -----------------------------------------------------------------------
