@@ -154,7 +154,9 @@ export function render({ model, el }) {
       column.append(card);
     });
     const total = report.params ? `${report.params.toLocaleString("en")} parameters` : "";
-    column.append(h("div", { class: "pg-io pg-output", text: report.output ? `output ${report.output} · ${total}` : "" }));
+    // always there (a drop target that appends), even while the output is unknown
+    column.append(h("div", { class: "pg-io pg-output", text: report.output ? `output ${report.output} · ${total}`
+                                                             : "output –" }));
     column.append(marker);
   };
   model.on("layers", draw);
