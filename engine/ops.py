@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ._device import backend_of
+from .autograd import grad_mode as _grad_mode
 from .autograd.node import Op
 from .tensor import Tensor
 
@@ -1860,7 +1861,7 @@ class NativeLayerNormBackward0(Op):
         var = b.div(b.sum(b.mul(d, d), axes, True), n).astype(a.dtype, copy=False)
         rstd = b.reciprocal(b.sqrt(b.add(var, eps)))
         xhat = b.mul(d, rstd)
-        ctx.axes, ctx.n, ctx.normalized_shape = axes, n, tuple(normalized_shape)
+        ctx.axes, ctx.n, ctx.normalized_shape, ctx.eps = axes, n, tuple(normalized_shape), eps
         ctx.save_for_backward(x, weight, _wrap(mean), _wrap(rstd))
         out = xhat
         if weight is not None:
@@ -1870,7 +1871,7 @@ class NativeLayerNormBackward0(Op):
         return out
 
     def backward(ctx, g):
-        x, weight, mean, rstd = ctx.saved_tensors
+        x, weight, mean, rstd = _normalizing_stats(ctx)
         xhat = (x - mean) * rstd
         gw = (g * xhat).sum_to_size(weight.shape) if weight is not None else None
         gb = g.sum_to_size(ctx.normalized_shape) if ctx.next_functions[2][0] is not None else None
@@ -1915,12 +1916,12 @@ class NativeBatchNormBackward0(Op):
             out = b.mul(out, b.reshape(weight._data, shape))
         if bias is not None:
             out = b.add(out, b.reshape(bias._data, shape))
-        ctx.axes, ctx.shape, ctx.training = axes, shape, training
+        ctx.axes, ctx.shape, ctx.training, ctx.eps = axes, shape, training, eps
         ctx.save_for_backward(x, weight, _wrap(mean), _wrap(rstd))
         return out
 
     def backward(ctx, g):
-        x, weight, mean, rstd = ctx.saved_tensors
+        x, weight, mean, rstd = _normalizing_stats(ctx) if ctx.training else ctx.saved_tensors
         xhat = (x - mean) * rstd
         gw = (g * xhat).sum(dim=ctx.axes) if weight is not None else None
         gb = g.sum(dim=ctx.axes) if ctx.next_functions[2][0] is not None else None
@@ -1931,6 +1932,17 @@ class NativeBatchNormBackward0(Op):
         else:
             gx = gx_hat * rstd
         return gx, gw, gb
+
+
+def _normalizing_stats(ctx):
+    """(x, weight, mean, 1/std) of a layer/batch norm node. When the gradient is itself differentiated
+    (create_graph), mean and 1/std are recomputed from x with tensor ops: they depend on x, and the
+    second derivative must see it (the saved ones are constants)."""
+    x, weight, mean, rstd = ctx.saved_tensors
+    if _grad_mode.enabled[0] and x._requires_grad:
+        mean = x.mean(dim=ctx.axes, keepdim=True)
+        rstd = ((x - mean) * (x - mean)).mean(dim=ctx.axes, keepdim=True).add(ctx.eps).rsqrt()
+    return x, weight, mean, rstd
 
 
 class EinsumBackward(Op):

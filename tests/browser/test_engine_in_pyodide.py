@@ -9,6 +9,7 @@ import pytest
 IN_BROWSER = [
     "tests/engine/test_graph.py",
     "tests/engine/test_portable_core.py",
+    "tests/engine/test_portable_nn.py",
 ]
 
 AUTOGRAD_EXAMPLE = """

@@ -349,6 +349,21 @@ def test_flatten_numel_and_reductions_with_a_dtype():
     check(lambda T, x: T.var_mean(x, unbiased=False), randn(2, 3))
 
 
+# --- second derivatives through normalization (its mean and variance move with the input) ----------------------
+@pytest.mark.parametrize("norm", [
+    lambda T, x, w, b: T.nn.functional.batch_norm(x, None, None, w, b, training=True),
+    lambda T, x, w, b: T.nn.functional.layer_norm(x, (3,), w, b),
+    lambda T, x, w, b: T.nn.functional.batch_norm(x, T.zeros(3, dtype=x.dtype), T.ones(3, dtype=x.dtype), w, b),
+], ids=["batch_norm", "layer_norm", "batch_norm-eval"])
+def test_gradients_of_normalization_gradients(norm):
+    weights = randn(4, 3)
+
+    def first_gradients(T, x, w, b):
+        y = norm(T, x, w, b)
+        return T.autograd.grad((y * T.tensor(weights, dtype=x.dtype)).sum(), [x, w], create_graph=True)
+    check(first_gradients, randn(4, 3), rand(3), rand(3), names=False)  # its backward is the second derivative
+
+
 # --- gradcheck: finite differences agree with each new backward rule, and with its derivative ----------------
 _g = np.random.default_rng(11)
 _UNIT = _g.uniform(-0.8, 0.8, (2, 3))
