@@ -22,6 +22,7 @@ B = rng.standard_normal((3, 4))
 ROW = rng.standard_normal(4)
 POS = rng.uniform(0.5, 2.0, (3, 4))
 UNIT = rng.uniform(-0.9, 0.9, (3, 4))
+PROB = rng.uniform(0.05, 0.95, (3, 4))
 # distinct values at least 0.1 apart: max/sort/abs gradients are unambiguous and finite differences safe
 DISTINCT = (rng.permutation(12) * 0.1 - 0.54).reshape(3, 4)
 _erf = np.vectorize(math.erf)
@@ -215,6 +216,18 @@ UNARY = {
     "trunc": (torch.trunc, np.trunc, np.zeros_like, 3 * A),
     "frac": (torch.frac, lambda x: x - np.trunc(x), np.ones_like, 3 * A),
     "sign": (torch.sign, np.sign, np.zeros_like, DISTINCT),
+    "sgn": (torch.sgn, np.sign, np.zeros_like, DISTINCT),
+    "tan": (torch.tan, np.tan, lambda x: 1 / np.cos(x) ** 2, UNIT),
+    "atan": (torch.atan, np.arctan, lambda x: 1 / (1 + x * x), 3 * A),
+    "asin": (torch.asin, np.arcsin, lambda x: 1 / np.sqrt(1 - x * x), UNIT),
+    "acos": (torch.acos, np.arccos, lambda x: -1 / np.sqrt(1 - x * x), UNIT),
+    "sinh": (torch.sinh, np.sinh, np.cosh, 3 * A),
+    "cosh": (torch.cosh, np.cosh, np.sinh, 3 * A),
+    "asinh": (torch.asinh, np.arcsinh, lambda x: 1 / np.sqrt(x * x + 1), 3 * A),
+    "acosh": (torch.acosh, np.arccosh, lambda x: 1 / np.sqrt(x * x - 1), POS + 1),
+    "atanh": (torch.atanh, np.arctanh, lambda x: 1 / (1 - x * x), UNIT),
+    "exp2": (torch.exp2, np.exp2, lambda x: np.exp2(x) * math.log(2), A),
+    "logit": (torch.logit, lambda x: np.log(x / (1 - x)), lambda x: 1 / (x * (1 - x)), PROB),
 }
 
 
@@ -232,7 +245,7 @@ def test_unary_gradient_is_the_derivative(name):
     t = leaf(x)
     fn(t).sum().backward()
     assert_values(t.grad, derivative(x))
-    if name not in ("floor", "ceil", "round", "trunc", "sign"):  # steps: finite differences see jumps
+    if name not in ("floor", "ceil", "round", "trunc", "sign", "sgn"):  # steps: finite differences see jumps
         assert_gradients(fn, x)
 
 
@@ -263,6 +276,11 @@ BINARY = {
     "scalar-rdiv": (lambda x, y: 2 / y, lambda x, y: 2 / y, (A, POS)),
     "scalar-rpow": (lambda x, y: 2 ** x, lambda x, y: 2.0 ** x, (A, B)),
     "scalar-pow": (lambda x, y: y ** 0.5 + x ** 3, lambda x, y: y ** 0.5 + x ** 3, (A, POS)),
+    "atan2": (torch.atan2, np.arctan2, (A, B)),
+    "hypot": (torch.hypot, np.hypot, (A, ROW)),
+    "logaddexp": (torch.logaddexp, np.logaddexp, (A, 3 * B)),
+    "xlogy": (torch.xlogy, lambda x, y: x * np.log(y), (A, POS)),
+    "dist": (lambda x, y: torch.dist(x, y, 3), lambda x, y: (np.abs(x - y) ** 3).sum() ** (1 / 3), (A, ROW)),
 }
 
 
@@ -358,6 +376,12 @@ REDUCTIONS = {
     "var_mean": (lambda x: torch.var_mean(x, 1)[0] + torch.var_mean(x, 1)[1],
                  lambda x: x.var(1, ddof=1) + x.mean(1)),
     "std_mean": (lambda x: torch.std_mean(x)[0] * torch.std_mean(x)[1], lambda x: x.std(ddof=1) * x.mean()),
+    "cumprod": (lambda x: x.cumprod(1), lambda x: x.cumprod(1)),
+    "median": (lambda x: x.median(), lambda x: np.sort(x, None)[(x.size - 1) // 2]),
+    "median-dim": (lambda x: x.median(1).values, lambda x: np.sort(x, 1)[:, 1]),
+    "kthvalue": (lambda x: x.kthvalue(2, 0).values, lambda x: np.sort(x, 0)[1]),
+    "linalg.norm-1": (lambda x: torch.linalg.norm(x, 1), lambda x: np.abs(x).sum(0).max()),
+    "linalg.vector_norm": (lambda x: torch.linalg.vector_norm(x, 3, dim=1), lambda x: (np.abs(x) ** 3).sum(1) ** (1 / 3)),
 }
 
 
@@ -501,6 +525,24 @@ def test_views_share_memory_and_copies_do_not():
     assert e.stride() == (0, 1)
 
 
+def test_new_tensors_and_in_place_view_changes():
+    x = torch.ones(2, 3, dtype=torch.float64)
+    assert x.new_zeros(4).dtype == torch.float64 and x.new_ones((2, 2)).shape == (2, 2)
+    assert x.new_full((3,), 7).tolist() == [7.0, 7.0, 7.0] and x.new_tensor([1, 2]).dtype == torch.float64
+    assert x.new_empty(0).shape == (0,) and x.new_zeros(2, dtype=torch.int32).dtype == torch.int32
+    y = torch.arange(6.0).view(2, 3)
+    assert y.unsqueeze_(0).shape == (1, 2, 3) and y.squeeze_().shape == (2, 3)
+    assert y.t_().shape == (3, 2) and y.transpose_(0, 1).shape == (2, 3) and y.is_contiguous()
+    w = leaf(A)
+    v = w * 1
+    v.unsqueeze_(1).transpose_(0, 2)
+    assert v.shape == (4, 1, 3) and v.grad_fn.name() == "TransposeBackward1"
+    (v * torch.tensor(B.T[:, None, :])).sum().backward()
+    assert_values(w.grad, B)
+    assert_values(torch.tensor([1.0, -2.0]).apply_(lambda t: t * t + 1), [2.0, 5.0])
+    assert_values(torch.argwhere(torch.tensor([[0.0, 1.0], [2.0, 0.0]])), [[0, 1], [1, 0]], dtype=torch.int64)
+
+
 def test_joining_promotes_and_checks_shapes():
     assert torch.cat([torch.ones(2), torch.zeros(1, dtype=torch.float64)]).dtype == torch.float64
     assert torch.cat([torch.ones(2, 3), torch.ones(2, 0)], 1).shape == (2, 3)
@@ -578,7 +620,30 @@ GATHERS = {
     "scatter_add": (lambda x: torch.zeros(3, 2, dtype=torch.float64).scatter_add(1, torch.tensor([[0, 1, 0, 1]] * 3),
                                                                                    x),
                     lambda x: np.stack([x[:, ::2].sum(1), x[:, 1::2].sum(1)], 1)),
+    "take": (lambda x: x.take(torch.tensor([[0, 11], [5, -1]])), lambda x: x.ravel()[[[0, 11], [5, -1]]]),
+    "select": (lambda x: x.select(1, -2), lambda x: x[:, -2]),
+    "index_add": (lambda x: x.index_add(0, torch.tensor([2, 0, 2]), x * 2), lambda x: _index_add_reference(x)),
+    "index_fill": (lambda x: x.index_fill(1, torch.tensor([0, 3]), -1.0), lambda x: _index_fill_reference(x)),
+    "masked_scatter": (lambda x: x.masked_scatter(x > 0, x[0].flip(0).repeat(3)), lambda x: _masked_scatter_reference(x)),
 }
+
+
+def _index_add_reference(x):
+    out = x.copy()
+    np.add.at(out, [2, 0, 2], 2 * x)
+    return out
+
+
+def _index_fill_reference(x):
+    out = x.copy()
+    out[:, [0, 3]] = -1.0
+    return out
+
+
+def _masked_scatter_reference(x):
+    out, mask = x.copy(), x > 0
+    out[mask] = np.tile(x[0][::-1], 3)[:mask.sum()]
+    return out
 
 
 def _scatter_reference(x):
@@ -610,9 +675,12 @@ MATMUL = {
     "outer": (lambda a, b: torch.outer(a, b), (V3, V4)),
     "addmm": (lambda a, b: torch.addmm(b[0], a, b, beta=0.5, alpha=2), (M23, M34)),
     "einsum": (lambda a, b: torch.einsum("ij,jk->ki", a, b), (M23, M34)),
+    "cdist": (lambda a, b: torch.cdist(a, b), (M23, M34.T.copy())),
+    "cross": (lambda a, b: torch.cross(a, b, dim=1), (M23, M23[::-1].copy())),
 }
 _NUMPY_MATMUL = {"outer": np.outer, "addmm": lambda a, b: 0.5 * b[0] + 2 * (a @ b),
-                 "einsum": lambda a, b: (a @ b).T}
+                 "einsum": lambda a, b: (a @ b).T, "cdist": lambda a, b: np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1)),
+                 "cross": lambda a, b: np.cross(a, b)}
 
 
 @pytest.mark.parametrize("name", MATMUL)
