@@ -1882,8 +1882,8 @@ def _check_index_dtype(fn_name, index):
 
 
 def _check_index_range(index, size, dim, error=RuntimeError):
-    if index._data.size:
-        i = index.__array__()
+    if index._data.size and isinstance(index._data, np.ndarray):  # (an index on a GPU is not read back to check)
+        i = index._data
         bad = i[(i < 0) | (i >= size)]
         if bad.size:
             raise error(f"index {bad.flat[0]} is out of bounds for dimension {dim} with size {size}")
@@ -1901,11 +1901,14 @@ def select(input, dim, index):
 def take(input, index):
     """input's elements at flat positions (input read as if it were 1-d), in index's shape."""
     n = input._data.size
-    i = index.__array__()
-    bad = i[(i < -n) | (i >= n)]
-    if bad.size:
-        raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {n} elements.")
-    return ops.TakeBackward0.apply(input, index=index if not bool((i < 0).any()) else index % n)
+    if isinstance(index._data, np.ndarray):  # (an index on a GPU is not read back to check)
+        i = index._data
+        bad = i[(i < -n) | (i >= n)]
+        if bad.size:
+            raise IndexError(f"out of range: tried to access index {bad.flat[0]} on a tensor of {n} elements.")
+        if not (i < 0).any():
+            return ops.TakeBackward0.apply(input, index=index)
+    return ops.TakeBackward0.apply(input, index=index % n)  # negative positions count from the end
 
 
 def index_add(input, dim, index, source, *, alpha=1):

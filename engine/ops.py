@@ -2679,11 +2679,12 @@ class IndexFillBackward0(Op):
 
     def forward(ctx, a, value, dim, index):
         ctx.dim, ctx.index = dim, index
-        b = _b(a)
-        out, flat = _flat_copy(b, a._data)
-        lin = _index_select_positions(b, a._data.shape, dim, index._data, index._data.size)
-        b.setitem(flat, lin, b.astype(_d(value), a._data.dtype) if isinstance(value, Tensor) else value)
-        return out
+        b, x = _b(a), a._data
+        lin = _index_select_positions(b, x.shape, dim, index._data, index._data.size)
+        hits = b.scatter_add(x.size, lin, b.full(lin.shape, 1, np.float32))  # > 0 where an index lands
+        filled = b.gt(b.reshape(hits, x.shape), 0)
+        return b.where(filled, b.astype(value._data, x.dtype) if isinstance(value, Tensor) else
+                       b.full((), value, x.dtype), x)
 
     def backward(ctx, g):
         ga = g.index_fill(ctx.dim, ctx.index, 0)
