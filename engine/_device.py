@@ -66,3 +66,20 @@ def device_of(array):
 
 def backend_of(array):
     return _BACKENDS[_ARRAY_TYPES[array.__class__]]
+
+
+def to_numpy_many(arrays):
+    """numpy copies of backend arrays of any devices. A backend that can read several arrays at once
+    (`to_numpy_many`: the GPU waited for once instead of once per array) gets all of its arrays together."""
+    out = [None] * len(arrays)
+    groups = {}
+    for i, a in enumerate(arrays):
+        groups.setdefault(_ARRAY_TYPES[a.__class__], []).append(i)
+    for type_name, positions in groups.items():
+        b = _BACKENDS[type_name]
+        many = getattr(b, "to_numpy_many", None)
+        values = many([arrays[i] for i in positions]) if many else [np.array(b.to_numpy(arrays[i]))
+                                                                     for i in positions]
+        for i, value in zip(positions, values):
+            out[i] = value
+    return out

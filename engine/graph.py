@@ -154,6 +154,7 @@ class capture:
         self._constants = {}     # node -> [(input position, tensor)] for tensor inputs that need no gradient
         self._saved = {}         # node -> shapes of the tensors it saved for backward
         self._order = []
+        self._host = {}          # id(leaf node or constant tensor) -> (value, grad) copied by to_host()
 
     def __enter__(self):
         self._prev = _node.recorder[0]
@@ -193,6 +194,63 @@ class capture:
         path, type_name = self._module_names.get(id(m), (None, type(m).__name__))
         return (path if path is not None else type_name, type_name)
 
+    def to_host(self, *tensors):
+        """Copy every recorded value and gradient, and the values and gradients of the leaves and inputs,
+        to numpy in one read-back per device: on a GPU one wait instead of one per node and query.
+        Later queries answer from these copies (leaves as they were at this call). Gradients that arrive
+        afterwards (a later backward) are copied by the next call. Returns numpy copies of `tensors`,
+        read in the same batch."""
+        from ._device import to_numpy_many
+        places, arrays = [], []
+
+        def want(array, place):
+            if array is not None and not isinstance(array, np.ndarray):
+                places.append(place)
+                arrays.append(array)
+
+        for store in (self._outputs, self._grad_out):
+            for node, outs in store.items():
+                for k, a in enumerate(outs):
+                    want(a, (store, node, k))
+        held = {}
+        for obj in self._leaves_and_inputs():
+            data = obj.variable if isinstance(obj, AccumulateGrad) else obj
+            held[id(obj)] = [data._data, data.grad._data if data.grad is not None else None]
+            for k in (0, 1):
+                want(held[id(obj)][k], (held, id(obj), k))
+        for i, t in enumerate(tensors):
+            want(t._data, ("extra", i, 0))
+        extra = [np.array(t._data) if isinstance(t._data, np.ndarray) else None for t in tensors]
+        for (where, key, k), value in zip(places, to_numpy_many(arrays)):
+            if where is held:
+                held[key][k] = value
+            elif where == "extra":
+                extra[key] = value
+            else:
+                outs = list(where[key])
+                outs[k] = value
+                where[key] = tuple(outs)
+        self._host = {key: tuple(pair) for key, pair in held.items()}
+        return extra
+
+    def _leaves_and_inputs(self):
+        """The leaf nodes (parameters) feeding the recorded nodes, and the constant inputs."""
+        seen, out = set(), []
+        for node in self._order:
+            for nxt, _ in node.next_functions:
+                if isinstance(nxt, AccumulateGrad) and id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    out.append(nxt)
+        out += [t for consts in self._constants.values() for _, t in consts]
+        return out
+
+    def _leaf_grad(self, node):
+        """A leaf's gradient array: the to_host copy when there is one, else the live one."""
+        if id(node) in self._host and self._host[id(node)][1] is not None:
+            return self._host[id(node)][1]
+        g = node.variable.grad
+        return None if g is None else g._data
+
     # --- queries -------------------------------------------------------------------------------
     def graph(self, tensor, param_names=None):
         return graph(tensor, capture=self, param_names=param_names)
@@ -203,6 +261,8 @@ class capture:
     def value(self, node_id):
         """The output value of a node (numpy), or of a leaf/constant tensor."""
         obj = self._ids[node_id]
+        if id(obj) in self._host:
+            return self._host[id(obj)][0]
         if isinstance(obj, AccumulateGrad):
             return _numpy(obj.variable._data)
         if isinstance(obj, Tensor):
@@ -214,8 +274,8 @@ class capture:
         """The gradient of the loss with respect to a node's output (numpy), once backward ran."""
         obj = self._ids[node_id]
         if isinstance(obj, AccumulateGrad):
-            g = obj.variable.grad
-            return None if g is None else _numpy(g._data)
+            g = self._leaf_grad(obj)
+            return None if g is None else _numpy(g)
         if isinstance(obj, Tensor):
             return None
         g = self._grad_out.get(obj)
@@ -284,8 +344,9 @@ def _describe(n, node_id, capture, names):
         d["param"] = names.get(id(var))
         if d["param"] and "." in d["param"]:
             d["module"] = d["param"].rsplit(".", 1)[0]
-        if var.grad is not None:
-            d["grad_norm"] = _norm(var.grad._data)
+        grad = capture._leaf_grad(n) if capture is not None else (var.grad._data if var.grad is not None else None)
+        if grad is not None:
+            d["grad_norm"] = _norm(grad)
     else:
         saved = n._saved if isinstance(n._saved, tuple) else ()
         d["saved"] = [list(t._data.shape) for t in saved if isinstance(t, Tensor)]

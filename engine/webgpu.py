@@ -20,6 +20,21 @@ def adapter_name():
     return webgpu.adapter_name()
 
 
+def adapter_info():
+    """What the adapter says about itself: vendor, architecture, device, description, a short
+    `label`, and `is_fallback` (True for a software implementation such as SwiftShader or
+    llvmpipe, where WebGPU is an emulation on the CPU)."""
+    from .backends import webgpu
+    return webgpu.adapter_info()
+
+
+def read_back(tensors):
+    """numpy copies of the values of several tensors, read back from the GPU together: one wait for
+    all of them rather than one per `.numpy()`. CPU tensors are copied as they are."""
+    from ._device import to_numpy_many
+    return to_numpy_many([t._data for t in tensors])
+
+
 def synchronize():
     """Wait until every submitted GPU command has finished."""
     from .backends import webgpu

@@ -88,3 +88,32 @@ def test_arrays_dying_in_garbage_cycles_leave_usable_buffers(B):
     gc.collect()
     fresh = [B.add(B.from_numpy(np.ones(300, np.float32)), 2.0) for _ in range(4)]
     assert [B.to_numpy(f)[0] for f in fresh] == [3.0] * 4
+
+
+def test_many_arrays_come_back_with_one_read(B):
+    dev = B.get_device()
+    x = B.from_numpy(np.arange(12, dtype=np.float32).reshape(3, 4))
+    arrays = [B.mul(x, 2.0), B.permute(x, (1, 0)), B.gt(x, 5.0), B.from_numpy(np.arange(-2, 3)),
+              B.from_numpy(np.zeros((0, 3), np.float32)), B.sum(x, None, False)]
+    expected = [np.arange(12.0).reshape(3, 4) * 2, np.arange(12.0).reshape(3, 4).T, np.arange(12).reshape(3, 4) > 5,
+                np.arange(-2, 3), np.zeros((0, 3)), np.array(66.0)]
+    reads = dev.memory_stats()["reads"]
+    got = B.to_numpy_many(arrays)
+    assert dev.memory_stats()["reads"] == reads + 1
+    for g, e, a in zip(got, expected, arrays):
+        assert g.shape == e.shape and g.dtype == a.dtype
+        np.testing.assert_array_equal(g, e)
+
+
+def test_adapter_info_says_whether_it_is_software(B):
+    from engine.backends.webgpu.device import describe
+    info = B.adapter_info()
+    assert set(info) == {"vendor", "architecture", "device", "description", "label", "is_fallback"}
+    assert info["label"] and isinstance(info["is_fallback"], bool)
+    if any(name in info["label"].lower() for name in ("llvmpipe", "swiftshader")):   # no GPU: software
+        assert info["is_fallback"], info
+    assert describe("google", "swiftshader", "", "", False) == {
+        "vendor": "google", "architecture": "swiftshader", "device": "", "description": "", "label": "SwiftShader",
+        "is_fallback": True}
+    assert not describe("nvidia", "ampere", "NVIDIA GeForce RTX 3060", "", False)["is_fallback"]
+    assert describe("apple", "common-3", "", "", True)["is_fallback"]

@@ -74,6 +74,11 @@ def adapter_name():
     return get_device().name
 
 
+def adapter_info():
+    """vendor, architecture, device, description, a short label and is_fallback (a software adapter)."""
+    return dict(get_device().info)
+
+
 def memory_stats():
     """Live GPU buffers (in use and pooled), their bytes, pipelines compiled, submits made."""
     return get_device().memory_stats()
@@ -92,6 +97,7 @@ def from_numpy(a):
 
 
 to_numpy = transfer.to_numpy
+to_numpy_many = transfer.to_numpy_many
 to_numpy_async = transfer.to_numpy_async
 
 

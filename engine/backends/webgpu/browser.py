@@ -15,6 +15,8 @@ runtime collects them and every read-back raises them, so a failed kernel can ne
 for a result.
 """
 
+from .device import describe
+
 RUNTIME_JS = r"""
 (device) => {
   const buffers = new Map();
@@ -73,9 +75,17 @@ RUNTIME_JS = r"""
       device.queue.submit([encoder.finish()]);
     },
     async read(id, offset, size) {
+      return this.readMany([id], [offset], [size]);
+    },
+    // Several ranges, one after another in one staging buffer: one wait for all of them.
+    async readMany(ids, offsets, sizes) {
+      let size = 0;
+      for (const s of sizes) size += s;
       const staging = device.createBuffer({ size, usage: usage.MAP_READ | usage.COPY_DST });
       const encoder = device.createCommandEncoder();
-      encoder.copyBufferToBuffer(buffers.get(id), offset, staging, 0, size);
+      for (let i = 0, at = 0; i < ids.length; at += sizes[i], i++) {
+        encoder.copyBufferToBuffer(buffers.get(ids[i]), offsets[i], staging, at, sizes[i]);
+      }
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       const data = new Uint8Array(staging.getMappedRange().slice(0));
@@ -138,6 +148,10 @@ class BrowserAdapter:
         info = adapter.info
         described = " ".join(str(x) for x in (info.vendor, info.architecture, info.description) if x)
         self.name = f"{described or 'WebGPU adapter'} (browser WebGPU)"
+        # isFallbackAdapter moved from the adapter to its info (Chromium 1xx); either may be missing
+        fallback = getattr(info, "isFallbackAdapter", None) or getattr(adapter, "isFallbackAdapter", None)
+        self.info = describe(info.vendor, info.architecture, info.device, info.description,
+                             reported_fallback=bool(fallback))
         self.device = device
         self.limits = {"max-compute-invocations-per-workgroup":
                        device.limits.maxComputeInvocationsPerWorkgroup,
@@ -176,6 +190,11 @@ class BrowserAdapter:
 
     def read_buffer(self, buffer, offset, nbytes):
         return _wait(self._js.read(buffer, offset, nbytes)).to_bytes()
+
+    def read_buffers(self, ranges):
+        from pyodide.ffi import to_js
+        ids, offsets, sizes = (to_js(list(column)) for column in zip(*ranges))
+        return _wait(self._js.readMany(ids, offsets, sizes)).to_bytes()
 
     async def read_buffer_async(self, buffer, offset, nbytes):
         return (await self._js.read(buffer, offset, nbytes)).to_bytes()

@@ -38,6 +38,26 @@ SPEC_DEFAULT_LIMITS = {
 MAX_BINDING_BYTES = SPEC_DEFAULT_LIMITS["max-storage-buffer-binding-size"]
 
 
+# Software rasterizers (by the names adapters report) that may not flag themselves as fallback
+# adapters: WebGPU on them is an emulation on the CPU, slower than computing on the CPU directly.
+SOFTWARE_RENDERERS = {"swiftshader": "SwiftShader", "llvmpipe": "llvmpipe", "lavapipe": "lavapipe",
+                      "softpipe": "softpipe", "microsoft basic render": "Microsoft Basic Render Driver"}
+
+
+def describe(vendor, architecture, device, description, reported_fallback):
+    """What an adapter says about itself, as the `adapter_info()` dict: its vendor, architecture,
+    device and description strings, a short `label` for people, and `is_fallback`: True for a
+    software (CPU) implementation, whether the adapter reports itself so or is a known software
+    renderer."""
+    fields = {"vendor": vendor or "", "architecture": architecture or "", "device": device or "",
+              "description": description or ""}
+    text = " ".join(fields.values()).lower()
+    software = next((name for key, name in SOFTWARE_RENDERERS.items() if key in text), None)
+    label = (fields["device"] or fields["description"] or software
+             or " ".join(x for x in (fields["vendor"], fields["architecture"]) if x) or "WebGPU adapter")
+    return {**fields, "label": label, "is_fallback": bool(reported_fallback or software)}
+
+
 def size_class(nbytes):
     """Round a request up so that buffers of similar sizes are interchangeable in the pool."""
     if nbytes <= MIN_BUFFER_BYTES:
@@ -81,6 +101,7 @@ class Device:
     def __init__(self, adapter):
         self.adapter = adapter
         self.name = adapter.name
+        self.info = adapter.info
         self._buffers = {}              # buffer id -> the adapter's buffer object
         self._next_id = 0
         self._pool = {}                 # size class -> [free buffer id, ...]
@@ -173,6 +194,18 @@ class Device:
         self.flush()
         self.reads += 1
         return self.adapter.read_buffer(self._buffers[storage.buffer_id], offset, nbytes)
+
+    def read_many(self, ranges):
+        """Bytes of several (storage, offset, nbytes) ranges, read back with one wait for all."""
+        self.flush()
+        self.reads += 1
+        data = self.adapter.read_buffers([(self._buffers[s.buffer_id], offset, nbytes)
+                                          for s, offset, nbytes in ranges])
+        out, at = [], 0
+        for _, _, nbytes in ranges:
+            out.append(data[at:at + nbytes])
+            at += nbytes
+        return out
 
     async def read_async(self, storage, offset, nbytes):
         self.flush()

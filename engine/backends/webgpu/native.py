@@ -2,7 +2,7 @@
 import os
 import tempfile
 
-from .device import SPEC_DEFAULT_LIMITS
+from .device import SPEC_DEFAULT_LIMITS, describe
 
 
 def request_adapter():
@@ -27,6 +27,8 @@ class NativeAdapter:
         self._wgpu = wgpu
         info = adapter.info
         self.name = f"{info['device'] or info['vendor']} ({info['backend_type']}, wgpu-native)"
+        self.info = describe(info["vendor"], info["architecture"], info["device"], info["description"],
+                             reported_fallback=info["adapter_type"] == "CPU")
         self.device = adapter.request_device_sync(required_limits=dict(SPEC_DEFAULT_LIMITS))
         self.limits = dict(self.device.limits)
         self.queue = self.device.queue
@@ -72,6 +74,22 @@ class NativeAdapter:
         staging = self.device.create_buffer(size=nbytes, usage=self._read_usage)
         encoder = self.device.create_command_encoder()
         encoder.copy_buffer_to_buffer(buffer, offset, staging, 0, nbytes)
+        self.queue.submit([encoder.finish()])
+        staging.map_sync(self._wgpu.MapMode.READ)
+        data = bytes(staging.read_mapped())
+        staging.unmap()
+        staging.destroy()
+        return data
+
+    def read_buffers(self, ranges):
+        """Several (buffer, offset, nbytes) ranges through one staging buffer: one wait for all."""
+        total = sum(nbytes for _, _, nbytes in ranges)
+        staging = self.device.create_buffer(size=total, usage=self._read_usage)
+        encoder = self.device.create_command_encoder()
+        at = 0
+        for buffer, offset, nbytes in ranges:
+            encoder.copy_buffer_to_buffer(buffer, offset, staging, at, nbytes)
+            at += nbytes
         self.queue.submit([encoder.finish()])
         staging.map_sync(self._wgpu.MapMode.READ)
         data = bytes(staging.read_mapped())

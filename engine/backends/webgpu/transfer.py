@@ -39,6 +39,19 @@ def to_numpy(a):
     return _to_host(a, a.device.read(c.storage, start, nbytes))
 
 
+def to_numpy_many(arrays):
+    """to_numpy of several arrays with a single read-back: the GPU is waited for once, not once
+    per array (what a view showing many small tensors needs)."""
+    out = [np.empty(a.shape, a.dtype) if a.size == 0 else None for a in arrays]
+    pending = [(i, a, *_readable(a)) for i, a in enumerate(arrays) if a.size]
+    if pending:
+        device = pending[0][1].device
+        data = device.read_many([(c.storage, start, nbytes) for _, _, c, start, nbytes in pending])
+        for (i, a, *_), raw in zip(pending, data):
+            out[i] = _to_host(a, raw)
+    return out
+
+
 async def to_numpy_async(a):
     """to_numpy without blocking: for browsers where Python cannot wait on a promise."""
     if a.size == 0:
@@ -47,4 +60,4 @@ async def to_numpy_async(a):
     return _to_host(a, await a.device.read_async(c.storage, start, nbytes))
 
 
-__all__ = ["from_numpy", "to_numpy", "to_numpy_async", "GPUArray"]
+__all__ = ["from_numpy", "to_numpy", "to_numpy_many", "to_numpy_async", "GPUArray"]
