@@ -577,7 +577,8 @@ def _return_type(name):
     return type(name, (_values_indices,), {"__repr__": __repr__, "__slots__": ()})
 
 
-_RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue")}
+_RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue", "cummax",
+                                               "cummin")}
 
 
 def _minmax(op_all, op_dim, fn_name, input, dim, keepdim, other):
@@ -1836,6 +1837,90 @@ def mode(input, dim=-1, keepdim=False):
     return _order_statistic("mode", ops.ModeBackward0, input, dim, keepdim)
 
 
+def cummax(input, dim):
+    values, indices = ops.CummaxBackward0.apply(input, axis=_wrap_dim(dim, input._data.ndim))
+    return _RETURN_TYPES["cummax"](values, indices)
+
+
+def cummin(input, dim):
+    values, indices = ops.CumminBackward0.apply(input, axis=_wrap_dim(dim, input._data.ndim))
+    return _RETURN_TYPES["cummin"](values, indices)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """Differences of neighbours along dim, n times (of booleans: whether they differ)."""
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = cat(parts, dim) if len(parts) > 1 else input
+    d = _wrap_dim(dim, x._data.ndim)
+    for _ in range(n):
+        length = x._data.shape[d]
+        later, earlier = narrow(x, d, 1, length - 1), narrow(x, d, 0, length - 1)
+        x = logical_xor(later, earlier) if x._data.dtype == np.bool_ else later - earlier
+    return x
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    axes = None if dim is None else _dims(dim, input._data.ndim)
+    return ops.NansumBackward0.apply(input, axes=axes, keepdim=keepdim, dtype=_int_accumulate(input, dtype))
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = _cast(input, dtype)
+    _reduce_float_check("nanmean", input)
+    counted = sum(input.isnan().logical_not(), dim, keepdim)
+    return nansum(input, dim, keepdim) / counted
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """nan, inf and -inf replaced by numbers (by default 0 and the dtype's largest and smallest)."""
+    if input._data.dtype.kind != "f":
+        return input.clone()
+    return ops.NanToNumBackward0.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+deg2rad = _unary_float(ops.Deg2RadBackward0)
+rad2deg = _unary_float(ops.Rad2DegBackward0)
+
+
+def float_power(input, exponent):
+    """input ** exponent computed in float64."""
+    to64 = (lambda x: x.to(_dtype.float64) if isinstance(x, Tensor) and x._data.dtype != np.float64 else x)
+    return pow(to64(input), to64(exponent) if isinstance(exponent, Tensor) else float(exponent))
+
+
+def ravel(input):
+    return view(contiguous(input), -1)  # as PyTorch: a copy only when the layout needs one
+
+
+def unfold_(input, dimension, size, step):
+    """Tensor.unfold: the windows of `size` elements along dimension, `step` apart, in a new last dim."""
+    d = _wrap_dim(dimension, input._data.ndim)
+    length = input._data.shape[d] if input._data.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return ops.UnfoldBackward0.apply(input, dim=d, size=size, step=step)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    values = elements.__array__() if isinstance(elements, Tensor) else np.asarray(elements)
+    tests = test_elements.__array__() if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    like = elements if isinstance(elements, Tensor) else test_elements
+    return _factory(np.isin(values, tests, invert=invert), None, like.device, False)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    rows, cols = np.tril_indices(row, offset, col)
+    return _factory(np.stack([rows, cols]).astype(np.int64), dtype, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    rows, cols = np.triu_indices(row, offset, col)
+    return _factory(np.stack([rows, cols]).astype(np.int64), dtype, device, False)
+
+
 # --- distances, the cross product ---------------------------------------------------------------------
 def dist(input, other, p=2):
     a, b = _promote(input, other)
@@ -2024,7 +2109,8 @@ squeeze expand expand_as broadcast_to sum_to_size contiguous clone split chunk u
 repeat tile repeat_interleave gather take_along_dim index_select masked_select scatter scatter_add tril triu diag
 trace to type_as cpu double half long byte short softmax log_softmax tan atan arctan asin arcsin acos arccos sinh cosh
 asinh arcsinh acosh arccosh atanh arctanh exp2 atan2 arctan2 hypot logaddexp sgn logit xlogy cumprod median kthvalue
-mode dist cross select take index_add index_fill masked_scatter argwhere""".split()
+mode dist cross select take index_add index_fill masked_scatter argwhere cummax cummin diff nansum nanmean nan_to_num
+deg2rad rad2deg float_power ravel""".split()
 
 for _name in METHODS:
     setattr(Tensor, _name, globals()[_name])
@@ -2036,6 +2122,7 @@ Tensor.diagonal = diagonal_
 Tensor.unsqueeze_, Tensor.squeeze_, Tensor.t_, Tensor.transpose_ = _unsqueeze_, _squeeze_, _t_, _transpose_
 Tensor.swapaxes_ = Tensor.swapdims_ = _transpose_
 Tensor.apply_ = _apply_
+Tensor.unfold = unfold_
 Tensor.new_tensor, Tensor.new_full = _new_tensor, _new_full
 Tensor.new_zeros, Tensor.new_ones, Tensor.new_empty = _new_filled(0), _new_filled(1), _new_filled(0)
 Tensor.where = lambda self, condition, other: where(condition, self, other)  # x.where(c, y): x where c, else y
@@ -2087,7 +2174,7 @@ def _inplace(fn):
 _INPLACE = """add sub mul div pow clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round
 trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf square log1p expm1
 logical_not tan atan asin acos sinh cosh asinh acosh atanh exp2 atan2 hypot sgn logit xlogy cumprod index_add
-index_fill scatter scatter_add masked_scatter""".split()
+index_fill scatter scatter_add masked_scatter nan_to_num deg2rad rad2deg""".split()
 for _name in _INPLACE:
     setattr(Tensor, _name + "_", _inplace(globals()[_name]))
 for _name, _fn in (("__iadd__", add), ("__isub__", sub), ("__imul__", mul), ("__itruediv__", div),
@@ -2101,7 +2188,8 @@ for _name in ("arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "ar
     setattr(Tensor, _name + "_", getattr(Tensor, _name.replace("arc", "a") + "_"))
 # torch.relu_(x) and the like: the in-place methods that PyTorch also offers as functions
 _INPLACE_FUNCTIONS = """clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round trunc reciprocal
-sin cos erf square log1p expm1 tan atan asin acos sinh cosh asinh acosh atanh exp2 logit xlogy""".split()
+sin cos erf square log1p expm1 tan atan asin acos sinh cosh asinh acosh atanh exp2 logit xlogy nan_to_num deg2rad
+rad2deg""".split()
 for _name in _INPLACE_FUNCTIONS:
     globals()[_name + "_"] = getattr(Tensor, _name + "_")
 

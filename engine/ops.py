@@ -2780,3 +2780,85 @@ AsinhBackward1 = type("AsinhBackward1", (_NoInPlaceDerivative, AsinhBackward0), 
 AcoshBackward1 = type("AcoshBackward1", (_NoInPlaceDerivative, AcoshBackward0), {})
 AtanhBackward1 = type("AtanhBackward1", (_NoInPlaceDerivative, AtanhBackward0), {})
 TransposeBackward1 = type("TransposeBackward1", (TransposeBackward0,), {})
+
+
+# --- running extremes, sliding windows, nan handling -----------------------------------------------------
+class CummaxBackward0(Op):
+    """cummax along an axis -> (values, indices): the running maximum and where it was last reached."""
+    n_differentiable = 1
+    accumulate = np.maximum
+
+    def forward(ctx, a, axis):
+        b = _b(a)
+        x = b.to_numpy(a._data)
+        values = type(ctx).accumulate.accumulate(x, axis=axis)  # nan, once met, stays (numpy's maximum keeps it)
+        reached = (x == values) | (x != x)
+        positions = np.arange(x.shape[axis]).reshape([-1 if d == axis else 1 for d in range(x.ndim)])
+        idx = np.maximum.accumulate(np.where(reached, positions, 0), axis=axis).astype(np.int64)
+        ctx.shape, ctx.lin = x.shape, _gather_linear(b, x.shape, axis, b.from_numpy(idx))
+        return b.from_numpy(values), b.from_numpy(idx)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+class CumminBackward0(CummaxBackward0):
+    accumulate = np.minimum
+
+
+class UnfoldBackward0(Op):
+    """Tensor.unfold(dim, size, step): every window of `size` elements along dim, `step` apart, in a new last dim
+    (a copy here; a strided view in PyTorch)."""
+
+    def forward(ctx, a, dim, size, step):
+        b, x = _b(a), a._data
+        positions = np.arange(x.size, dtype=np.int64).reshape(x.shape)
+        windows = np.lib.stride_tricks.sliding_window_view(positions, size, axis=dim)
+        windows = windows[(slice(None),) * dim + (slice(None, None, step),)]
+        ctx.shape, ctx.lin = x.shape, b.from_numpy(np.ascontiguousarray(windows))
+        return b.take(x, ctx.lin)
+
+    def backward(ctx, g):
+        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+class NanToNumBackward0(Op):
+    def forward(ctx, a, nan=0.0, posinf=None, neginf=None):
+        ctx.save_for_backward(a)
+        b, x = _b(a), a._data
+        info = np.finfo(x.dtype)
+        out = b.where(b.ne(x, x), b.full((), nan, x.dtype), x)
+        out = b.where(b.eq(x, math.inf), b.full((), info.max if posinf is None else posinf, x.dtype), out)
+        return b.where(b.eq(x, -math.inf), b.full((), info.min if neginf is None else neginf, x.dtype), out)
+
+    def backward(ctx, g):
+        return _select(ctx.saved_tensors[0].isfinite(), g, 0.0)
+
+
+class NansumBackward0(Op):
+    """The sum of the elements that are not nan (over axes; None: all)."""
+
+    def forward(ctx, a, axes=None, keepdim=False, dtype=None):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        b, x = _b(a), a._data
+        return _sum_in(b, b.where(b.ne(x, x), b.full((), 0, x.dtype), x), dtype, axes, keepdim)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        g = _expand_back(g, a.shape, ctx.axes or (), ctx.keepdim or ctx.axes is None)
+        return _select(a.isnan(), 0.0, g)
+
+
+class Deg2RadBackward0(Op):
+    factor = math.pi / 180
+
+    def forward(ctx, a):
+        return _b(a).mul(a._data, type(ctx).factor).astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        return g * type(ctx).factor
+
+
+class Rad2DegBackward0(Deg2RadBackward0):
+    factor = 180 / math.pi

@@ -364,6 +364,61 @@ def test_gradients_of_normalization_gradients(norm):
     check(first_gradients, randn(4, 3), rand(3), rand(3), names=False)  # its backward is the second derivative
 
 
+# --- running extremes, differences, nan handling, windows, index helpers --------------------------------------
+def test_cummax_and_cummin():
+    check(lambda T, x: x.cummax(1), distinct(3, 4))
+    check(lambda T, x: T.cummin(x, 0), distinct(3, 4))
+    check(lambda T, x: [x.cummax(0), x.cummin(0)], np.array([1.0, 3.0, 3.0, 2.0, 5.0, 5.0, 0.5]))
+    check(lambda T, x: x.cummax(0), np.array([1.0, np.nan, 3.0]), grad=False)
+    check(lambda T, x: x.cummin(-1), np.array([[4, 2, 2, 7]]), grad=False)
+
+
+def test_diff():
+    check(lambda T, x: T.diff(x), randn(3, 4))
+    check(lambda T, x: x.diff(n=2, dim=0), randn(4, 3))
+    check(lambda T, x, p, a: T.diff(x, dim=1, prepend=p, append=a), randn(2, 3), randn(2, 1), randn(2, 2))
+    check(lambda T, x: T.diff(x), np.array([1, 4, 9, 16]), grad=False)
+    check(lambda T, x: T.diff(x), np.array([True, True, False, True]), grad=False)
+
+
+def test_nan_handling():
+    x = np.array([[np.nan, 1.5, np.inf], [-np.inf, -2.0, np.nan]])
+    check(lambda T, x: T.nan_to_num(x), x)
+    check(lambda T, x: x.nan_to_num(nan=-1.0, posinf=9.0, neginf=-9.0), x)
+    check(lambda T, x: (x * 1).nan_to_num_(0.5), x)
+    check(lambda T, x: T.nan_to_num(x), np.array([1, 2]), grad=False)
+    check(lambda T, x: [T.nansum(x), x.nansum(1), T.nansum(x, 0, keepdim=True)], x[:, :2])
+    check(lambda T, x: [T.nanmean(x), x.nanmean(1), T.nanmean(x, dim=0, keepdim=True)], x[:, :2])
+    check(lambda T, x: T.nansum(x), np.array([1, 2, 3]), grad=False)
+
+
+def test_angles_powers_ravel():
+    check(lambda T, x: [T.deg2rad(x), x.rad2deg()], randn(3, 4))
+    check(lambda T, x: (x * 1).deg2rad_(), randn(3))
+    check(lambda T, x: T.deg2rad(x), np.array([90, 180]), grad=False)
+    check(lambda T, x: T.float_power(x, 2), randn(3, 4), dtypes=("float32",))
+    check(lambda T, x, y: T.float_power(x, y), rand(3, low=0.5, high=2), randn(3))
+    check(lambda T, x: x.float_power(3), np.array([1, 2, 3]), grad=False)
+    check(lambda T, x: x.ravel(), randn(3, 4))
+    check(lambda T, x: T.ravel(x.t()), randn(3, 4))
+
+
+def test_unfold():
+    check(lambda T, x: x.unfold(1, 2, 1), randn(3, 4), contiguity=False)  # PyTorch's is a strided view
+    check(lambda T, x: x.unfold(0, 2, 2), randn(5, 2), contiguity=False)
+    check(lambda T, x: x.unfold(-1, 3, 2), randn(2, 3, 7), contiguity=False)
+    raises_like(lambda T: T.ones(3, 4).unfold(1, 5, 1))
+    raises_like(lambda T: T.ones(3, 4).unfold(1, 2, 0))
+
+
+def test_isin_and_triangle_indices():
+    check(lambda T, x: T.isin(x, T.tensor([2, 3])), np.array([[1, 2], [3, 4]]), grad=False)
+    check(lambda T, x: T.isin(x, 2.0), np.array([1.0, 2.0]), grad=False)
+    check(lambda T, x: T.isin(x, T.tensor([2, 3]), invert=True), np.array([1, 2, 3]), grad=False)
+    for row, col, offset in ((3, 3, 0), (3, 4, 1), (4, 2, -1), (2, 5, -3)):
+        check(lambda T: [T.tril_indices(row, col, offset), T.triu_indices(row, col, offset)])
+
+
 # --- gradcheck: finite differences agree with each new backward rule, and with its derivative ----------------
 _g = np.random.default_rng(11)
 _UNIT = _g.uniform(-0.8, 0.8, (2, 3))
@@ -402,6 +457,10 @@ GRADCHECK_MORE = {
     "in-place-views": (lambda x: (x * 1).unsqueeze_(0).squeeze_(0).t_().transpose_(0, 1).squeeze_(), [_ROWS]),
     "linalg-matrix-norms": (lambda x: engine.linalg.norm(x, 1) + engine.linalg.norm(x, -float("inf")),
                             [distinct(2, 3, rng=_g) + 0.03]),
+    "cummax-cummin": (lambda x: x.cummax(1).values + x.cummin(1).values, [distinct(2, 3, rng=_g)]),
+    "unfold": (lambda x: x.unfold(1, 2, 1), [_ROWS]),
+    "nan_to_num-nansum": (lambda x: x.nan_to_num() + x.nansum(0), [_ROWS]),
+    "deg2rad-rad2deg": (lambda x: x.deg2rad() + x.rad2deg(), [_ROWS]),
 }
 
 

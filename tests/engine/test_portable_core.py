@@ -228,6 +228,8 @@ UNARY = {
     "atanh": (torch.atanh, np.arctanh, lambda x: 1 / (1 - x * x), UNIT),
     "exp2": (torch.exp2, np.exp2, lambda x: np.exp2(x) * math.log(2), A),
     "logit": (torch.logit, lambda x: np.log(x / (1 - x)), lambda x: 1 / (x * (1 - x)), PROB),
+    "deg2rad": (torch.deg2rad, np.deg2rad, lambda x: np.full_like(x, math.pi / 180), A),
+    "rad2deg": (torch.rad2deg, np.rad2deg, lambda x: np.full_like(x, 180 / math.pi), A),
 }
 
 
@@ -382,6 +384,11 @@ REDUCTIONS = {
     "kthvalue": (lambda x: x.kthvalue(2, 0).values, lambda x: np.sort(x, 0)[1]),
     "linalg.norm-1": (lambda x: torch.linalg.norm(x, 1), lambda x: np.abs(x).sum(0).max()),
     "linalg.vector_norm": (lambda x: torch.linalg.vector_norm(x, 3, dim=1), lambda x: (np.abs(x) ** 3).sum(1) ** (1 / 3)),
+    "cummax": (lambda x: x.cummax(1).values, lambda x: np.maximum.accumulate(x, 1)),
+    "cummin": (lambda x: torch.cummin(x, 0).values, lambda x: np.minimum.accumulate(x, 0)),
+    "diff": (lambda x: x.diff(), lambda x: np.diff(x)),
+    "diff-2": (lambda x: torch.diff(x, n=2, dim=0), lambda x: np.diff(x, 2, 0)),
+    "nansum": (lambda x: x.nansum(1), lambda x: x.sum(1)),
 }
 
 
@@ -438,6 +445,23 @@ def test_index_results_of_reductions():
     assert_values(x.topk(1, dim=0, largest=False).values, DISTINCT.min(0, keepdims=True))
 
 
+def test_nan_aware_functions_and_index_helpers():
+    x = np.array([[np.nan, 1.5, np.inf], [-np.inf, -2.0, np.nan]])
+    big = np.finfo(np.float32).max
+    assert_values(torch.tensor(x, dtype=torch.float32).nan_to_num(), [[0, 1.5, big], [-big, -2.0, 0]])
+    assert_values(torch.nan_to_num(torch.tensor(x), nan=-1.0, posinf=9.0), [[-1, 1.5, 9], [np.finfo(float).min, -2, -1]])
+    assert_values(torch.tensor(x[:, :2]).nansum(), np.nansum(x[:, :2]))
+    assert_values(torch.tensor(x[:, :2]).nanmean(0), np.nanmean(x[:, :2], 0))
+    t = leaf(x[:, :2])
+    (t.nan_to_num() + t.nansum(1, keepdim=True)).sum().backward()
+    assert_values(t.grad, np.isfinite(x[:, :2]) * 1.0 + ~np.isnan(x[:, :2]) * 2.0)  # nansum: both columns
+    assert_values(torch.isin(torch.tensor([[1, 2], [3, 4]]), torch.tensor([2, 3])), [[False, True], [True, False]])
+    assert_values(torch.tril_indices(3, 3), np.stack(np.tril_indices(3)), dtype=torch.int64)
+    assert_values(torch.triu_indices(3, 4, 1), np.stack(np.triu_indices(3, 1, 4)), dtype=torch.int64)
+    assert_values(torch.float_power(torch.tensor([2, 3]), 2), [4.0, 9.0], dtype=torch.float64)
+    assert_values(torch.tensor([1.0, 3.0, 3.0, 2.0]).cummax(0).indices, [0, 1, 2, 2], dtype=torch.int64)
+
+
 def test_logical_reductions_and_counting():
     m = torch.tensor([[True, False], [True, True]])
     assert m.all().item() is False and m.any().item() is True
@@ -490,6 +514,9 @@ SHAPES = {
     "diag-of-vector": (lambda x: torch.diag(x[0]), lambda x: np.diag(x[0])),
     "trace": (lambda x: x[:, :3].trace(), lambda x: np.trace(x[:, :3])),
     "contiguous": (lambda x: x.t().contiguous(), lambda x: x.T),
+    "ravel": (lambda x: x.t().ravel(), lambda x: x.T.ravel()),
+    "unfold": (lambda x: x.unfold(1, 2, 1), lambda x: np.lib.stride_tricks.sliding_window_view(x, 2, axis=1)),
+    "unfold-step": (lambda x: x.unfold(0, 2, 2), lambda x: x[:2].T[None]),
     "clone": (lambda x: x.clone(), lambda x: x),
 }
 
