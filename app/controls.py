@@ -19,6 +19,7 @@ import param
 
 from app import datasets, persist
 from app.export import export_script
+from app.live_text import LiveText
 from app.state import PRESETS
 
 CHUNK_SECONDS = 0.04     # training time per chunk; the views redraw once per chunk
@@ -127,8 +128,8 @@ class Controls:
         self.reset = self._button("Reset", "warning", s.reset)
         self.keys = KeyboardShortcuts()
         self.keys.param.watch(self._on_key, "pressed")
-        # StaticText: a plain Div update, a third of an HTML pane's cost on every step
-        self.status = pn.widgets.StaticText(value=self._status_text(), css_classes=["pg-status"], margin=(4, 10))
+        # LiveText: updated in place in the page (a Div's new text re-lays out the whole page)
+        self.status = LiveText(value=self._status_text(), css_classes=["pg-status"], margin=(4, 10), **FILL)
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["pg-alert"], margin=(4, 10))
         s.param.watch(self._refresh, ["version", "error", "running"])
 

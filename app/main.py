@@ -1,4 +1,4 @@
 """Serve the playground natively for UI work: `python -m panel serve app/main.py --dev` (from the repo root)."""
-from app.playground import Playground
+from app.playground import SessionPlayground
 
-Playground().view().servable(title="Autograd Playground")
+SessionPlayground().view().servable(title="Autograd Playground")

@@ -1,6 +1,6 @@
 // The page's half of the playground: shows the loading stages, starts the Python worker
 // (worker.js), draws the Bokeh document it renders and relays changes both ways
-// (the same protocol as Panel's pyodide-worker mode).
+// (the message format of Panel's pyodide-worker mode).
 "use strict";
 (() => {
   const worker = new Worker("worker.js");
@@ -8,9 +8,27 @@
   // Milliseconds since navigation start when each stage began; read by tests and bench/site.py.
   const timings = {};
   let statsRequests = [];
+  let settledWaiters = [];
+
+  let jsdoc = null;
+  let patching = 0; // >0 while a patch from Python is applied: its events must not echo back
+  let busy = false; // Python is handling a change from the page; later ones wait in `queue`
+  let queue = [];
+  let painted = Promise.resolve(0);
+  let answer = newAnswer();
+
   window.playground = {
     timings,
     tti: null,
+    // Resolves, with the `answer` below, once Python has answered every change sent to it
+    // and the page has applied its patches.
+    settled: () => (busy ? new Promise((resolve) => settledWaiters.push(resolve)) : Promise.resolve(null)),
+    // Resolves to the time (performance.now()) the page had painted the last patch from Python.
+    painted: () => painted,
+    // What Python's answer to the last change from the page cost: waitMs (until Python took it
+    // up), pythonMs (in the worker), applyMs (the page applying the patches it sent), their
+    // number and events. bench/site.py reports these.
+    answer: null,
     // Memory in bytes: the page's JS heap (as Chromium reports it) and the worker's wasm heap.
     stats: () => new Promise((resolve) => {
       statsRequests.push(resolve);
@@ -18,10 +36,9 @@
     }),
   };
 
-  let jsdoc = null;
-  let patching = 0; // >0 while a patch from Python is applied: its events must not echo back
-  let busy = false; // Python is handling a patch; later events wait in `queue`
-  let queue = [];
+  function newAnswer() {
+    return { waitMs: 0, pythonMs: 0, applyMs: 0, patches: 0, events: 0 };
+  }
 
   async function showStage(name) {
     timings[name] = performance.now();
@@ -53,21 +70,33 @@
       `The playground could not start:\n${lines.slice(-2).join("\n")}\nReload the page to try again.`;
   }
 
+  // ---- page -> Python ------------------------------------------------------------------
+
   function sendPatch(events) {
     busy = true;
-    worker.postMessage({ type: "patch", patch: jsdoc.create_json_patch(events) });
+    const sentAt = performance.timeOrigin + performance.now();
+    worker.postMessage({ type: "patch", patch: jsdoc.create_json_patch(events), sentAt });
   }
 
+  // Properties BokehJS sets itself while drawing: a plot's measured size and the ranges it
+  // fits to the data. Python never reads them, and sending them back after every redraw
+  // cost a round trip through Python per Step.
+  const DRAWN_SIZES = new Set(["inner_width", "inner_height", "outer_width", "outer_height"]);
+  const drawnByBokeh = (event) => DRAWN_SIZES.has(event.attr)
+    || (event.model?.type === "DataRange1d" && (event.attr === "start" || event.attr === "end"));
+
   function onDocumentChange(event) {
-    if (patching > 0 || event.setter_id === "py") return;
-    if (busy) {
-      // Keep only the latest change of each property while Python is busy.
-      queue = queue.filter((e) => !(e.model === event.model && e.attr === event.attr));
-      queue.push(event);
-    } else {
+    if (patching > 0 || event.setter_id === "py" || drawnByBokeh(event)) return;
+    if (!busy) {
       sendPatch([event]);
+      return;
     }
+    // While Python is busy, keep only the latest value of each property (but every click).
+    if (event.attr !== undefined) queue = queue.filter((e) => !(e.model === event.model && e.attr === event.attr));
+    queue.push(event);
   }
+
+  // ---- Python -> page ------------------------------------------------------------------
 
   async function draw(docsJson, renderItems) {
     await domReady; // deferred BokehJS/Panel scripts have run by now
@@ -79,6 +108,50 @@
     const [views] = await Bokeh.embed.embed_items(JSON.parse(docsJson), [item]);
     jsdoc = [...views.roots.values()][0].model.document;
     jsdoc.on_change(onDocumentChange, false);
+    for (const root of views.roots.values()) if (root.invalidate_layout) layOutOncePerPatch(root);
+  }
+
+  // BokehJS lays the whole page out again for each changed property that may resize
+  // something (a new text, a plot shown): 20-60 ms each, ten times for a patch with ten
+  // such changes. While a patch is applied, the roots only note that a layout is due; it
+  // runs once when the patch is in.
+  let layoutsDue = null;
+  function layOutOncePerPatch(root) {
+    const layOut = root.invalidate_layout.bind(root);
+    root.invalidate_layout = () => (layoutsDue ? layoutsDue.add(layOut) : layOut());
+  }
+
+  function applyPatch(patch, buffers) {
+    const start = performance.now();
+    patching += 1;
+    layoutsDue = new Set();
+    try {
+      jsdoc.apply_json_patch(patch, buffers);
+    } finally {
+      const due = layoutsDue;
+      layoutsDue = null;
+      patching -= 1;
+      for (const layOut of due) layOut();
+      // BokehJS paints in the next animation frame; a task queued from there runs after it.
+      painted = new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now()))));
+      answer.applyMs += performance.now() - start;
+      answer.patches += 1;
+      answer.events += patch.events.length;
+    }
+  }
+
+  function onIdle({ waitMs, pythonMs }) {
+    window.playground.answer = { ...answer, waitMs, pythonMs };
+    answer = newAnswer();
+    if (queue.length) {
+      const events = queue;
+      queue = [];
+      sendPatch(events);
+      return;
+    }
+    busy = false;
+    for (const resolve of settledWaiters) resolve(window.playground.answer);
+    settledWaiters = [];
   }
 
   worker.onmessage = async ({ data: msg }) => {
@@ -107,21 +180,10 @@
         break;
       }
       case "patch":
-        patching += 1;
-        try {
-          jsdoc.apply_json_patch(msg.patch, msg.buffers);
-        } finally {
-          patching -= 1;
-        }
+        applyPatch(msg.patch, msg.buffers);
         break;
       case "idle":
-        if (queue.length) {
-          const events = queue;
-          queue = [];
-          sendPatch(events);
-        } else {
-          busy = false;
-        }
+        onIdle(msg);
         break;
       case "stats": {
         const pageHeap = performance.memory?.usedJSHeapSize;

@@ -74,10 +74,12 @@ async function start() {
       // Python's memory: the WebAssembly heap, which grows and never shrinks.
       post({ type: "stats", wasmHeap: pyodide._module.HEAPU8.length });
     } else if (msg.type === "patch") {
+      const start = performance.now();
       try {
         await callPython(browser.receive, msg.patch);
       } finally {
-        post({ type: "idle" });
+        // waitMs: from the page's send until Python started on it (the worker was busy, or slow to wake)
+        post({ type: "idle", waitMs: performance.timeOrigin + start - msg.sentAt, pythonMs: performance.now() - start });
       }
     }
   };
