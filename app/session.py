@@ -7,6 +7,15 @@ keeps capped, thinned curves, so memory stays flat however long it trains.
 
 Views read the contract in notes/ui_contract.md; they redraw when `version` changes and re-layout
 when `structure_version` changes. Nothing here raises into the UI: a failure becomes `error`.
+
+Devices. The model trains on the CPU or on WebGPU (`device`); `use_device` switches, moving the
+weights, the optimizer's state and the test data, and the automatic choice (app/devices.py) takes
+WebGPU only where it is faster. Everything the views read comes back from the GPU in one read-back
+per action or per step (a capture's values through `capture.to_host`, the rest through
+`engine.webgpu.read_back`), never one per tensor. On a GPU the session keeps a host copy of the
+training state at every step boundary (app/checkpoint.py): when the GPU fails (a lost device, a
+failed submit, an error at read-back) it rebuilds the model on the CPU from that copy, says so in
+`device_note`, and carries on with the action there.
 """
 import contextlib
 import math
@@ -18,7 +27,7 @@ import param
 import engine as torch
 import engine.graph
 import engine.nn as nn
-from app import datasets, layers
+from app import checkpoint, datasets, devices, layers
 from app.state import Data, Hyper, Network, default_loss
 
 HISTORY_POINTS = 2000
@@ -77,13 +86,19 @@ class Session(param.Parameterized):
     error = param.String(None, allow_None=True, doc="The last user-facing error")
     running = param.Boolean(False, doc="Training continuously (the controls drive it)")
     analysis = param.Dict({}, doc="Shape inference of the network for the builder (layers.Analysis.to_dict)")
+    device = param.Selector(objects=list(devices.LABELS), default="cpu", doc="Where the model trains now")
+    device_choice = param.Selector(objects=["auto", *devices.LABELS], default="auto",
+                                   doc="What was asked for: auto takes WebGPU where it is faster")
+    device_note = param.String("", doc="Why the model trains where it does, or what went wrong on the GPU")
 
     # Test metrics cost a forward over the test set: taken every TEST_EVERY steps (a power of two,
     # so thinning keeps them) and after every single step the user takes.
     TEST_EVERY = {"classification-2d": 4, "regression": 4, "images": 32}
     TEST_IMAGES = 256   # a fixed slice of the test set keeps image evaluation affordable
 
-    def __init__(self, network=None, data=None, hyper=None, **params):
+    def __init__(self, network=None, data=None, hyper=None, adapter=None, **params):
+        """`adapter`: the WebGPU adapter (app.devices.Adapter) to assume; looked for on first need
+        when None."""
         super().__init__(network=network or Network(), data=data or Data(), hyper=hyper or Hyper(), **params)
         self.model = self.optimizer = self.criterion = self.dataset = None
         self.last, self.history = {}, History().data
@@ -92,7 +107,11 @@ class Session(param.Parameterized):
         self._pending = None          # the forward (and backward) of the current batch, not yet stepped
         self._batch_index = None
         self._seen = 0
-        self._order, self._cursor = np.zeros(0, np.int64), 0
+        self._order, self._cursor, self._shuffled_at = np.zeros(0, np.int64), 0, 0
+        self._adapter = adapter       # the WebGPU adapter, looked for on first need
+        self._gpu_failure = None      # why the GPU failed, once it has
+        self._checkpoint = None       # host copy of the training state at the last step boundary (on a GPU)
+        self._sample_cache = (None, None)
         self._load_data()
         self._rebuild()
         self._configuring = False
@@ -104,6 +123,13 @@ class Session(param.Parameterized):
     @property
     def problem(self):
         return self.dataset.problem
+
+    @property
+    def adapter(self):
+        """The WebGPU adapter (app.devices.Adapter: its info, or why there is none)."""
+        if self._adapter is None:
+            self._adapter = devices.find_adapter()
+        return self._adapter
 
     def layer_names(self):
         """Module paths of the layers, as the graph names them (fc1, tanh1, ...)."""
@@ -137,7 +163,7 @@ class Session(param.Parameterized):
             for name, module in self.model.named_children():
                 x = module(x)
                 if x.dim() == 2:
-                    out[name] = x.numpy().copy()
+                    out[name] = x
             return out
         return self._eval(run, points)
 
@@ -150,21 +176,41 @@ class Session(param.Parameterized):
         """{layer_name: (C, H, W)} for test sample i, for every layer whose output is an image."""
         if self.model is None:
             return {}
+        return self._sample_pass(i)["maps"]
+
+    def conv_filters(self):
+        """The first Conv2d's weight (out_channels, in_channels, k, k), or None."""
+        if self.model is None:
+            return None
+        cached_sample = self._sample_cache[0][-1] if self._sample_cache[0] else 0
+        return self._sample_pass(cached_sample)["filters"]
+
+    def _sample_pass(self, i):
+        """One forward of test sample i giving its output and every image-shaped layer output, and the
+        first conv's filters, read back together; kept until the next action."""
+        key = (self.version, self.structure_version, self.device, int(i) % len(self.dataset.x_test))
+        if self._sample_cache[0] == key:
+            return self._sample_cache[1]
         x, _ = self.sample(i)
+        conv = next((m for m in self.model.modules() if isinstance(m, nn.Conv2d)), None)
+
         def run(t):
-            out = {}
+            out = {"maps": {}, "filters": conv.weight if conv is not None else None}
             for name, module in self.model.named_children():
                 t = module(t)
                 if t.dim() == 4:
-                    out[name] = t.numpy()[0].copy()
+                    out["maps"][name] = t[0]
+            out["output"] = t[0]
             return out
-        return self._eval(run, x[None])
+        result = self._eval(run, x[None])
+        self._sample_cache = (key, result)
+        return result
 
     def probabilities(self, i):
         """Class probabilities of test sample i (classification), or None."""
         if self.model is None or self.problem == "regression":
             return None
-        out = self.predict(self.sample(i)[0][None])[0]
+        out = self._sample_pass(i)["output"]
         if out.shape[0] == 1:
             p = 1 / (1 + math.exp(-float(out[0])))
             return np.array([1 - p, p])
@@ -181,7 +227,8 @@ class Session(param.Parameterized):
                               "or was computed without requires_grad; show a tensor computed from one that has "
                               "requires_grad=True")
         capture = capture or engine.graph.capture()
-        value = tensor.item() if tensor.numel() == 1 else None
+        (host,) = capture.to_host(tensor)
+        value = float(host.reshape(-1)[0]) if host.size == 1 else None
         self.last = {"loss": value, "capture": capture, "graph": capture.graph(tensor), "batch": None,
                      "tensor": tensor, "source": "code", "name": name}
         self.error = None
@@ -214,6 +261,18 @@ class Session(param.Parameterized):
         self._resets += 1
         return self._guard(self._rebuild)
 
+    def use_device(self, choice):
+        """Train on "cpu" or "webgpu" from now on (or "auto": where it is faster), keeping the weights
+        and the optimizer's state. Returns an error message, or None."""
+        if choice not in self.param.device_choice.objects:
+            return self._fail(f"unknown device {choice!r}")
+        if choice == "webgpu":
+            self._gpu_failure = None    # asked for again: worth another try
+        self.device_choice = choice
+        result = self._guard(self._place_as_chosen)
+        self.version += 1
+        return result
+
     def configure(self, network=None, data=None, hyper=None):
         """Set the layer specs and data/hyper settings (dicts) together: one rebuild, not one per value.
         The settings change as usual (widgets follow them); only the session's own reactions wait."""
@@ -236,13 +295,24 @@ class Session(param.Parameterized):
     # ---- internals ---------------------------------------------------------------------------
     def _guard(self, action, *args, **kwargs):
         try:
-            result = action(*args, **kwargs)
+            return action(*args, **kwargs)
+        except UserError as error:
+            return self._stop(str(error))
         except Exception as error:   # the page must keep working: report, never raise into the UI
-            self.running = False
-            self._pending = None
-            self.phase = "idle"
-            return self._fail(str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}")
-        return result
+            if self.device != "webgpu":
+                return self._stop(f"{type(error).__name__}: {error}")
+            failure = error
+        self._fall_back(failure)     # the GPU failed: the same action again, on the CPU
+        try:
+            return action(*args, **kwargs)
+        except Exception as error:
+            return self._stop(str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}")
+
+    def _stop(self, message):
+        self.running = False
+        self._pending = None
+        self.phase = "idle"
+        return self._fail(message)
 
     def _fail(self, message):
         self.error = message
@@ -267,7 +337,9 @@ class Session(param.Parameterized):
             self._pending = None
             self._reshuffle()
             self.phase = "idle"
-            self._analyse()
+            analysis = self._analyse()
+            if self.device_choice == "auto":    # the work per step changed: maybe the device should too
+                self._guard(self._place_as_chosen, analysis)
             self.version += 1
 
     def _reload(self):
@@ -282,6 +354,8 @@ class Session(param.Parameterized):
             self._guard(self._rebuild)
         elif "optimizer" in names:
             self._guard(self._new_optimizer)
+            if self._checkpoint is not None:   # the new optimizer starts without state
+                self._checkpoint.optimizer = {}
         elif self.optimizer is not None:
             for group in self.optimizer.param_groups:
                 group["lr"] = self.hyper.lr
@@ -294,13 +368,16 @@ class Session(param.Parameterized):
         if loss != self.hyper.loss:
             with self._quietly():
                 self.hyper.loss = loss
-        self._x_test = torch.tensor(self.dataset.x_test[:self.TEST_IMAGES] if self.problem == "images"
-                                    else self.dataset.x_test)
+        self._x_test = torch.tensor(self._x_test_host()).to(self.device)
         self._y_test = self.dataset.y_test[:len(self._x_test)]
 
     def _reshuffle(self):
-        rng = np.random.default_rng([self.data.seed, self._resets, self._seen])
-        self._order, self._cursor = rng.permutation(len(self.dataset.x_train)), 0
+        self._shuffle(self._seen, 0)
+
+    def _shuffle(self, at, cursor):
+        """The batch order drawn when `at` samples had been seen (it depends on nothing else)."""
+        rng = np.random.default_rng([self.data.seed, self._resets, at])
+        self._order, self._cursor, self._shuffled_at = rng.permutation(len(self.dataset.x_train)), cursor, at
 
     def _rebuild(self):
         """Model, optimizer and loss from the settings; step 0. An invalid network leaves model None
@@ -312,7 +389,9 @@ class Session(param.Parameterized):
         self.step = self.epoch = 0
         self.phase = "idle"
         analysis = self._analyse()
-        self.model = self.optimizer = None
+        self.model = self.optimizer = self._checkpoint = None
+        # built on the CPU (the same weights whatever the device), then placed
+        self.device, self._x_test = "cpu", torch.tensor(self._x_test_host())
         if analysis.ok:
             torch.manual_seed(self.data.seed * 7919 + self._resets)
             self.model = layers.build(nn, self.network.layers, self.dataset.input_shape)
@@ -323,9 +402,105 @@ class Session(param.Parameterized):
         else:
             self.error = analysis.error
         self._reshuffle()
+        self._place_as_chosen(analysis)
         self.structure_version += 1
         self.history_version += 1
         self.version += 1
+
+    # ---- devices -------------------------------------------------------------------------------
+    def _place_as_chosen(self, analysis=None):
+        """Move everything to the device `device_choice` asks for, and say why in `device_note`."""
+        adapter, choice = self.adapter if self.device_choice != "cpu" else None, self.device_choice
+        if choice == "cpu":
+            target, note = "cpu", "CPU (numpy)"
+        elif self._gpu_failure:
+            target, note = "cpu", f"WebGPU failed earlier ({self._gpu_failure}): training on the CPU"
+        elif choice == "webgpu":
+            if adapter.available:
+                target = "webgpu"
+                note = f"WebGPU: {adapter.label}" + (" (software: slower than the CPU here)"
+                                                     if adapter.software else "")
+            else:
+                target, note = "cpu", f"WebGPU is not available here ({adapter.problem}): training on the CPU"
+        else:
+            if self.model is None:
+                analysis = None
+            elif analysis is None:
+                analysis = layers.analyse(self.network.layers, self.dataset.input_shape, self.data.batch_size)
+            target, note = devices.choose(adapter, analysis)
+        if target != self.device:
+            try:
+                self._move(target)
+            except Exception as error:
+                if "webgpu" not in (target, self.device):
+                    raise
+                self._fall_back(error)
+                return
+        self.device_note = note
+
+    def _move(self, target):
+        """Model, optimizer state and test data to `target`; a batch in flight is dropped."""
+        if target == "webgpu" and self.model is not None:
+            self._checkpoint = self._take_checkpoint()   # on the CPU still: a free copy to fall back to
+        if self.model is not None:
+            self.model.to(target)
+            # loading an optimizer's own state moves it to its parameters' device
+            self.optimizer.load_state_dict(self.optimizer.state_dict())
+        self._x_test = self._x_test.to(target)
+        self._pending = None
+        self.device = target
+
+    def _fall_back(self, error):
+        """The GPU failed: rebuild the model on the CPU from the last host copy of the training state
+        (the last step boundary) and say so. The network and its weights survive."""
+        reason = _short(error)
+        self._gpu_failure = reason
+        self.device, self._pending, self.last = "cpu", None, {}
+        self._x_test = torch.tensor(np.asarray(self._x_test_host()))
+        if self.model is not None:
+            self.model = layers.build(nn, self.network.layers, self.dataset.input_shape)
+            self._new_optimizer()
+            if self._checkpoint is not None:
+                self._restore(self._checkpoint)
+        self._checkpoint = None
+        self.device_note = (f"WebGPU failed ({reason}): switched to the CPU; the network and its weights "
+                            f"from step {self.step} are kept")
+        self.structure_version += 1
+        self.version += 1
+
+    def _x_test_host(self):
+        return self.dataset.x_test[:self.TEST_IMAGES] if self.problem == "images" else self.dataset.x_test
+
+    def progress(self):
+        """The counters a checkpoint or a file restores: step, epoch, and where the batches are."""
+        return {"step": self.step, "epoch": self.epoch, "seen": self._seen, "resets": self._resets,
+                "shuffled_at": self._shuffled_at, "cursor": self._cursor}
+
+    def _take_checkpoint(self):
+        return checkpoint.take(self.model, self.optimizer, self.progress())
+
+    def training_state(self):
+        """A host copy of the weights, the optimizer state and the progress (for files)."""
+        return self._take_checkpoint() if self.model is not None else None
+
+    def restore(self, state):
+        """Load a Checkpoint (e.g. from a file) into the current model, on its device."""
+        self._restore(state)
+        if self.device == "webgpu":
+            self._checkpoint = state
+        self.version += 1
+
+    def _restore(self, state):
+        checkpoint.load_weights(self.model, state.weights)
+        if state.optimizer:
+            checkpoint.load_optimizer(self.model, self.optimizer, state.optimizer)
+        p = state.progress
+        if p:
+            self.step, self.epoch = p["step"], p["epoch"]
+            self._seen, self._resets = p.get("seen", self._seen), p.get("resets", self._resets)
+            if "cursor" in p:
+                self._shuffle(p["shuffled_at"], p["cursor"])
+        self._pending = None
 
     def _analyse(self):
         analysis = layers.analyse(self.network.layers, self.dataset.input_shape, self.data.batch_size)
@@ -348,15 +523,15 @@ class Session(param.Parameterized):
             raise UserError(self.analysis.get("error") or "the network cannot be built")
 
     def _targets(self, labels, outputs):
-        """Targets in the form the loss wants for these labels and this many outputs."""
+        """Targets in the form the loss wants for these labels and this many outputs, on the device."""
         loss = self.hyper.loss
-        if loss == "cross_entropy":
-            return torch.tensor(labels)
-        if self.problem == "regression":
-            return torch.tensor(labels)
-        if outputs == 1:
-            return torch.tensor(labels.astype(np.float32)[:, None])
-        return torch.tensor(np.eye(outputs, dtype=np.float32)[labels])   # MSE against one-hot
+        if loss == "cross_entropy" or self.problem == "regression":
+            targets = labels
+        elif outputs == 1:
+            targets = labels.astype(np.float32)[:, None]
+        else:
+            targets = np.eye(outputs, dtype=np.float32)[labels]   # MSE against one-hot
+        return torch.tensor(targets, device=self.device)
 
     def _next_batch(self):
         n = len(self.dataset.x_train)
@@ -377,7 +552,7 @@ class Session(param.Parameterized):
         p = self._pending
         self.model.train()
         cap = engine.graph.capture(self.model) if capture else None
-        inputs = torch.tensor(p["x"])
+        inputs = torch.tensor(p["x"], device=self.device)
         if cap is not None:
             with cap:
                 output = self.model(inputs)
@@ -386,17 +561,23 @@ class Session(param.Parameterized):
             output = self.model(inputs)
             loss = self.criterion(output, self._targets(p["y"], output.shape[1]))
         p.update(output=output, loss=loss, capture=cap, backward=False)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise UserError(f"the loss is {value} at step {self.step}: the learning rate is probably "
-                                     "too high; lower it and press Reset")
+        if self.device == "cpu":   # free here; a GPU's loss is checked when it is read back anyway
+            self._check_loss(loss.item())
         return p
 
+    def _check_loss(self, value):
+        if not math.isfinite(value):
+            raise UserError(f"the loss is {value} at step {self.step}: the learning rate is probably "
+                            "too high; lower it and press Reset")
+
     def _publish(self, p, phase):
-        """Show pending work `p` in the views (builds the graph from its capture)."""
+        """Show pending work `p` in the views (builds the graph from its capture): everything they
+        show is read back at once."""
         cap = p["capture"]
-        self.last = {"loss": p["loss"].item(), "capture": cap, "graph": cap.graph(p["loss"]),
-                     "batch": (p["x"], p["y"]), "output": p["output"].detach().numpy(), "source": "training"}
+        loss, output = cap.to_host(p["loss"], p["output"])
+        self._check_loss(float(loss))
+        self.last = {"loss": float(loss), "capture": cap, "graph": cap.graph(p["loss"]),
+                     "batch": (p["x"], p["y"]), "output": output, "source": "training"}
         self.phase = phase
         self.error = None
 
@@ -433,7 +614,7 @@ class Session(param.Parameterized):
         self._seen += len(p["index"])
         self.epoch = self._seen // len(self.dataset.x_train)
         self._pending = None
-        self._record(p, evaluate)
+        self._after_step(p, evaluate)
         if capture:
             self.version += 1
 
@@ -446,24 +627,65 @@ class Session(param.Parameterized):
             if last:
                 break
 
-    def _record(self, p, evaluate):
-        if not self._history.wants(self.step):
-            return
-        row = {"train_loss": p["loss"].item()}
-        if self.problem != "regression":
-            row["train_acc"] = self._accuracy(p["output"].detach().numpy(), p["y"])
-        every = max(self.TEST_EVERY[self.problem], self._history.stride)
-        if evaluate or self.step % every == 0:
-            row.update(self._evaluate())
-        norms = {}
-        for name, module in self.model.named_children():
-            total = 0.0
-            for param_ in module.parameters():
-                if param_.grad is not None:
-                    g = param_.grad.numpy().ravel()
-                    total += float(np.dot(g, g))
-            if any(True for _ in module.parameters()):
-                norms[name] = math.sqrt(total)
+    def _after_step(self, p, evaluate):
+        """Record the step's history row and, on a GPU, the new host copy of the training state: all
+        that it needs is read back at once."""
+        row_wanted, on_gpu = self._history.wants(self.step), self.device == "webgpu"
+        reads = {}
+        if row_wanted or on_gpu:
+            reads["train_loss"] = p["loss"]
+        if row_wanted:
+            if self.problem != "regression":
+                reads["train_output"] = p["output"]
+            every = max(self.TEST_EVERY[self.problem], self._history.stride)
+            if evaluate or self.step % every == 0:
+                reads["test_loss"], reads["test_output"] = self._test_outputs()
+            reads.update({("norm", name): sq for name, sq in self._grad_squares().items()})
+        keys, state = checkpoint.tensors(self.model, self.optimizer) if on_gpu else ((), [])
+        values = torch.webgpu.read_back([*reads.values(), *state])
+        got = dict(zip(reads, values))
+        if on_gpu:
+            if not math.isfinite(float(got["train_loss"])):   # the step is spoilt: back to the last copy
+                self._restore(self._checkpoint)
+                self._check_loss(float(got["train_loss"]))
+            self._checkpoint = checkpoint.assemble(keys, values[len(reads):], self.progress())
+        if row_wanted:
+            self._record(got, p["y"])
+
+    def _grad_squares(self):
+        """{layer: the sum of its parameters' squared gradients}, as tensors on the device, for every
+        layer that has parameters (computed there, so only one number per layer is read back)."""
+        squares = {}
+        with torch.no_grad():
+            for name, module in self.model.named_children():
+                params = list(module.parameters())
+                if params:
+                    total = torch.zeros((), device=self.device)
+                    for q in params:
+                        if q.grad is not None:
+                            total = total + (q.grad * q.grad).sum()
+                    squares[name] = total
+        return squares
+
+    def _test_outputs(self):
+        """Loss and outputs on the test set, in eval mode and without a graph (not yet read back)."""
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                out = self.model(self._x_test)
+                return self.criterion(out, self._targets(self._y_test, out.shape[1])), out
+        finally:
+            self.model.train()
+
+    def _record(self, got, labels):
+        row = {"train_loss": float(got["train_loss"])}
+        if "train_output" in got:
+            row["train_acc"] = self._accuracy(got["train_output"], labels)
+        if "test_loss" in got:
+            row["test_loss"] = float(got["test_loss"])
+            if self.problem != "regression":
+                row["test_acc"] = self._accuracy(got["test_output"], self._y_test)
+        norms = {key[1]: math.sqrt(float(value)) for key, value in got.items() if isinstance(key, tuple)}
         if self._history.record(self.step, row, norms):
             self.history = self._history.data
             self.history_version += 1
@@ -475,23 +697,53 @@ class Session(param.Parameterized):
             predicted = outputs.argmax(1)
         return float((predicted == labels).mean())
 
-    def _evaluate(self):
-        """Loss (and accuracy) on the test set, in eval mode and without a graph."""
-        def run(x):
-            out = self.model(x)
-            return self.criterion(out, self._targets(self._y_test, out.shape[1])).item(), out.numpy()
-        loss, out = self._eval(run, self._x_test)
-        row = {"test_loss": loss}
-        if self.problem != "regression":
-            row["test_acc"] = self._accuracy(out, self._y_test)
-        return row
-
     def _eval(self, fn, inputs):
-        x = inputs if isinstance(inputs, torch.Tensor) else torch.tensor(np.asarray(inputs, dtype=np.float32))
+        """fn(inputs as a tensor on the device) in eval mode without a graph; the tensors it returns
+        (alone, or as values of a dict, nested once) come back as numpy, all in one read-back. If the
+        GPU fails, the session falls back to the CPU and runs fn there."""
+        try:
+            return self._eval_on_device(fn, inputs)
+        except Exception as error:
+            if self.device != "webgpu":
+                raise
+            self._fall_back(error)
+            return self._eval_on_device(fn, inputs)
+
+    def _eval_on_device(self, fn, inputs):
+        x = torch.tensor(np.asarray(inputs, dtype=np.float32), device=self.device)
         self.model.eval()
         try:
             with torch.no_grad():
                 out = fn(x)
         finally:
             self.model.train()
-        return out.numpy() if isinstance(out, torch.Tensor) else out
+        return _read_back(out)
+
+
+def _read_back(out):
+    """out (a tensor, a dict of tensors, or a dict holding such dicts) with every tensor replaced by
+    its numpy value, all read back together."""
+    found = []
+
+    def collect(x):
+        if isinstance(x, torch.Tensor):
+            found.append(x)
+        elif isinstance(x, dict):
+            for v in x.values():
+                collect(v)
+    collect(out)
+    values = iter(torch.webgpu.read_back(found))
+
+    def rebuild(x):
+        if isinstance(x, torch.Tensor):
+            return next(values)
+        if isinstance(x, dict):
+            return {k: rebuild(v) for k, v in x.items()}
+        return x
+    return rebuild(out)
+
+
+def _short(error):
+    """An exception as one short line for a notice."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "…"

@@ -155,6 +155,7 @@ class capture:
         self._saved = {}         # node -> shapes of the tensors it saved for backward
         self._order = []
         self._host = {}          # id(leaf node or constant tensor) -> (value, grad) copied by to_host()
+        self._devices = {}       # node -> the device its output was on, for nodes copied by to_host()
 
     def __enter__(self):
         self._prev = _node.recorder[0]
@@ -208,6 +209,9 @@ class capture:
                 places.append(place)
                 arrays.append(array)
 
+        for node, outs in self._outputs.items():
+            if outs and not isinstance(outs[0], np.ndarray):
+                self._devices[node] = str(Tensor._wrap(outs[0]).device)
         for store in (self._outputs, self._grad_out):
             for node, outs in store.items():
                 for k, a in enumerate(outs):
@@ -355,7 +359,7 @@ def _describe(n, node_id, capture, names):
         if capture is not None:
             out = capture._outputs.get(n)
             if out:
-                d["device"] = str(Tensor._wrap(out[0]).device)
+                d["device"] = capture._devices.get(n) or str(Tensor._wrap(out[0]).device)
             g = capture._grad_out.get(n)
             if g and g[0] is not None:
                 d["grad_norm"] = _norm(g[0])

@@ -7,7 +7,6 @@ numbers on screen are those of the last step.
 """
 import panel as pn
 
-import engine.nn as nn
 from app.layers import KINDS
 
 from .boundary import DecisionBoundary, hidden_layers
@@ -110,9 +109,8 @@ class Views:
         if s.model is None:
             self.images.show(image, label, None, None, {})
             return
-        conv = next((m for m in s.model.modules() if isinstance(m, nn.Conv2d)), None)
-        weight = conv.weight.detach().numpy() if conv is not None else None
-        self.images.show(image, label, s.probabilities(i), weight, s.feature_maps(i))
+        # through the session: on a GPU, the sample's maps, probabilities and filters come back in one read
+        self.images.show(image, label, s.probabilities(i), s.conv_filters(), s.feature_maps(i))
 
 
 def _group(spec):
