@@ -1,11 +1,18 @@
-"""The built site in headless Chromium: cold-load time to interactive, bytes fetched, click latency, memory.
+"""The built site in headless Chromium: cold-load time to interactive, bytes, Step latency, training
+speed and memory, for the default playground (the 2-8-8-1 tanh MLP on the spiral set).
 
-    python3 build.py bench site [--runs N] [--clicks N]
+    python3 build.py bench site [--runs N] [--clicks N] [--train-seconds S] [--memory-steps N]
 
-Each run starts a fresh browser (empty cache, new profile), loads the page and waits for
-the playground's own time-to-interactive mark (window.playground.tti, also logged to the
-console). Click latency is measured in the page: from the click on Step until the loss
-curve's data has the new point and the next frame is painted.
+Each run starts a fresh browser (empty cache, new profile), loads the page and waits for the
+playground's own time-to-interactive mark (window.playground.tti, also logged to the console).
+On the last run's page:
+- Step latency: from the click on Step until Python has answered (forward, backward, optimizer
+  step, every view redrawn), the page has applied the patch and painted the next frame
+  (window.playground.settled / painted, app/web/loader.js). Clicks are spaced like a person's.
+- Training: Train on, the steps per second and the views' redraws per second, then Pause.
+- Memory (JS heap of the page after a forced garbage collection, and Python's WebAssembly heap)
+  after loading and after each further --memory-steps training steps with the views on: it must
+  level off, not keep growing.
 """
 import argparse
 import os
@@ -21,24 +28,26 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.site.harness import Traffic, launch_chromium, open_playground, site_url  # noqa: E402
 
 STAGES = ("python", "packages", "app", "draw")
+GOALS = {"tti": 8000, "step": 50, "steps_per_s": 20}
 
-# Resolves to the milliseconds from the click until the page shows the step's result.
-TIMED_CLICK = """(button) => new Promise((resolve) => {
-    const losses = () => Bokeh.documents[0].get_model_by_name("loss-source").data.loss.length;
-    const target = losses() + 1;
+# Resolves to the click's latency (ms) and what Python's answer cost (loader.js's `answer`).
+TIMED_CLICK = """async (button) => {
     const start = performance.now();
     button.click();
-    const poll = () => losses() >= target
-        ? requestAnimationFrame(() => resolve(performance.now() - start))
-        : requestAnimationFrame(poll);
-    poll();
-})"""
+    const answer = await window.playground.settled();
+    const settledAt = performance.now();
+    const paintedAt = await window.playground.painted();
+    return { ms: Math.max(settledAt, paintedAt) - start, ...answer };
+}"""
+# The training step the page shows, how many patches it has applied, and when.
+PROGRESS = """() => [Bokeh.documents[0].get_model_by_name("curve-train").data.step.at(-1) ?? 0,
+                   window.playground.patchesApplied, performance.now()]"""
 
 
 def cold_load(playwright):
     """One cold load in a fresh browser: the page's timings, bytes and requests, and the page."""
-    browser = launch_chromium(playwright)
-    context = browser.new_context()
+    browser = launch_chromium(playwright, extra_args=["--enable-precise-memory-info"])
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
     traffic = Traffic(context)
     body_bytes = []
     context.on("requestfinished", lambda request: body_bytes.append(request.sizes()["responseBodySize"]))
@@ -51,53 +60,91 @@ def cold_load(playwright):
                            "requests": len(traffic.requests)}
 
 
-def memory(page):
-    """The page's JS heap and the worker's WebAssembly heap, in MB."""
+def memory(page, cdp):
+    """The page's JS heap after a full garbage collection, and the worker's WebAssembly heap, in MB."""
+    cdp.send("HeapProfiler.collectGarbage")
     stats = page.evaluate("window.playground.stats()")
     return {name: (value or 0) / 1e6 for name, value in stats.items()}
 
 
-def click_latencies(page, clicks):
+def step_clicks(page, clicks):
     button = page.get_by_role("button", name="Step")
-    return [button.evaluate(TIMED_CLICK) for _ in range(clicks)]
+    results = []
+    for _ in range(clicks):
+        results.append(button.evaluate(TIMED_CLICK))
+        page.wait_for_timeout(150)  # a person's pace: the next click finds the page idle
+    return results
 
 
-def row(name, values, unit="ms", scale=1.0):
+def train(page, until_step=None, seconds=None):
+    """Train until the page shows `until_step`, or for `seconds` after a second's warm-up;
+    returns (steps per second, redraws per second) over the measured stretch."""
+    page.get_by_role("button", name="Train").click()
+    if seconds is not None:
+        page.wait_for_timeout(1000)
+        step0, patches0, t0 = page.evaluate(PROGRESS)
+        page.wait_for_timeout(seconds * 1000)
+    else:
+        step0, patches0, t0 = page.evaluate(PROGRESS)
+        page.wait_for_function(f"({PROGRESS})()[0] >= {until_step}", timeout=600_000, polling=250)
+    step1, patches1, t1 = page.evaluate(PROGRESS)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Train").wait_for()
+    page.evaluate("window.playground.settled()")
+    seconds = (t1 - t0) / 1000
+    return (step1 - step0) / seconds, (patches1 - patches0) / seconds
+
+
+def row(name, values, unit="ms", scale=1.0, goal=""):
     values = [v * scale for v in values]
-    return f"{name:<34}{statistics.median(values):>10.0f}{min(values):>10.0f}{max(values):>10.0f}  {unit}"
+    return f"{name:<40}{statistics.median(values):>9.0f}{min(values):>9.0f}{max(values):>9.0f}  {unit:<4}{goal}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="fresh-browser cold loads (default 5)")
     parser.add_argument("--clicks", type=int, default=20, help="Step clicks timed after the last load")
+    parser.add_argument("--train-seconds", type=float, default=5, help="how long training speed is measured")
+    parser.add_argument("--memory-steps", type=int, default=1000, help="training steps between memory readings")
     args = parser.parse_args()
 
     url = site_url()  # builds the site into a temporary folder and serves it on 127.0.0.1
-    loads, latencies, memory_before, memory_after = [], [], {}, {}
+    loads = []
     with sync_playwright() as playwright:
         for run in range(args.runs):
             browser, page, load = cold_load(playwright)
             loads.append(load)
             print(f"run {run + 1}: interactive after {load['tti']:.0f} ms", flush=True)
-            if run == args.runs - 1:
-                memory_before = memory(page)
-                click_latencies(page, 2)  # warm-up: the first callbacks import lazily
-                latencies = click_latencies(page, args.clicks)
-                memory_after = memory(page)
-            browser.close()
+            if run < args.runs - 1:
+                browser.close()
+        cdp = page.context.new_cdp_session(page)
+        memory_rows = [("loaded", memory(page, cdp))]
+        first_click = step_clicks(page, 1)[0]
+        clicks = step_clicks(page, args.clicks)
+        print("Step clicks timed; training", flush=True)
+        steps_per_s, redraws_per_s = train(page, seconds=args.train_seconds)
+        for _ in range(2):
+            target = page.evaluate(PROGRESS)[0] + args.memory_steps
+            train(page, until_step=target)
+            memory_rows.append((f"+{args.memory_steps} steps", memory(page, cdp)))
+        browser.close()
 
     print(f"\nsite {url} · {args.runs} cold loads · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'':<34}{'median':>10}{'min':>10}{'max':>10}")
-    print(row("time to interactive", [load["tti"] for load in loads]))
+    print(f"{'':<40}{'median':>9}{'min':>9}{'max':>9}")
+    print(row("time to interactive", [load["tti"] for load in loads], goal=f"goal <= {GOALS['tti']}"))
     for stage in STAGES:
         print(row(f"  stage '{stage}' starts", [load[stage] for load in loads]))
     print(row("bytes fetched", [load["bytes"] for load in loads], "MB", 1e-6))
     print(row("requests", [load["requests"] for load in loads], ""))
-    print(row(f"Step click -> plot updated ({args.clicks}x)", latencies))
-    print(f"\n{'memory':<34}{'loaded':>10}{'clicked':>10}")
-    for name, label in (("pageHeap", "page JS heap"), ("wasmHeap", "Python (WebAssembly heap)")):
-        print(f"{label:<34}{memory_before[name]:>10.1f}{memory_after[name]:>10.1f}  MB")
+    print(row(f"Step, click -> painted ({args.clicks}x)", [c["ms"] for c in clicks], goal=f"goal <= {GOALS['step']}"))
+    print(row("  Python in the worker", [c["pythonMs"] for c in clicks]))
+    print(row("  page applying the patch", [c["applyMs"] for c in clicks]))
+    print(f"{'  first Step after loading':<40}{first_click['ms']:>9.0f}{'':>18}  ms")
+    print(f"{'training steps/s, views on':<40}{steps_per_s:>9.0f}{'':>18}  /s   goal >= {GOALS['steps_per_s']}")
+    print(f"{'  view redraws/s while training':<40}{redraws_per_s:>9.1f}{'':>18}  /s")
+    print(f"\n{'memory (MB)':<40}" + "".join(f"{label:>14}" for label, _ in memory_rows))
+    for name, label in (("pageHeap", "page JS heap (after GC)"), ("wasmHeap", "Python (WebAssembly heap)")):
+        print(f"{label:<40}" + "".join(f"{values[name]:>14.1f}" for _, values in memory_rows))
 
 
 if __name__ == "__main__":

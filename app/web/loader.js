@@ -29,6 +29,7 @@
     // up), pythonMs (in the worker), applyMs (the page applying the patches it sent), their
     // number and events. bench/site.py reports these.
     answer: null,
+    patchesApplied: 0, // every patch from Python so far (a redraw of the views, during training)
     // Memory in bytes: the page's JS heap (as Chromium reports it) and the worker's wasm heap.
     stats: () => new Promise((resolve) => {
       statsRequests.push(resolve);
@@ -137,6 +138,7 @@
       answer.applyMs += performance.now() - start;
       answer.patches += 1;
       answer.events += patch.events.length;
+      window.playground.patchesApplied += 1;
     }
   }
 

@@ -42,10 +42,10 @@ def site_url():
     return f"http://127.0.0.1:{server.server_port}/"
 
 
-def launch_chromium(playwright):
+def launch_chromium(playwright, extra_args=()):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} missing (build.py installs Debian's chromium when run as root)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
 
 
 class Traffic:
