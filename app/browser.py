@@ -13,7 +13,7 @@ from js import Map
 from panel.io.pyodide import _convert_json_patch, _dict_converter, _process_document_events, init_doc, write_doc
 from panel.io.state import state
 
-from app.playground import SessionPlayground
+from app.playground import Playground
 
 # Panel points its stylesheets at its CDN unless a document names another root;
 # the site serves Panel's dist/ folder itself, next to the page.
@@ -23,11 +23,19 @@ FROM_PAGE = "js"  # the setter of changes that came from the page: they must not
 
 async def render():
     """The playground as (docs_json, render_items) JSON strings for Bokeh.embed.embed_items."""
+    asyncio.get_event_loop().set_exception_handler(ignore_cancelled_tasks)
     init_doc()
     state.curdoc._template_variables["dist_url"] = PANEL_DIST
-    SessionPlayground().view().servable(title="Autograd Playground")
+    Playground().view().servable(title="Autograd Playground")
     docs_json, render_items, _root_ids = await write_doc()
     return docs_json, render_items
+
+
+def ignore_cancelled_tasks(loop, context):
+    """Pyodide 0.27's event loop asks every finished task for its exception, which raises for a
+    cancelled one; Panel cancels a periodic callback's task when it stops (Pause). Not an error."""
+    if not isinstance(context.get("exception"), asyncio.CancelledError):
+        loop.default_exception_handler(context)
 
 
 class PatchBatcher:

@@ -1,4 +1,4 @@
 """Serve the playground natively for UI work: `python -m panel serve app/main.py --dev` (from the repo root)."""
-from app.playground import SessionPlayground
+from app.playground import Playground
 
-SessionPlayground().view().servable(title="Autograd Playground")
+Playground().view().servable(title="Autograd Playground")

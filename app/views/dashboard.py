@@ -39,15 +39,13 @@ class Views:
         self.refresh(full=True)
 
     def panel(self):
-        return pn.Column(
-            self.graph.panel(),
-            self.inspector.panel(),
-            self.curves.panel(),
-            self.gradflow.panel(),
-            self._boundary_panel,
-            self._images_panel,
-            name="views", sizing_mode="stretch_width",
-        )
+        return pn.Column(*self.parts().values(), name="views", sizing_mode="stretch_width")
+
+    def parts(self):
+        """Each view's panel by name, for a page to lay out as it likes (the boundary or the images panel
+        is hidden, depending on the data)."""
+        return {"graph": self.graph.panel(), "inspector": self.inspector.panel(), "curves": self.curves.panel(),
+                "gradflow": self.gradflow.panel(), "boundary": self._boundary_panel, "images": self._images_panel}
 
     def refresh(self, full=True):
         """Redraw from the session; `full=False` (continuous training) skips the costly views most times."""
