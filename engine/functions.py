@@ -479,7 +479,8 @@ def _bitwise(name, logical_name):
             return _logical(logical_name)(input, other)
         if input._data.dtype.kind not in "iub":
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
-        return _wrap(getattr(np, name)(input._data, other._data if isinstance(other, Tensor) else other))
+        a, b = _promote(input, other)
+        return _wrap(getattr(backend_of(a._data), name)(a._data, b._data if isinstance(b, Tensor) else b))
     fn.__name__ = name
     return fn
 
@@ -492,7 +493,7 @@ bitwise_xor = _bitwise("bitwise_xor", "logical_xor")
 def bitwise_not(input):
     if input._data.dtype == np.bool_:
         return logical_not(input)
-    return _wrap(np.invert(input._data))
+    return _wrap(backend_of(input._data).bitwise_not(input._data))
 
 
 def isnan(input):
@@ -687,6 +688,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 def cumsum(input, dim):
+    if input._data.dtype.kind in "biu" and input._data.dtype != np.int64:   # PyTorch sums integers in int64
+        input = _cast(input, _dtype.int64)
     return ops.CumsumBackward0.apply(input, axis=_wrap_dim(dim, input._data.ndim))
 
 
@@ -894,16 +897,76 @@ ger = outer
 
 
 def einsum(equation, *operands):
-    """einsum through matmul-free broadcasting of numpy's einsum on the CPU (differentiable via autograd of
-    its pieces is not available: gradients flow through an explicit Op)."""
+    """Einstein summation, composed as PyTorch does it: each operand's own letters summed away, then
+    the operands contracted pairwise, left to right, as one batched matmul each (permute, reshape,
+    matmul, reshape), so it runs on every device and its gradients are those of those ops."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return ops_einsum(equation, operands)
+    subscripts, out = _einsum_subscripts(equation, operands)
+    size = {}
+    for sub, x in zip(subscripts, operands):
+        for letter, n in zip(sub, x.shape):
+            if size.setdefault(letter, n) != n:
+                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
+                                   f"subscript {letter} has size {size[letter]} and {n}")
+    sub, result = subscripts[0], operands[0]
+    for k in range(len(operands)):
+        later = set(out).union(*subscripts[k + 1:])
+        if k:
+            sub, result = _einsum_pair(sub, result, *_einsum_sum_out(subscripts[k], operands[k], later | set(sub)),
+                                       later, size)
+        sub, result = _einsum_sum_out(sub, result, later)
+    return result.permute(*[sub.index(c) for c in out]) if len(out) > 1 else result
 
 
-def ops_einsum(equation, operands):
-    from .ops import EinsumBackward
-    return EinsumBackward.apply(*operands, equation=equation)
+def _einsum_subscripts(equation, operands):
+    eq = equation.replace(" ", "")
+    ins, out = eq.split("->") if "->" in eq else (eq, None)
+    subscripts = ins.split(",")
+    if len(subscripts) != len(operands):
+        raise RuntimeError(f"einsum(): {len(subscripts)} operands in the equation, {len(operands)} given")
+    if builtins.any("." in s or len(set(s)) != len(s) for s in subscripts):
+        raise NotImplementedError("einsum with '...' or a repeated subscript inside one operand is not supported")
+    for s, x in zip(subscripts, operands):
+        if len(s) != x.dim():
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does not match the "
+                               f"number of dimensions ({x.dim()}) for operand {subscripts.index(s)}")
+    letters = "".join(subscripts)
+    if out is None:  # implicit output: the letters used once, in alphabetical order
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    for c in out:
+        if c not in letters or out.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} "
+                               + ("appears more than once in the output" if c in letters else
+                                  "does not appear in the equation for any input operand"))
+    return subscripts, out
+
+
+def _einsum_sum_out(sub, x, keep):
+    """x with the dims of letters outside `keep` summed away."""
+    gone = [i for i, c in enumerate(sub) if c not in keep]
+    if not gone:
+        return sub, x
+    return "".join(c for c in sub if c in keep), x.sum(dim=gone)
+
+
+def _einsum_pair(sa, a, sb, b, keep, size):
+    """Contract a (letters sa) with b (letters sb): letters in both and kept are batch dims, letters in
+    both and not kept are summed by the matmul, the others stay as rows (a's) and columns (b's)."""
+    batch = [c for c in sa if c in sb and c in keep]
+    summed = [c for c in sa if c in sb and c not in keep]
+    rows = [c for c in sa if c not in sb]
+    cols = [c for c in sb if c not in sa]
+
+    def count(letters):
+        n = 1
+        for c in letters:
+            n *= size[c]
+        return n
+    a = a.permute(*[sa.index(c) for c in batch + rows + summed]).reshape(count(batch), count(rows), count(summed))
+    b = b.permute(*[sb.index(c) for c in batch + summed + cols]).reshape(count(batch), count(summed), count(cols))
+    letters = batch + rows + cols
+    return "".join(letters), (a @ b).reshape(*[size[c] for c in letters])
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -1202,11 +1265,19 @@ def tile(input, dims):
 
 
 def repeat_interleave(input, repeats, dim=None):
+    """Each slice along dim repeated in place: `repeats` times, or repeats[i] times for slice i."""
     if dim is None:
         input, dim = input.flatten(), 0
     d = _wrap_dim(dim, input._data.ndim)
-    idx = np.repeat(np.arange(input._data.shape[d]), repeats.__array__() if isinstance(repeats, Tensor) else repeats)
-    return index_select(input, d, _wrap(idx.astype(np.int64)))
+    if isinstance(repeats, Tensor) and repeats._data.size == 1:
+        repeats = int(repeats.item())
+    shape = tuple(input._data.shape)
+    if isinstance(repeats, (int, np.integer)):  # a broadcast and a reshape: it stays on the input's device
+        wide = input.unsqueeze(d + 1).expand(*shape[:d + 1], int(repeats), *shape[d + 1:])
+        return wide.reshape(*shape[:d], shape[d] * int(repeats), *shape[d + 1:])
+    counts = repeats.__array__() if isinstance(repeats, Tensor) else np.asarray(repeats)
+    positions = np.repeat(np.arange(shape[d]), counts).astype(np.int64)   # the output's size needs the counts
+    return index_select(input, d, _wrap(backend_of(input._data).from_numpy(positions)))
 
 
 def gather(input, dim, index):
@@ -1246,20 +1317,13 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):
                 raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
             return ops.ScatterBackward0.apply(input, src, dim=d, index=index)
         return ops.ScatterBackward1.apply(input, src=src, dim=d, index=index)
-    out = input.clone()
-    idx = index.__array__()
-    src_np = np.broadcast_to(src.__array__() if isinstance(src, Tensor) else (value if src is None else src),
-                             idx.shape)
-    data = out._data.copy()
-    np.put_along_axis(data, idx, src_np, axis=d) if reduce is None else np.add.at(
-        data, _along_index(idx, d), src_np)
-    return _wrap(data)
-
-
-def _along_index(idx, d):
-    grids = list(np.indices(idx.shape, sparse=True))
-    grids[d] = idx
-    return tuple(grids)
+    if reduce != "add":
+        raise NotImplementedError(f"scatter(reduce={reduce!r}) is not supported; reduce='add' is (or scatter_add)")
+    if not isinstance(src, Tensor):
+        number = value if src is None else src
+        src = full(index.shape, number, dtype=input.dtype, device=input.device)
+    # the deprecated reduce form: a result without a graph, as the engine has always given
+    return _wrap(scatter_add(input.detach(), d, index, src.detach())._data)
 
 
 def scatter_add(input, dim, index, src):

@@ -22,7 +22,7 @@ from .tensor import Tensor
 
 # The colour families of the graph view, by PyTorch node name (without the BackwardN suffix).
 _KINDS = {
-    "matmul": "Mm Addmm Bmm Mv Dot Einsum",
+    "matmul": "Mm Addmm Bmm Mv Dot",
     "conv": "Convolution ConvBackwardInput ConvBackwardWeight",
     "pool": "MaxPool2DWithIndices AvgPool2D MaxPoolScatter AvgPoolScatter",
     "activation": "Relu Tanh Sigmoid Gelu LeakyRelu Elu Silu Softplus Hardtanh Softmax LogSoftmax",

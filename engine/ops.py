@@ -1100,10 +1100,24 @@ class LogsumexpBackward0(Op):
 class CumsumBackward0(Op):
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return np.cumsum(a._data, axis=axis, dtype=a._data.dtype)
+        return _running_sum(_b(a), a._data, axis)
 
     def backward(ctx, g):
         return g.flip(ctx.axis).cumsum(ctx.axis).flip(ctx.axis)
+
+
+def _running_sum(b, x, axis):
+    """Cumulative sum along axis as a scan of log2(n) shifted adds (Hillis-Steele): each pass adds the
+    running sums from `shift` places before, so every backend (the GPU too) does it with pad, a slice and
+    an add. Integers stay exact; floats are summed in another order than one by one (within rounding)."""
+    n, out, shift = x.shape[axis] if x.ndim else 1, b.astype(x, x.dtype), 1
+    zeros = [(0, 0)] * x.ndim
+    window = tuple(slice(0, n) if d == axis else slice(None) for d in range(x.ndim))
+    while shift < n:
+        zeros[axis] = (shift, 0)
+        out = b.add(out, b.getitem(b.pad(out, tuple(zeros), 0), window))
+        shift *= 2
+    return out
 
 
 # --- linear algebra ----------------------------------------------------------------------
@@ -1943,37 +1957,6 @@ def _normalizing_stats(ctx):
         mean = x.mean(dim=ctx.axes, keepdim=True)
         rstd = ((x - mean) * (x - mean)).mean(dim=ctx.axes, keepdim=True).add(ctx.eps).rsqrt()
     return x, weight, mean, rstd
-
-
-class EinsumBackward(Op):
-    """einsum without repeated subscripts inside one operand; each gradient is another einsum."""
-
-    def forward(ctx, *operands, equation):
-        eq = equation.replace(" ", "")
-        ins, out = eq.split("->") if "->" in eq else (eq, None)
-        ins = ins.split(",")
-        if out is None:
-            letters = [c for c in "".join(ins) if c.isalpha()]
-            out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-        if any("." in s for s in ins) or any(len(set(s)) != len(s) for s in ins):
-            raise NotImplementedError("einsum with '...' or a repeated subscript inside one operand is not supported")
-        ctx.ins, ctx.out = ins, out
-        ctx.save_for_backward(*operands)
-        return np.einsum(f"{','.join(ins)}->{out}", *[o._data for o in operands], optimize=True)
-
-    def backward(ctx, g):
-        from .functions import einsum
-        operands = ctx.saved_tensors
-        grads = []
-        for i, (sub, x) in enumerate(zip(ctx.ins, operands)):
-            others = [(s, o) for j, (s, o) in enumerate(zip(ctx.ins, operands)) if j != i]
-            available = set(ctx.out) | {c for s, _ in others for c in s}
-            kept = "".join(c for c in sub if c in available)
-            gi = einsum(f"{','.join([ctx.out] + [s for s, _ in others])}->{kept}", g, *[o for _, o in others])
-            if kept != sub:  # subscripts only this operand has: its gradient is constant along them
-                gi = gi.reshape([x.shape[k] if c in kept else 1 for k, c in enumerate(sub)]).expand(x.shape)
-            grads.append(gi)
-        return tuple(grads)
 
 
 # =================================================================================================

@@ -52,6 +52,7 @@ add, sub, mul, div, pow = np.add, np.subtract, np.multiply, np.true_divide, np.p
 maximum, minimum, floor_divide, remainder = np.maximum, np.minimum, np.floor_divide, np.remainder
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
 logical_and, logical_or, logical_xor = np.logical_and, np.logical_or, np.logical_xor
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert  # integers
 where = np.where
 atan2 = np.arctan2  # the one trigonometric primitive beyond sin/cos: atan, asin and acos are made from it
 

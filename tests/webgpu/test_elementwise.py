@@ -10,9 +10,10 @@ POSITIVE_ONLY = {"log", "sqrt", "log1p"}
 BINARY_FLOAT = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide", "remainder",
                 "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"]
 BINARY_INT = ["add", "sub", "mul", "maximum", "minimum", "floor_divide", "remainder",
-              "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"]
+              "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+              "bitwise_and", "bitwise_or", "bitwise_xor"]
 BINARY_BOOL = ["add", "mul", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
-               "logical_and", "logical_or", "logical_xor"]
+               "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"]
 BROADCASTS = [((3, 1, 5), (4, 5)), ((), (2, 3)), ((2, 3), ()), ((1,), (3, 1)), ((2, 1, 3), (2, 4, 1)),
               ((257,), (257,))]
 
@@ -29,7 +30,7 @@ def test_unary_float_every_layout(B, NB, rng, op):
         assert_same(getattr(B, op)(dev), getattr(NB, op)(cpu)), name
 
 
-@pytest.mark.parametrize("op", ["neg", "abs", "sign", "relu", "logical_not"])
+@pytest.mark.parametrize("op", ["neg", "abs", "sign", "relu", "logical_not", "bitwise_not"])
 def test_unary_int(B, NB, rng, op):
     x = rng.integers(-9, 9, (4, 7))
     check(B, NB, op, x)

@@ -27,20 +27,6 @@ NOT_APPLICABLE = {
     "test_conversions_from_integers": "converts to float64: refused on webgpu",
 }
 
-# Ops the engine still computes with numpy on the host array (or builds a helper tensor on the
-# CPU): on webgpu they need a backend primitive or the helper on the input's device.
-ENGINE_GAPS = {
-    "test_logic": "~x calls np.invert on the array",
-    "test_reductions[cumsum]": "cumsum calls np.cumsum on the array",
-    "test_reductions[cumsum-neg]": "cumsum calls np.cumsum on the array",
-    "test_reductions_of_integers[cumsum]": "cumsum calls np.cumsum on the array",
-    "test_shape_ops[repeat_interleave]": "repeat_interleave builds its index as a CPU tensor",
-    "test_scatter": "scatter assigns into the array with numpy indexing",
-    "test_misc[einsum-mm]": "einsum calls np.einsum on the arrays",
-    "test_misc[einsum-sum]": "einsum calls np.einsum on the arrays",
-    "test_misc[einsum-batch]": "einsum calls np.einsum on the arrays",
-}
-
 _original = {"check": oracle.check, "assert_same": oracle.assert_same, "grads": oracle._check_grads}
 
 
@@ -76,8 +62,6 @@ def engine_inputs_on_webgpu(B, monkeypatch, request):
     name = request.node.name
     if name in NOT_APPLICABLE:
         pytest.skip(NOT_APPLICABLE[name])
-    if name in ENGINE_GAPS:
-        request.applymarker(pytest.mark.xfail(reason=ENGINE_GAPS[name], strict=True))
     monkeypatch.setattr(oracle, "_contiguous", _contiguous_on_webgpu)
     monkeypatch.setattr(oracle.CONTIGUOUS, "build", _contiguous_on_webgpu)
     monkeypatch.setattr(oracle, "assert_same", _assert_same_on_host)

@@ -70,3 +70,26 @@ def test_scatter_add_accumulates_collisions(B, NB, rng):
     check(B, NB, "scatter_add", 10, index, values, rtol=1e-5, atol=1e-5)
     many = B.scatter_add(3, B.from_numpy(np.zeros(20_000, np.int64)), B.from_numpy(np.ones(20_000, np.float32)))
     assert B.to_numpy(many).tolist() == [20_000.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("key", [(np.array([0, 2]), np.array([3, 1])), (slice(None), np.array([1, 0])),
+                                 (np.array([[2], [0]]), slice(1, 3)), "mask"], ids=["pairs", "mixed", "rows", "mask"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.bool_])
+def test_setitem_with_index_arrays_writes_through_any_view(B, rng, key, dtype):
+    x = np.arange(12).reshape(3, 4).astype(dtype)
+    key = np.arange(12).reshape(3, 4) > 5 if isinstance(key, str) else key
+    values = rng.integers(20, 30, x[key].shape).astype(dtype)
+    expected = x.copy()
+    expected[key] = values
+    contiguous = B.from_numpy(x)
+    transposed = B.permute(B.from_numpy(np.ascontiguousarray(x.T)), (1, 0))   # the same values, strided
+    for view in (contiguous, transposed):
+        B.setitem(view, key, B.from_numpy(values))
+        np.testing.assert_array_equal(B.to_numpy(view), expected)
+
+
+def test_setitem_at_flat_positions_from_the_gpu(B):
+    x = B.from_numpy(np.zeros(6, np.float32))
+    B.setitem(x, B.from_numpy(np.array([1, -1])), 2.5)                       # a number, a negative position
+    B.setitem(x, B.from_numpy(np.array([[0], [2]])), B.from_numpy(np.array([7], np.float32)))  # broadcast
+    assert B.to_numpy(x).tolist() == [7, 2.5, 7, 0, 0, 2.5]

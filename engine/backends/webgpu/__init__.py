@@ -11,6 +11,7 @@ Reading values back (`to_numpy`) waits for the GPU. In a browser, Python can onl
 it was entered through an async entry point (JSPI, see browser.py); `to_numpy_async` is the
 awaitable form that works everywhere.
 """
+import builtins
 import sys
 
 import numpy as np
@@ -120,7 +121,30 @@ def copy_into(dst, src):
 
 
 def setitem(dst, index, src):
-    copy_into(basic_index(dst, index), src)
+    """dst[index] = src in place. An index with integer or bool arrays (numpy's advanced indexing)
+    writes through flat positions: computed on the host for a host index, or taken as they are
+    from a GPU integer array (which indexes dst read flat)."""
+    if isinstance(index, GPUArray):
+        positions = index
+    elif _advanced(index):
+        positions = from_numpy(np.arange(dst.size, dtype=np.int64).reshape(dst.shape)[index])
+    else:
+        copy_into(basic_index(dst, index), src)
+        return
+    if isinstance(src, GPUArray):
+        values = src
+    elif isinstance(src, np.ndarray):
+        values = from_numpy(src)
+    else:
+        values = elementwise.fill(dst.device, (), src, dst.dtype)
+    if values.dtype != dst.dtype:
+        values = astype(values, dst.dtype)
+    indexing.put(dst, positions, values)
+
+
+def _advanced(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return builtins.any(isinstance(i, (np.ndarray, list)) for i in items)
 
 
 # Host values the engine may hand over: a 0-dim CPU tensor acts as a scalar next to GPU
@@ -164,6 +188,8 @@ maximum, minimum, floor_divide, remainder = map(
 eq, ne, lt, le, gt, ge = map(_binary, ("eq", "ne", "lt", "le", "gt", "ge"))
 logical_and, logical_or, logical_xor = map(_binary, ("logical_and", "logical_or", "logical_xor"))
 logical_not = elementwise.logical_not
+bitwise_and, bitwise_or, bitwise_xor = map(_binary, ("bitwise_and", "bitwise_or", "bitwise_xor"))
+bitwise_not = _unary("bitwise_not")
 
 
 def where(cond, a, b):

@@ -30,6 +30,7 @@ UNARY = {
     "log1p": {"f": "log1p_f(a)"},
     "expm1": {"f": "expm1_f(a)"},
     "reciprocal": {"f": "1.0 / a"},
+    "bitwise_not": {"i": "~a"},   # (int64 is stored in 32 bits, whose two's complement it inverts)
 }
 
 BINARY = {
@@ -42,6 +43,9 @@ BINARY = {
     "minimum": {"f": "min_nan(a, b)", "i": "min(a, b)", "u": "min(a, b)"},
     "floor_divide": {"f": "floor_divide_f(a, b)", "i": "floor_divide_i(a, b)"},
     "remainder": {"f": "remainder_f(a, b)", "i": "remainder_i(a, b)"},
+    "bitwise_and": {"i": "a & b", "u": "a & b"},
+    "bitwise_or": {"i": "a | b", "u": "a | b"},
+    "bitwise_xor": {"i": "a ^ b", "u": "a ^ b"},
 }
 
 TRUTH = {"f": "truth_f({x})", "i": "({x} != 0)", "u": "({x} != 0u)"}  # WGSL bool of a value

@@ -26,6 +26,25 @@ def take(a, index):
     return out
 
 
+def put(dst, index, values):
+    """dst.flat[index] = values in place (values broadcast to index's shape); dst may be any view."""
+    shape = broadcast_shapes(index.shape, values.shape)
+    count = int(np.prod(shape))
+    if count == 0:
+        return dst
+    dims, (index_steps, value_steps) = kernels.collapse(
+        shape, broadcast_strides(index, shape), broadcast_strides(values, shape))
+    dst_dims, (dst_steps,) = kernels.collapse(dst.shape, dst.steps)
+    per_dim = [v for d in range(len(dims)) for v in (index_steps[d], value_steps[d], 0, 0)]
+    params = (kernels.u32s(count, dst.size, len(dims), len(dst_dims))
+              + kernels.i32s(index.offset, values.offset, dst.offset) + kernels.u32s(0)
+              + kernels.dims(dims) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i")
+              + kernels.dims(dst_dims) + kernels.dims(dst_steps, fmt="i"))
+    kernels.launch(dst.device, kernels.source("put", type=TYPE_NAMES[kind(dst.dtype)]), params,
+                   [dst, index, values], kernels.groups_for(count))
+    return dst
+
+
 def scatter_add(n, index, values):
     """A length-n array holding the sum of `values` at each index."""
     return scatter_add_planes(fill(values.device, (n,), 0, values.dtype), index, values)
