@@ -17,7 +17,7 @@ import time
 import panel as pn
 import param
 
-from app import datasets, persist
+from app import datasets, devices, persist
 from app.export import export_script
 from app.live_text import LiveText
 from app.state import PRESETS
@@ -262,6 +262,40 @@ def hyper_widgets(session):
                                          css_classes=["pg-lr"], **FILL),
         pn.widgets.Select.from_param(h.param.loss, name="Loss", css_classes=["pg-loss"], **FILL),
         sizing_mode="stretch_width")
+
+
+def device_widgets(session):
+    """The CPU / WebGPU switch, the adapter's name, and the note saying why the model trains where it
+    does (or that the GPU failed and it went back to the CPU)."""
+    s = session
+    switch = pn.widgets.RadioButtonGroup(options={label: key for key, label in devices.LABELS.items()},
+                                         value=s.device, css_classes=["pg-device"], **FILL)
+    adapter = s.adapter
+    if adapter.available:
+        found = f"Adapter: {html.escape(adapter.label)}" + (" (software)" if adapter.software else "")
+    else:
+        found = "No WebGPU adapter in this browser"
+        switch.disabled = True
+    name = pn.pane.HTML(found, css_classes=["pg-adapter"], margin=(0, 10), **FILL)
+    note = pn.pane.Alert("", alert_type="light", css_classes=["pg-device-note"], margin=(4, 10), **FILL)
+    syncing = {"now": False}
+
+    def show(*_events):
+        syncing["now"] = True     # the switch follows the session, also after a fall-back to the CPU
+        try:
+            switch.value = s.device
+        finally:
+            syncing["now"] = False
+        note.object = html.escape(s.device_note)
+        note.alert_type = "warning" if "failed" in s.device_note else "light"
+
+    def chosen(event):
+        if not syncing["now"]:
+            s.use_device(event.new)
+    switch.param.watch(chosen, "value")
+    s.param.watch(show, ["device", "device_note"])
+    show()
+    return pn.Column(pn.pane.Markdown("**Device**", margin=(0, 10)), switch, name, note, **FILL)
 
 
 def file_widgets(session):

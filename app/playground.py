@@ -1,7 +1,7 @@
 """The playground page: the controls, the network builder and the views over one Session.
 
 Left: presets, the action buttons with the status line, the network builder, then the data,
-training and file settings. Right: tabs "See it" (the views), "Code cell" and "PyTorch code".
+training, device and file settings. Right: tabs "See it" (the views), "Code cell" and "PyTorch code".
 The views that matter most while stepping (the graph, the inspector) and while training (the
 decision boundary or the images, the loss curves) come first, so a student sees them without
 scrolling. Which of them are shown, and when, is the views' business (app/views).
@@ -10,7 +10,7 @@ import panel as pn
 
 from app.builder import network_builder
 from app.codecell import code_cell
-from app.controls import Controls, code_export, data_widgets, file_widgets, hyper_widgets, presets
+from app.controls import Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets
 from app.session import Session
 from app.views import Views
 
@@ -28,7 +28,7 @@ class Playground:
     def view(self):
         s = self.session
         settings = pn.Row(pn.Column(data_widgets(s), width=LEFT_WIDTH // 2),
-                          pn.Column(hyper_widgets(s), width=LEFT_WIDTH // 2), margin=0)
+                          pn.Column(hyper_widgets(s), device_widgets(s), width=LEFT_WIDTH // 2), margin=0)
         left = pn.Column(presets(s), self.controls.buttons(), network_builder(s), settings, file_widgets(s),
                          width=LEFT_WIDTH)
         parts = self.views.parts()
