@@ -447,8 +447,14 @@ class Session(param.Parameterized):
             # loading an optimizer's own state moves it to its parameters' device
             self.optimizer.load_state_dict(self.optimizer.state_dict())
         self._x_test = self._x_test.to(target)
-        self._pending = None
+        self._keep_batch_only()
         self.device = target
+
+    def _keep_batch_only(self):
+        """Forget what was computed for the pending batch but not the batch: the next Forward on the new
+        device runs on the same examples (so CPU and GPU can be compared on one batch)."""
+        if self._pending is not None:
+            self._pending = {key: self._pending[key] for key in ("index", "x", "y")}
 
     def _fall_back(self, error):
         """The GPU failed: rebuild the model on the CPU from the last host copy of the training state
@@ -595,7 +601,7 @@ class Session(param.Parameterized):
 
     def _backward(self):
         p = self._pending
-        if p is None or p["capture"] is None or p["backward"]:
+        if p is None or p.get("capture") is None or p["backward"]:
             p = self._run_forward(capture=True)
         self._run_backward(p)
         self._publish(p, "backward")
@@ -603,7 +609,7 @@ class Session(param.Parameterized):
 
     def _step(self, evaluate=False, capture=True):
         p = self._pending
-        if p is None or (capture and p["capture"] is None):
+        if p is None or "loss" not in p or (capture and p["capture"] is None):
             p = self._run_forward(capture)
         if not p["backward"]:
             self._run_backward(p)

@@ -205,3 +205,14 @@ def test_a_diverging_run_on_webgpu_goes_back_to_its_last_good_weights(adapter):
     assert s.device == "webgpu"
     assert all(np.isfinite(w).all() for w in weights(s).values())
     assert s._checkpoint.progress["step"] == s.step
+
+
+def test_a_forward_after_switching_runs_on_the_same_batch(adapter):
+    s = mlp_session(adapter)
+    s.forward()
+    on_cpu, batch = s.last["loss"], s.last["batch"]
+    s.use_device("webgpu")
+    s.forward()
+    assert s.last["batch"][0] is batch[0] and math.isclose(s.last["loss"], on_cpu, rel_tol=1e-5)
+    s.take_step()                                        # that batch's step, on the GPU
+    assert s.step == 1 and math.isclose(s.history["train_loss"][0], on_cpu, rel_tol=1e-5)
