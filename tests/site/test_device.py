@@ -1,0 +1,49 @@
+"""The device switch in the built site, on headless Chromium's WebGPU adapter (SwiftShader, a
+software adapter: the playground stays on the CPU by itself and says why). Switched to WebGPU by
+hand, a step runs on the GPU through the browser adapter and its loss matches the CPU's; switched
+back, training goes on from the same weights. The harness fails the test on any failed or off-host
+request and on any page or console error."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.site.harness import open_playground, screenshot
+
+ANSWER_MS = 60_000   # a first step on SwiftShader compiles every kernel: seconds, on two busy cores
+
+
+def loss_in_status(page):
+    text = page.locator(".pg-status div").last.inner_text()   # (the status line is drawn in a shadow root)
+    return float(re.search(r"loss (\d+\.\d+)", text).group(1))
+
+
+def test_switch_to_webgpu_step_there_and_back(page):
+    open_playground(page)
+    note = page.locator(".pg-device-note")
+    expect(page.locator(".pg-adapter")).to_contain_text("Adapter: ")
+    expect(page.locator(".pg-adapter")).to_contain_text("(software)")
+    expect(note).to_contain_text("(software) — CPU is faster here")
+    device = page.locator(".pg-device")
+    expect(device.get_by_role("button", name="CPU")).to_have_class(re.compile("bk-active"))
+
+    page.get_by_role("button", name="Forward", exact=True).click()     # on the CPU
+    expect(page.locator(".pg-status")).to_contain_text("after forward")
+    on_cpu = loss_in_status(page)
+
+    device.get_by_role("button", name="WebGPU").click()
+    expect(note).to_contain_text("WebGPU: ", timeout=ANSWER_MS)
+    expect(note).to_contain_text("(software: slower than the CPU here)")
+    page.get_by_role("button", name="Step", exact=True).click()        # the same batch, on the GPU
+    expect(page.locator(".pg-status")).to_contain_text("Step 1 ", timeout=ANSWER_MS)
+    assert abs(loss_in_status(page) - on_cpu) <= 2e-4, (loss_in_status(page), on_cpu)
+    expect(page.locator(".pg-alert")).to_be_hidden()
+    note.scroll_into_view_if_needed()
+    screenshot(page, "device-webgpu-step")
+
+    device.get_by_role("button", name="CPU").click()
+    expect(note).to_have_text("CPU (numpy)", timeout=ANSWER_MS)
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator(".pg-status")).to_contain_text("Step 2 ", timeout=ANSWER_MS)
+    assert 0 < loss_in_status(page) < 1.5        # trained on from the GPU's weights, not started again
+    expect(page.locator(".pg-alert")).to_be_hidden()
+    expect(device.get_by_role("button", name="CPU")).to_have_class(re.compile("bk-active"))
