@@ -29,8 +29,11 @@ class Playground:
         s = self.session
         settings = pn.Row(pn.Column(data_widgets(s), width=LEFT_WIDTH // 2),
                           pn.Column(hyper_widgets(s), device_widgets(s), width=LEFT_WIDTH // 2), margin=0)
-        left = pn.Column(presets(s), self.controls.buttons(), network_builder(s), settings, file_widgets(s),
-                         width=LEFT_WIDTH)
+        c = self.controls
+        # The alert (why the last action failed) sits under the builder: above it, its coming and going
+        # moved the palette under the mouse of someone dragging layers.
+        left = pn.Column(presets(s), pn.Row(c.forward, c.backward, c.step, c.train, c.reset, margin=0), c.keys,
+                         c.status, network_builder(s), c.alert, settings, file_widgets(s), width=LEFT_WIDTH)
         parts = self.views.parts()
         see_it = pn.Column(parts["graph"], parts["inspector"],
                            pn.Row(parts["boundary"], parts["images"], parts["curves"], styles={"flex-wrap": "wrap"},

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from app.site_build import build, site_server
 
@@ -23,7 +24,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--enable-unsafe-webgpu"]
 SCREENSHOTS = ROOT / ".cache" / "screenshots"
+VIEWPORT = {"width": 1440, "height": 900}  # a laptop screen
 APP_TIMEOUT_MS = 90_000  # generous: CI's two cores may be busy with other tests
+# Python answers a click in tens of milliseconds, but CI's two cores may be busy with other tests.
+expect.set_options(timeout=20_000)
 
 
 @functools.cache
@@ -82,10 +86,21 @@ def open_playground(page):
     return state
 
 
-def screenshot(page, name):
+def settle(page):
+    """Wait until Python has answered every change the page sent it and the page has applied the patches."""
+    page.evaluate("window.playground.settled()")
+
+
+def bokeh_data(page, source, column):
+    """A column of one of the page's Bokeh data sources (the views' numbers, as BokehJS has them)."""
+    return page.evaluate("([source, column]) => Array.from(Bokeh.documents[0].get_model_by_name(source).data[column])",
+                         [source, column])
+
+
+def screenshot(page, name, full_page=False):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=path)
+    page.screenshot(path=path, full_page=full_page)
     return path
 
 
@@ -112,7 +127,7 @@ def browser():
 
 @pytest.fixture
 def traffic(browser):
-    context = browser.new_context()
+    context = browser.new_context(viewport=VIEWPORT)
     watched = Traffic(context)
     watched.context = context
     yield watched
