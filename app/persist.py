@@ -1,10 +1,14 @@
-"""Save and load the whole playground (network, settings, weights) as a JSON file, and share the
-network and settings as a link (`#s=<base64url of deflated JSON>`).
+"""Save and load the whole playground (network, settings, weights, the optimizer's state and where
+training was) as a JSON file, and share the network and settings as a link
+(`#s=<base64url of deflated JSON>`). A loaded file trains on exactly as the saved playground
+would have: the same weights, momentum buffers or Adam moments and step counts, and the same
+next batches (dropout masks aside: they come from the engine's global random generator).
 
 Everything read back is validated field by field before anything is applied: JSON types,
-ranges and choices (through the param models), layer specs (app/layers.py), weight names,
-shapes and byte counts against the model they will load into. Nothing is ever eval'd: the
-only parsers are json, base64 and zlib. A rejected file or link leaves the playground as it was.
+ranges and choices (through the param models), layer specs (app/layers.py), weight and
+optimizer-state names, shapes and byte counts against the model they will load into. Nothing is
+ever eval'd: the only parsers are json, base64 and zlib. A rejected file or link leaves the
+playground as it was.
 """
 import base64
 import binascii
@@ -14,15 +18,18 @@ import zlib
 import numpy as np
 import param
 
-import engine as torch
-from app import layers
-from app.state import Data, Hyper, settings
+from app import checkpoint, layers
+from app.state import Data, Hyper, Network, settings
 
 FORMAT = "autograd-playground"
 VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_LINK_CHARS = 16 * 1024
 WEIGHT_DTYPES = {"float32": np.float32, "int64": np.int64}   # BatchNorm counts its batches in int64
+# Where training was: the step and epoch counters, and where the batches are (how many samples were
+# seen, how often the network was reset, when the batch order was last shuffled, how far into it).
+PROGRESS = ("step", "epoch")
+BATCH_POSITION = ("seen", "resets", "shuffled_at", "cursor")
 
 
 class PlaygroundFileError(ValueError):
@@ -35,14 +42,18 @@ def snapshot(session, weights=True):
     doc = {"format": FORMAT, "version": VERSION, "network": [layers.normalized(s) if not layers.spec_problem(s)
                                                               else s for s in session.network.layers],
            "data": settings(session.data), "hyper": settings(session.hyper)}
-    if weights and session.model is not None:
-        doc["progress"] = {"step": session.step, "epoch": session.epoch}
-        doc["weights"] = {name: _encode_tensor(t) for name, t in session.model.state_dict().items()}
+    state = session.training_state() if weights else None   # one read-back on a GPU
+    if state is not None:
+        doc["progress"] = state.progress
+        doc["weights"] = {name: _encode_array(a) for name, a in state.weights.items()}
+        doc["optimizer"] = {"kind": session.hyper.optimizer,
+                            "state": {name: {key: _encode_array(a) for key, a in entries.items()}
+                                      for name, entries in state.optimizer.items()}}
     return doc
 
 
-def _encode_tensor(tensor):
-    array = tensor.numpy()
+def _encode_array(array):
+    array = np.asarray(array)
     little_endian = array.astype(array.dtype.newbyteorder("<"), copy=False)
     return {"shape": list(array.shape), "dtype": array.dtype.name,
             "data": base64.b64encode(little_endian.tobytes()).decode()}
@@ -108,8 +119,8 @@ def _check_network(specs):
 
 
 def parse(doc, allow_weights=True):
-    """A validated document: {"network", "data", "hyper"[, "progress", "weights"]}."""
-    optional = ("data", "hyper") + (("progress", "weights") if allow_weights else ())
+    """A validated document: {"network", "data", "hyper"[, "progress", "weights", "optimizer"]}."""
+    optional = ("data", "hyper") + (("progress", "weights", "optimizer") if allow_weights else ())
     _check_keys(doc, "the file", ("format", "version", "network"), optional)
     if doc["format"] != FORMAT:
         raise PlaygroundFileError(f"not a playground file (format {doc['format']!r})")
@@ -119,21 +130,50 @@ def parse(doc, allow_weights=True):
            "data": _check_settings(doc.get("data", {}), Data, "data"),
            "hyper": _check_settings(doc.get("hyper", {}), Hyper, "hyper")}
     if "progress" in doc:
-        progress = doc["progress"]
-        _check_keys(progress, "progress", ("step", "epoch"))
-        for key, value in progress.items():
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise PlaygroundFileError(f"progress.{key} must be a whole number >= 0")
-        out["progress"] = progress
+        out["progress"] = _check_progress(doc["progress"])
     if "weights" in doc:
         if not isinstance(doc["weights"], dict):
             raise PlaygroundFileError("weights must be an object of named tensors")
-        out["weights"] = {name: _decode_tensor(name, entry) for name, entry in doc["weights"].items()}
+        out["weights"] = {name: _decode_tensor(f"weights[{name!r}]", entry)
+                          for name, entry in doc["weights"].items()}
+    if "optimizer" in doc:
+        if "weights" not in doc:
+            raise PlaygroundFileError("optimizer state without weights: it belongs to the weights it trained")
+        out["optimizer"] = _check_optimizer(doc["optimizer"], out["hyper"].get("optimizer", Hyper().optimizer))
     return out
 
 
-def _decode_tensor(name, entry):
-    where = f"weights[{name!r}]"
+def _check_progress(progress):
+    _check_keys(progress, "progress", PROGRESS, BATCH_POSITION)
+    for key, value in progress.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise PlaygroundFileError(f"progress.{key} must be a whole number >= 0")
+    given = [key for key in BATCH_POSITION if key in progress]
+    if given and len(given) != len(BATCH_POSITION):
+        missing = next(key for key in BATCH_POSITION if key not in progress)
+        raise PlaygroundFileError(f"progress has {given[0]!r} but not {missing!r}")
+    if given and progress["shuffled_at"] > progress["seen"]:
+        raise PlaygroundFileError("progress.shuffled_at cannot be after progress.seen")
+    return progress
+
+
+def _check_optimizer(entry, kind):
+    """{"kind": the optimizer of the file's settings, "state": {parameter name: {state key: tensor}}}:
+    the keys each optimizer keeps (checkpoint.OPTIMIZER_STATE); shapes are checked against the model."""
+    _check_keys(entry, "optimizer", ("kind", "state"))
+    if entry["kind"] != kind:
+        raise PlaygroundFileError(f"optimizer.kind is {entry['kind']!r} but the settings train with {kind!r}")
+    if not isinstance(entry["state"], dict):
+        raise PlaygroundFileError("optimizer.state must be an object of parameter names")
+    state = {}
+    for name, entries in entry["state"].items():
+        where = f"optimizer.state[{name!r}]"
+        _check_keys(entries, where, checkpoint.OPTIMIZER_STATE[kind])
+        state[name] = {key: _decode_tensor(f"{where}[{key!r}]", value) for key, value in entries.items()}
+    return state
+
+
+def _decode_tensor(where, entry):
     _check_keys(entry, where, ("shape", "dtype", "data"))
     shape, dtype, data = entry["shape"], entry["dtype"], entry["data"]
     if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d
@@ -159,7 +199,7 @@ def _check_weights(session, weights):
     """The weights must be exactly the model's state_dict: same names, shapes and dtypes."""
     if session.model is None:
         raise PlaygroundFileError(f"the file's network cannot be built: {session.analysis.get('error')}")
-    expected = {name: t.numpy() for name, t in session.model.state_dict().items()}
+    expected = {name: np.empty(t.shape, t.dtype.np) for name, t in session.model.state_dict().items()}
     if set(weights) != set(expected):
         extra, missing = sorted(set(weights) - set(expected)), sorted(set(expected) - set(weights))
         raise PlaygroundFileError("the weights do not match the network: "
@@ -170,21 +210,47 @@ def _check_weights(session, weights):
                                       f"{expected[name].dtype} {list(expected[name].shape)}")
 
 
-def apply(session, parsed):
-    """Load a validated document into the session; on a weight mismatch the previous playground
-    is restored and the error raised."""
-    before = {"network": list(session.network.layers), "data": settings(session.data),
-              "hyper": settings(session.hyper)}
-    session.configure(parsed["network"], parsed["data"], parsed["hyper"])
+def _check_optimizer_state(session, state):
+    """Each parameter's optimizer state: a parameter of the model, its shape (the step count: a number)."""
+    shapes = {name: tuple(p.shape) for name, p in session.model.named_parameters()}
+    for name, entries in state.items():
+        if name not in shapes:
+            raise PlaygroundFileError(f"optimizer.state names {name!r}, which is not a parameter of the network")
+        for key, array in entries.items():
+            shape = () if key == "step" else shapes[name]
+            if array.shape != shape or array.dtype != np.float32:
+                raise PlaygroundFileError(f"optimizer.state[{name!r}][{key!r}] is {array.dtype} {list(array.shape)}; "
+                                          f"it must be float32 {list(shape)}")
+
+
+def _check_batch_position(session, progress):
+    if "cursor" in progress and progress["cursor"] > len(session.dataset.x_train):
+        raise PlaygroundFileError(f"progress.cursor is {progress['cursor']}, past the "
+                                  f"{len(session.dataset.x_train)} training samples")
+
+
+def _check_fit(session, parsed):
+    """Weights, optimizer state and batch position against the playground the document describes,
+    built aside (on the CPU), so that a file that does not fit leaves this playground untouched."""
+    from app.session import Session
+    aside = Session(Network(layers=parsed["network"]), Data(**{**settings(session.data), **parsed["data"]}),
+                    Hyper(**{**settings(session.hyper), **parsed["hyper"]}), device_choice="cpu")
+    _check_batch_position(aside, parsed.get("progress", {}))
     if "weights" in parsed:
-        try:
-            _check_weights(session, parsed["weights"])
-        except PlaygroundFileError:
-            session.configure(**before)
-            raise
-        session.model.load_state_dict({name: torch.tensor(a) for name, a in parsed["weights"].items()})
-    if "progress" in parsed:
-        session.step, session.epoch = parsed["progress"]["step"], parsed["progress"]["epoch"]
+        _check_weights(aside, parsed["weights"])
+        _check_optimizer_state(aside, parsed.get("optimizer", {}))
+
+
+def apply(session, parsed):
+    """Load a validated document into the session; a document that does not fit the network it
+    describes raises before anything changes."""
+    _check_fit(session, parsed)
+    session.configure(parsed["network"], parsed["data"], parsed["hyper"])
+    progress = parsed.get("progress", {})
+    if "weights" in parsed:
+        session.restore(checkpoint.Checkpoint(parsed["weights"], parsed.get("optimizer", {}), progress))
+    elif progress:
+        session.step, session.epoch = progress["step"], progress["epoch"]
     session.version += 1
 
 

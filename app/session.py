@@ -478,9 +478,11 @@ class Session(param.Parameterized):
         return self.dataset.x_test[:self.TEST_IMAGES] if self.problem == "images" else self.dataset.x_test
 
     def progress(self):
-        """The counters a checkpoint or a file restores: step, epoch, and where the batches are."""
+        """The counters a checkpoint or a file restores: step, epoch, and where the batches are. A batch
+        drawn but not stepped yet counts as not drawn: restored, it is drawn again."""
+        drawn = len(self._pending["index"]) if self._pending is not None else 0
         return {"step": self.step, "epoch": self.epoch, "seen": self._seen, "resets": self._resets,
-                "shuffled_at": self._shuffled_at, "cursor": self._cursor}
+                "shuffled_at": self._shuffled_at, "cursor": self._cursor - drawn}
 
     def _take_checkpoint(self):
         return checkpoint.take(self.model, self.optimizer, self.progress())

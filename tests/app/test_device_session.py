@@ -216,3 +216,20 @@ def test_a_forward_after_switching_runs_on_the_same_batch(adapter):
     assert s.last["batch"][0] is batch[0] and math.isclose(s.last["loss"], on_cpu, rel_tol=1e-5)
     s.take_step()                                        # that batch's step, on the GPU
     assert s.step == 1 and math.isclose(s.history["train_loss"][0], on_cpu, rel_tol=1e-5)
+
+
+def test_a_file_saved_on_webgpu_loads_on_the_cpu_and_trains_on_alike(adapter):
+    from app import persist
+    s = mlp_session(adapter)
+    s.use_device("webgpu")
+    s.train(6)
+    reads = engine.webgpu.memory_stats()["reads"]
+    saved = persist.save_bytes(s)
+    assert engine.webgpu.memory_stats()["reads"] == reads + 1       # weights and optimizer state: one read-back
+    loaded = mlp_session(adapter, device_choice="cpu")
+    persist.load_bytes(loaded, saved)
+    assert loaded.device == "cpu" and loaded.step == 6
+    assert_same_weights(s, loaded, 0, 0)
+    for x in (s, loaded):
+        x.train(4)
+    assert_same_weights(s, loaded)
