@@ -639,7 +639,7 @@ class Session(param.Parameterized):
         """Record the step's history row and, on a GPU, the new host copy of the training state: all
         that it needs is read back at once."""
         row_wanted, on_gpu = self._history.wants(self.step), self.device == "webgpu"
-        reads = {}
+        reads, known = {}, {}
         if row_wanted or on_gpu:
             reads["train_loss"] = p["loss"]
         if row_wanted:
@@ -648,10 +648,11 @@ class Session(param.Parameterized):
             every = max(self.TEST_EVERY[self.problem], self._history.stride)
             if evaluate or self.step % every == 0:
                 reads["test_loss"], reads["test_output"] = self._test_outputs()
-            reads.update({("norm", name): sq for name, sq in self._grad_squares().items()})
+            for name, square in self._grad_squares().items():
+                (reads if isinstance(square, torch.Tensor) else known)[("norm", name)] = square
         keys, state = checkpoint.tensors(self.model, self.optimizer) if on_gpu else ((), [])
         values = torch.webgpu.read_back([*reads.values(), *state])
-        got = dict(zip(reads, values))
+        got = {**dict(zip(reads, values)), **known}
         if on_gpu:
             if not math.isfinite(float(got["train_loss"])):   # the step is spoilt: back to the last copy
                 self._restore(self._checkpoint)
@@ -661,17 +662,21 @@ class Session(param.Parameterized):
             self._record(got, p["y"])
 
     def _grad_squares(self):
-        """{layer: the sum of its parameters' squared gradients}, as tensors on the device, for every
-        layer that has parameters (computed there, so only one number per layer is read back)."""
+        """{layer: the sum of its parameters' squared gradients} for every layer that has parameters.
+        On a GPU they are computed there (tensors: one number per layer is read back); on the CPU the
+        gradients are host arrays already and numpy's dot is the cheapest way."""
         squares = {}
         with torch.no_grad():
             for name, module in self.model.named_children():
-                params = list(module.parameters())
-                if params:
+                grads = [q.grad for q in module.parameters() if q.grad is not None]
+                if not any(True for _ in module.parameters()):
+                    continue
+                if self.device == "cpu":
+                    squares[name] = sum(float(np.dot(g, g)) for g in (q.numpy().ravel() for q in grads))
+                else:
                     total = torch.zeros((), device=self.device)
-                    for q in params:
-                        if q.grad is not None:
-                            total = total + (q.grad * q.grad).sum()
+                    for g in grads:
+                        total = total + (g * g).sum()
                     squares[name] = total
         return squares
 
