@@ -274,7 +274,7 @@ def device_widgets(session):
     if adapter.available:
         found = f"Adapter: {html.escape(adapter.label)}" + (" (software)" if adapter.software else "")
     else:
-        found = "No WebGPU adapter in this browser"
+        found = f"WebGPU unavailable — {html.escape(adapter.problem)}"
         switch.disabled = True
     name = pn.pane.HTML(found, css_classes=["pg-adapter"], margin=(0, 10), **FILL)
     note = pn.pane.Alert("", alert_type="light", css_classes=["pg-device-note"], margin=(4, 10), **FILL)

@@ -36,14 +36,20 @@ class Adapter:
 
 
 def find_adapter():
-    """Open WebGPU (once per process: the engine keeps the device) and describe its adapter."""
+    """Open WebGPU (once per process: the engine keeps the device) and describe its adapter, or say
+    in a few words why it cannot be used."""
+    from engine.backends import webgpu
     try:
-        if torch.webgpu.is_available():
-            return Adapter(info=torch.webgpu.adapter_info())
-        from engine.backends import webgpu
-        return Adapter(problem=webgpu._state["error"] or "no WebGPU adapter")
-    except Exception as error:   # a broken driver or browser must not stop the playground
-        return Adapter(problem=f"{type(error).__name__}: {error}")
+        webgpu.get_device()
+    except Exception as error:   # no adapter, a broken driver, a browser where Python cannot wait for it
+        return Adapter(problem=_first_sentence(str(error) or type(error).__name__))
+    return Adapter(info=webgpu.adapter_info())
+
+
+def _first_sentence(text):
+    for end in (". ", " ("):
+        text = text.split(end)[0]
+    return text.removeprefix("webgpu: ").strip()
 
 
 def step_flops(analysis):

@@ -9,7 +9,7 @@ from app.state import LENET, PRESETS, Data, Hyper, Network
 
 HARDWARE = devices.Adapter(info={"label": "NVIDIA GeForce RTX 3060", "is_fallback": False})
 SOFTWARE = devices.Adapter(info={"label": "SwiftShader", "is_fallback": True})
-MISSING = devices.Adapter(problem="webgpu: no WebGPU adapter found")
+MISSING = devices.Adapter(problem="no WebGPU adapter found")
 
 
 def analysis(specs, input_shape, batch):
@@ -61,7 +61,7 @@ def test_asking_for_missing_webgpu_keeps_the_cpu_and_says_why():
     s.take_step()
     assert s.use_device("webgpu") is None
     assert s.device == "cpu" and s.step == 1
-    assert s.device_note.startswith("WebGPU is not available here (webgpu: no WebGPU adapter found)")
+    assert s.device_note.startswith("WebGPU is not available here (no WebGPU adapter found)")
     s.use_device("cpu")
     assert s.device_note == "CPU (numpy)"
 
@@ -77,3 +77,19 @@ def test_no_adapter_probe_when_the_cpu_is_asked_for(preset, monkeypatch):
     p = PRESETS[preset]
     s = Session(Network(layers=p["network"]), Data(**p["data"]), Hyper(**p["hyper"]), device_choice="cpu")
     assert s.device == "cpu" and s.device_note == "CPU (numpy)"
+
+
+def test_why_webgpu_cannot_be_used_is_said_in_a_few_words(monkeypatch):
+    from engine.backends import webgpu
+
+    def refuse():
+        raise RuntimeError(webgpu.NO_ADAPTER)
+    monkeypatch.setattr(webgpu, "get_device", refuse)
+    assert devices.find_adapter() == devices.Adapter(problem="no WebGPU adapter found")
+    from engine.backends.webgpu.browser import SYNC_WAIT_HELP
+
+    def cannot_wait():
+        raise RuntimeError(SYNC_WAIT_HELP)
+    monkeypatch.setattr(webgpu, "get_device", cannot_wait)
+    assert devices.find_adapter().problem == ("webgpu in the browser: Python cannot wait for the GPU here, because "
+                                              "it was entered through a synchronous entry point")

@@ -22,10 +22,10 @@ def session(adapter):
 
 
 def test_without_webgpu_the_switch_is_off_and_says_so():
-    s = session(devices.Adapter(problem="no adapter"))
+    s = session(devices.Adapter(problem="no WebGPU adapter found"))
     switch, adapter, note = parts(device_widgets(s))
     assert switch.disabled and switch.value == "cpu" and switch.options == {"CPU": "cpu", "WebGPU": "webgpu"}
-    assert adapter.object == "No WebGPU adapter in this browser"
+    assert adapter.object == "WebGPU unavailable — no WebGPU adapter found"
     assert note.object == "No WebGPU here: training on the CPU"
 
 
