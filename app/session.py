@@ -182,8 +182,9 @@ class Session(param.Parameterized):
         """The first Conv2d's weight (out_channels, in_channels, k, k), or None."""
         if self.model is None:
             return None
-        cached_sample = self._sample_cache[0][-1] if self._sample_cache[0] else 0
-        return self._sample_pass(cached_sample)["filters"]
+        # the pass of the sample shown last carries the filters too: no forward or read-back of its own
+        shown = self._sample_cache[0][-1] if self._sample_cache[0] else 0
+        return self._sample_pass(shown)["filters"]
 
     def _sample_pass(self, i):
         """One forward of test sample i giving its output and every image-shaped layer output, and the
