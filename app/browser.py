@@ -1,16 +1,27 @@
 """The Python half of the page's Web Worker (see app/web/worker.js).
 
 Renders the playground into a Bokeh document and keeps it in step with the copy that
-BokehJS shows in the page, in the message format of Panel's pyodide-worker helpers:
-the page's changes come in through `receive`; the changes Python makes go out as JSON
-patches through `send_patch`, all the changes of one action in one patch.
+BokehJS shows in the page: the page's changes come in through `receive`; the changes
+Python makes go out as JSON patches through `send_patch`, all the changes of one action
+in one patch.
+
+The bootstrap is ours rather than Panel's (panel.io.pyodide), whose private helpers
+change between Panel versions: it needs only Bokeh's public serialization.
 """
 import asyncio
+import json
+import uuid
 
 import pyodide.ffi
+from bokeh.core.serialization import Buffer, Serialized, Serializer
+from bokeh.document import Document
+from bokeh.document.json import PatchJson
+from bokeh.embed.util import standalone_docs_json_and_render_items
 from bokeh.events import DocumentReady
+from bokeh.io.doc import set_curdoc
+from bokeh.settings import settings as bokeh_settings
 from js import Map
-from panel.io.pyodide import _convert_json_patch, _dict_converter, _process_document_events, init_doc, write_doc
+from panel.io.document import MockSessionContext
 from panel.io.state import state
 
 from app.playground import Playground
@@ -21,14 +32,22 @@ PANEL_DIST = "panel/"
 FROM_PAGE = "js"  # the setter of changes that came from the page: they must not echo back
 
 
-async def render():
+def render():
     """The playground as (docs_json, render_items) JSON strings for Bokeh.embed.embed_items."""
     asyncio.get_event_loop().set_exception_handler(ignore_cancelled_tasks)
-    init_doc()
-    state.curdoc._template_variables["dist_url"] = PANEL_DIST
+    # BokehJS numbers the models it makes itself "p1", "p2", ...: Python's must not collide.
+    bokeh_settings.simple_ids.set_value(False)
+    doc = Document()
+    doc.hold()  # nothing goes to the page before it has drawn the document
+    set_curdoc(doc)
+    state.curdoc = doc
+    doc._template_variables["dist_url"] = PANEL_DIST
+    # Panel lays an app out for a document only when it has a session.
+    doc._session_context = lambda: MockSessionContext(document=doc)
     Playground().view().servable(title="Autograd Playground")
-    docs_json, render_items, _root_ids = await write_doc()
-    return docs_json, render_items
+    doc._session_context = None  # from now on, changes apply at once (no server to schedule them)
+    docs_json, render_items = standalone_docs_json_and_render_items(doc.roots, suppress_callback_warning=True)
+    return json.dumps(docs_json), json.dumps([item.to_json() for item in render_items])
 
 
 def ignore_cancelled_tasks(loop, context):
@@ -64,11 +83,33 @@ class PatchBatcher:
     def flush(self):
         self.flush_scheduled = False
         events, self.pending = self.pending, []
-        if not events:
-            return
-        json_patch, buffer_map = _process_document_events(self.doc, events)
-        self.send_patch(pyodide.ffi.to_js(json_patch, dict_converter=_dict_converter),
-                        Map.new(pyodide.ffi.to_js(buffer_map)))
+        if events:
+            self.send_patch(*to_page(self.doc, events))
+
+
+def to_page(doc, events):
+    """The events as a JSON patch (a string) and its binary arrays (a JS Map of id -> ArrayBuffer)."""
+    serializer = Serializer(references=doc.models.synced_references)
+    patch = PatchJson(events=serializer.encode(events))
+    doc.models.flush_synced(lambda model: not serializer.has_ref(model))
+    buffers = {buffer.id: pyodide.ffi.to_js(buffer.to_bytes()).buffer for buffer in serializer.buffers}
+    # A plain Map: the one to_js makes by default cannot be posted to the page.
+    return json.dumps(patch, default=lambda buffer: buffer.ref), pyodide.ffi.to_js(buffers, dict_converter=Map.new)
+
+
+def from_page(patch):
+    """The page's patch (a JS object) as Bokeh's serialized patch; its typed arrays become buffers."""
+    buffers = []
+
+    def typed_array(value, _convert, _cache):
+        if not hasattr(value, "buffer"):
+            return value
+        buffer = Buffer(id=uuid.uuid4().hex, data=dict(value.object_entries())["buffer"].to_bytes())
+        buffers.append(buffer)
+        return buffer.ref
+
+    content = patch.to_py(default_converter=typed_array)
+    return Serialized(content=content, buffers=buffers)
 
 
 batcher = None
@@ -92,6 +133,6 @@ def receive(patch):
     """Apply a patch from the page (a widget changed, a button was clicked) and send back,
     in one patch, everything Python changed in response."""
     try:
-        state.curdoc.apply_json_patch(_convert_json_patch(patch), setter=FROM_PAGE)
+        state.curdoc.apply_json_patch(from_page(patch), setter=FROM_PAGE)
     finally:
         batcher.flush()

@@ -182,7 +182,7 @@
         break;
       }
       case "patch":
-        applyPatch(msg.patch, msg.buffers);
+        applyPatch(JSON.parse(msg.patch), msg.buffers);
         break;
       case "idle":
         onIdle(msg);

@@ -65,6 +65,7 @@ async function start() {
   rendered.destroy();
   post({ type: "render", docsJson, renderItems });
 
+  // patch: a JSON string (parsed by the page); buffers: a Map of the binary arrays it refers to.
   const sendPatch = (patch, buffers) => post({ type: "patch", patch, buffers });
   self.onmessage = async ({ data: msg }) => {
     if (msg.type === "rendered") {
