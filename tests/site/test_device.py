@@ -1,7 +1,7 @@
 """The device switch in the built site, on headless Chromium's WebGPU adapter (SwiftShader, a
 software adapter: the playground stays on the CPU by itself and says why). Switched to WebGPU by
-hand, a step runs on the GPU through the browser adapter and its loss matches the CPU's; switched
-back, training goes on from the same weights. The harness fails the test on any failed or off-host
+hand, a step runs on the GPU through the browser adapter and its loss matches the CPU's, and
+continuous training runs there too; switched back, training goes on from the same weights. The harness fails the test on any failed or off-host
 request and on any page or console error."""
 import re
 
@@ -39,11 +39,19 @@ def test_switch_to_webgpu_step_there_and_back(page):
     expect(page.locator(".pg-alert")).to_be_hidden()
     note.scroll_into_view_if_needed()
     screenshot(page, "device-webgpu-step")
+    # continuous training runs in Panel's periodic callback (not a page event): it can wait for the GPU too
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator(".pg-status")).to_contain_text(re.compile(r"Step ([5-9]|\d\d+) "), timeout=ANSWER_MS)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_visible()
+    expect(note).not_to_contain_text("failed")
+    expect(note).to_contain_text("WebGPU: ")
 
     device.get_by_role("button", name="CPU").click()
     expect(note).to_have_text("CPU (numpy)", timeout=ANSWER_MS)
+    trained = int(re.search(r"Step (\d+) ", page.locator(".pg-status div").last.inner_text()).group(1))
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(page.locator(".pg-status")).to_contain_text("Step 2 ", timeout=ANSWER_MS)
+    expect(page.locator(".pg-status")).to_contain_text(f"Step {trained + 1} ", timeout=ANSWER_MS)
     assert 0 < loss_in_status(page) < 1.5        # trained on from the GPU's weights, not started again
     expect(page.locator(".pg-alert")).to_be_hidden()
     expect(device.get_by_role("button", name="CPU")).to_have_class(re.compile("bk-active"))
