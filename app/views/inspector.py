@@ -13,7 +13,7 @@ from engine.graph import summarize
 
 from .formatting import number, shape_text
 from .palettes import DIVERGING, NAN_COLOUR
-from .panels import wrapping_row
+from .panels import until_shown, wrapping_row
 
 MAX_SIDE = 160           # heatmaps show at most this many rows and columns (every k-th beyond)
 
@@ -41,7 +41,7 @@ class Inspector:
         self.channel.param.watch(lambda _e: self._draw(), "value")
 
     def panel(self):
-        return pn.Column("### Inspector", self.title, pn.Row(self.sample, self.channel), self.plots,
+        return pn.Column("### Inspector", self.title, pn.Row(self.sample, self.channel), until_shown(self.plots),
                          name="inspector-panel", sizing_mode="stretch_width")
 
     def show(self, capture, node):
