@@ -1668,18 +1668,20 @@ class MaxPool2DWithIndicesBackward0(Op):
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
         values, indices = _b(x).max_pool2d(x._data, kernel, stride, padding, dilation, ceil_mode)
         ctx.indices, ctx.shape = indices, x._data.shape
+        # Windows that cannot share an element send at most one gradient to each input position.
+        ctx.overlapping = any(d * (k - 1) + 1 > s for k, s, d in zip(kernel, stride, dilation))
         return values, indices
 
     def backward(ctx, g):
-        return MaxPoolScatter.apply(g, indices=ctx.indices, shape=ctx.shape)
+        return MaxPoolScatter.apply(g, indices=ctx.indices, shape=ctx.shape, overlapping=ctx.overlapping)
 
 
 class MaxPoolScatter(Op):
     """The input gradient of max pooling: each output's gradient goes to its argmax."""
 
-    def forward(ctx, g, indices, shape):
+    def forward(ctx, g, indices, shape, overlapping=True):
         ctx.indices = indices
-        return _b(g).max_pool2d_backward(g._data, indices, shape)
+        return _b(g).max_pool2d_backward(g._data, indices, shape, overlapping)
 
     def backward(ctx, gg):
         b = _b(gg)

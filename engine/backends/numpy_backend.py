@@ -328,11 +328,17 @@ def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
     return best, rows * w + cols
 
 
-def max_pool2d_backward(grad_out, indices, input_shape):
+def max_pool2d_backward(grad_out, indices, input_shape, overlapping=True):
+    """Each output's gradient added at its argmax; without overlapping windows no position gets two,
+    so a plain scatter does (much cheaper than accumulating)."""
     n, c, h, w = input_shape
     plane = (np.arange(n * c, dtype=np.int64) * (h * w)).reshape(n, c, 1, 1)
-    gx = np.bincount((indices + plane).ravel().astype(np.intp, copy=False), weights=grad_out.ravel(),
-                     minlength=n * c * h * w)
+    positions = (indices + plane).ravel().astype(np.intp, copy=False)
+    if not overlapping:
+        gx = np.zeros(n * c * h * w, dtype=grad_out.dtype)
+        gx[positions] = grad_out.ravel()
+        return gx.reshape(input_shape)
+    gx = np.bincount(positions, weights=grad_out.ravel(), minlength=n * c * h * w)
     return gx.astype(grad_out.dtype, copy=False).reshape(input_shape)
 
 

@@ -287,8 +287,8 @@ conv2d = conv.conv2d
 conv2d_backward_input = conv.conv2d_backward_input
 conv2d_backward_weight = conv.conv2d_backward_weight
 max_pool2d = pool.max_pool2d
-def max_pool2d_backward(grad_out, indices, input_shape):
-    return pool.max_pool2d_backward(grad_out, _array(indices), input_shape)
+def max_pool2d_backward(grad_out, indices, input_shape, overlapping=True):
+    return pool.max_pool2d_backward(grad_out, _array(indices), input_shape)  # accumulates either way
 avg_pool2d = pool.avg_pool2d
 avg_pool2d_backward = pool.avg_pool2d_backward
 softmax = activations.softmax
