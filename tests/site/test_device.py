@@ -1,7 +1,9 @@
 """The device switch in the built site, on headless Chromium's WebGPU adapter (SwiftShader, a
 software adapter: the playground stays on the CPU by itself and says why). Switched to WebGPU by
 hand, a step runs on the GPU through the browser adapter and its loss matches the CPU's, and
-continuous training runs there too; switched back, training goes on from the same weights. The harness fails the test on any failed or off-host
+continuous training runs there too; switched back, training goes on from the same weights. A GPU
+that fails at read-back (broken from the code cell) falls back to the CPU with a notice, keeping
+the network and the weights of the last step. The harness fails the test on any failed or off-host
 request and on any page or console error."""
 import re
 
@@ -55,3 +57,43 @@ def test_switch_to_webgpu_step_there_and_back(page):
     assert 0 < loss_in_status(page) < 1.5        # trained on from the GPU's weights, not started again
     expect(page.locator(".pg-alert")).to_be_hidden()
     expect(device.get_by_role("button", name="CPU")).to_have_class(re.compile("bk-active"))
+
+
+# Run in the code cell: the page's Python is the playground's, so this breaks the GPU's read-back the
+# way a lost device does (in a browser, GPU errors surface at the next read-back).
+LOSE_THE_DEVICE = """import engine.backends.webgpu as webgpu
+
+def lost(*args):
+    raise RuntimeError("device lost: injected by the test")
+
+webgpu.get_device().adapter.read_buffers = lost
+print("read-back broken")
+"""
+
+
+def test_a_lost_gpu_falls_back_to_the_cpu_with_the_network_and_weights(page):
+    open_playground(page)
+    device, note, status = page.locator(".pg-device"), page.locator(".pg-device-note"), page.locator(".pg-status")
+    device.get_by_role("button", name="WebGPU").click()
+    expect(note).to_contain_text("WebGPU: ", timeout=ANSWER_MS)
+    for n in (1, 2):
+        page.get_by_role("button", name="Step", exact=True).click()
+        expect(status).to_contain_text(f"Step {n} ", timeout=ANSWER_MS)
+    page.locator(".bk-tab", has_text="Code cell").click()
+    page.locator(".pg-code textarea").fill(LOSE_THE_DEVICE)
+    page.locator(".pg-run").click()
+    expect(page.locator(".pg-code-output")).to_contain_text("read-back broken", timeout=ANSWER_MS)
+    page.locator(".bk-tab", has_text="See it").click()
+
+    page.get_by_role("button", name="Step", exact=True).click()      # fails on the GPU, runs on the CPU
+    expect(note).to_contain_text("WebGPU failed (device lost: injected by the test): switched to the CPU",
+                                 timeout=ANSWER_MS)
+    expect(note).to_contain_text("from step 2 are kept")
+    expect(status).to_contain_text("Step 3 ")
+    expect(page.locator(".pg-alert")).to_be_hidden()
+    expect(device.get_by_role("button", name="CPU")).to_have_class(re.compile("bk-active"))
+    assert 0 < loss_in_status(page) < 1.5
+    note.scroll_into_view_if_needed()
+    screenshot(page, "device-lost-fell-back")
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(status).to_contain_text("Step 4 ", timeout=ANSWER_MS)
