@@ -5,6 +5,7 @@ per step). Below 1e-6 the layer has stopped learning (vanishing gradients); abov
 up (exploding gradients); NaN or Inf means training has broken down.
 """
 import math
+from contextlib import nullcontext
 
 import panel as pn
 from bokeh.models import ColumnDataSource, DataRange1d, Label, Legend, LegendItem, Span
@@ -77,6 +78,13 @@ class GradientFlow:
 
     def _set_layers(self, layers):
         """A line per layer (the network changed)."""
+        # Each new renderer makes Bokeh recollect every model of the page (0.1 s each in the browser):
+        # frozen, it does so once.
+        document = self.figure.document
+        with document.models.freeze() if document is not None else nullcontext():
+            self._draw_layers(layers)
+
+    def _draw_layers(self, layers):
         self.layers = layers
         self.figure.renderers = []
         self.source.data = {"step": [], **{_column(i): [] for i in range(len(layers))}}
