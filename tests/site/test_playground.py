@@ -189,8 +189,12 @@ def test_save_a_playground_file_and_load_it_in_another_page(page, traffic, tmp_p
     screenshot(other, "50-loaded-file")
 
 
-def test_the_code_cell_runs_the_tutorial_autograd_example_and_shows_its_graph(page):
+def test_the_code_tabs_show_the_pytorch_script_and_run_the_tutorial_example(page):
     open_playground(page)
+    page.locator(".bk-tab", has_text="PyTorch code").click()
+    expect(page.locator(".pg-code-export")).to_contain_text("class Net(nn.Module)")
+    expect(page.locator(".pg-code-export")).to_contain_text("nn.Linear(2, 8)")
+    screenshot(page, "62-pytorch-code")
     page.locator(".bk-tab", has_text="Code cell").click()
     page.locator(".pg-run").click()
     output = page.locator(".pg-code-output")
