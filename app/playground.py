@@ -13,7 +13,7 @@ from app.codecell import code_cell
 from app.controls import Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets
 from app.session import Session
 from app.views import Views
-from app.views.panels import until_shown
+from app.views.panels import until_shown, wrapping_row
 
 LEFT_WIDTH = 470
 TAGLINE = ("Build a network, press **Forward**, **Backward** and **Step**, and watch PyTorch's autograd work "
@@ -37,9 +37,8 @@ class Playground:
                          c.status, network_builder(s), c.alert, settings, file_widgets(s), width=LEFT_WIDTH)
         parts = self.views.parts()
         see_it = pn.Column(parts["graph"], parts["inspector"],
-                           pn.Row(parts["boundary"], until_shown(parts["images"]), parts["curves"],
-                                  styles={"flex-wrap": "wrap"},
-                                  sizing_mode="stretch_width"),
+                           wrapping_row(parts["boundary"], until_shown(parts["images"]), parts["curves"],
+                                        sizing_mode="stretch_width"),
                            parts["gradflow"], sizing_mode="stretch_width")
         tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width")
         tabs.extend([("Code cell", code_cell(s, on_show=lambda: setattr(tabs, "active", 0))),
