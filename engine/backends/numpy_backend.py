@@ -317,15 +317,19 @@ def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
     best = taps[0].copy()
     for values in taps[1:]:
         np.maximum(best, values, out=best)  # propagates NaN, as PyTorch does
-    # The first tap holding the maximum: assign from the last tap backwards.
-    which = np.zeros(best.shape, np.int64)
-    for t in range(len(taps) - 1, -1, -1):
-        np.copyto(which, t, where=(taps[t] == best))
-    ki, kj = np.divmod(which, kernel[1])
+    # The first tap holding the maximum, without branches (np.where on random masks is slow):
+    # which = the number of leading taps that are not the maximum.
+    missed = taps[0] != best
+    which = missed.astype(np.uint8 if len(taps) < 256 else np.int32)
+    for values in taps[1:-1]:
+        missed &= values != best
+        which += missed
     oh, ow = best.shape[2], best.shape[3]
-    rows = np.arange(oh)[:, None] * stride[0] + ki * dilation[0] - padding[0]
-    cols = np.arange(ow)[None, :] * stride[1] + kj * dilation[1] - padding[1]
-    return best, rows * w + cols
+    tap_offset = np.array([i * dilation[0] * w + j * dilation[1] for i in range(kernel[0])
+                           for j in range(kernel[1])], np.int64)
+    window_start = (np.arange(oh) * stride[0] - padding[0])[:, None] * w + \
+        (np.arange(ow) * stride[1] - padding[1])[None, :]
+    return best, window_start + tap_offset.take(which)
 
 
 def max_pool2d_backward(grad_out, indices, input_shape, overlapping=True):
