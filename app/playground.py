@@ -36,6 +36,10 @@ class Playground:
         left = pn.Column(presets(s), pn.Row(c.forward, c.backward, c.step, c.train, c.reset, margin=0), c.keys,
                          c.status, network_builder(s), c.alert, settings, file_widgets(s), width=LEFT_WIDTH)
         parts = self.views.parts()
+        # Side by side while both fit, one under the other on a narrow page, never cut off. (In CSS only:
+        # Panel would give their row the sum of `min_width`s as its own, and the row could never wrap.)
+        for name, width in (("boundary", 420), ("curves", 400)):
+            parts[name].styles = {**parts[name].styles, "min-width": f"{width}px"}
         see_it = pn.Column(parts["graph"], parts["inspector"],
                            wrapping_row(parts["boundary"], until_shown(parts["images"]), parts["curves"],
                                         sizing_mode="stretch_width"),

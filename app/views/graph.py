@@ -89,7 +89,8 @@ class GraphView:
 
     def panel(self):
         tools = pn.Row(self.open_all, self.group_all, self.picker, margin=(0, 5))
-        plot = pn.Column(pn.pane.Bokeh(self.figure), scroll=True, sizing_mode="stretch_width", max_height=620)
+        # scroll both ways: `scroll=True` scrolls a Column only vertically, and a wide graph was cut off
+        plot = pn.Column(pn.pane.Bokeh(self.figure), scroll="both-auto", sizing_mode="stretch_width", max_height=620)
         return pn.Column("### Computation graph", self.caption, tools, self.legend, plot, name="graph-panel",
                          sizing_mode="stretch_width")
 

@@ -4,8 +4,10 @@ import panel as pn
 
 def wrapping_row(*objects, **params):
     """A row that wraps its items onto the next line when the page is narrow. (Panel's FlexBox does this
-    too, but it is a ReactiveHTML component, which needs the HTML sanitizer `bleach` the site leaves out.)"""
-    return pn.Row(*objects, styles={"flex-wrap": "wrap"}, **params)
+    too, but it is a ReactiveHTML component, which needs the HTML sanitizer `bleach` the site leaves out.)
+    Bokeh gives a row the sum of its items' minimum widths as its own minimum, which would keep it from ever
+    being narrow enough to wrap: a wrapping row may be as narrow as its widest item."""
+    return pn.Row(*objects, styles={"flex-wrap": "wrap", "min-width": "0"}, **params)
 
 
 def until_shown(panel):
