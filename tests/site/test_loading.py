@@ -29,6 +29,11 @@ def test_the_loader_shows_its_stages_then_the_playground_which_a_reload_starts_a
     page.get_by_role("button", name="Step").click()
     expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
     settle(page)
+    # Every view fits the window, also a smaller one: nothing is cut off at the right edge.
+    for width in (VIEWPORT["width"], 1280):
+        page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+        page.wait_for_timeout(300)  # BokehJS lays the page out again after a resize
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     # A reload revalidates every cached file and starts a fresh playground.
     page.reload()
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
