@@ -32,7 +32,8 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, all
                 continue
             if grads is None:
                 continue  # no gradient reached this node (e.g. it only feeds non-differentiable paths)
-            grads = _run_pre_hooks(node, grads)
+            if node._pre_hooks or node._retained:
+                grads = _run_pre_hooks(node, grads)
             if targets is not None:
                 for nr, g in enumerate(grads):
                     i = targets.get((node, nr))
@@ -147,7 +148,7 @@ def _run_pre_hooks(node, grads):
 
 
 def _call_backward(node, grads):
-    if any(g is None for g in grads):  # an unused output of a multi-output op: its gradient is zero
+    if len(grads) > 1 and any(g is None for g in grads):  # an unused output of a multi-output op: zero
         like = next((g for g in grads if g is not None), None)  # (on the same device)
         grads = [g if g is not None else Tensor._zeros(shape, dtype, like) for g, (shape, dtype) in
                  zip(grads, node._meta)]
@@ -172,13 +173,13 @@ def _accumulate(acc, g, create_graph):
             replaced = fn(g)
             if replaced is not None:
                 g = replaced
-    if var.grad is None:
+    if var._grad is None:
         # A copy unless building a graph: the incoming tensor may be shared with another leaf or the caller.
-        var.grad = g if create_graph else Tensor._wrap(_copy(g._data))
+        var._grad = g if create_graph else Tensor._wrap(_copy(g._data))
     elif create_graph:
-        var.grad = var.grad + g
+        var._grad = var._grad + g
     else:
-        var.grad._add_inplace(g)
+        var._grad._add_inplace(g)
     post = var._post_accumulate_hooks
     if post:
         for fn in list(post):
