@@ -15,6 +15,7 @@ from .panels import wrapping_row
 GRID = 60              # the decision heatmap: GRID x GRID predictions
 NEURON_GRID = 24       # each neuron's picture
 NEURON_PX = 54         # thumbnail side on screen
+MIN_FRAME_WIDTH = 130  # px: room for the figure's title
 MAX_UNITS = 16         # neuron pictures only for layers this narrow...
 MAX_NEURONS = 48       # ...and networks this small
 EMPTY_NEURONS = "Neuron pictures appear for networks with hidden layers of at most 16 units."
@@ -166,10 +167,13 @@ class NeuronPictures:
         self.labels.data = {"x": [c * (1 + gap) + 0.5 for c in range(len(layout))], "y": [0.05] * len(layout),
                             "text": [name for name, _ in layout]}
         width, height = len(layout) * (1 + gap) - gap, rows * (1 + gap) - gap
-        self.figure.x_range.update(start=-0.1, end=width + 0.1)
+        # At least as wide as the title ("Hidden neurons"), which a one-layer network would clip; the
+        # thumbnails stay square and centred.
+        frame_width = max(int((width + 0.2) * NEURON_PX), MIN_FRAME_WIDTH)
+        margin = (frame_width / NEURON_PX - width) / 2
+        self.figure.x_range.update(start=-margin, end=width + margin)
         self.figure.y_range.update(start=-height - 0.1, end=0.45)
-        self.figure.update(frame_width=int((width + 0.2) * NEURON_PX), frame_height=int((height + 0.55) * NEURON_PX),
-                           visible=True)
+        self.figure.update(frame_width=frame_width, frame_height=int((height + 0.55) * NEURON_PX), visible=True)
         self.caption.object = ("Each picture: one neuron's output over the same plane (orange negative, blue "
                                "positive, each scaled to its own largest value). Deeper layers combine the "
                                "simpler shapes of earlier ones.")

@@ -90,9 +90,11 @@ class GradientFlow:
         self.source.data = {"step": [], **{_column(i): [] for i in range(len(layers))}}
         items = []
         for i, name in enumerate(layers):
-            line = self.figure.line("step", _column(i), source=self.source, color=Category10_10[i % 10],
-                                    line_width=1.5)
-            items.append(LegendItem(label=name, renderers=[line]))
+            colour = Category10_10[i % 10]
+            line = self.figure.line("step", _column(i), source=self.source, color=colour, line_width=1.5)
+            # Dots too: after a single step a line has nothing to draw, a dot does.
+            dots = self.figure.scatter("step", _column(i), source=self.source, color=colour, size=3)
+            items.append(LegendItem(label=name, renderers=[line, dots]))
         self.legend.items = items
         self.figure.hover.tooltips = [("step", "@step")] + [(n, f"@{_column(i)}{{0.00e+0}}")
                                                             for i, n in enumerate(layers)]

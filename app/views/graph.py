@@ -49,6 +49,8 @@ CAPTION = ("Each box is a node of the autograd graph, named as PyTorch names it,
 AFTER_BACKWARD = (" *grad* is the size (L2 norm) of the gradient of the loss with respect to that output; "
                   "the thicker and darker an edge, the larger the gradient flowing back along it.")
 BEFORE_BACKWARD = " Press **Backward** to see the gradients."
+WIDE = 880  # px: a drawing wider than this overflows the panel on a laptop screen
+SCROLL_HINT = " The graph is wider than this panel: **scroll sideways** to follow it to the loss →"
 
 NODE_COLUMNS = ("id", "name", "sub", "grad_text", "kind", "fill", "x", "y", "w", "h", "y_name", "y_sub",
                 "y_grad", "line_color", "line_width", "grad_norm", "dtype", "module", "param", "saved")
@@ -187,6 +189,8 @@ class GraphView:
         groups = ("; click a layer's box to open it, and the ▾ header of an open layer to group it again"
                   if self._modules else "")
         text = CAPTION.format(groups=groups, backward=AFTER_BACKWARD if has_grad else BEFORE_BACKWARD)
+        if self.figure.width and self.figure.width > WIDE:
+            text += SCROLL_HINT
         if self.caption.object != text:
             self.caption.object = text
 

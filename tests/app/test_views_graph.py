@@ -174,3 +174,21 @@ def test_graphs_too_large_to_read_are_not_drawn_and_the_view_says_why():
     view.show(cap.graph(loss))
     assert not view.figure.visible and drawn_names(view) == []
     assert "too many to draw" in view.caption.object and "smaller computation" in view.caption.object
+
+
+def test_a_graph_wider_than_the_panel_says_to_scroll():
+    from app.views.graph import SCROLL_HINT, WIDE
+    import engine as torch
+    import engine.graph as G
+    from app.views.graph import GraphView
+    model = torch.nn.Sequential(*[torch.nn.Linear(4, 4) for _ in range(12)])
+    with G.capture(model) as cap:
+        loss = model(torch.randn(3, 4)).sum()
+    view = GraphView()
+    view.show(cap.graph(loss))  # twelve layers, grouped: still about 1,500 px
+    assert view.figure.width > WIDE and SCROLL_HINT in view.caption.object
+    small = torch.nn.Linear(2, 1)
+    with G.capture(small) as cap:
+        loss = small(torch.randn(3, 2)).sum()
+    view.show(cap.graph(loss))
+    assert view.figure.width <= WIDE and SCROLL_HINT not in view.caption.object
