@@ -40,6 +40,7 @@ def diagnose(name, norm):
 class GradientFlow:
     def __init__(self):
         self.source = ColumnDataSource({"step": []}, name="gradflow-source")
+        self.latest = ColumnDataSource({"step": []}, name="gradflow-latest")  # the newest row: a dot per layer
         self.figure = figure(name="gradflow-plot", title="Gradient size per layer", width=460, height=280,
                              y_axis_type="log", x_axis_label="step", y_axis_label="gradient norm (log scale)",
                              toolbar_location=None, tools="hover")
@@ -74,6 +75,8 @@ class GradientFlow:
             self.source.data = {k: v[-CAP:] for k, v in rows.items()}
         elif rows["step"]:
             self.source.stream(rows, rollover=CAP)
+        if rows["step"]:
+            self.latest.data = {k: v[-1:] for k, v in rows.items()}
         self._write_flags({name: values[-1] for name, values in norms.items() if values})
 
     def _set_layers(self, layers):
@@ -88,12 +91,13 @@ class GradientFlow:
         self.layers = layers
         self.figure.renderers = []
         self.source.data = {"step": [], **{_column(i): [] for i in range(len(layers))}}
+        self.latest.data = dict(self.source.data)
         items = []
         for i, name in enumerate(layers):
             colour = Category10_10[i % 10]
             line = self.figure.line("step", _column(i), source=self.source, color=colour, line_width=1.5)
-            # Dots too: after a single step a line has nothing to draw, a dot does.
-            dots = self.figure.scatter("step", _column(i), source=self.source, color=colour, size=3)
+            # A dot at the newest value: after a single step a line has nothing to draw, a dot does.
+            dots = self.figure.scatter("step", _column(i), source=self.latest, color=colour, size=6)
             items.append(LegendItem(label=name, renderers=[line, dots]))
         self.legend.items = items
         self.figure.hover.tooltips = [("step", "@step")] + [(n, f"@{_column(i)}{{0.00e+0}}")
