@@ -60,16 +60,7 @@ class Tensor:
         if isinstance(data, np.generic):  # numpy reductions of 0-d arrays give scalars
             data = np.asarray(data)
         t = _new(Tensor)
-        t._data = data
-        t._requires_grad = requires_grad
-        t._grad = None
-        t.grad_fn = grad_fn
-        t._output_nr = output_nr
-        t._vc = [0]
-        t._acc = None
-        t._base = None
-        t._hooks = None
-        t._post_accumulate_hooks = None
+        Tensor._init(t, data, requires_grad, grad_fn, output_nr)
         return t
 
     @staticmethod

@@ -358,16 +358,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         for module in self.children():
@@ -675,3 +666,18 @@ class _BackwardHook:
                                        f"but expected {len(full)}")
                 full = list(out)
         return tuple(full[i] for i in self.input_positions)
+
+
+def zero_grads(params, set_to_none=True):
+    """Forget the parameters' gradients (Module.zero_grad and Optimizer.zero_grad): drop them, or zero
+    them in place, detached, as PyTorch does."""
+    for p in params:
+        if p.grad is not None:
+            if set_to_none:
+                p.grad = None
+            else:
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
+                p.grad.zero_()
