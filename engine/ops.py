@@ -408,8 +408,7 @@ class TanhBackwardBackward0(Op):
 
     def forward(ctx, g, y):
         ctx.save_for_backward(g, y)
-        b, yd = _b(g), y._data
-        return b.mul(g._data, b.sub(1, b.mul(yd, yd)))
+        return _b(g).tanh_backward(g._data, y._data)
 
     def backward(ctx, gg):
         g, y = ctx.saved_tensors
@@ -431,8 +430,7 @@ class SigmoidBackwardBackward0(Op):
 
     def forward(ctx, g, y):
         ctx.save_for_backward(g, y)
-        b, yd = _b(g), y._data
-        return b.mul(b.mul(g._data, yd), b.sub(1, yd))
+        return _b(g).sigmoid_backward(g._data, y._data)
 
     def backward(ctx, gg):
         g, y = ctx.saved_tensors
@@ -454,14 +452,11 @@ class ThresholdBackwardBackward0(Op):
     the output too, so a gradient of it exists (zero) at every order."""
 
     def forward(ctx, g, out):
-        b = _b(g)
-        ctx.mask = b.gt(out._data, 0)
-        # A product with the 0/1 mask: branch-free, so 15x faster than where() on numpy's random masks.
-        # (It differs from where() only for an infinite or NaN incoming gradient at a masked position.)
-        return b.mul(g._data, b.astype(ctx.mask, g._data.dtype))
+        ctx.out = out._data
+        return _b(g).threshold_backward(g._data, out._data)
 
     def backward(ctx, gg):
-        return ThresholdBackwardBackward0.apply(gg, _wrap(ctx.mask)), gg * 0
+        return ThresholdBackwardBackward0.apply(gg, _wrap(ctx.out)), gg * 0
 
 
 class LeakyReluBackward0(Op):
@@ -1615,7 +1610,13 @@ class ConvolutionBackward0(Op):
         ctx.save_for_backward(x, w)
         ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
         b = _b(x)
-        out = b.conv2d(x._data, w._data, stride, padding, dilation, groups)
+        # The unfolded input (im2col) is kept for the weight gradient rather than unfolded again:
+        # a copy of the input per kernel tap, only until the first backward (which drops it).
+        ctx.windows = None
+        if w._requires_grad and _grad_mode.enabled[0]:
+            out, ctx.windows = b.conv2d(x._data, w._data, stride, padding, dilation, groups, keep_windows=True)
+        else:
+            out = b.conv2d(x._data, w._data, stride, padding, dilation, groups)
         if bias is not None:
             out = b.add(out, b.reshape(bias._data, (1, -1, 1, 1)))
         return out
@@ -1623,8 +1624,10 @@ class ConvolutionBackward0(Op):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         p = _conv_params(ctx)
+        windows, ctx.windows = ctx.windows, None
         gx = ConvBackwardInput.apply(g, w, input_shape=x.shape, params=p) if x._requires_grad else None
-        gw = ConvBackwardWeight.apply(x, g, weight_shape=w.shape, params=p) if w._requires_grad else None
+        gw = ConvBackwardWeight.apply(x, g, weight_shape=w.shape, params=p, windows=windows) \
+            if w._requires_grad else None
         gb = g.sum(dim=(0, 2, 3)) if ctx.next_functions[2][0] is not None else None
         return gx, gw, gb
 
@@ -1648,10 +1651,10 @@ class ConvBackwardInput(Op):
 class ConvBackwardWeight(Op):
     """The weight gradient of conv2d, linear in both its inputs."""
 
-    def forward(ctx, x, g, weight_shape, params):
+    def forward(ctx, x, g, weight_shape, params, windows=None):
         ctx.save_for_backward(x, g)
         ctx.params = params
-        return _b(x).conv2d_backward_weight(x._data, g._data, tuple(weight_shape), *params)
+        return _b(x).conv2d_backward_weight(x._data, g._data, tuple(weight_shape), *params, windows=windows)
 
     def backward(ctx, gw):
         x, g = ctx.saved_tensors

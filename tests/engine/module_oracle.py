@@ -50,6 +50,10 @@ def assert_close(ours, theirs, dtype="float64", what=""):
     b = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
     assert a.shape == b.shape, f"{what}: shape {a.shape} != torch's {b.shape}"
     assert a.dtype == b.dtype, f"{what}: dtype {a.dtype} != torch's {b.dtype}"
+    if dtype == "float32" and b.size:
+        # float32 sums of many terms (a conv weight's gradient adds thousands) round differently in
+        # each library: an entry that nearly cancels is off by rounding at the scale of the largest.
+        atol *= max(1.0, float(np.abs(b[np.isfinite(b)]).max(initial=0.0)))
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=what)
 
 

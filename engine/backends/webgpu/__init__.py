@@ -192,6 +192,18 @@ bitwise_and, bitwise_or, bitwise_xor = map(_binary, ("bitwise_and", "bitwise_or"
 bitwise_not = _unary("bitwise_not")
 
 
+def threshold_backward(g, out):
+    return elementwise.run("select(0.0, a, gt_f(b, 0.0))", g.dtype, [g, _operand(out)])
+
+
+def tanh_backward(g, y):
+    return elementwise.run("a * (1.0 - b * b)", g.dtype, [g, _operand(y)])
+
+
+def sigmoid_backward(g, y):
+    return elementwise.run("a * b * (1.0 - b)", g.dtype, [g, _operand(y)])
+
+
 def where(cond, a, b):
     return elementwise.where(_operand(cond), _operand(a), _operand(b))
 

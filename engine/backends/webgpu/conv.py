@@ -78,12 +78,15 @@ def _images(a, first, stop):
     return basic_index(a, (slice(first, stop),))
 
 
-def conv2d(x, w, stride, padding, dilation, groups):
+def conv2d(x, w, stride, padding, dilation, groups, keep_windows=False):
+    """With keep_windows, returns (out, windows): the unfolded input when it fit in one chunk (for
+    conv2d_backward_weight, which then need not unfold it again), else None."""
     _check_float(x, w)
     geo = Geometry(x.shape, w.shape, stride, padding, dilation, groups)
     out_shape = (geo.n, geo.cout, geo.oh, geo.ow)
     if math.prod(out_shape) == 0 or geo.k_g == 0:
-        return fill(x.device, out_shape, 0.0, FLOAT32)
+        out = fill(x.device, out_shape, 0.0, FLOAT32)
+        return (out, None) if keep_windows else out
     weights = _weight_matrices(w, geo)
     chunks = geo.chunks()
     out = None if len(chunks) == 1 else empty(x.device, out_shape, FLOAT32)
@@ -92,9 +95,9 @@ def conv2d(x, w, stride, padding, dilation, groups):
         y = matmul(weights, permute(cols, (0, 1, 3, 2)))  # [images, G, Cout_g, L]
         y = reshape(y, (stop - first, geo.cout, geo.oh, geo.ow))
         if out is None:
-            return y
+            return (y, cols) if keep_windows else y
         copy_into(_images(out, first, stop), y)
-    return out
+    return (out, None) if keep_windows else out
 
 
 def conv2d_backward_input(grad_out, w, input_shape, stride, padding, dilation, groups):
@@ -114,7 +117,7 @@ def conv2d_backward_input(grad_out, w, input_shape, stride, padding, dilation, g
     return out
 
 
-def conv2d_backward_weight(x, grad_out, weight_shape, stride, padding, dilation, groups):
+def conv2d_backward_weight(x, grad_out, weight_shape, stride, padding, dilation, groups, windows=None):
     _check_float(x, grad_out)
     geo = Geometry(x.shape, weight_shape, stride, padding, dilation, groups, grad_out.shape[2:])
     if geo.n * geo.l == 0:
@@ -122,7 +125,8 @@ def conv2d_backward_weight(x, grad_out, weight_shape, stride, padding, dilation,
     grad = reshape(grad_out, (geo.n, geo.groups, geo.cout_g, geo.l))
     total = None
     for first, stop in geo.chunks():
-        per_image = matmul(_images(grad, first, stop), _im2col(x, geo, first, stop))
+        cols = windows if windows is not None else _im2col(x, geo, first, stop)
+        per_image = matmul(_images(grad, first, stop), cols)
         part = reduce("sum", per_image, (0,), False)  # [G, Cout_g, K_g]
         total = part if total is None else binary("add", total, part)
     return reshape(total, weight_shape)
