@@ -99,18 +99,24 @@ class DecisionBoundary:
         self.image.data = {"image": [plane], "x": [x], "y": [y], "dw": [dw], "dh": [dh]}
 
 
+def _no_pictures():
+    return {"image": [], "x": [], "y": [], "cx": [], "cy": [], "layer": [], "unit": []}
+
+
 class NeuronPictures:
     """One small heatmap per hidden neuron: its output over the plane. Columns are layers."""
 
     def __init__(self):
-        self.source = ColumnDataSource({"image": [], "x": [], "y": [], "layer": [], "unit": []},
-                                       name="neuron-images")
+        self.source = ColumnDataSource(_no_pictures(), name="neuron-images")
         self.labels = ColumnDataSource({"x": [], "y": [], "text": []}, name="neuron-labels")
         self.figure = figure(name="neuron-plot", title="Hidden neurons", width=300, height=360,
                              x_range=Range1d(0, 1), y_range=Range1d(0, 1), toolbar_location=None, tools="hover",
                              tooltips=[("layer", "@layer"), ("neuron", "@unit")])
         mapper = LinearColorMapper(palette=DIVERGING, low=-1, high=1)
         self.figure.image("image", x="x", y="y", dw=1, dh=1, source=self.source, color_mapper=mapper)
+        # A frame, so a picture that is white (zero) over much of the plane still reads as a whole square.
+        self.figure.rect("cx", "cy", width=1, height=1, source=self.source, fill_alpha=0,
+                         line_color="#b8b8b8", line_width=1)
         self.figure.text("x", "y", "text", source=self.labels, text_font_size="11px", text_align="center",
                          text_baseline="bottom", text_font_style="bold")
         self.figure.axis.visible = False
@@ -163,7 +169,8 @@ class NeuronPictures:
                 layers.append(name)
                 units.append(unit)
                 images.append(np.zeros((NEURON_GRID, NEURON_GRID), np.float32))
-        self.source.data = {"image": images, "x": xs, "y": ys, "layer": layers, "unit": units}
+        self.source.data = {"image": images, "x": xs, "y": ys, "cx": [x + 0.5 for x in xs],
+                            "cy": [y + 0.5 for y in ys], "layer": layers, "unit": units}
         self.labels.data = {"x": [c * (1 + gap) + 0.5 for c in range(len(layout))], "y": [0.05] * len(layout),
                             "text": [name for name, _ in layout]}
         width, height = len(layout) * (1 + gap) - gap, rows * (1 + gap) - gap
@@ -175,13 +182,13 @@ class NeuronPictures:
         self.figure.y_range.update(start=-height - 0.1, end=0.45)
         self.figure.update(frame_width=frame_width, frame_height=int((height + 0.55) * NEURON_PX), visible=True)
         self.caption.object = ("Each picture: one neuron's output over the same plane (orange negative, blue "
-                               "positive, each scaled to its own largest value). Deeper layers combine the "
-                               "simpler shapes of earlier ones.")
+                               "positive, white zero, each scaled to its own largest value; a ReLU neuron is white wherever it "
+                               "is off). Deeper layers combine the simpler shapes of earlier ones.")
 
     def _set_empty(self, message):
         if self._layout is not None or self.figure.visible:
             self._layout = None
-            self.source.data = {"image": [], "x": [], "y": [], "layer": [], "unit": []}
+            self.source.data = _no_pictures()
             self.labels.data = {"x": [], "y": [], "text": []}
             self.figure.visible = False
         self.caption.object = message
