@@ -760,4 +760,8 @@ def _read_back(out):
 def _short(error):
     """An exception as one short line for a notice."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    # A browser's GPU errors arrive as JavaScript errors: "Error: WebGPU: device lost: ..."
+    for prefix in ("Error: ", "WebGPU: ", "webgpu: "):
+        text = text.removeprefix(prefix)
+    text = text.rstrip(".")
     return text if len(text) <= 120 else text[:117] + "…"

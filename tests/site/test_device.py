@@ -2,8 +2,9 @@
 software adapter: the playground stays on the CPU by itself and says why). Switched to WebGPU by
 hand, a step runs on the GPU through the browser adapter and its loss matches the CPU's, and
 continuous training runs there too; switched back, training goes on from the same weights. A GPU
-that fails at read-back (broken from the code cell) falls back to the CPU with a notice, keeping
-the network and the weights of the last step. The harness fails the test on any failed or off-host
+device that is lost (destroyed from the code cell) makes the playground fall back to the CPU with a
+notice, keeping the network and the weights of the last step; asked for again, WebGPU opens a new
+device and training goes on there. The harness fails the test on any failed or off-host
 request and on any page or console error."""
 import re
 
@@ -59,15 +60,13 @@ def test_switch_to_webgpu_step_there_and_back(page):
     expect(device.get_by_role("button", name="CPU")).to_have_class(re.compile("bk-active"))
 
 
-# Run in the code cell: the page's Python is the playground's, so this breaks the GPU's read-back the
-# way a lost device does (in a browser, GPU errors surface at the next read-back).
+# Run in the code cell: the page's Python is the playground's, so this destroys the very GPU device the
+# playground trains on, as a driver reset or a GPU process crash would (in a browser, GPU errors
+# surface at the next read-back).
 LOSE_THE_DEVICE = """import engine.backends.webgpu as webgpu
 
-def lost(*args):
-    raise RuntimeError("device lost: injected by the test")
-
-webgpu.get_device().adapter.read_buffers = lost
-print("read-back broken")
+webgpu.get_device().adapter.device.destroy()
+print("device destroyed")
 """
 
 
@@ -82,11 +81,11 @@ def test_a_lost_gpu_falls_back_to_the_cpu_with_the_network_and_weights(page):
     page.locator(".bk-tab", has_text="Code cell").click()
     page.locator(".pg-code textarea").fill(LOSE_THE_DEVICE)
     page.locator(".pg-run").click()
-    expect(page.locator(".pg-code-output")).to_contain_text("read-back broken", timeout=ANSWER_MS)
+    expect(page.locator(".pg-code-output")).to_contain_text("device destroyed", timeout=ANSWER_MS)
     page.locator(".bk-tab", has_text="See it").click()
 
     page.get_by_role("button", name="Step", exact=True).click()      # fails on the GPU, runs on the CPU
-    expect(note).to_contain_text("WebGPU failed (device lost: injected by the test): switched to the CPU",
+    expect(note).to_contain_text("WebGPU failed (device lost: Device was destroyed): switched to the CPU",
                                  timeout=ANSWER_MS)
     expect(note).to_contain_text("from step 2 are kept")
     expect(status).to_contain_text("Step 3 ")
@@ -97,3 +96,14 @@ def test_a_lost_gpu_falls_back_to_the_cpu_with_the_network_and_weights(page):
     screenshot(page, "device-lost-fell-back")
     page.get_by_role("button", name="Step", exact=True).click()
     expect(status).to_contain_text("Step 4 ", timeout=ANSWER_MS)
+
+    # asked for again, WebGPU opens a new device and training goes on there from the same weights
+    device.get_by_role("button", name="WebGPU").click()
+    expect(note).to_contain_text("WebGPU: ", timeout=ANSWER_MS)
+    expect(note).not_to_contain_text("failed")
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(status).to_contain_text("Step 5 ", timeout=ANSWER_MS)
+    expect(note).not_to_contain_text("failed")
+    expect(device.get_by_role("button", name="WebGPU")).to_have_class(re.compile("bk-active"))
+    assert 0 < loss_in_status(page) < 1.5
+    expect(page.locator(".pg-alert")).to_be_hidden()

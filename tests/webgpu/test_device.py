@@ -117,3 +117,17 @@ def test_adapter_info_says_whether_it_is_software(B):
         "is_fallback": True}
     assert not describe("nvidia", "ampere", "NVIDIA GeForce RTX 3060", "", False)["is_fallback"]
     assert describe("apple", "common-3", "", "", True)["is_fallback"]
+
+
+def test_a_lost_device_is_replaced_by_a_new_one_when_next_asked_for(B):
+    import engine as torch
+    old = B.get_device()
+    try:
+        old.adapter.lost_reason = "destroyed by the test"   # what a read-back that found the loss notes
+        new = B.get_device()
+        assert new is not old and new.adapter.lost_reason is None
+        x = torch.tensor([1.0, 2.0], device="webgpu")
+        assert (x * 3).tolist() == [3.0, 6.0]               # works on the new device
+    finally:
+        del old.adapter.lost_reason                          # (back to the class default: not lost)
+        B._state["device"] = old

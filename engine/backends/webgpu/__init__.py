@@ -32,7 +32,11 @@ NO_ADAPTER = ("webgpu: no WebGPU adapter found (natively: install the `wgpu` pac
 
 
 def get_device():
-    """The process's GPU device, opened on first use."""
+    """The process's GPU device, opened on first use, and opened anew after the old one was lost
+    (its tensors stay unusable, as CUDA's do after a device error)."""
+    device = _state["device"]
+    if device is not None and device.adapter.lost_reason is not None:
+        _state["device"] = None
     if _state["device"] is None:
         if _state["error"] is not None:
             raise RuntimeError(_state["error"])
@@ -46,6 +50,9 @@ def get_device():
 
 async def initialize():
     """Open the device without blocking: in a browser, what synchronous Python cannot do."""
+    device = _state["device"]
+    if device is not None and device.adapter.lost_reason is not None:
+        _state["device"] = None
     if _state["device"] is None:
         if sys.platform == "emscripten":
             from .browser import request_adapter_async

@@ -23,8 +23,12 @@ RUNTIME_JS = r"""
   const pipelines = [];
   const errors = [];
   let nextBuffer = 0;
+  let lostReason = null;
   device.addEventListener("uncapturederror", (event) => errors.push(event.error.message));
-  device.lost.then((info) => errors.push(`device lost: ${info.message}`));
+  device.lost.then((info) => {
+    lostReason = info.message || info.reason || "no reason given";
+    errors.push(`device lost: ${lostReason}`);
+  });
   const usage = GPUBufferUsage;
   const storageUsage = usage.STORAGE | usage.COPY_SRC | usage.COPY_DST;
   const uniformUsage = usage.UNIFORM | usage.COPY_DST;
@@ -33,6 +37,7 @@ RUNTIME_JS = r"""
     if (errors.length) throw new Error("WebGPU: " + errors.splice(0).join("\n"));
   }
   return {
+    lost() { return lostReason; },
     createBuffer(size, uniform) {
       buffers.set(nextBuffer, device.createBuffer({ size, usage: uniform ? uniformUsage : storageUsage }));
       return nextBuffer++;
@@ -87,7 +92,13 @@ RUNTIME_JS = r"""
         encoder.copyBufferToBuffer(buffers.get(ids[i]), offsets[i], staging, at, sizes[i]);
       }
       device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
+      try {
+        await staging.mapAsync(GPUMapMode.READ);
+      } catch (error) {  // a lost device rejects the mapping; say why rather than "operation aborted"
+        if (lostReason === null) throw error;
+        errors.length = 0;
+        throw new Error(`WebGPU: device lost: ${lostReason}`);
+      }
       const data = new Uint8Array(staging.getMappedRange().slice(0));
       staging.destroy();
       await device.queue.onSubmittedWorkDone();  // errors of this submission are in by now
@@ -143,6 +154,8 @@ async def request_adapter_async():
 
 
 class BrowserAdapter:
+    lost_reason = None   # why the device was lost, once a read-back found it so
+
     def __init__(self, adapter, device):
         from pyodide.code import run_js
         info = adapter.info
@@ -189,12 +202,25 @@ class BrowserAdapter:
         self._js.submit(params_buffer, to_js(memoryview(words.tobytes())))
 
     def read_buffer(self, buffer, offset, nbytes):
-        return _wait(self._js.read(buffer, offset, nbytes)).to_bytes()
+        return self._noting_loss(lambda: _wait(self._js.read(buffer, offset, nbytes)).to_bytes())
 
     def read_buffers(self, ranges):
         from pyodide.ffi import to_js
         ids, offsets, sizes = (to_js(list(column)) for column in zip(*ranges))
-        return _wait(self._js.readMany(ids, offsets, sizes)).to_bytes()
+        return self._noting_loss(lambda: _wait(self._js.readMany(ids, offsets, sizes)).to_bytes())
 
     async def read_buffer_async(self, buffer, offset, nbytes):
-        return (await self._js.read(buffer, offset, nbytes)).to_bytes()
+        try:
+            return (await self._js.read(buffer, offset, nbytes)).to_bytes()
+        except Exception:
+            self.lost_reason = self._js.lost()
+            raise
+
+    def _noting_loss(self, read):
+        """Errors surface at read-back; one from a lost device also marks this adapter lost, so that
+        the engine opens a new device when WebGPU is next asked for."""
+        try:
+            return read()
+        except Exception:
+            self.lost_reason = self._js.lost()
+            raise

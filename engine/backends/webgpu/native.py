@@ -23,6 +23,8 @@ def request_adapter():
 
 
 class NativeAdapter:
+    lost_reason = None   # wgpu-native raises on a lost device; the engine never reopens one here
+
     def __init__(self, wgpu, adapter):
         self._wgpu = wgpu
         info = adapter.info
