@@ -1,4 +1,6 @@
 """A PyTorch-compatible tensor and autograd library on numpy (and WebGPU): `import engine as torch`."""
+import warnings as _warnings
+
 from . import _dtype
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
                      get_default_dtype, set_default_dtype)
@@ -24,6 +26,10 @@ long = int64
 int = int32
 short = int16
 cfloat = None
+
+# PyTorch computes IEEE results silently (log(-1) is nan, 1/0 inf); numpy would warn from inside the
+# engine's kernels. Only warnings raised in engine code are hidden: the user's own numpy still warns.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"engine(\.|$)")
 
 # abs etc. are defined in functions and exported by *; keep Python's builtins out of the public surface.
 del _float_method

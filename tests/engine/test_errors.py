@@ -1,5 +1,8 @@
 """Errors a learner can search: the same exception type and message text as PyTorch (issue 2, item 8)."""
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,3 +172,25 @@ def test_integer_division_by_zero():
         with pytest.raises(RuntimeError, match="ZeroDivisionError"):
             T.tensor([1, 2]) % 0
         assert np.isinf((T.tensor([1.0]) / 0).item())  # floats divide by zero quietly
+
+
+def test_ieee_results_come_without_numpy_warnings_as_in_pytorch():
+    # In a fresh process: pytest drops warning filters that a module installs while being collected.
+    code = """
+import warnings
+warnings.simplefilter("always", append=True)   # every warning that no earlier filter takes is shown
+import numpy as np, torch, engine
+for lib in (engine, torch):
+    x = lib.tensor([-1.0, 0.0, 1000.0], requires_grad=True)
+    y = lib.log(x) + x / 0 + lib.exp(x) + lib.sqrt(x)
+    y.sum().backward()
+    print(y.detach().tolist(), x.grad.tolist())
+np.log(np.array([-1.0]))                       # the user's own numpy still warns
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(engine.__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[nan, nan, inf] [nan, inf, inf]\n" * 2   # the same values from both
+    warned = [line for line in done.stderr.splitlines() if "Warning" in line]
+    assert len(warned) == 1 and warned[0].startswith("<string>:"), done.stderr    # the user's line only
+    assert warned[0].endswith("RuntimeWarning: invalid value encountered in log")
