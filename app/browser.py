@@ -32,8 +32,9 @@ PANEL_DIST = "panel/"
 FROM_PAGE = "js"  # the setter of changes that came from the page: they must not echo back
 
 
-def render():
-    """The playground as (docs_json, render_items) JSON strings for Bokeh.embed.embed_items."""
+def render(kept=None):
+    """The playground as (docs_json, render_items) JSON strings for Bokeh.embed.embed_items; `kept`: what
+    the page kept of the last visit (app/autosave.py), or None."""
     asyncio.get_event_loop().set_exception_handler(ignore_cancelled_tasks)
     # BokehJS numbers the models it makes itself "p1", "p2", ...: Python's must not collide.
     bokeh_settings.simple_ids.set_value(False)
@@ -44,7 +45,7 @@ def render():
     doc._template_variables["dist_url"] = PANEL_DIST
     # Panel lays an app out for a document only when it has a session.
     doc._session_context = lambda: MockSessionContext(document=doc)
-    Playground().view().servable(title="Autograd Playground")
+    Playground(kept=kept).view().servable(title="Autograd Playground")
     doc._session_context = None  # from now on, changes apply at once (no server to schedule them)
     docs_json, render_items = standalone_docs_json_and_render_items(doc.roots, suppress_callback_warning=True)
     return json.dumps(docs_json), json.dumps([item.to_json() for item in render_items])

@@ -119,12 +119,13 @@ def run_cell(source, time_limit=TIME_LIMIT_S):
     return CellResult(out.getvalue(), error, tensors, capture)
 
 
-def code_cell(session, on_show=None):
-    """The cell's widgets: an editor, Run, the printed output, and a choice of tensor for the graph view.
-    `on_show()` is called when the user asks to see a tensor's graph (the page brings the view forward)."""
+def code_cell(session, on_show=None, source=TUTORIAL):
+    """The cell's widgets: an editor (holding `source`), Run, the printed output, and a choice of tensor for
+    the graph view. `on_show()` is called when the user asks to see a tensor's graph (the page brings the
+    view forward)."""
     import panel as pn   # the cell's logic above runs without Panel (tests, scripts)
 
-    editor = pn.widgets.TextAreaInput(value=TUTORIAL, height=240, sizing_mode="stretch_width",
+    editor = pn.widgets.TextAreaInput(value=source, height=240, sizing_mode="stretch_width",
                                       css_classes=["pg-code"], stylesheets=[
                                           "textarea { font-family: ui-monospace, monospace; font-size: 12px; }"])
     run = pn.widgets.Button(name="Run", button_type="primary", width=80, css_classes=["pg-run"])

@@ -298,12 +298,16 @@ def device_widgets(session):
     return pn.Column(pn.pane.Markdown("**Device**", margin=(0, 10)), switch, name, note, **FILL)
 
 
-def file_widgets(session):
-    """Save / load the playground as a file, and a share link."""
+def file_widgets(session, keep=None, notice=None):
+    """Save / load the playground as a file, and a share link. `keep`: the component that keeps the
+    playground in the browser (app/autosave.py); `notice`: (text, kind) to show first."""
     message = pn.pane.Alert("", visible=False, alert_type="info", css_classes=["pg-file-message"], margin=(4, 10))
 
     def say(text, kind):
         message.object, message.alert_type, message.visible = html.escape(text), kind, True
+
+    if notice:
+        say(*notice)
 
     save = pn.widgets.FileDownload(callback=lambda: io.BytesIO(persist.save_bytes(session)), filename="playground.json",
                                    label="Save", button_type="default", embed=False, css_classes=["pg-save"])
@@ -339,7 +343,7 @@ def file_widgets(session):
     link.param.watch(on_incoming, "incoming")
     return pn.Column(pn.pane.Markdown("**Take it with you**", margin=(0, 10)),
                      pn.Row(save, share, margin=0), pn.Row(pn.pane.Markdown("Load a file:", margin=(8, 10)), load),
-                     link, message, **FILL)
+                     link, message, *([keep] if keep is not None else []), **FILL)
 
 
 def code_export(session):

@@ -8,8 +8,9 @@ scrolling. Which of them are shown, and when, is the views' business (app/views)
 """
 import panel as pn
 
+from app import autosave
 from app.builder import network_builder
-from app.codecell import code_cell
+from app.codecell import TUTORIAL, code_cell
 from app.controls import Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets
 from app.session import Session
 from app.views import Views
@@ -21,8 +22,10 @@ TAGLINE = ("Build a network, press **Forward**, **Backward** and **Step**, and w
 
 
 class Playground:
-    def __init__(self, session=None):
+    def __init__(self, session=None, kept=None):
+        """`kept`: what the page kept of the last visit (app/autosave.py), restored before anything is drawn."""
         self.session = session or Session()
+        self.restored = autosave.restore(self.session, kept) if kept else None
         self.controls = Controls(self.session)
         self.views = Views(self.session)
 
@@ -33,8 +36,13 @@ class Playground:
         c = self.controls
         # The alert (why the last action failed) sits under the builder: above it, its coming and going
         # moved the palette under the mouse of someone dragging layers.
+        cell = code_cell(s, on_show=lambda: setattr(tabs, "active", 0),
+                         source=self.restored.code if self.restored and self.restored.code is not None else TUTORIAL)
+        self.autosave = autosave.Autosave(s, code_editor=cell.select(pn.widgets.TextAreaInput)[0])
+        files = file_widgets(s, keep=self.autosave.storage,
+                             notice=(self.restored.notice, self.restored.kind) if self.restored else None)
         left = pn.Column(presets(s), pn.Row(c.forward, c.backward, c.step, c.train, c.reset, margin=0), c.keys,
-                         c.status, network_builder(s), c.alert, settings, file_widgets(s), width=LEFT_WIDTH)
+                         c.status, network_builder(s), c.alert, settings, files, width=LEFT_WIDTH)
         parts = self.views.parts()
         # Side by side while both fit, one under the other on a narrow page, never cut off. (In CSS only:
         # Panel would give their row the sum of `min_width`s as its own, and the row could never wrap.)
@@ -45,8 +53,7 @@ class Playground:
                                         sizing_mode="stretch_width"),
                            parts["gradflow"], sizing_mode="stretch_width")
         tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width")
-        tabs.extend([("Code cell", code_cell(s, on_show=lambda: setattr(tabs, "active", 0))),
-                     ("PyTorch code", code_export(s))])
+        tabs.extend([("Code cell", cell), ("PyTorch code", code_export(s))])
         header = pn.Column(pn.pane.Markdown("# Autograd Playground", margin=(0, 10)),
                            pn.pane.Markdown(TAGLINE, margin=(0, 10)), sizing_mode="stretch_width")
         return pn.Column(header, pn.Row(left, tabs, sizing_mode="stretch_width"), sizing_mode="stretch_width")

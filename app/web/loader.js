@@ -4,6 +4,13 @@
 "use strict";
 (() => {
   const worker = new Worker("worker.js");
+  // The playground of the last visit (kept by app/autosave.py), unless a share link opened this page:
+  // Python gets it before it builds the playground, so the page opens as it was left.
+  let kept = null;
+  try {
+    if (!location.hash.startsWith("#s=")) kept = localStorage.getItem("autograd-playground/last");
+  } catch (error) {} // storage disabled: a fresh playground
+  worker.postMessage({ type: "kept", text: kept });
   const domReady = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
   // Milliseconds since navigation start when each stage began; read by tests and bench/site.py.
   const timings = {};

@@ -4,6 +4,11 @@
 importScripts("pyodide/pyodide.js");
 
 const post = (msg) => self.postMessage(msg);
+// The page sends what it kept of the last visit (app/autosave.py) as soon as the worker starts.
+let kept = null;
+self.onmessage = ({ data: msg }) => {
+  if (msg.type === "kept") kept = msg.text;
+};
 const stage = (name) => post({ type: "stage", name });
 // JS Promise Integration lets Python block on a promise (pyodide.ffi.run_sync), which the
 // WebGPU read-back needs; it works only when Python is entered through callPromising.
@@ -60,7 +65,7 @@ async function start() {
   if (failures.length) throw new Error(failures.join("\n"));
   stage("app");
   const browser = pyodide.pyimport(boot.app);
-  const rendered = await callPython(browser.render);
+  const rendered = await callPython(browser.render, kept);
   const [docsJson, renderItems] = rendered.toJs();
   rendered.destroy();
   post({ type: "render", docsJson, renderItems });

@@ -6,7 +6,7 @@ from tests.site.harness import APP_TIMEOUT_MS, VIEWPORT, bokeh_data, screenshot,
 STAGES = ["Loading Python…", "Loading numpy, Panel and Bokeh…", "Starting the playground…", "Drawing…"]
 
 
-def test_the_loader_shows_its_stages_then_the_playground_which_a_reload_starts_afresh(page, traffic):
+def test_the_loader_shows_its_stages_then_the_playground_which_a_reload_brings_back(page, traffic):
     page.goto(site_url(), wait_until="domcontentloaded")
     expect(page.locator("#stages li")).to_have_text(STAGES)
     expect(page.locator("#stages li.active")).to_have_count(1)
@@ -34,10 +34,11 @@ def test_the_loader_shows_its_stages_then_the_playground_which_a_reload_starts_a
         page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
         page.wait_for_timeout(300)  # BokehJS lays the page out again after a resize
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-    # A reload revalidates every cached file and starts a fresh playground.
+    # A reload revalidates every cached file, and the playground comes back as it was left (app/autosave.py).
+    page.wait_for_function("(localStorage.getItem('autograd-playground/last') || '').includes('\"step\":1')")
     page.reload()
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
-    expect(page.locator(".pg-status")).to_contain_text("Step 0")
+    expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
 
 
 def test_a_failed_download_is_shown_not_hidden(browser):

@@ -189,6 +189,40 @@ def test_save_a_playground_file_and_load_it_in_another_page(page, traffic, tmp_p
     screenshot(other, "50-loaded-file")
 
 
+def test_a_reload_brings_the_playground_back_as_it_was_left(page):
+    open_playground(page)
+    page.locator(".pg-preset-logistic").click()
+    expect(page.locator("[data-layer-index]")).to_have_count(1)
+    for _ in range(2):
+        click(page, "Step")
+    expect(status(page)).to_contain_text("Step 2 ")
+    page.locator(".bk-tab", has_text="Code cell").click()
+    editor = page.locator(".pg-code textarea")
+    editor.fill("w = torch.ones(3, requires_grad=True)  # mine\n")
+    editor.blur()
+    # kept in the browser once the playground has been still for a moment
+    page.wait_for_function("(localStorage.getItem('autograd-playground/last') || '').includes('# mine')")
+
+    page.reload()
+    page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
+    expect(page.locator(".pg-file-message")).to_contain_text("Restored your playground as you left it, at step 2")
+    expect(page.locator("[data-layer-index]")).to_have_count(1)
+    expect(status(page)).to_contain_text("Step 2 ")
+    click(page, "Step")                       # the weights came back too: training goes on
+    expect(status(page)).to_contain_text("Step 3 ")
+    page.locator(".bk-tab", has_text="Code cell").click()
+    expect(page.locator(".pg-code textarea")).to_have_value(re.compile("# mine"))
+    screenshot(page, "55-restored-after-reload")
+
+    page.evaluate("localStorage.setItem('autograd-playground/last', '{broken')")
+    page.reload()
+    page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
+    expect(page.locator(".pg-file-message")).to_contain_text("could not be restored")
+    expect(page.locator("[data-layer-index]")).to_have_count(5)  # a new playground, working
+    click(page, "Step")
+    expect(status(page)).to_contain_text("Step 1 ")
+
+
 def test_the_code_tabs_show_the_pytorch_script_and_run_the_tutorial_example(page):
     open_playground(page)
     page.locator(".bk-tab", has_text="PyTorch code").click()

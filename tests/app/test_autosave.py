@@ -1,0 +1,120 @@
+"""The playground kept across visits (app/autosave.py): what is kept, when, and how it comes back."""
+import json
+
+import numpy as np
+import panel as pn
+
+from app import autosave
+from app.layers import new_layer
+from app.playground import Playground
+from app.session import Session
+from app.state import PRESETS
+
+
+class Later:
+    """The scheduler, by hand: actions wait until the test runs them."""
+
+    def __init__(self):
+        self.waiting = []
+
+    def __call__(self, action, ms):
+        self.waiting.append(action)
+
+    def run(self):
+        waiting, self.waiting = self.waiting, []
+        for action in waiting:
+            action()
+
+
+def lenet_session(steps=2):
+    s = Session()
+    p = PRESETS["lenet"]
+    s.configure(p["network"], p["data"], p["hyper"])
+    s.train(steps)
+    return s
+
+
+def weights(session):
+    return {k: v.numpy().copy() for k, v in session.model.state_dict().items()}
+
+
+def test_changes_are_kept_once_the_playground_is_still_and_come_back_on_the_next_visit():
+    s, later = Session(), Later()
+    editor = pn.widgets.TextAreaInput(value="x = torch.ones(2)")
+    keeper = autosave.Autosave(s, code_editor=editor, schedule=later)
+    s.configure([new_layer("Linear", out_features=6), new_layer("Tanh"), new_layer("Linear", out_features=1)],
+                {"dataset": "xor"}, {"optimizer": "SGD", "lr": 0.2})
+    s.train(3)
+    editor.value = "y = torch.zeros(3)"
+    assert len(later.waiting) == 1            # a burst of changes: one save
+    assert keeper.storage.text == ""      # not before the playground is still
+    later.run()
+    kept = keeper.storage.text
+    assert json.loads(kept)["format"] == autosave.FORMAT
+
+    visit = Session()
+    restored = autosave.restore(visit, kept)
+    assert restored.kind == "success" and "at step 3" in restored.notice
+    assert restored.code == "y = torch.zeros(3)"
+    assert visit.network.layers == s.network.layers
+    assert visit.data.dataset == "xor" and visit.hyper.optimizer == "SGD" and visit.hyper.lr == 0.2
+    a, b = weights(s), weights(visit)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    s.take_step(), visit.take_step()          # and it trains on exactly as the left one would
+    assert s.last["loss"] == visit.last["loss"]
+
+
+def test_a_playground_opened_with_what_was_kept_shows_it_and_says_so():
+    s = lenet_session()
+    keeper = autosave.Autosave(s, schedule=Later())
+    keeper.save()
+    page = Playground(kept=keeper.storage.text)
+    page.view()
+    assert page.session.step == 2 and len(page.session.network.layers) == len(PRESETS["lenet"]["network"])
+    assert "Restored your playground as you left it, at step 2" in page.restored.notice
+
+
+def test_what_cannot_be_restored_is_dropped_with_a_notice_and_changes_nothing():
+    for kept, why in [("{not json", "Expecting property name"),
+                      (json.dumps({"format": "something else"}), "not a playground this version keeps"),
+                      (json.dumps({"format": autosave.FORMAT, "version": 1, "playground": {"format": "x"}}),
+                       "missing 'version'"),
+                      (json.dumps({"format": autosave.FORMAT, "version": 1, "playground": None, "code": 5}),
+                       "code cell text is not text")]:
+        s = Session()
+        before = (list(s.network.layers), s.data.dataset, s.step)
+        restored = autosave.restore(s, kept)
+        assert restored.kind == "warning" and why in restored.notice, restored.notice
+        assert restored.code is None and (list(s.network.layers), s.data.dataset, s.step) == before
+
+
+def test_weights_too_big_for_the_browser_are_left_out_but_the_network_is_kept(monkeypatch):
+    s = lenet_session(steps=1)
+    monkeypatch.setattr(autosave, "MAX_WEIGHTS_CHARS", 10_000)
+    keeper = autosave.Autosave(s, schedule=Later())
+    keeper.save()
+    doc = json.loads(keeper.storage.text)["playground"]
+    assert "weights" not in doc and doc["network"] == s.network.layers
+    restored = autosave.restore(Session(), keeper.storage.text)
+    assert restored.kind == "success" and "the weights were too big to keep" in restored.notice
+
+
+def test_while_training_it_saves_at_most_every_few_seconds(monkeypatch):
+    s, later = Session(), Later()
+    clock = [1000.0]
+    monkeypatch.setattr(autosave.time, "monotonic", lambda: clock[0])
+    autosave.Autosave(s, schedule=later)
+    s.running = True
+    s.version += 1
+    later.run()                                   # the first change while training is kept
+    for _ in range(5):
+        clock[0] += 1.0
+        s.version += 1                            # a chunk of training every second
+    assert later.waiting == []
+    clock[0] += autosave.TRAINING_SAVE_S
+    s.version += 1
+    assert len(later.waiting) == 1
+    later.run()
+    s.running = False                             # paused: kept at once (after the quiet moment)
+    s.version += 1
+    assert len(later.waiting) == 1
