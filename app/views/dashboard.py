@@ -105,7 +105,7 @@ class Views:
         i = self.images.sample.value
         image, label = s.sample(i)
         if s.model is None:
-            self.images.show(image, label, None, None, {})
+            self.images.show(image, label, None, None, {}, built=False)
             return
         # through the session: on a GPU, the sample's maps, probabilities and filters come back in one read
         self.images.show(image, label, s.probabilities(i), s.conv_filters(), s.feature_maps(i))

@@ -21,6 +21,8 @@ LABEL = 0.45          # room above a row of thumbnails for its name, in thumbnai
 EMPTY = "Choose the **digits** data set to see what a convolutional network does with an image."
 NO_CONV = ("This network has no Conv2d layer: add one (the LeNet preset has two) to see its filters and the "
            "feature maps they make.")
+UNBUILT = ("The network cannot be built yet (see the message in the network column); fix it to see its "
+           "predictions, filters and feature maps.")
 RIGHT, WRONG, OTHER = "#16a34a", "#dc2626", "#93c5fd"
 
 
@@ -66,9 +68,9 @@ class ImageViews:
             self.classes_names = classes
             self.probabilities.x_range.factors = classes
 
-    def show(self, image, label, probabilities, first_conv_weight, feature_maps):
+    def show(self, image, label, probabilities, first_conv_weight, feature_maps, built=True):
         """image (C, H, W) in [0, 1]; probabilities (classes,) or None; first_conv_weight (out, in, kh, kw) or
-        None; feature_maps {layer name: (C, H, W)} (ordered)."""
+        None; feature_maps {layer name: (C, H, W)} (ordered); built: False while the network cannot be built."""
         plane = np.asarray(image, dtype=np.float32)[0]
         self.input.data = {"image": [plane[::-1]], "dw": [1], "dh": [1]}  # row 0 on top
         self.input_figure.title.text = f"Test sample #{self.sample.value}: a {label}"
@@ -76,7 +78,7 @@ class ImageViews:
         if first_conv_weight is None:
             self.filters.clear()
             self.maps.clear()
-            self.caption.object = NO_CONV
+            self.caption.object = NO_CONV if built else UNBUILT
             return
         w = np.asarray(first_conv_weight)
         shown = range(min(w.shape[0], MAX_CHANNELS))
@@ -92,6 +94,7 @@ class ImageViews:
     def _show_probabilities(self, label, probabilities):
         if probabilities is None:
             self.classes.data = {"label": [], "p": [], "colour": [], "text": []}
+            self.probabilities.title.text = "Predicted probabilities"
             return
         p = np.asarray(probabilities, dtype=np.float64)
         guess = int(p.argmax())

@@ -5,7 +5,7 @@ from app.layers import new_layer
 from app.session import Session
 from app.state import PRESETS
 from app.views import Views
-from app.views import dashboard
+from app.views import dashboard, images
 from app.views.boundary import GRID
 
 
@@ -86,3 +86,17 @@ def test_an_invalid_network_says_so_in_the_graph():
     assert s.model is None
     assert views.graph.caption.object == dashboard.INVALID
     assert views.boundary.image.data["image"] == []
+
+
+def test_an_invalid_conv_net_on_digits_says_so_in_the_images_and_drops_its_last_prediction():
+    s = session_for("lenet")
+    views = Views(s)
+    s.take_step()
+    assert views.images.probabilities.title.text.startswith("Predicts")
+    layers = [dict(spec) for spec in s.network.layers]
+    layers[0]["stride"] = 0                                  # conv1 cannot be built
+    s.network.layers = layers
+    assert s.model is None
+    assert views.images.caption.object == images.UNBUILT     # not "this network has no Conv2d layer"
+    assert views.images.probabilities.title.text == "Predicted probabilities"
+    assert views.images.classes.data["p"] == [] and views.images.filters.source.data["image"] == []
