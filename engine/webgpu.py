@@ -35,6 +35,16 @@ def read_back(tensors):
     return to_numpy_many([t._data for t in tensors])
 
 
+async def to_numpy_async(tensor):
+    """A numpy copy of the tensor's values, awaiting the GPU's answer: the read-back that works in every
+    browser, also where synchronous Python cannot wait for a promise (no JS Promise Integration)."""
+    data = tensor.detach()._data
+    if not hasattr(data, "storage"):         # a CPU tensor: a numpy array already
+        return data.copy()
+    from .backends import webgpu
+    return await webgpu.to_numpy_async(data)
+
+
 def synchronize():
     """Wait until every submitted GPU command has finished."""
     from .backends import webgpu

@@ -131,3 +131,12 @@ def test_a_lost_device_is_replaced_by_a_new_one_when_next_asked_for(B):
     finally:
         del old.adapter.lost_reason                          # (back to the class default: not lost)
         B._state["device"] = old
+
+
+def test_values_can_be_awaited_instead_of_waited_for(B):
+    import asyncio
+
+    import engine as torch
+    x = torch.arange(6, dtype=torch.float32, device="webgpu").reshape(2, 3) * 2
+    assert asyncio.run(torch.webgpu.to_numpy_async(x)).tolist() == [[0, 2, 4], [6, 8, 10]]
+    assert asyncio.run(torch.webgpu.to_numpy_async(x.cpu())).tolist() == [[0, 2, 4], [6, 8, 10]]

@@ -35,6 +35,9 @@ def test_async_read_back(pyodide):  # noqa: F811
             "x = webgpu.from_numpy(np.arange(4, dtype=np.float32))\n"
             "(await webgpu.to_numpy_async(webgpu.mul(x, 2.0))).tolist()")
     assert pyodide.run(code) == "[0.0, 2.0, 4.0, 6.0]"
+    code = ("import engine as torch\nt = torch.arange(4.0, device='webgpu') * 3\n"
+            "(await torch.webgpu.to_numpy_async(t)).tolist()")
+    assert pyodide.run(code) == "[0.0, 3.0, 6.0, 9.0]"
 
 
 TRAINING = """
