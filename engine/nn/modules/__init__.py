@@ -10,6 +10,7 @@ from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .normalization import LayerNorm
 from .sparse import Embedding
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .flatten import Flatten, Unflatten
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss,
@@ -22,4 +23,5 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "Softsign", "Tanhshrink", "PReLU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "BatchNorm1d",
            "BatchNorm2d", "LayerNorm", "Embedding", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
-           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell",
+           "LSTMCell", "GRUCell"]
