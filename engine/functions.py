@@ -31,6 +31,15 @@ def _dims(dim, ndim):
     return axes
 
 
+_C_TYPE_NAMES = {"float64": "double", "float16": "c10::Half", "int64": "long int", "int16": "short int",
+                 "int8": "signed char", "uint8": "unsigned char"}
+
+
+def _c_type_name(dtype):
+    """The C++ name of a dtype, as some of PyTorch's messages print it (double, long int)."""
+    return _C_TYPE_NAMES.get(dtype.name, dtype.name.rstrip("0123456789"))
+
+
 def _shape_arg(size):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3]))."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -887,6 +896,26 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
                                f"{_shape_str(mat2._data.shape)})")
         return ops.AddmmBackward0.apply(input, mat1, mat2)
     return input * beta + mm(mat1, mat2) * alpha
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    for name, t in (("batch1", batch1), ("batch2", batch2)):
+        if t._data.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    (b1, n, m1), (b2, m2, p) = batch1._data.shape, batch2._data.shape
+    if b1 != b2 or m1 != m2:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1}, {m1}] but got: "
+                           f"[{b2}, {m2}].")
+    if input.dtype != batch1.dtype:
+        names = [_c_type_name(t.dtype) for t in (input, batch1, batch2)]
+        raise RuntimeError(f"Input dtypes must be the same, got: input {names[0]}, batch1: {names[1]}, "
+                           f"batch2: {names[2]}")
+    if batch2.dtype != batch1.dtype:
+        raise RuntimeError(f"expected scalar type {batch1.dtype._legacy[:-6]} but found {batch2.dtype._legacy[:-6]}")
+    shape = input._data.shape
+    if len(shape) > 3 or builtins.any(s not in (1, t) for s, t in zip(shape[::-1], (p, n, b1))):
+        expand(input, (b1, n, p))  # raises PyTorch's message
+    return ops.BaddbmmBackward0.apply(input, batch1, batch2, beta=beta, alpha=alpha)
 
 
 def outer(input, vec2):
@@ -2168,7 +2197,7 @@ sign floor ceil round trunc frac relu clamp clip clamp_min clamp_max masked_fill
 gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and
 bitwise_or bitwise_xor bitwise_not isnan isinf isfinite allclose isclose equal sum mean prod max min amax amin argmax
 argmin var std logsumexp norm cumsum all any count_nonzero nonzero sort argsort topk unique mm mv dot matmul bmm addmm
-outer ger view reshape view_as reshape_as flatten unflatten t transpose swapaxes swapdims permute movedim unsqueeze
+baddbmm outer ger view reshape view_as reshape_as flatten unflatten t transpose swapaxes swapdims permute movedim unsqueeze
 squeeze expand expand_as broadcast_to sum_to_size contiguous clone split chunk unbind narrow flip fliplr flipud roll
 repeat tile repeat_interleave gather take_along_dim index_select masked_select scatter scatter_add tril triu diag
 trace to type_as cpu double half long byte short softmax log_softmax tan atan arctan asin arcsin acos arccos sinh cosh

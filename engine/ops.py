@@ -1182,6 +1182,27 @@ class BmmBackward0(Op):
         return (g.matmul(b.mT) if b is not None else None), (a.mT.matmul(g) if a is not None else None)
 
 
+class BaddbmmBackward0(Op):
+    """beta * input + alpha * (batch1 @ batch2), input broadcast to the product's shape."""
+
+    def forward(ctx, input, b1, b2, beta=1, alpha=1):
+        ctx.save_for_backward(b2 if _rg(b1) else None, b1 if _rg(b2) else None)
+        ctx.beta, ctx.alpha = beta, alpha
+        be = _b(b1)
+        out = be.matmul(b1._data, b2._data)
+        if alpha != 1:
+            out = be.mul(out, alpha)
+        if beta == 0:  # PyTorch ignores input then, nan and inf included
+            return out
+        return be.add(out, input._data if beta == 1 else be.mul(input._data, beta))
+
+    def backward(ctx, g):
+        b2, b1 = ctx.saved_tensors
+        ga = g if ctx.alpha == 1 else g * ctx.alpha
+        return (g * ctx.beta if ctx.beta != 1 else g), (ga.bmm(b2.mT) if b2 is not None else None), \
+            (b1.mT.bmm(ga) if b1 is not None else None)
+
+
 # --- shape and memory views ----------------------------------------------------------------
 class ViewBackward0(Op):
     is_view = True
@@ -1724,6 +1745,18 @@ class SoftmaxBackward0(Op):
     def backward(ctx, g):
         y = ctx.output
         return y * (g - (g * y).sum(dim=ctx.dim, keepdim=True))
+
+
+class SafeSoftmaxBackward0(SoftmaxBackward0):
+    """Attention's softmax: a row of only -inf (every key masked out) gives zeros rather than nan,
+    and so does its gradient."""
+
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        be = _b(a)
+        masked = be.all(be.eq(a._data, -math.inf), (dim,), True)
+        zero = be.full((), 0, a._data.dtype)
+        return be.where(masked, zero, be.softmax(be.where(masked, zero, a._data), dim))
 
 
 class LogSoftmaxBackward0(Op):

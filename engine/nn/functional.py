@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype, ops
+from .. import _dtype, functions as _f, ops
 from .. import random as _random
 from .._device import backend_of
 from ..autograd import grad_mode
@@ -442,6 +442,189 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+
+
+# --- attention -------------------------------------------------------------------------------------------------
+def _bool_mask_to_float(mask, dtype):
+    """A boolean mask (True: attend) as the additive one: 0 where allowed, -inf elsewhere."""
+    return _f.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask.logical_not(), -math.inf)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """softmax(query @ key^T * scale + mask) @ value, composed as PyTorch's reference (math) kernel: the
+    scale is applied as its square root to both query and key, and a query whose keys are all masked
+    out attends to nothing (zeros) instead of giving nan."""
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{_f._c_type_name(query.dtype)} key.dtype: {_f._c_type_name(key.dtype)} and value.dtype: "
+                           f"{_f._c_type_name(value.dtype)} instead.")
+    if min(query.dim(), key.dim(), value.dim()) < 2:
+        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
+                           f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead.")
+    if attn_mask is not None and attn_mask.dtype != _dtype.bool_ and not attn_mask.is_floating_point():
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                           f"attn_mask.dtype: {_f._c_type_name(attn_mask.dtype)} and  query.dtype: "
+                           f"{_f._c_type_name(query.dtype)} instead.")
+    length, source = query.shape[-2], key.shape[-2]
+    if scale is None:
+        scale = 1 / math.sqrt(query.shape[-1])
+    if is_causal:
+        attn_mask = _f.ones((length, source), dtype=_dtype.bool_, device=query.device).tril()
+    if attn_mask is not None and attn_mask.dtype == _dtype.bool_:
+        attn_mask = _bool_mask_to_float(attn_mask, query.dtype)
+    if enable_gqa and query.dim() > 2 and key.shape[-3] != query.shape[-3]:
+        heads, kv_heads = query.shape[-3], key.shape[-3]
+        if heads % kv_heads or heads % value.shape[-3]:
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in ")
+        key = key.repeat_interleave(heads // kv_heads, -3)
+        value = value.repeat_interleave(heads // value.shape[-3], -3)
+    root = math.sqrt(abs(scale))
+    scores = (query * (root if scale >= 0 else -root)).matmul(key.transpose(-2, -1) * root)
+    if attn_mask is not None:
+        scores = scores + attn_mask
+    weights = ops.SafeSoftmaxBackward0.apply(scores, dim=scores.dim() - 1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return weights.matmul(value)
+
+
+def _canonical_mask(mask, name, other, other_name, dtype):
+    """An attention mask as an additive float mask (bool: True means masked out here)."""
+    if mask is None:
+        return None
+    if mask.dtype != _dtype.bool_ and not mask.is_floating_point():
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+    if other is not None and other.dtype != mask.dtype:
+        warnings.warn(f"Support for mismatched {name} and {other_name} is deprecated. Use same type for both "
+                      "instead.", stacklevel=4)
+    if mask.is_floating_point():
+        return mask
+    return _f.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask, -math.inf)
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    batched = query.dim() == 3
+    if query.dim() not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query "
+                             "tensor")
+    what = "batched (3-D)" if batched else "unbatched (2-D)"
+    if key.dim() != query.dim() or value.dim() != query.dim():
+        raise AssertionError(f"For {what} `query`, expected `key` and `value` to be {query.dim()}-D but found "
+                             f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != query.dim() - 1:
+        raise AssertionError(f"For {what} `query`, expected `key_padding_mask` to be `None` or {query.dim() - 1}-D "
+                             f"but found {key_padding_mask.dim()}-D tensor instead")
+    if attn_mask is not None:
+        if attn_mask.dim() not in (2, 3):
+            raise AssertionError(f"For {what} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                                 f"{attn_mask.dim()}-D tensor instead")
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if not batched and attn_mask.dim() == 3 and tuple(attn_mask.shape) != expected:
+            raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+    return batched
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+                                 bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
+                                 training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
+                                 v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
+                                 is_causal=False):
+    """nn.MultiheadAttention's computation on (L, N, E) inputs (or unbatched (L, E)), as PyTorch does it."""
+    batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask", query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                           "method `generate_square_subsequent_mask` to create this mask.")
+    # is_causal is only a hint that attn_mask is causal: the mask itself is applied
+    attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype)
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if key.shape[:2] != value.shape[:2]:
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                                 f"{value.shape[:2]}")
+        weights = (q_proj_weight, k_proj_weight, v_proj_weight)
+    else:
+        if key.shape != value.shape:
+            raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+        weights = in_proj_weight.chunk(3)
+    biases = in_proj_bias.chunk(3) if in_proj_bias is not None else (None,) * 3
+    q, k, v = (linear(x, w, b) for x, w, b in zip((query, key, value), weights, biases))
+
+    if attn_mask is not None:
+        correct = (tgt_len, key.shape[0]) if attn_mask.dim() == 2 else (bsz * num_heads, tgt_len, key.shape[0])
+        if tuple(attn_mask.shape) != correct:
+            raise RuntimeError(f"The shape of the {attn_mask.dim()}D attn_mask is {attn_mask.shape}, but should be "
+                               f"{correct}.")
+        if attn_mask.dim() == 2:
+            attn_mask = attn_mask.unsqueeze(0)
+    if (bias_k is None) != (bias_v is None):
+        raise AssertionError("bias_k is set but bias_v is None" if bias_v is None else "bias_v is set but bias_k is "
+                             "None")
+    if bias_k is not None:
+        k = _f.cat([k, bias_k.repeat(1, bsz, 1)])
+        v = _f.cat([v, bias_v.repeat(1, bsz, 1)])
+        attn_mask = pad(attn_mask, (0, 1)) if attn_mask is not None else None
+        key_padding_mask = pad(key_padding_mask, (0, 1)) if key_padding_mask is not None else None
+
+    # heads become batch entries: (N * heads, length, head_dim)
+    q = q.view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = k.view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_k is None else static_k
+    v = v.view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None else static_v
+    if add_zero_attn:
+        zeros = _f.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype, device=k.device)
+        k, v = _f.cat([k, zeros], dim=1), _f.cat([v, zeros], dim=1)
+        attn_mask = pad(attn_mask, (0, 1)) if attn_mask is not None else None
+        key_padding_mask = pad(key_padding_mask, (0, 1)) if key_padding_mask is not None else None
+    src_len = k.shape[1]
+    if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            i = 0 if key_padding_mask.shape[0] != bsz else 1
+            raise AssertionError(f"Expected key_padded_mask.shape[{i}] to be {(bsz, src_len)[i]}, but got "
+                                 f"{key_padding_mask.shape[i]}")
+        key_padding_mask = key_padding_mask.view(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1) \
+            .reshape(bsz * num_heads, 1, src_len)
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+    if not training:
+        dropout_p = 0.0
+
+    if need_weights:
+        q_scaled = q * math.sqrt(1.0 / float(head_dim))
+        if attn_mask is not None:
+            scores = _f.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
+        else:
+            scores = _f.bmm(q_scaled, k.transpose(-2, -1))
+        attn = softmax(scores, dim=-1)
+        if dropout_p > 0.0:
+            attn = dropout(attn, p=dropout_p)
+        out = _f.bmm(attn, v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        out = linear(out, out_proj_weight, out_proj_bias).view(tgt_len, bsz, -1)
+        attn = attn.view(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            attn = attn.mean(dim=1)
+        if not batched:
+            out, attn = out.squeeze(1), attn.squeeze(0)
+        return out, attn
+    if attn_mask is not None:
+        attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else attn_mask.view(bsz, num_heads, -1, src_len)
+    out = scaled_dot_product_attention(q.view(bsz, num_heads, tgt_len, head_dim),
+                                       k.view(bsz, num_heads, src_len, head_dim),
+                                       v.view(bsz, num_heads, src_len, head_dim), attn_mask, dropout_p)
+    out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).view(tgt_len, bsz, -1)
+    return (out if batched else out.squeeze(1)), None
 
 
 # --- normalization ---------------------------------------------------------------------------------------------

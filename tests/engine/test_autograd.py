@@ -11,6 +11,7 @@ import engine
 from engine.autograd import gradcheck, gradgradcheck
 from tests.engine.oracle import LIBS, assert_same, check, distinct, graph_signature, rand, randint, randn
 from tests.engine.test_more_ops import GRADCHECK_MORE  # the gradcheck table of the ops test_more_ops.py adds
+from tests.engine.test_torch_functions import GRADCHECK_FUNCTIONS  # and of test_torch_functions.py's
 
 
 def both(fn):
@@ -830,7 +831,7 @@ def test_gradcheck_covers_every_op_the_functions_use():
     source = Path(engine.functions.__file__).read_text()
     used = set(re.findall(r"ops\.(\w+Backward\w*)\.apply", source))
     covered = set()
-    for fn, arrays, *_ in [*GRADCHECK.values(), *GRADCHECK_MORE.values()]:
+    for fn, arrays, *_ in [*GRADCHECK.values(), *GRADCHECK_MORE.values(), *GRADCHECK_FUNCTIONS.values()]:
         covered |= _graph_node_names(fn, arrays)
     assert used - covered == set()
 

@@ -1,11 +1,12 @@
 """The layers of torch.nn, one file per family as in PyTorch."""
 from .module import Module
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
-from .linear import Identity, Linear, Bilinear
+from .linear import Identity, Linear, Bilinear, NonDynamicallyQuantizableLinear
 from .conv import Conv1d, Conv2d
 from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus, Softmax,
-                         LogSoftmax, Softmin, Hardtanh, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Tanhshrink, PReLU)
+                         LogSoftmax, Softmin, Hardtanh, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Tanhshrink, PReLU,
+                         MultiheadAttention)
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .normalization import LayerNorm
@@ -24,4 +25,4 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "BatchNorm2d", "LayerNorm", "Embedding", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell",
-           "LSTMCell", "GRUCell"]
+           "LSTMCell", "GRUCell", "MultiheadAttention"]

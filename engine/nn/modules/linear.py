@@ -45,6 +45,10 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """Linear under the name MultiheadAttention's out_proj has in PyTorch (and so in its repr)."""
+
+
 class Bilinear(Module):
     """y_k = x1 @ weight[k] @ x2 + bias[k]."""
 
