@@ -459,6 +459,24 @@ class ThresholdBackwardBackward0(Op):
         return ThresholdBackwardBackward0.apply(gg, _wrap(ctx.out)), gg * 0
 
 
+class ThresholdBackward0(Op):
+    """x where x > threshold, else value."""
+
+    def forward(ctx, a, threshold, value):
+        ctx.save_for_backward(a)
+        ctx.threshold = threshold
+        b = _b(a)
+        return b.where(b.gt(a._data, threshold), a._data, b.full((), value, a._data.dtype))
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a > ctx.threshold).to(g.dtype)
+
+
+class ThresholdBackward1(ThresholdBackward0):
+    """threshold_ (in place): PyTorch records this name for the in-place form."""
+
+
 class LeakyReluBackward0(Op):
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)
@@ -1686,6 +1704,71 @@ class ConvBackwardWeight(Op):
 
 def conv2d_op(x, w, bias, stride, padding, dilation, groups):
     return ConvolutionBackward0.apply(x, w, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+class ConvolutionTransposeBackward(Op):
+    """conv_transpose2d: the input gradient of a conv2d whose weight is w, so its own gradients are that
+    conv2d (for x) and conv2d's weight gradient with the roles of input and output swapped (for w).
+    PyTorch records every convolution as ConvolutionBackward0, so this node carries that name too."""
+
+    def forward(ctx, x, w, bias, stride, padding, output_padding, dilation, groups):
+        ctx.save_for_backward(x, w)
+        ctx.params = (stride, padding, dilation, groups)
+        n, _, h, wd = x._data.shape
+        _, cout_g, kh, kw = w._data.shape
+        size = [(s - 1) * st - 2 * p + d * (k - 1) + op + 1
+                for s, st, p, d, k, op in zip((h, wd), stride, padding, dilation, (kh, kw), output_padding)]
+        b = _b(x)
+        out = b.conv2d_backward_input(x._data, w._data, (n, cout_g * groups, *size), *ctx.params)
+        if bias is not None:
+            out = b.add(out, b.reshape(bias._data, (1, -1, 1, 1)))
+        return out
+
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        h, wd = x.shape[2:]
+        gx = None
+        if x._requires_grad:
+            gx = conv2d_op(g, w, None, *ctx.params)
+            if gx.shape[2:] != (h, wd):  # an output_padding of a stride or more (allowed below the dilation)
+                gx = gx[:, :, :h, :wd]
+        gw = ConvBackwardWeight.apply(g, x, weight_shape=w.shape, params=ctx.params) if w._requires_grad else None
+        gb = g.sum(dim=(0, 2, 3)) if ctx.next_functions[2][0] is not None else None
+        return gx, gw, gb
+
+
+ConvolutionTransposeBackward.__name__ = ConvolutionTransposeBackward.__qualname__ = "ConvolutionBackward0"
+
+
+def _adaptive_windows(size, out):
+    """PyTorch's adaptive window of output cell i: input cells floor(i*size/out) .. ceil((i+1)*size/out) - 1."""
+    return [range((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+class AdaptiveMaxPool2DBackward0(Op):
+    """Max over each adaptive window, with the flat position of the (first) maximum in its H*W plane.
+    Windows may differ in size and overlap: each is gathered as a fixed number of candidate positions
+    (short ones repeat their first), then reduced."""
+    n_differentiable = 1
+
+    def forward(ctx, x, output_size):
+        b = _b(x)
+        n, c, h, w = x._data.shape
+        cells = [[r * w + q for r in rows for q in cols] for rows in _adaptive_windows(h, output_size[0])
+                 for cols in _adaptive_windows(w, output_size[1])]
+        k = max(len(cell) for cell in cells) if cells else 1
+        candidates = np.array([cell + cell[:1] * (k - len(cell)) for cell in cells], np.int64).reshape(-1, k)
+        planes = np.arange(n * c, dtype=np.int64).reshape(-1, 1, 1) * (h * w)
+        gathered = b.reshape(b.take(x._data, b.from_numpy((planes + candidates).ravel())), (n * c, len(cells), k))
+        which = b.argmax(gathered, 2, False)
+        rows = b.from_numpy(np.arange(len(cells), dtype=np.int64) * k)
+        indices = b.take(b.from_numpy(candidates), b.add(which, rows))
+        out_shape = (n, c) + tuple(output_size)
+        ctx.indices, ctx.shape = b.reshape(indices, out_shape), x._data.shape
+        return b.reshape(b.max(gathered, (2,), False), out_shape), ctx.indices
+
+    def backward(ctx, g):
+        return MaxPoolScatter.apply(g, indices=ctx.indices, shape=ctx.shape)
 
 
 class MaxPool2DWithIndicesBackward0(Op):

@@ -172,6 +172,36 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The input gradient of conv2d as a layer: weight (C_in, C_out / groups, kH, kW) spreads each input
+    pixel over a kernel-sized patch of the output, `stride` apart."""
+    if input._data.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of "
+                           f"size: {_shape_list(input)}")
+    stride, padding, output_padding, dilation = (_pair(v) for v in (stride, padding, output_padding, dilation))
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_height: {output_padding[0]} output_padding_width: {output_padding[1]} "
+                           f"stride_height: {stride[0]} stride_width: {stride[1]} dilation_height: {dilation[0]} "
+                           f"dilation_width: {dilation[1]}")
+    batched = input._data.ndim == 4
+    if not batched:
+        input = input.unsqueeze(0)
+    cin = weight._data.shape[0]
+    if cin % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                           f"got weight of size [{_shape_list(weight)}] instead")
+    if input._data.shape[1] != cin:
+        raise RuntimeError(f"Given transposed=1, weight of size {_shape_list(weight)}, expected input"
+                           f"{_shape_list(input)} to have {cin} channels, but got {input._data.shape[1]} channels "
+                           "instead")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found {weight.dtype._legacy[:-6]}")
+    out = ops.ConvolutionTransposeBackward.apply(input, weight, bias, stride=stride, padding=padding,
+                                                 output_padding=output_padding, dilation=dilation, groups=groups)
+    return out if batched else out.squeeze(0)
+
+
 # --- pooling ------------------------------------------------------------------------------------------
 def _pool_size(size, k, s, p, d, ceil_mode):
     out = (size + 2 * p - d * (k - 1) - 1 + ((s - 1) if ceil_mode else 0)) // s + 1
@@ -267,6 +297,27 @@ def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, _single(output_size)[0])).squeeze(-2)
 
 
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    if isinstance(output_size, (list, tuple)):
+        if input._data.ndim <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        output_size = [n if o is None else o for o, n in zip(output_size, input._data.shape[-len(output_size):])]
+    if input._data.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: {_shape_list(input)}")
+    size = _pair(output_size)
+    if len(size) != 2:
+        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+    batched = input._data.ndim == 4
+    out, indices = ops.AdaptiveMaxPool2DBackward0.apply(input if batched else input.unsqueeze(0), output_size=size)
+    if not batched:
+        out, indices = out.squeeze(0), indices.squeeze(0)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
 # --- activations ----------------------------------------------------------------------------------------
 def relu(input, inplace=False):
     return input.relu_() if inplace else ops.ReluBackward0.apply(input)
@@ -297,6 +348,26 @@ def _apply(op, input, inplace, **params):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     op = ops.LeakyReluBackward1 if inplace else ops.LeakyReluBackward0
     return _apply(op, input, inplace, negative_slope=negative_slope)
+
+
+def threshold(input, threshold, value, inplace=False):
+    op = ops.ThresholdBackward1 if inplace else ops.ThresholdBackward0
+    return _apply(op, input, inplace, threshold=threshold, value=value)
+
+
+def threshold_(input, threshold, value):
+    return threshold(input, threshold, value, inplace=True)
+
+
+def glu(input, dim=-1):
+    """The first half of `dim` gated by the sigmoid of the second half."""
+    if input._data.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = _wrap_dim(dim, input._data.ndim)
+    if input._data.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input._data.shape[d]}")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -653,6 +724,26 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*, "
                            f"{', '.join(map(str, ns))}], but got input of size{_shape_list(input)}")
     return ops.NativeLayerNormBackward0.apply(input, weight, bias, normalized_shape=ns, eps=eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each sample's channels in num_groups groups (over the group's channels and positions),
+    then scale and shift per channel: a layer norm of (N, groups, rest), then the affine part."""
+    shape = input._data.shape
+    if input._data.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input._data.ndim}")
+    if shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {_shape_list(input)} and num_groups={num_groups}")
+    grouped = input.reshape(shape[0], num_groups, -1)
+    out = ops.NativeLayerNormBackward0.apply(grouped, None, None, normalized_shape=(grouped.shape[-1],), eps=eps)
+    out = out.view(shape)
+    per_channel = (-1,) + (1,) * (len(shape) - 2)
+    if weight is not None:
+        out = out * weight.view(per_channel)
+    if bias is not None:
+        out = out + bias.view(per_channel)
+    return out
 
 
 def _vector_norm(input, p, dim, keepdim):

@@ -2,14 +2,18 @@
 from .module import Module
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .linear import Identity, Linear, Bilinear, NonDynamicallyQuantizableLinear
-from .conv import Conv1d, Conv2d
-from .pooling import MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+                      AdaptiveMaxPool2d)
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus, Softmax,
                          LogSoftmax, Softmin, Hardtanh, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Tanhshrink, PReLU,
-                         MultiheadAttention)
+                         Threshold, GLU, MultiheadAttention)
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .batchnorm import BatchNorm1d, BatchNorm2d
-from .normalization import LayerNorm
+from .normalization import LayerNorm, GroupNorm
+from .padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
+                      ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                      CircularPad1d, CircularPad2d, CircularPad3d)
 from .sparse import Embedding
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .flatten import Flatten, Unflatten
@@ -25,4 +29,7 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "BatchNorm2d", "LayerNorm", "Embedding", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell",
-           "LSTMCell", "GRUCell", "MultiheadAttention"]
+           "LSTMCell", "GRUCell", "MultiheadAttention", "ConvTranspose2d", "AdaptiveMaxPool2d", "Threshold", "GLU",
+           "GroupNorm", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"]

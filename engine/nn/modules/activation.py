@@ -193,6 +193,30 @@ class PReLU(Module):
 
 
 
+class Threshold(Module):
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
 class MultiheadAttention(Module):
     """Attention over num_heads heads: packed q/k/v input projection (in_proj_weight, or q/k/v_proj_weight
     when key or value have other sizes), then out_proj; PyTorch's parameters, init and masks."""

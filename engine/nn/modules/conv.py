@@ -1,4 +1,4 @@
-"""Conv1d and Conv2d, with PyTorch's argument checks, initialisation and repr."""
+"""Conv1d, Conv2d and ConvTranspose2d, with PyTorch's argument checks, initialisation and repr."""
 import math
 
 from ... import functions as _f
@@ -13,7 +13,7 @@ class _ConvNd(Module):
     _dims = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
+                 padding_mode="zeros", device=None, dtype=None, transposed=False, output_padding=0):
         super().__init__()
         expand = F._ntuple(self._dims)
         if groups <= 0:
@@ -34,8 +34,8 @@ class _ConvNd(Module):
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.transposed = False
-        self.output_padding = (0,) * self._dims
+        self.transposed = transposed
+        self.output_padding = expand(output_padding)
         self.groups = groups
         self.padding_mode = padding_mode
         if isinstance(padding, str):
@@ -46,8 +46,8 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = pairs
         else:
             self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
-        self.weight = Parameter(_f.empty((out_channels, in_channels // groups) + kernel_size, device=device,
-                                         dtype=dtype))
+        shape = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(_f.empty(shape + kernel_size, device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(_f.empty(out_channels, device=device, dtype=dtype))
         else:
@@ -97,3 +97,36 @@ class Conv1d(_ConvNd):
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias, F.conv1d)
+
+
+class ConvTranspose2d(_ConvNd):
+    _dims = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype, transposed=True, output_padding=output_padding)
+
+    def _output_padding(self, input, output_size):
+        """The output_padding that gives output_size (PyTorch's rule: any size a stride's worth above the least)."""
+        if output_size is None:
+            return self.output_padding
+        lead = 2 if input.dim() == 4 else 1
+        if len(output_size) == lead + 2:
+            output_size = output_size[lead:]
+        if len(output_size) != 2:
+            raise ValueError(f"ConvTranspose2D: for {input.dim()}D input, output_size must have 2 or {lead + 2} "
+                             f"elements (got {len(output_size)})")
+        least = [(input.shape[lead + d] - 1) * self.stride[d] - 2 * self.padding[d]
+                 + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(2)]
+        most = [m + s - 1 for m, s in zip(least, self.stride)]
+        if any(not lo <= size <= hi for size, lo, hi in zip(output_size, least, most)):
+            raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {least} to "
+                             f"{most} (for an input of {input.shape[lead:]})")
+        return [size - lo for size, lo in zip(output_size, least)]
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups, self.dilation)
