@@ -71,7 +71,8 @@ def restore(session, text):
     except ValueError as error:   # PlaygroundFileError and JSON's errors alike
         return Restored(notice=f"The playground of your last visit could not be restored ({error}); "
                                "this is a new one.", kind="warning")
-    weights = "" if "weights" in doc["playground"] else " (its layers and settings: the weights were too big to keep)"
+    too_big = "weights" not in doc["playground"] and session.model is not None   # (an unbuilt network has none)
+    weights = " (its layers and settings: the weights were too big to keep)" if too_big else ""
     return Restored(code=code, notice=f"Restored your playground as you left it, at step {session.step}{weights}. "
                                       "A preset starts a new one.")
 

@@ -234,8 +234,21 @@ def new_layer(type_name, **values):
     return spec
 
 
+MAX_VALUE_CHARS = 40   # what a half-typed field may hold as text
+
+
 def spec_problem(spec):
     """Why a layer spec is malformed (unknown type, unknown or missing field, bad value), or None."""
+    problem = structure_problem(spec)
+    if problem:
+        return problem
+    return next(filter(None, (f.problem(spec[f.name]) for f in KINDS[spec["type"]].fields)), None)
+
+
+def structure_problem(spec):
+    """Why a spec is not even a layer as the builder can hold one (unknown type, unknown or missing
+    field, a value that is not a plain number, bool, short text or null), or None. A layer whose values
+    are only out of range (a field being edited) passes: the builder shows it, marked."""
     if not isinstance(spec, dict):
         return "a layer must be an object like {\"type\": \"Linear\", ...}"
     kind = KINDS.get(spec.get("type"))
@@ -248,9 +261,10 @@ def spec_problem(spec):
     for f in kind.fields:
         if f.name not in spec:
             return f"{kind.name} is missing its field {f.name!r}"
-        problem = f.problem(spec[f.name])
-        if problem:
-            return problem
+        value = spec[f.name]
+        if not (value is None or isinstance(value, (bool, int, float))
+                or isinstance(value, str) and len(value) <= MAX_VALUE_CHARS):
+            return f"{kind.name}.{f.name} must be a number, true or false"
     return None
 
 

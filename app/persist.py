@@ -112,10 +112,12 @@ def _check_network(specs):
     if len(specs) > 64:
         raise PlaygroundFileError(f"network has {len(specs)} layers; the playground takes up to 64")
     for i, spec in enumerate(specs):
-        problem = layers.spec_problem(spec)
+        problem = layers.structure_problem(spec)
         if problem:
             raise PlaygroundFileError(f"network layer {i + 1}: {problem}")
-    return [layers.normalized(s) for s in specs]
+    # A value out of range (a field left half-edited) comes back as it was, marked on its layer as
+    # the builder marks it, rather than costing the whole network.
+    return [dict(s) if layers.spec_problem(s) else layers.normalized(s) for s in specs]
 
 
 def parse(doc, allow_weights=True):

@@ -118,3 +118,16 @@ def test_while_training_it_saves_at_most_every_few_seconds(monkeypatch):
     s.running = False                             # paused: kept at once (after the quiet moment)
     s.version += 1
     assert len(later.waiting) == 1
+
+
+def test_a_layer_left_half_edited_comes_back_as_it_was():
+    s = Session()
+    layers = [dict(spec) for spec in s.network.layers]
+    layers[0]["out_features"] = 0
+    s.network.layers = layers
+    keeper = autosave.Autosave(s, schedule=Later())
+    keeper.save()
+    visit = Session()
+    restored = autosave.restore(visit, keeper.storage.text)
+    assert restored.kind == "success" and "too big" not in restored.notice
+    assert visit.network.layers == layers and visit.model is None

@@ -82,7 +82,8 @@ def good_doc():
     (lambda d: d.update(extra=1), "the file has an unknown field 'extra'"),
     (lambda d: d.pop("network"), "the file is missing 'network'"),
     (lambda d: d["network"].append({"type": "Attention"}), "network layer 6: unknown layer type 'Attention'"),
-    (lambda d: d["network"][0].update(out_features="8"), "network layer 1: out_features must be a number"),
+    (lambda d: d["network"][0].update(out_features=[8]),
+     "network layer 1: Linear.out_features must be a number, true or false"),
     (lambda d: d["network"][0].update(code="__import__('os')"), "network layer 1: Linear has no field 'code'"),
     (lambda d: d.update(network={"type": "Linear"}), "network must be a list"),
     (lambda d: d["data"].update(dataset="mnist"), "data.dataset:"),
@@ -138,9 +139,9 @@ def test_not_json_and_too_large():
     ("s=" + "A" * 20000, "the link is too long"),
     (link({"format": "autograd-playground", "version": 1, "network": [], "weights": {}}),
      "the file has an unknown field 'weights'"),
-    (link({"format": "autograd-playground", "version": 1, "network": [{"type": "Linear", "out_features": -1,
+    (link({"format": "autograd-playground", "version": 1, "network": [{"type": "Linear", "out_features": "8" * 99,
                                                                         "bias": True}]}),
-     "network layer 1: out_features must be from 1"),
+     "network layer 1: Linear.out_features must be a number, true or false"),
 ])
 def test_malformed_links_are_rejected(fragment, message):
     s = Session()
@@ -149,3 +150,17 @@ def test_malformed_links_are_rejected(fragment, message):
         persist.apply_fragment(s, fragment)
     assert str(info.value).startswith(message)
     assert s.network.layers == before
+
+
+def test_a_layer_left_half_edited_comes_back_marked_not_refused():
+    s = Session()
+    layers = [dict(spec) for spec in s.network.layers]
+    layers[0]["out_features"] = 0                       # being edited when the file was saved
+    s.network.layers = layers
+    assert s.model is None
+    for restore in (lambda other: persist.load_bytes(other, persist.save_bytes(s)),
+                    lambda other: persist.apply_fragment(other, persist.share_fragment(s))):
+        other = Session()
+        restore(other)
+        assert other.network.layers == layers and other.model is None
+        assert "out_features must be from 1 to 4096" in other.analysis["layers"][0]["error"]
