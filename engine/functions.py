@@ -1104,9 +1104,20 @@ def permute(input, *dims):
 
 def movedim(input, source, destination):
     n = input._data.ndim
-    order = [d for d in range(n) if d != _wrap_dim(source, n)]
-    order.insert(_wrap_dim(destination, n), _wrap_dim(source, n))
-    return permute(input, order)
+    many = isinstance(source, (list, tuple)), isinstance(destination, (list, tuple))
+    sources, destinations = (list(d) if m else [d] for d, m in zip((source, destination), many))
+    if len(sources) != len(destinations):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({sources} dims) should contain "
+                           f"the same number of dims as destination ({destinations} dims)")
+    sources = [_wrap_dim(d, n) for d in sources]
+    order = [None] * n
+    for s, d in zip(sources, destinations):
+        order[_wrap_dim(d, n)] = s
+    rest = iter(d for d in range(n) if d not in sources)
+    return permute(input, [next(rest) if o is None else o for o in order])
+
+
+moveaxis = movedim
 
 
 def unsqueeze(input, dim):
@@ -2190,6 +2201,216 @@ def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=
     return _fill(_shape_arg((size,)), fill_value, dtype or self.dtype, device or self.device, requires_grad)
 
 
+# --- more products, rotations, bins and quantiles -------------------------------------------------------
+def column_stack(tensors):
+    return hstack([t.reshape(t.numel(), 1) if t._data.ndim <= 1 else t for t in tensors])
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Sum over the dims of a and b paired by `dims` (the last n of a with the first n of b when an int),
+    as one matrix product of a's and b's other dims."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
+    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a._data.shape[da] != b._data.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a._data.shape[da]} in dim "
+                               f"{da} and second has size {b._data.shape[db]} in dim {db}")
+    free_a = [d for d in range(a._data.ndim) if d not in dims_a]
+    free_b = [d for d in range(b._data.ndim) if d not in dims_b]
+    k = int(np.prod([a._data.shape[d] for d in dims_a]))
+    left = a.permute(free_a + dims_a).reshape(-1, k)
+    right = b.permute(dims_b + free_b).reshape(k, -1)
+    shape = [a._data.shape[d] for d in free_a] + [b._data.shape[d] for d in free_b]
+    return mm(*_promote(left, right)).reshape(shape)
+
+
+def inner(input, other):
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    if input._data.shape[-1] != other._data.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input._data.shape)} and {list(other._data.shape)}")
+    return tensordot(input, other, ([-1], [-1]))
+
+
+def kron(input, other):
+    """Every element of input times the whole of other, laid out block by block."""
+    nd = builtins.max(input._data.ndim, other._data.ndim)
+    sa = (1,) * (nd - input._data.ndim) + input._data.shape
+    sb = (1,) * (nd - other._data.ndim) + other._data.shape
+    a = input.reshape([s for n in sa for s in (n, 1)])
+    b = other.reshape([s for n in sb for s in (1, n)])
+    return (a * b).reshape([x * y for x, y in zip(sa, sb)])
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    n = input._data.ndim
+    if n < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {n}")
+    d0, d1 = (_wrap_dim(d, n) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    return ops.Rot90Backward0.apply(input, k=k % 4, dims=(d0, d1))
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """input's last dim as the diagonals (offset above the main one) of new (dim1, dim2) planes."""
+    nd = input._data.ndim + 1
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = input._data.shape[-1] + builtins.abs(offset)
+    rest = iter(input._data.shape[:-1])
+    shape = tuple(n if d in (d1, d2) else next(rest) for d in range(nd))
+    positions = np.diagonal(np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape), offset, d1, d2)
+    return ops.DiagEmbedBackward0.apply(input, index=_wrap(np.ascontiguousarray(positions)), shape=shape)
+
+
+def logcumsumexp(input, dim):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
+    if input._data.ndim == 0:
+        return ops.LogcumsumexpBackward0.apply(input.reshape(1), axis=0).reshape(())
+    return ops.LogcumsumexpBackward0.apply(input, axis=_wrap_dim(dim, input._data.ndim))
+
+
+def copysign(input, other):
+    a, b = _promote(input, other, to_float=True)
+    if isinstance(b, Tensor):
+        _check_broadcast(a, b)
+        return ops.CopysignBackward0.apply(a, b)
+    return ops.CopysignBackward1.apply(a, b=b)
+
+
+def signbit(input):
+    return _wrap(ops.signbit(backend_of(input._data), input._data))
+
+
+def heaviside(input, values):
+    if input.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    _check_broadcast(input, values)
+    return ops.HeavisideNotImplemented.apply(input, values)
+
+
+def _on_device_of(data, like):
+    return _factory(data, None, like.device, False)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where each value would be inserted in the sorted innermost rows of sorted_sequence (not differentiable)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    seq = sorted_sequence.__array__()
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter.__array__(), -1)
+    values = input.__array__() if isinstance(input, Tensor) else np.asarray(input)
+    if seq.ndim > 1 and seq.shape[:-1] != values.shape[:-1]:
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+                           f"of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+                           f"{list(seq.shape)} and input value tensor {list(values.shape)}")
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        found = np.searchsorted(seq, values, how)
+    else:
+        rows = zip(seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1]))
+        found = np.stack([np.searchsorted(s, v, how) for s, v in rows]).reshape(values.shape)
+    return _on_device_of(np.asarray(found, np.int32 if out_int32 else np.int64), sorted_sequence)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts in `bins` equal bins from min to max (the data's range when both are equal); values outside
+    are ignored, max itself falls in the last bin. Not differentiable."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
+    if bins <= 0:
+        raise RuntimeError("torch.histc(): bins must be > 0, but got " f"{bins} for dimension 0")
+    x = input.__array__().ravel()
+    dt = x.dtype.type
+    lo, hi = dt(min), dt(max)
+    if lo == hi and x.size:
+        lo, hi = x.min(), x.max()
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    inside = x[(x >= lo) & (x <= hi)]
+    pos = ((inside - lo) / (hi - lo) * dt(bins)).astype(np.int64)  # in input's precision, as PyTorch
+    counts = np.bincount(np.minimum(pos, bins - 1), minlength=bins).astype(x.dtype)
+    return _on_device_of(counts, input)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The q-th quantiles of input (along dim, else of all of it): sorted values, interpolated between the
+    two around rank q * (n - 1); a slice holding nan gives nan. One leading dim per q when q is a tensor."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q.dtype != input.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        if q._data.ndim > 1:
+            raise RuntimeError(f"quantile() q must be a scalar or 1D tensor")
+        qs = q.__array__().reshape(-1)
+    else:
+        qs = np.array([q], dtype=input._data.dtype)
+    for value in qs:
+        if not 0 <= value <= 1:
+            raise RuntimeError(f"quantile() q values must be in the range [0, 1]" if isinstance(q, Tensor) else
+                               f"quantile() q must be in the range [0, 1] but got {q}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
+                           f"got {interpolation}")
+    if dim is None:
+        ordered = input.reshape(-1).sort().values
+    else:
+        dim = _wrap_dim(dim, input._data.ndim)
+        ordered = input.sort(dim).values.movedim(dim, -1) if input._data.ndim else input.reshape(1)
+    n = ordered.shape[-1]
+    if n == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    lead = ordered.shape[:-1]
+    ranks = np.broadcast_to(qs * qs.dtype.type(n - 1), lead + (len(qs),)).copy()
+    ranks[ordered.select(-1, -1).isnan().__array__()] = n - 1  # nan sorts last: a slice with one gives nan
+    below = np.floor(ranks).astype(np.int64)
+    if interpolation in ("lower", "higher", "nearest"):
+        index = {"lower": below, "higher": np.ceil(ranks), "nearest": np.round(ranks)}[interpolation]
+        out = ordered.gather(-1, _on_device_of(index.astype(np.int64), input))
+    else:
+        low = ordered.gather(-1, _on_device_of(below, input))
+        high = ordered.gather(-1, _on_device_of(np.ceil(ranks).astype(np.int64), input))
+        weights = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+        out = low.lerp(high, _on_device_of(weights.astype(input._data.dtype), input))
+    out = out.movedim(-1, 0)
+    if keepdim:
+        out = out.reshape((len(qs),) + tuple(1 if dim is None or d == dim else s
+                                             for d, s in enumerate(input._data.shape)))
+    return out if isinstance(q, Tensor) else out.squeeze(0)
+
+
 # --- Tensor methods: every function above that PyTorch also offers as a method ---------------------
 METHODS = """add sub subtract mul multiply div divide true_divide floor_divide remainder fmod reciprocal neg
 negative pow square maximum minimum exp log log1p expm1 log2 log10 sqrt rsqrt sin cos tanh sigmoid erf abs absolute
@@ -2203,7 +2424,8 @@ repeat tile repeat_interleave gather take_along_dim index_select masked_select s
 trace to type_as cpu double half long byte short softmax log_softmax tan atan arctan asin arcsin acos arccos sinh cosh
 asinh arcsinh acosh arccosh atanh arctanh exp2 atan2 arctan2 hypot logaddexp sgn logit xlogy cumprod median kthvalue
 mode dist cross select take index_add index_fill masked_scatter argwhere cummax cummin diff nansum nanmean nan_to_num
-deg2rad rad2deg float_power ravel""".split()
+deg2rad rad2deg float_power ravel moveaxis inner kron rot90 heaviside signbit copysign diag_embed logcumsumexp
+quantile histc""".split()
 
 for _name in METHODS:
     setattr(Tensor, _name, globals()[_name])
@@ -2267,7 +2489,7 @@ def _inplace(fn):
 _INPLACE = """add sub mul div pow clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round
 trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf square log1p expm1
 logical_not tan atan asin acos sinh cosh asinh acosh atanh exp2 atan2 hypot sgn logit xlogy cumprod index_add
-index_fill scatter scatter_add masked_scatter nan_to_num deg2rad rad2deg""".split()
+index_fill scatter scatter_add masked_scatter nan_to_num deg2rad rad2deg copysign""".split()
 for _name in _INPLACE:
     setattr(Tensor, _name + "_", _inplace(globals()[_name]))
 for _name, _fn in (("__iadd__", add), ("__isub__", sub), ("__imul__", mul), ("__itruediv__", div),

@@ -1135,6 +1135,38 @@ def _running_sum(b, x, axis):
     return out
 
 
+class LogcumsumexpBackward0(Op):
+    """log(cumsum(exp(a))) along axis: the scan of _running_sum with logaddexp for add, so no exp overflows
+    or underflows whatever the spread of the values."""
+    saves_output = True
+
+    def forward(ctx, a, axis):
+        ctx.save_for_backward(a)
+        ctx.axis = axis
+        b, x = _b(a), a._data
+        n, out, shift = x.shape[axis], x, 1
+        empty = [(0, 0)] * x.ndim
+        window = tuple(slice(0, n) if d == axis else slice(None) for d in range(x.ndim))
+        while shift < n:
+            empty[axis] = (shift, 0)
+            out = _logaddexp(b, out, b.getitem(b.pad(out, tuple(empty), -math.inf), window))
+            shift *= 2
+        return b.astype(out, x.dtype)
+
+    def backward(ctx, g):
+        # sum over i >= j of g_i * exp(a_j - y_i), in log space for the positive and negative parts of g
+        # separately (PyTorch's formulation): no term overflows
+        a, = ctx.saved_tensors
+        axis, lowest = ctx.axis, float(np.finfo(g._data.dtype).min)
+        log_g = g.abs().log()
+
+        def reverse_logcumsumexp(t):
+            return LogcumsumexpBackward0.apply(t.flip(axis), axis=axis).flip(axis)
+        positive = reverse_logcumsumexp(_select(g > 0, log_g, lowest) - ctx.output)
+        negative = reverse_logcumsumexp(_select(g < 0, log_g, lowest) - ctx.output)
+        return (positive + a).exp() - (negative + a).exp()
+
+
 # --- linear algebra ----------------------------------------------------------------------
 class MmBackward0(Op):
     def forward(ctx, a, b):
@@ -1426,6 +1458,25 @@ class FlipBackward0(Op):
 
     def backward(ctx, g):
         return g.flip(ctx.dims)
+
+
+class Rot90Backward0(Op):
+    """rot90 by k quarter turns in the plane dims (d0 towards d1): a flip, then swapping the two axes."""
+
+    def forward(ctx, a, k, dims):
+        ctx.k, ctx.dims = k, dims
+        b, x = _b(a), a._data
+        d0, d1 = dims
+        if k == 0:
+            return b.contiguous(b.astype(x, x.dtype))  # a copy
+        if k == 2:
+            return b.flip(x, dims)
+        order = list(range(x.ndim))
+        order[d0], order[d1] = d1, d0
+        return b.permute(b.flip(x, (d1,) if k == 1 else (d0,)), tuple(order))
+
+    def backward(ctx, g):
+        return Rot90Backward0.apply(g, k=(4 - ctx.k) % 4, dims=ctx.dims)
 
 
 class RepeatBackward0(Op):
@@ -2515,18 +2566,66 @@ class HypotBackward0(Op):
         return scale * a, scale * b
 
 
+def _logaddexp(be, x, y):
+    """log(exp(x) + exp(y)) as max + log(1 + exp(-|x - y|)); equal inputs (infinities included) give x + log(2)."""
+    with np.errstate(invalid="ignore"):  # inf - inf where x == y: that branch is not taken
+        spread = be.log1p(be.exp(be.neg(be.abs(be.sub(x, y)))))
+    return be.where(be.eq(x, y), be.add(x, math.log(2)), be.add(be.maximum(x, y), spread))
+
+
 class LogaddexpBackward0(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        be, x, y = _b(a), a._data, b._data
-        # max + log(1 + exp(-|x - y|)); equal inputs (infinities included) give x + log(2)
-        with np.errstate(invalid="ignore"):  # inf - inf where x == y: that branch is not taken
-            spread = be.log1p(be.exp(be.neg(be.abs(be.sub(x, y)))))
-        return be.where(be.eq(x, y), be.add(x, math.log(2)), be.add(be.maximum(x, y), spread))
+        return _logaddexp(_b(a), a._data, b._data)
 
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return g / (1 + (b - a).exp()), g / (1 + (a - b).exp())
+
+
+class CopysignBackward0(Op):
+    """|a| with b's sign; CopysignBackward1 when b is a number. b gets a zero gradient."""
+    saves_output = True
+
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a)
+        ctx.tensor_b = isinstance(b, Tensor)
+        be = _b(a)
+        y = _d(b)
+        size = be.abs(a._data)
+        if not ctx.tensor_b:
+            return be.neg(size) if math.copysign(1.0, y) < 0 else size
+        return be.where(signbit(be, y), be.neg(size), size)
+
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        ga = g * _select(a == 0, a * 0, ctx.output / a)  # +-1: whether copysign flipped a's sign; 0 at a == 0
+        return (ga, g * 0) if ctx.tensor_b else ga
+
+
+class HeavisideNotImplemented(Op):
+    """heaviside: PyTorch records a node named NotImplemented (it has no derivative), so backward fails."""
+
+    def forward(ctx, a, values):
+        be = _b(a)
+        step = be.astype(be.gt(a._data, 0), a._data.dtype)
+        return be.where(be.eq(a._data, 0), values._data, step)
+
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+
+HeavisideNotImplemented.__name__ = HeavisideNotImplemented.__qualname__ = "NotImplemented"
+
+
+def signbit(be, x):
+    """Whether x's sign bit is set: x < 0, and -0.0 too (1 / -0.0 is -inf)."""
+    if x.dtype.kind != "f":
+        return be.lt(x, 0)
+    return be.logical_or(be.lt(x, 0), be.logical_and(be.eq(x, 0), be.lt(be.div(be.full((), 1, x.dtype), x), 0)))
+
+
+CopysignBackward1 = type("CopysignBackward1", (CopysignBackward0,), {})
 
 
 class SgnBackward0(_ZeroGrad):
