@@ -7,8 +7,8 @@ Continuous training runs as a periodic callback that trains one short chunk at a
 back between chunks: Pause is handled before the next chunk starts.
 
 Stable hooks for browser tests: buttons by their names (Forward, Backward, Step, Train/Pause,
-Reset, Save, Share link), .pg-status, .pg-alert, .pg-preset-<key>, .pg-share-url, .pg-load
-(its input[type=file]), .pg-code-export; keys f, b, s, space, r.
+Reset, Undo, Redo, Save, Share link), .pg-status, .pg-alert, .pg-preset-<key>, .pg-share-url, .pg-load
+(its input[type=file]), .pg-code-export; keys f, b, s, space, r, ctrl+z, ctrl+y.
 """
 import html
 import io
@@ -21,6 +21,7 @@ from app import datasets, devices, persist
 from app.export import export_script
 from app.live_text import LiveText
 from app.state import PRESETS
+from app.undo import Undo
 
 CHUNK_SECONDS = 0.04     # training time per chunk; the views redraw once per chunk
 TICK_MS = 15             # how often the periodic callback looks whether the next chunk is due
@@ -29,15 +30,17 @@ IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this 
 
 FILL = {"sizing_mode": "stretch_width"}   # settings widgets fill their column
 
-KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset"}
+KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset", "undo": "undo", "redo": "redo"}
 KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
               "(fills every gradient) · <kbd>s</kbd> step (optimizer update) · <kbd>space</kbd> train/pause · "
-              "<kbd>r</kbd> reset (new weights)")
+              "<kbd>r</kbd> reset (new weights) · <kbd>ctrl+z</kbd> undo a change to the network (weights too) "
+              "· <kbd>ctrl+y</kbd> redo")
 
 
 class KeyboardShortcuts(pn.custom.JSComponent):
     """Listens for the playground's keys anywhere on the page (not while typing in a field) and
-    reports each press as `pressed` = "<key>#<count>" (a fresh value even for the same key)."""
+    reports each press as `pressed` = "<key>#<count>" (a fresh value even for the same key); ctrl+z
+    (cmd+z) is "undo", ctrl+y and ctrl+shift+z "redo"."""
 
     pressed = param.String(default="", doc="The last key pressed, with a counter")
     keys = param.List(default=list(KEYS), constant=True)
@@ -50,8 +53,13 @@ export function render({ model, el }) {
     return target && (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable);
   };
   const onKey = (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.repeat || typing(e)) return;
-    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (e.altKey || e.repeat || typing(e)) return;   // (a field's own ctrl+z stays the field's)
+    let key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (e.ctrlKey || e.metaKey) {
+      if (key === "z") key = e.shiftKey ? "redo" : "undo";
+      else if (key === "y") key = "redo";
+      else return;
+    }
     if (!model.keys.includes(key)) return;
     e.preventDefault();          // space must not scroll the page or press a focused button
     count += 1;
@@ -126,12 +134,24 @@ class Controls:
         self.train = pn.widgets.Button(name="Train", button_type="success", width=76, css_classes=["pg-train"])
         self.train.on_click(lambda _e: self.toggle_training())
         self.reset = self._button("Reset", "warning", s.reset)
+        self.history = Undo(s)
+        self.undo = self._small_button("Undo", self.history.undo, "can_undo",
+                                       "Undo the last change to the network or settings (ctrl+z)")
+        self.redo = self._small_button("Redo", self.history.redo, "can_redo", "Redo what was undone (ctrl+y)")
         self.keys = KeyboardShortcuts()
         self.keys.param.watch(self._on_key, "pressed")
         # LiveText: updated in place in the page (a Div's new text re-lays out the whole page)
         self.status = LiveText(value=self._status_text(), css_classes=["pg-status"], margin=(4, 10), **FILL)
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["pg-alert"], margin=(4, 10))
         s.param.watch(self._refresh, ["version", "error", "running"])
+
+    def _small_button(self, name, action, enabled_by, tip):
+        widget = pn.widgets.Button(name=name, button_type="light", width=58, height=30, margin=(2, 2),
+                                   disabled=not getattr(self.history, enabled_by), description=tip,
+                                   css_classes=[f"pg-{name.lower()}"])
+        widget.on_click(lambda _e: self.run(action))
+        self.history.param.watch(lambda event: setattr(widget, "disabled", not event.new), enabled_by)
+        return widget
 
     def _button(self, name, kind, action):
         widget = pn.widgets.Button(name=name, button_type=kind, width=76, css_classes=[f"pg-{name.lower()}"])
@@ -182,7 +202,8 @@ class Controls:
         key = event.new.split("#")[0]
         command = KEYS.get(key)
         s = self.session
-        actions = {"forward": s.forward, "backward": s.backward, "step": s.take_step, "reset": s.reset}
+        actions = {"forward": s.forward, "backward": s.backward, "step": s.take_step, "reset": s.reset,
+                   "undo": self.history.undo, "redo": self.history.redo}
         if command == "train":
             self.toggle_training()
         elif command in actions:

@@ -39,14 +39,20 @@ class PlaygroundFileError(ValueError):
 # ---- writing ------------------------------------------------------------------------------
 
 def snapshot(session, weights=True):
-    doc = {"format": FORMAT, "version": VERSION, "network": [layers.normalized(s) if not layers.spec_problem(s)
-                                                              else s for s in session.network.layers],
-           "data": settings(session.data), "hyper": settings(session.hyper)}
     state = session.training_state() if weights else None   # one read-back on a GPU
+    return document(session.network.layers, settings(session.data), settings(session.hyper), state)
+
+
+def document(network, data, hyper, state=None):
+    """The playground file of these layer specs and settings, with the weights, optimizer state and
+    progress of `state` (a Checkpoint) when given."""
+    doc = {"format": FORMAT, "version": VERSION, "network": [layers.normalized(s) if not layers.spec_problem(s)
+                                                              else s for s in network],
+           "data": dict(data), "hyper": dict(hyper)}
     if state is not None:
         doc["progress"] = state.progress
         doc["weights"] = {name: _encode_array(a) for name, a in state.weights.items()}
-        doc["optimizer"] = {"kind": session.hyper.optimizer,
+        doc["optimizer"] = {"kind": hyper["optimizer"],
                             "state": {name: {key: _encode_array(a) for key, a in entries.items()}
                                       for name, entries in state.optimizer.items()}}
     return doc

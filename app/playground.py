@@ -42,7 +42,8 @@ class Playground:
         files = file_widgets(s, keep=self.autosave.storage,
                              notice=(self.restored.notice, self.restored.kind) if self.restored else None)
         left = pn.Column(presets(s), pn.Row(c.forward, c.backward, c.step, c.train, c.reset, margin=0), c.keys,
-                         c.status, network_builder(s), c.alert, settings, files, width=LEFT_WIDTH)
+                         pn.Row(c.status, c.undo, c.redo, margin=0), network_builder(s), c.alert, settings, files,
+                         width=LEFT_WIDTH)
         parts = self.views.parts()
         # Side by side while both fit, one under the other on a narrow page, never cut off. (In CSS only:
         # Panel would give their row the sum of `min_width`s as its own, and the row could never wrap.)

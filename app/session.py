@@ -112,6 +112,7 @@ class Session(param.Parameterized):
         self._gpu_failure = None      # why the GPU failed, once it has
         self._checkpoint = None       # host copy of the training state at the last step boundary (on a GPU)
         self._sample_cache = (None, None)
+        self.before_rebuild = []      # called as a rebuild starts (settings changed, model not yet): app/undo.py
         self._load_data()
         self._rebuild()
         self._configuring = False
@@ -383,6 +384,8 @@ class Session(param.Parameterized):
     def _rebuild(self):
         """Model, optimizer and loss from the settings; step 0. An invalid network leaves model None
         and its errors in `analysis` (the specs are untouched)."""
+        for listener in self.before_rebuild:
+            listener()
         self.running = False
         self._pending, self.last = None, {}
         self._history, self._seen = History(), 0

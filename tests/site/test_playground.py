@@ -266,3 +266,27 @@ def test_keyboard_shortcuts_drive_the_buttons(page):
     lr.fill("0.05")
     lr.press("s")
     expect(status(page)).to_contain_text("Step 0")
+
+
+def test_a_preset_clicked_by_mistake_is_undone_with_its_weights(page):
+    open_playground(page)
+    cards = page.locator("[data-layer-index]")
+    page.locator("[data-palette='Tanh']").click()             # a network of one's own
+    expect(cards).to_have_count(6)
+    for n in (1, 2):
+        click(page, "Step")
+        expect(status(page)).to_contain_text(f"Step {n} ")
+    page.locator(".pg-preset-lenet").click()                  # the mistake
+    expect(cards).to_have_count(12)
+
+    page.locator("h1").first.click()                          # (not in a field: ctrl+z there is the field's)
+    page.keyboard.press("Control+z")
+    expect(cards).to_have_count(6)
+    expect(status(page)).to_contain_text("Step 2 ")           # where training was, weights and all
+    expect(cards.nth(5)).to_have_attribute("data-layer-type", "Tanh")
+    click(page, "Redo")
+    expect(cards).to_have_count(12)
+    click(page, "Undo")
+    expect(cards).to_have_count(6)
+    click(page, "Step")
+    expect(status(page)).to_contain_text("Step 3 ")
