@@ -225,3 +225,16 @@ def _message(exc):
     import re
     msg = str(exc)
     return re.sub(r"0x[0-9a-f]+", "0x...", msg)
+
+
+def outcome(fn, lib):
+    """What `fn(lib)` raised, as (type name, message), or None: to compare the engine's errors with torch's
+    (warnings on the way are not what is compared)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fn(lib)
+        except Exception as e:  # noqa: BLE001 - the type and message are what is compared
+            return type(e).__name__, str(e)
+    return None

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import engine
+from tests.engine.oracle import outcome
 from tests.engine.module_oracle import compare, compare_fn, randn
 
 
@@ -62,14 +63,6 @@ def test_sdpa_dropout_zeroes_weights_at_random():
     assert 0.5 < values.mean() < 1.5 and values.std() > 0.05  # each row: kept weights scaled by 2
 
 
-def _error(fn, lib):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fn(lib)
-        except Exception as e:  # noqa: BLE001 - the type and message are what is compared
-            return type(e).__name__, str(e)
-    return None
 
 
 SDPA_ERRORS = [
@@ -180,9 +173,9 @@ MHA_ERRORS = [
 
 @pytest.mark.parametrize("fn", SDPA_ERRORS + MHA_ERRORS)
 def test_errors_match_torch(fn):
-    theirs = _error(fn, torch)
+    theirs = outcome(fn, torch)
     assert theirs is not None
-    assert _error(fn, engine) == theirs
+    assert outcome(fn, engine) == theirs
 
 
 def test_mismatched_mask_types_warn_as_torch():

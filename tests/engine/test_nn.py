@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import engine
+from tests.engine.oracle import outcome
 from engine.nn import _module_stack
 from tests.engine.module_oracle import assert_close, compare, compare_fn, copy_state, rand, randint, randn
 
@@ -170,7 +171,7 @@ def test_batchnorm_errors_match_torch():
         with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size "
                                              r"torch.Size\(\[1, 3\]\)"):
             lib.nn.BatchNorm1d(3)(lib.zeros(1, 3))
-    lib_msgs = [_error(lambda lib: lib.nn.BatchNorm1d(3)(lib.zeros(2, 4)), lib) for lib in (torch, engine)]
+    lib_msgs = [outcome(lambda lib: lib.nn.BatchNorm1d(3)(lib.zeros(2, 4)), lib) for lib in (torch, engine)]
     assert lib_msgs[0] == lib_msgs[1]
 
 
@@ -435,12 +436,6 @@ def test_softmax_implicit_dim_warns_like_torch():
         assert out.shape == (2, 3) and abs(out.sum().item() - 2) < 1e-6
 
 
-def _error(fn, lib):
-    try:
-        fn(lib)
-    except Exception as e:  # noqa: BLE001 - the test compares exception types and messages
-        return type(e).__name__, str(e)
-    return None
 
 
 ERRORS = {
@@ -496,8 +491,8 @@ ERRORS = {
 def test_errors_match_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = _error(ERRORS[name], torch)
-        ours = _error(ERRORS[name], engine)
+        theirs = outcome(ERRORS[name], torch)
+        ours = outcome(ERRORS[name], engine)
     assert theirs is not None
     assert ours == theirs
 
@@ -675,7 +670,7 @@ def test_attribute_errors_match_torch(name):
         m = lib.nn.Linear(2, 2)
         m.child = lib.nn.ReLU()
         m.register_buffer("buf", lib.zeros(1))
-        results.append(_error(lambda l, m=m: SETATTR_ERRORS[name](l, m), lib))
+        results.append(outcome(lambda l, m=m: SETATTR_ERRORS[name](l, m), lib))
     assert results[0] is not None and results[1] == results[0]
 
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import engine
+from tests.engine.oracle import outcome
 
 SHAPES = [(3, 4), (5,), (2, 1, 3)]
 STEPS = 4
@@ -139,12 +140,6 @@ def test_load_state_dict_errors_match_torch():
             a.load_state_dict(c.state_dict())
 
 
-def _error(fn, lib):
-    try:
-        fn(lib)
-    except Exception as e:  # noqa: BLE001 - compared against torch's
-        return type(e).__name__, str(e)
-    return None
 
 
 ERRORS = {
@@ -173,7 +168,7 @@ def _duplicate_group(lib):
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_errors_match_torch(name):
-    theirs, ours = _error(ERRORS[name], torch), _error(ERRORS[name], engine)
+    theirs, ours = outcome(ERRORS[name], torch), outcome(ERRORS[name], engine)
     assert theirs is not None
     assert ours == theirs
 

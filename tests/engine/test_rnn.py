@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import engine
+from tests.engine.oracle import outcome
 from tests.engine.module_oracle import compare, randn
 
 
@@ -116,14 +117,6 @@ def test_repr_matches_torch(make):
     assert repr(make(engine.nn)) == repr(make(torch.nn))
 
 
-def _error(fn, lib):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fn(lib)
-        except Exception as e:  # noqa: BLE001 - the type and message are what is compared
-            return type(e).__name__, str(e)
-    return None
 
 
 @pytest.mark.parametrize("fn", [
@@ -155,9 +148,9 @@ def _error(fn, lib):
     lambda T: T.nn.LSTMCell(3, 4)(T.zeros(2, 3), (T.zeros(2, 4), T.zeros(1, 2, 4))),
 ])
 def test_errors_match_torch(fn):
-    theirs = _error(fn, torch)
+    theirs = outcome(fn, torch)
     assert theirs is not None
-    assert _error(fn, engine) == theirs
+    assert outcome(fn, engine) == theirs
 
 
 def test_dropout_with_one_layer_warns_as_torch():
