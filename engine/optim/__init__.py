@@ -2,7 +2,11 @@
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
+from .adagrad import Adagrad
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
 from .rmsprop import RMSprop
 from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "lr_scheduler"]

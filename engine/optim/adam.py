@@ -1,22 +1,13 @@
 """Adam and AdamW (Adam with decoupled weight decay), through the backend's fused adam_step kernel."""
 from .._device import backend_of
-from .optimizer import Optimizer, _check_flags, _step_counter, _zeros_like
+from .optimizer import Optimizer, _check_adam_args, _check_flags
 
 
 class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_args(lr, eps, betas, weight_decay)
         _check_flags(differentiable, capturable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
@@ -29,24 +20,12 @@ class Adam(Optimizer):
             beta1, beta2 = group["betas"]
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             amsgrad, maximize, decoupled = group["amsgrad"], group["maximize"], group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                s = self.state[p]
-                if not s:
-                    s["step"] = _step_counter()
-                    s["exp_avg"] = _zeros_like(p)
-                    s["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        s["max_exp_avg_sq"] = _zeros_like(p)
-                step = s["step"]
-                step._data += 1
+            buffers = ["exp_avg", "exp_avg_sq"] + ["max_exp_avg_sq"] * amsgrad
+            for p, s, step in self._stepped_params(group, *buffers):
                 max_sq = s["max_exp_avg_sq"]._data if amsgrad else None
-                backend_of(p._data).adam_step(p._data, grad._data, s["exp_avg"]._data, s["exp_avg_sq"]._data, max_sq,
-                                              float(step._data), lr, beta1, beta2, eps, weight_decay, amsgrad,
-                                              decoupled, maximize)
-                p._vc[0] += 1
+                backend_of(p._data).adam_step(p._data, p.grad._data, s["exp_avg"]._data, s["exp_avg_sq"]._data,
+                                              max_sq, step, lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled,
+                                              maximize)
         return loss
 
 

@@ -84,6 +84,23 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    def _stepped_params(self, group, *buffers, fill=0):
+        """The group's parameters that have a gradient, each as (parameter, its state, step number), the step
+        counter already advanced. State is created on first use: the step counter and a buffer of `fill` shaped
+        like the parameter for each name. Once the caller has updated a parameter, its version counter moves, so
+        autograd sees the in-place change."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            s = self.state[p]
+            if not s:
+                s["step"] = _step_counter()
+                for name in buffers:
+                    s[name] = _zeros_like(p, fill)
+            s["step"]._data += 1
+            yield p, s, float(s["step"]._data)
+            p._vc[0] += 1
+
     # --- state_dict ---------------------------------------------------------------------------------
     def state_dict(self):
         """{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}, parameters numbered
@@ -159,13 +176,50 @@ def _check_flags(differentiable=False, capturable=False):
         raise NotImplementedError("capturable=True (CUDA graph capture) is not supported by this engine")
 
 
-def _zeros_like(p):
-    """A state buffer: zeros of the parameter's shape, dtype and device."""
+def _check_adam_args(lr, eps, betas, weight_decay):
+    """The checks, in PyTorch's order and words, shared by the Adam family."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _zeros_like(p, value=0):
+    """A state buffer: the value (zero unless given) in the parameter's shape, dtype and device."""
     data = p._data
-    return Tensor._wrap(backend_of(data).full(data.shape, 0, data.dtype))
+    return Tensor._wrap(backend_of(data).full(data.shape, value, data.dtype))
 
 
-def _step_counter():
-    """The step count PyTorch keeps per parameter: a float32 scalar tensor on the CPU."""
+def _step_counter(value=0.0):
+    """The step count PyTorch keeps per parameter (and NAdam's mu_product): a float32 scalar tensor on the CPU."""
     import numpy as np
-    return Tensor._wrap(np.zeros((), np.float32))
+    return Tensor._wrap(np.array(value, np.float32))
+
+
+def _effective_grad(b, param, grad, maximize, weight_decay, lr=0.0, decoupled=False):
+    """The gradient an update follows: negated to maximize, with L2 weight decay added; decoupled weight decay
+    shrinks the parameter in place instead (AdamW's rule)."""
+    g = b.neg(grad) if maximize else grad
+    if weight_decay:
+        if decoupled:
+            b.copy_into(param, b.mul(param, 1 - lr * weight_decay))
+        else:
+            g = b.add(g, b.mul(param, weight_decay))
+    return g
+
+
+def _lerp_(b, avg, target, weight):
+    """avg += weight * (target - avg) in place: a running average, as torch's lerp_."""
+    b.copy_into(avg, b.add(avg, b.mul(b.sub(target, avg), weight)))
+
+
+def _adam_moments_(b, exp_avg, exp_avg_sq, g, beta1, beta2):
+    """Adam's running averages of the gradient and of its square, updated in place."""
+    _lerp_(b, exp_avg, g, 1 - beta1)
+    b.copy_into(exp_avg_sq, b.add(b.mul(exp_avg_sq, beta2), b.mul(b.mul(g, g), 1 - beta2)))

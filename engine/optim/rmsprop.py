@@ -1,6 +1,6 @@
 """RMSprop (with momentum and the centered variant), written with the backend's elementwise kernels."""
 from .._device import backend_of
-from .optimizer import Optimizer, _check_flags, _step_counter, _zeros_like
+from .optimizer import Optimizer, _check_flags, _effective_grad, _lerp_
 
 
 class RMSprop(Optimizer):
@@ -29,29 +29,16 @@ class RMSprop(Optimizer):
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             weight_decay, momentum, centered, maximize = (group["weight_decay"], group["momentum"], group["centered"],
                                                           group["maximize"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                s = self.state[p]
-                if not s:
-                    s["step"] = _step_counter()
-                    s["square_avg"] = _zeros_like(p)
-                    if momentum > 0:
-                        s["momentum_buffer"] = _zeros_like(p)
-                    if centered:
-                        s["grad_avg"] = _zeros_like(p)
-                s["step"]._data += 1
-                param, g = p._data, p.grad._data
+            buffers = ["square_avg"] + ["momentum_buffer"] * (momentum > 0) + ["grad_avg"] * centered
+            for p, s, _ in self._stepped_params(group, *buffers):
+                param = p._data
                 b = backend_of(param)
-                if maximize:
-                    g = b.neg(g)
-                if weight_decay:
-                    g = b.add(g, b.mul(param, weight_decay))
+                g = _effective_grad(b, param, p.grad._data, maximize, weight_decay)
                 sq = s["square_avg"]._data
                 b.copy_into(sq, b.add(b.mul(sq, alpha), b.mul(b.mul(g, 1 - alpha), g)))
                 if centered:
                     ga = s["grad_avg"]._data
-                    b.copy_into(ga, b.add(ga, b.mul(b.sub(g, ga), 1 - alpha)))
+                    _lerp_(b, ga, g, 1 - alpha)
                     avg = b.sqrt(b.add(sq, b.mul(b.mul(ga, -1), ga)))
                 else:
                     avg = b.sqrt(sq)
@@ -62,5 +49,4 @@ class RMSprop(Optimizer):
                     b.copy_into(param, b.add(param, b.mul(buf, -lr)))
                 else:
                     b.copy_into(param, b.add(param, b.div(b.mul(g, -lr), avg)))
-                p._vc[0] += 1
         return loss
