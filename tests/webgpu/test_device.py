@@ -135,8 +135,13 @@ def test_a_lost_device_is_replaced_by_a_new_one_when_next_asked_for(B):
 
 def test_values_can_be_awaited_instead_of_waited_for(B):
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     import engine as torch
+
+    def awaited(coroutine):   # in a thread of its own: the browser tests leave an event loop in this one
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
     x = torch.arange(6, dtype=torch.float32, device="webgpu").reshape(2, 3) * 2
-    assert asyncio.run(torch.webgpu.to_numpy_async(x)).tolist() == [[0, 2, 4], [6, 8, 10]]
-    assert asyncio.run(torch.webgpu.to_numpy_async(x.cpu())).tolist() == [[0, 2, 4], [6, 8, 10]]
+    assert awaited(torch.webgpu.to_numpy_async(x)).tolist() == [[0, 2, 4], [6, 8, 10]]
+    assert awaited(torch.webgpu.to_numpy_async(x.cpu())).tolist() == [[0, 2, 4], [6, 8, 10]]
