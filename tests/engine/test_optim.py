@@ -326,28 +326,56 @@ SCHEDULERS = {
     "cosine": lambda s, o: s.CosineAnnealingLR(o, T_max=6, eta_min=0.01),
     "lambda": lambda s, o: s.LambdaLR(o, lambda epoch: 1 / (epoch + 1)),
     "linear": lambda s, o: s.LinearLR(o, start_factor=0.25, total_iters=4),
+    "constant": lambda s, o: s.ConstantLR(o, factor=0.4, total_iters=3),
+    "warm-restarts": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=4, eta_min=0.01),
+    "warm-restarts-mult": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=3),
+    "sequential": lambda s, o: s.SequentialLR(o, [s.ConstantLR(o, factor=0.5, total_iters=3), s.ExponentialLR(o, 0.8),
+                                                  s.CosineAnnealingWarmRestarts(o, T_0=3)], milestones=[4, 9]),
+    # nested first: torch cannot hand over *to* a SequentialLR (it has no get_lr for the hand-over step)
+    "sequential-nested": lambda s, o: s.SequentialLR(
+        o, [s.SequentialLR(o, [s.StepLR(o, 2), s.CosineAnnealingLR(o, 5)], [3]), s.LinearLR(o, 0.1, total_iters=3)],
+        milestones=[7]),
+    "onecycle": lambda s, o: s.OneCycleLR(o, max_lr=[1.0, 2.0], total_steps=21),
+    "onecycle-linear-3phase": lambda s, o: s.OneCycleLR(o, max_lr=0.5, epochs=3, steps_per_epoch=8,
+                                                        anneal_strategy="linear", three_phase=True, pct_start=0.25,
+                                                        base_momentum=[0.8, 0.7], max_momentum=0.9, div_factor=10.0,
+                                                        final_div_factor=100.0),
+    "onecycle-no-momentum": lambda s, o: s.OneCycleLR(o, max_lr=0.1, total_steps=30, cycle_momentum=False),
 }
+# every scheduler with SGD (momentum), and OneCycleLR with Adam too: it cycles beta1 instead of momentum
+SCHEDULER_CASES = [(name, "SGD") for name in sorted(SCHEDULERS)] + [("onecycle", "Adam"),
+                                                                    ("onecycle-linear-3phase", "Adam")]
 
 
-@pytest.mark.parametrize("name", sorted(SCHEDULERS))
-def test_scheduler_matches_torch(name):
+@pytest.mark.filterwarnings("ignore:Detected call of")  # a nested SequentialLR's first step warns (in both)
+@pytest.mark.parametrize("name,optimizer", SCHEDULER_CASES)
+def test_scheduler_matches_torch(name, optimizer):
+    """The learning rates (and any other group settings a scheduler moves, momentum included) epoch by epoch."""
     lrs, states = [], []
     for lib in (torch, engine):
-        opt = lib.optim.SGD([{"params": [lib.nn.Parameter(lib.zeros(1))]},
-                             {"params": [lib.nn.Parameter(lib.zeros(1))], "lr": 0.3}], lr=0.1, momentum=0.9)
+        kwargs = dict(momentum=0.9) if optimizer == "SGD" else {}
+        opt = getattr(lib.optim, optimizer)([{"params": [lib.nn.Parameter(lib.zeros(1))]},
+                                             {"params": [lib.nn.Parameter(lib.zeros(1))], "lr": 0.3}], lr=0.1, **kwargs)
         sched = SCHEDULERS[name](lib.optim.lr_scheduler, opt)
         seen = [sched.get_last_lr()]
         for _ in range(20):
             opt.step()
             sched.step()
-            seen.append(sched.get_last_lr())
-            assert seen[-1] == [g["lr"] for g in opt.param_groups]
+            seen.append((sched.get_last_lr(), [{k: v for k, v in g.items() if k != "params"}
+                                               for g in opt.param_groups]))
+            assert seen[-1][0] == [g["lr"] for g in opt.param_groups]
         lrs.append(seen)
-        state = sched.state_dict()
-        state.pop("lr_lambdas", None)
-        states.append(state)
+        states.append(_plain_state(sched.state_dict()))
     assert lrs[1] == lrs[0]  # exactly: the same recursive formulas in the same order
     assert states[1] == states[0]
+
+
+def _plain_state(state):
+    """A scheduler's state_dict without what cannot be compared across the libraries (lambdas)."""
+    state = {k: v for k, v in state.items() if k != "lr_lambdas"}
+    if "_schedulers" in state:
+        state["_schedulers"] = [_plain_state(s) for s in state["_schedulers"]]
+    return state
 
 
 def test_scheduler_closed_form_and_initial_lr():
@@ -385,3 +413,96 @@ def test_reduce_lr_on_plateau_matches_torch():
             seen.append(sched.get_last_lr())
         results.append((seen, sched.best, sched.num_bad_epochs))
     assert results[0] == results[1]
+
+
+def _sgd(lib, **kwargs):
+    return lib.optim.SGD([lib.nn.Parameter(lib.zeros(1))], lr=0.1, **kwargs)
+
+
+def _past_the_last_step(lib):
+    opt = _sgd(lib)
+    sched = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=3)
+    for _ in range(4):
+        opt.step()
+        sched.step()
+
+
+def _foreign_scheduler(lib):
+    s = lib.optim.lr_scheduler
+    opt = _sgd(lib)
+    s.SequentialLR(opt, [s.ConstantLR(opt), s.ConstantLR(_sgd(lib))], milestones=[2])
+
+
+SCHEDULER_ERRORS = {
+    "constant-factor": lambda lib: lib.optim.lr_scheduler.ConstantLR(_sgd(lib), factor=1.5),
+    "warm-T_0": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=0),
+    "warm-T_0-float": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=2.0),
+    "warm-T_mult": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=2, T_mult=0),
+    "warm-eta_min": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=2, eta_min="0"),
+    "warm-negative-epoch": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=2).step(-1),
+    "onecycle-no-steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(_sgd(lib), max_lr=1.0, epochs=3),
+    "onecycle-total-steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(_sgd(lib), max_lr=1.0, total_steps=0),
+    "onecycle-epochs": lambda lib: lib.optim.lr_scheduler.OneCycleLR(_sgd(lib), 1.0, epochs=-1, steps_per_epoch=2),
+    "onecycle-steps-per-epoch": lambda lib: lib.optim.lr_scheduler.OneCycleLR(_sgd(lib), 1.0, epochs=1,
+                                                                              steps_per_epoch=1.5),
+    "onecycle-pct": lambda lib: lib.optim.lr_scheduler.OneCycleLR(_sgd(lib), 1.0, total_steps=9, pct_start=1.5),
+    "onecycle-anneal": lambda lib: lib.optim.lr_scheduler.OneCycleLR(_sgd(lib), 1.0, 9, anneal_strategy="exp"),
+    "onecycle-max-lr-list": lambda lib: lib.optim.lr_scheduler.OneCycleLR(_sgd(lib), [1.0, 2.0], 9),
+    "onecycle-no-momentum": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        lib.optim.Adagrad([lib.nn.Parameter(lib.zeros(1))]), 1.0, 9),
+    "onecycle-not-optimizer": lambda lib: lib.optim.lr_scheduler.OneCycleLR(None, 1.0, 9),
+    "onecycle-past-the-end": _past_the_last_step,
+    "sequential-empty": lambda lib: lib.optim.lr_scheduler.SequentialLR(_sgd(lib), [], milestones=[]),
+    "sequential-milestones": lambda lib: lib.optim.lr_scheduler.SequentialLR(
+        (o := _sgd(lib)), [lib.optim.lr_scheduler.ConstantLR(o)], milestones=[3]),
+    "sequential-plateau": lambda lib: lib.optim.lr_scheduler.SequentialLR(
+        (o := _sgd(lib)), [lib.optim.lr_scheduler.ConstantLR(o), lib.optim.lr_scheduler.ReduceLROnPlateau(o)], [2]),
+    "sequential-not-scheduler": lambda lib: lib.optim.lr_scheduler.SequentialLR(_sgd(lib), [object()], []),
+    "sequential-other-optimizer": _foreign_scheduler,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULER_ERRORS))
+def test_scheduler_errors_match_torch(name):
+    theirs, ours = outcome(SCHEDULER_ERRORS[name], torch), outcome(SCHEDULER_ERRORS[name], engine)
+    assert theirs is not None
+    assert ours == theirs
+
+
+def test_warm_restarts_fractional_and_explicit_epochs_match_torch():
+    """Stepped per batch with fractional epochs, and jumped to explicit epochs (with T_mult > 1)."""
+    epochs = [0.25, 0.5, 1.75, 2.0, 3.5, 7.0, 13.9, 2.5, 40.0, 1.0]
+    results = []
+    for lib in (torch, engine):
+        sched = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=2, T_mult=2, eta_min=0.001)
+        seen = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for epoch in epochs:
+                sched.step(epoch)
+                seen.append((sched.get_last_lr(), sched.T_cur, sched.T_i, sched.last_epoch))
+        results.append(seen)
+    assert results[1] == results[0]
+
+
+def test_sequential_lr_state_dict_round_trip():
+    s = engine.optim.lr_scheduler
+
+    def make():
+        opt = _sgd(engine, momentum=0.9)
+        return opt, s.SequentialLR(opt, [s.LinearLR(opt, 0.2, total_iters=4), s.CosineAnnealingWarmRestarts(opt, 3)],
+                                   milestones=[5])
+    opt, sched = make()
+    for _ in range(7):
+        opt.step()
+        sched.step()
+    state = sched.state_dict()
+    opt2, sched2 = make()
+    opt2.load_state_dict(opt.state_dict())
+    sched2.load_state_dict(state)
+    assert "_schedulers" in state  # loading leaves the dict whole (as PyTorch)
+    for _ in range(6):
+        for o, sc in ((opt, sched), (opt2, sched2)):
+            o.step()
+            sc.step()
+        assert sched2.get_last_lr() == sched.get_last_lr()
