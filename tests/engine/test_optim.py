@@ -327,6 +327,8 @@ SCHEDULERS = {
     "lambda": lambda s, o: s.LambdaLR(o, lambda epoch: 1 / (epoch + 1)),
     "linear": lambda s, o: s.LinearLR(o, start_factor=0.25, total_iters=4),
     "constant": lambda s, o: s.ConstantLR(o, factor=0.4, total_iters=3),
+    "multiplicative": lambda s, o: s.MultiplicativeLR(o, [lambda epoch: 0.9, lambda epoch: 1 - epoch / 40]),
+    "polynomial": lambda s, o: s.PolynomialLR(o, total_iters=8, power=2.0),
     "warm-restarts": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=4, eta_min=0.01),
     "warm-restarts-mult": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=3),
     "sequential": lambda s, o: s.SequentialLR(o, [s.ConstantLR(o, factor=0.5, total_iters=3), s.ExponentialLR(o, 0.8),
@@ -435,6 +437,8 @@ def _foreign_scheduler(lib):
 
 SCHEDULER_ERRORS = {
     "constant-factor": lambda lib: lib.optim.lr_scheduler.ConstantLR(_sgd(lib), factor=1.5),
+    "multiplicative-not-callable": lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(_sgd(lib), 0.5),
+    "multiplicative-count": lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(_sgd(lib), [abs, abs]),
     "warm-T_0": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=0),
     "warm-T_0-float": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=2.0),
     "warm-T_mult": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(_sgd(lib), T_0=2, T_mult=0),
@@ -506,3 +510,15 @@ def test_sequential_lr_state_dict_round_trip():
             o.step()
             sc.step()
         assert sched2.get_last_lr() == sched.get_last_lr()
+
+
+@pytest.mark.parametrize("name", ["constant", "polynomial"])
+def test_closed_forms_match_torch(name):
+    """step(epoch), the deprecated form, takes the closed-form formula."""
+    results = []
+    for lib in (torch, engine):
+        sched = SCHEDULERS[name](lib.optim.lr_scheduler, _sgd(lib))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results.append([(sched.step(epoch), sched.get_last_lr())[1] for epoch in (2, 5, 3, 11, 0)])
+    assert results[1] == results[0]
