@@ -135,11 +135,15 @@ def test_a_lost_device_is_replaced_by_a_new_one_when_next_asked_for(B):
 
 def test_values_can_be_awaited_instead_of_waited_for(B):
     import asyncio
+    import sys
     from concurrent.futures import ThreadPoolExecutor
 
     import engine as torch
 
-    def awaited(coroutine):   # in a thread of its own: the browser tests leave an event loop in this one
+    def awaited(coroutine):
+        if sys.platform == "emscripten":   # (Pyodide has no threads)
+            return asyncio.run(coroutine)
+        # natively in a thread of its own: the browser tests before this one leave Playwright's loop here
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, coroutine).result()
     x = torch.arange(6, dtype=torch.float32, device="webgpu").reshape(2, 3) * 2
