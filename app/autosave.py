@@ -6,8 +6,9 @@ plus the code cell's text) and the page keeps it in localStorage. On the next vi
 as it was left, unless it was opened with a share link, which wins. What was kept is validated as a
 file is; one that cannot be loaded is dropped with a notice, and the page starts afresh.
 
-Saving costs a snapshot (one read-back on a GPU) and a message to the page, so it waits QUIET_MS after
-a change (a burst of changes is saved once) and, while training, happens at most every TRAINING_SAVE_S.
+Saving costs a snapshot (one read-back on a GPU) and a message to the page, so it waits until the
+playground has been still for QUIET_MS (a burst of changes is saved once) and, while training, happens
+at most every TRAINING_SAVE_S.
 """
 import json
 import time
@@ -78,7 +79,8 @@ def restore(session, text):
 
 
 def _later(action, ms):
-    pn.state.add_periodic_callback(action, period=ms, count=1)
+    """Run `action` once, `ms` from now; the returned timer's stop() cancels it."""
+    return pn.state.add_periodic_callback(action, period=ms, count=1)
 
 
 class Autosave:
@@ -88,22 +90,24 @@ class Autosave:
         self.session, self.code_editor = session, code_editor
         self.storage = storage if storage is not None else BrowserStorage(width=0, height=0, margin=0)
         self._schedule = schedule
-        self._due = False
+        self._timer = None
         self._saved_at = float("-inf")
         session.param.watch(self._changed, ["version"])
         if code_editor is not None:
             code_editor.param.watch(self._changed, ["value"])
 
     def _changed(self, *_events):
-        if self._due:
+        if self.session.running:      # every chunk of training is a change: at most every TRAINING_SAVE_S
+            if self._timer is None and time.monotonic() - self._saved_at >= TRAINING_SAVE_S:
+                self._timer = self._schedule(self.save, QUIET_MS)
             return
-        if self.session.running and time.monotonic() - self._saved_at < TRAINING_SAVE_S:
-            return
-        self._due = True
-        self._schedule(self.save, QUIET_MS)
+        # Once the user has paused for QUIET_MS: a burst of clicks is saved once, after it, not during it.
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self._schedule(self.save, QUIET_MS)
 
     def save(self):
-        self._due = False
+        self._timer = None
         self._saved_at = time.monotonic()
         try:
             self.storage.text = self.document()

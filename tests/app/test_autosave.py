@@ -12,13 +12,19 @@ from app.state import PRESETS
 
 
 class Later:
-    """The scheduler, by hand: actions wait until the test runs them."""
+    """The scheduler, by hand: actions wait until the test runs them (or their timer is stopped)."""
 
     def __init__(self):
         self.waiting = []
 
     def __call__(self, action, ms):
+        later = self
+
+        class Timer:
+            def stop(self):
+                later.waiting.remove(action)
         self.waiting.append(action)
+        return Timer()
 
     def run(self):
         waiting, self.waiting = self.waiting, []
