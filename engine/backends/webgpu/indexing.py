@@ -17,7 +17,7 @@ def take(a, index):
         raise IndexError("cannot do a non-empty take from an empty axes.")
     index_dims, (index_steps,) = kernels.collapse(index.shape, index.steps)
     src_dims, (src_steps,) = kernels.collapse(a.shape, a.steps)
-    src = kernels.source("take", type=TYPE_NAMES[kind(a.dtype)])
+    src = kernels.source("take", prelude=("strided",), type=TYPE_NAMES[kind(a.dtype)])
     params = (kernels.u32s(out.size, a.size, len(index_dims), len(src_dims))
               + kernels.i32s(index.offset, a.offset) + kernels.u32s(0, 0)
               + kernels.dims(index_dims) + kernels.dims(index_steps, fmt="i")
@@ -28,20 +28,15 @@ def take(a, index):
 
 def put(dst, index, values):
     """dst.flat[index] = values in place (values broadcast to index's shape); dst may be any view."""
-    shape = broadcast_shapes(index.shape, values.shape)
-    count = int(np.prod(shape))
+    count, ndim, walk = _index_value_walk(index, values)
     if count == 0:
         return dst
-    dims, (index_steps, value_steps) = kernels.collapse(
-        shape, broadcast_strides(index, shape), broadcast_strides(values, shape))
     dst_dims, (dst_steps,) = kernels.collapse(dst.shape, dst.steps)
-    per_dim = [v for d in range(len(dims)) for v in (index_steps[d], value_steps[d], 0, 0)]
-    params = (kernels.u32s(count, dst.size, len(dims), len(dst_dims))
+    params = (kernels.u32s(count, dst.size, ndim, len(dst_dims))
               + kernels.i32s(index.offset, values.offset, dst.offset) + kernels.u32s(0)
-              + kernels.dims(dims) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i")
-              + kernels.dims(dst_dims) + kernels.dims(dst_steps, fmt="i"))
-    kernels.launch(dst.device, kernels.source("put", type=TYPE_NAMES[kind(dst.dtype)]), params,
-                   [dst, index, values], kernels.groups_for(count))
+              + walk + kernels.dims(dst_dims) + kernels.dims(dst_steps, fmt="i"))
+    src = kernels.source("put", prelude=("strided",), type=TYPE_NAMES[kind(dst.dtype)])
+    kernels.launch(dst.device, src, params, [dst, index, values], kernels.groups_for(count))
     return dst
 
 
@@ -54,16 +49,22 @@ def scatter_add_planes(out, index, values, plane_elems=None, plane_size=0):
     """out.flat[index + (i // plane_elems) * plane_size] += values, in place; returns out."""
     if kind(values.dtype) != "f":
         raise TypeError("webgpu: scatter_add is implemented for float32 values only")
-    shape = broadcast_shapes(index.shape, values.shape)
-    count = int(np.prod(shape))
+    count, ndim, walk = _index_value_walk(index, values)
     if count == 0:
         return out
+    params = (kernels.u32s(count, out.size, ndim, plane_elems or count + 1, plane_size)
+              + kernels.i32s(index.offset, values.offset) + kernels.u32s(0) + walk)
+    kernels.launch(out.device, kernels.source("scatter_add", prelude=("strided",)), params, [out, index, values],
+                   kernels.groups_for(count))
+    return out
+
+
+def _index_value_walk(index, values):
+    """How a scatter walks index and values together (values broadcast to index's shape): the
+    element count, the merged rank, and the kernels' `shape` and `steps` fields (strided.wgsl)."""
+    shape = broadcast_shapes(index.shape, values.shape)
     dims, (index_steps, value_steps) = kernels.collapse(
         shape, broadcast_strides(index, shape), broadcast_strides(values, shape))
     per_dim = [v for d in range(len(dims)) for v in (index_steps[d], value_steps[d], 0, 0)]
-    params = (kernels.u32s(count, out.size, len(dims), plane_elems or count + 1, plane_size)
-              + kernels.i32s(index.offset, values.offset) + kernels.u32s(0)
-              + kernels.dims(dims) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i"))
-    kernels.launch(out.device, kernels.source("scatter_add"), params, [out, index, values],
-                   kernels.groups_for(count))
-    return out
+    return (int(np.prod(shape)), len(dims),
+            kernels.dims(dims) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i"))

@@ -73,15 +73,7 @@ class NativeAdapter:
         self.queue.submit([encoder.finish()])
 
     def read_buffer(self, buffer, offset, nbytes):
-        staging = self.device.create_buffer(size=nbytes, usage=self._read_usage)
-        encoder = self.device.create_command_encoder()
-        encoder.copy_buffer_to_buffer(buffer, offset, staging, 0, nbytes)
-        self.queue.submit([encoder.finish()])
-        staging.map_sync(self._wgpu.MapMode.READ)
-        data = bytes(staging.read_mapped())
-        staging.unmap()
-        staging.destroy()
-        return data
+        return self.read_buffers([(buffer, offset, nbytes)])
 
     def read_buffers(self, ranges):
         """Several (buffer, offset, nbytes) ranges through one staging buffer: one wait for all."""

@@ -29,22 +29,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var rest = i;
-    var at = vec2<i32>(p.index_offset, p.values_offset);
-    for (var d = i32(p.ndim) - 1; d >= 0; d--) {
-        let size = p.shape[d / 4][d % 4];
-        at += i32(rest % size) * p.steps[d].xy;
-        rest = rest / size;
-    }
+    let at = strided_offsets2(i, p.ndim, p.shape, p.steps, vec2<i32>(p.index_offset, p.values_offset));
     var j = index[at.x];
     if (j < 0) { j += i32(p.dst_size); }
     if (j < 0 || u32(j) >= p.dst_size) { return; }
-    var flat = u32(j);
-    var target_at = p.dst_offset;
-    for (var d = i32(p.dst_ndim) - 1; d >= 0; d--) {
-        let size = p.dst_shape[d / 4][d % 4];
-        target_at += i32(flat % size) * p.dst_steps[d / 4][d % 4];
-        flat = flat / size;
-    }
+    let target_at = strided_offset(u32(j), p.dst_ndim, p.dst_shape, p.dst_steps, p.dst_offset);
     dst[target_at] = values[at.y];
 }

@@ -36,13 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var rest = i;
-    var at = vec2<i32>(p.index_offset, p.values_offset);
-    for (var d = i32(p.ndim) - 1; d >= 0; d--) {
-        let size = p.shape[d / 4][d % 4];
-        at += i32(rest % size) * p.steps[d].xy;
-        rest = rest / size;
-    }
+    let at = strided_offsets2(i, p.ndim, p.shape, p.steps, vec2<i32>(p.index_offset, p.values_offset));
     var j = index[at.x];
     if (j < 0) { j += i32(p.n_out); }
     let target_index = u32(j) + (i / p.plane_elems) * p.plane_size;

@@ -27,25 +27,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var rest = i;
-    var at = p.index_offset;
-    for (var d = i32(p.index_ndim) - 1; d >= 0; d--) {
-        let size = p.index_shape[d / 4][d % 4];
-        at += i32(rest % size) * p.index_steps[d / 4][d % 4];
-        rest = rest / size;
-    }
-    var j = index[at];
+    var j = index[strided_offset(i, p.index_ndim, p.index_shape, p.index_steps, p.index_offset)];
     if (j < 0) { j += i32(p.src_size); }
     if (j < 0 || u32(j) >= p.src_size) {
         out[i] = $type(0);
         return;
     }
-    var flat = u32(j);
-    var source_at = p.src_offset;
-    for (var d = i32(p.src_ndim) - 1; d >= 0; d--) {
-        let size = p.src_shape[d / 4][d % 4];
-        source_at += i32(flat % size) * p.src_steps[d / 4][d % 4];
-        flat = flat / size;
-    }
+    let source_at = strided_offset(u32(j), p.src_ndim, p.src_shape, p.src_steps, p.src_offset);
     out[i] = src[source_at];
 }
