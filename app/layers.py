@@ -268,6 +268,12 @@ def structure_problem(spec):
     return None
 
 
+def kept(spec):
+    """A spec as files and links keep it: normalized when valid, else as it stands (a field left
+    half-edited comes back as it was, marked on its layer)."""
+    return dict(spec) if spec_problem(spec) else normalized(spec)
+
+
 def normalized(spec):
     """The spec with whole-number floats as ints (JSON and JavaScript send 3.0 for 3)."""
     kind = KINDS[spec["type"]]

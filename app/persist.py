@@ -46,8 +46,7 @@ def snapshot(session, weights=True):
 def document(network, data, hyper, state=None):
     """The playground file of these layer specs and settings, with the weights, optimizer state and
     progress of `state` (a Checkpoint) when given."""
-    doc = {"format": FORMAT, "version": VERSION, "network": [layers.normalized(s) if not layers.spec_problem(s)
-                                                              else s for s in network],
+    doc = {"format": FORMAT, "version": VERSION, "network": [layers.kept(s) for s in network],
            "data": dict(data), "hyper": dict(hyper)}
     if state is not None:
         doc["progress"] = state.progress
@@ -123,7 +122,7 @@ def _check_network(specs):
             raise PlaygroundFileError(f"network layer {i + 1}: {problem}")
     # A value out of range (a field left half-edited) comes back as it was, marked on its layer as
     # the builder marks it, rather than costing the whole network.
-    return [dict(s) if layers.spec_problem(s) else layers.normalized(s) for s in specs]
+    return [layers.kept(s) for s in specs]
 
 
 def parse(doc, allow_weights=True):
