@@ -24,9 +24,9 @@ FORMAT = "autograd-playground-autosave"
 VERSION = 1
 QUIET_MS = 800
 TRAINING_SAVE_S = 10.0
-# A site gets about 5 MB of localStorage: a network whose weights would take more than this is kept
-# without them (its layers and settings still are).
-MAX_WEIGHTS_CHARS = 2_000_000
+# A site gets about 5 MB of localStorage: a playground whose text with its weights would take more
+# than this is kept without them (its layers and settings still are).
+MAX_KEPT_CHARS = 2_000_000
 MAX_CODE_CHARS = 200_000
 
 
@@ -115,9 +115,10 @@ class Autosave:
             return
 
     def document(self):
-        doc = persist.snapshot(self.session)
-        if len(json.dumps(doc, separators=(",", ":"))) > MAX_WEIGHTS_CHARS:
-            doc = persist.snapshot(self.session, weights=False)
         code = self.code_editor.value if self.code_editor is not None else None
-        return json.dumps({"format": FORMAT, "version": VERSION, "playground": doc, "code": code},
-                          separators=(",", ":"))
+        kept = {"format": FORMAT, "version": VERSION, "playground": persist.snapshot(self.session), "code": code}
+        text = json.dumps(kept, separators=(",", ":"))
+        if len(text) > MAX_KEPT_CHARS:
+            kept["playground"] = persist.snapshot(self.session, weights=False)
+            text = json.dumps(kept, separators=(",", ":"))
+        return text

@@ -96,7 +96,7 @@ def test_what_cannot_be_restored_is_dropped_with_a_notice_and_changes_nothing():
 
 def test_weights_too_big_for_the_browser_are_left_out_but_the_network_is_kept(monkeypatch):
     s = lenet_session(steps=1)
-    monkeypatch.setattr(autosave, "MAX_WEIGHTS_CHARS", 10_000)
+    monkeypatch.setattr(autosave, "MAX_KEPT_CHARS", 10_000)
     keeper = autosave.Autosave(s, schedule=Later())
     keeper.save()
     doc = json.loads(keeper.storage.text)["playground"]
