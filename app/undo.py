@@ -42,7 +42,7 @@ class Undo(param.Parameterized):
         """Called by the session as a rebuild starts: its settings have changed, its model not yet."""
         if self._applying:
             return
-        self._past = [*self._past[-(DEPTH - 1):], self._state(*self._settled)]
+        self._keep(self._past, self._state(*self._settled))
         self._future = []
         self._update()
 
@@ -56,8 +56,7 @@ class Undo(param.Parameterized):
         if not source:
             return
         state = source.pop()
-        target.append(self._state(*self._settings()))
-        del target[:-DEPTH]
+        self._keep(target, self._state(*self._settings()))
         self._applying = True
         try:
             persist.apply(self.session, persist.parse(state))
@@ -65,6 +64,11 @@ class Undo(param.Parameterized):
             self._applying = False
             self._settle()
             self._update()
+
+    @staticmethod
+    def _keep(states, state):
+        states.append(state)
+        del states[:-DEPTH]
 
     def _update(self):
         self.param.update(can_undo=bool(self._past), can_redo=bool(self._future))
