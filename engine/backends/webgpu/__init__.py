@@ -34,9 +34,7 @@ NO_ADAPTER = ("webgpu: no WebGPU adapter found (natively: install the `wgpu` pac
 def get_device():
     """The process's GPU device, opened on first use, and opened anew after the old one was lost
     (its tensors stay unusable, as CUDA's do after a device error)."""
-    device = _state["device"]
-    if device is not None and device.adapter.lost_reason is not None:
-        _state["device"] = None
+    _forget_lost_device()
     if _state["device"] is None:
         if _state["error"] is not None:
             raise RuntimeError(_state["error"])
@@ -50,9 +48,7 @@ def get_device():
 
 async def initialize():
     """Open the device without blocking: in a browser, what synchronous Python cannot do."""
-    device = _state["device"]
-    if device is not None and device.adapter.lost_reason is not None:
-        _state["device"] = None
+    _forget_lost_device()
     if _state["device"] is None:
         if sys.platform == "emscripten":
             from .browser import request_adapter_async
@@ -60,6 +56,12 @@ async def initialize():
         else:
             get_device()
     return _state["device"]
+
+
+def _forget_lost_device():
+    device = _state["device"]
+    if device is not None and device.adapter.lost_reason is not None:
+        _state["device"] = None
 
 
 def _open(adapter):
