@@ -2,7 +2,7 @@
 from . import grad_mode
 from .node import AccumulateGrad
 from .._dtype import _BY_NP
-from ..ops import SumToSizeBackward
+from ..ops.shape import SumToSizeBackward
 from .._device import backend_of
 from ..tensor import Tensor
 
