@@ -774,13 +774,12 @@ GRADCHECK = {
                [randn(1, 2, 4, 3, rng=_g), randn(2, 2, 2, 2, rng=_g), randn(2, rng=_g)]),
     "conv2d-groups-dilation": (lambda x, w: engine.ops.nn.conv.conv2d_op(x, w, None, (1, 1), (1, 1), (2, 1), 2),
                                [randn(1, 2, 4, 3, rng=_g), randn(2, 1, 2, 2, rng=_g)]),
-    "max_pool2d": (lambda x: engine.ops.nn.conv.MaxPool2DWithIndicesBackward0.apply(x, kernel=(2, 2), stride=(2, 1),
-                                                                            padding=(0, 0), dilation=(1, 1),
-                                                                            ceil_mode=False)[0],
+    "max_pool2d": (lambda x: engine.ops.nn.conv.MaxPool2DWithIndicesBackward0.apply(
+                       x, kernel=(2, 2), stride=(2, 1), padding=(0, 0), dilation=(1, 1), ceil_mode=False)[0],
                    [distinct(1, 2, 4, 3, rng=_g)]),
-    "avg_pool2d": (lambda x: engine.ops.nn.conv.AvgPool2DBackward0.apply(x, kernel=(2, 2), stride=(1, 1), padding=(1, 0),
-                                                                 ceil_mode=False, count_include_pad=True,
-                                                                 divisor_override=None),
+    "avg_pool2d": (lambda x: engine.ops.nn.conv.AvgPool2DBackward0.apply(
+                       x, kernel=(2, 2), stride=(1, 1), padding=(1, 0), ceil_mode=False, count_include_pad=True,
+                       divisor_override=None),
                    [randn(1, 1, 3, 3, rng=_g)]),
 }
 

@@ -1,5 +1,4 @@
-"""Convolution, pooling, resampling and padding: the ops torch.nn.functional records for them.
-"""
+"""Convolution, pooling, resampling and padding: the ops torch.nn.functional records for them."""
 
 import numpy as np
 

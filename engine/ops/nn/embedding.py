@@ -1,5 +1,4 @@
-"""Embedding lookups: the op F.embedding records (an index_select whose padding row gets no gradient).
-"""
+"""Embedding lookups: the op F.embedding records (an index_select whose padding row gets no gradient)."""
 
 import numpy as np
 

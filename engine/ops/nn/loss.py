@@ -1,5 +1,4 @@
-"""Losses: the ops torch.nn.functional's loss functions record.
-"""
+"""Losses: the ops torch.nn.functional's loss functions record."""
 
 import numpy as np
 

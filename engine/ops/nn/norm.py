@@ -1,5 +1,4 @@
-"""Normalization: the ops F.layer_norm, F.group_norm and F.batch_norm record.
-"""
+"""Normalization: the ops F.layer_norm, F.group_norm and F.batch_norm record."""
 
 import numpy as np
 
