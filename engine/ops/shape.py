@@ -775,19 +775,3 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 
 AliasBackward0 = type("AliasBackward0", (ViewBackward0,), {})  # x[...], x[()]: the same tensor, a new node
-
-
-class SumToSizeBackward(Op):
-    """The reduction of a broadcast gradient to an input's shape (PyTorch does it inside the engine)."""
-
-    def forward(ctx, a, shape):
-        ctx.shape = a._data.shape
-        x = a._data
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
-        b = _b(a)
-        out = b.sum(x, axes, True) if axes else x
-        return b.reshape(out, shape)
-
-    def backward(ctx, g):
-        return g.expand(ctx.shape)
