@@ -10,6 +10,7 @@ from .. import _dtype
 from .._device import backend_of
 from ..autograd.node import Op
 from ..tensor import Tensor
+from ._table import unary_op
 from ._args import _Scalar, _as_tensor, _b, _binary, _check_broadcast, _d, _promote, _rg, _same_device, _select, _wrap
 from .create import _factory
 
@@ -225,15 +226,8 @@ def fmod(input, other):
     return FmodBackward0.apply(a, b=b)
 
 
-class ReciprocalBackward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        return _b(a).reciprocal(a._data)
-
-    def backward(ctx, g):
-        out = ctx.output
-        return -g * out * out
+ReciprocalBackward0 = unary_op("ReciprocalBackward0", lambda b, x: b.reciprocal(x), "output",
+                               lambda g, y: -g * y * y)
 
 
 def reciprocal(input):
@@ -242,12 +236,7 @@ def reciprocal(input):
     return ReciprocalBackward0.apply(input)
 
 
-class NegBackward0(Op):
-    def forward(ctx, a):
-        return _b(a).neg(a._data)
-
-    def backward(ctx, g):
-        return -g
+NegBackward0 = unary_op("NegBackward0", lambda b, x: b.neg(x), None, lambda g: -g)
 
 
 def neg(input):

@@ -11,6 +11,7 @@ from .. import _dtype
 from .._device import backend_of
 from ..autograd.node import Op
 from ..tensor import Tensor
+from ._table import unary_op
 from ._args import _as_tensor, _b, _cast, _check_broadcast, _d, _promote, _select, _wrap
 from .create import ones_like, zeros_like
 from .arithmetic import _tensor_argument, pow
@@ -33,108 +34,38 @@ def _unary_float(op):
     return fn
 
 
-class ExpBackward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        return _b(a).exp(a._data)
-
-    def backward(ctx, g):
-        return g * ctx.output
+def _sqrt_one_minus_square(b, x):
+    return b.sqrt(b.mul(b.sub(1, x), b.add(1, x)))  # sqrt(1 - x*x) without losing digits near |x| = 1
 
 
-exp = _unary_float(ExpBackward0)
+# Trigonometric and hyperbolic functions are made of the backend's primitives (sin, cos, exp, log1p, sqrt,
+# atan2), in the forms that keep full precision where the textbook formula cancels: sinh and asinh near 0,
+# acosh near 1, atanh near 0.
+def _asinh(b, x):
+    m = b.abs(x)
+    square = b.mul(m, m)
+    # log(m + sqrt(m^2 + 1)) = log1p(m + m^2 / (1 + sqrt(m^2 + 1))), odd in x
+    return b.mul(b.sign(x), b.log1p(b.add(m, b.div(square, b.add(1, b.sqrt(b.add(square, 1)))))))
 
 
-class LogBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _b(a).log(a._data)
-
-    def backward(ctx, g):
-        return g / ctx.saved_tensors[0]
+def _acosh(b, x):
+    t = b.sub(x, 1)  # log(x + sqrt(x^2 - 1)) = log1p(t + sqrt(t * (t + 2)))
+    return b.log1p(b.add(t, b.sqrt(b.mul(t, b.add(t, 2)))))
 
 
-log = _unary_float(LogBackward0)
+def _atanh(b, x):
+    return b.mul(b.log1p(b.div(b.mul(x, 2), b.sub(1, x))), 0.5)  # log((1 + x) / (1 - x)) / 2
 
 
-class Log1PBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _b(a).log1p(a._data)
-
-    def backward(ctx, g):
-        return g / (ctx.saved_tensors[0] + 1)
+def _log_base(base):
+    return lambda b, x: b.div(b.log(x), math.log(base)).astype(x.dtype, copy=False)
 
 
-log1p = _unary_float(Log1PBackward0)
+def _trunc(b, x):
+    return b.mul(b.sign(x), b.floor(b.abs(x)))
 
 
-class Expm1Backward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        return _b(a).expm1(a._data)
-
-    def backward(ctx, g):
-        return g * (ctx.output + 1)
-
-
-expm1 = _unary_float(Expm1Backward0)
-
-
-class SqrtBackward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        return _b(a).sqrt(a._data)
-
-    def backward(ctx, g):
-        return g / (2 * ctx.output)
-
-
-sqrt = _unary_float(SqrtBackward0)
-
-
-class RsqrtBackward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        b = _b(a)
-        return b.reciprocal(b.sqrt(a._data))
-
-    def backward(ctx, g):
-        out = ctx.output
-        return g * -0.5 * out * out * out
-
-
-rsqrt = _unary_float(RsqrtBackward0)
-
-
-class SinBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _b(a).sin(a._data)
-
-    def backward(ctx, g):
-        return g * ctx.saved_tensors[0].cos()
-
-
-sin = _unary_float(SinBackward0)
-
-
-class CosBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _b(a).cos(a._data)
-
-    def backward(ctx, g):
-        return -g * ctx.saved_tensors[0].sin()
-
-
-cos = _unary_float(CosBackward0)
-
-
+# tanh's and sigmoid's gradients, each one kernel as in PyTorch (their own derivatives are formulas)
 class TanhBackwardBackward0(Op):
     """tanh's input gradient g * (1 - y^2) as one kernel (PyTorch's tanh_backward), differentiable in g and y."""
 
@@ -145,19 +76,6 @@ class TanhBackwardBackward0(Op):
     def backward(ctx, gg):
         g, y = ctx.saved_tensors
         return gg * (1 - y * y), gg * g * y * -2
-
-
-class TanhBackward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        return _b(a).tanh(a._data)
-
-    def backward(ctx, g):
-        return TanhBackwardBackward0.apply(g, ctx.output)
-
-
-tanh = _unary_float(TanhBackward0)
 
 
 class SigmoidBackwardBackward0(Op):
@@ -172,65 +90,71 @@ class SigmoidBackwardBackward0(Op):
         return gg * y * (1 - y), gg * g * (1 - 2 * y)
 
 
-class SigmoidBackward0(Op):
-    saves_output = True
+# The simple ops, one row each: the node PyTorch records; the forward in backend primitives (b: the backend,
+# x: the input's array); what the gradient reads besides g: the "input" x or the "output" y as Tensors, or
+# nothing; the gradient, in Tensor ops so that it is differentiable again.
+ExpBackward0 = unary_op("ExpBackward0", lambda b, x: b.exp(x), "output", lambda g, y: g * y)
+Exp2Backward0 = unary_op("Exp2Backward0", lambda b, x: b.pow(b.full((), 2, x.dtype), x), "output",
+                         lambda g, y: g * y * math.log(2))
+Expm1Backward0 = unary_op("Expm1Backward0", lambda b, x: b.expm1(x), "output", lambda g, y: g * (y + 1))
+LogBackward0 = unary_op("LogBackward0", lambda b, x: b.log(x), "input", lambda g, x: g / x)
+Log2Backward0 = unary_op("Log2Backward0", _log_base(2), "input", lambda g, x: g / (x * math.log(2)))
+Log10Backward0 = unary_op("Log10Backward0", _log_base(10), "input", lambda g, x: g / (x * math.log(10)))
+Log1PBackward0 = unary_op("Log1PBackward0", lambda b, x: b.log1p(x), "input", lambda g, x: g / (x + 1))
+SqrtBackward0 = unary_op("SqrtBackward0", lambda b, x: b.sqrt(x), "output", lambda g, y: g / (2 * y))
+RsqrtBackward0 = unary_op("RsqrtBackward0", lambda b, x: b.reciprocal(b.sqrt(x)), "output",
+                          lambda g, y: g * -0.5 * y * y * y)
+AbsBackward0 = unary_op("AbsBackward0", lambda b, x: b.abs(x), "input", lambda g, x: g * x.sign())
+ErfBackward0 = unary_op("ErfBackward0", lambda b, x: b.erf(x), "input",
+                        lambda g, x: g * (x * x).neg().exp() * (2 / math.sqrt(math.pi)))
+TanhBackward0 = unary_op("TanhBackward0", lambda b, x: b.tanh(x), "output",
+                         lambda g, y: TanhBackwardBackward0.apply(g, y))
+SigmoidBackward0 = unary_op("SigmoidBackward0", lambda b, x: b.sigmoid(x), "output",
+                            lambda g, y: SigmoidBackwardBackward0.apply(g, y))
+SinBackward0 = unary_op("SinBackward0", lambda b, x: b.sin(x), "input", lambda g, x: g * x.cos())
+CosBackward0 = unary_op("CosBackward0", lambda b, x: b.cos(x), "input", lambda g, x: -g * x.sin())
+TanBackward0 = unary_op("TanBackward0", lambda b, x: b.div(b.sin(x), b.cos(x)), "output",
+                        lambda g, y: g * (1 + y * y))
+AsinBackward0 = unary_op("AsinBackward0", lambda b, x: b.atan2(x, _sqrt_one_minus_square(b, x)), "input",
+                         lambda g, x: g * (1 - x * x).rsqrt())
+AcosBackward0 = unary_op("AcosBackward0", lambda b, x: b.atan2(_sqrt_one_minus_square(b, x), x), "input",
+                         lambda g, x: -g * (1 - x * x).rsqrt())
+AtanBackward0 = unary_op("AtanBackward0", lambda b, x: b.atan2(x, b.full((), 1, x.dtype)), "input",
+                         lambda g, x: g / (x * x + 1))
+SinhBackward0 = unary_op("SinhBackward0", lambda b, x: b.div(b.sub(b.expm1(x), b.expm1(b.neg(x))), 2), "input",
+                         lambda g, x: g * x.cosh())
+CoshBackward0 = unary_op("CoshBackward0", lambda b, x: b.div(b.add(b.exp(x), b.exp(b.neg(x))), 2), "input",
+                         lambda g, x: g * x.sinh())
+AsinhBackward0 = unary_op("AsinhBackward0", _asinh, "input", lambda g, x: g * (x * x + 1).rsqrt())
+AcoshBackward0 = unary_op("AcoshBackward0", _acosh, "input", lambda g, x: g * ((x - 1) * (x + 1)).rsqrt())
+AtanhBackward0 = unary_op("AtanhBackward0", _atanh, "input", lambda g, x: g / (1 - x * x))
+Deg2RadBackward0 = unary_op("Deg2RadBackward0", lambda b, x: b.mul(x, math.pi / 180).astype(x.dtype, copy=False),
+                            None, lambda g: g * (math.pi / 180))
+Rad2DegBackward0 = unary_op("Rad2DegBackward0", lambda b, x: b.mul(x, 180 / math.pi).astype(x.dtype, copy=False),
+                            None, lambda g: g * (180 / math.pi))
+FracBackward0 = unary_op("FracBackward0", lambda b, x: b.sub(x, _trunc(b, x)), None, lambda g: g)
+# piecewise constant: the gradient is zero almost everywhere
+SignBackward0 = unary_op("SignBackward0", lambda b, x: b.sign(x), None, lambda g: g * 0)
+SgnBackward0 = unary_op("SgnBackward0", lambda b, x: b.sign(x), None, lambda g: g * 0)
+FloorBackward0 = unary_op("FloorBackward0", lambda b, x: b.floor(x), None, lambda g: g * 0)
+CeilBackward0 = unary_op("CeilBackward0", lambda b, x: b.ceil(x), None, lambda g: g * 0)
+RoundBackward0 = unary_op("RoundBackward0", lambda b, x: b.round(x), None, lambda g: g * 0)
+TruncBackward0 = unary_op("TruncBackward0", _trunc, None, lambda g: g * 0)
 
-    def forward(ctx, a):
-        return _b(a).sigmoid(a._data)
 
-    def backward(ctx, g):
-        return SigmoidBackwardBackward0.apply(g, ctx.output)
-
-
+exp = _unary_float(ExpBackward0)
+log = _unary_float(LogBackward0)
+log1p = _unary_float(Log1PBackward0)
+expm1 = _unary_float(Expm1Backward0)
+sqrt = _unary_float(SqrtBackward0)
+rsqrt = _unary_float(RsqrtBackward0)
+sin = _unary_float(SinBackward0)
+cos = _unary_float(CosBackward0)
+tanh = _unary_float(TanhBackward0)
 sigmoid = _unary_float(SigmoidBackward0)
-
-
-class ErfBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _b(a).erf(a._data)
-
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * (a * a).neg().exp() * (2 / math.sqrt(math.pi))
-
-
 erf = _unary_float(ErfBackward0)
-
-
-class Log2Backward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        return b.div(b.log(a._data), math.log(2)).astype(a._data.dtype, copy=False)
-
-    def backward(ctx, g):
-        return g / (ctx.saved_tensors[0] * math.log(2))
-
-
 log2 = _unary_float(Log2Backward0)
-
-
-class Log10Backward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        return b.div(b.log(a._data), math.log(10)).astype(a._data.dtype, copy=False)
-
-    def backward(ctx, g):
-        return g / (ctx.saved_tensors[0] * math.log(10))
-
-
 log10 = _unary_float(Log10Backward0)
-
-
-class AbsBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _b(a).abs(a._data)
-
-    def backward(ctx, g):
-        return g * ctx.saved_tensors[0].sign()
 
 
 def abs(input):
@@ -240,51 +164,27 @@ def abs(input):
 absolute = abs
 
 
-class _ZeroGrad(Op):
-    """Piecewise-constant functions: the gradient is zero almost everywhere."""
-
-    def backward(ctx, g):
-        return g * 0
-
-
-class SignBackward0(_ZeroGrad):
-    def forward(ctx, a):
-        return _b(a).sign(a._data)
-
-
 def sign(input):
     return SignBackward0.apply(input)
-
-
-class FloorBackward0(_ZeroGrad):
-    def forward(ctx, a):
-        return _b(a).floor(a._data)
 
 
 def floor(input):
     return FloorBackward0.apply(input) if input.is_floating_point() else input.clone()
 
 
-class CeilBackward0(_ZeroGrad):
-    def forward(ctx, a):
-        return _b(a).ceil(a._data)
-
-
 def ceil(input):
     return CeilBackward0.apply(input) if input.is_floating_point() else input.clone()
 
 
-class RoundBackward0(_ZeroGrad):
-    def forward(ctx, a):
-        return _b(a).round(a._data)
-
-
-class RoundBackward1(_ZeroGrad):
-    """round(x, decimals=d)"""
+class RoundBackward1(Op):
+    """round(x, decimals=d): piecewise constant, so the gradient is zero almost everywhere."""
 
     def forward(ctx, a, decimals):
         b, scale = _b(a), 10.0 ** decimals
         return b.div(b.round(b.mul(a._data, scale)), scale).astype(a._data.dtype, copy=False)
+
+    def backward(ctx, g):
+        return g * 0
 
 
 def round(input, *, decimals=0):
@@ -295,23 +195,8 @@ def round(input, *, decimals=0):
     return RoundBackward0.apply(input)
 
 
-class TruncBackward0(_ZeroGrad):
-    def forward(ctx, a):
-        b = _b(a)
-        return b.mul(b.sign(a._data), b.floor(b.abs(a._data)))
-
-
 def trunc(input):
     return TruncBackward0.apply(input) if input.is_floating_point() else input.clone()
-
-
-class FracBackward0(Op):
-    def forward(ctx, a):
-        b = _b(a)
-        return b.sub(a._data, b.mul(b.sign(a._data), b.floor(b.abs(a._data))))
-
-    def backward(ctx, g):
-        return g
 
 
 def frac(input):
@@ -415,150 +300,15 @@ def isfinite(input):
     return ~(isnan(input) | isinf(input)) if input.is_floating_point() else ones_like(input, dtype=_dtype.bool_)
 
 
-# Made of the backend's primitives (sin, cos, exp, log1p, sqrt, atan2), in the forms that keep full
-# precision where the textbook formula cancels: sinh and asinh near 0, acosh near 1, atanh near 0.
-class TanBackward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        b = _b(a)
-        return b.div(b.sin(a._data), b.cos(a._data))
-
-    def backward(ctx, g):
-        out = ctx.output
-        return g * (1 + out * out)
-
-
 tan = _unary_float(TanBackward0)
-
-
-class AtanBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _b(a).atan2(a._data, _b(a).full((), 1, a._data.dtype))
-
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g / (a * a + 1)
-
-
 atan = arctan = _unary_float(AtanBackward0)
-
-
-def _sqrt_one_minus_square(b, x):
-    return b.sqrt(b.mul(b.sub(1, x), b.add(1, x)))  # sqrt(1 - x*x) without losing digits near |x| = 1
-
-
-class AsinBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        return b.atan2(a._data, _sqrt_one_minus_square(b, a._data))
-
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * (1 - a * a).rsqrt()
-
-
 asin = arcsin = _unary_float(AsinBackward0)
-
-
-class AcosBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        return b.atan2(_sqrt_one_minus_square(b, a._data), a._data)
-
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return -g * (1 - a * a).rsqrt()
-
-
 acos = arccos = _unary_float(AcosBackward0)
-
-
-class SinhBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        return b.div(b.sub(b.expm1(a._data), b.expm1(b.neg(a._data))), 2)
-
-    def backward(ctx, g):
-        return g * ctx.saved_tensors[0].cosh()
-
-
 sinh = _unary_float(SinhBackward0)
-
-
-class CoshBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        return b.div(b.add(b.exp(a._data), b.exp(b.neg(a._data))), 2)
-
-    def backward(ctx, g):
-        return g * ctx.saved_tensors[0].sinh()
-
-
 cosh = _unary_float(CoshBackward0)
-
-
-class AsinhBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        m = b.abs(a._data)
-        square = b.mul(m, m)
-        # log(m + sqrt(m^2 + 1)) = log1p(m + m^2 / (1 + sqrt(m^2 + 1))), odd in a
-        return b.mul(b.sign(a._data), b.log1p(b.add(m, b.div(square, b.add(1, b.sqrt(b.add(square, 1)))))))
-
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * (a * a + 1).rsqrt()
-
-
 asinh = arcsinh = _unary_float(AsinhBackward0)
-
-
-class AcoshBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b = _b(a)
-        t = b.sub(a._data, 1)  # log(a + sqrt(a^2 - 1)) = log1p(t + sqrt(t * (t + 2)))
-        return b.log1p(b.add(t, b.sqrt(b.mul(t, b.add(t, 2)))))
-
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * ((a - 1) * (a + 1)).rsqrt()
-
-
 acosh = arccosh = _unary_float(AcoshBackward0)
-
-
-class AtanhBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b, x = _b(a), a._data
-        return b.mul(b.log1p(b.div(b.mul(x, 2), b.sub(1, x))), 0.5)  # log((1 + x) / (1 - x)) / 2
-
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g / (1 - a * a)
-
-
 atanh = arctanh = _unary_float(AtanhBackward0)
-
-
-class Exp2Backward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        return _b(a).pow(_b(a).full((), 2, a._data.dtype), a._data)
-
-    def backward(ctx, g):
-        return g * ctx.output * math.log(2)
-
-
 exp2 = _unary_float(Exp2Backward0)
 
 
@@ -632,11 +382,6 @@ class LogaddexpBackward0(Op):
 
 def logaddexp(input, other):
     return _float_binary(LogaddexpBackward0, "logaddexp", input, other, integers=False)
-
-
-class SgnBackward0(_ZeroGrad):
-    def forward(ctx, a):
-        return _b(a).sign(a._data)
 
 
 def sgn(input):
@@ -738,23 +483,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return NanToNumBackward0.apply(input, nan=nan, posinf=posinf, neginf=neginf)
 
 
-class Deg2RadBackward0(Op):
-    factor = math.pi / 180
-
-    def forward(ctx, a):
-        return _b(a).mul(a._data, type(ctx).factor).astype(a._data.dtype, copy=False)
-
-    def backward(ctx, g):
-        return g * type(ctx).factor
-
-
 deg2rad = _unary_float(Deg2RadBackward0)
-
-
-class Rad2DegBackward0(Deg2RadBackward0):
-    factor = 180 / math.pi
-
-
 rad2deg = _unary_float(Rad2DegBackward0)
 
 

@@ -1,5 +1,4 @@
-"""Activations and softmax: the ops torch.relu, torch.softmax and torch.nn.functional's activations record.
-"""
+"""Activations and softmax: the ops torch.relu, torch.softmax and torch.nn.functional's activations record."""
 
 import math
 
@@ -8,6 +7,7 @@ import numpy as np
 from ... import _dtype
 from ...autograd.node import Op
 from ...tensor import _wrap_dim
+from .._table import unary_op
 from .._args import _b, _select, _wrap
 
 __all__ = ['relu', 'softmax', 'log_softmax']
@@ -25,14 +25,8 @@ class ThresholdBackwardBackward0(Op):
         return ThresholdBackwardBackward0.apply(gg, _wrap(ctx.out)), gg * 0
 
 
-class ReluBackward0(Op):
-    saves_output = True
-
-    def forward(ctx, a):
-        return _b(a).relu(a._data)
-
-    def backward(ctx, g):
-        return ThresholdBackwardBackward0.apply(g, ctx.output)
+ReluBackward0 = unary_op("ReluBackward0", lambda b, x: b.relu(x), "output",
+                         lambda g, y: ThresholdBackwardBackward0.apply(g, y))
 
 
 def relu(input):
@@ -197,14 +191,11 @@ class SafeSoftmaxBackward0(SoftmaxBackward0):
         return be.where(masked, zero, be.softmax(be.where(masked, zero, a._data), dim))
 
 
-class LogSigmoidBackward0(Op):
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        b, x = _b(a), a._data
-        return b.sub(b.minimum(x, 0), b.log1p(b.exp(b.neg(b.abs(x))))).astype(x.dtype, copy=False)
+def _log_sigmoid(b, x):
+    return b.sub(b.minimum(x, 0), b.log1p(b.exp(b.neg(b.abs(x))))).astype(x.dtype, copy=False)
 
-    def backward(ctx, g):
-        return g * (-ctx.saved_tensors[0]).sigmoid()
+
+LogSigmoidBackward0 = unary_op("LogSigmoidBackward0", _log_sigmoid, "input", lambda g, x: g * (-x).sigmoid())
 
 
 _ONE_SIXTH_F32 = float(np.float32(1.0) / np.float32(6.0))
