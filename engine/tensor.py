@@ -301,6 +301,11 @@ class Tensor:
         return new
 
     # --- in-place writes ------------------------------------------------------------------
+    @property
+    def _version(self):
+        """How many times the tensor's memory was written in place (PyTorch's version counter)."""
+        return self._vc[0]
+
     def _check_inplace(self):
         from .autograd.grad_mode import enabled
         if enabled[0] and self._requires_grad and self.grad_fn is None:

@@ -163,7 +163,7 @@ def _run_pre_hooks(node, grads):
 
 
 def _call_backward(node, grads):
-    if len(grads) > 1 and any(g is None for g in grads):  # an unused output of a multi-output op: zero
+    if len(grads) > 1 and node._materialize and any(g is None for g in grads):  # an unused output: zero
         like = next((g for g in grads if g is not None), None)  # (on the same device)
         grads = [g if g is not None else Tensor._zeros(shape, dtype, like) for g, (shape, dtype) in
                  zip(grads, node._meta)]

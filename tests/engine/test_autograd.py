@@ -663,6 +663,67 @@ def test_custom_function_setup_context():
     same_results(run)
 
 
+def _doubling_in_place(T, returns_input=True):
+    class DoubleInPlace(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x if returns_input else x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    return DoubleInPlace
+
+
+def test_custom_function_mark_dirty_makes_the_input_its_output():
+    def run(T):
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        x = a * 1
+        before = x._version
+        y = _doubling_in_place(T).apply(x)
+        facts = [y is x, type(x.grad_fn).__name__, type(x.grad_fn.next_functions[0][0]).__name__,
+                 x._version - before]
+        (y * y).sum().backward()
+        plain = T.tensor([1.0, 2.0])
+        same = _doubling_in_place(T).apply(plain)
+        return [facts, x.detach(), a.grad, [same is plain, plain.grad_fn is None, plain._version], plain]
+    same_results(run)
+
+
+def test_custom_function_mark_dirty_errors():
+    same_error(lambda T: _doubling_in_place(T).apply(T.tensor([1.0], requires_grad=True)))  # a leaf
+    same_error(lambda T: _doubling_in_place(T, returns_input=False).apply(T.tensor([1.0], requires_grad=True) * 1))
+
+    def stale(T):  # exp saved its output; the in-place Function changed it
+        y = (T.tensor([1.0, 2.0], requires_grad=True) * 1).exp()
+        _doubling_in_place(T).apply(y)
+        y.sum().backward()
+    same_error(stale)
+
+
+def test_custom_function_set_materialize_grads():
+    def run(T):
+        seen = []
+
+        class Pair(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, materialize):
+                ctx.set_materialize_grads(materialize)
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                seen.append(g2)
+                return g1 * 2 + (0 if g2 is None else g2 * 3), None
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        Pair.apply(x, False)[0].sum().backward()
+        Pair.apply(x, True)[0].sum().backward()
+        return [seen[0], seen[1], x.grad]
+    same_results(run)
+
+
 # --- gradcheck and gradgradcheck on every differentiable op --------------------------------------------
 _g = np.random.default_rng(7)
 POS = _g.uniform(0.5, 2.0, (2, 3))
