@@ -941,7 +941,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     mats = [_resize_matrix(n_in, n_out, mode, s, align_corners, dt) for n_in, n_out, s in
             zip(in_sizes, out_sizes, scales)]
     mh, mw = (mats[0], mats[1]) if nd == 2 else (None, mats[0])
-    return getattr(ops, node).apply(input, mh=mh, mw=mw)
+    return getattr(_conv_ops, node).apply(input, mh=mh, mw=mw)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
