@@ -8,8 +8,7 @@ from ._device import device
 from .tensor import Tensor, Size
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from . import autograd
-from .functions import *  # noqa: F401,F403  (the torch.* functions)
-from .functions import float_ as _float_method  # noqa: F401
+from .ops import *  # noqa: F401,F403  (the torch.* functions)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator
 from .random import _default_generator as default_generator
 from ._tensor_str import set_printoptions, get_printoptions
@@ -31,5 +30,3 @@ cfloat = None
 # engine's kernels. Only warnings raised in engine code are hidden: the user's own numpy still warns.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"engine(\.|$)")
 
-# abs etc. are defined in functions and exported by *; keep Python's builtins out of the public surface.
-del _float_method

@@ -259,9 +259,6 @@ class capture:
     def graph(self, tensor, param_names=None):
         return graph(tensor, capture=self, param_names=param_names)
 
-    def node_for(self, node_id):
-        return self._ids.get(node_id) if hasattr(self, "_ids") else None
-
     def value(self, node_id):
         """The output value of a node (numpy), or of a leaf/constant tensor."""
         obj = self._ids[node_id]

@@ -5,8 +5,8 @@ Matrix norms that need singular values (ord 2, -2 and 'nuc') are not part of thi
 import math
 
 from . import _dtype
-from . import ops
-from .functions import _cast, _dims, cross as _cross
+from .ops._args import _cast, _dims
+from .ops.linalg import LinalgVectorNormBackward0, cross as _cross
 from .tensor import _wrap_dim
 
 
@@ -23,7 +23,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """(sum |x|^ord)^(1/ord) over dim (all elements by default); ord inf/-inf: the largest/smallest |x|."""
     x = _floating("linalg.vector_norm", x, dtype)
     axes = None if dim is None or (isinstance(dim, (tuple, list)) and not dim) else _dims(dim, x._data.ndim)
-    return ops.LinalgVectorNormBackward0.apply(x, ord=float(ord), axes=axes, keepdim=keepdim)
+    return LinalgVectorNormBackward0.apply(x, ord=float(ord), axes=axes, keepdim=keepdim)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

@@ -1,7 +1,7 @@
 """The Tensor: an n-d array on a device plus the autograd state PyTorch keeps with it.
 
-Math lives in engine/functions.py (each function is also a Tensor method, as in PyTorch);
-each differentiable op's forward and backward live in engine/ops.py.
+Math lives in engine/ops/, one file per op family: each torch.* function beside the op it records
+(engine/ops/_methods.py makes the functions Tensor methods, as in PyTorch).
 """
 import warnings
 
@@ -301,6 +301,11 @@ class Tensor:
         return new
 
     # --- in-place writes ------------------------------------------------------------------
+    @property
+    def _version(self):
+        """How many times the tensor's memory was written in place (PyTorch's version counter)."""
+        return self._vc[0]
+
     def _check_inplace(self):
         from .autograd.grad_mode import enabled
         if enabled[0] and self._requires_grad and self.grad_fn is None:

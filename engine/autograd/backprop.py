@@ -1,8 +1,7 @@
 """The backward pass: walk the recorded graph once, in dependency order, without recursion."""
 from . import grad_mode
-from .node import AccumulateGrad
+from .node import AccumulateGrad, Op
 from .._dtype import _BY_NP
-from ..ops import SumToSizeBackward
 from .._device import backend_of
 from ..tensor import Tensor
 
@@ -123,6 +122,22 @@ def _fit(g, meta):
     return g
 
 
+class SumToSizeBackward(Op):
+    """The reduction of a broadcast gradient to an input's shape (PyTorch does it inside the engine)."""
+
+    def forward(ctx, a, shape):
+        ctx.shape = a._data.shape
+        x = a._data
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
+        b = backend_of(x)
+        out = b.sum(x, axes, True) if axes else x
+        return b.reshape(out, shape)
+
+    def backward(ctx, g):
+        return g.expand(ctx.shape)
+
+
 def _run_pre_hooks(node, grads):
     hooks = node._pre_hooks
     if hooks:
@@ -148,7 +163,7 @@ def _run_pre_hooks(node, grads):
 
 
 def _call_backward(node, grads):
-    if len(grads) > 1 and any(g is None for g in grads):  # an unused output of a multi-output op: zero
+    if len(grads) > 1 and node._materialize and any(g is None for g in grads):  # an unused output: zero
         like = next((g for g in grads if g is not None), None)  # (on the same device)
         grads = [g if g is not None else Tensor._zeros(shape, dtype, like) for g, (shape, dtype) in
                  zip(grads, node._meta)]

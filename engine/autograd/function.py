@@ -20,17 +20,19 @@ from ..tensor import Tensor
 
 class FunctionCtx(Op):
     """The ctx a custom Function's forward and backward receive; also its graph node."""
-    _materialize = True
     _non_differentiable = ()
+    _dirty = ()
 
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tuple(id(t) for t in tensors)
 
     def set_materialize_grads(self, value):
-        self._materialize = value
+        """False: backward gets None, not zeros, for an output no gradient reached."""
+        self._materialize = bool(value)
 
     def mark_dirty(self, *tensors):
-        pass
+        """forward modified these inputs in place and returns them: they become this node's outputs."""
+        self._dirty = tensors
 
     _output_slots = None  # {position in saved tensors: output index}: outputs saved in forward
 
@@ -48,8 +50,6 @@ class FunctionCtx(Op):
         return saved
 
     def backward(self, *grads):
-        if not self._materialize:
-            grads = tuple(None if g is None else g for g in grads)
         result = self._function.backward(self, *grads)
         result = result if isinstance(result, tuple) else (result,)
         n = len(self.next_functions)
@@ -90,12 +90,20 @@ class Function:
                 out = cls.forward(ctx, *args, **kwargs)
         record = grad_mode.enabled[0] and any(ctx.needs_input_grad)
         outs = out if isinstance(out, tuple) else (out,)
+        if record:  # before a dirty input's grad_fn becomes this node
+            ctx.next_functions = tuple(map(_edge, args))
+        dirty = _check_dirty(ctx, outs)
         results = []
         for i, o in enumerate(outs):
             if not isinstance(o, Tensor):
                 results.append(o)
                 continue
             diff = record and id(o) not in ctx._non_differentiable and o.is_floating_point()
+            if id(o) in dirty:  # an input modified in place: returned itself, its history now this node's
+                if diff:
+                    o.grad_fn, o._output_nr, o._requires_grad = ctx, i, True
+                results.append(o)
+                continue
             r = Tensor._wrap(o._data, diff, ctx if diff else None, i)
             r._vc = o._vc  # the same memory: in-place writes through either are seen by saved-tensor checks
             results.append(r)
@@ -103,7 +111,6 @@ class Function:
             if ctx._saved:
                 positions = {id(o): i for i, o in enumerate(outs) if isinstance(o, Tensor)}
                 ctx._output_slots = {k: positions[id(t)] for k, t in enumerate(ctx._saved) if id(t) in positions}
-            ctx.next_functions = tuple(map(_edge, args))
             ctx._meta = tuple((o._data.shape, o._data.dtype) for o in outs if isinstance(o, Tensor))
             if recorder[0] is not None:
                 recorder[0](ctx, args, tuple(r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx))
@@ -112,6 +119,27 @@ class Function:
     @staticmethod
     def setup_context(ctx, inputs, output):
         raise NotImplementedError
+
+
+def _check_dirty(ctx, outs):
+    """The ids of the inputs ctx.mark_dirty named, checked as PyTorch checks them; each one's version goes up
+    (as in PyTorch, once more than the in-place op inside forward did)."""
+    dirty, ctx._dirty = ctx._dirty, ()
+    if not dirty:
+        return ()
+    returned = {id(o) for o in outs if isinstance(o, Tensor)}
+    if any(id(t) not in returned for t in dirty):
+        raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. "
+                           "The inputs that are modified inplace must all be outputs of the Function.")
+    for t in dirty:
+        if grad_mode.enabled[0] and t._requires_grad:
+            if t.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+            if t._base is not None:
+                raise RuntimeError("this engine does not support in-place operations that need gradients on a "
+                                   "view; use the out-of-place operation instead")
+        t._vc[0] += 1
+    return {id(t) for t in dirty}
 
 
 def _as_output(t, node, index, record):

@@ -28,6 +28,7 @@ class Node:
     _retained = None   # {output_nr: weakref(Tensor)} from Tensor.retain_grad
     _hooks = None      # post-hooks: fn(grad_inputs, grad_outputs)
     _meta = ()         # ((shape, numpy dtype), ...) of each output, to fit incoming gradients
+    _materialize = True  # backward gets zeros for outputs no gradient reached (a custom Function may ask for None)
 
     def name(self):
         return type(self).__name__

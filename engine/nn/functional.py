@@ -1,15 +1,31 @@
 """torch.nn.functional: layers and losses as functions, with PyTorch's argument rules, the graph
-nodes PyTorch records and PyTorch's error messages. The math lives in engine/ops.py."""
+nodes PyTorch records and PyTorch's error messages. The math lives in engine/ops/ (nn ops in engine/ops/nn/)."""
 import math
 import warnings
 
 import numpy as np
 
-from .. import _dtype, functions as _f, ops
+from .. import _dtype, ops as _f
 from .. import random as _random
 from .._device import backend_of
 from ..autograd import grad_mode
-from ..functions import _check_broadcast
+from ..ops._args import _c_type_name, _check_broadcast
+from ..ops.arithmetic import DivBackward1, MulBackward1
+from ..ops.linalg import AddmmBackward0, LinalgVectorNormBackward0, MmBackward0
+from ..ops.nn.activation import (EluBackward0, EluBackward1, GeluBackward0, HardsigmoidBackward0, HardswishBackward0,
+                                 HardtanhBackward0, LeakyReluBackward0, LeakyReluBackward1, LogSigmoidBackward0,
+                                 LogSoftmaxBackward0, MishBackward0, PreluKernelBackward0, ReluBackward0,
+                                 SafeSoftmaxBackward0, SiluBackward0, SoftmaxBackward0, SoftplusBackward0,
+                                 ThresholdBackward0, ThresholdBackward1)
+from ..ops.nn import conv as _conv_ops
+from ..ops.nn.conv import (AdaptiveAvgPool2DBackward0, AdaptiveMaxPool2DBackward0, AvgPool2DBackward0,
+                           ConstantPadNdBackward0, Convolution1dBackward, ConvolutionBackward0,
+                           ConvolutionTransposeBackward, CopyIndicesBackward, MaxPool2DWithIndicesBackward0)
+from ..ops.nn.embedding import EmbeddingBackward0
+from ..ops.nn.loss import (BinaryCrossEntropyBackward0, BinaryCrossEntropyWithLogitsBackward0, HuberLossBackward0,
+                           MseLossBackward0, NllLoss2DBackward0, NllLossBackward0, SmoothL1LossBackward0)
+from ..ops.nn.norm import NativeBatchNormBackward0, NativeLayerNormBackward0
+from ..ops.shape import TBackward0, UnsafeViewBackward0
 from ..tensor import Tensor, _wrap_dim
 
 _wrap = Tensor._wrap
@@ -61,10 +77,10 @@ def linear(input, weight, bias=None):
     shape = input._data.shape
     if len(shape) == 2:
         _mm_check(shape, input, weight)
-        wt = ops.TBackward0.apply(weight)
+        wt = TBackward0.apply(weight)
         if bias is None:
-            return ops.MmBackward0.apply(input, wt)
-        return ops.AddmmBackward0.apply(bias, input, wt)
+            return MmBackward0.apply(input, wt)
+        return AddmmBackward0.apply(bias, input, wt)
     if len(shape) == 0:
         raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D and 2D")
     if len(shape) == 1 and bias is None:
@@ -72,15 +88,15 @@ def linear(input, weight, bias=None):
     flat = input.reshape(-1, shape[-1])
     _mm_check(flat._data.shape, input, weight)
     out_shape = shape[:-1] + (weight._data.shape[0],)
-    wt = ops.TBackward0.apply(weight)
+    wt = TBackward0.apply(weight)
     if bias is None:
-        return ops.UnsafeViewBackward0.apply(ops.MmBackward0.apply(flat, wt), shape=out_shape)
-    return ops.AddmmBackward0.apply(bias, flat, wt).view(out_shape)
+        return UnsafeViewBackward0.apply(MmBackward0.apply(flat, wt), shape=out_shape)
+    return AddmmBackward0.apply(bias, flat, wt).view(out_shape)
 
 
 def bilinear(input1, input2, weight, bias=None):
     """out[..., k] = input1 @ weight[k] @ input2 + bias[k]."""
-    from ..functions import einsum
+    from ..ops.linalg import einsum
     lead = input1._data.shape[:-1]
     out = einsum("ni,kij,nj->nk", input1.reshape(-1, input1._data.shape[-1]), weight,
                  input2.reshape(-1, input2._data.shape[-1]))
@@ -138,10 +154,10 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, sizes))}). Kernel size: "
                            f"({' x '.join(map(str, kernels))}). Kernel size can't be greater than actual input size")
     if nd == 2:
-        out = ops.ConvolutionBackward0.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation,
+        out = ConvolutionBackward0.apply(input, weight, bias, stride=stride, padding=padding, dilation=dilation,
                                              groups=groups)
     else:
-        out = ops.Convolution1dBackward.apply(input, weight, bias, stride=stride[0], padding=padding[0],
+        out = Convolution1dBackward.apply(input, weight, bias, stride=stride[0], padding=padding[0],
                                               dilation=dilation[0], groups=groups)
     return out if batched else out.squeeze(0)
 
@@ -197,7 +213,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            "instead")
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype._legacy[:-6]} but found {weight.dtype._legacy[:-6]}")
-    out = ops.ConvolutionTransposeBackward.apply(input, weight, bias, stride=stride, padding=padding,
+    out = ConvolutionTransposeBackward.apply(input, weight, bias, stride=stride, padding=padding,
                                                  output_padding=output_padding, dilation=dilation, groups=groups)
     return out if batched else out.squeeze(0)
 
@@ -232,7 +248,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     k, s, p, d = _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode)
     batched = input._data.ndim == 4
     x = input if batched else input.unsqueeze(0)
-    values, indices = ops.MaxPool2DWithIndicesBackward0.apply(x, kernel=k, stride=s, padding=p, dilation=d,
+    values, indices = MaxPool2DWithIndicesBackward0.apply(x, kernel=k, stride=s, padding=p, dilation=d,
                                                               ceil_mode=ceil_mode)
     if not batched:
         values, indices = values.squeeze(0), indices.squeeze(0)
@@ -261,7 +277,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         raise RuntimeError("divisor must be not zero")
     batched = input._data.ndim == 4
     x = input if batched else input.unsqueeze(0)
-    out = ops.AvgPool2DBackward0.apply(x, kernel=k, stride=s, padding=p, ceil_mode=ceil_mode,
+    out = AvgPool2DBackward0.apply(x, kernel=k, stride=s, padding=p, ceil_mode=ceil_mode,
                                        count_include_pad=count_include_pad, divisor_override=divisor_override)
     return out if batched else out.squeeze(0)
 
@@ -290,7 +306,7 @@ def adaptive_avg_pool2d(input, output_size):
     oh, ow = h if oh is None else oh, w if ow is None else ow
     if (oh, ow) == (1, 1):
         return input.mean((-1, -2), keepdim=True)  # what PyTorch records for global pooling
-    return ops.AdaptiveAvgPool2DBackward0.apply(input, mh=_adaptive_matrix(h, oh), mw=_adaptive_matrix(w, ow))
+    return AdaptiveAvgPool2DBackward0.apply(input, mh=_adaptive_matrix(h, oh), mw=_adaptive_matrix(w, ow))
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -308,7 +324,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if len(size) != 2:
         raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
     batched = input._data.ndim == 4
-    out, indices = ops.AdaptiveMaxPool2DBackward0.apply(input if batched else input.unsqueeze(0), output_size=size)
+    out, indices = AdaptiveMaxPool2DBackward0.apply(input if batched else input.unsqueeze(0), output_size=size)
     if not batched:
         out, indices = out.squeeze(0), indices.squeeze(0)
     return (out, indices) if return_indices else out
@@ -320,7 +336,7 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
 
 # --- activations ----------------------------------------------------------------------------------------
 def relu(input, inplace=False):
-    return input.relu_() if inplace else ops.ReluBackward0.apply(input)
+    return input.relu_() if inplace else ReluBackward0.apply(input)
 
 
 def relu_(input):
@@ -330,7 +346,7 @@ def relu_(input):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _apply(ops.HardtanhBackward0, input, inplace, min_val=min_val, max_val=max_val)
+    return _apply(HardtanhBackward0, input, inplace, min_val=min_val, max_val=max_val)
 
 
 def relu6(input, inplace=False):
@@ -346,12 +362,12 @@ def _apply(op, input, inplace, **params):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    op = ops.LeakyReluBackward1 if inplace else ops.LeakyReluBackward0
+    op = LeakyReluBackward1 if inplace else LeakyReluBackward0
     return _apply(op, input, inplace, negative_slope=negative_slope)
 
 
 def threshold(input, threshold, value, inplace=False):
-    op = ops.ThresholdBackward1 if inplace else ops.ThresholdBackward0
+    op = ThresholdBackward1 if inplace else ThresholdBackward0
     return _apply(op, input, inplace, threshold=threshold, value=value)
 
 
@@ -371,7 +387,7 @@ def glu(input, dim=-1):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    return _apply(ops.EluBackward1 if inplace else ops.EluBackward0, input, inplace, alpha=alpha)
+    return _apply(EluBackward1 if inplace else EluBackward0, input, inplace, alpha=alpha)
 
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
@@ -385,31 +401,31 @@ def selu(input, inplace=False):
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return ops.GeluBackward0.apply(input, approximate=approximate)
+    return GeluBackward0.apply(input, approximate=approximate)
 
 
 def silu(input, inplace=False):
-    return _apply(ops.SiluBackward0, input, inplace)
+    return _apply(SiluBackward0, input, inplace)
 
 
 def mish(input, inplace=False):
-    return _apply(ops.MishBackward0, input, inplace)
+    return _apply(MishBackward0, input, inplace)
 
 
 def hardswish(input, inplace=False):
-    return _apply(ops.HardswishBackward0, input, inplace)
+    return _apply(HardswishBackward0, input, inplace)
 
 
 def hardsigmoid(input, inplace=False):
-    return _apply(ops.HardsigmoidBackward0, input, inplace)
+    return _apply(HardsigmoidBackward0, input, inplace)
 
 
 def logsigmoid(input):
-    return ops.LogSigmoidBackward0.apply(input)
+    return LogSigmoidBackward0.apply(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    return ops.SoftplusBackward0.apply(input, beta=beta, threshold=threshold)
+    return SoftplusBackward0.apply(input, beta=beta, threshold=threshold)
 
 
 def softsign(input):
@@ -433,7 +449,7 @@ def prelu(input, weight):
         channels = input._data.shape[1] if input._data.ndim >= 2 else 1
         raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
                            f"{weight._data.size} and channel size = {channels}.")
-    return ops.PreluKernelBackward0.apply(input, weight)
+    return PreluKernelBackward0.apply(input, weight)
 
 
 def _softmax_dim(name, ndim, stacklevel):
@@ -454,14 +470,14 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("softmax", input._data.ndim, _stacklevel)
     input = _float_input(input, dtype)
-    return ops.SoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
+    return SoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("log_softmax", input._data.ndim, _stacklevel)
     input = _float_input(input, dtype)
-    return ops.LogSoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
+    return LogSoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
@@ -530,15 +546,15 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if not query.dtype == key.dtype == value.dtype:
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
-                           f"{_f._c_type_name(query.dtype)} key.dtype: {_f._c_type_name(key.dtype)} and value.dtype: "
-                           f"{_f._c_type_name(value.dtype)} instead.")
+                           f"{_c_type_name(query.dtype)} key.dtype: {_c_type_name(key.dtype)} and value.dtype: "
+                           f"{_c_type_name(value.dtype)} instead.")
     if min(query.dim(), key.dim(), value.dim()) < 2:
         raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
                            f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead.")
     if attn_mask is not None and attn_mask.dtype != _dtype.bool_ and not attn_mask.is_floating_point():
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                           f"attn_mask.dtype: {_f._c_type_name(attn_mask.dtype)} and  query.dtype: "
-                           f"{_f._c_type_name(query.dtype)} instead.")
+                           f"attn_mask.dtype: {_c_type_name(attn_mask.dtype)} and  query.dtype: "
+                           f"{_c_type_name(query.dtype)} instead.")
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:
         scale = 1 / math.sqrt(query.shape[-1])
@@ -556,7 +572,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = (query * (root if scale >= 0 else -root)).matmul(key.transpose(-2, -1) * root)
     if attn_mask is not None:
         scores = scores + attn_mask
-    weights = ops.SafeSoftmaxBackward0.apply(scores, dim=scores.dim() - 1)
+    weights = SafeSoftmaxBackward0.apply(scores, dim=scores.dim() - 1)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p)
     return weights.matmul(value)
@@ -714,7 +730,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{name} should contain {channels} elements not {t._data.size}")
     if not training and running_mean is None:
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    return ops.NativeBatchNormBackward0.apply(input, weight, bias, running_mean=running_mean, running_var=running_var,
+    return NativeBatchNormBackward0.apply(input, weight, bias, running_mean=running_mean, running_var=running_var,
                                               training=training, momentum=momentum, eps=eps)
 
 
@@ -723,7 +739,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input._data.shape[input._data.ndim - len(ns):] != ns or len(ns) > input._data.ndim:
         raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*, "
                            f"{', '.join(map(str, ns))}], but got input of size{_shape_list(input)}")
-    return ops.NativeLayerNormBackward0.apply(input, weight, bias, normalized_shape=ns, eps=eps)
+    return NativeLayerNormBackward0.apply(input, weight, bias, normalized_shape=ns, eps=eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -736,7 +752,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
                            f"shape {_shape_list(input)} and num_groups={num_groups}")
     grouped = input.reshape(shape[0], num_groups, -1)
-    out = ops.NativeLayerNormBackward0.apply(grouped, None, None, normalized_shape=(grouped.shape[-1],), eps=eps)
+    out = NativeLayerNormBackward0.apply(grouped, None, None, normalized_shape=(grouped.shape[-1],), eps=eps)
     out = out.view(shape)
     per_channel = (-1,) + (1,) * (len(shape) - 2)
     if weight is not None:
@@ -750,7 +766,7 @@ def _vector_norm(input, p, dim, keepdim):
     """torch.linalg.vector_norm (what PyTorch's normalize and cosine_similarity record)."""
     axes = None if dim is None else tuple(sorted(_wrap_dim(d, input._data.ndim) for d in
                                                  (dim if isinstance(dim, (tuple, list)) else (dim,))))
-    return ops.LinalgVectorNormBackward0.apply(input, ord=float(p), axes=axes, keepdim=keepdim)
+    return LinalgVectorNormBackward0.apply(input, ord=float(p), axes=axes, keepdim=keepdim)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -792,7 +808,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _embedding_renorm(weight, np.unique(idx), max_norm, norm_type)
-    return ops.EmbeddingBackward0.apply(weight, indices=input.long(), padding_idx=padding_idx)
+    return EmbeddingBackward0.apply(weight, indices=input.long(), padding_idx=padding_idx)
 
 
 def _embedding_renorm(weight, rows, max_norm, norm_type):
@@ -834,7 +850,7 @@ def pad(input, pad, mode="constant", value=None):
         raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
                            f"padding length {len(pad)} and input of dimension {input._data.ndim}")
     if mode == "constant":
-        return ops.ConstantPadNdBackward0.apply(input, pad=pad, value=0.0 if value is None else value)
+        return ConstantPadNdBackward0.apply(input, pad=pad, value=0.0 if value is None else value)
     if mode not in _PAD_MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value is not None and value != 0:
@@ -849,7 +865,7 @@ def pad(input, pad, mode="constant", value=None):
                 raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                    f"but got: padding ({lo}, {hi}) at dimension {d} of input {list(shape)}")
     index = np.pad(np.arange(input._data.size, dtype=np.int64).reshape(shape), widths, mode=np_mode)
-    op = getattr(ops, f"{node}{nd}DBackward0") if node is not None and 1 <= nd <= 3 else ops.CopyIndicesBackward
+    op = getattr(_conv_ops, f"{node}{nd}DBackward0") if node is not None and 1 <= nd <= 3 else CopyIndicesBackward
     return op.apply(input, index=index)
 
 
@@ -925,7 +941,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     mats = [_resize_matrix(n_in, n_out, mode, s, align_corners, dt) for n_in, n_out, s in
             zip(in_sizes, out_sizes, scales)]
     mh, mw = (mats[0], mats[1]) if nd == 2 else (None, mats[0])
-    return getattr(ops, node).apply(input, mh=mh, mw=mw)
+    return getattr(_conv_ops, node).apply(input, mh=mh, mw=mw)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
@@ -951,7 +967,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _same_size_warning(input, target)
     if weight is not None:
         return _reduce_loss(weight * (input - target) ** 2, reduction)
-    return ops.MseLossBackward0.apply(input, _match_dtype(input, target), reduction=reduction)
+    return MseLossBackward0.apply(input, _match_dtype(input, target), reduction=reduction)
 
 
 def _reduce_loss(loss, reduction):
@@ -972,7 +988,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
-    return ops.SmoothL1LossBackward0.apply(input, _match_dtype(input, target), reduction=reduction, beta=beta)
+    return SmoothL1LossBackward0.apply(input, _match_dtype(input, target), reduction=reduction, beta=beta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -981,9 +997,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is not None:
-        elementwise = ops.HuberLossBackward0.apply(input, _match_dtype(input, target), reduction="none", delta=delta)
+        elementwise = HuberLossBackward0.apply(input, _match_dtype(input, target), reduction="none", delta=delta)
         return _reduce_loss(elementwise * weight, reduction)
-    return ops.HuberLossBackward0.apply(input, _match_dtype(input, target), reduction=reduction, delta=delta)
+    return HuberLossBackward0.apply(input, _match_dtype(input, target), reduction=reduction, delta=delta)
 
 
 def _check_targets(input, target, weight, ignore_index):
@@ -1013,12 +1029,12 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
     if nd <= 2:
-        return ops.NllLossBackward0.apply(input, target, weight=weight, reduction=reduction, ignore_index=ignore_index)
+        return NllLossBackward0.apply(input, target, weight=weight, reduction=reduction, ignore_index=ignore_index)
     if nd == 4:
-        return ops.NllLoss2DBackward0.apply(input, target, weight=weight, reduction=reduction,
+        return NllLoss2DBackward0.apply(input, target, weight=weight, reduction=reduction,
                                             ignore_index=ignore_index)
     n, c = input._data.shape[:2]
-    out = ops.NllLoss2DBackward0.apply(input.contiguous().view(n, c, 1, -1), target.contiguous().view(n, 1, -1),
+    out = NllLoss2DBackward0.apply(input.contiguous().view(n, c, 1, -1), target.contiguous().view(n, 1, -1),
                                        weight=weight, reduction=reduction, ignore_index=ignore_index)
     return out.view((n,) + input._data.shape[2:]) if reduction == "none" else out
 
@@ -1032,7 +1048,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     class_dim = 1 if input._data.ndim >= 2 else 0
     classes = input._data.shape[class_dim]
-    logp = ops.LogSoftmaxBackward0.apply(_float_input(input, None), dim=class_dim)
+    logp = LogSoftmaxBackward0.apply(_float_input(input, None), dim=class_dim)
     if target._data.dtype.kind == "f" and target._data.shape == input._data.shape:
         return _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing, class_dim, classes)
     if target._data.dtype.kind == "f":
@@ -1057,7 +1073,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         ret = smooth.sum()
     else:
         ret = smooth
-    return ops.MulBackward1.apply(nll, 1 - label_smoothing) + ops.MulBackward1.apply(ret, label_smoothing / classes)
+    return MulBackward1.apply(nll, 1 - label_smoothing) + MulBackward1.apply(ret, label_smoothing / classes)
 
 
 def _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothing, class_dim, classes):
@@ -1068,7 +1084,7 @@ def _cross_entropy_probabilities(logp, target, weight, reduction, label_smoothin
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / classes
     if reduction == "mean":
-        return ops.DivBackward1.apply(-(logp * target).sum(), logp._data.size // classes)
+        return DivBackward1.apply(-(logp * target).sum(), logp._data.size // classes)
     if reduction == "sum":
         return -(logp * target).sum()
     return -(logp * target).sum(class_dim)
@@ -1081,7 +1097,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if weight is not None and weight.shape != input.shape:
         weight = weight.expand(np.broadcast_shapes(weight.shape, input.shape))
-    return ops.BinaryCrossEntropyBackward0.apply(input, _match_dtype(input, target), weight, reduction=reduction)
+    return BinaryCrossEntropyBackward0.apply(input, _match_dtype(input, target), weight, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
@@ -1089,7 +1105,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _reduction(reduction, size_average, reduce)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    return ops.BinaryCrossEntropyWithLogitsBackward0.apply(input, _match_dtype(input, target), weight, pos_weight,
+    return BinaryCrossEntropyWithLogitsBackward0.apply(input, _match_dtype(input, target), weight, pos_weight,
                                                            reduction=reduction)
 
 

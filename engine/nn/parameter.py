@@ -12,7 +12,7 @@ class Parameter(Tensor):
     def __new__(cls, data=None, requires_grad=True):
         p = object.__new__(cls)
         if data is None:
-            from ..functions import empty
+            from ..ops.create import empty
             data = empty(0)
         Tensor._init(p, data._data, False, None, 0)
         p._vc = data._vc

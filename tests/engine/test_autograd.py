@@ -1,5 +1,6 @@
 """Autograd semantics against real PyTorch: accumulation, graph freeing, the errors, grad modes, hooks,
 higher-order gradients, custom Functions, gradcheck on every differentiable op, deep graphs, in-place ops."""
+import ast
 import re
 from pathlib import Path
 
@@ -468,7 +469,7 @@ def test_second_and_third_derivatives(name):
 def test_second_derivative_of_conv2d():
     def conv(T, x, w):
         if T is engine:
-            return engine.ops.conv2d_op(x, w, None, (1, 1), (1, 1), (1, 1), 1)
+            return engine.ops.nn.conv.conv2d_op(x, w, None, (1, 1), (1, 1), (1, 1), 1)
         return torch.nn.functional.conv2d(x, w, padding=1)
 
     def run(T):
@@ -662,6 +663,67 @@ def test_custom_function_setup_context():
     same_results(run)
 
 
+def _doubling_in_place(T, returns_input=True):
+    class DoubleInPlace(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x if returns_input else x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    return DoubleInPlace
+
+
+def test_custom_function_mark_dirty_makes_the_input_its_output():
+    def run(T):
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        x = a * 1
+        before = x._version
+        y = _doubling_in_place(T).apply(x)
+        facts = [y is x, type(x.grad_fn).__name__, type(x.grad_fn.next_functions[0][0]).__name__,
+                 x._version - before]
+        (y * y).sum().backward()
+        plain = T.tensor([1.0, 2.0])
+        same = _doubling_in_place(T).apply(plain)
+        return [facts, x.detach(), a.grad, [same is plain, plain.grad_fn is None, plain._version], plain]
+    same_results(run)
+
+
+def test_custom_function_mark_dirty_errors():
+    same_error(lambda T: _doubling_in_place(T).apply(T.tensor([1.0], requires_grad=True)))  # a leaf
+    same_error(lambda T: _doubling_in_place(T, returns_input=False).apply(T.tensor([1.0], requires_grad=True) * 1))
+
+    def stale(T):  # exp saved its output; the in-place Function changed it
+        y = (T.tensor([1.0, 2.0], requires_grad=True) * 1).exp()
+        _doubling_in_place(T).apply(y)
+        y.sum().backward()
+    same_error(stale)
+
+
+def test_custom_function_set_materialize_grads():
+    def run(T):
+        seen = []
+
+        class Pair(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, materialize):
+                ctx.set_materialize_grads(materialize)
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                seen.append(g2)
+                return g1 * 2 + (0 if g2 is None else g2 * 3), None
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        Pair.apply(x, False)[0].sum().backward()
+        Pair.apply(x, True)[0].sum().backward()
+        return [seen[0], seen[1], x.grad]
+    same_results(run)
+
+
 # --- gradcheck and gradgradcheck on every differentiable op --------------------------------------------
 _g = np.random.default_rng(7)
 POS = _g.uniform(0.5, 2.0, (2, 3))
@@ -769,17 +831,16 @@ GRADCHECK = {
     "roll": (lambda x: x.roll(1, 0) + x.roll((1, 2), (0, 1)) + x.roll(4), [randn(2, 3, rng=_g)]),
     "var_mean-std_mean": (lambda x: sum(engine.var_mean(x, 1)) + engine.std_mean(x, 0, keepdim=True)[0].sum()
                           + engine.std_mean(x)[1], [randn(2, 3, rng=_g)]),
-    "conv2d": (lambda x, w, b: engine.ops.conv2d_op(x, w, b, (2, 1), (1, 0), (1, 1), 1),
+    "conv2d": (lambda x, w, b: engine.ops.nn.conv.conv2d_op(x, w, b, (2, 1), (1, 0), (1, 1), 1),
                [randn(1, 2, 4, 3, rng=_g), randn(2, 2, 2, 2, rng=_g), randn(2, rng=_g)]),
-    "conv2d-groups-dilation": (lambda x, w: engine.ops.conv2d_op(x, w, None, (1, 1), (1, 1), (2, 1), 2),
+    "conv2d-groups-dilation": (lambda x, w: engine.ops.nn.conv.conv2d_op(x, w, None, (1, 1), (1, 1), (2, 1), 2),
                                [randn(1, 2, 4, 3, rng=_g), randn(2, 1, 2, 2, rng=_g)]),
-    "max_pool2d": (lambda x: engine.ops.MaxPool2DWithIndicesBackward0.apply(x, kernel=(2, 2), stride=(2, 1),
-                                                                            padding=(0, 0), dilation=(1, 1),
-                                                                            ceil_mode=False)[0],
+    "max_pool2d": (lambda x: engine.ops.nn.conv.MaxPool2DWithIndicesBackward0.apply(
+                       x, kernel=(2, 2), stride=(2, 1), padding=(0, 0), dilation=(1, 1), ceil_mode=False)[0],
                    [distinct(1, 2, 4, 3, rng=_g)]),
-    "avg_pool2d": (lambda x: engine.ops.AvgPool2DBackward0.apply(x, kernel=(2, 2), stride=(1, 1), padding=(1, 0),
-                                                                 ceil_mode=False, count_include_pad=True,
-                                                                 divisor_override=None),
+    "avg_pool2d": (lambda x: engine.ops.nn.conv.AvgPool2DBackward0.apply(
+                       x, kernel=(2, 2), stride=(1, 1), padding=(1, 0), ceil_mode=False, count_include_pad=True,
+                       divisor_override=None),
                    [randn(1, 1, 3, 3, rng=_g)]),
 }
 
@@ -825,11 +886,21 @@ def _graph_node_names(fn, arrays):
     return names
 
 
+def _ops_the_functions_apply():
+    """Op classes the public functions of engine/ops/ apply by name (not the ops' backward rules or helpers)."""
+    import engine.ops
+    used = set()
+    for path in Path(engine.ops.__file__).parent.rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                used |= {n.value.id for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr == "apply"
+                         and isinstance(n.value, ast.Name) and "Backward" in n.value.id}
+    return used
+
+
 def test_gradcheck_covers_every_op_the_functions_use():
-    """Every op class engine/functions.py applies appears in some graph that test_gradcheck checked."""
-    import engine.functions
-    source = Path(engine.functions.__file__).read_text()
-    used = set(re.findall(r"ops\.(\w+Backward\w*)\.apply", source))
+    """Every op class the torch.* functions in engine/ops/ apply appears in some graph that test_gradcheck checked."""
+    used = _ops_the_functions_apply()
     covered = set()
     for fn, arrays, *_ in [*GRADCHECK.values(), *GRADCHECK_MORE.values(), *GRADCHECK_FUNCTIONS.values()]:
         covered |= _graph_node_names(fn, arrays)

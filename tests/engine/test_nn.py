@@ -783,8 +783,8 @@ def test_module_to_moves_parameters_and_buffers_through_tensor_to(monkeypatch):
         moved.append(tuple(self.shape))
         return original(self, *args, **kwargs)
     monkeypatch.setattr(engine.Tensor, "to", spy)
-    import engine.functions as fns
-    monkeypatch.setattr(fns, "to", spy)
+    import engine.ops.create as creation
+    monkeypatch.setattr(creation, "to", spy)
     m = engine.nn.BatchNorm1d(3)
     m.to("cpu")
     assert sorted(moved) == sorted([(3,), (3,), (3,), (3,), ()])  # weight, bias, running mean/var, counter

@@ -1,7 +1,7 @@
 """Activation modules: thin wrappers over nn.functional with PyTorch's reprs; and MultiheadAttention,
 which PyTorch keeps here too."""
 
-from ... import functions as _f
+from ... import ops as _f
 from .. import functional as F, init
 from ..parameter import Parameter
 from .linear import NonDynamicallyQuantizableLinear

@@ -1,6 +1,6 @@
 """BatchNorm1d and BatchNorm2d: batch statistics in training (updating running averages), the
 running averages in eval."""
-from ... import _dtype, functions as _f
+from ... import _dtype, ops as _f
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module

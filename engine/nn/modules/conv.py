@@ -1,7 +1,7 @@
 """Conv1d, Conv2d and ConvTranspose2d, with PyTorch's argument checks, initialisation and repr."""
 import math
 
-from ... import functions as _f
+from ... import ops as _f
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module

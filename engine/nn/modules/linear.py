@@ -1,7 +1,7 @@
 """Identity, Linear, Bilinear."""
 import math
 
-from ... import functions as _f
+from ... import ops as _f
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module

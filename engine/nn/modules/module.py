@@ -386,7 +386,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        from ...functions import to as _tensor_to
+        from ...ops.create import to as _tensor_to
         from ..._device import device as device_cls
         device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None), kwargs.pop("memory_format", None)

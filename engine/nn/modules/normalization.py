@@ -1,5 +1,5 @@
 """LayerNorm (over the trailing dimensions of each sample) and GroupNorm (over groups of channels)."""
-from ... import functions as _f
+from ... import ops as _f
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module

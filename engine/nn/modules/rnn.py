@@ -9,7 +9,7 @@ import math
 import numbers
 import warnings
 
-from ... import functions as _f
+from ... import ops as _f
 from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module

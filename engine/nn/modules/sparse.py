@@ -1,5 +1,5 @@
 """Embedding: a lookup table of learnable vectors."""
-from ... import functions as _f
+from ... import ops as _f
 from ...autograd import grad_mode
 from .. import functional as F, init
 from ..parameter import Parameter

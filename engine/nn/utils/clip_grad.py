@@ -12,7 +12,7 @@ def _grads(parameters):
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so their joint norm is at most max_norm; returns the joint norm."""
-    from ... import functions as _f
+    from ... import ops as _f
     grads = _grads(parameters)
     norm_type = float(norm_type)
     if not grads:

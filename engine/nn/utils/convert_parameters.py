@@ -3,7 +3,7 @@ from ...autograd import grad_mode
 
 
 def parameters_to_vector(parameters):
-    from ... import functions as _f
+    from ... import ops as _f
     return _f.cat([p.reshape(-1) for p in parameters])
 
 

@@ -15,7 +15,7 @@ from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 def default_convert(data):
     """numpy arrays and numbers inside data as tensors, without batching (for batch_size=None)."""
-    from ... import functions as _f
+    from ... import ops as _f
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
@@ -36,7 +36,7 @@ def default_convert(data):
 def default_collate(batch):
     """A list of samples -> one batch: tensors stacked on a new first dim, numbers made tensors,
     and tuples, lists, dicts and named tuples collated field by field (PyTorch's rules)."""
-    from ... import functions as _f
+    from ... import ops as _f
     elem = batch[0]
     if isinstance(elem, Tensor):
         return _f.stack(batch, 0)
@@ -139,7 +139,7 @@ class DataLoader:
     def _fetch(self, indices):
         if self._default_collate and type(self.dataset) is TensorDataset:
             # One gather per tensor instead of len(indices) reads and a stack: the same batch, faster.
-            from ... import functions as _f
+            from ... import ops as _f
             index = _f.tensor(indices, dtype=_dtype.int64)
             return [t[index] for t in self.dataset.tensors]
         getitems = getattr(self.dataset, "__getitems__", None)

@@ -76,7 +76,7 @@ class ConcatDataset(Dataset):
 
 def random_split(dataset, lengths, generator=None):
     """Non-overlapping random subsets of the given lengths (or fractions summing to 1)."""
-    from ... import functions as _f
+    from ... import ops as _f
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = []
         for i, frac in enumerate(lengths):

@@ -47,7 +47,7 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        from ... import functions as _f
+        from ... import ops as _f
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
@@ -67,7 +67,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        from ... import functions as _f
+        from ... import ops as _f
         for i in _f.randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 
@@ -77,7 +77,7 @@ class SubsetRandomSampler(Sampler):
 
 class WeightedRandomSampler(Sampler):
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        from ... import functions as _f
+        from ... import ops as _f
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         self.weights = _f.as_tensor(weights, dtype=_dtype.float64)

@@ -1,0 +1,411 @@
+"""Creation: torch.tensor, zeros/ones/full/arange/linspace/eye, the *_like forms, conversions (to, type,
+.float()), new_* methods, fill_/copy_, and the random draws (kept together at the end of this file).
+"""
+
+import builtins
+
+import numpy as np
+
+from .. import _dtype, random as _random
+from .._device import backend_of
+from ..autograd.grad_mode import enabled as _grad_enabled
+from ..autograd.node import Op
+from ..tensor import Tensor
+from ._args import _b, _shape_arg, _wrap
+
+__all__ = ['tensor', 'as_tensor', 'from_numpy', 'zeros', 'ones', 'empty', 'full', 'zeros_like', 'ones_like',
+           'empty_like', 'full_like', 'arange', 'linspace', 'logspace', 'eye', 'meshgrid', 'cpu', 'numel', 'is_tensor',
+           'is_floating_point', 'tril_indices', 'triu_indices', 'rand', 'randn', 'randint', 'randperm', 'rand_like',
+           'randn_like', 'randint_like', 'normal', 'bernoulli', 'multinomial']
+
+
+def _factory(data, dtype, device, requires_grad):
+    """Wrap a numpy array as a new leaf on the requested device."""
+    from .._device import backend, device as device_cls
+    if device is not None:
+        dev = device_cls(device)
+        if dev.type != "cpu":
+            data = backend(dev.type).from_numpy(data)
+    t = _wrap(data)
+    if requires_grad:
+        if t._data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t.requires_grad_(True)
+    return t
+
+
+def _np_dtype(dtype, default=None):
+    if dtype is None:
+        return (default or _dtype.get_default_dtype()).np
+    return _dtype.to_dtype(dtype).np
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    from ..tensor import _to_array
+    if isinstance(data, Tensor):
+        arr = data.__array__().copy()
+    else:
+        arr = _to_array(data)
+        if arr.dtype == object:
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        if dtype is None:
+            if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+                arr = arr.astype(_dtype.get_default_dtype().np)
+            elif arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+                arr = arr.astype(np.int64)
+            elif arr.dtype.kind == "U":
+                if arr.ndim:
+                    raise ValueError("too many dimensions 'str'")
+                raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if dtype is not None:
+        arr = arr.astype(_dtype.to_dtype(dtype).np)
+    else:
+        _dtype.from_numpy_dtype(arr.dtype)  # rejects unsupported numpy dtypes with PyTorch's message
+    # a C-ordered copy (np.ascontiguousarray would turn a 0-d array into a 1-d one)
+    return _factory(np.array(arr, order="C"), None, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype) and device is None:
+        return data
+    if isinstance(data, np.ndarray) and dtype is None and device is None:
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(ndarray):
+    """Shares memory with the array, as in PyTorch."""
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return _wrap(ndarray)
+
+
+def _check_size(shape):
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]")
+    return shape
+
+
+def _fill(size, value, dtype, device, requires_grad, default=None):
+    shape = _check_size(_shape_arg(size))
+    return _factory(np.full(shape, value, _np_dtype(dtype, default)), dtype, device, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    if builtins.any(s < 0 for s in _shape_arg(size)):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _fill(size, 1, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _fill(size, 0, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    return _fill((size,) if isinstance(size, int) else size, fill_value, dtype, device, requires_grad)
+
+
+def _like(input, value, dtype, device, requires_grad):
+    return _fill(input._data.shape, value, dtype or input.dtype, device or input.device, requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, 1, dtype, device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, 0, dtype, device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _like(input, fill_value, dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dtype = _dtype.get_default_dtype() if builtins.any(isinstance(v, float) for v in vals) else _dtype.int64
+    n = builtins.max(0, int(np.ceil((vals[1] - vals[0]) / vals[2])))
+    data = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]).astype(_dtype.to_dtype(dtype).np) \
+        if _dtype.to_dtype(dtype).is_floating_point else np.arange(*vals, dtype=_dtype.to_dtype(dtype).np)
+    return _factory(data, dtype, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    data = np.linspace(start, end, steps, dtype=np.float64).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    data = np.logspace(start, end, steps, base=base).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    return _factory(np.eye(n, m, dtype=_np_dtype(dtype)), dtype, device, requires_grad)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = [t._data.shape[0] for t in tensors]
+    out = []
+    for i, t in enumerate(tensors):
+        view_shape = [1] * len(tensors)
+        view_shape[i] = -1
+        out.append(t.reshape(view_shape).expand(shape))
+    if indexing == "xy" and len(tensors) >= 2:
+        out = [o.transpose(0, 1) for o in out]
+    return tuple(out)
+
+
+class ToCopyBackward0(Op):
+    """dtype and device changes."""
+
+    def forward(ctx, a, dtype=None, device=None):
+        ctx.dtype, ctx.device = a._data.dtype, a.device
+        data = a._data
+        if device is not None and device != a.device:
+            from .._device import backend
+            data = backend(device.type).from_numpy(_b(a).to_numpy(data))
+        if dtype is not None and data.dtype != dtype:
+            data = backend_of(data).astype(data, dtype)
+        elif data is a._data:
+            data = _b(a).contiguous(data).copy() if isinstance(data, np.ndarray) else _b(a).astype(data, data.dtype)
+        return data
+
+    def backward(ctx, g):
+        return g.to(device=ctx.device, dtype=ctx.dtype)
+
+
+def to(input, *args, **kwargs):
+    """to(dtype), to(device), to(device, dtype), to(other), with keyword forms; differentiable."""
+    from .._device import device as device_cls
+    dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None), kwargs.pop("copy", None), kwargs.pop("memory_format", None)
+    for a in args:
+        if isinstance(a, _dtype.dtype) or a in (float, int, bool):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif a is not None:
+            device = a
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else None
+    device = device_cls(device) if device is not None else None
+    same_dtype = dtype is None or dtype.np == input._data.dtype
+    same_device = device is None or device.type == input.device.type
+    if same_dtype and same_device:
+        return input
+    if input._requires_grad and dtype is not None and not dtype.is_floating_point:
+        input = input.detach()  # integer and bool results never require grad
+    return ToCopyBackward0.apply(input, dtype=None if same_dtype else dtype.np, device=device)
+
+
+def type_as(input, other):
+    return to(input, other.dtype)
+
+
+def cpu(input):
+    return to(input, "cpu")
+
+
+def _dtype_method(d):
+    def fn(input, memory_format=None):
+        return to(input, d)
+    return fn
+
+
+float_ = _dtype_method(_dtype.float32)
+double = _dtype_method(_dtype.float64)
+half = _dtype_method(_dtype.float16)
+long = _dtype_method(_dtype.int64)
+int_ = _dtype_method(_dtype.int32)
+bool_ = _dtype_method(_dtype.bool_)
+byte = _dtype_method(_dtype.uint8)
+short = _dtype_method(_dtype.int16)
+
+
+def type_(input, dtype=None):
+    if dtype is None:
+        return f"torch.{input.dtype._legacy}"
+    if isinstance(dtype, str):
+        dtype = {f"torch.{d._legacy}": d for d in _dtype.ALL}[dtype]
+    return to(input, dtype)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    rows, cols = np.tril_indices(row, offset, col)
+    return _factory(np.stack([rows, cols]).astype(np.int64), dtype, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    rows, cols = np.triu_indices(row, offset, col)
+    return _factory(np.stack([rows, cols]).astype(np.int64), dtype, device, False)
+
+
+def _apply_(self, callable):
+    """Replace each element x by callable(x), a Python number function (slow: for small CPU tensors)."""
+    if self._requires_grad:
+        raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
+    values = np.vectorize(callable, otypes=[self._data.dtype])(self.numpy())
+    return _copy_(self, values)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        data = data.detach().__array__()
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_filled(value):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        return _fill(_shape_arg(size), value, dtype or self.dtype, device or self.device, requires_grad)
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return _fill(_shape_arg((size,)), fill_value, dtype or self.dtype, device or self.device, requires_grad)
+
+
+def _on_device_of(data, like):
+    return _factory(data, None, like.device, False)
+
+
+def _fill_(self, value):
+    self._check_inplace()
+    if isinstance(value, Tensor):
+        value = value.item()
+    b = backend_of(self._data)
+    b.copy_into(self._data, b.full((), value, self._data.dtype))
+    self._vc[0] += 1
+    return self
+
+
+def _zero_(self):
+    return _fill_(self, 0)
+
+
+def _copy_(self, src, non_blocking=False):
+    if isinstance(src, Tensor) and (src._requires_grad and _grad_enabled[0]):
+        return self._write(to(src, self.dtype).expand(self.shape) if src.shape != self.shape else to(src, self.dtype))
+    self._check_inplace()
+    b = backend_of(self._data)
+    data = src._data if isinstance(src, Tensor) else np.asarray(src)
+    if data.__class__ is not self._data.__class__:
+        data = b.from_numpy(backend_of(data).to_numpy(data) if not isinstance(data, np.ndarray) else data)
+    b.copy_into(self._data, data)
+    self._vc[0] += 1
+    return self
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    data = _random.rng(generator).random(_check_size(_shape_arg(size))).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    data = _random.rng(generator).standard_normal(_check_size(_shape_arg(size))).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+    if high is None or size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high if size is None else size
+    data = _random.rng(generator).integers(low, high, tuple(size)).astype(_np_dtype(dtype, _dtype.int64))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    data = _random.rng(generator).permutation(n).astype(_np_dtype(dtype, _dtype.int64))
+    return _factory(data, dtype, device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        shape = np.broadcast_shapes(mean.shape if isinstance(mean, Tensor) else (), std.shape if isinstance(std, Tensor)
+                                    else ())
+        like = mean if isinstance(mean, Tensor) else std
+        noise = _wrap(_random.rng(generator).standard_normal(shape).astype(like._data.dtype))
+        return (noise * std + mean).detach()
+    data = _random.rng(generator).normal(mean, std, tuple(size)).astype(_np_dtype(dtype))
+    return _factory(data, dtype, device, False)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    probs = input.__array__() if p is None else np.full(input._data.shape, p)
+    data = (_random.rng(generator).random(input._data.shape) < probs).astype(input._data.dtype)
+    return _factory(data, None, input.device, False)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    p = input.__array__().astype(np.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    out = [_random.rng(generator).choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
+    data = np.array(out, dtype=np.int64).reshape(p.shape[:-1] + (num_samples,))
+    return _factory(data, None, input.device, False)
+
+
+def _random_fill(sample):
+    """An in-place sampler: fills self with fresh numbers (nn.init uses these under no_grad)."""
+    def method(self, *args, generator=None, **kwargs):
+        self._check_inplace()
+        data = sample(_random.rng(generator), self._data.shape, *args, **kwargs).astype(self._data.dtype)
+        b = backend_of(self._data)
+        b.copy_into(self._data, b.from_numpy(data))
+        self._vc[0] += 1
+        return self
+    return method
+
+
+Tensor.uniform_ = _random_fill(lambda r, shape, a=0.0, b=1.0: r.uniform(a, b, shape))
+Tensor.normal_ = _random_fill(lambda r, shape, mean=0.0, std=1.0: r.normal(mean, std, shape))
+Tensor.bernoulli_ = _random_fill(lambda r, shape, p=0.5: r.random(shape) < p)
+Tensor.exponential_ = _random_fill(lambda r, shape, lambd=1.0: r.exponential(1 / lambd, shape))
+Tensor.random_ = _random_fill(lambda r, shape, low=0, high=2 ** 24: r.integers(low, high, shape) if high is not None
+                              else r.integers(0, low, shape))
+Tensor.bernoulli = bernoulli
+Tensor.multinomial = multinomial

@@ -1,0 +1,1 @@
+"""The ops torch.nn.functional records: activations and softmax, convolution and pooling, losses, norms."""

@@ -1,0 +1,176 @@
+"""Losses: the ops torch.nn.functional's loss functions record."""
+
+import numpy as np
+
+from ...autograd.node import Op
+from .._args import _b, _wrap
+from ..index import IndexPutAddBackward, _gather_linear
+
+
+def _reduce(b, loss, reduction, weight_sum=None):
+    if reduction == "none":
+        return loss
+    total = b.sum(loss, None, False)
+    if reduction == "sum":
+        return total
+    return b.div(total, loss.size if weight_sum is None else weight_sum).astype(loss.dtype, copy=False)
+
+
+def _reduce_back(g, shape, reduction, n):
+    if reduction == "none":
+        return g
+    g = g.expand(shape)
+    return g / n if reduction == "mean" else g
+
+
+class NllLossBackward0(Op):
+    """-log p[target], from log-probabilities (N, C) or (N, C, d1, ...) or (C,)."""
+
+    def forward(ctx, logp, target, weight=None, reduction="mean", ignore_index=-100):
+        b, x, t = _b(logp), logp._data, target._data
+        if x.ndim == 1:
+            x, t = b.reshape(x, (1, -1)), b.reshape(t, (1,))
+        c = x.shape[1]
+        valid = b.ne(t, ignore_index)
+        safe_t = b.where(valid, t, 0)
+        lin = _gather_linear(b, x.shape, 1, b.reshape(safe_t, (t.shape[0], 1) + t.shape[1:]))
+        picked = b.reshape(b.take(x, lin), t.shape)
+        w = b.astype(valid, x.dtype)
+        if weight is not None:
+            w = b.mul(w, b.take(weight._data, safe_t))
+        ctx.lin, ctx.w, ctx.shape, ctx.reduction = lin, w, logp._data.shape, reduction
+        loss = b.neg(b.mul(picked, w))
+        ctx.denominator = b.sum(w, None, False) if reduction == "mean" else None
+        out = _reduce(b, loss, reduction, ctx.denominator)
+        if logp._data.ndim == 1 and reduction == "none":
+            out = b.reshape(out, ())
+        return out
+
+    def backward(ctx, g):
+        b = _b(g)
+        w = _wrap(ctx.w)
+        if ctx.reduction == "none":
+            g = g.reshape(w.shape) * w
+        elif ctx.reduction == "sum":
+            g = g * w
+        else:
+            g = g * w / _wrap(ctx.denominator)
+        g = g.reshape(ctx.lin.shape)
+        return -IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape), None
+
+
+class MseLossBackwardBackward0(Op):
+    """The input gradient of mse_loss, 2 (a - t) g / n, as one kernel (PyTorch's mse_loss_backward)."""
+
+    def forward(ctx, g, a, t, reduction):
+        ctx.save_for_backward(g, a, t)
+        ctx.reduction = reduction
+        b = _b(a)
+        scale = 2 / a._data.size if reduction == "mean" else 2
+        return b.mul(b.sub(a._data, t._data), b.mul(g._data, scale))
+
+    def backward(ctx, gg):
+        g, a, t = ctx.saved_tensors
+        scale = 2 / a.numel() if ctx.reduction == "mean" else 2
+        d_diff = gg * g * scale
+        d_g = (gg * (a - t) * scale)
+        d_g = d_g if ctx.reduction == "none" else d_g.sum()
+        return d_g, d_diff, -d_diff
+
+
+class MseLossBackward0(Op):
+    def forward(ctx, a, target, reduction="mean"):
+        ctx.save_for_backward(a, target)
+        ctx.reduction = reduction
+        b = _b(a)
+        d = b.sub(a._data, target._data)
+        return _reduce(b, b.mul(d, d), reduction)
+
+    def backward(ctx, g):
+        a, t = ctx.saved_tensors
+        ga = MseLossBackwardBackward0.apply(g, a, t, reduction=ctx.reduction)
+        return ga, (-ga if t._requires_grad else None)
+
+
+class BinaryCrossEntropyBackward0(Op):
+    def forward(ctx, p, target, weight=None, reduction="mean"):
+        ctx.save_for_backward(p, target, weight)
+        ctx.reduction = reduction
+        b, x, y = _b(p), p._data, target._data
+        if b.to_numpy(b.any(b.logical_or(b.lt(x, 0), b.gt(x, 1)), None, False)):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        # PyTorch clamps the logs at -100 so that p = 0 or 1 gives a finite loss.
+        with np.errstate(divide="ignore"):
+            log_p = b.maximum(b.log(x), -100)
+            log_1p = b.maximum(b.log(b.sub(1, x)), -100)
+        loss = b.neg(b.add(b.mul(y, log_p), b.mul(b.sub(1, y), log_1p)))
+        if weight is not None:
+            loss = b.mul(loss, weight._data)
+        return _reduce(b, loss.astype(x.dtype, copy=False), reduction)
+
+    def backward(ctx, g):
+        p, y, w = ctx.saved_tensors
+        g = _reduce_back(g, p.shape, ctx.reduction, p.numel())
+        grad = g * (p - y) / (p * (1 - p)).clamp(min=1e-12)
+        return grad * w if w is not None else grad, None, None
+
+
+class BinaryCrossEntropyWithLogitsBackward0(Op):
+    def forward(ctx, x, target, weight=None, pos_weight=None, reduction="mean"):
+        ctx.save_for_backward(x, target, weight, pos_weight)
+        ctx.reduction = reduction
+        b, z, y = _b(x), x._data, target._data
+        # log(1 + exp(-|z|)) + max(-z, 0): stable for large |z|
+        log_sig_neg = b.add(b.log1p(b.exp(b.neg(b.abs(z)))), b.maximum(b.neg(z), 0))  # -log sigmoid(z)
+        if pos_weight is not None:
+            coef = b.add(b.mul(b.sub(pos_weight._data, 1), y), 1)
+            loss = b.add(b.mul(b.sub(1, y), z), b.mul(coef, log_sig_neg))
+        else:
+            loss = b.add(b.mul(b.sub(1, y), z), log_sig_neg)
+        if weight is not None:
+            loss = b.mul(loss, weight._data)
+        return _reduce(b, loss.astype(z.dtype, copy=False), reduction)
+
+    def backward(ctx, g):
+        z, y, w, pw = ctx.saved_tensors
+        g = _reduce_back(g, z.shape, ctx.reduction, z.numel())
+        s = z.sigmoid()
+        grad = (s - y) if pw is None else (pw * y + 1 - y) * s - pw * y
+        grad = g * grad
+        return (grad * w if w is not None else grad), None, None, None
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    """nll_loss of (N, C, H, W) log-probabilities (PyTorch views 3-D and 5-D+ inputs to this form)."""
+
+
+class SmoothL1LossBackward0(Op):
+    def forward(ctx, a, target, reduction="mean", beta=1.0):
+        ctx.save_for_backward(a, target)
+        ctx.reduction, ctx.beta = reduction, beta
+        b = _b(a)
+        z = b.abs(b.sub(a._data, target._data))
+        quadratic = b.div(b.mul(b.mul(z, 0.5), z), beta)
+        return _reduce(b, b.where(b.lt(z, beta), quadratic, b.sub(z, 0.5 * beta)), reduction)
+
+    def backward(ctx, g):
+        a, t = ctx.saved_tensors
+        d = a - t
+        grad = _reduce_back(g, d.shape, ctx.reduction, d.numel()) * (d / ctx.beta).clamp(-1, 1)
+        return grad, -grad
+
+
+class HuberLossBackward0(Op):
+    def forward(ctx, a, target, reduction="mean", delta=1.0):
+        ctx.save_for_backward(a, target)
+        ctx.reduction, ctx.delta = reduction, delta
+        b = _b(a)
+        z = b.abs(b.sub(a._data, target._data))
+        linear = b.mul(b.sub(z, 0.5 * delta), delta)
+        return _reduce(b, b.where(b.lt(z, delta), b.mul(b.mul(z, 0.5), z), linear), reduction)
+
+    def backward(ctx, g):
+        a, t = ctx.saved_tensors
+        d = a - t
+        grad = _reduce_back(g, d.shape, ctx.reduction, d.numel()) * d.clamp(-ctx.delta, ctx.delta)
+        return grad, -grad
