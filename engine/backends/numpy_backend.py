@@ -1,9 +1,6 @@
 """The CPU backend: the primitive kernels the op table calls, on numpy arrays.
 
-This module is the backend interface. Every backend (this one, webgpu) provides these
-names with these signatures; the op table (engine/ops.py) composes everything else from
-them. Inputs of a binary primitive already share one dtype (the engine promotes first);
-shapes broadcast as in numpy. Axes are non-negative ints; `axes` is a tuple.
+The names and contracts are declared in engine/backends/primitives.py.
 """
 import builtins
 import ctypes
@@ -11,7 +8,7 @@ import math
 import sys
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import as_strided as _as_strided
 
 name = "cpu"
 
@@ -74,8 +71,11 @@ maximum, minimum, floor_divide, remainder = np.maximum, np.minimum, np.floor_div
 eq, ne, lt, le, gt, ge = np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal
 logical_and, logical_or, logical_xor = np.logical_and, np.logical_or, np.logical_xor
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert  # integers
-where = np.where
 atan2 = np.arctan2  # the one trigonometric primitive beyond sin/cos: atan, asin and acos are made from it
+
+
+def where(cond, a, b):
+    return np.where(cond, a, b)
 
 
 def sigmoid(a):
@@ -228,7 +228,7 @@ def _windows(x, kh, kw, stride, dilation):
     sn, sc, sh, sw = x.strides
     oh = (h - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     ow = (w - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    return as_strided(x, (n, c, oh, ow, kh, kw),
+    return _as_strided(x, (n, c, oh, ow, kh, kw),
                       (sn, sc, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1]), writeable=False)
 
 
