@@ -192,8 +192,8 @@ sin, cos, tanh, floor, ceil, round = map(_unary, ("sin", "cos", "tanh", "floor",
 log1p, expm1, reciprocal = map(_unary, ("log1p", "expm1", "reciprocal"))
 sigmoid, relu, erf = map(_unary, ("sigmoid", "relu", "erf"))
 add, sub, mul, div, pow = map(_binary, ("add", "sub", "mul", "div", "pow"))
-maximum, minimum, floor_divide, remainder = map(
-    _binary, ("maximum", "minimum", "floor_divide", "remainder"))
+maximum, minimum, floor_divide, remainder, atan2 = map(
+    _binary, ("maximum", "minimum", "floor_divide", "remainder", "atan2"))
 eq, ne, lt, le, gt, ge = map(_binary, ("eq", "ne", "lt", "le", "gt", "ge"))
 logical_and, logical_or, logical_xor = map(_binary, ("logical_and", "logical_or", "logical_xor"))
 logical_not = elementwise.logical_not

@@ -43,6 +43,7 @@ BINARY = {
     "minimum": {"f": "min_nan(a, b)", "i": "min(a, b)", "u": "min(a, b)"},
     "floor_divide": {"f": "floor_divide_f(a, b)", "i": "floor_divide_i(a, b)"},
     "remainder": {"f": "remainder_f(a, b)", "i": "remainder_i(a, b)"},
+    "atan2": {"f": "atan2_f(a, b)"},
     "bitwise_and": {"i": "a & b", "u": "a & b"},
     "bitwise_or": {"i": "a | b", "u": "a | b"},
     "bitwise_xor": {"i": "a ^ b", "u": "a ^ b"},
