@@ -1,4 +1,4 @@
-"""The WebGPU backend: numpy_backend's primitive set, run as WGSL compute shaders on GPUArrays.
+"""The WebGPU backend: the primitives of engine/backends/primitives.py as WGSL compute shaders on GPUArrays.
 
 Importing this module registers the `webgpu` device with the engine. The GPU itself is opened
 on first use: natively through the `wgpu` package, in Pyodide through `navigator.gpu`.

@@ -1,7 +1,7 @@
 """Fused optimizer updates, in place (wgsl/sgd_step.wgsl, adam_step.wgsl).
 
 Scalars that depend only on hyper-parameters and the step number are computed on the host in
-double precision and passed as f32, exactly as numpy_backend's float32 arithmetic sees them.
+double precision and passed as f32, exactly as the CPU backend's float32 arithmetic sees them.
 """
 import math
 import weakref

@@ -1,4 +1,4 @@
-// One Adam/AdamW update in place, PyTorch's formula in numpy_backend.adam_step's order:
+// One Adam/AdamW update in place, PyTorch's formula in backends/numpy/optim.py's order:
 // m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g g; (amsgrad: vmax = max(vmax, v));
 // param -= (lr / bias1) * m / (sqrt(v) / sqrt(bias2) + eps). Bias corrections come from the
 // host (they depend only on the step number).

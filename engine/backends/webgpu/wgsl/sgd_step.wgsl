@@ -1,4 +1,4 @@
-// One SGD update in place, PyTorch's formula (and numpy_backend.sgd_step's order of rounding):
+// One SGD update in place, PyTorch's formula (and backends/numpy/optim.py's order of rounding):
 // g = +-grad (+ weight_decay * param); buf = momentum * buf + (1 - dampening) * g;
 // g = nesterov ? g + momentum * buf : buf; param -= lr * g.
 
