@@ -22,7 +22,6 @@ from .array import GPUArray, basic_index, broadcast_to as _broadcast_to, permute
 from .device import Device
 
 name = "webgpu"
-ndarray = GPUArray
 
 _state = {"device": None, "error": None}
 
