@@ -70,6 +70,7 @@ CONVERT = {  # (from kind, to kind) -> expression of `a`
 }
 
 SCALAR_SLOTS = ("x", "y", "z")
+OPERANDS_WALK = kernels.strided_walk("operands_at", operands=4)  # in0, in1, in2 and out together
 TYPE_NAMES = {"f": "f32", "i": "i32", "u": "u32"}
 
 
@@ -228,7 +229,7 @@ def _strided_kernel(expr, out, operands, scalar_kind):
             loads.append(f"let {name} = in{slot}[at[{slot}]];")
         else:
             loads.append(_scalar_load(name, slot, scalar_kind))
-    return kernels.source("elementwise", prelude=("math",), out_type=TYPE_NAMES[kind(out.dtype)],
+    return kernels.source("elementwise", prelude=("math", OPERANDS_WALK), out_type=TYPE_NAMES[kind(out.dtype)],
                           input_bindings="\n".join(bindings), loads="\n        ".join(loads), expr=expr)
 
 
