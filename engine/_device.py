@@ -1,7 +1,7 @@
 """Devices, as in PyTorch, and the backend (the module of primitive kernels) behind each."""
 import numpy as np
 
-from .backends import numpy_backend
+from .backends import numpy as numpy_backend
 
 
 class device:

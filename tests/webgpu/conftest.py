@@ -6,7 +6,7 @@ Mesa's lavapipe (CI, the dev machine) they run.
 import numpy as np
 import pytest
 
-from engine.backends import numpy_backend
+from engine.backends import numpy as numpy_backend
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from .helpers import assert_same, check, gpu, layouts
 UNARY_FLOAT = ["neg", "exp", "log", "sqrt", "abs", "sign", "tanh", "sigmoid", "relu", "sin", "cos",
                "floor", "ceil", "round", "erf", "log1p", "expm1", "reciprocal", "logical_not"]
 POSITIVE_ONLY = {"log", "sqrt", "log1p"}
-BINARY_FLOAT = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide", "remainder",
+BINARY_FLOAT = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide", "remainder", "atan2",
                 "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"]
 BINARY_INT = ["add", "sub", "mul", "maximum", "minimum", "floor_divide", "remainder",
               "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
@@ -65,6 +65,27 @@ def test_erf_log1p_expm1_are_accurate_near_zero(B, NB):
         with np.errstate(invalid="ignore"):
             expected = getattr(NB, op)(x)
         assert_same(getattr(B, op)(B.from_numpy(x)), expected, rtol=2e-6, atol=0)
+
+
+def test_atan2_special_values(B, NB):
+    # Signed zeros and infinities pick the quadrant as C's atan2 does; NaN stays NaN.
+    values = np.array([0.0, -0.0, 1e-30, -1e-30, 1.0, -1.0, 3.0, -0.4, 1e30, np.inf, -np.inf, np.nan],
+                      np.float32)
+    y, x = (a.ravel() for a in np.meshgrid(values, values))
+    got = B.to_numpy(B.atan2(B.from_numpy(y), B.from_numpy(x)))
+    expected = NB.atan2(y, x)
+    np.testing.assert_allclose(got, expected, rtol=3e-7, atol=0, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+def test_atan2_is_accurate_around_the_circle(B, NB, rng):
+    # Every octant and both sides of the tan(pi/8) reduction, at several magnitudes.
+    angle = np.linspace(-np.pi, np.pi, 4001)
+    radius = np.repeat([1e-20, 1e-3, 1.0, 7.5, 1e20], angle.size)
+    y = (np.sin(np.tile(angle, 5)) * radius).astype(np.float32)
+    x = (np.cos(np.tile(angle, 5)) * radius).astype(np.float32)
+    got = B.to_numpy(B.atan2(B.from_numpy(y), B.from_numpy(x)))
+    np.testing.assert_allclose(got, NB.atan2(y, x), rtol=4e-7, atol=1e-30)
 
 
 @pytest.mark.parametrize("op", BINARY_FLOAT)

@@ -1,4 +1,4 @@
-"""The WebGPU backend: numpy_backend's primitive set, run as WGSL compute shaders on GPUArrays.
+"""The WebGPU backend: the primitives of engine/backends/primitives.py as WGSL compute shaders on GPUArrays.
 
 Importing this module registers the `webgpu` device with the engine. The GPU itself is opened
 on first use: natively through the `wgpu` package, in Pyodide through `navigator.gpu`.
@@ -22,7 +22,6 @@ from .array import GPUArray, basic_index, broadcast_to as _broadcast_to, permute
 from .device import Device
 
 name = "webgpu"
-ndarray = GPUArray
 
 _state = {"device": None, "error": None}
 
@@ -192,8 +191,8 @@ sin, cos, tanh, floor, ceil, round = map(_unary, ("sin", "cos", "tanh", "floor",
 log1p, expm1, reciprocal = map(_unary, ("log1p", "expm1", "reciprocal"))
 sigmoid, relu, erf = map(_unary, ("sigmoid", "relu", "erf"))
 add, sub, mul, div, pow = map(_binary, ("add", "sub", "mul", "div", "pow"))
-maximum, minimum, floor_divide, remainder = map(
-    _binary, ("maximum", "minimum", "floor_divide", "remainder"))
+maximum, minimum, floor_divide, remainder, atan2 = map(
+    _binary, ("maximum", "minimum", "floor_divide", "remainder", "atan2"))
 eq, ne, lt, le, gt, ge = map(_binary, ("eq", "ne", "lt", "le", "gt", "ge"))
 logical_and, logical_or, logical_xor = map(_binary, ("logical_and", "logical_or", "logical_xor"))
 logical_not = elementwise.logical_not

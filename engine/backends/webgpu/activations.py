@@ -5,6 +5,7 @@ from . import kernels
 from .array import contiguous_strides, empty
 from .reduce import lanes_for
 
+ROW_WALK = kernels.strided_walk("row_at", "row_", operands=2)  # input and output rows
 RESULTS = {"softmax": "exp(shifted) / total", "log_softmax": "shifted - log(total)"}
 
 
@@ -30,7 +31,7 @@ def softmax(a, axis, op="softmax"):
     params = (kernels.u32s(n_rows, n, lanes, len(rows))
               + kernels.i32s(a.offset, a.steps[axis], out_steps[axis]) + kernels.u32s(0)
               + kernels.dims(rows) + kernels.dims(per_dim, 4 * kernels.MAX_DIMS, "i"))
-    src = kernels.source("softmax", prelude=("math",), result=RESULTS[op])
+    src = kernels.source("softmax", prelude=("math", ROW_WALK), result=RESULTS[op])
     kernels.launch(a.device, src, params, [out, a], kernels.groups_for(n_rows, 256 // lanes))
     return out
 

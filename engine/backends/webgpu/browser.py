@@ -42,10 +42,6 @@ RUNTIME_JS = r"""
       buffers.set(nextBuffer, device.createBuffer({ size, usage: uniform ? uniformUsage : storageUsage }));
       return nextBuffer++;
     },
-    destroyBuffer(id) {
-      buffers.get(id).destroy();
-      buffers.delete(id);
-    },
     writeBuffer(id, offset, bytes) {
       device.queue.writeBuffer(buffers.get(id), offset, bytes);
     },
@@ -179,9 +175,6 @@ class BrowserAdapter:
 
     def create_uniform_buffer(self, nbytes):
         return self._js.createBuffer(nbytes, True)
-
-    def destroy_buffer(self, buffer):
-        self._js.destroyBuffer(buffer)
 
     def write_buffer(self, buffer, offset, data):
         from pyodide.ffi import to_js

@@ -138,16 +138,6 @@ class Device:
         self._pool.setdefault(storage.nbytes, []).append(storage.buffer_id)
         self.in_use -= 1
 
-    def empty_pool(self):
-        """Give pooled (unused) buffers back to the driver."""
-        self.flush()
-        for cls, ids in self._pool.items():
-            for buffer_id in ids:
-                self.adapter.destroy_buffer(self._buffers.pop(buffer_id))
-            self.buffers -= len(ids)
-            self.buffer_bytes -= cls * len(ids)
-        self._pool.clear()
-
     def memory_stats(self):
         pooled = sum(len(b) for b in self._pool.values())
         pooled_bytes = sum(cls * len(b) for cls, b in self._pool.items())

@@ -43,6 +43,7 @@ BINARY = {
     "minimum": {"f": "min_nan(a, b)", "i": "min(a, b)", "u": "min(a, b)"},
     "floor_divide": {"f": "floor_divide_f(a, b)", "i": "floor_divide_i(a, b)"},
     "remainder": {"f": "remainder_f(a, b)", "i": "remainder_i(a, b)"},
+    "atan2": {"f": "atan2_f(a, b)"},
     "bitwise_and": {"i": "a & b", "u": "a & b"},
     "bitwise_or": {"i": "a | b", "u": "a | b"},
     "bitwise_xor": {"i": "a ^ b", "u": "a ^ b"},
@@ -69,6 +70,7 @@ CONVERT = {  # (from kind, to kind) -> expression of `a`
 }
 
 SCALAR_SLOTS = ("x", "y", "z")
+OPERANDS_WALK = kernels.strided_walk("operands_at", operands=4)  # in0, in1, in2 and out together
 TYPE_NAMES = {"f": "f32", "i": "i32", "u": "u32"}
 
 
@@ -227,7 +229,7 @@ def _strided_kernel(expr, out, operands, scalar_kind):
             loads.append(f"let {name} = in{slot}[at[{slot}]];")
         else:
             loads.append(_scalar_load(name, slot, scalar_kind))
-    return kernels.source("elementwise", prelude=("math",), out_type=TYPE_NAMES[kind(out.dtype)],
+    return kernels.source("elementwise", prelude=("math", OPERANDS_WALK), out_type=TYPE_NAMES[kind(out.dtype)],
                           input_bindings="\n".join(bindings), loads="\n        ".join(loads), expr=expr)
 
 

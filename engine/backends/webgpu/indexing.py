@@ -6,6 +6,8 @@ from .array import broadcast_shapes, broadcast_strides, empty
 from .elementwise import TYPE_NAMES, fill, kind
 
 FLOAT32 = np.dtype(np.float32)
+PAIR_WALK = kernels.strided_walk("index_values_at", operands=2)  # index and values walked together
+DST_WALK = kernels.strided_walk("dst_at", "dst_")
 
 
 def take(a, index):
@@ -17,7 +19,8 @@ def take(a, index):
         raise IndexError("cannot do a non-empty take from an empty axes.")
     index_dims, (index_steps,) = kernels.collapse(index.shape, index.steps)
     src_dims, (src_steps,) = kernels.collapse(a.shape, a.steps)
-    src = kernels.source("take", prelude=("strided",), type=TYPE_NAMES[kind(a.dtype)])
+    walks = (kernels.strided_walk("index_at", "index_"), kernels.strided_walk("src_at", "src_"))
+    src = kernels.source("take", prelude=walks, type=TYPE_NAMES[kind(a.dtype)])
     params = (kernels.u32s(out.size, a.size, len(index_dims), len(src_dims))
               + kernels.i32s(index.offset, a.offset) + kernels.u32s(0, 0)
               + kernels.dims(index_dims) + kernels.dims(index_steps, fmt="i")
@@ -35,7 +38,7 @@ def put(dst, index, values):
     params = (kernels.u32s(count, dst.size, ndim, len(dst_dims))
               + kernels.i32s(index.offset, values.offset, dst.offset) + kernels.u32s(0)
               + walk + kernels.dims(dst_dims) + kernels.dims(dst_steps, fmt="i"))
-    src = kernels.source("put", prelude=("strided",), type=TYPE_NAMES[kind(dst.dtype)])
+    src = kernels.source("put", prelude=(PAIR_WALK, DST_WALK), type=TYPE_NAMES[kind(dst.dtype)])
     kernels.launch(dst.device, src, params, [dst, index, values], kernels.groups_for(count))
     return dst
 
@@ -54,7 +57,7 @@ def scatter_add_planes(out, index, values, plane_elems=None, plane_size=0):
         return out
     params = (kernels.u32s(count, out.size, ndim, plane_elems or count + 1, plane_size)
               + kernels.i32s(index.offset, values.offset) + kernels.u32s(0) + walk)
-    kernels.launch(out.device, kernels.source("scatter_add", prelude=("strided",)), params, [out, index, values],
+    kernels.launch(out.device, kernels.source("scatter_add", prelude=(PAIR_WALK,)), params, [out, index, values],
                    kernels.groups_for(count))
     return out
 

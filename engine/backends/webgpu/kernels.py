@@ -18,9 +18,20 @@ def wgsl(name):
 
 @functools.cache
 def source(name, prelude=(), **fields):
-    """The text of kernel `name` with its `$fields` filled in, after the `prelude` files."""
+    """The text of kernel `name` with its `$fields` filled in, after the `prelude` files (a name, or
+    (name, fields) for a prelude that is itself a template, as strided_walk gives)."""
     text = Template(wgsl(name)).substitute(fields)
-    return "\n".join([*(wgsl(p) for p in prelude), text])
+    return "\n".join([*(wgsl(p) if isinstance(p, str) else Template(wgsl(p[0])).substitute(dict(p[1]))
+                         for p in prelude), text])
+
+
+def strided_walk(walk, of="", operands=1):
+    """The wgsl/strided.wgsl prelude as the function `walk(flat, ndim, offsets)` over the kernel's
+    Params fields `{of}shape` and `{of}steps`: one operand's steps packed four to a vec4 (offsets
+    an i32), or up to four operands walked together, one vec4 of their steps per dim (offsets a
+    vec4<i32>)."""
+    at, step = ("i32", "[d / 4][d % 4]") if operands == 1 else ("vec4<i32>", "[d]")
+    return "strided", (("walk", walk), ("of", of), ("at", at), ("step", step))
 
 
 def launch(device, src, params, arrays, workgroups):

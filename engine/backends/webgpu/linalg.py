@@ -4,6 +4,7 @@ from .array import broadcast_shapes, broadcast_strides, empty
 from .elementwise import TYPE_NAMES, kind
 
 MAX_BATCH_PER_DISPATCH = 65535
+BATCH_WALK = kernels.strided_walk("batch_at", "batch_", operands=2)  # A and B batches
 
 
 def matmul(a, b):
@@ -29,7 +30,7 @@ def matmul(a, b):
     if out.size:
         batch_dims, (a_batch, b_batch) = kernels.collapse(batch, a_steps, b_steps)
         per_dim = [v for d in range(len(batch_dims)) for v in (a_batch[d], b_batch[d], 0, 0)]
-        src = kernels.source("matmul", type=TYPE_NAMES[k_a])
+        src = kernels.source("matmul", prelude=(BATCH_WALK,), type=TYPE_NAMES[k_a])
         for first in range(0, n_batch, MAX_BATCH_PER_DISPATCH):
             count = min(MAX_BATCH_PER_DISPATCH, n_batch - first)
             params = (kernels.u32s(m, n, k, len(batch_dims)) + kernels.i32s(a2.offset, b2.offset)

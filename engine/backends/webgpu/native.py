@@ -45,9 +45,6 @@ class NativeAdapter:
     def create_uniform_buffer(self, nbytes):
         return self.device.create_buffer(size=nbytes, usage=self._uniform_usage)
 
-    def destroy_buffer(self, buffer):
-        buffer.destroy()
-
     def write_buffer(self, buffer, offset, data):
         self.queue.write_buffer(buffer, offset, data)
 

@@ -1,7 +1,7 @@
 """Fused optimizer updates, in place (wgsl/sgd_step.wgsl, adam_step.wgsl).
 
 Scalars that depend only on hyper-parameters and the step number are computed on the host in
-double precision and passed as f32, exactly as numpy_backend's float32 arithmetic sees them.
+double precision and passed as f32, exactly as the CPU backend's float32 arithmetic sees them.
 """
 import math
 import weakref
@@ -13,6 +13,7 @@ from .array import empty
 from .elementwise import copy, copy_into
 
 FLOAT32 = np.dtype(np.float32)
+GRAD_WALK = kernels.strided_walk("grad_at", "grad_")  # the gradient may be any view
 
 
 def _state(a):
@@ -52,7 +53,7 @@ def sgd_step(param, grad, momentum_buf, lr, momentum, dampening, weight_decay, n
         params = (kernels.u32s(n, int(use_momentum), int(bool(nesterov)), int(bool(maximize)))
                   + _grad_layout(grad, param.shape)
                   + kernels.f32s(lr, momentum, 1 - dampening, weight_decay))
-        kernels.launch(param.device, kernels.source("sgd_step"), params, [p, buf, grad],
+        kernels.launch(param.device, kernels.source("sgd_step", prelude=(GRAD_WALK,)), params, [p, buf, grad],
                        kernels.groups_for(n))
     _write_back([(p, p_orig), (buf, buf_orig)])
 
@@ -76,7 +77,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
                   + kernels.f32s(weight_decay, 1 - lr * weight_decay, beta1, 1 - beta1, beta2,
                                  1 - beta2, math.sqrt(bias2), eps, lr / bias1)
                   + kernels.u32s(0, 0, 0))
-        kernels.launch(param.device, kernels.source("adam_step"), params, [p, m, v, vmax, grad],
+        kernels.launch(param.device, kernels.source("adam_step", prelude=(GRAD_WALK,)), params, [p, m, v, vmax, grad],
                        kernels.groups_for(n))
     _write_back([(p, p_orig), (m, m_orig), (v, v_orig), (vmax, vmax_orig)])
 

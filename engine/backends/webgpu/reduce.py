@@ -23,6 +23,9 @@ SEGMENT = 16            # elements an invocation walks without index arithmetic 
 CHUNK_SEGMENTS = 256    # segments per chunk when a long row is split over workgroups
 MAX_LANES = 64          # invocations per row: barriers cost, on software drivers most of all
 
+ROW_WALK = kernels.strided_walk("row_at", "out_")  # the kept dims
+RUN_WALK = kernels.strided_walk("run_at", "red_")  # the reduced dims besides the innermost
+
 
 def accumulator_kind(op, k):
     """The kind results accumulate in: bools count as ints in sum/prod and as flags in any/all."""
@@ -86,7 +89,7 @@ def _reduce_rows(op, a, in_kind, n_out, rows, row_steps, n_red, red, red_steps):
     lanes = lanes_for(chunk, per_lane=4)
     load = f"u32({TRUTH[in_kind].format(x='x')})" if op in ("any", "all") else \
         ("i32(x)" if acc_kind != in_kind else "x")
-    src = kernels.source("reduce", prelude=("math",), acc_type=TYPE_NAMES[acc_kind],
+    src = kernels.source("reduce", prelude=("math", ROW_WALK, RUN_WALK), acc_type=TYPE_NAMES[acc_kind],
                          in_type=TYPE_NAMES[in_kind], load=load, combine=combine)
     out_dtype = {"f": np.float32, "i": np.int64, "u": np.bool_}[acc_kind]
     n_rows = n_out * n_chunks
@@ -121,7 +124,7 @@ def argreduce(op, a, axis, keepdims):
         return out
     k = kind(a.dtype)
     float_nan = k == "f"
-    src = kernels.source("argreduce", prelude=("math",), in_type=TYPE_NAMES[k],
+    src = kernels.source("argreduce", prelude=("math", ROW_WALK), in_type=TYPE_NAMES[k],
                          is_nan_a="is_nan(av)" if float_nan else "false",
                          is_nan_b="is_nan(bv)" if float_nan else "false",
                          better=">" if op == "argmax" else "<")

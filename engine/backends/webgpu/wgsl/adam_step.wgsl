@@ -1,4 +1,4 @@
-// One Adam/AdamW update in place, PyTorch's formula in numpy_backend.adam_step's order:
+// One Adam/AdamW update in place, PyTorch's formula in backends/numpy/optim.py's order:
 // m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g g; (amsgrad: vmax = max(vmax, v));
 // param -= (lr / bias1) * m / (sqrt(v) / sqrt(bias2) + eps). Bias corrections come from the
 // host (they depend only on the step number).
@@ -35,23 +35,12 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> max_exp_avg_sq: array<f32>;
 @group(0) @binding(5) var<storage, read> grad: array<f32>;
 
-fn grad_at(i: u32) -> i32 {
-    var rest = i;
-    var at = p.grad_offset;
-    for (var d = i32(p.grad_ndim) - 1; d >= 0; d--) {
-        let n = p.grad_shape[d / 4][d % 4];
-        at += i32(rest % n) * p.grad_steps[d / 4][d % 4];
-        rest = rest / n;
-    }
-    return at;
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var g = grad[grad_at(i)];
+    var g = grad[grad_at(i, p.grad_ndim, p.grad_offset)];
     if (p.maximize != 0u) { g = -g; }
     var w = param[i];
     if (p.weight_decay != 0.0) {

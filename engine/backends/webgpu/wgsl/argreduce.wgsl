@@ -22,17 +22,6 @@ struct Params {
 var<workgroup> best_value: array<$in_type, 256>;
 var<workgroup> best_index: array<u32, 256>;
 
-fn row_offset(r: u32) -> i32 {
-    var rest = r;
-    var at = p.offset;
-    for (var d = i32(p.out_ndim) - 1; d >= 0; d--) {
-        let n = p.out_shape[d / 4][d % 4];
-        at += i32(rest % n) * p.out_steps[d / 4][d % 4];
-        rest = rest / n;
-    }
-    return at;
-}
-
 // Does candidate (bv, bi) beat the current best (av, ai)?
 fn beats(av: $in_type, ai: u32, bv: $in_type, bi: u32) -> bool {
     let a_nan = $is_nan_a;
@@ -53,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var value: $in_type;
     var index = 0xffffffffu;  // "none yet": loses every comparison below
     if (r < p.n_rows) {
-        let base = row_offset(r);
+        let base = row_at(r, p.out_ndim, p.offset);
         for (var k = lane; k < p.n_red; k += p.lanes) {
             let x = src[base + i32(k) * p.red_step];
             if (index == 0xffffffffu || beats(value, index, x, k)) {

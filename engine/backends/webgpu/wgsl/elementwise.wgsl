@@ -13,7 +13,7 @@ struct Params {
     pad1: u32,
     offsets: vec4<i32>,            // element offset of in0, in1, in2, out
     shape: array<vec4<u32>, 2>,    // iteration shape, up to 8 dims, innermost last
-    strides: array<vec4<i32>, 8>,  // per dim: strides of in0, in1, in2, out
+    steps: array<vec4<i32>, 8>,    // per dim: strides of in0, in1, in2, out
     fscalars: vec4<f32>,           // constants an op needs (fill value, ...)
     iscalars: vec4<i32>,
 }
@@ -30,18 +30,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     var step = vec4<i32>(0);
     if (p.ndim > 0u) {
         inner = p.shape[(p.ndim - 1u) / 4u][(p.ndim - 1u) % 4u];
-        step = p.strides[p.ndim - 1u];
+        step = p.steps[p.ndim - 1u];
     }
     let segments = (inner + SEG - 1u) / SEG;
     if (inv >= (p.n / inner) * segments) { return; }
-    var rest = inv / segments;
     let first = (inv % segments) * SEG;
-    var at = p.offsets + i32(first) * step;
-    for (var d = i32(p.ndim) - 2; d >= 0; d--) {
-        let size = p.shape[d / 4][d % 4];
-        at += i32(rest % size) * p.strides[d];
-        rest = rest / size;
-    }
+    let outer_ndim = max(p.ndim, 1u) - 1u;   // the dims around the innermost one
+    var at = operands_at(inv / segments, outer_ndim, p.offsets + i32(first) * step);
     for (var j = first; j < min(first + SEG, inner); j++) {
         $loads
         out[at.w] = $expr;

@@ -248,3 +248,37 @@ fn remainder_i(a: i32, b: i32) -> i32 {
     let m = a % b;
     return select(m, m + b, m != 0 && ((m < 0) != (b < 0)));
 }
+
+// atan2 to about 3 ulp on any driver (WGSL lets the builtin be off by 4096 ulp). The ratio of
+// the smaller to the larger of |y| and |x| is in [0, 1]; Cephes' atanf reduces it around
+// tan(pi/8) and evaluates a short polynomial; the octant then comes from the operands' signs
+// (their sign bits: atan2(+0, -0) is pi and atan2(-0, -0) is -pi, as in C).
+fn atan_unit(t: f32) -> f32 {
+    var x = t;
+    var base = 0.0;
+    if (t > 0.41421356) {                   // tan(pi/8)
+        x = (t - 1.0) / (t + 1.0);
+        base = 0.78539816;                  // pi/4
+    }
+    let z = x * x;
+    return (((8.05374449538e-2 * z - 1.38776856032e-1) * z + 1.99777106478e-1) * z
+        - 3.33329491539e-1) * z * x + x + base;
+}
+
+fn atan2_f(y: f32, x: f32) -> f32 {
+    if (is_nan(y) || is_nan(x)) { return y + x; }
+    let ay = abs(y);
+    let ax = abs(x);
+    let big = max(ay, ax);
+    let small = min(ay, ax);
+    var t = 0.0;                            // both zero: the angle is 0 or pi
+    if (big == small && big > 3.4e38) {
+        t = 1.0;                            // both infinite: a diagonal
+    } else if (big > 0.0) {
+        t = small / big;
+    }
+    var angle = atan_unit(t);
+    if (ay > ax) { angle = 1.57079633 - angle; }
+    if ((bitcast<u32>(x) & 0x80000000u) != 0u) { angle = 3.14159265 - angle; }
+    return select(angle, -angle, (bitcast<u32>(y) & 0x80000000u) != 0u);
+}

@@ -32,13 +32,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let row0 = gid.y * 4u;
     if (row0 >= p.m || col0 >= p.n) { return; }
     let z = gid.z + p.batch_base;
-    var rest = z;
-    var base = vec2<i32>(p.a_offset, p.b_offset);
-    for (var d = i32(p.batch_ndim) - 1; d >= 0; d--) {
-        let size = p.batch_shape[d / 4][d % 4];
-        base += i32(rest % size) * p.batch_steps[d].xy;
-        rest = rest / size;
-    }
+    let base = batch_at(z, p.batch_ndim, vec4<i32>(p.a_offset, p.b_offset, 0, 0)).xy;
     let last_row = i32(p.m) - 1;
     let last_col = i32(p.n) - 1;
     let r = min(vec4<i32>(i32(row0)) + vec4<i32>(0, 1, 2, 3), vec4<i32>(last_row));

@@ -29,10 +29,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    let at = strided_offsets2(i, p.ndim, p.shape, p.steps, vec2<i32>(p.index_offset, p.values_offset));
+    let at = index_values_at(i, p.ndim, vec4<i32>(p.index_offset, p.values_offset, 0, 0));
     var j = index[at.x];
     if (j < 0) { j += i32(p.dst_size); }
     if (j < 0 || u32(j) >= p.dst_size) { return; }
-    let target_at = strided_offset(u32(j), p.dst_ndim, p.dst_shape, p.dst_steps, p.dst_offset);
+    let target_at = dst_at(u32(j), p.dst_ndim, p.dst_offset);
     dst[target_at] = values[at.y];
 }

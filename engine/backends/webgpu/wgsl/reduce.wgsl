@@ -35,28 +35,6 @@ struct Params {
 
 var<workgroup> partial: array<$acc_type, 256>;
 
-fn row_offset(r: u32) -> i32 {
-    var rest = r;
-    var at = p.offset;
-    for (var d = i32(p.out_ndim) - 1; d >= 0; d--) {
-        let n = p.out_shape[d / 4][d % 4];
-        at += i32(rest % n) * p.out_steps[d / 4][d % 4];
-        rest = rest / n;
-    }
-    return at;
-}
-
-fn run_offset(k: u32) -> i32 {
-    var rest = k;
-    var at = 0;
-    for (var d = i32(p.red_ndim) - 1; d >= 0; d--) {
-        let n = p.red_shape[d / 4][d % 4];
-        at += i32(rest % n) * p.red_steps[d / 4][d % 4];
-        rest = rest / n;
-    }
-    return at;
-}
-
 fn load(x: $in_type) -> $acc_type {
     return $load;
 }
@@ -74,12 +52,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let lane = t % p.lanes;
     var acc = bitcast<$acc_type>(p.identity);
     if (r < p.n_rows) {
-        let base = row_offset(r / p.n_chunks);
+        let base = row_at(r / p.n_chunks, p.out_ndim, p.offset);
         let start = (r % p.n_chunks) * p.chunk;
         let stop = min(start + p.chunk, p.n_segments);
         for (var s = start + lane; s < stop; s += p.lanes) {
             let first = (s % p.row_segments) * SEG;
-            var at = base + run_offset(s / p.row_segments) + i32(first) * p.inner_step;
+            var at = run_at(s / p.row_segments, p.red_ndim, base) + i32(first) * p.inner_step;
             for (var j = first; j < min(first + SEG, p.inner); j++) {
                 acc = combine(acc, load(src[at]));
                 at += p.inner_step;

@@ -36,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    let at = strided_offsets2(i, p.ndim, p.shape, p.steps, vec2<i32>(p.index_offset, p.values_offset));
+    let at = index_values_at(i, p.ndim, vec4<i32>(p.index_offset, p.values_offset, 0, 0));
     var j = index[at.x];
     if (j < 0) { j += i32(p.n_out); }
     let target_index = u32(j) + (i / p.plane_elems) * p.plane_size;

@@ -1,4 +1,4 @@
-// One SGD update in place, PyTorch's formula (and numpy_backend.sgd_step's order of rounding):
+// One SGD update in place, PyTorch's formula (and backends/numpy/optim.py's order of rounding):
 // g = +-grad (+ weight_decay * param); buf = momentum * buf + (1 - dampening) * g;
 // g = nesterov ? g + momentum * buf : buf; param -= lr * g.
 
@@ -24,23 +24,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> momentum_buf: array<f32>;
 @group(0) @binding(3) var<storage, read> grad: array<f32>;
 
-fn grad_at(i: u32) -> i32 {
-    var rest = i;
-    var at = p.grad_offset;
-    for (var d = i32(p.grad_ndim) - 1; d >= 0; d--) {
-        let n = p.grad_shape[d / 4][d % 4];
-        at += i32(rest % n) * p.grad_steps[d / 4][d % 4];
-        rest = rest / n;
-    }
-    return at;
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var g = grad[grad_at(i)];
+    var g = grad[grad_at(i, p.grad_ndim, p.grad_offset)];
     if (p.maximize != 0u) { g = -g; }
     let w = param[i];
     if (p.weight_decay != 0.0) { g = g + p.weight_decay * w; }

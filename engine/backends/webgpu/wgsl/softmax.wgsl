@@ -21,17 +21,6 @@ struct Params {
 
 var<workgroup> partial: array<f32, 256>;
 
-fn row_offsets(r: u32) -> vec2<i32> {
-    var rest = r;
-    var at = vec2<i32>(p.in_offset, 0);
-    for (var d = i32(p.row_ndim) - 1; d >= 0; d--) {
-        let size = p.row_shape[d / 4][d % 4];
-        at += i32(rest % size) * p.row_steps[d].xy;
-        rest = rest / size;
-    }
-    return at;
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_index) t: u32,
@@ -42,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var base = vec2<i32>(0, 0);
     var m = 0.0;
     if (live) {
-        base = row_offsets(r);
+        base = row_at(r, p.row_ndim, vec4<i32>(p.in_offset, 0, 0, 0)).xy;
         m = x[base.x];
         for (var k = lane; k < p.n; k += p.lanes) {
             m = max_nan(m, x[base.x + i32(k) * p.in_step]);

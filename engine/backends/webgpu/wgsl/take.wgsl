@@ -27,12 +27,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let i = gid.x + gid.y * groups.x * 256u;
     if (i >= p.n) { return; }
-    var j = index[strided_offset(i, p.index_ndim, p.index_shape, p.index_steps, p.index_offset)];
+    var j = index[index_at(i, p.index_ndim, p.index_offset)];
     if (j < 0) { j += i32(p.src_size); }
     if (j < 0 || u32(j) >= p.src_size) {
         out[i] = $type(0);
         return;
     }
-    let source_at = strided_offset(u32(j), p.src_ndim, p.src_shape, p.src_steps, p.src_offset);
+    let source_at = src_at(u32(j), p.src_ndim, p.src_offset);
     out[i] = src[source_at];
 }

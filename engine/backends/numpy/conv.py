@@ -1,0 +1,77 @@
+"""2-D convolution (NCHW) as im2col and one BLAS product per group."""
+import numpy as np
+
+
+def _pad2d(x, padding, value=0):
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def _im2col(x, kh, kw, oh, ow, stride, dilation):
+    """(C*kh*kw, N*OH*OW): a row per (channel, kernel tap), each one copy of a strided slice of x.
+    Copying whole slices, whose rows are contiguous, is far cheaper than reshaping a window view."""
+    n, c = x.shape[:2]
+    cols = np.empty((c, kh, kw, n, oh, ow), x.dtype)
+    channels_first = x.transpose(1, 0, 2, 3)
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dilation[0], j * dilation[1]
+            cols[:, i, j] = channels_first[:, :, r:r + stride[0] * (oh - 1) + 1:stride[0],
+                                           q:q + stride[1] * (ow - 1) + 1:stride[1]]
+    return cols.reshape(c * kh * kw, n * oh * ow)
+
+
+def _conv_out(size, k, s, p, d):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _grouped(a, groups):
+    """(rows, cols) -> (groups, rows / groups, cols): matmul then runs one product per group."""
+    return a.reshape(groups, a.shape[0] // groups, a.shape[1])
+
+
+def _channels_rows(a):
+    """(N, C, H, W) -> (C, N*H*W), the layout every convolution product below works in."""
+    return a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1)
+
+
+def conv2d(x, w, stride, padding, dilation, groups, keep_windows=False):
+    """im2col, then one BLAS product per group: (Cout, C*kh*kw) @ (C*kh*kw, N*OH*OW).
+
+    With keep_windows, returns (out, windows): the unfolded input, which
+    conv2d_backward_weight can take instead of unfolding the input again (None when a
+    backend does not keep them)."""
+    n, _, h, wd = x.shape
+    cout, cin_g, kh, kw = w.shape
+    oh = _conv_out(h, kh, stride[0], padding[0], dilation[0])
+    ow = _conv_out(wd, kw, stride[1], padding[1], dilation[1])
+    cols = _im2col(_pad2d(x, padding), kh, kw, oh, ow, stride, dilation)
+    out = np.matmul(_grouped(w.reshape(cout, -1), groups), _grouped(cols, groups)).reshape(cout, n, oh, ow)
+    out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+    return (out, cols) if keep_windows else out
+
+
+def conv2d_backward_input(grad_out, w, input_shape, stride, padding, dilation, groups):
+    """The transposed product gives each tap's contribution (col2im); kh*kw strided adds place them."""
+    n, cin, h, wd = input_shape
+    cout, cin_g, kh, kw = w.shape
+    ph, pw = padding
+    oh, ow = grad_out.shape[2], grad_out.shape[3]
+    w_t = _grouped(w.reshape(cout, -1), groups).transpose(0, 2, 1)  # groups, cin_g*kh*kw, cout_g
+    cols = np.matmul(w_t, _grouped(_channels_rows(grad_out), groups)).reshape(cin, kh, kw, n, oh, ow)
+    gx = np.zeros((cin, n, h + 2 * ph, wd + 2 * pw), dtype=grad_out.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dilation[0], j * dilation[1]
+            gx[:, :, r:r + stride[0] * oh:stride[0], q:q + stride[1] * ow:stride[1]] += cols[:, i, j]
+    return np.ascontiguousarray(gx[:, :, ph:ph + h, pw:pw + wd].transpose(1, 0, 2, 3))
+
+
+def conv2d_backward_weight(x, grad_out, weight_shape, stride, padding, dilation, groups, windows=None):
+    cout, cin_g, kh, kw = weight_shape
+    oh, ow = grad_out.shape[2], grad_out.shape[3]
+    cols = windows if windows is not None else _im2col(_pad2d(x, padding), kh, kw, oh, ow, stride, dilation)
+    g = _grouped(_channels_rows(grad_out), groups)
+    return np.matmul(g, _grouped(cols, groups).transpose(0, 2, 1)).reshape(weight_shape)
