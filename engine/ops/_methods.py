@@ -14,9 +14,9 @@ from .shape import _squeeze_, _t_, _transpose_, _unsqueeze_, diagonal_, permute,
 from .linalg import matmul
 from .nn import activation
 
-# every function a method below is made from, by name
+# every function a method below is made from, by name, from the module that defines it
 _FUNCTIONS = {name: fn for module in (create, arithmetic, pointwise, index, shape, reduce, linalg, activation)
-              for name, fn in vars(module).items()}
+              for name, fn in vars(module).items() if getattr(fn, "__module__", None) == module.__name__}
 
 
 METHODS = """add sub subtract mul multiply div divide true_divide floor_divide remainder fmod reciprocal neg

@@ -10,8 +10,8 @@ from .. import _dtype
 from .._device import backend_of
 from ..autograd.node import Op
 from ..tensor import Tensor
-from ._table import unary_op
 from ._args import _Scalar, _as_tensor, _b, _binary, _check_broadcast, _d, _promote, _rg, _same_device, _select, _wrap
+from ._table import unary_op
 from .create import _factory
 
 __all__ = ['add', 'sub', 'subtract', 'rsub', 'mul', 'multiply', 'div', 'divide', 'true_divide', 'floor_divide',

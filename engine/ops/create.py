@@ -328,6 +328,7 @@ def _copy_(self, src, non_blocking=False):
     return self
 
 
+# --- random draws: every function and method that draws from a generator (engine/random.py) --------------
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     data = _random.rng(generator).random(_check_size(_shape_arg(size))).astype(_np_dtype(dtype))
     return _factory(data, dtype, device, requires_grad)

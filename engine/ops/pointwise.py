@@ -11,8 +11,8 @@ from .. import _dtype
 from .._device import backend_of
 from ..autograd.node import Op
 from ..tensor import Tensor
-from ._table import unary_op
 from ._args import _as_tensor, _b, _cast, _check_broadcast, _d, _promote, _select, _wrap
+from ._table import unary_op
 from .create import ones_like, zeros_like
 from .arithmetic import _tensor_argument, pow
 

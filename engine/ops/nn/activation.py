@@ -7,8 +7,8 @@ import numpy as np
 from ... import _dtype
 from ...autograd.node import Op
 from ...tensor import _wrap_dim
-from .._table import unary_op
 from .._args import _b, _select, _wrap
+from .._table import unary_op
 
 __all__ = ['relu', 'softmax', 'log_softmax']
 
