@@ -11,7 +11,7 @@ from . import autograd
 from .ops import *  # noqa: F401,F403  (the torch.* functions)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator
 from .random import _default_generator as default_generator
-from ._tensor_str import set_printoptions, get_printoptions
+from ._tensor_str import set_printoptions
 from . import linalg, nn, optim, utils, webgpu, cuda, graph
 from .serialization import save, load
 

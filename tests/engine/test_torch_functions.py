@@ -190,3 +190,10 @@ def test_gradcheck(name):
     inputs = [engine.tensor(a, dtype=engine.float64, requires_grad=True) for a in arrays]
     assert gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)
     assert gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+def test_the_torch_namespace_has_only_what_pytorch_has():
+    """No engine internals leak into torch.* (numpy, helpers, method-only functions like view or to)."""
+    import torch
+    extra = {name for name in dir(engine) if not name.startswith("_")} - set(dir(torch))
+    assert extra == {"graph", "webgpu"}  # the playground's graph capture and the WebGPU device: engine's own
