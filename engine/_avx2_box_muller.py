@@ -26,7 +26,7 @@ _COS_P = [_F32(2.443315711809948E-005), _F32(-1.388731625493765E-003), _F32(4.16
 _TWO_PI = _F32(2.0 * math.pi)
 
 
-def _fma(a, b, c):
+def fma32(a, b, c):
     """a*b + c rounded once to float32 (the product of two float32 is exact in float64)."""
     return (np.multiply(a, b, dtype=_F64) + c).astype(_F32)
 
@@ -41,13 +41,13 @@ def _log(x):
     e = e - small.astype(_F32)
     x = (x + _F32(-1)) + np.where(small, x, _F32(0))
     z = x * x
-    y = _fma(_LOG_P[0], x, _LOG_P[1])
+    y = fma32(_LOG_P[0], x, _LOG_P[1])
     for p in _LOG_P[2:]:
-        y = _fma(y, x, p)
+        y = fma32(y, x, p)
     y = y * x
-    y = _fma(y, z, e * _LOG_Q1)
+    y = fma32(y, z, e * _LOG_Q1)
     y = y - z * _F32(0.5)
-    return _fma(e, _LOG_Q2, x + y)
+    return fma32(e, _LOG_Q2, x + y)
 
 
 def _sincos(x):
@@ -55,13 +55,13 @@ def _sincos(x):
     j = ((x * _FOUR_OVER_PI).astype(np.int32) + 1) & ~1
     y = j.astype(_F32)
     for dp in _MINUS_DP:
-        x = _fma(y, dp, x)
+        x = fma32(y, dp, x)
     z = x * x
-    cos_poly = _fma(_COS_P[0], z, _COS_P[1])
-    cos_poly = _fma(cos_poly, z, _COS_P[2]) * z
-    cos_poly = _fma(z, cos_poly, -(z * _F32(0.5))) + _F32(1)
-    sin_poly = _fma(_SIN_P[0], z, _SIN_P[1])
-    sin_poly = _fma(x, _fma(sin_poly, z, _SIN_P[2]) * z, x)
+    cos_poly = fma32(_COS_P[0], z, _COS_P[1])
+    cos_poly = fma32(cos_poly, z, _COS_P[2]) * z
+    cos_poly = fma32(z, cos_poly, -(z * _F32(0.5))) + _F32(1)
+    sin_poly = fma32(_SIN_P[0], z, _SIN_P[1])
+    sin_poly = fma32(x, fma32(sin_poly, z, _SIN_P[2]) * z, x)
     near_zero = (j & 2) == 0
     sin = np.where(near_zero, sin_poly, cos_poly)
     cos = np.where(near_zero, cos_poly, sin_poly)
@@ -75,4 +75,4 @@ def normal_blocks(uniforms, mean, std):
     radius = np.sqrt(_log(_F32(1) - uniforms[:, :8]) * _F32(-2))
     sin, cos = _sincos(_TWO_PI * uniforms[:, 8:])
     mean, std = _F32(mean), _F32(std)
-    return np.concatenate([_fma(radius * cos, std, mean), _fma(radius * sin, std, mean)], axis=1)
+    return np.concatenate([fma32(radius * cos, std, mean), fma32(radius * sin, std, mean)], axis=1)

@@ -539,7 +539,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
 
 
-_SELU_ALPHA = 1.7580993408473766  # -selu's alpha * scale: where SELU saturates
+_ALPHA_DROPOUT_ALPHA = 1.7580993408473766  # SELU alpha * scale: dropped values go to -this
 
 
 def _alpha_dropout(input, p, training, inplace, shape):
@@ -554,8 +554,8 @@ def _alpha_dropout(input, p, training, inplace, shape):
         zero = _wrap(b.from_numpy(np.zeros((), dt)))
         return input.mul_(zero) if inplace else input * zero
     noise = _bernoulli_noise(input, shape, 1.0 - p)
-    a = 1.0 / math.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
-    shift = (noise + dt.type(-1)) * dt.type(_SELU_ALPHA * a) + dt.type(_SELU_ALPHA * a * p)
+    a = 1.0 / math.sqrt((_ALPHA_DROPOUT_ALPHA ** 2 * p + 1) * (1 - p))
+    shift = (noise + dt.type(-1)) * dt.type(_ALPHA_DROPOUT_ALPHA * a) + dt.type(_ALPHA_DROPOUT_ALPHA * a * p)
     scale = _wrap(b.from_numpy((noise * dt.type(a)).astype(dt)))
     shift = _wrap(b.from_numpy(shift.astype(dt)))
     return input.mul_(scale).add_(shift) if inplace else input * scale + shift
