@@ -27,8 +27,10 @@ _TWO_PI = _F32(2.0 * math.pi)
 
 
 def fma32(a, b, c):
-    """a*b + c rounded once to float32 (the product of two float32 is exact in float64)."""
-    return (np.multiply(a, b, dtype=_F64) + c).astype(_F32)
+    """a*b + c rounded once to float32: the product of two float32 is exact in float64, and the sum is
+    rounded to float32 as it is written out."""
+    product = np.multiply(a, b, dtype=_F64)
+    return np.add(product, c, out=np.empty(product.shape, _F32), casting="same_kind")
 
 
 def _log(x):
@@ -36,10 +38,9 @@ def _log(x):
     bits = x.view(np.uint32)
     exponent = (bits >> 23).astype(np.int32) - 127
     x = ((bits & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(_F32)  # mantissa in [0.5, 1)
-    e = exponent.astype(_F32) + _F32(1)
     small = x < _SQRT_HALF
-    e = e - small.astype(_F32)
-    x = (x + _F32(-1)) + np.where(small, x, _F32(0))
+    e = (exponent.astype(_F32) + _F32(1)) - small
+    x = (x + _F32(-1)) + x * small
     z = x * x
     y = fma32(_LOG_P[0], x, _LOG_P[1])
     for p in _LOG_P[2:]:
@@ -62,17 +63,29 @@ def _sincos(x):
     cos_poly = fma32(z, cos_poly, -(z * _F32(0.5))) + _F32(1)
     sin_poly = fma32(_SIN_P[0], z, _SIN_P[1])
     sin_poly = fma32(x, fma32(sin_poly, z, _SIN_P[2]) * z, x)
-    near_zero = (j & 2) == 0
-    sin = np.where(near_zero, sin_poly, cos_poly)
-    cos = np.where(near_zero, cos_poly, sin_poly)
-    sin = np.where((j & 4) != 0, -sin, sin)
-    cos = np.where(((j - 2) & 4) == 0, -cos, cos)
-    return sin, cos
+    # bit masks and sign flips as the vector code does them (numpy's where is slow on large arrays)
+    near_zero = ((j & 2) == 0).astype(np.uint32) * np.uint32(0xFFFFFFFF)
+    sin_bits, cos_bits = sin_poly.view(np.uint32), cos_poly.view(np.uint32)
+    sin = (sin_bits & near_zero) | (cos_bits & ~near_zero)
+    cos = (cos_bits & near_zero) | (sin_bits & ~near_zero)
+    sin ^= (j & 4).astype(np.uint32) << np.uint32(29)
+    cos ^= (~(j - 2) & 4).astype(np.uint32) << np.uint32(29)
+    return sin.view(_F32), cos.view(_F32)
 
 
 def normal_blocks(uniforms, mean, std):
-    """Box-Muller over blocks of 16 float32 uniforms in [0, 1), shaped (blocks, 16)."""
-    radius = np.sqrt(_log(_F32(1) - uniforms[:, :8]) * _F32(-2))
-    sin, cos = _sincos(_TWO_PI * uniforms[:, 8:])
+    """Box-Muller over blocks of 16 float32 uniforms in [0, 1), shaped (blocks, 16): the first eight of
+    a block give the radii, the last eight the angles."""
+    out = np.empty(uniforms.shape, _F32)
     mean, std = _F32(mean), _F32(std)
-    return np.concatenate([fma32(radius * cos, std, mean), fma32(radius * sin, std, mean)], axis=1)
+    for start in range(0, len(uniforms), _CHUNK_BLOCKS):
+        # a cache-sized chunk at a time: the temporaries stay in cache instead of being paged in
+        chunk = uniforms[start:start + _CHUNK_BLOCKS]
+        radius = np.sqrt(_log(_F32(1) - np.ascontiguousarray(chunk[:, :8])) * _F32(-2))
+        sin, cos = _sincos(_TWO_PI * np.ascontiguousarray(chunk[:, 8:]))
+        out[start:start + _CHUNK_BLOCKS, :8] = fma32(radius * cos, std, mean)
+        out[start:start + _CHUNK_BLOCKS, 8:] = fma32(radius * sin, std, mean)
+    return out
+
+
+_CHUNK_BLOCKS = 100000000

@@ -33,8 +33,13 @@ def in_fill_order(values, shape, strides=None):
 def _unit_uniform(generator, n, dtype):
     """uniform_real_distribution(0, 1): 24 random bits for float32, 53 (from a 64-bit draw) for float64."""
     if dtype == _F64:
-        return (generator.random64(n) & np.uint64(2 ** 53 - 1)).astype(_F64) * 2.0 ** -53
-    return (generator.random(n) & np.uint32(2 ** 24 - 1)).astype(_F32) * np.float32(2.0 ** -24)
+        x = (generator.random64(n) & np.uint64(2 ** 53 - 1)).astype(_F64)
+        x *= 2.0 ** -53
+        return x
+    low_halves = generator.random(n).view(np.uint32)[::2]  # the words, in little-endian uint64 slots
+    x = (low_halves & np.uint32(2 ** 24 - 1)).astype(_F32)
+    x *= np.float32(2.0 ** -24)
+    return x
 
 
 def uniform(generator, n, dtype, low=0.0, high=1.0):
@@ -47,7 +52,8 @@ def uniform(generator, n, dtype, low=0.0, high=1.0):
         value = _fma64(x, hi - lo, lo)
     else:
         value = _avx2_box_muller.fma32(x, hi - lo, lo)
-    return np.where(value == hi, lo, value)
+    value[value == hi] = lo
+    return value
 
 
 def _compute_dtype(dtype):
@@ -60,7 +66,7 @@ def normal(generator, n, dtype, mean=0.0, std=1.0, contiguous=True):
     otherwise one sample at a time from the double-precision sampler with its cached second value."""
     dtype = np.dtype(dtype)
     if n >= 16 and contiguous:
-        return _normal_blocks(generator, n, _compute_dtype(dtype), mean, std).astype(dtype)
+        return _normal_blocks(generator, n, _compute_dtype(dtype), mean, std).astype(dtype, copy=False)
     return _normal_doubles(generator, n, mean, std).astype(dtype)
 
 
@@ -68,10 +74,12 @@ def _normal_blocks(generator, n, dtype, mean, std):
     """normal_fill: n uniforms transformed 16 at a time; when n is not a multiple of 16 the last 16
     values are drawn again and transformed as one more block."""
     full = n // 16 * 16
+    uniforms = _unit_uniform(generator, n, dtype)
+    if n == full:
+        return _box_muller(uniforms.reshape(-1, 16), mean, std).reshape(-1)
     out = np.empty(n, dtype)
-    out[:full] = _box_muller(_unit_uniform(generator, n, dtype)[:full].reshape(-1, 16), mean, std).reshape(-1)
-    if n != full:
-        out[n - 16:] = _box_muller(_unit_uniform(generator, 16, dtype).reshape(1, 16), mean, std).reshape(-1)
+    out[:full] = _box_muller(uniforms[:full].reshape(-1, 16), mean, std).reshape(-1)
+    out[n - 16:] = _box_muller(_unit_uniform(generator, 16, dtype).reshape(1, 16), mean, std).reshape(-1)
     return out
 
 
@@ -155,7 +163,7 @@ def random_from_to(generator, n, low, high):
     """random_(low, high) and randint: a word modulo the range, 64-bit words for ranges of 2**28 and up
     (PyTorch accepts the small skew of %), as int64."""
     span = high - low
-    words = generator.random64(n) if span >= 2 ** 28 else generator.random(n).astype(np.uint64)
+    words = generator.random64(n) if span >= 2 ** 28 else generator.random(n)
     return ((words % np.uint64(span)) + np.uint64(low % 2 ** 64)).view(np.int64)
 
 
@@ -163,13 +171,13 @@ def random_full(generator, n, dtype):
     """random_() without bounds: [0, 2**mantissa] for floating types, [0, max] for integers."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
-        return (generator.random(n) & np.uint32(1)).astype(np.bool_)
+        return (generator.random(n) & np.uint64(1)).astype(np.bool_)
     if dtype.kind == "f":
         digits = np.finfo(dtype).nmant + 1
-        words = generator.random64(n) if dtype == _F64 else generator.random(n).astype(np.uint64)
+        words = generator.random64(n) if dtype == _F64 else generator.random(n)
         return (words % np.uint64(2 ** digits + 1)).astype(dtype)
     top = np.iinfo(dtype).max
-    words = generator.random64(n) if dtype == np.int64 else generator.random(n).astype(np.uint64)
+    words = generator.random64(n) if dtype == np.int64 else generator.random(n)
     return (words % np.uint64(top + 1)).astype(dtype)
 
 

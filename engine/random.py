@@ -80,13 +80,13 @@ class Generator:
 
     # --- the raw stream --------------------------------------------------------------------------------
     def random(self, n):
-        """The next n 32-bit words (PyTorch's generator->random()), as uint32."""
+        """The next n 32-bit words (PyTorch's generator->random()), held in a uint64 array."""
         self._next_after_seed = None
-        return self._twister.random_raw(n).astype(np.uint32)
+        return self._twister.random_raw(n)
 
     def random64(self, n):
         """The next n 64-bit words (generator->random64(): the first 32-bit word is the high half)."""
-        words = self.random(2 * n).astype(np.uint64)
+        words = self.random(2 * n)
         return (words[0::2] << np.uint64(32)) | words[1::2]
 
     # --- PyTorch's state bytes -------------------------------------------------------------------------
