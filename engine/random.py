@@ -81,7 +81,8 @@ class Generator:
     # --- the raw stream --------------------------------------------------------------------------------
     def random(self, n):
         """The next n 32-bit words (PyTorch's generator->random()), held in a uint64 array."""
-        self._next_after_seed = None
+        if n:
+            self._next_after_seed = None
         return self._twister.random_raw(n)
 
     def random64(self, n):
