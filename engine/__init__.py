@@ -9,7 +9,6 @@ from .tensor import Tensor, Size
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from . import autograd
 from .ops import *  # noqa: F401,F403  (the torch.* functions)
-from ._random_functions import *  # noqa: F401,F403  (rand, randn, ..., and the in-place samplers)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator
 from .random import default_generator
 from ._tensor_str import set_printoptions

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .. import _random_functions
+from .. import ops as _ops
 from ..autograd import grad_mode
 from ..tensor import Tensor
 
@@ -201,5 +201,5 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     with grad_mode.no_grad():
         w = tensor.normal_(0, std, generator=generator).__array__().copy()
     for c in range(cols):
-        w[_random_functions.randperm(rows).__array__()[:zeros], c] = 0  # PyTorch draws these from the global stream
+        w[_ops.randperm(rows).__array__()[:zeros], c] = 0  # PyTorch draws these from the global stream
     return _write(tensor, w)

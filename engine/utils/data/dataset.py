@@ -76,7 +76,7 @@ class ConcatDataset(Dataset):
 
 def random_split(dataset, lengths, generator=None):
     """Non-overlapping random subsets of the given lengths (or fractions summing to 1)."""
-    from ... import _random_functions
+    from ... import ops as _f
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         sizes = []
         for i, frac in enumerate(lengths):
@@ -92,5 +92,5 @@ def random_split(dataset, lengths, generator=None):
         lengths = sizes
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = _random_functions.randperm(sum(lengths), generator=generator).tolist()
+    indices = _f.randperm(sum(lengths), generator=generator).tolist()
     return [Subset(dataset, indices[end - n:end]) for end, n in zip(itertools.accumulate(lengths), lengths)]

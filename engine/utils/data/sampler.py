@@ -49,7 +49,7 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        from ... import _random_functions as _f
+        from ... import ops as _f
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
@@ -70,7 +70,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        from ... import _random_functions as _f
+        from ... import ops as _f
         for i in _f.randperm(len(self.indices), generator=self.generator).tolist():
             yield self.indices[i]
 

@@ -1,5 +1,5 @@
-"""The random family of torch.*: rand, randn, randint, randperm, the *_like versions, normal,
-bernoulli and multinomial; and the in-place samplers (uniform_, normal_, bernoulli_,
+"""The random family: rand, randn, randint, randperm, the *_like versions, normal, bernoulli and
+multinomial; and the in-place samplers (uniform_, normal_, bernoulli_,
 exponential_, random_, geometric_, cauchy_, log_normal_).
 
 Every draw comes from engine/random.py's generator through engine/_sampling.py's transforms, so a
@@ -8,31 +8,20 @@ uploaded: the same values on every device, as the seed promises.
 """
 import numpy as np
 
-from . import _dtype, _sampling
-from ._device import backend_of
-from .random import generator_or_default
-from .tensor import Tensor
-
-_wrap = Tensor._wrap
-
-
-def _functions():
-    from .ops import create
-    return create
-
-
-def _new_tensor(values, dtype, device, requires_grad):
-    f = _functions()
-    return f._factory(values, dtype, device, requires_grad)
+from .. import _dtype, _sampling
+from .._device import backend_of
+from ..random import generator_or_default
+from ..tensor import Tensor
+from ._args import _shape_arg
+from .create import _check_size, _factory as _new_tensor, _np_dtype
 
 
 def _shape(size):
-    f = _functions()
-    return tuple(f._check_size(f._shape_arg(size)))
+    return tuple(_check_size(_shape_arg(size)))
 
 
 def _float_dtype(dtype):
-    return _functions()._np_dtype(dtype)
+    return _np_dtype(dtype)
 
 
 def _numel(shape):
@@ -68,7 +57,7 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
     _check_from_to(low, high)
     shape = _shape((size,) if isinstance(size, int) else size)
     values = _sampling.random_from_to(generator_or_default(generator), _numel(shape), low, high)
-    dt = _functions()._np_dtype(dtype, _dtype.int64)
+    dt = _np_dtype(dtype, _dtype.int64)
     return _new_tensor(values.astype(dt).reshape(shape), dtype, device, requires_grad)
 
 
@@ -77,7 +66,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     values = _sampling.randperm(generator_or_default(generator), int(n))
-    dt = _functions()._np_dtype(dtype, _dtype.int64)
+    dt = _np_dtype(dtype, _dtype.int64)
     return _new_tensor(values.astype(dt), dtype, device, requires_grad)
 
 
