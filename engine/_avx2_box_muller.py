@@ -79,7 +79,6 @@ def normal_blocks(uniforms, mean, std):
     out = np.empty(uniforms.shape, _F32)
     mean, std = _F32(mean), _F32(std)
     for start in range(0, len(uniforms), _CHUNK_BLOCKS):
-        # a cache-sized chunk at a time: the temporaries stay in cache instead of being paged in
         chunk = uniforms[start:start + _CHUNK_BLOCKS]
         radius = np.sqrt(_log(_F32(1) - np.ascontiguousarray(chunk[:, :8])) * _F32(-2))
         sin, cos = _sincos(_TWO_PI * np.ascontiguousarray(chunk[:, 8:]))
@@ -88,4 +87,4 @@ def normal_blocks(uniforms, mean, std):
     return out
 
 
-_CHUNK_BLOCKS = 100000000
+_CHUNK_BLOCKS = 4096  # 64K normals: each temporary stays in the CPU's cache
