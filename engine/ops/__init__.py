@@ -35,5 +35,6 @@ from .linalg import *  # noqa: F401,F403
 from .nn.activation import *  # noqa: F401,F403
 from ._methods import *  # noqa: F401,F403
 
-__all__ = [name for module in (create, random, arithmetic, pointwise, index, shape, reduce, linalg, activation, _methods)
+__all__ = [name for module in (create, random, arithmetic, pointwise, index, shape, reduce, linalg, activation,
+                               _methods)
            for name in module.__all__]
