@@ -2,9 +2,9 @@
 
     OPENBLAS_NUM_THREADS=1 python3 bench/rng.py [--rounds N]
 
-Interleaved rounds (engine, numpy, PyTorch, ...); prints the medians and the engine/numpy ratio
-(goal, issue 9: at most 2x). numpy's Generator.standard_normal (ziggurat, float64, as PyTorch's
-default float32 randn is the engine's target, float32 for numpy too) is the peer.
+Interleaved rounds (engine, numpy, PyTorch, ...); prints the medians of each call's CPU time (steadier
+than wall time on a shared machine) and the engine/numpy ratio (goal, issue 9: at most 2x). The peer is
+numpy's Generator.standard_normal (ziggurat) for the same count, in float32 like torch.randn's default.
 """
 import argparse
 import statistics
@@ -20,9 +20,9 @@ N = 1_000_000
 
 
 def timed(fn):
-    start = time.perf_counter()
+    start = time.process_time()
     fn()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def main():

@@ -27,10 +27,12 @@ _TWO_PI = _F32(2.0 * math.pi)
 
 
 def fma32(a, b, c):
-    """a*b + c rounded once to float32: the product of two float32 is exact in float64, and the sum is
-    rounded to float32 as it is written out."""
+    """a*b + c rounded to float32 as a fused multiply-add does: the product of two float32 is exact in
+    float64. (The float64 sum is itself rounded; the result can then differ from the single rounding
+    only when that sum lands exactly halfway between two float32, about once in 2**29 operations.)"""
     product = np.multiply(a, b, dtype=_F64)
-    return np.add(product, c, out=np.empty(product.shape, _F32), casting="same_kind")
+    product += c
+    return product.astype(_F32)
 
 
 def _log(x):
