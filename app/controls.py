@@ -271,6 +271,9 @@ def data_widgets(session):
         pn.widgets.FloatSlider.from_param(d.param.test_fraction, name="Test share", **FILL),
         pn.widgets.IntInput.from_param(d.param.batch_size, name="Batch size", css_classes=["pg-batch-size"], **FILL),
         pn.widgets.IntInput.from_param(d.param.seed, name="Seed", **FILL),
+        pn.pane.Markdown("Same seed, same numbers as PyTorch: the exported script's `torch.manual_seed(seed)` "
+                         "gives these initial weights, batches and dropout masks.", css_classes=["pg-seed-note"],
+                         **FILL),
         sizing_mode="stretch_width")
 
 

@@ -259,7 +259,8 @@ class Session(param.Parameterized):
         return self._guard(self._train, max_steps, seconds)
 
     def reset(self):
-        """Fresh weights (a new draw each time), step 0, empty history."""
+        """Back to the seed's initial weights and batch order, step 0, empty history (as running the
+        exported script again; another seed gives other weights)."""
         self._resets += 1
         return self._guard(self._rebuild)
 
@@ -336,8 +337,7 @@ class Session(param.Parameterized):
         if names & self._DATA_FIELDS["digits" if self.data.dataset == "digits" else "2-d"]:
             self._guard(self._reload)
         elif "batch_size" in names:
-            self._pending = None
-            self._reshuffle()
+            self._pending = None   # the next batch, of the new size, continues the epoch's order
             self.phase = "idle"
             analysis = self._analyse()
             if self.device_choice == "auto":    # the work per step changed: maybe the device should too
@@ -377,9 +377,14 @@ class Session(param.Parameterized):
         self._shuffle(self._seen, 0)
 
     def _shuffle(self, at, cursor):
-        """The batch order drawn when `at` samples had been seen (it depends on nothing else)."""
-        rng = np.random.default_rng([self.data.seed, self._resets, at])
-        self._order, self._cursor, self._shuffled_at = rng.permutation(len(self.dataset.x_train)), cursor, at
+        """The batch order of the epoch under way when `at` samples had been seen: epoch k's order is the
+        k-th randperm of a generator seeded with the seed, as the exported script draws it (so the page
+        and PyTorch see the same batches)."""
+        n = len(self.dataset.x_train)
+        shuffle = torch.Generator().manual_seed(self.data.seed)
+        shuffle.random(at // n * (n - 1))  # skip the earlier epochs' orders: each randperm(n) drew n - 1 words
+        self._order = torch.randperm(n, generator=shuffle).numpy()
+        self._cursor, self._shuffled_at = cursor, at
 
     def _rebuild(self):
         """Model, optimizer and loss from the settings; step 0. An invalid network leaves model None
@@ -397,7 +402,7 @@ class Session(param.Parameterized):
         # built on the CPU (the same weights whatever the device), then placed
         self.device, self._x_test = "cpu", torch.tensor(self._x_test_host())
         if analysis.ok:
-            torch.manual_seed(self.data.seed * 7919 + self._resets)
+            torch.manual_seed(self.data.seed)  # as the exported script: the same weights and dropout masks
             self.model = layers.build(nn, self.network.layers, self.dataset.input_shape)
             self._new_optimizer()
             self.criterion = {"cross_entropy": nn.CrossEntropyLoss, "bce": nn.BCEWithLogitsLoss,
@@ -546,12 +551,12 @@ class Session(param.Parameterized):
         return torch.tensor(targets, device=self.device)
 
     def _next_batch(self):
-        n = len(self.dataset.x_train)
-        size = min(self.data.batch_size, n)
-        if self._cursor + size > n:
+        """The next batch_size examples of the epoch's order (fewer at its end), as the exported
+        script's loop takes them."""
+        if self._cursor >= len(self.dataset.x_train):
             self._reshuffle()
-        index = self._order[self._cursor:self._cursor + size]
-        self._cursor += size
+        index = self._order[self._cursor:self._cursor + self.data.batch_size]
+        self._cursor += len(index)
         return index
 
     def _run_forward(self, capture):

@@ -59,7 +59,8 @@ class Data(param.Parameterized):
     noise = param.Number(0.05, bounds=(0.0, 0.5), step=0.01, doc="Gaussian noise added to the 2-D points")
     samples = param.Integer(400, bounds=(50, 2000), step=50, doc="Number of 2-D points (train + test)")
     test_fraction = param.Number(0.3, bounds=(0.1, 0.9), step=0.05, doc="Share of the data held out for testing")
-    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the data, the split and the initial weights")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the data, the split, the initial weights, the batch "
+                         "order and the dropout masks (PyTorch's streams: the exported script draws the same)")
     batch_size = param.Integer(32, bounds=(1, 1024), doc="Samples per training step")
     image_mode = param.Selector(objects={label: mode for mode, (label, _how) in IMAGE_MODES.items()}, default="upscale",
                                 doc="How the 8×8 digits are fed to the network")

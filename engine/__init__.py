@@ -10,7 +10,7 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is
 from . import autograd
 from .ops import *  # noqa: F401,F403  (the torch.* functions)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator
-from .random import _default_generator as default_generator
+from .random import default_generator
 from ._tensor_str import set_printoptions
 from . import linalg, nn, optim, utils, webgpu, cuda, graph
 from .serialization import save, load

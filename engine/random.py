@@ -1,84 +1,168 @@
-"""The random number generator behind rand, randn, randint, dropout and nn.init.
+"""torch.random: PyTorch's CPU generator, so a seed gives PyTorch's numbers.
 
-One numpy Generator, seeded by manual_seed. PyTorch's default seed is fixed, so runs are
-repeatable by default; so are ours. The numbers differ from PyTorch's (a different algorithm).
+A `Generator` is PyTorch's CPUGeneratorImpl: a Mersenne Twister (mt19937) seeded from the low
+32 bits of the seed, a cached second normal sample, and the 5,056-byte state that
+`get_rng_state` returns (the same bytes as PyTorch's, so states move between the two).
+numpy's MT19937 bit generator runs the twister (the same algorithm, in C); this module seeds it
+as PyTorch does and keeps PyTorch's bookkeeping around it. engine/_sampling.py turns its words
+into each distribution with PyTorch's transforms.
+
+As in PyTorch, `torch.Generator()` starts from seed 67280421310721. PyTorch seeds its global
+generator from the operating system at start-up; ours starts from the same fixed seed as a new
+Generator, so a playground run is repeatable even before anyone calls manual_seed.
 """
+import contextlib
+import os
+
 import numpy as np
 
 _DEFAULT_SEED = 67280421310721
-_state = {"seed": _DEFAULT_SEED, "rng": np.random.default_rng(_DEFAULT_SEED)}
+_N = 624  # words of mt19937 state
+
+# PyTorch's CPUGeneratorImplState (the legacy THGeneratorState followed by the float normal cache),
+# laid out as the C++ compiler lays it out on a 64-bit machine.
+_STATE_LAYOUT = np.dtype({
+    "names": ["seed", "left", "seeded", "next", "state", "normal_x", "normal_y", "normal_rho", "normal_is_valid",
+              "next_float_normal", "next_float_normal_is_valid"],
+    "formats": ["<u8", "<i4", "<i4", "<u8", ("<u8", _N), "<f8", "<f8", "<f8", "<i4", "<f4", "u1"],
+    "offsets": [0, 8, 12, 16, 24, 5016, 5024, 5032, 5040, 5048, 5052],
+    "itemsize": 5056,
+})
+
+
+def _as_uint64(seed):
+    """A seed as PyTorch reads it: any int in [-2**63, 2**64); negative ones in two's complement."""
+    seed = int(seed)
+    if not -2 ** 63 <= seed < 2 ** 64:
+        raise ValueError("Overflow when unpacking long long")
+    return seed % 2 ** 64
+
+
+def _seeded_key(seed):
+    """mt19937's 624 state words from the low 32 bits of the seed (Matsumoto and Nishimura's
+    init_genrand, as PyTorch's mt19937 constructor and numpy's legacy RandomState seeding do)."""
+    return np.random.RandomState(seed & 0xFFFFFFFF).get_state()[1]
 
 
 class Generator:
     """torch.Generator: an independent stream, usable as the `generator=` argument."""
 
     def __init__(self, device="cpu"):
-        self._seed = _DEFAULT_SEED
-        self.rng = np.random.default_rng(self._seed)
         self.device = device
+        self._twister = np.random.MT19937(0)
+        self.manual_seed(_DEFAULT_SEED)
+
+    def __repr__(self):
+        return f"<engine.Generator object at {hex(id(self))}>"
 
     def manual_seed(self, seed):
-        self._seed = int(seed)
-        self.rng = np.random.default_rng(self._seed)
+        seed = _as_uint64(seed)
+        self._load(seed, _seeded_key(seed), left=1, next_=0)
+        self.next_double_normal = None
+        self.next_float_normal = None
         return self
 
     def initial_seed(self):
         return self._seed
 
     def seed(self):
-        return self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))._seed
+        """Seeds from the operating system's entropy and returns that seed (torch.Generator.seed)."""
+        seed = int.from_bytes(os.urandom(8), "little")
+        self.manual_seed(seed)
+        return seed
 
+    def _load(self, seed, key, left, next_):
+        # PyTorch counts `left` down to a refill; numpy counts `pos` up to 624. `next` is PyTorch's
+        # read index, which equals pos except straight after seeding (0, and a refill is due).
+        self._seed = seed
+        self._twister.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N + 1 - left}}
+        self._next_after_seed = next_
+
+    # --- the raw stream --------------------------------------------------------------------------------
+    def random(self, n):
+        """The next n 32-bit words (PyTorch's generator->random()), held in a uint64 array."""
+        if n:
+            self._next_after_seed = None
+        return self._twister.random_raw(n)
+
+    def random64(self, n):
+        """The next n 64-bit words (generator->random64(): the first 32-bit word is the high half)."""
+        words = self.random(2 * n)
+        return (words[0::2] << np.uint64(32)) | words[1::2]
+
+    # --- PyTorch's state bytes -------------------------------------------------------------------------
     def get_state(self):
-        return self.rng.bit_generator.state
+        twister = self._twister.state["state"]
+        pod = np.zeros((), _STATE_LAYOUT)
+        pod["seed"] = self._seed
+        pod["left"] = _N + 1 - twister["pos"]
+        pod["seeded"] = 1
+        pod["next"] = twister["pos"] if self._next_after_seed is None else self._next_after_seed
+        pod["state"] = twister["key"]
+        if self.next_double_normal is not None:
+            pod["normal_is_valid"] = 1
+            pod["normal_y"] = self.next_double_normal
+        if self.next_float_normal is not None:
+            pod["next_float_normal_is_valid"] = 1
+            pod["next_float_normal"] = self.next_float_normal
+        from .tensor import Tensor
+        return Tensor._wrap(np.frombuffer(pod.tobytes(), np.uint8).copy())
 
-    def set_state(self, state):
-        self.rng.bit_generator.state = state
+    def set_state(self, new_state):
+        from . import _dtype
+        from .tensor import Tensor
+        if not isinstance(new_state, Tensor) or new_state.dtype != _dtype.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        raw = np.ascontiguousarray(new_state.__array__()).reshape(-1)
+        if raw.size != _STATE_LAYOUT.itemsize:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_LAYOUT.itemsize} but found the "
+                               f"input RNG state size to be {raw.size}")
+        pod = np.frombuffer(raw.tobytes(), _STATE_LAYOUT)[0]
+        left, next_ = int(pod["left"]), int(pod["next"])
+        if not (pod["seeded"] and 0 < left <= _N and next_ <= _N):
+            raise RuntimeError("Invalid mt19937 state")
+        self._load(int(pod["seed"]), pod["state"].astype(np.uint32), left, next_)
+        self.next_double_normal = float(pod["normal_y"]) if pod["normal_is_valid"] else None
+        self.next_float_normal = np.float32(pod["next_float_normal"]) if pod["next_float_normal_is_valid"] else None
+        return self
 
 
-def rng(generator=None):
-    return generator.rng if generator is not None else _state["rng"]
+default_generator = Generator()
+
+
+def generator_or_default(generator):
+    return default_generator if generator is None else generator
 
 
 def manual_seed(seed):
-    _state["seed"] = int(seed)
-    _state["rng"] = np.random.default_rng(int(seed))
-    return _default_generator
+    """Seeds the global generator; returns it (torch.manual_seed)."""
+    return default_generator.manual_seed(seed)
 
 
 def seed():
-    s = int(np.random.SeedSequence().entropy % (2 ** 63))
-    manual_seed(s)
-    return s
+    return default_generator.seed()
 
 
 def initial_seed():
-    return _state["seed"]
+    return default_generator.initial_seed()
 
 
 def get_rng_state():
-    return _state["rng"].bit_generator.state
+    return default_generator.get_state()
 
 
-def set_rng_state(state):
-    _state["rng"].bit_generator.state = state
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
 
 
-class _DefaultGenerator(Generator):
-    """The global generator, as `torch.default_generator`."""
-
-    def __init__(self):
-        self.device = "cpu"
-
-    @property
-    def rng(self):
-        return _state["rng"]
-
-    def manual_seed(self, seed):
-        manual_seed(seed)
-        return self
-
-    def initial_seed(self):
-        return _state["seed"]
-
-
-_default_generator = _DefaultGenerator()
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"):
+    """Restores the global generator's state on exit, so draws inside leave the stream outside unchanged."""
+    if not enabled:
+        yield
+        return
+    saved = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(saved)

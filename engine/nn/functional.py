@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype, ops as _f
-from .. import random as _random
+from .. import _sampling, random as _random
 from .._device import backend_of
 from ..autograd import grad_mode
 from ..ops._args import _c_type_name, _check_broadcast
@@ -487,21 +487,29 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 # --- dropout ----------------------------------------------------------------------------------------------
-def _keep_mask(input, shape, p):
-    """Zeros with probability p, 1/(1-p) elsewhere: the scaled Bernoulli noise PyTorch multiplies by."""
-    q = 1.0 - p
-    dt = input._data.dtype
-    keep = _random.rng().random(shape) < q
-    noise = keep.astype(dt) / dt.type(q) if q > 0 else np.zeros(shape, dt)
-    return _wrap(backend_of(input._data).from_numpy(noise))
+def _bernoulli_noise(input, shape, keep):
+    """PyTorch's dropout noise: a tensor shaped `shape` (input's own shape, laid out as input is, or the
+    per-channel shape of feature dropout) filled by bernoulli_(keep) from the global generator."""
+    strides = None if shape != input._data.shape or input.is_contiguous() else input.stride()
+    draws = _sampling.bernoulli(_random.default_generator, int(np.prod(shape, dtype=np.int64)), keep)
+    return _sampling.in_fill_order(draws, shape, strides).astype(input._data.dtype)
+
+
+def _check_dropout_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
 def _dropout(input, p, training, inplace, shape):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_dropout_p(p)
     if not training or p == 0 or input._data.size == 0:
         return input
-    noise = _keep_mask(input, shape, p)
+    dt = input._data.dtype
+    if p == 1:  # PyTorch multiplies by zero without drawing
+        noise = np.zeros((), dt)
+    else:
+        noise = _bernoulli_noise(input, shape, 1.0 - p) / dt.type(1.0 - p)
+    noise = _wrap(backend_of(input._data).from_numpy(noise))
     return input.mul_(noise) if inplace else input * noise
 
 
@@ -529,6 +537,37 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+
+
+_ALPHA_DROPOUT_ALPHA = 1.7580993408473766  # SELU alpha * scale: dropped values go to -this
+
+
+def _alpha_dropout(input, p, training, inplace, shape):
+    """Dropout that keeps SELU's mean and variance: dropped values go to SELU's saturation value and
+    an affine map (a, b) restores the statistics (PyTorch's order of operations, in input's dtype)."""
+    _check_dropout_p(p)
+    if not training or p == 0 or input._data.size == 0:
+        return input
+    dt = input._data.dtype
+    b = backend_of(input._data)
+    if p == 1:
+        zero = _wrap(b.from_numpy(np.zeros((), dt)))
+        return input.mul_(zero) if inplace else input * zero
+    noise = _bernoulli_noise(input, shape, 1.0 - p)
+    a = 1.0 / math.sqrt((_ALPHA_DROPOUT_ALPHA ** 2 * p + 1) * (1 - p))
+    shift = (noise + dt.type(-1)) * dt.type(_ALPHA_DROPOUT_ALPHA * a) + dt.type(_ALPHA_DROPOUT_ALPHA * a * p)
+    scale = _wrap(b.from_numpy((noise * dt.type(a)).astype(dt)))
+    shift = _wrap(b.from_numpy(shift.astype(dt)))
+    return input.mul_(scale).add_(shift) if inplace else input * scale + shift
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _alpha_dropout(input, p, training, inplace, input._data.shape)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    shape = input._data.shape[:2] + (1,) * (input._data.ndim - 2)
+    return _alpha_dropout(input, p, training, inplace, shape)
 
 
 # --- attention -------------------------------------------------------------------------------------------------

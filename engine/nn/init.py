@@ -1,14 +1,13 @@
 """torch.nn.init: in-place initialisations, with PyTorch's gains and fan rules.
 
-The formulas are PyTorch's; the random numbers come from the engine's generator (the same
-distributions, not the same streams as PyTorch).
+The formulas and the order of draws are PyTorch's, so after the same seed the same numbers.
 """
 import math
 import warnings
 
 import numpy as np
 
-from .. import random as _random
+from .. import ops as _ops
 from ..autograd import grad_mode
 from ..tensor import Tensor
 
@@ -139,14 +138,42 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Normal(mean, std) restricted to [a, b], by redrawing the samples that fall outside."""
-    rng = _random.rng(generator)
-    out = rng.normal(mean, std, tensor.shape)
-    bad = (out < a) | (out > b)
-    while bad.any():
-        out[bad] = rng.normal(mean, std, int(bad.sum()))
-        bad = (out < a) | (out > b)
-    return _write(tensor, out)
+    """Normal(mean, std) restricted to [a, b], drawn as PyTorch draws it: when most of the mass lies in
+    [a, b], normals with the ones outside redrawn (a whole fresh tensor per round); otherwise uniform
+    proposals in [a, b] accepted with the normal's relative density."""
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+                      "may be incorrect.", stacklevel=2)
+    with grad_mode.no_grad():
+        dt = tensor._data.dtype
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            lo, hi = dt.type(a), dt.type(b)
+            result = tensor.normal_(mean, std, generator=generator).__array__().copy()
+            outside = (result < lo) | (result > hi)
+            while outside.any():
+                fresh = tensor.new_empty(tensor.shape).normal_(mean, std, generator=generator).__array__()
+                result = np.where(outside, fresh, result)
+                outside = (result < lo) | (result > hi)
+            return _write(tensor, result)
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_density(x):
+            return ((((x - dt.type(mean)) / dt.type(std)) ** 2) * dt.type(-0.5) - dt.type(log_peak)).astype(dt)
+
+        def rejected(x):
+            return np.log(tensor.new_empty(tensor.shape).uniform_(generator=generator).__array__()) > log_density(x)
+
+        result = tensor.uniform_(a, b, generator=generator).__array__().copy()
+        pending = rejected(result)
+        while pending.any():
+            candidates = tensor.new_empty(tensor.shape).uniform_(a, b, generator=generator).__array__()
+            result = np.where(pending, candidates, result)
+            pending = np.where(pending, rejected(candidates), pending)
+        return _write(tensor, result)
 
 
 def orthogonal_(tensor, gain=1, generator=None):
@@ -156,7 +183,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    flat = _random.rng(generator).standard_normal((rows, cols))
+    flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator).__array__()
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -170,9 +197,9 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    rng = _random.rng(generator)
-    w = rng.normal(0, std, (rows, cols))
     zeros = int(math.ceil(sparsity * rows))
+    with grad_mode.no_grad():
+        w = tensor.normal_(0, std, generator=generator).__array__().copy()
     for c in range(cols):
-        w[rng.permutation(rows)[:zeros], c] = 0
+        w[_ops.randperm(rows).__array__()[:zeros], c] = 0  # PyTorch draws these from the global stream
     return _write(tensor, w)

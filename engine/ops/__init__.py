@@ -7,7 +7,8 @@ returns one gradient per positional input, written with Tensor ops so that gradi
 themselves (`create_graph=True`). Gradients may keep a broadcast shape: the backward walk sums them down.
 
     _args.py       shared argument, device and promotion helpers
-    create.py      tensor(), zeros, arange, conversions (to, .float()), random draws
+    create.py      tensor(), zeros, arange, conversions (to, .float())
+    random.py      rand, randn, randint, normal, multinomial, ... and the in-place samplers (PyTorch's streams)
     arithmetic.py  + - * / // % **, comparisons, logic
     pointwise.py   exp, log, trigonometry, rounding, clamp, ...
     index.py       x[...], where, gather, scatter, index_add, ...
@@ -20,10 +21,11 @@ themselves (`create_graph=True`). Gradients may keep a broadcast shape: the back
 The families are imported in this order (each imports only from the ones above it, except index.py,
 which takes three view ops from shape.py once both exist).
 """
-from . import _args, create, arithmetic, pointwise, index, shape, reduce, linalg  # noqa: F401
+from . import _args, create, random, arithmetic, pointwise, index, shape, reduce, linalg  # noqa: F401
 from .nn import activation, conv, loss, norm, embedding  # noqa: F401
 from . import _methods
 from .create import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .pointwise import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
@@ -33,5 +35,6 @@ from .linalg import *  # noqa: F401,F403
 from .nn.activation import *  # noqa: F401,F403
 from ._methods import *  # noqa: F401,F403
 
-__all__ = [name for module in (create, arithmetic, pointwise, index, shape, reduce, linalg, activation, _methods)
+__all__ = [name for module in (create, random, arithmetic, pointwise, index, shape, reduce, linalg, activation,
+                               _methods)
            for name in module.__all__]

@@ -1,12 +1,12 @@
 """Creation: torch.tensor, zeros/ones/full/arange/linspace/eye, the *_like forms, conversions (to, type,
-.float()), new_* methods, fill_/copy_, and the random draws (kept together at the end of this file).
+.float()), new_* methods, fill_/copy_ (the random draws are in random.py).
 """
 
 import builtins
 
 import numpy as np
 
-from .. import _dtype, random as _random
+from .. import _dtype
 from .._device import backend_of
 from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.node import Op
@@ -15,8 +15,7 @@ from ._args import _b, _shape_arg, _wrap
 
 __all__ = ['tensor', 'as_tensor', 'from_numpy', 'zeros', 'ones', 'empty', 'full', 'zeros_like', 'ones_like',
            'empty_like', 'full_like', 'arange', 'linspace', 'logspace', 'eye', 'meshgrid', 'cpu', 'numel', 'is_tensor',
-           'is_floating_point', 'tril_indices', 'triu_indices', 'rand', 'randn', 'randint', 'randperm', 'rand_like',
-           'randn_like', 'randint_like', 'normal', 'bernoulli', 'multinomial']
+           'is_floating_point', 'tril_indices', 'triu_indices']
 
 
 def _factory(data, dtype, device, requires_grad):
@@ -326,87 +325,3 @@ def _copy_(self, src, non_blocking=False):
     b.copy_into(self._data, data)
     self._vc[0] += 1
     return self
-
-
-# --- random draws: every function and method that draws from a generator (engine/random.py) --------------
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    data = _random.rng(generator).random(_check_size(_shape_arg(size))).astype(_np_dtype(dtype))
-    return _factory(data, dtype, device, requires_grad)
-
-
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    data = _random.rng(generator).standard_normal(_check_size(_shape_arg(size))).astype(_np_dtype(dtype))
-    return _factory(data, dtype, device, requires_grad)
-
-
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    if high is None or size is None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high if size is None else size
-    data = _random.rng(generator).integers(low, high, tuple(size)).astype(_np_dtype(dtype, _dtype.int64))
-    return _factory(data, dtype, device, requires_grad)
-
-
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    data = _random.rng(generator).permutation(n).astype(_np_dtype(dtype, _dtype.int64))
-    return _factory(data, dtype, device, requires_grad)
-
-
-def rand_like(input, *, dtype=None, device=None, requires_grad=False):
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, device=None, requires_grad=False):
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, device=None):
-    if high is None:
-        low, high = 0, low
-    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        shape = np.broadcast_shapes(mean.shape if isinstance(mean, Tensor) else (), std.shape if isinstance(std, Tensor)
-                                    else ())
-        like = mean if isinstance(mean, Tensor) else std
-        noise = _wrap(_random.rng(generator).standard_normal(shape).astype(like._data.dtype))
-        return (noise * std + mean).detach()
-    data = _random.rng(generator).normal(mean, std, tuple(size)).astype(_np_dtype(dtype))
-    return _factory(data, dtype, device, False)
-
-
-def bernoulli(input, p=None, *, generator=None):
-    probs = input.__array__() if p is None else np.full(input._data.shape, p)
-    data = (_random.rng(generator).random(input._data.shape) < probs).astype(input._data.dtype)
-    return _factory(data, None, input.device, False)
-
-
-def multinomial(input, num_samples, replacement=False, *, generator=None):
-    p = input.__array__().astype(np.float64)
-    rows = p.reshape(-1, p.shape[-1])
-    out = [_random.rng(generator).choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows]
-    data = np.array(out, dtype=np.int64).reshape(p.shape[:-1] + (num_samples,))
-    return _factory(data, None, input.device, False)
-
-
-def _random_fill(sample):
-    """An in-place sampler: fills self with fresh numbers (nn.init uses these under no_grad)."""
-    def method(self, *args, generator=None, **kwargs):
-        self._check_inplace()
-        data = sample(_random.rng(generator), self._data.shape, *args, **kwargs).astype(self._data.dtype)
-        b = backend_of(self._data)
-        b.copy_into(self._data, b.from_numpy(data))
-        self._vc[0] += 1
-        return self
-    return method
-
-
-Tensor.uniform_ = _random_fill(lambda r, shape, a=0.0, b=1.0: r.uniform(a, b, shape))
-Tensor.normal_ = _random_fill(lambda r, shape, mean=0.0, std=1.0: r.normal(mean, std, shape))
-Tensor.bernoulli_ = _random_fill(lambda r, shape, p=0.5: r.random(shape) < p)
-Tensor.exponential_ = _random_fill(lambda r, shape, lambd=1.0: r.exponential(1 / lambd, shape))
-Tensor.random_ = _random_fill(lambda r, shape, low=0, high=2 ** 24: r.integers(low, high, shape) if high is not None
-                              else r.integers(0, low, shape))
-Tensor.bernoulli = bernoulli
-Tensor.multinomial = multinomial

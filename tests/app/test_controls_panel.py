@@ -151,3 +151,11 @@ def test_every_preset_with_every_pane(session):
         click(find(view, pn.widgets.Button, f"pg-preset-{key}"))
         assert session.error is None and session.model is not None
     assert "nn.Conv2d(1, 6, 3)" in find(view, pn.pane.Markdown, "pg-code-export").object
+
+
+def test_the_seed_field_says_it_gives_pytorchs_numbers(session):
+    view = data_widgets(session)
+    seed = next(w for w in view.select(pn.widgets.IntInput) if w.name == "Seed")
+    note = find(view, pn.pane.Markdown, "pg-seed-note")
+    assert view.objects.index(note) == view.objects.index(seed) + 1   # right under the field
+    assert "torch.manual_seed(seed)" in note.object and "dropout masks" in note.object

@@ -103,3 +103,24 @@ def test_the_script_also_runs_in_the_code_cell_on_the_engine():
     assert result.error is None, result.error
     losses = [float(v) for v in re.findall(r"train loss ([0-9.]+)", result.output)]
     assert len(losses) == 2 and losses[1] < losses[0]
+
+
+def test_the_script_and_the_page_give_the_same_first_losses(tmp_path):
+    """Same seed, same numbers: the page's initial weights, batches and dropout masks are the ones the
+    exported script draws on PyTorch, so its first ten training losses are the page's."""
+    from app.session import Session
+    p = PRESETS["mlp"]
+    layers = [*p["network"][:2], new_layer("Dropout", p=0.2), *p["network"][2:]]
+    network, data = Network(layers=layers), Data(**{**p["data"], "seed": 2147483647})
+    hyper = Hyper(**{**p["hyper"], "optimizer": "SGD+momentum", "lr": 0.1})
+    page = Session(network, data, hyper)
+    page.train(10)
+    steps = len(page.history["step"])
+    assert page.history["step"] == list(range(1, steps + 1)) and steps >= 10  # every early step recorded
+    code = export_script(network, data, hyper, epochs=2)
+    per_step = "        total, batches = total + loss.item(), batches + 1"
+    assert per_step in code
+    code = code.replace(per_step, per_step + '\n        print(f"step loss {loss.item():.9f}")')
+    _, out = run_on_torch(code, tmp_path)
+    script_losses = [float(v) for v in re.findall(r"step loss ([0-9.]+)", out)][:10]
+    np.testing.assert_allclose(page.history["train_loss"][:10], script_losses, atol=1e-4)

@@ -290,3 +290,15 @@ def test_a_preset_clicked_by_mistake_is_undone_with_its_weights(page):
     expect(cards).to_have_count(6)
     click(page, "Step")
     expect(status(page)).to_contain_text("Step 3 ")
+
+
+def test_the_seed_field_says_the_exported_script_draws_the_same_numbers(page):
+    open_playground(page)
+    note = page.locator(".pg-seed-note")
+    note.scroll_into_view_if_needed()
+    expect(note).to_contain_text("Same seed, same numbers as PyTorch")
+    expect(note).to_contain_text("torch.manual_seed(seed)")
+    screenshot(page, "70-seed-note")
+    page.locator(".bk-tab", has_text="PyTorch code").click()
+    expect(page.locator(".pg-code-export")).to_contain_text("torch.manual_seed(0)  # the playground's seed")
+    expect(page.locator(".pg-code-export")).to_contain_text("torch.randperm(len(inputs), generator=shuffle)")

@@ -8,7 +8,7 @@ from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPoo
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus, Softmax,
                          LogSoftmax, Softmin, Hardtanh, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Tanhshrink, PReLU,
                          Threshold, GLU, MultiheadAttention)
-from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .normalization import LayerNorm, GroupNorm
 from .padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
@@ -25,8 +25,9 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "Bilinear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "Tanh", "Sigmoid", "GELU", "SiLU", "Mish",
            "Softplus", "Softmax", "LogSoftmax", "Softmin", "Hardtanh", "Hardswish", "Hardsigmoid", "LogSigmoid",
-           "Softsign", "Tanhshrink", "PReLU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "BatchNorm1d",
-           "BatchNorm2d", "LayerNorm", "Embedding", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
+           "Softsign", "Tanhshrink", "PReLU", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Flatten", "Unflatten",
+           "Upsample", "UpsamplingNearest2d",
            "UpsamplingBilinear2d", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell",
            "LSTMCell", "GRUCell", "MultiheadAttention", "ConvTranspose2d", "AdaptiveMaxPool2d", "Threshold", "GLU",

@@ -130,11 +130,19 @@ class DataLoader:
         return self.batch_sampler is not None
 
     def __iter__(self):
+        self._draw_base_seed()
         if self._iterable:
             return self._iter_stream()
         if not self._auto_collation:
             return (self.collate_fn(self.dataset[i]) for i in self.sampler)
         return (self._fetch(indices) for indices in self.batch_sampler)
+
+    def _draw_base_seed(self):
+        """PyTorch's loader iterator draws a base seed for its workers from the loader's generator (the
+        global one by default) each time iteration starts, with or without workers: drawing it too keeps
+        the global stream where PyTorch's is."""
+        from ... import _sampling, random as _random
+        _sampling.random_full(_random.generator_or_default(self.generator), 1, np.int64)
 
     def _fetch(self, indices):
         if self._default_collate and type(self.dataset) is TensorDataset:

@@ -1,6 +1,8 @@
 """Samplers: the order in which a DataLoader visits a dataset's indices."""
 import itertools
 
+import numpy as np
+
 from ... import _dtype, random as _random
 
 
@@ -24,11 +26,11 @@ class SequentialSampler(Sampler):
 
 
 def _fresh_generator():
-    """A generator seeded from the global one, as PyTorch's RandomSampler does, so manual_seed makes
-    shuffling repeatable."""
-    g = _random.Generator()
-    g.manual_seed(int(_random.rng().integers(0, 2 ** 63 - 1)))
-    return g
+    """A generator seeded with a 64-bit draw from the global one, as PyTorch's RandomSampler does, so
+    manual_seed makes shuffling repeatable (and PyTorch's)."""
+    from ... import _sampling
+    seed = int(_sampling.random_full(_random.default_generator, 1, np.int64)[0])
+    return _random.Generator().manual_seed(seed)
 
 
 class RandomSampler(Sampler):
@@ -51,7 +53,8 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
-            yield from _f.randint(0, n, (self.num_samples,), generator=generator).tolist()
+            for size in [32] * (self.num_samples // 32) + [self.num_samples % 32]:  # PyTorch draws 32 at a time
+                yield from _f.randint(0, n, (size,), generator=generator).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from _f.randperm(n, generator=generator).tolist()
