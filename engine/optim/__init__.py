@@ -7,6 +7,9 @@ from .adamax import Adamax
 from .nadam import NAdam
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .adadelta import Adadelta
+from .lbfgs import LBFGS
 from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "Adadelta", "LBFGS",
+           "lr_scheduler"]
