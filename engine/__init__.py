@@ -1,5 +1,6 @@
 """A PyTorch-compatible tensor and autograd library on numpy (and WebGPU): `import engine as torch`."""
 import warnings as _warnings
+from importlib import import_module as _import_module
 
 from . import _dtype
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
@@ -13,6 +14,16 @@ from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_stat
 from .random import _default_generator as default_generator
 from ._tensor_str import set_printoptions
 from . import linalg, nn, optim, utils, webgpu, cuda, graph
+# PyTorch's device modules and process-wide switches (torch.cpu is a module there, not the cpu() function)
+from . import mps, accelerator, amp, compiler
+cpu = _import_module(".cpu", __name__)
+from .amp import autocast, is_autocast_enabled
+from .compiler import compile
+from ._settings import (set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
+                        are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
+                        set_default_device, get_default_device)
+from ._legacy_types import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+                            ByteTensor, BoolTensor)
 from .serialization import save, load
 
 __version__ = "0.1.0"

@@ -414,6 +414,10 @@ class Module:
     def cpu(self):
         return self.to("cpu")
 
+    def cuda(self, device=None):
+        """Fails (as PyTorch without CUDA does) once there is a parameter or buffer to move."""
+        return self._apply(lambda t: t.cuda(device))
+
     def float(self):
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
