@@ -7,10 +7,13 @@ from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPoo
                       AdaptiveMaxPool2d)
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, SELU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus, Softmax,
                          LogSoftmax, Softmin, Hardtanh, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Tanhshrink, PReLU,
-                         Threshold, GLU, MultiheadAttention)
+                         Threshold, GLU, MultiheadAttention, CELU, Hardshrink, Softshrink, RReLU, Softmax2d)
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .batchnorm import BatchNorm1d, BatchNorm2d
-from .normalization import LayerNorm, GroupNorm
+from .normalization import LayerNorm, GroupNorm, RMSNorm
+from .instancenorm import InstanceNorm1d, InstanceNorm2d
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .distance import PairwiseDistance, CosineSimilarity
 from .padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
                       ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
                       CircularPad1d, CircularPad2d, CircularPad3d)
@@ -23,7 +26,8 @@ from .transformer import (Transformer, TransformerEncoder, TransformerDecoder, T
 from .lazy import (LazyModuleMixin, LazyLinear, LazyConv1d, LazyConv2d, LazyConvTranspose2d, LazyBatchNorm1d,
                    LazyBatchNorm2d)
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss,
-                   KLDivLoss)
+                   KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
+                   CosineEmbeddingLoss, TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss)
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
            "Bilinear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
@@ -38,4 +42,8 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
            "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "Transformer", "TransformerEncoder", "TransformerDecoder",
            "TransformerEncoderLayer", "TransformerDecoderLayer", "LazyModuleMixin", "LazyLinear", "LazyConv1d",
-           "LazyConv2d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d"]
+           "LazyConv2d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "CELU", "Hardshrink",
+           "Softshrink", "RReLU", "Softmax2d", "RMSNorm", "InstanceNorm1d", "InstanceNorm2d", "PixelShuffle",
+           "PixelUnshuffle", "PairwiseDistance", "CosineSimilarity", "MarginRankingLoss", "HingeEmbeddingLoss",
+           "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss",
+           "GaussianNLLLoss"]

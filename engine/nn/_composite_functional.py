@@ -1,0 +1,228 @@
+"""torch.nn.functional functions written as compositions of tensor ops: activations (celu, hardshrink,
+softshrink, rrelu), pixel shuffling, RMS and instance normalisation, and the margin/embedding/likelihood
+losses. Their values and gradients are PyTorch's; the graph shows the ops they are built of, where PyTorch
+records one fused node."""
+import math
+
+
+from ..autograd import grad_mode
+
+
+def _reduce(loss, reduction):
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def _checked_reduction(reduction, size_average, reduce):
+    from .functional import _reduction
+    return _reduction(reduction, size_average, reduce)
+
+
+# --- activations ---------------------------------------------------------------------------------------------------
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    # the exponential sees only x <= 0, so a large x cannot overflow into a NaN gradient
+    out = input.where(input > 0, ((input.clamp_max(0) / alpha).exp() - 1) * alpha)
+    return input._write(out) if inplace else out
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return input * (input.abs() > lambd)
+
+
+def softshrink(input, lambd=0.5):
+    """x moved towards 0 by lambd, and 0 within [-lambd, lambd]."""
+    if lambd < 0:
+        import numpy as np
+        raise RuntimeError(f"lambda must be in range [0, {np.finfo(input.dtype.np).max:g}] for input dtype "
+                           f"{input.dtype._legacy[:-6]}, but found {lambd:g}")
+    return input - input.clamp(-lambd, lambd)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with a random negative slope per element in [lower, upper] in training, their mean in eval."""
+    from .functional import leaky_relu
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    with grad_mode.no_grad():
+        slope = input.detach().clone().uniform_(lower, upper)
+        slope = slope.masked_fill(input.detach() >= 0, 1.0)
+    out = input * slope
+    return input._write(out) if inplace else out
+
+
+# --- pixel shuffling -----------------------------------------------------------------------------------------------
+def pixel_shuffle(input, upscale_factor):
+    """(*, C * r * r, H, W) -> (*, C, H * r, W * r): channels become finer spatial positions."""
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    r = upscale_factor
+    *batch, c, h, w = input.shape
+    if c % (r * r) != 0:
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    n = len(batch)
+    x = input.reshape(*batch, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H * r, W * r) -> (*, C * r * r, H, W): the inverse of pixel_shuffle."""
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    r = downscale_factor
+    *batch, c, h, w = input.shape
+    if h % r != 0:
+        raise RuntimeError(f"pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)="
+                           f"{h} is not divisible by {r}")
+    if w % r != 0:
+        raise RuntimeError(f"pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)="
+                           f"{w} is not divisible by {r}")
+    n = len(batch)
+    x = input.reshape(*batch, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+# --- normalisation -------------------------------------------------------------------------------------------------
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2 over the trailing normalized_shape dims) + eps) * weight; eps defaults to the dtype's
+    machine epsilon."""
+    import numpy as np
+    ns = tuple(normalized_shape) if isinstance(normalized_shape, (list, tuple)) else (normalized_shape,)
+    if len(ns) > input.dim() or tuple(input.shape[input.dim() - len(ns):]) != ns:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*{', '.join(map(str, ns))}], but got input of size{list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input.dtype.np).eps)
+    dims = tuple(range(input.dim() - len(ns), input.dim()))
+    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Each sample's channels normalised over their own positions: a batch norm of the input seen as one sample
+    of N * C channels (running statistics, when kept, are the average over the samples)."""
+    from .functional import batch_norm
+    n, c = input.shape[0], input.shape[1]
+    repeat = (lambda t: t.repeat(n) if t is not None else None)
+    folded = input.reshape(1, n * c, *input.shape[2:])
+    stats = [repeat(t) for t in (running_mean, running_var)]
+    out = batch_norm(folded, stats[0], stats[1], repeat(weight), repeat(bias), use_input_stats, momentum, eps)
+    with grad_mode.no_grad():
+        for kept, per_instance in zip((running_mean, running_var), stats):
+            if kept is not None and use_input_stats:
+                kept.copy_(per_instance.view(n, c).mean(0))
+    return out.view(input.shape)
+
+
+# --- losses --------------------------------------------------------------------------------------------------------
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin): target 1 wants input1 ranked higher, -1 input2."""
+    reduction = _checked_reduction(reduction, size_average, reduce)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """input where target is 1, max(0, margin - input) where target is -1."""
+    reduction = _checked_reduction(reduction, size_average, reduce)
+    zeros = input.new_zeros(())
+    margin_part = (margin - input).clamp_min(0).where(target != 1, zeros)
+    self_part = input.where(target != -1, zeros)
+    return _reduce(margin_part + self_part, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)), the logistic loss for targets of +-1."""
+    reduction = _checked_reduction(reduction, size_average, reduce)
+    if target.requires_grad:
+        raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
+                           "This input cannot have requires_grad True.")
+    return _reduce((-input * target).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy with logits for every class, averaged over the classes of each sample."""
+    from .functional import logsigmoid
+    reduction = _checked_reduction(reduction, size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.size(class_dim)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """1 - cos(input1, input2) where target is 1, max(0, cos - margin) where target is -1."""
+    reduction = _checked_reduction(reduction, size_average, reduce)
+    dim = input1.dim() - 1
+    eps = 1e-12  # PyTorch's guard against zero vectors
+    dot = (input1 * input2).sum(dim)
+    norms = (((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)).sqrt()
+    cos = dot / norms
+    zeros = cos.new_zeros(())
+    loss = (1 - cos).where(target == 1, zeros) + (cos - margin).clamp_min(0).where(target == -1, zeros)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """max(0, d(anchor, positive) - d(anchor, negative) + margin), with the p-norm distance."""
+    from .functional import pairwise_distance
+    reduction = _checked_reduction(reduction, size_average, reduce)
+    if not (anchor.dim() == positive.dim() == negative.dim()):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {anchor.dim()}D, positive {positive.dim()}D, and negative "
+                           f"{negative.dim()}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """Negative log-likelihood of target under a Poisson distribution of rate exp(input) (or input)."""
+    reduction = _checked_reduction(reduction, size_average, reduce)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 * (log(var) + (input - target)^2 / var): the negative log-likelihood of target under a Gaussian of mean
+    input and variance var (clamped to at least eps, without a gradient through the clamp)."""
+    if isinstance(var, (int, float)):
+        var = input.new_full((), float(var))
+    if var.size() != input.size():
+        if tuple(input.size())[:-1] == tuple(var.size()):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.size())[:-1] == tuple(var.size())[:-1] and var.size(-1) == 1) and var.dim() != 0:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    var = var.clone()
+    with grad_mode.no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+

@@ -1,0 +1,107 @@
+"""More torch.nn modules courses use, against PyTorch in float64 (outputs, input and parameter gradients,
+running statistics), with their reprs and argument errors. They are compositions of tensor ops, so the node
+names in their graphs are those ops' (PyTorch records one fused node): names are not compared."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+from tests.engine.module_oracle import compare, randn, rand
+from tests.engine.oracle import outcome
+
+_rng = np.random.default_rng(7)
+
+
+def _signs(*shape):
+    return np.where(_rng.random(shape) < 0.5, -1.0, 1.0)
+
+
+CASES = {
+    # alpha with an exact reciprocal: PyTorch's CELU backward rounds 1/alpha to float32 even for float64 tensors
+    "CELU": (lambda nn: nn.CELU(0.5), [randn(3, 4)]),
+    "CELU-default": (lambda nn: nn.CELU(), [randn(3, 4) * 3]),
+    "Hardshrink": (lambda nn: nn.Hardshrink(0.3), [randn(3, 4)]),
+    "Softshrink": (lambda nn: nn.Softshrink(0.3), [randn(3, 4)]),
+    "RReLU-eval": (lambda nn: nn.RReLU(0.1, 0.3).eval(), [randn(3, 4)]),
+    "Softmax2d": (lambda nn: nn.Softmax2d(), [randn(2, 3, 2, 2)]),
+    "PixelShuffle": (lambda nn: nn.PixelShuffle(2), [randn(2, 8, 3, 3)]),
+    "PixelShuffle-5d": (lambda nn: nn.PixelShuffle(2), [randn(2, 1, 4, 2, 3)]),
+    "PixelUnshuffle": (lambda nn: nn.PixelUnshuffle(2), [randn(2, 2, 4, 6)]),
+    "RMSNorm": (lambda nn: nn.RMSNorm(4), [randn(3, 4)]),
+    "RMSNorm-2d-eps": (lambda nn: nn.RMSNorm([2, 3], eps=1e-3, elementwise_affine=False), [randn(4, 2, 3)]),
+    "InstanceNorm1d": (lambda nn: nn.InstanceNorm1d(3), [randn(2, 3, 5)]),
+    "InstanceNorm1d-unbatched-affine": (lambda nn: nn.InstanceNorm1d(3, affine=True), [randn(3, 5)]),
+    "InstanceNorm2d-running": (lambda nn: nn.InstanceNorm2d(2, affine=True, track_running_stats=True),
+                               [randn(3, 2, 4, 4)]),
+    "PairwiseDistance": (lambda nn: nn.PairwiseDistance(p=1.5), [randn(3, 4), randn(3, 4)]),
+    "CosineSimilarity": (lambda nn: nn.CosineSimilarity(dim=0), [randn(3, 4), randn(3, 4)]),
+    "MarginRankingLoss": (lambda nn: nn.MarginRankingLoss(0.2), [randn(5), randn(5), _signs(5)]),
+    "HingeEmbeddingLoss": (lambda nn: nn.HingeEmbeddingLoss(0.5, reduction="sum"), [randn(3, 4), _signs(3, 4)]),
+    "SoftMarginLoss": (lambda nn: nn.SoftMarginLoss(), [randn(3, 4), _signs(3, 4)]),
+    "MultiLabelSoftMarginLoss": (lambda nn: nn.MultiLabelSoftMarginLoss(reduction="none"),
+                                 [randn(3, 4), (rand(3, 4) > 0.5).astype(float)]),
+    "CosineEmbeddingLoss": (lambda nn: nn.CosineEmbeddingLoss(0.1), [randn(4, 3), randn(4, 3), _signs(4)]),
+    "TripletMarginLoss": (lambda nn: nn.TripletMarginLoss(margin=2.0, swap=True), [randn(4, 3), randn(4, 3),
+                                                                                  randn(4, 3)]),
+    "PoissonNLLLoss": (lambda nn: nn.PoissonNLLLoss(), [randn(3, 4), rand(3, 4, high=3)]),
+    "PoissonNLLLoss-full": (lambda nn: nn.PoissonNLLLoss(log_input=False, full=True),
+                            [rand(3, 4, low=0.5, high=2), rand(3, 4, high=4)]),
+    "GaussianNLLLoss": (lambda nn: nn.GaussianNLLLoss(), [randn(3, 4), randn(3, 4), rand(3, 4, low=0.1)]),
+    "GaussianNLLLoss-homoscedastic-full": (lambda nn: nn.GaussianNLLLoss(full=True, reduction="sum"),
+                                           [randn(3, 4), randn(3, 4), rand(3, low=0.1)]),
+}
+
+
+NO_TARGET_GRAD = {"SoftMarginLoss"}  # PyTorch refuses a target that requires grad (tested below)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_module_matches_torch(name):
+    make, inputs = CASES[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compare(make, *inputs, check_names=False, train=not name.endswith("-eval"),
+                grad=[True] + [name not in NO_TARGET_GRAD] * (len(inputs) - 1))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_repr_matches_torch(name):
+    make, _ = CASES[name]
+    assert repr(make(engine.nn)) == repr(make(torch.nn))
+
+
+def test_rrelu_in_training_draws_slopes_within_bounds():
+    x = engine.tensor(-np.ones((1000,)), requires_grad=True)
+    y = engine.nn.RReLU(0.1, 0.3)(x)
+    slopes = -y.detach().numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and slopes.std() > 0.01
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), slopes)
+
+
+ERRORS = {
+    "softshrink-negative": lambda T: T.nn.functional.softshrink(T.ones(2), -1.0),
+    "softshrink-negative-double": lambda T: T.nn.functional.softshrink(T.ones(2, dtype=T.float64), -0.5),
+    "soft-margin-target-grad": lambda T: T.nn.functional.soft_margin_loss(T.ones(2), T.ones(2, requires_grad=True)),
+    "rms-norm-shape-2d": lambda T: T.nn.functional.rms_norm(T.ones(2, 3), [2, 2]),
+    "pixel-shuffle-channels": lambda T: T.nn.functional.pixel_shuffle(T.ones(1, 5, 2, 2), 2),
+    "pixel-shuffle-rank": lambda T: T.nn.functional.pixel_shuffle(T.ones(4, 2), 2),
+    "pixel-unshuffle-height": lambda T: T.nn.functional.pixel_unshuffle(T.ones(1, 1, 3, 4), 2),
+    "softmax2d-rank": lambda T: T.nn.Softmax2d()(T.ones(2, 2)),
+    "rms-norm-shape": lambda T: T.nn.RMSNorm(4)(T.ones(2, 3)),
+    "instance-norm-rank": lambda T: T.nn.InstanceNorm1d(3)(T.ones(1, 3, 2, 2)),
+    "instance-norm-affine-features": lambda T: T.nn.InstanceNorm1d(3, affine=True)(T.ones(2, 4, 5)),
+    "margin-ranking-dims": lambda T: T.nn.functional.margin_ranking_loss(T.ones(2), T.ones(2), T.ones(1, 2)),
+    "triplet-margin": lambda T: T.nn.TripletMarginLoss(margin=0),
+    "gaussian-negative-var": lambda T: T.nn.GaussianNLLLoss()(T.ones(2), T.ones(2), -T.ones(2)),
+    "gaussian-var-size": lambda T: T.nn.GaussianNLLLoss()(T.ones(2, 3), T.ones(2, 3), T.ones(3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_match_torch(name):
+    theirs = outcome(ERRORS[name], torch)
+    assert theirs is not None
+    assert outcome(ERRORS[name], engine) == theirs
