@@ -32,6 +32,28 @@ class Parameter(Tensor):
         return (Parameter, (Tensor._wrap(self.numpy(force=True)), self._requires_grad))
 
 
+class Buffer(Tensor):
+    """A tensor that Module.__setattr__ registers as a buffer (`self.mask = nn.Buffer(t)`), persistent (saved in
+    the state_dict) unless persistent=False. It shares t's data."""
+    __slots__ = ("persistent",)
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            from ..functions import empty
+            data = empty(0)
+        shared = data.detach()
+        b = object.__new__(cls)
+        Tensor._init(b, shared._data, False, None, 0)
+        b._vc = shared._vc
+        if data.requires_grad:
+            b.requires_grad_(True)
+        b.persistent = persistent
+        return b
+
+    def __init__(self, data=None, *, persistent=True):
+        pass  # all done in __new__
+
+
 class UninitializedTensorMixin:
     """A placeholder whose shape is not known yet (a Lazy module's weight before its first forward):
     materialize(shape) gives it storage and turns it into cls_to_become, keeping the same object (so an

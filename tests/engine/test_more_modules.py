@@ -105,3 +105,43 @@ def test_errors_match_torch(name):
     theirs = outcome(ERRORS[name], torch)
     assert theirs is not None
     assert outcome(ERRORS[name], engine) == theirs
+
+
+def _buffer_module(T):
+    class Net(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = T.nn.Buffer(T.tensor([2.0, 3.0]))
+            self.cache = T.nn.Buffer(T.zeros(2), persistent=False)
+            self.lin = T.nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.lin(x * self.scale)
+    return Net()
+
+
+def test_nn_buffer_registers_as_torch():
+    seen = []
+    for T in (engine, torch):
+        m = _buffer_module(T)
+        seen.append((sorted(m.state_dict()), [n for n, _ in m.named_buffers()], [n for n, _ in m.named_parameters()],
+                     isinstance(m.scale, T.Tensor), m.scale.tolist(), repr(T.nn.Buffer(T.ones(1)))))
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("case", ["over-parameter", "before-init", "not-tensor-data"])
+def test_nn_buffer_errors_match_torch(case):
+    def run(T):
+        if case == "over-parameter":
+            m = T.nn.Linear(2, 2)
+            m.weight = T.nn.Buffer(T.ones(2, 2))
+        if case == "before-init":
+            class Early(T.nn.Module):
+                def __init__(self):
+                    self.b = T.nn.Buffer(T.ones(1))
+            Early()
+        if case == "not-tensor-data":
+            T.nn.Buffer([1.0])
+    theirs = outcome(run, torch)
+    assert theirs is not None
+    assert outcome(run, engine) == theirs
