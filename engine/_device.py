@@ -16,8 +16,8 @@ class device:
             type, idx = type.split(":", 1)
             index = int(idx)
         if type not in _BACKENDS and type not in _LAZY and type not in _ABSENT:
-            raise RuntimeError(f"Expected one of {', '.join(sorted({*_BACKENDS, *_LAZY, *_ABSENT}))} device type at start of "
-                               f"device string: {type}")
+            known = ", ".join(sorted({*_BACKENDS, *_LAZY, *_ABSENT}))
+            raise RuntimeError(f"Expected one of {known} device type at start of device string: {type}")
         self.type = type
         self.index = index
 

@@ -23,7 +23,7 @@ class tensortype(type):
         return isinstance(other, Tensor) and other.dtype is cls.dtype and other.device.type == "cpu"
 
     def __call__(cls, *args, device=None, **kwargs):
-        from . import functions as _f
+        from . import ops as _f
         if kwargs:
             got = ", ".join([type(a).__name__ for a in args] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
             raise TypeError(f"new() received an invalid combination of arguments - got ({got}), but expected one of:\n"

@@ -20,6 +20,7 @@ def _none_available(*args, **kwargs):
 
 
 current_device_index = current_device_idx = set_device_index = set_device_idx = synchronize = _none_available
-current_stream = empty_cache = empty_host_cache = get_memory_info = get_device_capability = memory_allocated = max_memory_allocated = _none_available
+current_stream = empty_cache = empty_host_cache = get_memory_info = get_device_capability = _none_available
+memory_allocated = max_memory_allocated = _none_available
 memory_reserved = max_memory_reserved = memory_stats = reset_peak_memory_stats = _none_available
 reset_accumulated_memory_stats = _none_available

@@ -10,7 +10,7 @@ class _VariableMeta(type):
 
     def __call__(cls, data=None, requires_grad=False, volatile=False):
         from ..tensor import Tensor
-        from ..functions import empty
+        from ..ops import empty
         if volatile:
             warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` instead.",
                           stacklevel=2)

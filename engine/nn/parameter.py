@@ -39,7 +39,7 @@ class Buffer(Tensor):
 
     def __new__(cls, data=None, *, persistent=True):
         if data is None:
-            from ..functions import empty
+            from ..ops import empty
             data = empty(0)
         shared = data.detach()
         b = object.__new__(cls)
@@ -62,7 +62,7 @@ class UninitializedTensorMixin:
     cls_to_become = None
 
     def materialize(self, shape, device=None, dtype=None):
-        from ..functions import empty
+        from ..ops import empty
         device = self.device if device is None else device
         dtype = self.dtype if dtype is None else dtype
         self._data = empty(tuple(shape), device=device, dtype=dtype)._data
@@ -100,7 +100,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     cls_to_become = Parameter
 
     def __new__(cls, requires_grad=True, device=None, dtype=None):
-        from ..functions import empty
+        from ..ops import empty
         p = Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
         return p
 
@@ -113,7 +113,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     cls_to_become = Tensor
 
     def __new__(cls, requires_grad=False, device=None, dtype=None):
-        from ..functions import empty
+        from ..ops import empty
         b = object.__new__(cls)
         Tensor._init(b, empty(0, device=device, dtype=dtype)._data, False, None, 0)
         if requires_grad:

@@ -9,7 +9,9 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .adadelta import Adadelta
 from .lbfgs import LBFGS
+from .rprop import Rprop
+from .asgd import ASGD
 from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "Adadelta", "LBFGS",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "Adadelta", "LBFGS", "Rprop", "ASGD",
            "lr_scheduler"]

@@ -2,7 +2,7 @@
 them an approximation of the inverse Hessian times the gradient (the two-loop recursion), and walks that
 direction, optionally with a strong-Wolfe line search. Each step() calls the closure several times."""
 from ..autograd import enable_grad, no_grad
-from .. import functions as _f
+from .. import ops as _f
 from ..tensor import Tensor
 from .optimizer import Optimizer
 

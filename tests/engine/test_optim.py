@@ -72,6 +72,10 @@ CASES = (
     + [("RAdam", dict(lr=0.2, betas=(0.5, 0.9), eps=1e-3))]
     + [("Adadelta", c) for c in _combos(lr=[1.0, 0.5], weight_decay=[0, 0.1], maximize=[False, True])]
     + [("Adadelta", dict(rho=0.5, eps=1e-2)), ("Adadelta", dict(rho=1.0)), ("Adadelta", dict(rho=0.0))]
+    + [("Rprop", c) for c in _combos(lr=[0.01, 0.5], maximize=[False, True])]
+    + [("Rprop", dict(etas=(0.3, 1.5), step_sizes=(0.05, 0.2)))]
+    + [("ASGD", c) for c in _combos(lr=[0.01, 0.3], weight_decay=[0, 0.1], maximize=[False, True])]
+    + [("ASGD", dict(lr=0.1, lambd=0.01, alpha=0.5, t0=2))]
 )
 STEPS_FOR = {"RAdam": 7}  # RAdam's rectified step starts at step 6 (rho_t > 5): run past it
 
@@ -107,7 +111,8 @@ def test_state_dict_matches_torchs_layout():
     for cls_name, kwargs in (("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
                              ("AdamW", {}), ("RMSprop", dict(centered=True, momentum=0.1)),
                              ("Adagrad", dict(initial_accumulator_value=0.1)), ("Adamax", {}), ("NAdam", {}),
-                             ("RAdam", dict(decoupled_weight_decay=True)), ("Adadelta", dict(weight_decay=0.1))):
+                             ("RAdam", dict(decoupled_weight_decay=True)), ("Adadelta", dict(weight_decay=0.1)),
+                             ("Rprop", {}), ("ASGD", dict(t0=1))):
         _, opt_e, _ = _run(engine, cls_name, kwargs, "float32")
         _, opt_t, _ = _run(torch, cls_name, kwargs, "float32")
         se, st = opt_e.state_dict(), opt_t.state_dict()
@@ -213,6 +218,10 @@ ERRORS = {
     "adadelta-rho": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], rho=1.5),
     "adadelta-eps": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], eps=-1),
     "adadelta-weight-decay": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], weight_decay=-1),
+    "rprop-lr": lambda lib: lib.optim.Rprop([lib.nn.Parameter(lib.zeros(1))], lr=-1),
+    "rprop-etas": lambda lib: lib.optim.Rprop([lib.nn.Parameter(lib.zeros(1))], etas=(1.2, 0.5)),
+    "asgd-lr": lambda lib: lib.optim.ASGD([lib.nn.Parameter(lib.zeros(1))], lr=-1),
+    "asgd-weight-decay": lambda lib: lib.optim.ASGD([lib.nn.Parameter(lib.zeros(1))], weight_decay=-1),
     "adadelta-capturable": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], 1.0, 0.9, 1e-6, 0, None,
                                                           True),
 }
@@ -235,7 +244,8 @@ def test_repr_matches_torch():
     for cls_name, kwargs in (("SGD", dict(lr=0.1)), ("Adam", {}), ("AdamW", dict(weight_decay=0.1)),
                              ("RMSprop", dict(centered=True)), ("Adagrad", dict(lr_decay=0.1)), ("Adamax", {}),
                              ("NAdam", dict(decoupled_weight_decay=True)), ("RAdam", dict(weight_decay=0.1)),
-                             ("Adadelta", dict(rho=0.8)), ("LBFGS", dict(line_search_fn="strong_wolfe"))):
+                             ("Adadelta", dict(rho=0.8)), ("LBFGS", dict(line_search_fn="strong_wolfe")),
+                             ("Rprop", {}), ("ASGD", dict(t0=5))):
         reprs = []
         for lib in (torch, engine):
             p, q = lib.nn.Parameter(lib.zeros(1)), lib.nn.Parameter(lib.zeros(1))

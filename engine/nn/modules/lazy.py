@@ -2,7 +2,7 @@
 UninitializedParameters; the first forward (or loading a state_dict) gives them their shapes, and after that
 forward the module becomes the ordinary layer (LazyLinear -> Linear), as in PyTorch."""
 from ...autograd import no_grad
-from ...functions import tensor as _tensor
+from ...ops import tensor as _tensor
 from ... import _dtype
 from ..parameter import UninitializedParameter, UninitializedBuffer
 from .batchnorm import BatchNorm1d, BatchNorm2d

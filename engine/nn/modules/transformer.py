@@ -4,7 +4,7 @@ import copy
 import math
 import warnings
 
-from ... import functions as _f, _dtype
+from ... import ops as _f, _dtype
 from ...autograd import grad_mode
 from .. import functional as F
 from ..init import xavier_uniform_
