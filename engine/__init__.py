@@ -25,8 +25,13 @@ from ._settings import (set_float32_matmul_precision, get_float32_matmul_precisi
 from ._legacy_types import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
                             ByteTensor, BoolTensor)
 from .serialization import save, load
+from ._type_info import finfo, iinfo
+from . import version
+from .version import __version__
+from ._settings import set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads
 
-__version__ = "0.1.0"
+# PyTorch's constants
+inf, nan, pi, e, newaxis = float("inf"), float("nan"), 3.141592653589793, 2.718281828459045, None
 
 # PyTorch's aliases for dtypes
 float = float32

@@ -5,7 +5,8 @@ import warnings
 
 from ._device import device as _device, backend as _backend
 
-_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
+_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False, "threads": 1,
+          "interop_threads": 1}
 _CPU = _device("cpu")
 
 
@@ -51,3 +52,25 @@ def set_default_device(device):
 
 def get_default_device():
     return _CPU
+
+
+# Thread counts: the engine's kernels run where numpy puts them (one Python thread; BLAS threads are numpy's
+# own setting), so these record the request and report it back.
+def set_num_threads(num):
+    if not isinstance(num, int) or isinstance(num, bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(num).__name__}")
+    if num <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _state["threads"] = num
+
+
+def get_num_threads():
+    return _state["threads"]
+
+
+def set_num_interop_threads(num):
+    _state["interop_threads"] = int(num)
+
+
+def get_num_interop_threads():
+    return _state["interop_threads"]

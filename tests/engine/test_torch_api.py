@@ -267,3 +267,29 @@ def test_grad_scaler_edges_match_torch(case):
         if case == "closure":
             s.step(opt, closure=lambda: None)
     _same(run)
+
+
+TYPE_INFO = {
+    "finfo-float32": lambda T: repr(T.finfo(T.float32)),
+    "finfo-float64": lambda T: repr(T.finfo(T.float64)),
+    "finfo-float16": lambda T: repr(T.finfo(T.float16)),
+    "finfo-default": lambda T: repr(T.finfo()),
+    "finfo-fields": lambda T: [(f.bits, f.eps, f.max, f.min, f.tiny, f.smallest_normal, f.resolution, f.dtype)
+                               for f in (T.finfo(T.float32), T.finfo(T.float64))],
+    "iinfo": lambda T: [(repr(i), i.bits, i.max, i.min, i.dtype) for i in (T.iinfo(d) for d in (
+        T.int64, T.int32, T.int16, T.int8, T.uint8))],
+    "finfo-int": lambda T: T.finfo(T.int32),
+    "iinfo-float": lambda T: T.iinfo(T.float32),
+    "iinfo-bool": lambda T: T.iinfo(T.bool),
+    "finfo-str": lambda T: T.finfo("float32"),
+    "constants": lambda T: (T.inf, T.pi, T.e, T.newaxis, str(T.nan)),
+    "version.cuda": lambda T: T.version.cuda,
+    "num-threads": lambda T: (T.set_num_threads(3), T.get_num_threads(), T.set_num_threads(1)),
+    "num-threads-zero": lambda T: T.set_num_threads(0),
+    "num-threads-float": lambda T: T.set_num_threads(1.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TYPE_INFO))
+def test_type_info_and_constants_match_torch(name):
+    _same(TYPE_INFO[name])
