@@ -1135,4 +1135,5 @@ def _xlogy(t):
 from ._composite_functional import (celu, hardshrink, softshrink, rrelu, pixel_shuffle, pixel_unshuffle,  # noqa: E402
                                     rms_norm, instance_norm, margin_ranking_loss, hinge_embedding_loss,
                                     soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
-                                    triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss)
+                                    triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, conv_transpose1d,
+                                    adaptive_max_pool1d, adaptive_max_pool1d_with_indices)

