@@ -11,7 +11,7 @@ from .adadelta import Adadelta
 from .lbfgs import LBFGS
 from .rprop import Rprop
 from .asgd import ASGD
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "Adadelta", "LBFGS", "Rprop", "ASGD",
-           "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "Adadelta", "LBFGS",
+           "Rprop", "ASGD", "lr_scheduler", "swa_utils"]
