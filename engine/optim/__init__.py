@@ -11,7 +11,8 @@ from .adadelta import Adadelta
 from .lbfgs import LBFGS
 from .rprop import Rprop
 from .asgd import ASGD
+from .adafactor import Adafactor
 from . import lr_scheduler, swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "Adadelta", "LBFGS",
-           "Rprop", "ASGD", "lr_scheduler", "swa_utils"]
+           "Rprop", "ASGD", "Adafactor", "lr_scheduler", "swa_utils"]

@@ -76,6 +76,8 @@ CASES = (
     + [("Rprop", dict(etas=(0.3, 1.5), step_sizes=(0.05, 0.2)))]
     + [("ASGD", c) for c in _combos(lr=[0.01, 0.3], weight_decay=[0, 0.1], maximize=[False, True])]
     + [("ASGD", dict(lr=0.1, lambd=0.01, alpha=0.5, t0=2))]
+    + [("Adafactor", c) for c in _combos(lr=[0.01, 0.5], weight_decay=[0, 0.1], maximize=[False, True])]
+    + [("Adafactor", dict(beta2_decay=-0.5, eps=(1e-3, 1e-2), d=2.0))]
 )
 STEPS_FOR = {"RAdam": 7}  # RAdam's rectified step starts at step 6 (rho_t > 5): run past it
 
@@ -112,7 +114,7 @@ def test_state_dict_matches_torchs_layout():
                              ("AdamW", {}), ("RMSprop", dict(centered=True, momentum=0.1)),
                              ("Adagrad", dict(initial_accumulator_value=0.1)), ("Adamax", {}), ("NAdam", {}),
                              ("RAdam", dict(decoupled_weight_decay=True)), ("Adadelta", dict(weight_decay=0.1)),
-                             ("Rprop", {}), ("ASGD", dict(t0=1))):
+                             ("Rprop", {}), ("ASGD", dict(t0=1)), ("Adafactor", {})):
         _, opt_e, _ = _run(engine, cls_name, kwargs, "float32")
         _, opt_t, _ = _run(torch, cls_name, kwargs, "float32")
         se, st = opt_e.state_dict(), opt_t.state_dict()
@@ -222,6 +224,9 @@ ERRORS = {
     "rprop-etas": lambda lib: lib.optim.Rprop([lib.nn.Parameter(lib.zeros(1))], etas=(1.2, 0.5)),
     "asgd-lr": lambda lib: lib.optim.ASGD([lib.nn.Parameter(lib.zeros(1))], lr=-1),
     "asgd-weight-decay": lambda lib: lib.optim.ASGD([lib.nn.Parameter(lib.zeros(1))], weight_decay=-1),
+    "adafactor-beta2-decay": lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.zeros(1))], beta2_decay=0.5),
+    "adafactor-d": lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.zeros(1))], d=0.5),
+    "adafactor-eps": lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.zeros(1))], eps=(-1, 1e-3)),
     "adadelta-capturable": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], 1.0, 0.9, 1e-6, 0, None,
                                                           True),
 }
@@ -245,7 +250,7 @@ def test_repr_matches_torch():
                              ("RMSprop", dict(centered=True)), ("Adagrad", dict(lr_decay=0.1)), ("Adamax", {}),
                              ("NAdam", dict(decoupled_weight_decay=True)), ("RAdam", dict(weight_decay=0.1)),
                              ("Adadelta", dict(rho=0.8)), ("LBFGS", dict(line_search_fn="strong_wolfe")),
-                             ("Rprop", {}), ("ASGD", dict(t0=5))):
+                             ("Rprop", {}), ("ASGD", dict(t0=5)), ("Adafactor", dict(d=2.0))):
         reprs = []
         for lib in (torch, engine):
             p, q = lib.nn.Parameter(lib.zeros(1)), lib.nn.Parameter(lib.zeros(1))
