@@ -1136,4 +1136,6 @@ from ._composite_functional import (celu, hardshrink, softshrink, rrelu, pixel_s
                                     rms_norm, instance_norm, margin_ranking_loss, hinge_embedding_loss,
                                     soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
                                     triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, conv_transpose1d,
-                                    adaptive_max_pool1d, adaptive_max_pool1d_with_indices)
+                                    adaptive_max_pool1d, adaptive_max_pool1d_with_indices, channel_shuffle,
+                                    lp_pool1d, lp_pool2d, local_response_norm, triplet_margin_with_distance_loss,
+                                    multi_margin_loss)

@@ -53,6 +53,16 @@ CASES = {
     "ConvTranspose1d-unbatched-no-bias": (lambda nn: nn.ConvTranspose1d(3, 2, 2, bias=False), [randn(3, 4)]),
     "AdaptiveMaxPool1d": (lambda nn: nn.AdaptiveMaxPool1d(3), [randn(2, 3, 7)]),
     "AdaptiveMaxPool1d-indices": (lambda nn: nn.AdaptiveMaxPool1d(2, return_indices=True), [randn(3, 5)]),
+    "ChannelShuffle": (lambda nn: nn.ChannelShuffle(3), [randn(2, 6, 2, 2)]),
+    "LPPool1d": (lambda nn: nn.LPPool1d(2, 3, stride=2), [randn(2, 3, 9)]),
+    "LPPool2d": (lambda nn: nn.LPPool2d(1.5, 2), [rand(2, 3, 4, 4, low=0.1)]),
+    "LocalResponseNorm": (lambda nn: nn.LocalResponseNorm(3, alpha=0.1, beta=0.6, k=2.0), [randn(2, 5, 3, 3)]),
+    "LocalResponseNorm-3d": (lambda nn: nn.LocalResponseNorm(2), [randn(2, 4, 6)]),
+    "TripletMarginWithDistanceLoss": (lambda nn: nn.TripletMarginWithDistanceLoss(swap=True),
+                                      [randn(4, 3), randn(4, 3), randn(4, 3)]),
+    "TripletMarginWithDistanceLoss-cosine": (lambda nn: nn.TripletMarginWithDistanceLoss(
+        distance_function=nn.CosineSimilarity(), margin=0.5, reduction="none"), [randn(4, 3), randn(4, 3),
+                                                                                 randn(4, 3)]),
     "GaussianNLLLoss": (lambda nn: nn.GaussianNLLLoss(), [randn(3, 4), randn(3, 4), rand(3, 4, low=0.1)]),
     "GaussianNLLLoss-homoscedastic-full": (lambda nn: nn.GaussianNLLLoss(full=True, reduction="sum"),
                                            [randn(3, 4), randn(3, 4), rand(3, low=0.1)]),
@@ -105,6 +115,11 @@ ERRORS = {
     "conv-transpose1d-output-size": lambda T: T.nn.ConvTranspose1d(2, 2, 3)(T.ones(1, 2, 4), output_size=[9]),
     "conv-transpose1d-padding-mode": lambda T: T.nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"),
     "adaptive-max-pool1d-rank": lambda T: T.nn.functional.adaptive_max_pool1d(T.ones(2, 2, 2, 2), 2),
+    "channel-shuffle-groups": lambda T: T.nn.functional.channel_shuffle(T.ones(1, 5, 2, 2), 2),
+    "channel-shuffle-rank": lambda T: T.nn.ChannelShuffle(2)(T.ones(5, 2)),
+    "local-response-norm-rank": lambda T: T.nn.functional.local_response_norm(T.ones(2, 3), 2),
+    "multi-margin-p": lambda T: T.nn.MultiMarginLoss(p=3),
+    "triplet-distance-margin": lambda T: T.nn.TripletMarginWithDistanceLoss(margin=0),
     "gaussian-var-size": lambda T: T.nn.GaussianNLLLoss()(T.ones(2, 3), T.ones(2, 3), T.ones(3, 3)),
 }
 
@@ -154,3 +169,16 @@ def test_nn_buffer_errors_match_torch(case):
     theirs = outcome(run, torch)
     assert theirs is not None
     assert outcome(run, engine) == theirs
+
+
+@pytest.mark.parametrize("p,weighted,reduction,shape", [(1, False, "mean", (4, 5)), (2, True, "sum", (4, 5)),
+                                                        (1, True, "none", (4, 5)), (2, False, "mean", (5,))])
+def test_multi_margin_loss_matches_torch(p, weighted, reduction, shape):
+    target = _rng.integers(0, shape[-1], shape[:-1]).astype(np.int64)
+    weight = rand(shape[-1], low=0.5, high=2.0) if weighted else None
+
+    def make(nn):
+        lib = torch if nn is torch.nn else engine
+        w = lib.tensor(weight) if weighted else None
+        return nn.MultiMarginLoss(p=p, margin=0.7, weight=w, reduction=reduction)
+    compare(make, randn(*shape), target, check_names=False)
