@@ -142,6 +142,60 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return (out.sign() * relu(out.abs())).mul(kh * kw).pow(1.0 / norm_type)
 
 
+# --- sliding blocks (im2col) as convolutions with one-hot kernels ---------------------------------------------------
+def _pair(v):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
+
+
+def _one_hot_kernels(kernel_size, like):
+    """(kh * kw, 1, kh, kw): kernel k picks the k-th position of a block, so a convolution with them copies blocks."""
+    from .. import ops as _f
+    kh, kw = kernel_size
+    return _f.eye(kh * kw, dtype=like.dtype, device=like.device).reshape(kh * kw, 1, kh, kw)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C, H, W) -> (N, C * kh * kw, L): every kh x kw block as a column (the im2col of a convolution)."""
+    from .functional import conv2d
+    kernel_size, dilation, padding, stride = (_pair(v) for v in (kernel_size, dilation, padding, stride))
+    batched = input.dim() == 4
+    x = input if batched else input.unsqueeze(0)
+    n, c = x.shape[0], x.shape[1]
+    cols = conv2d(x.reshape(n * c, 1, *x.shape[2:]), _one_hot_kernels(kernel_size, x), None, stride, padding,
+                  dilation)
+    out = cols.reshape(n, c * kernel_size[0] * kernel_size[1], -1)
+    return out if batched else out.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """(N, C * kh * kw, L) -> (N, C, H, W): the blocks summed back into place (the adjoint of unfold)."""
+    from .functional import conv_transpose2d
+    output_size, kernel_size, dilation, padding, stride = (_pair(v) for v in (output_size, kernel_size, dilation,
+                                                                             padding, stride))
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    batched = input.dim() == 3
+    x = input if batched else input.unsqueeze(0)
+    kh, kw = kernel_size
+    if x.shape[1] % (kh * kw) != 0:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={x.shape[1]} and kernel_size={kernel_size}.")
+    blocks = [(output_size[d] + 2 * padding[d] - dilation[d] * (kernel_size[d] - 1) - 1) // stride[d] + 1
+              for d in range(2)]
+    if blocks[0] * blocks[1] != x.shape[2]:
+        raise RuntimeError(f"Given output_size={output_size}, kernel_size={kernel_size}, dilation={dilation}, "
+                           f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                           f"but got input.size(2)={x.shape[2]}.")
+    n, c = x.shape[0], x.shape[1] // (kh * kw)
+    reached = [(blocks[d] - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernel_size[d] - 1) + 1 for d in range(2)]
+    out = conv_transpose2d(x.reshape(n * c, kh * kw, *blocks), _one_hot_kernels(kernel_size, x), None, stride,
+                           padding, tuple(o - r for o, r in zip(output_size, reached)), 1, dilation)
+    out = out.reshape(n, c, *output_size)
+    return out if batched else out.squeeze(0)
+
+
 # --- normalisation -------------------------------------------------------------------------------------------------
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2 over the trailing normalized_shape dims) + eps) * weight; eps defaults to the dtype's

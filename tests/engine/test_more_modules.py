@@ -63,6 +63,13 @@ CASES = {
     "TripletMarginWithDistanceLoss-cosine": (lambda nn: nn.TripletMarginWithDistanceLoss(
         distance_function=nn.CosineSimilarity(), margin=0.5, reduction="none"), [randn(4, 3), randn(4, 3),
                                                                                  randn(4, 3)]),
+    "Unfold": (lambda nn: nn.Unfold(2), [randn(2, 3, 4, 5)]),
+    "Unfold-strided-padded-dilated": (lambda nn: nn.Unfold((2, 3), dilation=(2, 1), padding=1, stride=(2, 1)),
+                                      [randn(2, 2, 5, 6)]),
+    "Unfold-unbatched": (lambda nn: nn.Unfold(3, stride=2), [randn(2, 7, 7)]),
+    "Fold": (lambda nn: nn.Fold(4, 2), [randn(2, 12, 9)]),
+    "Fold-strided-leftover": (lambda nn: nn.Fold((5, 6), 2, stride=2, padding=1), [randn(1, 8, 12)]),
+    "Fold-unbatched-dilated": (lambda nn: nn.Fold(5, (2, 3), dilation=2), [randn(6, 3)]),
     "GaussianNLLLoss": (lambda nn: nn.GaussianNLLLoss(), [randn(3, 4), randn(3, 4), rand(3, 4, low=0.1)]),
     "GaussianNLLLoss-homoscedastic-full": (lambda nn: nn.GaussianNLLLoss(full=True, reduction="sum"),
                                            [randn(3, 4), randn(3, 4), rand(3, low=0.1)]),
@@ -120,6 +127,9 @@ ERRORS = {
     "local-response-norm-rank": lambda T: T.nn.functional.local_response_norm(T.ones(2, 3), 2),
     "multi-margin-p": lambda T: T.nn.MultiMarginLoss(p=3),
     "triplet-distance-margin": lambda T: T.nn.TripletMarginWithDistanceLoss(margin=0),
+    "fold-channels": lambda T: T.nn.functional.fold(T.ones(1, 5, 9), 4, 2),
+    "fold-blocks": lambda T: T.nn.functional.fold(T.ones(1, 4, 8), 4, 2),
+    "fold-rank": lambda T: T.nn.functional.fold(T.ones(1, 2, 3, 4), 4, 2),
     "gaussian-var-size": lambda T: T.nn.GaussianNLLLoss()(T.ones(2, 3), T.ones(2, 3), T.ones(3, 3)),
 }
 

@@ -14,6 +14,7 @@ from .normalization import LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm
 from .instancenorm import InstanceNorm1d, InstanceNorm2d
 from .pixelshuffle import PixelShuffle, PixelUnshuffle, ChannelShuffle
 from .distance import PairwiseDistance, CosineSimilarity
+from .fold import Unfold, Fold
 from .padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
                       ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
                       CircularPad1d, CircularPad2d, CircularPad3d)
@@ -48,4 +49,4 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "PixelUnshuffle", "PairwiseDistance", "CosineSimilarity", "MarginRankingLoss", "HingeEmbeddingLoss",
            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss",
            "GaussianNLLLoss", "ConvTranspose1d", "AdaptiveMaxPool1d", "LazyConvTranspose1d", "ChannelShuffle", "LPPool1d",
-           "LPPool2d", "LocalResponseNorm", "TripletMarginWithDistanceLoss", "MultiMarginLoss"]
+           "LPPool2d", "LocalResponseNorm", "TripletMarginWithDistanceLoss", "MultiMarginLoss", "Unfold", "Fold"]
