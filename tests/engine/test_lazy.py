@@ -19,6 +19,10 @@ LAZY = {
     "LazyBatchNorm1d": (lambda nn: nn.LazyBatchNorm1d(), (6, 4)),
     "LazyBatchNorm1d-3d-no-affine": (lambda nn: nn.LazyBatchNorm1d(affine=False, momentum=0.3), (4, 3, 5)),
     "LazyBatchNorm2d": (lambda nn: nn.LazyBatchNorm2d(eps=1e-3), (3, 2, 4, 4)),
+    "LazyBatchNorm1d-no-bias": (lambda nn: nn.LazyBatchNorm1d(bias=False), (6, 4)),
+    "LazyInstanceNorm1d": (lambda nn: nn.LazyInstanceNorm1d(), (2, 3, 5)),
+    "LazyInstanceNorm2d-no-affine": (lambda nn: nn.LazyInstanceNorm2d(affine=False, track_running_stats=False),
+                                     (2, 3, 4, 4)),
     "LazyBatchNorm2d-no-stats": (lambda nn: nn.LazyBatchNorm2d(track_running_stats=False), (3, 2, 4, 4)),
 }
 
@@ -81,6 +85,7 @@ ERRORS = {
     "conv-wrong-rank": lambda T: T.nn.LazyConv2d(4, 3)(T.ones(2, 3)),
     "conv-groups": lambda T: T.nn.LazyConv2d(4, 3, groups=2)(T.ones(1, 3, 5, 5)),
     "linear-mismatch-after": lambda T: _second_call(T),
+    "instance-norm-unbatched": lambda T: T.nn.LazyInstanceNorm2d()(T.ones(3, 4, 4)),
     "loaded-linear-wrong-input": lambda T: _loaded_then_called(T, 4),
 }
 

@@ -25,7 +25,7 @@ from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
 from .transformer import (Transformer, TransformerEncoder, TransformerDecoder, TransformerEncoderLayer,
                           TransformerDecoderLayer)
 from .lazy import (LazyModuleMixin, LazyLinear, LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d,
-                   LazyBatchNorm1d, LazyBatchNorm2d)
+                   LazyBatchNorm1d, LazyBatchNorm2d, LazyInstanceNorm1d, LazyInstanceNorm2d)
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss,
                    KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
                    CosineEmbeddingLoss, TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss,
@@ -49,4 +49,5 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "PixelUnshuffle", "PairwiseDistance", "CosineSimilarity", "MarginRankingLoss", "HingeEmbeddingLoss",
            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss",
            "GaussianNLLLoss", "ConvTranspose1d", "AdaptiveMaxPool1d", "LazyConvTranspose1d", "ChannelShuffle", "LPPool1d",
-           "LPPool2d", "LocalResponseNorm", "TripletMarginWithDistanceLoss", "MultiMarginLoss", "Unfold", "Fold"]
+           "LPPool2d", "LocalResponseNorm", "TripletMarginWithDistanceLoss", "MultiMarginLoss", "Unfold", "Fold",
+           "LazyInstanceNorm1d", "LazyInstanceNorm2d"]

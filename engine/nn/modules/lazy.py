@@ -6,6 +6,7 @@ from ...ops import tensor as _tensor
 from ... import _dtype
 from ..parameter import UninitializedParameter, UninitializedBuffer
 from .batchnorm import BatchNorm1d, BatchNorm2d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .linear import Linear
 
@@ -166,13 +167,15 @@ class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
 class _LazyNormMixin(LazyModuleMixin):
     """num_features from the first input's dimension 1."""
 
-    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None):
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
         super().__init__(0, eps, momentum, False, False, device, dtype)
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = UninitializedParameter(device=device, dtype=dtype)
-            self.bias = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
         if track_running_stats:
             self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
             self.running_var = UninitializedBuffer(device=device, dtype=dtype)
@@ -198,3 +201,11 @@ class LazyBatchNorm1d(_LazyNormMixin, BatchNorm1d):
 
 class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
     cls_to_become = BatchNorm2d
+
+
+class LazyInstanceNorm1d(_LazyNormMixin, InstanceNorm1d):
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormMixin, InstanceNorm2d):
+    cls_to_become = InstanceNorm2d
