@@ -196,6 +196,66 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out if batched else out.squeeze(0)
 
 
+# --- bags of embeddings ---------------------------------------------------------------------------------------------
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """The sum, mean or max of the embeddings of each bag of indices: the rows of a 2-D input, or the slices of a
+    1-D input that start at `offsets`. padding_idx entries are left out; an empty bag gives zeros."""
+    import numpy as np
+    from .. import ops as _f
+    from .functional import embedding, _embedding_renorm
+    if per_sample_weights is not None and input.size() != per_sample_weights.size():
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it "
+                         f"must have the same shape as the input ({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed "
+                             f"length sequences. However, found offsets of type {type(offsets)}".replace(
+                                 "engine.tensor.Tensor", "torch.Tensor"))
+        starts = list(range(0, input.numel(), input.size(1)))
+        include_last_offset = False
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = offsets.tolist()
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if max_norm is not None:
+        _embedding_renorm(weight, np.unique(input.tolist()), max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    ends = starts[1:] + [input.numel()]
+    if include_last_offset:
+        starts, ends = starts[:-1], ends[:-1]
+    vectors = embedding(input, weight)
+    if per_sample_weights is not None:
+        vectors = vectors * per_sample_weights.unsqueeze(1)
+    ids = input.tolist()
+    bags = []
+    for start, end in zip(starts, ends):
+        members = [i for i in range(start, end) if padding_idx is None or ids[i] != padding_idx]
+        if not members:
+            bags.append(weight.new_zeros(weight.size(1)))
+            continue
+        rows = vectors[_f.tensor(members, device=weight.device)]
+        bags.append(rows.max(0).values if mode == "max" else rows.sum(0) / len(members) if mode == "mean"
+                    else rows.sum(0))
+    return _f.stack(bags) if bags else weight.new_zeros((0, weight.size(1)))
+
+
 # --- normalisation -------------------------------------------------------------------------------------------------
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """x / sqrt(mean(x^2 over the trailing normalized_shape dims) + eps) * weight; eps defaults to the dtype's

@@ -1138,4 +1138,4 @@ from ._composite_functional import (celu, hardshrink, softshrink, rrelu, pixel_s
                                     triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, conv_transpose1d,
                                     adaptive_max_pool1d, adaptive_max_pool1d_with_indices, channel_shuffle,
                                     lp_pool1d, lp_pool2d, local_response_norm, triplet_margin_with_distance_loss,
-                                    multi_margin_loss, unfold, fold)
+                                    multi_margin_loss, unfold, fold, embedding_bag)

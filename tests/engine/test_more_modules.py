@@ -192,3 +192,46 @@ def test_multi_margin_loss_matches_torch(p, weighted, reduction, shape):
         w = lib.tensor(weight) if weighted else None
         return nn.MultiMarginLoss(p=p, margin=0.7, weight=w, reduction=reduction)
     compare(make, randn(*shape), target, check_names=False)
+
+
+BAGS = {
+    "2d-mean": (dict(mode="mean"), np.array([[1, 2, 4], [4, 3, 9]]), None, None),
+    "2d-max": (dict(mode="max"), np.array([[1, 2, 4], [4, 3, 9]]), None, None),
+    "offsets-sum-weights": (dict(mode="sum"), np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 4]),
+                            rand(8)),
+    "offsets-empty-bag": (dict(mode="mean"), np.array([1, 2, 4, 5]), np.array([0, 2, 2]), None),
+    "include-last-offset": (dict(mode="sum", include_last_offset=True), np.array([1, 2, 4, 5, 7]),
+                            np.array([0, 3, 5]), None),
+    "padding-idx": (dict(mode="mean", padding_idx=2), np.array([[1, 2, 2], [2, 3, 9]]), None, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAGS))
+def test_embedding_bag_matches_torch(name):
+    kwargs, indices, offsets, weights = BAGS[name]
+
+    def forward(m, x, *rest):
+        lib = torch if isinstance(x, torch.Tensor) else engine
+        extra = [lib.tensor(offsets) if offsets is not None else None] + list(rest)
+        return m(x, *extra)
+    inputs = [indices] + ([weights] if weights is not None else [])
+    compare(lambda nn: nn.EmbeddingBag(10, 3, **kwargs), *inputs, forward=forward, check_names=False)
+    assert repr(engine.nn.EmbeddingBag(10, 3, **kwargs)) == repr(torch.nn.EmbeddingBag(10, 3, **kwargs))
+
+
+@pytest.mark.parametrize("case", ["2d-with-offsets", "1d-without-offsets", "mode", "weights-with-mean", "3d"])
+def test_embedding_bag_errors_match_torch(case):
+    def run(T):
+        m = T.nn.EmbeddingBag(10, 3, mode="bad" if case == "mode" else "mean")
+        if case == "2d-with-offsets":
+            m(T.tensor([[1, 2]]), T.tensor([0]))
+        if case == "1d-without-offsets":
+            m(T.tensor([1, 2]))
+        if case == "weights-with-mean":
+            m(T.tensor([[1, 2]]), per_sample_weights=T.ones(1, 2))
+        if case == "3d":
+            m(T.zeros(1, 1, 1, dtype=T.long))
+        m(T.tensor([[1, 2]]))
+    theirs = outcome(run, torch)
+    assert theirs is not None
+    assert outcome(run, engine) == theirs

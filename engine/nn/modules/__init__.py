@@ -18,7 +18,7 @@ from .fold import Unfold, Fold
 from .padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
                       ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
                       CircularPad1d, CircularPad2d, CircularPad3d)
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .flatten import Flatten, Unflatten
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
@@ -50,4 +50,4 @@ __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", 
            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss",
            "GaussianNLLLoss", "ConvTranspose1d", "AdaptiveMaxPool1d", "LazyConvTranspose1d", "ChannelShuffle", "LPPool1d",
            "LPPool2d", "LocalResponseNorm", "TripletMarginWithDistanceLoss", "MultiMarginLoss", "Unfold", "Fold",
-           "LazyInstanceNorm1d", "LazyInstanceNorm2d"]
+           "LazyInstanceNorm1d", "LazyInstanceNorm2d", "EmbeddingBag"]
