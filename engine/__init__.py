@@ -1,5 +1,6 @@
 """A PyTorch-compatible tensor and autograd library on numpy (and WebGPU): `import engine as torch`."""
 import warnings as _warnings
+from importlib import import_module as _import_module
 
 from . import _dtype
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
@@ -13,9 +14,24 @@ from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_stat
 from .random import default_generator
 from ._tensor_str import set_printoptions
 from . import linalg, nn, optim, utils, webgpu, cuda, graph
+# PyTorch's device modules and process-wide switches (torch.cpu is a module there, not the cpu() function)
+from . import mps, accelerator, amp, compiler
+cpu = _import_module(".cpu", __name__)
+from .amp import autocast, is_autocast_enabled
+from .compiler import compile
+from ._settings import (set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
+                        are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
+                        set_default_device, get_default_device)
+from ._legacy_types import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+                            ByteTensor, BoolTensor)
 from .serialization import save, load
+from ._type_info import finfo, iinfo
+from . import version
+from .version import __version__
+from ._settings import set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads
 
-__version__ = "0.1.0"
+# PyTorch's constants
+inf, nan, pi, e, newaxis = float("inf"), float("nan"), 3.141592653589793, 2.718281828459045, None
 
 # PyTorch's aliases for dtypes
 float = float32

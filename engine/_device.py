@@ -15,9 +15,9 @@ class device:
         if ":" in type:
             type, idx = type.split(":", 1)
             index = int(idx)
-        if type not in _BACKENDS and type not in _LAZY:
-            raise RuntimeError(f"Expected one of {', '.join(sorted({*_BACKENDS, *_LAZY}))} device type at start of "
-                               f"device string: {type}")
+        if type not in _BACKENDS and type not in _LAZY and type not in _ABSENT:
+            known = ", ".join(sorted({*_BACKENDS, *_LAZY, *_ABSENT}))
+            raise RuntimeError(f"Expected one of {known} device type at start of device string: {type}")
         self.type = type
         self.index = index
 
@@ -42,6 +42,11 @@ _BACKENDS = {"cpu": numpy_backend}           # device type -> backend module
 _ARRAY_TYPES = {np.ndarray: "cpu"}           # backend array class -> device type
 # Backends imported on first use, so `import engine` stays light where no GPU exists.
 _LAZY = {"webgpu": "engine.backends.webgpu"}
+# PyTorch's devices that cannot exist here: naming one is fine, putting a tensor there fails as it does in a
+# PyTorch built without them.
+_ABSENT = {"cuda": AssertionError("Torch not compiled with CUDA enabled"),
+           "xpu": AssertionError("Torch not compiled with XPU enabled"),
+           "mps": RuntimeError("PyTorch is not linked with support for mps devices")}
 CPU = device("cpu")
 _DEVICES = {"cpu": CPU}
 
@@ -54,6 +59,9 @@ def register_backend(type_name, backend, array_type):
 
 
 def backend(type_name):
+    if type_name in _ABSENT:
+        error = _ABSENT[type_name]
+        raise type(error)(*error.args)
     if type_name not in _BACKENDS and type_name in _LAZY:
         import importlib
         importlib.import_module(_LAZY[type_name])  # registers itself

@@ -90,6 +90,13 @@ class Tensor:
     def is_cuda(self):
         return False
 
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """There is no CUDA here: raises what a PyTorch built without CUDA raises."""
+        from ._device import backend
+        if isinstance(device, int):
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        backend("cuda")
+
     @property
     def ndim(self):
         return self._data.ndim

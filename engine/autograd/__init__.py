@@ -4,6 +4,7 @@ from .function import Function, once_differentiable
 from .gradcheck import gradcheck, gradgradcheck
 from .node import Node
 from . import graph  # noqa: F401  (torch.autograd.graph.Node)
+from .variable import Variable
 from ..tensor import Tensor
 
 

@@ -151,7 +151,7 @@ def _run_pre_hooks(node, grads):
                 elif grads[nr] is not None:
                     replaced = fn(grads[nr])
                     if replaced is not None:
-                        grads[nr] = replaced
+                        grads[nr] = _checked_hook_result(fn, grads[nr], replaced)
     retained = node._retained
     if retained:
         for nr, ref in retained.items():
@@ -160,6 +160,19 @@ def _run_pre_hooks(node, grads):
                 g = grads[nr]
                 t.grad = g.detach().clone() if t.grad is None else t.grad + g.detach()
     return grads
+
+
+def _checked_hook_result(hook, original, result):
+    """A tensor hook's replacement gradient, refused (in PyTorch's words) unless it is a tensor of the
+    gradient's dtype, device and shape."""
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    if result.dtype != original.dtype or result.device != original.device:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {original.type()} got {result.type()})")
+    if result.shape != original.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return result
 
 
 def _call_backward(node, grads):
@@ -187,7 +200,7 @@ def _accumulate(acc, g, create_graph):
         for fn in list(hooks):
             replaced = fn(g)
             if replaced is not None:
-                g = replaced
+                g = _checked_hook_result(fn, g, replaced)
     if var._grad is None:
         # A copy unless building a graph: the incoming tensor may be shared with another leaf or the caller.
         var._grad = g if create_graph else Tensor._wrap(_copy(g._data))

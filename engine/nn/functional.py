@@ -1169,3 +1169,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 def _xlogy(t):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(t == 0, 0, t * np.log(t)).astype(t.dtype)
+
+
+from ._composite_functional import (celu, hardshrink, softshrink, rrelu, pixel_shuffle, pixel_unshuffle,  # noqa: E402
+                                    rms_norm, instance_norm, margin_ranking_loss, hinge_embedding_loss,
+                                    soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss,
+                                    triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss, conv_transpose1d,
+                                    adaptive_max_pool1d, adaptive_max_pool1d_with_indices, channel_shuffle,
+                                    lp_pool1d, lp_pool2d, local_response_norm, triplet_margin_with_distance_loss,
+                                    multi_margin_loss, unfold, fold, embedding_bag)

@@ -7,6 +7,12 @@ from .adamax import Adamax
 from .nadam import NAdam
 from .radam import RAdam
 from .rmsprop import RMSprop
-from . import lr_scheduler
+from .adadelta import Adadelta
+from .lbfgs import LBFGS
+from .rprop import Rprop
+from .asgd import ASGD
+from .adafactor import Adafactor
+from . import lr_scheduler, swa_utils
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop", "Adadelta", "LBFGS",
+           "Rprop", "ASGD", "Adafactor", "lr_scheduler", "swa_utils"]

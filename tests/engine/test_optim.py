@@ -70,6 +70,14 @@ CASES = (
     + [("RAdam", c) for c in _combos(lr=[0.01], weight_decay=[0, 0.1], decoupled_weight_decay=[False, True],
                                      maximize=[False, True])]
     + [("RAdam", dict(lr=0.2, betas=(0.5, 0.9), eps=1e-3))]
+    + [("Adadelta", c) for c in _combos(lr=[1.0, 0.5], weight_decay=[0, 0.1], maximize=[False, True])]
+    + [("Adadelta", dict(rho=0.5, eps=1e-2)), ("Adadelta", dict(rho=1.0)), ("Adadelta", dict(rho=0.0))]
+    + [("Rprop", c) for c in _combos(lr=[0.01, 0.5], maximize=[False, True])]
+    + [("Rprop", dict(etas=(0.3, 1.5), step_sizes=(0.05, 0.2)))]
+    + [("ASGD", c) for c in _combos(lr=[0.01, 0.3], weight_decay=[0, 0.1], maximize=[False, True])]
+    + [("ASGD", dict(lr=0.1, lambd=0.01, alpha=0.5, t0=2))]
+    + [("Adafactor", c) for c in _combos(lr=[0.01, 0.5], weight_decay=[0, 0.1], maximize=[False, True])]
+    + [("Adafactor", dict(beta2_decay=-0.5, eps=(1e-3, 1e-2), d=2.0))]
 )
 STEPS_FOR = {"RAdam": 7}  # RAdam's rectified step starts at step 6 (rho_t > 5): run past it
 
@@ -105,7 +113,8 @@ def test_state_dict_matches_torchs_layout():
     for cls_name, kwargs in (("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
                              ("AdamW", {}), ("RMSprop", dict(centered=True, momentum=0.1)),
                              ("Adagrad", dict(initial_accumulator_value=0.1)), ("Adamax", {}), ("NAdam", {}),
-                             ("RAdam", dict(decoupled_weight_decay=True))):
+                             ("RAdam", dict(decoupled_weight_decay=True)), ("Adadelta", dict(weight_decay=0.1)),
+                             ("Rprop", {}), ("ASGD", dict(t0=1)), ("Adafactor", {})):
         _, opt_e, _ = _run(engine, cls_name, kwargs, "float32")
         _, opt_t, _ = _run(torch, cls_name, kwargs, "float32")
         se, st = opt_e.state_dict(), opt_t.state_dict()
@@ -123,7 +132,8 @@ def test_state_dict_matches_torchs_layout():
                                              ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
                                              ("Adamax", dict(lr=0.05, weight_decay=0.1)),
                                              ("NAdam", dict(lr=0.05, momentum_decay=0.1)),
-                                             ("RAdam", dict(lr=0.05, weight_decay=0.1))])
+                                             ("RAdam", dict(lr=0.05, weight_decay=0.1)),
+                                             ("Adadelta", dict(rho=0.8, weight_decay=0.1))])
 def test_state_dict_round_trip_resumes_identically(cls_name, kwargs, tmp_path):
     full, _, _ = _run(engine, cls_name, kwargs, "float64", steps=6)
     # the same run, interrupted after 3 steps: parameters and optimizer state saved, reloaded into new objects
@@ -206,6 +216,19 @@ ERRORS = {
     "nadam-betas": lambda lib: lib.optim.NAdam([lib.nn.Parameter(lib.zeros(1))], betas=(-0.1, 0.9)),
     "radam-eps": lambda lib: lib.optim.RAdam([lib.nn.Parameter(lib.zeros(1))], eps=-1),
     "radam-weight-decay": lambda lib: lib.optim.RAdam([lib.nn.Parameter(lib.zeros(1))], weight_decay=-1),
+    "adadelta-lr": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], lr=-1),
+    "adadelta-rho": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], rho=1.5),
+    "adadelta-eps": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], eps=-1),
+    "adadelta-weight-decay": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], weight_decay=-1),
+    "rprop-lr": lambda lib: lib.optim.Rprop([lib.nn.Parameter(lib.zeros(1))], lr=-1),
+    "rprop-etas": lambda lib: lib.optim.Rprop([lib.nn.Parameter(lib.zeros(1))], etas=(1.2, 0.5)),
+    "asgd-lr": lambda lib: lib.optim.ASGD([lib.nn.Parameter(lib.zeros(1))], lr=-1),
+    "asgd-weight-decay": lambda lib: lib.optim.ASGD([lib.nn.Parameter(lib.zeros(1))], weight_decay=-1),
+    "adafactor-beta2-decay": lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.zeros(1))], beta2_decay=0.5),
+    "adafactor-d": lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.zeros(1))], d=0.5),
+    "adafactor-eps": lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.zeros(1))], eps=(-1, 1e-3)),
+    "adadelta-capturable": lambda lib: lib.optim.Adadelta([lib.nn.Parameter(lib.zeros(1))], 1.0, 0.9, 1e-6, 0, None,
+                                                          True),
 }
 
 
@@ -225,7 +248,9 @@ def test_errors_match_torch(name):
 def test_repr_matches_torch():
     for cls_name, kwargs in (("SGD", dict(lr=0.1)), ("Adam", {}), ("AdamW", dict(weight_decay=0.1)),
                              ("RMSprop", dict(centered=True)), ("Adagrad", dict(lr_decay=0.1)), ("Adamax", {}),
-                             ("NAdam", dict(decoupled_weight_decay=True)), ("RAdam", dict(weight_decay=0.1))):
+                             ("NAdam", dict(decoupled_weight_decay=True)), ("RAdam", dict(weight_decay=0.1)),
+                             ("Adadelta", dict(rho=0.8)), ("LBFGS", dict(line_search_fn="strong_wolfe")),
+                             ("Rprop", {}), ("ASGD", dict(t0=5)), ("Adafactor", dict(d=2.0))):
         reprs = []
         for lib in (torch, engine):
             p, q = lib.nn.Parameter(lib.zeros(1)), lib.nn.Parameter(lib.zeros(1))

@@ -113,14 +113,15 @@ class ConvTranspose2d(_ConvNd):
         """The output_padding that gives output_size (PyTorch's rule: any size a stride's worth above the least)."""
         if output_size is None:
             return self.output_padding
-        lead = 2 if input.dim() == 4 else 1
-        if len(output_size) == lead + 2:
+        dims = self._dims
+        lead = input.dim() - dims
+        if len(output_size) == lead + dims:
             output_size = output_size[lead:]
-        if len(output_size) != 2:
-            raise ValueError(f"ConvTranspose2D: for {input.dim()}D input, output_size must have 2 or {lead + 2} "
-                             f"elements (got {len(output_size)})")
+        if len(output_size) != dims:
+            raise ValueError(f"ConvTranspose{dims}D: for {input.dim()}D input, output_size must have {dims} or "
+                             f"{lead + dims} elements (got {len(output_size)})")
         least = [(input.shape[lead + d] - 1) * self.stride[d] - 2 * self.padding[d]
-                 + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(2)]
+                 + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(dims)]
         most = [m + s - 1 for m, s in zip(least, self.stride)]
         if any(not lo <= size <= hi for size, lo, hi in zip(output_size, least, most)):
             raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {least} to "
@@ -129,4 +130,12 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input, output_size=None):
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    _dims = 1
+
+    def forward(self, input, output_size=None):
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
                                   self._output_padding(input, output_size), self.groups, self.dilation)

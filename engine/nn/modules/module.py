@@ -10,7 +10,7 @@ from ...autograd import grad_mode
 from ...autograd.node import Op
 from ...tensor import Tensor
 from .. import _module_stack
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter
 
 _stack = _module_stack.stack
 
@@ -224,7 +224,9 @@ class Module:
                 modules[name] = value
             else:
                 buffers = d.get("_buffers")
-                if buffers is not None and name in buffers:
+                if isinstance(value, Buffer):
+                    self.register_buffer(name, value, value.persistent)
+                elif buffers is not None and name in buffers:
                     if value is not None and not isinstance(value, Tensor):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                         "(torch.nn.Buffer, torch.Tensor or None expected)")
@@ -413,6 +415,10 @@ class Module:
 
     def cpu(self):
         return self.to("cpu")
+
+    def cuda(self, device=None):
+        """Fails (as PyTorch without CUDA does) once there is a parameter or buffer to move."""
+        return self._apply(lambda t: t.cuda(device))
 
     def float(self):
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)

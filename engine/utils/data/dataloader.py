@@ -13,6 +13,12 @@ from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
+def get_worker_info():
+    """Information about the worker process loading data: None, since loading always happens in the calling
+    process here (as in PyTorch's main process)."""
+    return None
+
+
 def default_convert(data):
     """numpy arrays and numbers inside data as tensors, without batching (for batch_size=None)."""
     from ... import ops as _f

@@ -53,8 +53,10 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
-            for size in [32] * (self.num_samples // 32) + [self.num_samples % 32]:  # PyTorch draws 32 at a time
-                yield from _f.randint(0, n, (size,), generator=generator).tolist()
+            # drawn lazily, 32 at a time as PyTorch does, so num_samples can be huge (an endless loader)
+            for _ in range(self.num_samples // 32):
+                yield from _f.randint(0, n, (32,), generator=generator).tolist()
+            yield from _f.randint(0, n, (self.num_samples % 32,), generator=generator).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from _f.randperm(n, generator=generator).tolist()
@@ -83,7 +85,11 @@ class WeightedRandomSampler(Sampler):
         from ... import ops as _f
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
         self.weights = _f.as_tensor(weights, dtype=_dtype.float64)
+        if self.weights.dim() != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(self.weights.shape)}")
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator

@@ -1,0 +1,76 @@
+"""Process-wide switches PyTorch programs set: float32 matmul precision, deterministic algorithms, the
+default device. The engine's CPU kernels are always full float32 precision and deterministic, so the first
+two are recorded and reported back, as PyTorch does; the default device can only be the CPU so far."""
+import warnings
+
+from ._device import device as _device, backend as _backend
+
+_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False, "threads": 1,
+          "interop_threads": 1}
+_CPU = _device("cpu")
+
+
+def set_float32_matmul_precision(precision):
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+                      "setFloat32MatmulPrecision call has no effect.", stacklevel=2)
+        return
+    _state["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    return _state["matmul_precision"]
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    for argument, value in (("'mode' (position 1)", mode), ("'warn_only'", warn_only)):
+        if not isinstance(value, bool):
+            raise TypeError(f"_set_deterministic_algorithms(): argument {argument} must be bool, not "
+                            f"{type(value).__name__}")
+    _state["deterministic"], _state["warn_only"] = mode, warn_only
+
+
+def are_deterministic_algorithms_enabled():
+    return _state["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _state["warn_only"]
+
+
+def set_default_device(device):
+    """Only the CPU can be the default here: factories do not follow another default device yet."""
+    if device is None:
+        return
+    dev = _device(device) if not isinstance(device, int) else _device("cuda")
+    if dev.type != "cpu":
+        _backend(dev.type)  # cuda, mps, xpu: PyTorch's error for a device this build lacks
+        raise NotImplementedError(f"set_default_device({str(dev)!r}): the engine's factories (zeros, randn, ...) "
+                                  f"do not follow a default device yet; pass device={str(dev)!r} to them or move "
+                                  "tensors and modules with .to(device)")
+
+
+def get_default_device():
+    return _CPU
+
+
+# Thread counts: the engine's kernels run where numpy puts them (one Python thread; BLAS threads are numpy's
+# own setting), so these record the request and report it back.
+def set_num_threads(num):
+    if not isinstance(num, int) or isinstance(num, bool):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(num).__name__}")
+    if num <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    _state["threads"] = num
+
+
+def get_num_threads():
+    return _state["threads"]
+
+
+def set_num_interop_threads(num):
+    _state["interop_threads"] = int(num)
+
+
+def get_num_interop_threads():
+    return _state["interop_threads"]
