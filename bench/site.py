@@ -8,7 +8,7 @@ playground's own time-to-interactive mark (window.playground.tti, also logged to
 On the last run's page:
 - Step latency: from the click on Step until Python has answered (forward, backward, optimizer
   step, every view redrawn), the page has applied the patch and painted the next frame
-  (window.playground.settled / painted, app/web/loader.js). Clicks are spaced like a person's.
+  (window.playground.settled / painted, app/site/web/loader.js). Clicks are spaced like a person's.
 - Training: Train on, the steps per second and the views' redraws per second, then Pause.
 - Memory (JS heap of the page after a forced garbage collection, and Python's WebAssembly heap)
   after loading and after each further --memory-steps training steps with the views on: it must
