@@ -31,12 +31,16 @@ from packaging.utils import canonicalize_name
 from pyodide_lock import PyodideLockSpec
 from pyodide_lock.utils import add_wheels_to_spec, update_package_sha256
 
+from app.site import icon
 from app.site.digits import SITE_PATH as DIGITS_PATH, write_digits
 from app.site.downloads import CACHE, ROOT, cached, npm_pack, pip_download, sha256_of
 
 HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"
 ASSETS = HERE / "assets.toml"
+SERVICE_WORKER = "sw.js"   # written by the build: the template in web/ plus this build's file list
+FIRST_SCREEN = "first-screen.json"
+FIRST_SCREEN_CACHE = ROOT / ".cache" / "first-screen"
 PYC_CACHE = ROOT / ".cache" / "compiled-wheels"
 OWN_WHEEL_NAME = "autograd-playground"
 OWN_PACKAGES = ("engine", "app")
@@ -138,6 +142,9 @@ class Site:
         self.add_web_sources()
         write_digits(self.out / DIGITS_PATH)  # UI-A: the 8×8 digits the app loads, from scikit-learn's wheel
         self.write_boot()
+        self.write_first_screen()
+        self.write_icons()
+        self.write_service_worker()   # last: it lists every file the build wrote
         total = sum(p.stat().st_size for p in self.out.rglob("*") if p.is_file())
         log(f"built {self.out} ({total / 1e6:.1f} MB)")
 
@@ -184,7 +191,12 @@ class Site:
     def add_wheels(self, paths):
         """Lock entries for our extra wheels (name, version, imports, sha256, and the requirements that
         apply in Pyodide) from their metadata. A dependency the site does not ship is kept here and
-        judged by check_dependencies against assets.toml's [unshipped]."""
+        judged by check_dependencies against assets.toml's [unshipped].
+
+        What pyodide-lock cannot do stays here: it knows no packages left out on purpose ([unshipped]),
+        and it does not check wheels against another lock (the official wasm wheels come from a third-party
+        bundle and must match npm's official lock: add_official_wheels). Its CLI (`pyodide lockfile
+        add-wheels`) would also need pyodide-cli; the library needs only Python >= 3.10, as the build does."""
         self.lock = add_wheels_to_spec(self.lock, list(paths), base_path=self.wheels, ignore_missing_dependencies=True)
 
     def check_dependencies(self):
@@ -266,8 +278,41 @@ class Site:
 
     def add_web_sources(self):
         for path in WEB.iterdir():
-            if path.is_file():
+            if path.is_file() and path.name != SERVICE_WORKER:
                 shutil.copy(path, self.out / path.name)
+
+    def write_first_screen(self):
+        """first-screen.json: the playground as a first visit shows it, rendered by the site's own wheels in
+        Node (cached by their hashes). The page draws it before Python is up, then Python takes over."""
+        boot = json.loads((self.out / "boot.json").read_text())
+        wheels = sorted(f for f in boot["files"] if f.endswith(".whl"))
+        key = hashlib.sha256("".join(boot["files"][f]["integrity"] for f in wheels).encode()).hexdigest()[:16]
+        rendered = FIRST_SCREEN_CACHE / f"{key}.json"
+        if not rendered.exists():
+            log("rendering the first screen with Pyodide in Node")
+            FIRST_SCREEN_CACHE.mkdir(parents=True, exist_ok=True)
+            partial = rendered.with_suffix(".partial")
+            done = subprocess.run(["node", str(HERE / "first_screen.mjs"), str(self.pyodide_for_node()),
+                                   json.dumps([str(self.out / f) for f in wheels]), str(partial)],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                output = done.stdout + done.stderr
+                sys.exit(f"rendering the first screen failed:\n{output[output.find('Traceback'):][-3000:]}")
+            partial.replace(rendered)
+        shutil.copy(rendered, self.out / FIRST_SCREEN)
+
+    def write_icons(self):
+        """The installable app's icons (manifest.webmanifest names them)."""
+        for size in (192, 512):
+            (self.out / f"icon-{size}.png").write_bytes(icon.png(size))
+
+    def write_service_worker(self):
+        """sw.js with the list of every file of this build and a version that changes with any of them."""
+        files = sorted(p.relative_to(self.out).as_posix() for p in self.out.rglob("*")
+                       if p.is_file() and p.name not in (".gitkeep", SERVICE_WORKER))
+        version = hashlib.sha256("".join(f"{f} {sha256_of(self.out / f)}\n" for f in files).encode()).hexdigest()[:16]
+        site = json.dumps({"version": version, "files": files}, indent=1)
+        (self.out / SERVICE_WORKER).write_text(f"const SITE = {site};\n" + (WEB / SERVICE_WORKER).read_text())
 
     def write_boot(self):
         """What the worker loads before the first screen, with byte sizes for the progress bar."""
@@ -297,7 +342,8 @@ def build(out=ROOT / "static"):
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the built site; `no-cache` makes a browser revalidate after each rebuild."""
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".mjs": "text/javascript", ".whl": "application/zip"}
+                      ".wasm": "application/wasm", ".mjs": "text/javascript", ".whl": "application/zip",
+                      ".webmanifest": "application/manifest+json"}
     quiet = False
 
     def end_headers(self):

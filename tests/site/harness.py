@@ -127,7 +127,9 @@ def browser():
 
 @pytest.fixture
 def traffic(browser):
-    context = browser.new_context(viewport=VIEWPORT)
+    # No service worker (sw.js): each test's fresh context would otherwise copy the whole site into its
+    # cache in the background. tests/site/test_offline.py lets it run.
+    context = browser.new_context(viewport=VIEWPORT, service_workers="block")
     watched = Traffic(context)
     watched.context = context
     yield watched
