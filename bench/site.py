@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError, sync_playwright  # noqa: E402
 
 from tests.site.harness import Traffic, launch_chromium, site_url  # noqa: E402
 
@@ -50,7 +50,7 @@ def cold_load(playwright):
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     traffic = Traffic(context)
     body_bytes = []
-    context.on("requestfinished", lambda request: body_bytes.append(request.sizes()["responseBodySize"]))
+    context.on("requestfinished", lambda request: body_bytes.append(response_size(request)))
     page = context.new_page()
     page.goto(site_url())
     state = wait_until_interactive(page)
@@ -78,6 +78,15 @@ def wait_until_interactive(page):
     if not state["tti"]:
         sys.exit("the playground failed to start: " + page.inner_text("#detail"))
     return state
+
+
+def response_size(request):
+    """Bytes of the response's body; 0 for one that finishes after its browser closed (the service worker
+    filling its cache in the background)."""
+    try:
+        return request.sizes()["responseBodySize"]
+    except PlaywrightError:
+        return 0
 
 
 def memory(page, cdp):
