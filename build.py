@@ -82,10 +82,11 @@ def cmd_test(args):
 
 
 def site_tools(argv):
-    """The site build needs only the standard library and `packaging` (plus npm, node and pip):
-    it runs in .venv only where `packaging` is missing, so hosting needs no test dependencies."""
+    """The site build needs only the standard library and `pyodide-lock[wheel]` (plus npm, node and pip):
+    it runs in .venv only where that is missing, so hosting needs no test dependencies."""
     try:
-        import packaging  # noqa: F401
+        import pyodide_lock.utils  # noqa: F401
+        import pkginfo  # noqa: F401
     except ImportError:
         in_venv(argv)
     sys.path.insert(0, str(ROOT))
@@ -93,7 +94,7 @@ def site_tools(argv):
 
 def cmd_build(args):
     site_tools(["build", *args])
-    from app.site_build import build  # the site pipeline: pinned downloads, wheels, lock file, page
+    from app.site.build import build  # the site pipeline: pinned downloads, wheels, lock file, page
     build(ROOT / "static")
 
 
@@ -101,7 +102,7 @@ def cmd_serve(args):
     site_tools(["serve", *args])
     cmd_build([])
     port = int(args[args.index("--port") + 1]) if "--port" in args else 8000
-    from app.site_build import site_server
+    from app.site.build import site_server
     with site_server(ROOT / "static", port) as server:
         log(f"serving http://127.0.0.1:{server.server_port}/  (Ctrl-C to stop)")
         server.serve_forever()

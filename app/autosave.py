@@ -2,7 +2,7 @@
 
 As the playground changes, Python hands the page a document (a saved playground file, app/persist.py,
 plus the code cell's text) and the page keeps it in localStorage. On the next visit the loader
-(app/web/loader.js) gives what it kept to the worker before the playground is built, so the page opens
+(app/site/web/loader.js) gives what it kept to the worker before the playground is built, so the page opens
 as it was left, unless it was opened with a share link, which wins. What was kept is validated as a
 file is; one that cannot be loaded is dropped with a notice, and the page starts afresh.
 
@@ -19,7 +19,7 @@ import param
 
 from app import persist
 
-STORAGE_KEY = "autograd-playground/last"   # (app/web/loader.js reads the same key)
+STORAGE_KEY = "autograd-playground/last"   # (app/site/web/loader.js reads the same key)
 FORMAT = "autograd-playground-autosave"
 VERSION = 1
 QUIET_MS = 800

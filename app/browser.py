@@ -1,4 +1,4 @@
-"""The Python half of the page's Web Worker (see app/web/worker.js).
+"""The Python half of the page's Web Worker (see app/site/web/worker.js).
 
 Renders the playground into a Bokeh document and keeps it in step with the copy that
 BokehJS shows in the page: the page's changes come in through `receive`; the changes

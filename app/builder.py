@@ -11,7 +11,7 @@ Stable hooks for browser tests: [data-palette="Linear"], [data-layer-index="0"][
 import panel as pn
 import param
 
-from app.layers import palette as layer_palette
+from app.layers import palette as layer_palette, size_new_head
 
 _ESM = r"""
 const plain = (v) => v instanceof Map ? Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]))
@@ -218,7 +218,8 @@ def network_builder(session):
 
     def to_session(event):
         if event.new != session.network.layers:
-            session.network.layers = list(event.new)
+            session.network.layers = size_new_head(session.network.layers, list(event.new), session.hyper.loss,
+                                                   session.dataset.classes)
 
     def from_session(*_events):
         builder.param.update(layers=list(session.network.layers), report=session.analysis)

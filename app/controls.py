@@ -29,6 +29,7 @@ IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this 
                          # the page's events (Pause, a click) and the drawing of patches keep up
 
 FILL = {"sizing_mode": "stretch_width"}   # settings widgets fill their column
+WRAP = {"flex-wrap": "wrap", "min-width": "0"}   # a row that wraps on a phone instead of widening the page
 
 KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset", "undo": "undo", "redo": "redo"}
 KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
@@ -366,7 +367,7 @@ def file_widgets(session, keep=None, notice=None):
             say("Opened the shared network and settings.", "success")
     link.param.watch(on_incoming, "incoming")
     return pn.Column(pn.pane.Markdown("**Take it with you**", margin=(0, 10)),
-                     pn.Row(save, share, margin=0), pn.Row(pn.pane.Markdown("Load a file:", margin=(8, 10)), load),
+                     pn.Row(save, share, margin=0), pn.Row(pn.pane.Markdown("Load a file:", margin=(8, 10)), load, styles=WRAP),
                      link, message, *([keep] if keep is not None else []), **FILL)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.digits import SITE_PATH, write_digits  # noqa: F401  (write_digits: the site build's entry)
-
 ROOT = Path(__file__).resolve().parent.parent
+# Where the site serves the digits, relative to the page: the site build writes them there (app/site/digits.py).
+DIGITS_URL = "data/digits.npz"
 
 
 def circle(n, noise, rng):
@@ -86,14 +86,15 @@ def _digits_file():
     if sys.platform == "emscripten":
         from js import XMLHttpRequest   # synchronous requests are allowed in a Web Worker
         request = XMLHttpRequest.new()
-        request.open("GET", SITE_PATH, False)
+        request.open("GET", DIGITS_URL, False)
         request.responseType = "arraybuffer"
         request.send(None)
         if request.status != 200:
-            raise OSError(f"could not load the digits ({SITE_PATH}: HTTP {request.status})")
+            raise OSError(f"could not load the digits ({DIGITS_URL}: HTTP {request.status})")
         return request.response.to_py().tobytes()
     path = ROOT / ".cache" / "digits.npz"
     if not path.exists():
+        from app.site.digits import write_digits   # natively only: the conversion is build tooling
         write_digits(path)
     return path.read_bytes()
 

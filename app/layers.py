@@ -59,10 +59,6 @@ def shape_text(shape):
     return "×".join(str(d) for d in shape)
 
 
-def _rank_name(shape):
-    return "2-D (N, features)" if len(shape) == 1 else "4-D (N,C,H,W)"
-
-
 # ---- the kinds of layer ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -413,6 +409,21 @@ def head_problem(output_shape, loss, classes):
     else:
         return f"unknown loss {loss!r}"
     return None
+
+
+def outputs_for(loss, classes):
+    """How many outputs the last layer needs for `loss` on data with `classes` classes (0: regression)."""
+    if classes == 0 or loss == "bce" or loss == "mse" and classes == 2:
+        return 1
+    return classes
+
+
+def size_new_head(old, new, loss, classes):
+    """`new`, where a Linear just appended as the palette makes it (8 outputs) is sized to the data's
+    outputs instead: a new last layer is not marked wrong the moment it lands."""
+    if len(new) == len(old) + 1 and new[:-1] == old and new[-1] == KINDS["Linear"].defaults():
+        return new[:-1] + [dict(new[-1], out_features=outputs_for(loss, classes))]
+    return new
 
 
 def check_head(analysis, loss, classes):

@@ -16,7 +16,11 @@ from app.session import Session
 from app.views import Views
 from app.views.panels import until_shown, wrapping_row
 
-LEFT_WIDTH = 470
+LEFT_WIDTH = 480   # five action buttons (76 px and their margins) in one line
+VIEWS_MIN_WIDTH = 560
+# A fixed-width column on a screen narrower than it: as wide as the screen. (Bokeh gives a layout the
+# minimum width of its contents, which would keep the page as wide as the widest row.)
+NARROW_OK = {"max-width": "100%", "min-width": "0"}
 TAGLINE = ("Build a network, press **Forward**, **Backward** and **Step**, and watch PyTorch's autograd work "
            "— it runs in your browser.")
 
@@ -31,8 +35,9 @@ class Playground:
 
     def view(self):
         s = self.session
-        settings = pn.Row(pn.Column(data_widgets(s), width=LEFT_WIDTH // 2),
-                          pn.Column(hyper_widgets(s), device_widgets(s), width=LEFT_WIDTH // 2), margin=0)
+        half = {"width": LEFT_WIDTH // 2, "styles": NARROW_OK}
+        settings = wrapping_row(pn.Column(data_widgets(s), **half), pn.Column(hyper_widgets(s), device_widgets(s), **half),
+                                margin=0)
         c = self.controls
         # The alert (why the last action failed) sits under the builder: above it, its coming and going
         # moved the palette under the mouse of someone dragging layers.
@@ -41,9 +46,9 @@ class Playground:
         self.autosave = autosave.Autosave(s, code_editor=cell.select(pn.widgets.TextAreaInput)[0])
         files = file_widgets(s, keep=self.autosave.storage,
                              notice=(self.restored.notice, self.restored.kind) if self.restored else None)
-        left = pn.Column(presets(s), pn.Row(c.forward, c.backward, c.step, c.train, c.reset, margin=0), c.keys,
+        left = pn.Column(presets(s), wrapping_row(c.forward, c.backward, c.step, c.train, c.reset, margin=0), c.keys,
                          pn.Row(c.status, c.undo, c.redo, margin=0), network_builder(s), c.alert, settings, files,
-                         width=LEFT_WIDTH)
+                         width=LEFT_WIDTH, styles=NARROW_OK)
         parts = self.views.parts()
         # Side by side while both fit, one under the other on a narrow page, never cut off. (In CSS only:
         # Panel would give their row the sum of `min_width`s as its own, and the row could never wrap.)
@@ -53,8 +58,12 @@ class Playground:
                            wrapping_row(parts["boundary"], until_shown(parts["images"]), parts["curves"],
                                         sizing_mode="stretch_width"),
                            parts["gradflow"], sizing_mode="stretch_width")
-        tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width")
+        # Beside the controls while at least VIEWS_MIN_WIDTH is left for them, else under them (a tablet, a
+        # phone). A plot wider than a phone scrolls inside its tab, never the page.
+        tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width",
+                       styles={"flex": f"1 1 {VIEWS_MIN_WIDTH}px", "min-width": "0", "overflow-x": "auto"})
         tabs.extend([("Code cell", cell), ("PyTorch code", code_export(s))])
         header = pn.Column(pn.pane.Markdown("# Autograd Playground", margin=(0, 10)),
                            pn.pane.Markdown(TAGLINE, margin=(0, 10)), sizing_mode="stretch_width")
-        return pn.Column(header, pn.Row(left, tabs, sizing_mode="stretch_width"), sizing_mode="stretch_width")
+        return pn.Column(header, wrapping_row(left, tabs, sizing_mode="stretch_width"), sizing_mode="stretch_width",
+                         styles={"min-width": "0"})

@@ -5,8 +5,12 @@ and runs Forward / Backward / Step / Train / Reset. Every forward+backward that 
 inside `engine.graph.capture(model)`; `last` keeps that one capture (never more), and `history`
 keeps capped, thinned curves, so memory stays flat however long it trains.
 
-Views read the contract in notes/ui_contract.md; they redraw when `version` changes and re-layout
-when `structure_version` changes. Nothing here raises into the UI: a failure becomes `error`.
+What the views may rely on (app/views/dashboard.py): they redraw when `version` changes, re-layout
+when `structure_version` changes and reload the curves whole when `history_version` changes; they read
+`dataset`, `problem`, `model` (None while the network cannot be built), `history` (capped, thinned
+columns), `last` (the latest capture and its graph), `running`, and ask `decision`, `activations`,
+`layer_names`, `sample`, `probabilities`, `conv_filters` and `feature_maps` for plain data. They never change
+the session. Nothing here raises into the UI: a failure becomes `error`.
 
 Devices. The model trains on the CPU or on WebGPU (`device`); `use_device` switches, moving the
 weights, the optimizer's state and the test data, and the automatic choice (app/devices.py) takes
@@ -66,10 +70,6 @@ class History:
         for name, values in self.data["grad_norms"].items():
             self.data["grad_norms"][name] = [values[i] for i in keep if i < len(values)]
         return True
-
-
-def _as_float(array):
-    return float(np.asarray(array, dtype=np.float64).reshape(-1)[0])
 
 
 class Session(param.Parameterized):

@@ -149,7 +149,7 @@ def lenet_ms(device, count):
 
 
 def tfjs_files():
-    from app.site_build import cached, npm_pack
+    from app.site.downloads import cached, npm_pack
     for spec, file_name, sha256, member in TFJS:
         with tarfile.open(cached(file_name, sha256, npm_pack(spec))) as tar:
             yield Path(member).name, tar.extractfile(member).read()

@@ -26,13 +26,16 @@ REGRESS = ("Background: the network's prediction at every point of the plane. Do
            "the same scale; dots with a black ring are test points.")
 
 
+CLASSIFY_TITLE, REGRESS_TITLE = "Decision boundary", "Prediction over the plane (regression)"
+
+
 class DecisionBoundary:
     def __init__(self):
         self.image = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}, name="boundary-image")
         self.train = ColumnDataSource({"x": [], "y": [], "colour": [], "label": []}, name="boundary-train")
         self.test = ColumnDataSource({"x": [], "y": [], "colour": [], "label": []}, name="boundary-test")
         self.mapper = LinearColorMapper(palette=DIVERGING, low=0, high=1)
-        self.figure = figure(name="boundary-plot", title="Decision boundary", width=360, height=360,
+        self.figure = figure(name="boundary-plot", title=CLASSIFY_TITLE, width=360, height=360,
                              x_axis_label="x₁ (first input)", y_axis_label="x₂ (second input)",
                              x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), toolbar_location=None,
                              tools="hover", tooltips=[("x₁", "$x{0.00}"), ("x₂", "$y{0.00}"), ("label", "@label")])
@@ -45,12 +48,13 @@ class DecisionBoundary:
         self.figure.grid.visible = False
         self.caption = pn.pane.Markdown(CLASSIFY, name="boundary-caption", css_classes=["boundary-caption"],
                                         width=360, margin=(0, 10))
+        self.heading = pn.pane.Markdown(f"### {CLASSIFY_TITLE}", name="boundary-heading", margin=(0, 10))
         self.neurons = NeuronPictures()
         self.grid = None
         self.regression = False
 
     def panel(self):
-        return pn.Column("### Decision boundary",
+        return pn.Column(self.heading,
                          wrapping_row(pn.Column(self.figure, self.caption), self.neurons.panel()),
                          name="boundary-panel", sizing_mode="stretch_width")
 
@@ -71,7 +75,9 @@ class DecisionBoundary:
         else:
             self.mapper.update(low=0, high=1)
             self.colour_bar.title = "P(blue)"
-        self.figure.title.text = "Prediction over the plane" if self.regression else "Decision boundary"
+        title = REGRESS_TITLE if self.regression else CLASSIFY_TITLE
+        self.figure.title.text = title
+        self.heading.object = f"### {title}"
         self.caption.object = REGRESS if self.regression else CLASSIFY
         self.train.data = self._points(dataset.x_train, dataset.y_train)
         self.test.data = self._points(dataset.x_test, dataset.y_test)

@@ -6,7 +6,8 @@ stream only the new rows into their sources, each capped at CAP points.
 import math
 
 import panel as pn
-from bokeh.models import ColumnDataSource, DataRange1d
+from bokeh.models import (BasicTicker, BasicTickFormatter, ColumnDataSource, DataRange1d, LinearScale, LogScale,
+                          LogTicker, LogTickFormatter)
 from bokeh.plotting import figure
 
 from .history import HistoryReader
@@ -30,6 +31,12 @@ class Curves:
         self.loss = self._figure("loss-curve", "Loss", "loss", "loss")
         self.accuracy = self._figure("accuracy-curve", "Accuracy", "accuracy (share correct)", "acc")
         self.accuracy.y_range = DataRange1d(start=0, end=1.02)
+        # On a linear axis one diverging step (a loss of 1e12) flattens everything before it to zero;
+        # on a log axis the history stays readable beside the spike.
+        self.log_scale = pn.widgets.Checkbox(name="loss on a log scale", value=True, css_classes=["pg-loss-log"],
+                                             margin=(0, 10))
+        self.log_scale.param.watch(lambda event: self._set_loss_scale(event.new), "value")
+        self._set_loss_scale(self.log_scale.value)
         self.caption = pn.pane.Markdown(EMPTY, name="curves-caption", css_classes=["curves-caption"], margin=(0, 10))
         self._reader = HistoryReader()
 
@@ -46,8 +53,16 @@ class Curves:
         fig.legend.background_fill_alpha = 0.7
         return fig
 
+    def _set_loss_scale(self, log):
+        axis = self.loss.yaxis[0]
+        if log:
+            self.loss.y_scale, axis.ticker, axis.formatter = LogScale(), LogTicker(), LogTickFormatter()
+        else:
+            self.loss.y_scale, axis.ticker, axis.formatter = LinearScale(), BasicTicker(), BasicTickFormatter()
+        axis.axis_label = "loss (log scale)" if log else "loss"
+
     def panel(self):
-        return pn.Column("### Loss and accuracy", self.caption, wrapping_row(self.loss, self.accuracy),
+        return pn.Column("### Loss and accuracy", self.caption, self.log_scale, wrapping_row(self.loss, self.accuracy),
                          name="curves-panel", sizing_mode="stretch_width")
 
     def update(self, history, version, regression=False):

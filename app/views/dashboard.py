@@ -1,4 +1,4 @@
-"""All the views, kept in step with a Session (see notes/ui_contract.md).
+"""All the views, kept in step with a Session (what they may read of it: app/session.py's docstring).
 
 Every action bumps `session.version`; the views then redraw from what the session reports. While the
 session trains continuously (`session.running`), the costly views (graph, inspector, images, neuron

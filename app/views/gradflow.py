@@ -8,7 +8,7 @@ import math
 from contextlib import nullcontext
 
 import panel as pn
-from bokeh.models import ColumnDataSource, DataRange1d, Label, Legend, LegendItem, Span
+from bokeh.models import ColumnDataSource, DataRange1d, Legend, LegendItem, Span, Title
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
@@ -20,6 +20,7 @@ VANISHING, EXPLODING = 1e-6, 1e3
 CAP = 2000
 EMPTY = ("<b>Press Step or Train.</b> Each layer's gradient size (the L2 norm of the gradients of its weights "
          "and biases) is drawn here at every step, on a log scale.")
+THRESHOLDS = "red dashed lines: vanishing below 1e-6, exploding above 1e3"
 HEALTHY = "✓ Every layer's gradient is in a healthy range (between 1e-6 and 1e3)."
 
 
@@ -45,11 +46,12 @@ class GradientFlow:
                              y_axis_type="log", x_axis_label="step", y_axis_label="gradient norm (log scale)",
                              toolbar_location=None, tools="hover")
         self.figure.x_range = DataRange1d(start=0)
-        for level, words in ((VANISHING, "vanishing below 1e-6"), (EXPLODING, "exploding above 1e3")):
+        for level in (VANISHING, EXPLODING):
             self.figure.add_layout(Span(location=level, dimension="width", line_color="#dc2626",
                                         line_dash="dashed", line_width=1))
-            self.figure.add_layout(Label(x=4, y=level, x_units="screen", text=words, text_font_size="10px",
-                                         text_color="#dc2626", y_offset=2))
+        # What the dashed lines mean, above the plot: a label inside it sat on the layers' lines.
+        self.figure.add_layout(Title(text=THRESHOLDS, text_font_size="10px", text_font_style="normal",
+                                     text_color="#dc2626"), "above")
         self.legend = Legend(items=[], click_policy="hide", title="layer")
         self.figure.add_layout(self.legend, "right")
         self.flags = pn.pane.HTML(EMPTY, name="gradflow-flags", css_classes=["gradflow-flags"], width=280,

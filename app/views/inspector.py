@@ -6,7 +6,7 @@ norm, NaN and Inf counts) are computed on the whole tensor, by engine.graph.summ
 """
 import numpy as np
 import panel as pn
-from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
+from bokeh.models import BasicTicker, BasicTickFormatter, ColorBar, ColumnDataSource, LinearColorMapper
 from bokeh.plotting import figure
 
 from engine.graph import summarize
@@ -117,6 +117,9 @@ class _Tensor:
                                 height=180, toolbar_location=None, x_axis_label="value", y_axis_label="count")
         self.histogram.quad(left="left", right="right", bottom=0, top="count", source=self.bins,
                             fill_color="#60a5fa", line_color="#1e40af")
+        # Values like 0.000123 in 300 px: few ticks, and exponents beyond 1e±3, so the labels never overlap.
+        self.histogram.xaxis.ticker = BasicTicker(desired_num_ticks=4)
+        self.histogram.xaxis.formatter = BasicTickFormatter(power_limit_low=-3, power_limit_high=3)
 
     def clear(self, title=None):
         self.array = None

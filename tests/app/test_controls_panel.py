@@ -93,6 +93,22 @@ def test_builder_output_is_the_layer_list(session):
     json.dumps(builder.report)
 
 
+@pytest.mark.parametrize("dataset, loss, outputs", [("spiral", "cross_entropy", 2), ("spiral", "bce", 1),
+                                                    ("regression", "mse", 1), ("digits", "cross_entropy", 10)])
+def test_a_linear_added_at_the_end_gets_the_outputs_the_data_needs(session, dataset, loss, outputs):
+    session.data.dataset = dataset
+    session.hyper.loss = loss
+    session.network.layers = [new_layer("Flatten"), new_layer("Linear", out_features=16), new_layer("ReLU")]
+    builder = network_builder(session)
+    before = list(session.network.layers)
+    builder.layers = before + [new_layer("Linear")]          # from the palette: 8 outputs
+    assert session.network.layers[-1]["out_features"] == outputs and session.network.layers[:-1] == before
+    assert builder.layers == session.network.layers
+    assert builder.report["layers"][-1]["error"] is None
+    builder.layers = [new_layer("Linear")] + session.network.layers   # not at the end: as the palette makes it
+    assert session.network.layers[0]["out_features"] == 8
+
+
 def test_save_load_and_share_widgets(session):
     view = file_widgets(session)
     session.train(3)

@@ -1,8 +1,9 @@
-"""The playground's data sets and the digits file the site build writes (app/datasets.py, app/digits.py)."""
+"""The playground's data sets and the digits file the site build writes (app/datasets.py, app/site/digits.py)."""
 import numpy as np
 import pytest
 
-from app import datasets, digits
+from app import datasets
+from app.site import digits
 
 
 @pytest.mark.parametrize("name", ["circle", "xor", "gaussians", "spiral"])
@@ -49,6 +50,7 @@ def test_digits_file_round_trip(tmp_path):
     assert images.shape == (1797, 8, 8) and images.dtype == np.uint8 and images.max() == 16
     assert labels.shape == (1797,) and np.bincount(labels).min() > 170
     assert labels[:10].tolist() == list(range(10))
+    assert digits.SITE_PATH == datasets.DIGITS_URL   # the build writes them where the app fetches them
 
 
 @pytest.mark.parametrize("mode, side", [("upscale", 32), ("pad", 32), ("none", 8)])

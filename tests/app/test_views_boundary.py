@@ -30,8 +30,12 @@ def test_regression_colours_points_by_target_on_the_prediction_scale():
     view = DecisionBoundary()
     view.set_data(data)
     assert view.regression and view.mapper.low == -view.mapper.high
-    assert view.figure.title.text == "Prediction over the plane"
+    # The title says what is drawn, above the panel and on the plot: no "Decision boundary" for a regression.
+    assert view.figure.title.text == "Prediction over the plane (regression)"
+    assert view.heading.object == "### Prediction over the plane (regression)"
     assert len(set(view.train.data["colour"])) > 2
+    view.set_data(datasets.make("spiral", 100, 0.0, 0.3, seed=0))
+    assert view.figure.title.text == "Decision boundary" and view.heading.object == "### Decision boundary"
 
 
 def test_hidden_layers_are_activations_not_the_linears_before_them_nor_the_output():

@@ -3,6 +3,7 @@ import math
 
 import pytest
 from bokeh.document import Document
+from bokeh.models import Label, LinearScale, LogScale, LogTicker, Span, Title
 from bokeh.document.events import ColumnsStreamedEvent
 
 from app.views import curves as curves_module
@@ -102,3 +103,25 @@ def test_gradient_flow_redraws_lines_when_the_network_changes():
     flow.update(h, 1)
     assert [item.label.value for item in flow.legend.items] == ["conv1", "fc1", "fc2"]
     assert len(flow.figure.renderers) == 2 * 3 and list(flow.source.data["layer2"]) == [5.0, 6.0]
+
+
+def test_the_loss_is_on_a_log_scale_so_one_spike_does_not_flatten_the_history():
+    curves = Curves()
+    h = history(6)
+    h["train_loss"][-1] = 1e12   # one diverging step
+    curves.update(h, 0)
+    assert curves.log_scale.value and isinstance(curves.loss.y_scale, LogScale)
+    assert curves.loss.yaxis[0].axis_label == "loss (log scale)"
+    curves.log_scale.value = False   # the student can have it linear
+    assert isinstance(curves.loss.y_scale, LinearScale) and curves.loss.yaxis[0].axis_label == "loss"
+    assert not isinstance(curves.loss.yaxis[0].ticker, LogTicker)
+    curves.log_scale.value = True
+    assert isinstance(curves.loss.y_scale, LogScale) and isinstance(curves.loss.yaxis[0].ticker, LogTicker)
+    assert isinstance(curves.accuracy.y_scale, LinearScale)   # a share stays linear
+
+
+def test_the_gradient_thresholds_are_named_outside_the_plot_not_on_its_lines():
+    flow = GradientFlow()
+    assert not [a for a in flow.figure.center if isinstance(a, Label)]
+    assert [t.text for t in flow.figure.above if isinstance(t, Title)] == [gradflow_module.THRESHOLDS]
+    assert sorted(s.location for s in flow.figure.center if isinstance(s, Span)) == [1e-6, 1e3]

@@ -113,3 +113,10 @@ def test_refresh_follows_the_same_node_into_the_next_step():
     assert not np.allclose(inspector.value.image.data["image"][0], first)
     inspector.refresh(None, None)
     assert inspector.node is None and inspector.title.object == EMPTY
+
+
+def test_histogram_axes_have_few_ticks_and_exponents_for_tiny_values():
+    inspector = Inspector()
+    axis = inspector.grad.histogram.xaxis[0]
+    assert axis.ticker.desired_num_ticks <= 4   # labels 300 px apart / 4: they never overlap
+    assert axis.formatter.use_scientific and axis.formatter.power_limit_low >= -3 and axis.formatter.power_limit_high <= 3

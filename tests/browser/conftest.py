@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.site_build import cached, pip_download
+from app.site.downloads import cached, pip_download
 from tests.site.harness import ROOT, Traffic, built_site, site_url
 from tests.site.harness import browser  # noqa: F401  (fixture)
 

@@ -42,9 +42,13 @@ def test_drag_a_network_step_through_it_inspect_a_node_and_train(page):
     cards = page.locator("[data-layer-index]")
     expect(cards).to_have_count(3)
     expect(cards.nth(1)).to_have_attribute("data-layer-type", "ReLU")
-    # Binary classification wants one output: the last layer says so until it has one.
-    expect(page.locator("[data-layer-index='2'] .pg-error")).to_contain_text("needs 1")
+    # Binary classification wants one output: a Linear added at the end comes with it, and says so
+    # when it is given more.
+    expect(page.locator("[data-layer-index='2'] .pg-shape")).to_have_text("32×1")
     out = page.locator("[data-layer-index='2'] [data-field='out_features']")
+    out.fill("3")
+    out.press("Enter")
+    expect(page.locator("[data-layer-index='2'] .pg-error")).to_contain_text("needs 1")
     out.fill("1")
     out.press("Enter")
     expect(page.locator("[data-layer-index='2'] .pg-shape")).to_have_text("32×1")

@@ -1,4 +1,4 @@
-"""The page's cheaper redraws (app/web/redraw.js) change when plots paint, never what they show."""
+"""The page's cheaper redraws (app/site/web/redraw.js) change when plots paint, never what they show."""
 import re
 
 from tests.site.harness import ROOT, built_site, open_playground, settle

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from app import site_build
+from app.site import build as site_build, downloads
 from tests.site.harness import built_site
 
 
@@ -16,7 +16,7 @@ def sha256(data):
 
 
 def test_a_download_is_fetched_once_and_a_tampered_one_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(site_build, "CACHE", tmp_path)
+    monkeypatch.setattr(downloads, "CACHE", tmp_path)
     fetches = []
 
     def download(folder):
@@ -24,11 +24,11 @@ def test_a_download_is_fetched_once_and_a_tampered_one_is_refused(tmp_path, monk
         (folder / "thing.whl").write_bytes(b"the real thing")
 
     good = sha256(b"the real thing")
-    assert site_build.cached("thing.whl", good, download).read_bytes() == b"the real thing"
-    site_build.cached("thing.whl", good, download)
+    assert downloads.cached("thing.whl", good, download).read_bytes() == b"the real thing"
+    downloads.cached("thing.whl", good, download)
     assert len(fetches) == 1
     with pytest.raises(SystemExit, match="sha256 mismatch"):
-        site_build.cached("thing.whl", sha256(b"something else"), download)
+        downloads.cached("thing.whl", sha256(b"something else"), download)
     assert not (tmp_path / "thing.whl").exists()  # removed, so the next build downloads it again
 
 
@@ -58,22 +58,20 @@ def test_a_compiled_wheel_becomes_pure_python():
 
 
 def test_our_wheel_is_reproducible_and_holds_engine_and_app_only():
-    name, data = site_build.own_wheel("0.1.0")
-    assert (name, data) == site_build.own_wheel("0.1.0")
+    name, data = site_build.own_wheel("0.1.0", ["numpy>=2.0", "panel"])
+    assert (name, data) == site_build.own_wheel("0.1.0", ["numpy>=2.0", "panel"])
     members = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "engine/__init__.py" in members and "app/playground.py" in members and "app/browser.py" in members
-    assert "app/site_build.py" not in members and not any(m.startswith("tests/") for m in members)
+    assert not any(m.startswith(("app/site/", "tests/")) for m in members)   # build tooling, tests
 
 
-def test_requirements_are_read_as_pyodide_sees_them():
-    metadata, imports = site_build.wheel_metadata(wheel({
-        "x/__init__.py": "",
-        "x-1.dist-info/METADATA": "Name: x\nVersion: 1\nRequires-Dist: numpy>=1\n"
-                                  "Requires-Dist: tornado; sys_platform != 'emscripten'\n"
-                                  "Requires-Dist: colorama; platform_system == 'Windows'\n"
-                                  "Requires-Dist: pytest; extra == 'test'\n"}))
-    assert site_build.runtime_requirements(metadata) == ["numpy"]
-    assert imports == ["x"]
+def test_the_lock_lists_our_wheels_with_the_requirements_pyodide_sees():
+    lock = json.loads((built_site() / "pyodide" / "pyodide-lock.json").read_text())
+    ours = lock["packages"]["autograd-playground"]
+    assert ours["depends"] == ["numpy", "panel"] and sorted(ours["imports"]) == ["app", "engine"]
+    # Panel requires tornado and requests off the web only; markers are read as Pyodide 0.27.7 sees them.
+    assert "bokeh" in lock["packages"]["panel"]["depends"]
+    assert not {"tornado", "requests", "nh3"} & {d for entry in lock["packages"].values() for d in entry["depends"]}
 
 
 def test_the_built_site_is_consistent():

@@ -1,11 +1,11 @@
 """Builds the static site: Pyodide + wheels + BokehJS/Panel JS + our page, all self-hosted.
 
-Everything from outside this repository is listed in site_assets.toml with a sha256;
-downloads are cached in .cache/downloads/ and re-checked on every build. The output
-folder is rebuilt from scratch each time, so it is pure output.
+Everything from outside this repository is listed in assets.toml with a sha256;
+downloads are cached in .cache/downloads/ and re-checked on every build (downloads.py). The
+output folder is rebuilt from scratch each time, so it is pure output.
 
 Layout of the output:
-    index.html, loader.js, worker.js, site.css   hand-written, from app/web/
+    index.html, loader.js, worker.js, site.css   hand-written, from app/site/web/
     boot.json                                    what the worker loads first, with sizes
     pyodide/                                     interpreter, stdlib, wheels, pyodide-lock.json
     bokeh/, panel/                               BokehJS and Panel's JS/CSS for the main thread
@@ -24,46 +24,36 @@ import tarfile
 import tempfile
 import tomllib
 import zipfile
-from email.parser import Parser
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from pyodide_lock import PyodideLockSpec
+from pyodide_lock.utils import add_wheels_to_spec, update_package_sha256
 
-from app.digits import SITE_PATH as DIGITS_PATH, write_digits
+from app.site import icon
+from app.site.digits import SITE_PATH as DIGITS_PATH, write_digits
+from app.site.downloads import CACHE, ROOT, cached, npm_pack, pip_download, sha256_of
 
-ROOT = Path(__file__).resolve().parent.parent
-WEB = ROOT / "app" / "web"
-ASSETS = ROOT / "app" / "site_assets.toml"
-CACHE = ROOT / ".cache" / "downloads"
+HERE = Path(__file__).resolve().parent
+WEB = HERE / "web"
+ASSETS = HERE / "assets.toml"
+SERVICE_WORKER = "sw.js"   # written by the build: the template in web/ plus this build's file list
+FIRST_SCREEN = "first-screen.json"
+FIRST_SCREEN_CACHE = ROOT / ".cache" / "first-screen"
 PYC_CACHE = ROOT / ".cache" / "compiled-wheels"
 OWN_WHEEL_NAME = "autograd-playground"
 OWN_PACKAGES = ("engine", "app")
-NOT_SHIPPED_OWN_FILES = ("app/site_build.py",)  # build tooling, not app code
+NOT_SHIPPED_OWN_FOLDERS = ("app/site/",)  # build tooling, not app code
 BOKEH_JS = ("bokeh.min.js", "bokeh-gl.min.js", "bokeh-widgets.min.js", "bokeh-tables.min.js")
 # Panel's dist/bundled holds 90 MB of third-party JS/CSS for optional components; the
 # default design needs only its theme stylesheets, and JSComponents (the network builder)
 # need es-module-shims (37 kB), which index.html loads.
 PANEL_BUNDLED_SERVED = ("theme/", "reactiveesm/")
-# Environment markers evaluated as Pyodide 0.27.7 sees them.
-PYODIDE_MARKERS = {
-    "sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
-    "platform_machine": "wasm32", "implementation_name": "cpython",
-    "platform_python_implementation": "CPython", "python_version": "3.12",
-    "python_full_version": "3.12.7", "extra": "",
-}
 
 
 def log(msg):
     print(f"[site] {msg}", flush=True)
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def subresource_integrity(path):
@@ -71,66 +61,7 @@ def subresource_integrity(path):
     return "sha256-" + base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
 
 
-def cached(file_name, sha256, download):
-    """The cached download `file_name`, fetched with download(folder) when absent; hash-checked."""
-    path = CACHE / file_name
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-            download(Path(tmp))
-            fetched = Path(tmp) / file_name
-            if not fetched.exists():
-                sys.exit(f"download did not produce {file_name}: {sorted(p.name for p in Path(tmp).iterdir())}")
-            fetched.replace(path)
-    actual = sha256_of(path)
-    if actual != sha256:
-        path.unlink()
-        sys.exit(f"sha256 mismatch for {file_name}: expected {sha256}, got {actual} (deleted; rebuild to re-download)")
-    return path
-
-
-def npm_pack(spec):
-    return lambda folder: subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(folder)],
-                                         check=True, stdout=subprocess.DEVNULL)
-
-
-def pip_download(requirement, compiled=False):
-    # A compiled wheel is only taken apart for its pure-Python code, so any CPython 3.12 build will do.
-    platform = (["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--abi", "cp312"]
-                if compiled else ["--platform", "any", "--implementation", "py"])
-    def download(folder):
-        done = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                               "--python-version", "3.12", *platform, "-d", str(folder), requirement],
-                              capture_output=True, text=True)
-        if done.returncode:
-            sys.exit(f"pip download {requirement} failed:\n{done.stdout}{done.stderr}")
-    return download
-
-
 # ---- wheels -----------------------------------------------------------------------------
-
-def wheel_metadata(data):
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
-        meta = Parser().parsestr(z.read(name).decode())
-        top_level = [n for n in z.namelist() if n.endswith(".dist-info/top_level.txt")]
-        if top_level:
-            imports = z.read(top_level[0]).decode().split()
-        else:
-            imports = sorted({n.split("/")[0].removesuffix(".py") for n in z.namelist()
-                              if ".dist-info/" not in n and (n.count("/") == 0 and n.endswith(".py")
-                                                              or n.endswith("/__init__.py") and n.count("/") == 1)})
-    return meta, imports
-
-
-def runtime_requirements(meta):
-    reqs = []
-    for line in meta.get_all("Requires-Dist") or []:
-        req = Requirement(line)
-        if req.marker is None or req.marker.evaluate(PYODIDE_MARKERS):
-            reqs.append(canonicalize_name(req.name))
-    return reqs
-
 
 def rewrite_wheel(data, drop=(), pure=False):
     """The wheel without the members matching `drop` (and, if pure, without compiled modules, retagged)."""
@@ -159,13 +90,14 @@ def pure_file_name(file_name):
     return f"{name}-{version}-py3-none-any.whl"
 
 
-def own_wheel(version):
-    """engine/ and app/ as a pure-Python wheel (deterministic: fixed timestamps, sorted)."""
+def own_wheel(version, requires):
+    """engine/ and app/ (less the build tooling in app/site/) as a pure-Python wheel that requires
+    `requires` (deterministic: fixed timestamps, sorted)."""
     dist_info = f"autograd_playground-{version}.dist-info"
     files = sorted(p for package in OWN_PACKAGES for p in (ROOT / package).rglob("*")
                    if p.is_file() and (p.suffix in (".py", ".wgsl"))
                    and "__pycache__" not in p.parts
-                   and p.relative_to(ROOT).as_posix() not in NOT_SHIPPED_OWN_FILES)
+                   and not p.relative_to(ROOT).as_posix().startswith(NOT_SHIPPED_OWN_FOLDERS))
     out = io.BytesIO()
     records = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -174,8 +106,9 @@ def own_wheel(version):
             records.append(name)
         for path in files:
             add(path.relative_to(ROOT).as_posix(), path.read_bytes())
-        add(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {OWN_WHEEL_NAME}\nVersion: {version}\n")
-        add(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nGenerator: app/site_build.py\n"
+        add(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {OWN_WHEEL_NAME}\nVersion: {version}\n"
+                                     + "".join(f"Requires-Dist: {r}\n" for r in requires))
+        add(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nGenerator: app/site/build.py\n"
                                   "Root-Is-Purelib: true\nTag: py3-none-any\n")
         add(f"{dist_info}/top_level.txt", "\n".join(OWN_PACKAGES) + "\n")
         add(f"{dist_info}/RECORD", "".join(f"{name},,\n" for name in records) + f"{dist_info}/RECORD,,\n")
@@ -187,8 +120,9 @@ def own_wheel(version):
 class Site:
     def __init__(self, out):
         self.out = out
+        self.wheels = out / "pyodide"
         self.assets = tomllib.loads(ASSETS.read_text())
-        self.lock_packages = {}
+        self.lock = None   # a pyodide_lock.PyodideLockSpec: Pyodide's official lock, cut to what ships, plus ours
 
     def build(self):
         if self.out.exists():
@@ -196,19 +130,21 @@ class Site:
                 if child.name != ".gitkeep":
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "pyodide").mkdir()
-        official_lock = self.add_pyodide_core()
-        self.add_official_wheels(official_lock)
-        self.add_pypi_wheels()
-        self.add_own_wheel()
-        self.precompile()
+        self.wheels.mkdir()
+        self.add_pyodide_core()
+        self.add_official_wheels()
+        self.add_wheels([*self.pypi_wheels(), self.write_own_wheel()])
         self.check_dependencies()
-        self.write_lock(official_lock)
+        self.precompile()
+        self.lock.to_json(self.wheels / "pyodide-lock.json", indent=1)
         self.check_native_pins()
         self.add_main_thread_js()
         self.add_web_sources()
         write_digits(self.out / DIGITS_PATH)  # UI-A: the 8×8 digits the app loads, from scikit-learn's wheel
         self.write_boot()
+        self.write_first_screen()
+        self.write_icons()
+        self.write_service_worker()   # last: it lists every file the build wrote
         total = sum(p.stat().st_size for p in self.out.rglob("*") if p.is_file())
         log(f"built {self.out} ({total / 1e6:.1f} MB)")
 
@@ -217,57 +153,60 @@ class Site:
         tgz = cached(spec["file"], spec["sha256"], npm_pack(spec["package"]))
         with tarfile.open(tgz) as tar:
             for name in spec["files"]:
-                (self.out / "pyodide" / name).write_bytes(tar.extractfile(f"package/{name}").read())
-            return json.loads(tar.extractfile("package/pyodide-lock.json").read())
+                (self.wheels / name).write_bytes(tar.extractfile(f"package/{name}").read())
+            self.lock = PyodideLockSpec(**json.loads(tar.extractfile("package/pyodide-lock.json").read()))
 
-    def add_official_wheels(self, official_lock):
+    def add_official_wheels(self):
+        """The official wasm wheels that ship; the lock keeps only their entries."""
         spec = self.assets["pyodide_wheels"]
         bundle = cached(spec["file"], spec["sha256"], pip_download(spec["requirement"]))
+        shipped = {canonicalize_name(name) for name in spec["packages"]}
+        self.lock.packages = {name: entry for name, entry in self.lock.packages.items() if name in shipped}
         with zipfile.ZipFile(bundle) as z:
-            for name in spec["packages"]:
-                entry = official_lock["packages"][name]
-                data = z.read(spec["folder"] + entry["file_name"])
-                if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                    sys.exit(f"{entry['file_name']} from {spec['requirement']} does not match Pyodide's official lock")
-                (self.out / "pyodide" / entry["file_name"]).write_bytes(data)
-                self.lock_packages[canonicalize_name(name)] = dict(entry)
+            for entry in self.lock.packages.values():
+                data = z.read(spec["folder"] + entry.file_name)
+                if hashlib.sha256(data).hexdigest() != entry.sha256:
+                    sys.exit(f"{entry.file_name} from {spec['requirement']} does not match Pyodide's official lock")
+                (self.wheels / entry.file_name).write_bytes(data)
 
-    def add_pypi_wheels(self):
+    def pypi_wheels(self):
         for spec in self.assets["wheel"]:
             pure = spec.get("pure", False)
             path = cached(spec["file"], spec["sha256"], pip_download(spec["requirement"], compiled=pure))
             data = path.read_bytes()
             if pure or spec.get("drop"):
                 data = rewrite_wheel(data, spec.get("drop", ()), pure)
-            self.add_wheel(pure_file_name(spec["file"]) if pure else spec["file"], data)
+            target = self.wheels / (pure_file_name(spec["file"]) if pure else spec["file"])
+            target.write_bytes(data)
+            yield target
 
-    def add_own_wheel(self):
+    def write_own_wheel(self):
         meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-        file_name, data = own_wheel(meta["version"])
         # The engine needs what pyproject declares; the app adds the UI stack.
-        depends = [canonicalize_name(Requirement(r).name) for r in meta["dependencies"]] + ["panel"]
-        self.add_wheel(file_name, data, depends=depends)
+        file_name, data = own_wheel(meta["version"], [*meta["dependencies"], "panel"])
+        target = self.wheels / file_name
+        target.write_bytes(data)
+        return target
 
-    def add_wheel(self, file_name, data, depends=None):
-        meta, imports = wheel_metadata(data)
-        name = canonicalize_name(meta["Name"])
-        (self.out / "pyodide" / file_name).write_bytes(data)
-        self.lock_packages[name] = {
-            "name": meta["Name"], "version": meta["Version"], "file_name": file_name,
-            "install_dir": "site", "sha256": hashlib.sha256(data).hexdigest(),
-            "package_type": "package", "imports": imports,
-            "depends": runtime_requirements(meta) if depends is None else depends,
-            "unvendored_tests": False, "shared_library": False,
-        }
+    def add_wheels(self, paths):
+        """Lock entries for our extra wheels (name, version, imports, sha256, and the requirements that
+        apply in Pyodide) from their metadata. A dependency the site does not ship is kept here and
+        judged by check_dependencies against assets.toml's [unshipped].
+
+        What pyodide-lock cannot do stays here: it knows no packages left out on purpose ([unshipped]),
+        and it does not check wheels against another lock (the official wasm wheels come from a third-party
+        bundle and must match npm's official lock: add_official_wheels). Its CLI (`pyodide lockfile
+        add-wheels`) would also need pyodide-cli; the library needs only Python >= 3.10, as the build does."""
+        self.lock = add_wheels_to_spec(self.lock, list(paths), base_path=self.wheels, ignore_missing_dependencies=True)
 
     def check_dependencies(self):
-        unshipped = set(self.assets["unshipped"])
-        for entry in self.lock_packages.values():
-            missing = [d for d in entry["depends"] if d not in self.lock_packages and d not in unshipped]
+        unshipped = {canonicalize_name(name) for name in self.assets["unshipped"]}
+        for entry in self.lock.packages.values():
+            missing = [d for d in entry.depends if d not in self.lock.packages and d not in unshipped]
             if missing:
-                sys.exit(f"{entry['name']} depends on {missing}, which the site does not ship "
-                         f"(add them to site_assets.toml, or to [unshipped] with a reason)")
-            entry["depends"] = [d for d in entry["depends"] if d in self.lock_packages]
+                sys.exit(f"{entry.name} depends on {missing}, which the site does not ship "
+                         f"(add them to app/site/assets.toml, or to [unshipped] with a reason)")
+            entry.depends = [d for d in entry.depends if d in self.lock.packages]
 
     def precompile(self):
         """Replace each wheel by its bytecode-compiled twin (cached by the input's sha256).
@@ -276,24 +215,24 @@ class Site:
         wheels become sourceless (smallest); our own keeps its sources beside the bytecode,
         so tracebacks from the browser still show our lines.
         """
-        folder = self.out / "pyodide"
-        compiled = {entry["file_name"]: PYC_CACHE / f"{sha256_of(folder / entry['file_name'])[:16]}-{entry['file_name']}"
-                    for entry in self.lock_packages.values()}
+        compiled = {entry.file_name: PYC_CACHE / f"{sha256_of(self.wheels / entry.file_name)[:16]}-{entry.file_name}"
+                    for entry in self.lock.packages.values()}
         jobs = {file_name: "beside-source" if file_name.startswith(OWN_WHEEL_NAME.replace("-", "_") + "-")
                 else "sourceless" for file_name, path in compiled.items() if not path.exists()}
         if jobs:
             log(f"compiling {len(jobs)} wheels to bytecode with Pyodide in Node")
             PYC_CACHE.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=PYC_CACHE) as tmp:
-                done = subprocess.run(["node", str(ROOT / "app" / "compile_wheels.mjs"), str(self.pyodide_for_node()),
-                                       str(folder), tmp, json.dumps(jobs)], capture_output=True, text=True)
+                done = subprocess.run(["node", str(HERE / "compile_wheels.mjs"), str(self.pyodide_for_node()),
+                                       str(self.wheels), tmp, json.dumps(jobs)], capture_output=True, text=True)
                 if done.returncode:
                     output = done.stdout + done.stderr  # a Python traceback, after Pyodide's minified source
                     sys.exit(f"compiling wheels failed:\n{output[output.find('Traceback'):][:3000]}")
                 for file_name in jobs:
                     (Path(tmp) / file_name).replace(compiled[file_name])
-        for file_name, path in compiled.items():
-            shutil.copy(path, folder / file_name)
+        for entry in self.lock.packages.values():
+            shutil.copy(compiled[entry.file_name], self.wheels / entry.file_name)
+            update_package_sha256(entry, self.wheels / entry.file_name)
 
     def pyodide_for_node(self):
         """The whole npm pyodide package, unpacked once into the cache (Node runs it from there)."""
@@ -305,12 +244,6 @@ class Site:
                 shutil.rmtree(folder, ignore_errors=True)
                 (Path(tmp) / "package").replace(folder)
         return folder
-
-    def write_lock(self, official_lock):
-        for entry in self.lock_packages.values():
-            entry["sha256"] = sha256_of(self.out / "pyodide" / entry["file_name"])
-        lock = {"info": official_lock["info"], "packages": dict(sorted(self.lock_packages.items()))}
-        (self.out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
 
     def add_main_thread_js(self):
         """BokehJS and Panel's JS/CSS, taken from the very wheels the worker's Python runs."""
@@ -339,14 +272,47 @@ class Site:
         dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
         pins = {canonicalize_name(Requirement(r).name): str(Requirement(r).specifier) for r in dev}
         for name in ("panel", "bokeh", "param", "numpy", "pandas"):
-            shipped = f"=={self.lock_packages[name]['version']}"
+            shipped = f"=={self.lock.packages[name].version}"
             if pins.get(name) != shipped:
                 sys.exit(f"pyproject.toml's dev list pins {name}{pins.get(name, ' (nothing)')}, the site ships {name}{shipped}")
 
     def add_web_sources(self):
         for path in WEB.iterdir():
-            if path.is_file():
+            if path.is_file() and path.name != SERVICE_WORKER:
                 shutil.copy(path, self.out / path.name)
+
+    def write_first_screen(self):
+        """first-screen.json: the playground as a first visit shows it, rendered by the site's own wheels in
+        Node (cached by their hashes). The page draws it before Python is up, then Python takes over."""
+        boot = json.loads((self.out / "boot.json").read_text())
+        wheels = sorted(f for f in boot["files"] if f.endswith(".whl"))
+        key = hashlib.sha256("".join(boot["files"][f]["integrity"] for f in wheels).encode()).hexdigest()[:16]
+        rendered = FIRST_SCREEN_CACHE / f"{key}.json"
+        if not rendered.exists():
+            log("rendering the first screen with Pyodide in Node")
+            FIRST_SCREEN_CACHE.mkdir(parents=True, exist_ok=True)
+            partial = rendered.with_suffix(".partial")
+            done = subprocess.run(["node", str(HERE / "first_screen.mjs"), str(self.pyodide_for_node()),
+                                   json.dumps([str(self.out / f) for f in wheels]), str(partial)],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                output = done.stdout + done.stderr
+                sys.exit(f"rendering the first screen failed:\n{output[output.find('Traceback'):][-3000:]}")
+            partial.replace(rendered)
+        shutil.copy(rendered, self.out / FIRST_SCREEN)
+
+    def write_icons(self):
+        """The installable app's icons (manifest.webmanifest names them)."""
+        for size in (192, 512):
+            (self.out / f"icon-{size}.png").write_bytes(icon.png(size))
+
+    def write_service_worker(self):
+        """sw.js with the list of every file of this build and a version that changes with any of them."""
+        files = sorted(p.relative_to(self.out).as_posix() for p in self.out.rglob("*")
+                       if p.is_file() and p.name not in (".gitkeep", SERVICE_WORKER))
+        version = hashlib.sha256("".join(f"{f} {sha256_of(self.out / f)}\n" for f in files).encode()).hexdigest()[:16]
+        site = json.dumps({"version": version, "files": files}, indent=1)
+        (self.out / SERVICE_WORKER).write_text(f"const SITE = {site};\n" + (WEB / SERVICE_WORKER).read_text())
 
     def write_boot(self):
         """What the worker loads before the first screen, with byte sizes for the progress bar."""
@@ -356,10 +322,10 @@ class Site:
             name = todo.pop()
             if name not in closure:
                 closure.append(name)
-                todo.extend(self.lock_packages[name]["depends"])
+                todo.extend(self.lock.packages[name].depends)
         # pyodide.js and pyodide.asm.js arrive through importScripts, everything else through fetch().
         files = [f"pyodide/{n}" for n in self.assets["pyodide"]["files"] if not n.endswith(".js")]
-        files += [f"pyodide/{self.lock_packages[n]['file_name']}" for n in sorted(closure)]
+        files += [f"pyodide/{self.lock.packages[n].file_name}" for n in sorted(closure)]
         boot = {
             "packages": first,
             "app": "app.browser",
@@ -376,7 +342,8 @@ def build(out=ROOT / "static"):
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the built site; `no-cache` makes a browser revalidate after each rebuild."""
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".mjs": "text/javascript", ".whl": "application/zip"}
+                      ".wasm": "application/wasm", ".mjs": "text/javascript", ".whl": "application/zip",
+                      ".webmanifest": "application/manifest+json"}
     quiet = False
 
     def end_headers(self):

@@ -104,19 +104,58 @@
     queue.push(event);
   }
 
+  // ---- the first screen, before Python is up -------------------------------------------
+
+  // first-screen.json is the playground as a first visit shows it, rendered at build time by the same
+  // app and wheels (app/site/build.py). BokehJS draws it into #first-screen as soon as it is here, inert
+  // (index.html, site.css), and Python's own document replaces it in place.
+  const firstScreenJson = fetch("first-screen.json").then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  const firstScreen = drawFirstScreen();
+
+  async function drawFirstScreen() {
+    const json = await firstScreenJson;
+    await domReady;
+    if (!json || jsdoc) return null;
+    const views = await embed(json.docsJson, json.renderItems, "first-screen");
+    timings.firstScreen = performance.now();
+    return views;
+  }
+
+  // Python's document is drawn under the first screen, out of sight, and takes its place once laid out.
+  async function replaceFirstScreen() {
+    const views = await firstScreen;
+    const first = document.getElementById("first-screen");
+    if (views) {
+      const roots = [...views.roots.values()];
+      const index = Bokeh.documents.indexOf(roots[0]?.model.document);
+      if (index >= 0) Bokeh.documents.splice(index, 1); // Bokeh.documents[0] is Python's
+      for (const root of roots) root.remove();
+    }
+    first?.remove();
+    document.body.classList.remove("starting");
+  }
+
   // ---- Python -> page ------------------------------------------------------------------
 
-  async function draw(docsJson, renderItems) {
+  async function embed(docsJson, renderItems, elementid) {
     await domReady; // deferred BokehJS/Panel scripts have run by now
     const [item] = JSON.parse(renderItems);
-    // Draw every root of the document into #app rather than into pre-rendered placeholders.
+    // Draw every root of the document into the element rather than into pre-rendered placeholders.
     delete item.roots;
     delete item.root_ids;
-    item.elementid = "app";
+    item.elementid = elementid;
     const [views] = await Bokeh.embed.embed_items(JSON.parse(docsJson), [item]);
+    return views;
+  }
+
+  async function draw(docsJson, renderItems) {
+    await firstScreen;
+    const views = await embed(docsJson, renderItems, "app");
     jsdoc = [...views.roots.values()][0].model.document;
     jsdoc.on_change(onDocumentChange, false);
     for (const root of views.roots.values()) if (root.invalidate_layout) layOutOncePerPatch(root);
+    await new Promise((resolve) => requestAnimationFrame(resolve)); // laid out: now it may be seen
+    await replaceFirstScreen();
   }
 
   // BokehJS lays the whole page out again for each changed property that may resize
@@ -163,6 +202,13 @@
     settledWaiters = [];
   }
 
+  // Offline after this visit (sw.js caches every file of the build). Registered once the playground is
+  // up, so that filling its cache never competes with this load.
+  function keepOffline() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register("sw.js").catch((error) => console.warn("no offline copy:", error));
+  }
+
   worker.onmessage = async ({ data: msg }) => {
     switch (msg.type) {
       case "stage":
@@ -186,6 +232,7 @@
         const tti = performance.now();
         window.playground.tti = tti;
         console.log("time-to-interactive", Math.round(tti));
+        keepOffline();
         break;
       }
       case "patch":

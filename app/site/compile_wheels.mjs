@@ -1,7 +1,7 @@
 // Compiles wheels to bytecode with the site's own Pyodide (CPython 3.12.7) in Node, so the
 // browser imports .pyc files instead of compiling every module on each page load.
 //
-//   node app/compile_wheels.mjs PYODIDE_DIR IN_DIR OUT_DIR JOBS_JSON
+//   node app/site/compile_wheels.mjs PYODIDE_DIR IN_DIR OUT_DIR JOBS_JSON
 //
 // JOBS_JSON maps wheel file names to a layout:
 //   "sourceless"     module.py becomes module.pyc beside it (what CPython imports without a

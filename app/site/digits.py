@@ -13,12 +13,14 @@ import struct
 import zipfile
 from pathlib import Path
 
+from app.site.downloads import cached, pip_download
+
+SITE_PATH = "data/digits.npz"   # where the site serves it, relative to the page (app.datasets.DIGITS_URL)
 # The wheel is only opened for its data file, so any platform's build will do.
 SKLEARN = {"requirement": "scikit-learn==1.7.2",
            "file": "scikit_learn-1.7.2-cp312-cp312-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
            "sha256": "e5bf3d930aee75a65478df91ac1225ff89cd28e9ac7bd1196853a9229b6adb0b"}
 SKLEARN_MEMBER = "sklearn/datasets/data/digits.csv.gz"
-SITE_PATH = "data/digits.npz"   # where the site serves it, relative to the page
 
 
 def read_csv_gz(data):
@@ -48,7 +50,6 @@ def npz_bytes(pixels, labels):
 
 def sklearn_wheel():
     """The pinned scikit-learn wheel from the build's download cache (fetched once, hash-checked)."""
-    from app.site_build import cached, pip_download   # build tooling: not shipped to the browser
     return cached(SKLEARN["file"], SKLEARN["sha256"], pip_download(SKLEARN["requirement"], compiled=True))
 
 
