@@ -1,0 +1,139 @@
+"""Where the code cell's code runs: in a Python of its own, never in the playground's.
+
+In the page, a second Web Worker with its own Pyodide, numpy and engine (app/web/cell_host.js starts
+it on first use, app/web/cell_worker.js is its script). Natively (panel serve), a subprocess started on
+first use. Either way the cell cannot freeze the playground or change its engine's defaults, and Stop
+ends a run whatever it is doing by ending that Python (terminate() in the page: Pyodide's gentler
+interrupt needs a SharedArrayBuffer, which browsers give only to cross-origin-isolated pages, and a
+static host need not send the headers for that). The next run starts a fresh one.
+
+Both runners answer `await runner.run(source)` with the same plain dict:
+    {"output": str, "error": str or None, "record": bytes or None (app/cell_record.py), "stopped": bool}
+"""
+import asyncio
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+from app.codecell import run_cell
+
+ROOT = Path(__file__).resolve().parent.parent   # the folder holding app/ and engine/
+
+
+def run_plain(source):
+    """Run `source` in this Python (the cell's own) and answer with plain data (called by cell_worker.js
+    and by the subprocess)."""
+    return run_cell(source).plain()
+
+
+def _answer(output="", error=None, record=None, stopped=False):
+    return {"output": output, "error": error, "record": record, "stopped": stopped}
+
+
+class BrowserRunner:
+    """The cell's own worker, through cell_host.js (loaded into the playground's worker by worker.js)."""
+
+    @property
+    def warm(self):
+        from js import cellHost
+        return bool(cellHost.warm())
+
+    async def run(self, source, on_ready=None):
+        from js import cellHost
+        from pyodide.ffi import create_proxy
+        ready = create_proxy(on_ready or (lambda: None))
+        try:
+            answer = await cellHost.run(source, ready)
+        finally:
+            ready.destroy()
+        record = answer.record.to_bytes() if answer.record else None
+        return _answer(answer.output, answer.error, record, bool(answer.stopped))
+
+    def stop(self):
+        from js import cellHost
+        cellHost.stop()
+
+
+def _serve(commands, answers):
+    """The subprocess: say it is ready, then run each source it is sent and send back the answer (all pickled)."""
+    pickle.dump("ready", answers)
+    answers.flush()
+    while True:
+        try:
+            source = pickle.load(commands)
+        except EOFError:   # the playground is gone
+            return
+        pickle.dump(run_plain(source), answers)
+        answers.flush()
+
+
+class ProcessRunner:
+    """A subprocess of its own, talking over two pipes of its own (not stdin/stdout, which the code may use)."""
+
+    def __init__(self):
+        self._process = self._commands = self._answers = None
+        self._ready = self._stopped = False
+
+    @property
+    def warm(self):
+        return self._process is not None and self._process.poll() is None
+
+    def _start(self):
+        self._forget()
+        commands_read, commands_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "app.cell_runner", str(commands_read), str(answers_write)],
+            pass_fds=(commands_read, answers_write), cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
+        os.close(commands_read)
+        os.close(answers_write)
+        self._commands, self._answers = os.fdopen(commands_write, "wb"), os.fdopen(answers_read, "rb")
+
+    async def run(self, source, on_ready=None):
+        """Run `source` there (starting that Python first if it is not running); `on_ready()` is called
+        when the code starts."""
+        self._stopped = False
+        if not self.warm:
+            self._start()
+        process, answers = self._process, self._answers
+        try:
+            if not self._ready:
+                await asyncio.get_running_loop().run_in_executor(None, pickle.load, answers)
+                self._ready = True
+            if on_ready is not None:
+                on_ready()
+            pickle.dump(source, self._commands)
+            self._commands.flush()
+            answer = await asyncio.get_running_loop().run_in_executor(None, pickle.load, answers)
+            return {**answer, "stopped": False}
+        except (EOFError, OSError, pickle.UnpicklingError):   # it ended: Stop killed it, or the code did (os._exit)
+            process.wait()
+            if self._process is process:
+                self._forget()
+            if self._stopped:
+                return _answer(stopped=True)
+            return _answer(error=f"The cell's Python ended by itself (exit code {process.returncode}).")
+
+    def stop(self):
+        """End the run in flight, whatever it is doing."""
+        if self.warm:
+            self._stopped = True
+            self._process.kill()
+
+    def _forget(self):
+        for pipe in (self._commands, self._answers):
+            if pipe is not None:
+                pipe.close()
+        self._process = self._commands = self._answers = None
+        self._ready = False
+
+
+def for_this_platform():
+    return BrowserRunner() if sys.platform == "emscripten" else ProcessRunner()
+
+
+if __name__ == "__main__":   # the subprocess of ProcessRunner: python -m app.cell_runner <commands fd> <answers fd>
+    _serve(os.fdopen(int(sys.argv[1]), "rb"), os.fdopen(int(sys.argv[2]), "wb"))
