@@ -183,3 +183,46 @@ def test_the_subprocess_keeps_its_own_engine_and_reports_its_own_end():
     assert not ended["stopped"] and ended["error"] == "The cell's Python ended by itself (exit code 3)."
     assert after["error"] is None and "tensor(27., grad_fn=<MeanBackward0>)" in after["output"]
     assert [g.name for g in cell_record.unpack(after["record"])] == ["out", "z", "y"]
+
+
+# ---- the widgets: Run, the clock, Stop and ctrl+., with the runner the app uses natively --------------
+
+def test_the_cell_shows_its_run_and_stop_or_ctrl_dot_ends_it():
+    import panel as pn
+
+    from app.cell_clock import RunClock
+    from app.codecell import code_cell
+
+    def find(view, cls, css):
+        return next(w for w in view.select(cls) if css in w.css_classes)
+
+    async def until(condition, seconds=30):
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, "waited too long"
+            await asyncio.sleep(0.02)
+
+    async def scenario():
+        session = Session()
+        cell = code_cell(session, runner=ProcessRunner())
+        editor = cell.select(pn.widgets.TextAreaInput)[0]
+        run, stop = find(cell, pn.widgets.Button, "pg-run"), find(cell, pn.widgets.Button, "pg-stop")
+        output, clock = find(cell, pn.pane.HTML, "pg-code-output"), cell.select(RunClock)[0]
+        assert stop.disabled and not clock.running
+        for code, how in [("while True: pass", "button"), ("import time\ntime.sleep(60)", "keys")]:
+            editor.value = code
+            run.clicks += 1   # Panel runs the async callback as a task on this loop
+            await until(lambda: clock.label == "Running")
+            assert clock.running and run.disabled and not stop.disabled
+            if how == "button":
+                stop.clicks += 1
+            else:
+                clock.stop_requests += 1   # what ctrl+. in the page sends
+            await until(lambda: not clock.running, seconds=2)
+            assert "Stopped after" in output.object and stop.disabled and not run.disabled
+            assert editor.value == code
+        editor.value = TUTORIAL
+        run.clicks += 1
+        await until(lambda: "MeanBackward0" in output.object)
+        assert session.last["source"] == "code" and session.last["name"] == "out"
+    asyncio.run(scenario())
