@@ -188,6 +188,7 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
         if clock.running:
             return
         set_running(True)
+        show_output("")   # the output shown is the current run's
         started = time.monotonic()
         try:
             answer = await runner.run(editor.value, on_ready=code_started)

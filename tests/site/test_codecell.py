@@ -48,6 +48,10 @@ def test_stop_ends_runaway_code_while_the_playground_keeps_working(page):
     editor, output = open_cell(page)
     run(page, "print('warm')")   # the cell's own Python starts on first use
     expect(output).to_contain_text("warm", timeout=APP_TIMEOUT_MS)
+    started = time.monotonic()
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(status(page)).to_contain_text("Step 1 ")
+    print(f"a Step with no cell running: answered after {time.monotonic() - started:.2f} s")
 
     for code, stop_with in [("while True: pass", "button"), ("sum(range(10**11))", "button"),
                             ("import time\ntime.sleep(60)", "keys")]:
@@ -55,7 +59,7 @@ def test_stop_ends_runaway_code_while_the_playground_keeps_working(page):
         started = time.monotonic()
         run(page, code)
         page.get_by_role("button", name="Step", exact=True).click()
-        expect(status(page)).to_contain_text(f"Step {steps_before + 1} ", timeout=STEP_ANSWERED_WITHIN_S * 1000)
+        expect(status(page)).to_contain_text(f"Step {steps_before + 1} ", timeout=30_000)   # (then: how soon)
         step_answered = time.monotonic() - started
         assert step_answered < STEP_ANSWERED_WITHIN_S, f"{code!r}: Step answered after {step_answered:.1f} s"
         wait_until_running(page)
@@ -85,7 +89,7 @@ def test_stop_ends_runaway_code_while_the_playground_keeps_working(page):
 def test_every_way_out_is_reported_and_the_cell_cannot_touch_the_playgrounds_engine(page, traffic, tmp_path):
     editor, output = open_cell(page)
     for code, text, message in [("raise SystemExit", "", "line 1: SystemExit"),
-                                   ("print('bye')\nexit()", "bye", "line 2: SystemExit: None"),
+                                   ("print('bye')\nexit()", "bye\n", "line 2: SystemExit: None"),
                                    ("raise KeyboardInterrupt", "", "line 1: KeyboardInterrupt")]:
         run(page, code)
         expect(output.locator(".pg-code-error")).to_have_text(message, timeout=APP_TIMEOUT_MS)
