@@ -7,7 +7,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.site.harness import APP_TIMEOUT_MS, open_playground, screenshot
+from tests.site.harness import APP_TIMEOUT_MS, open_playground, screenshot, settle
 
 STOP_WITHIN_S = 2
 STEP_ANSWERED_WITHIN_S = 5
@@ -109,6 +109,8 @@ def test_every_way_out_is_reported_and_the_cell_cannot_touch_the_playgrounds_eng
     page.get_by_role("button", name="Train").click()
     page.wait_for_timeout(1500)
     page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Train")).to_be_visible()
+    settle(page)
     expect(status(page)).to_contain_text(re.compile(r"loss \d"))
     expect(page.locator(".pg-alert")).to_be_hidden()
     steps = step_number(page)
