@@ -7,10 +7,13 @@ ends a run whatever it is doing by ending that Python (terminate() in the page: 
 interrupt needs a SharedArrayBuffer, which browsers give only to cross-origin-isolated pages, and a
 static host need not send the headers for that). The next run starts a fresh one.
 
-Both runners answer `await runner.run(source)` with the same plain dict:
+Both runners answer `await runner.run(source, on_ready, on_output)` with the same plain dict:
     {"output": str, "error": str or None, "record": bytes or None (app/cell_record.py), "stopped": bool}
+calling on_ready() when the code starts and on_output(text) with what it prints meanwhile. A stopped
+run's output is what it printed until shortly before Stop.
 """
 import asyncio
+import functools
 import os
 import pickle
 import subprocess
@@ -22,10 +25,10 @@ from app.codecell import run_cell
 ROOT = Path(__file__).resolve().parent.parent   # the folder holding app/ and engine/
 
 
-def run_plain(source):
+def run_plain(source, on_output=None):
     """Run `source` in this Python (the cell's own) and answer with plain data (called by cell_worker.js
-    and by the subprocess)."""
-    return run_cell(source).plain()
+    and by the subprocess); `on_output(text)` receives what it prints as it runs."""
+    return run_cell(source, on_output).plain()
 
 
 def _answer(output="", error=None, record=None, stopped=False):
@@ -40,14 +43,15 @@ class BrowserRunner:
         from js import cellHost
         return bool(cellHost.warm())
 
-    async def run(self, source, on_ready=None):
+    async def run(self, source, on_ready=None, on_output=None):
         from js import cellHost
         from pyodide.ffi import create_proxy
-        ready = create_proxy(on_ready or (lambda: None))
+        callbacks = [create_proxy(f or (lambda *_: None)) for f in (on_ready, on_output)]
         try:
-            answer = await cellHost.run(source, ready)
+            answer = await cellHost.run(source, *callbacks)
         finally:
-            ready.destroy()
+            for callback in callbacks:
+                callback.destroy()
         record = answer.record.to_bytes() if answer.record else None
         return _answer(answer.output, answer.error, record, bool(answer.stopped))
 
@@ -57,16 +61,19 @@ class BrowserRunner:
 
 
 def _serve(commands, answers):
-    """The subprocess: say it is ready, then run each source it is sent and send back the answer (all pickled)."""
-    pickle.dump("ready", answers)
-    answers.flush()
+    """The subprocess: say it is ready, then run each source it is sent, sending what it prints as it
+    runs and then the answer (all pickled)."""
+    def send(kind, message):
+        pickle.dump((kind, message), answers)
+        answers.flush()
+
+    send("ready", None)
     while True:
         try:
             source = pickle.load(commands)
         except EOFError:   # the playground is gone
             return
-        pickle.dump(run_plain(source), answers)
-        answers.flush()
+        send("answer", run_plain(source, lambda text: send("output", text)))
 
 
 class ProcessRunner:
@@ -92,30 +99,36 @@ class ProcessRunner:
         os.close(answers_write)
         self._commands, self._answers = os.fdopen(commands_write, "wb"), os.fdopen(answers_read, "rb")
 
-    async def run(self, source, on_ready=None):
-        """Run `source` there (starting that Python first if it is not running); `on_ready()` is called
-        when the code starts."""
+    async def run(self, source, on_ready=None, on_output=None):
+        """Run `source` there (starting that Python first if it is not running)."""
         self._stopped = False
         if not self.warm:
             self._start()
-        process, answers = self._process, self._answers
+        process, answers, printed = self._process, self._answers, []
+        receive = functools.partial(asyncio.get_running_loop().run_in_executor, None, pickle.load, answers)
         try:
             if not self._ready:
-                await asyncio.get_running_loop().run_in_executor(None, pickle.load, answers)
+                await receive()
                 self._ready = True
             if on_ready is not None:
                 on_ready()
             pickle.dump(source, self._commands)
             self._commands.flush()
-            answer = await asyncio.get_running_loop().run_in_executor(None, pickle.load, answers)
-            return {**answer, "stopped": False}
+            while True:
+                kind, message = await receive()
+                if kind == "answer":
+                    return {**message, "stopped": False}
+                printed.append(message)
+                if on_output is not None:
+                    on_output(message)
         except (EOFError, OSError, pickle.UnpicklingError):   # it ended: Stop killed it, or the code did (os._exit)
             process.wait()
             if self._process is process:
                 self._forget()
             if self._stopped:
-                return _answer(stopped=True)
-            return _answer(error=f"The cell's Python ended by itself (exit code {process.returncode}).")
+                return _answer(output="".join(printed), stopped=True)
+            return _answer(output="".join(printed),
+                           error=f"The cell's Python ended by itself (exit code {process.returncode}).")
 
     def stop(self):
         """End the run in flight, whatever it is doing."""

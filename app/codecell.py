@@ -24,6 +24,7 @@ from app import cell_record
 
 CELL_NAME = "<cell>"
 MAX_OUTPUT_CHARS = 100_000   # a loop that prints forever must not fill the page
+OUTPUT_RATE = 10             # messages a second in which a run passes on what it prints (each redraws the output)
 
 TUTORIAL = """\
 import torch
@@ -79,18 +80,36 @@ class CellResult:
 
 
 class _CappedOutput(io.StringIO):
-    """Keeps the first MAX_OUTPUT_CHARS characters written and counts the rest."""
+    """Keeps the first MAX_OUTPUT_CHARS characters written and counts the rest. With `on_output`, what
+    is written is also passed on as it comes (so that what a run printed before Stop ended it is shown),
+    in at most OUTPUT_RATE messages a second: a burst of that many at once, then what the code writes
+    waits for the next write after the allowance has grown back."""
 
-    def __init__(self):
+    def __init__(self, on_output=None):
         super().__init__()
-        self.dropped = 0
+        self.dropped, self.on_output = 0, on_output
+        self.sent, self.allowance, self.checked = 0, OUTPUT_RATE, time.monotonic()
 
     def write(self, text):
         room = MAX_OUTPUT_CHARS - self.tell()
         if len(text) > room:
             self.dropped += len(text) - max(room, 0)
             text = text[:max(room, 0)]
-        return super().write(text)
+        written = super().write(text)
+        if self.on_output is not None:
+            now = time.monotonic()
+            self.allowance = min(OUTPUT_RATE, self.allowance + (now - self.checked) * OUTPUT_RATE)
+            self.checked = now
+            if self.allowance >= 1:
+                self.allowance -= 1
+                self.pass_on()
+        return written
+
+    def pass_on(self):
+        new = self.getvalue()[self.sent:]
+        if new:
+            self.sent += len(new)
+            self.on_output(new)
 
     def text(self):
         more = f"\n… ({self.dropped:,} more characters not shown)\n" if self.dropped else ""
@@ -124,10 +143,11 @@ def _engine_settings_restored():
         engine.set_printoptions(**printing)
 
 
-def run_cell(source):
+def run_cell(source, on_output=None):
     """Run `source` as a fresh module here; returns its printed output, its error and its tensors. Any
-    exception of the code, SystemExit and KeyboardInterrupt included, becomes the result's error."""
-    out = _CappedOutput()
+    exception of the code, SystemExit and KeyboardInterrupt included, becomes the result's error.
+    `on_output(text)`, when given, receives what the code prints while it runs."""
+    out = _CappedOutput(on_output)
     namespace = {"__name__": "__main__", "__builtins__": dict(vars(builtins), __import__=_cell_import)}
     error = None
     with engine.graph.capture() as capture, _engine_settings_restored(), \
@@ -141,8 +161,8 @@ def run_cell(source):
     return CellResult(out.text(), error, tensors, capture)
 
 
-STOPPED = ("Stopped after {seconds:.1f} s: Stop ended the cell's Python, whatever it was doing (its output so "
-           "far is lost). The next Run starts a fresh one.")
+STOPPED = ("Stopped after {seconds:.1f} s: Stop ended the cell's Python, whatever it was doing. "
+           "The next Run starts a fresh one.")
 
 
 def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
@@ -189,15 +209,19 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
             return
         set_running(True)
         show_output("")   # the output shown is the current run's
-        started = time.monotonic()
+        started, printed = time.monotonic(), []
+
+        def code_printed(text):
+            printed.append(text)
+            show_output("".join(printed))
         try:
-            answer = await runner.run(editor.value, on_ready=code_started)
+            answer = await runner.run(editor.value, on_ready=code_started, on_output=code_printed)
         except Exception as e:   # the runner itself failed (not the code): say so in the cell
             answer = {"output": "", "error": f"The cell could not run: {e}", "record": None, "stopped": False}
         finally:
             set_running(False)
         if answer["stopped"]:
-            show_output("", STOPPED.format(seconds=time.monotonic() - started))
+            show_output(answer["output"], STOPPED.format(seconds=time.monotonic() - started))
             return
         graphs = cell_record.unpack(answer["record"]) if answer["record"] else []
         shown.clear()

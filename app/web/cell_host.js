@@ -10,13 +10,16 @@ self.cellHost = (() => {
   let worker = null;
   let ready = false;
   let answer = null; // resolves the run in flight
+  let printed = ""; // what the run in flight printed so far
+  let passPrinted = null; // the run's onOutput
   let started = null; // resolves to true once the worker's Python is ready, false if it ended first
   let startedResolve = null;
 
   const finish = (fields) => {
     const resolve = answer;
     answer = null;
-    resolve?.({ output: "", error: null, record: null, stopped: false, ...fields });
+    passPrinted = null;
+    resolve?.({ output: printed, error: null, record: null, stopped: false, ...fields });
   };
 
   const end = () => {
@@ -33,6 +36,9 @@ self.cellHost = (() => {
       if (msg.type === "ready") {
         ready = true;
         startedResolve(true);
+      } else if (msg.type === "output") {
+        printed += msg.text;
+        passPrinted?.(msg.text);
       } else if (msg.type === "answer") {
         finish(msg.answer);
       } else if (msg.type === "failed") {
@@ -49,10 +55,13 @@ self.cellHost = (() => {
 
   return {
     warm: () => ready,
-    // onReady() is called when the code starts (once the worker's Python is up).
-    run(source, onReady) {
+    // onReady() is called when the code starts (once the worker's Python is up), onOutput(text)
+    // with what it prints meanwhile.
+    run(source, onReady, onOutput) {
       if (answer) return Promise.reject(new Error("the cell is already running"));
       if (!worker) start();
+      printed = "";
+      passPrinted = onOutput;
       started.then((ok) => ok && onReady());
       return new Promise((resolve) => {
         answer = resolve;

@@ -48,7 +48,7 @@ self.onmessage = async ({ data: msg }) => {
   if (msg.type !== "run") return;
   const runner = await python;
   try {
-    const answer = runner.run_plain(msg.source);
+    const answer = runner.run_plain(msg.source, (text) => self.postMessage({ type: "output", text }));
     const result = plain(answer);
     answer.destroy();
     self.postMessage({ type: "answer", answer: result }, result.record ? [result.record.buffer] : []);

@@ -8,7 +8,7 @@ import pytest
 import engine
 from app import cell_record
 from app.cell_runner import ProcessRunner
-from app.codecell import MAX_OUTPUT_CHARS, TUTORIAL, run_cell
+from app.codecell import MAX_OUTPUT_CHARS, OUTPUT_RATE, TUTORIAL, run_cell
 from app.session import Session
 
 TUTORIAL_OUTPUT = """\
@@ -170,6 +170,28 @@ def test_stop_ends_a_run_whatever_it_is_doing(code):
     assert again == {"output": "fresh\n", "error": None, "record": None, "stopped": False}
 
 
+def test_what_a_run_printed_before_stop_is_kept_and_passed_on_as_it_comes():
+    async def scenario():
+        runner, passed = ProcessRunner(), []
+        run = asyncio.ensure_future(runner.run("print('epoch 1')\nimport time\ntime.sleep(0.3)\nprint('epoch 2')\n"
+                                               "while True: pass", on_output=passed.append))
+        while "epoch 2" not in "".join(passed):
+            await asyncio.sleep(0.02)
+        runner.stop()
+        return await asyncio.wait_for(run, 2), passed
+    answer, passed = run_async(scenario())
+    assert answer["stopped"] and answer["output"] == "epoch 1\nepoch 2\n" == "".join(passed)
+
+
+def test_printing_fast_is_passed_on_in_few_messages_and_nothing_is_lost():
+    passed = []
+    started = time.monotonic()
+    result = run_cell("for i in range(10000):\n    print(i)", on_output=passed.append)
+    took = time.monotonic() - started
+    assert result.output == "".join(f"{i}\n" for i in range(10000))
+    assert len(passed) <= OUTPUT_RATE * (1 + took) + 1 and result.output.startswith("".join(passed))
+
+
 def test_the_subprocess_keeps_its_own_engine_and_reports_its_own_end():
     async def scenario():
         runner = ProcessRunner()
@@ -209,10 +231,10 @@ def test_the_cell_shows_its_run_and_stop_or_ctrl_dot_ends_it():
         run, stop = find(cell, pn.widgets.Button, "pg-run"), find(cell, pn.widgets.Button, "pg-stop")
         output, clock = find(cell, pn.pane.HTML, "pg-code-output"), cell.select(RunClock)[0]
         assert stop.disabled and not clock.running
-        for code, how in [("while True: pass", "button"), ("import time\ntime.sleep(60)", "keys")]:
+        for code, how in [("print('spinning')\nwhile True: pass", "button"), ("import time\ntime.sleep(60)", "keys")]:
             editor.value = code
             run.clicks += 1   # Panel runs the async callback as a task on this loop
-            await until(lambda: clock.label == "Running")
+            await until(lambda: clock.label == "Running" and ("spinning" in output.object or "sleep" in code))
             assert clock.running and run.disabled and not stop.disabled
             if how == "button":
                 stop.clicks += 1
@@ -220,9 +242,11 @@ def test_the_cell_shows_its_run_and_stop_or_ctrl_dot_ends_it():
                 clock.stop_requests += 1   # what ctrl+. in the page sends
             await until(lambda: not clock.running, seconds=2)
             assert "Stopped after" in output.object and stop.disabled and not run.disabled
+            assert ("spinning" in output.object) == ("spinning" in code)
             assert editor.value == code
         editor.value = TUTORIAL
         run.clicks += 1
-        await until(lambda: "MeanBackward0" in output.object)
+        await until(lambda: not clock.running)
+        assert "MeanBackward0" in output.object
         assert session.last["source"] == "code" and session.last["name"] == "out"
     asyncio.run(scenario())
