@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import engine
 import engine.graph
+from engine._tensor_str import get_printoptions   # (PyTorch keeps it in torch._tensor_str too)
 from app import cell_record
 
 CELL_NAME = "<cell>"
@@ -134,7 +135,7 @@ def _short_error(error):
 @contextlib.contextmanager
 def _engine_settings_restored():
     """Each run starts with the engine's defaults, whatever the last run set (dtype, grad mode, printing)."""
-    dtype, grad, printing = engine.get_default_dtype(), engine.is_grad_enabled(), engine.get_printoptions()
+    dtype, grad, printing = engine.get_default_dtype(), engine.is_grad_enabled(), get_printoptions()
     try:
         yield
     finally:
