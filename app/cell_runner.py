@@ -13,11 +13,12 @@ calling on_ready() when the code starts and on_output(text) with what it prints 
 run's output is what it printed until shortly before Stop.
 """
 import asyncio
-import functools
+import atexit
 import os
 import pickle
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from app.codecell import run_cell
@@ -76,12 +77,32 @@ def _serve(commands, answers):
         send("answer", run_plain(source, lambda text: send("output", text)))
 
 
+def _load_in_thread(pipe):
+    """pickle.load(pipe), awaited. Read in a daemon thread: an executor's thread would keep the server
+    from exiting while a run goes on."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(value, error):
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(value)
+
+    def read():
+        try:
+            value, error = pickle.load(pipe), None
+        except Exception as e:
+            value, error = None, e
+        loop.call_soon_threadsafe(settle, value, error)
+    threading.Thread(target=read, daemon=True, name="code cell answers").start()
+    return future
+
+
 class ProcessRunner:
     """A subprocess of its own, talking over two pipes of its own (not stdin/stdout, which the code may use)."""
 
     def __init__(self):
         self._process = self._commands = self._answers = None
-        self._ready = self._stopped = False
+        self._ready = self._stopped = self._ends_with_playground = False
 
     @property
     def warm(self):
@@ -91,6 +112,9 @@ class ProcessRunner:
         self._forget()
         commands_read, commands_write = os.pipe()
         answers_read, answers_write = os.pipe()
+        if not self._ends_with_playground:
+            atexit.register(self.stop)   # a run going on must not outlive the playground
+            self._ends_with_playground = True
         self._process = subprocess.Popen(
             [sys.executable, "-m", "app.cell_runner", str(commands_read), str(answers_write)],
             pass_fds=(commands_read, answers_write), cwd=ROOT,
@@ -105,17 +129,16 @@ class ProcessRunner:
         if not self.warm:
             self._start()
         process, answers, printed = self._process, self._answers, []
-        receive = functools.partial(asyncio.get_running_loop().run_in_executor, None, pickle.load, answers)
         try:
             if not self._ready:
-                await receive()
+                await _load_in_thread(answers)
                 self._ready = True
             if on_ready is not None:
                 on_ready()
             pickle.dump(source, self._commands)
             self._commands.flush()
             while True:
-                kind, message = await receive()
+                kind, message = await _load_in_thread(answers)
                 if kind == "answer":
                     return {**message, "stopped": False}
                 printed.append(message)

@@ -61,7 +61,7 @@ def test_panel_serve_runs_the_code_cell_in_a_subprocess_that_stop_ends(page, pan
     page.get_by_role("button", name="Step").click()              # the playground answers meanwhile
     expect(status).to_contain_text("Step 1 ")
     page.get_by_role("button", name="Stop").click()
-    expect(output).to_contain_text("Stopped after", timeout=2_000)
+    expect(output).to_contain_text("Stopped after", timeout=10_000)   # (the 2 s proof is the site's: here the server shares the CPU with the browser)
     editor.fill("import torch\ntorch.set_default_dtype(torch.float64)\nx = torch.ones(2, requires_grad=True)\n"
                 "out = (x * 3).sum()\nout.backward()\nprint(x.grad, x.dtype)")
     editor.blur()
