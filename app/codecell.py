@@ -2,23 +2,30 @@
 
 The cell's own `__import__` maps torch, torch.nn, torch.optim, ... to engine, engine.nn, ...; only
 code run here sees it (sys.modules is left alone, so real torch keeps working in the same
-process). `print` writes to the cell's output. The code runs under `engine.graph.capture()`, so
-every tensor it leaves can be shown in the graph view with its values and gradients.
+process). What the code prints is the cell's output. The code runs under `engine.graph.capture()`,
+so every tensor it leaves can be shown in the graph view with its values and gradients.
+
+`run_cell` runs code in the Python it is called from; the playground never calls it in its own:
+the widgets below hand the code to a runner (app/cell_runner.py) that runs it in a Python of its
+own, which Stop ends whatever it is doing.
 """
 import builtins
+import contextlib
 import html
 import importlib
 import io
-import sys
 import time
 import traceback
 from dataclasses import dataclass, field
 
 import engine
 import engine.graph
+from engine._tensor_str import get_printoptions   # (PyTorch keeps it in torch._tensor_str too)
+from app import cell_record
 
 CELL_NAME = "<cell>"
-TIME_LIMIT_S = 10.0   # a runaway loop would hold the page's Python for good: the cell is stopped instead
+MAX_OUTPUT_CHARS = 100_000   # a loop that prints forever must not fill the page
+OUTPUT_RATE = 10             # messages a second in which a run passes on what it prints (each redraws the output)
 
 TUTORIAL = """\
 import torch
@@ -60,6 +67,55 @@ class CellResult:
         """Names of the tensors that have an autograd graph, latest first."""
         return [name for name, t in reversed(self.tensors.items()) if t.grad_fn is not None]
 
+    def plain(self):
+        """The result as plain data for the playground (app/cell_runner.py): output, error and the
+        graphs of the graphable tensors (app/cell_record.py)."""
+        graphable = {name: self.tensors[name] for name in self.graphable()}
+        record, error = None, self.error
+        if graphable:
+            try:
+                record = cell_record.pack(graphable, self.capture)
+            except Exception as e:   # the graphs are extra: the output still counts
+                error = (error + "\n" if error else "") + f"(the graphs could not be sent to the views: {e})"
+        return {"output": self.output, "error": error, "record": record}
+
+
+class _CappedOutput(io.StringIO):
+    """Keeps the first MAX_OUTPUT_CHARS characters written and counts the rest. With `on_output`, what
+    is written is also passed on as it comes (so that what a run printed before Stop ended it is shown),
+    in at most OUTPUT_RATE messages a second: a burst of that many at once, then what the code writes
+    waits for the next write after the allowance has grown back."""
+
+    def __init__(self, on_output=None):
+        super().__init__()
+        self.dropped, self.on_output = 0, on_output
+        self.sent, self.allowance, self.checked = 0, OUTPUT_RATE, time.monotonic()
+
+    def write(self, text):
+        room = MAX_OUTPUT_CHARS - self.tell()
+        if len(text) > room:
+            self.dropped += len(text) - max(room, 0)
+            text = text[:max(room, 0)]
+        written = super().write(text)
+        if self.on_output is not None:
+            now = time.monotonic()
+            self.allowance = min(OUTPUT_RATE, self.allowance + (now - self.checked) * OUTPUT_RATE)
+            self.checked = now
+            if self.allowance >= 1:
+                self.allowance -= 1
+                self.pass_on()
+        return written
+
+    def pass_on(self):
+        new = self.getvalue()[self.sent:]
+        if new:
+            self.sent += len(new)
+            self.on_output(new)
+
+    def text(self):
+        more = f"\n… ({self.dropped:,} more characters not shown)\n" if self.dropped else ""
+        return self.getvalue() + more
+
 
 def _short_error(error):
     """The error with the cell line it came from, without the playground's own frames."""
@@ -76,80 +132,110 @@ def _short_error(error):
     return f"{where}{type(error).__name__}: {message}" if message else f"{where}{type(error).__name__}"
 
 
-def _deadline_tracer(limit):
-    """A trace function that checks the clock on each line of the cell's own code (only: the engine
-    and libraries it calls run untraced, at full speed)."""
-    deadline = time.perf_counter() + limit
-
-    def local(frame, event, _arg):
-        if event == "line" and time.perf_counter() > deadline:
-            raise TimeoutError(f"stopped after {limit:g} s (the playground's limit for one run)")
-        return local
-
-    def tracer(frame, event, _arg):
-        return local if frame.f_code.co_filename == CELL_NAME else None
-    return tracer
+@contextlib.contextmanager
+def _engine_settings_restored():
+    """Each run starts with the engine's defaults, whatever the last run set (dtype, grad mode, printing)."""
+    dtype, grad, printing = engine.get_default_dtype(), engine.is_grad_enabled(), get_printoptions()
+    try:
+        yield
+    finally:
+        engine.set_default_dtype(dtype)
+        engine.set_grad_enabled(grad)
+        engine.set_printoptions(**printing)
 
 
-def run_cell(source, time_limit=TIME_LIMIT_S):
-    """Run `source` as a fresh module; returns its printed output, error and tensors. A run longer
-    than `time_limit` seconds is stopped at the next line of the cell."""
-    out = io.StringIO()
-
-    def cell_print(*args, sep=" ", end="\n", file=None, flush=False):
-        if file is not None:
-            return builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
-        out.write(sep.join(str(a) for a in args) + end)
-
-    cell_builtins = dict(vars(builtins), __import__=_cell_import, print=cell_print)
-    namespace = {"__name__": "__main__", "__builtins__": cell_builtins}
+def run_cell(source, on_output=None):
+    """Run `source` as a fresh module here; returns its printed output, its error and its tensors. Any
+    exception of the code, SystemExit and KeyboardInterrupt included, becomes the result's error.
+    `on_output(text)`, when given, receives what the code prints while it runs."""
+    out = _CappedOutput(on_output)
+    namespace = {"__name__": "__main__", "__builtins__": dict(vars(builtins), __import__=_cell_import)}
     error = None
-    with engine.graph.capture() as capture:
-        previous = sys.gettrace()
+    with engine.graph.capture() as capture, _engine_settings_restored(), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
-            code = compile(source, CELL_NAME, "exec")
-            sys.settrace(_deadline_tracer(time_limit))
-            exec(code, namespace)
-        except Exception as e:   # the user's code: its error is the cell's output, never the page's
+            exec(compile(source, CELL_NAME, "exec"), namespace)
+        except BaseException as e:   # the user's code: its end, however it came, is the cell's output
             error = _short_error(e)
-        finally:
-            sys.settrace(previous)
     tensors = {name: value for name, value in namespace.items()
                if isinstance(value, engine.Tensor) and not name.startswith("_")}
-    return CellResult(out.getvalue(), error, tensors, capture)
+    return CellResult(out.text(), error, tensors, capture)
 
 
-def code_cell(session, on_show=None, source=TUTORIAL):
-    """The cell's widgets: an editor (holding `source`), Run, the printed output, and a choice of tensor for
-    the graph view. `on_show()` is called when the user asks to see a tensor's graph (the page brings the
-    view forward)."""
-    import panel as pn   # the cell's logic above runs without Panel (tests, scripts)
+STOPPED = ("Stopped after {seconds:.1f} s: Stop ended the cell's Python, whatever it was doing. "
+           "The next Run starts a fresh one.")
 
+
+def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
+    """The cell's widgets: an editor (holding `source`), Run and Stop (or ctrl+.) with the time the run has
+    taken, the printed output, and a choice of tensor for the graph view. The code runs in `runner`
+    (app/cell_runner.py; by default the one for this platform), never in the playground's Python.
+    `on_show()` is called when the user asks to see a tensor's graph (the page brings the view forward)."""
+    import panel as pn   # the cell's logic above runs without Panel (tests, the cell's own worker)
+
+    from app import cell_runner
+    from app.cell_clock import RunClock
+    runner = runner or cell_runner.for_this_platform()
     editor = pn.widgets.TextAreaInput(value=source, height=240, sizing_mode="stretch_width",
                                       css_classes=["pg-code"], stylesheets=[
                                           "textarea { font-family: ui-monospace, monospace; font-size: 12px; }"])
     run = pn.widgets.Button(name="Run", button_type="primary", width=80, css_classes=["pg-run"])
+    stop = pn.widgets.Button(name="Stop", button_type="danger", width=80, css_classes=["pg-stop"], disabled=True)
+    clock = RunClock()
     output = pn.pane.HTML("", css_classes=["pg-code-output"], sizing_mode="stretch_width")
     choice = pn.widgets.Select(name="Show in the graph view", options=[], css_classes=["pg-tensor-select"], width=200)
     show = pn.widgets.Button(name="Show graph", css_classes=["pg-show-tensor"], width=110)
-    last = {}
+    shown = {}   # name -> the ShownGraph of the last run
 
-    def show_choice(_event=None):
-        result = last.get("result")
-        if result is not None and choice.value in result.tensors:
-            session.show_tensor(result.tensors[choice.value], result.capture, choice.value)
+    def show_choice():
+        if choice.value in shown:
+            session.show_graph(shown[choice.value])
 
-    def on_run(_event):
-        result = run_cell(editor.value)
-        last["result"] = result
-        text = html.escape(result.output)
-        if result.error:
-            text += f'<span class="pg-code-error">{html.escape(result.error)}</span>'
+    def show_output(text, error=None):
+        text = html.escape(text)
+        if error:
+            text += f'<span class="pg-code-error">{html.escape(error)}</span>'
         output.object = f"<pre style='margin:0;white-space:pre-wrap'>{text}</pre>"
-        choice.options = result.graphable()
+
+    def set_running(running):
+        run.disabled, stop.disabled = running, not running
+        clock.label = ("Running" if runner.warm else "Starting the cell's Python") if running else ""
+        clock.running = running
+
+    def code_started():
+        clock.label = "Running"
+
+    async def on_run(_event):
+        if clock.running:
+            return
+        set_running(True)
+        show_output("")   # the output shown is the current run's
+        started, printed = time.monotonic(), []
+
+        def code_printed(text):
+            printed.append(text)
+            show_output("".join(printed))
+        try:
+            answer = await runner.run(editor.value, on_ready=code_started, on_output=code_printed)
+        except Exception as e:   # the runner itself failed (not the code): say so in the cell
+            answer = {"output": "", "error": f"The cell could not run: {e}", "record": None, "stopped": False}
+        finally:
+            set_running(False)
+        if answer["stopped"]:
+            show_output(answer["output"], STOPPED.format(seconds=time.monotonic() - started))
+            return
+        graphs = cell_record.unpack(answer["record"]) if answer["record"] else []
+        shown.clear()
+        shown.update((g.name, g) for g in graphs)
+        show_output(answer["output"], answer["error"])
+        choice.options = list(shown)
         if choice.options:
             choice.value = choice.options[0]
             show_choice()
+
+    def on_stop(*_events):
+        if clock.running:
+            runner.stop()
 
     def on_show_click(_event):
         show_choice()
@@ -157,8 +243,10 @@ def code_cell(session, on_show=None, source=TUTORIAL):
             on_show()
 
     run.on_click(on_run)
+    stop.on_click(on_stop)
+    clock.param.watch(on_stop, "stop_requests")
     show.on_click(on_show_click)
     return pn.Column(
-        pn.pane.Markdown("`import torch` here is the engine. Tensors the code leaves can be shown in the graph view.",
-                         margin=(0, 10)),
-        editor, pn.Row(run, choice, show, margin=0), output, sizing_mode="stretch_width")
+        pn.pane.Markdown("`import torch` here is the engine, in a Python of its own: <kbd>ctrl+.</kbd> or Stop "
+                         "ends a run. Tensors the code leaves can be shown in the graph view.", margin=(0, 10)),
+        editor, pn.Row(run, stop, clock, choice, show, margin=0), output, sizing_mode="stretch_width")

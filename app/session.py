@@ -219,23 +219,13 @@ class Session(param.Parameterized):
         e = np.exp(out - out.max())
         return e / e.sum()
 
-    def show_tensor(self, tensor, capture=None, name=None):
-        """Put a tensor's autograd graph (e.g. from the code cell) in `last`, for the graph view.
-        Returns an error message, or None."""
-        if not isinstance(tensor, torch.Tensor):
-            return self._fail(f"{name or 'that'} is not a tensor")
-        if tensor.grad_fn is None:
-            return self._fail(f"{name or 'this tensor'} has no grad_fn: it is a leaf (made by you, not computed) "
-                              "or was computed without requires_grad; show a tensor computed from one that has "
-                              "requires_grad=True")
-        capture = capture or engine.graph.capture()
-        (host,) = capture.to_host(tensor)
-        value = float(host.reshape(-1)[0]) if host.size == 1 else None
-        self.last = {"loss": value, "capture": capture, "graph": capture.graph(tensor), "batch": None,
-                     "tensor": tensor, "source": "code", "name": name}
+    def show_graph(self, shown):
+        """Put a graph the code cell sent (an app.cell_record.ShownGraph: plain data, values and gradients
+        included) in `last`, for the graph view."""
+        self.last = {"loss": shown.loss, "capture": shown, "graph": shown.graph, "batch": None,
+                     "source": "code", "name": shown.name}
         self.error = None
         self.version += 1
-        return None
 
     # ---- actions -----------------------------------------------------------------------------
     def forward(self):

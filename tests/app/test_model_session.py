@@ -187,18 +187,17 @@ def test_views_api():
     assert probs.shape == (10,) and np.isclose(probs.sum(), 1)
 
 
-def test_show_tensor_puts_any_graph_in_last():
-    import engine
-    import engine.graph
+def test_show_graph_puts_a_graph_from_the_code_cell_in_last():
+    from app import cell_record
+    from app.codecell import run_cell
     s = session_for("mlp")
-    with engine.graph.capture() as cap:
-        x = engine.ones(2, 2, requires_grad=True)
-        out = ((x + 2) * (x + 2) * 3).mean()
-        out.backward()
-    assert s.show_tensor(out, cap, "out") is None
-    assert s.last["source"] == "code" and s.last["loss"] == 27.0
+    s.error, version = "an earlier failure", s.version
+    (out, *_) = cell_record.unpack(run_cell("import torch\nx = torch.ones(2, 2, requires_grad=True)\n"
+                                            "out = ((x + 2) * (x + 2) * 3).mean()\nout.backward()").plain()["record"])
+    s.show_graph(out)
+    assert s.last["source"] == "code" and s.last["loss"] == 27.0 and s.last["name"] == "out"
     assert "MeanBackward0" in {n["name"] for n in s.last["graph"].nodes}
-    assert "leaf" in s.show_tensor(x, cap, "x") and "leaf" in s.error
+    assert s.error is None and s.version == version + 1
 
 
 def test_memory_stays_flat_while_training(monkeypatch):

@@ -46,3 +46,28 @@ def test_panel_serve_runs_the_playground(page, panel_serve):
     page.wait_for_function("Bokeh.documents[0].get_model_by_name('graph-nodes').data.name.length > 0 && "
                            "Bokeh.documents[0].get_model_by_name('curve-train').data.step.length == 1")
     screenshot(page, "native-panel-serve")
+
+
+def test_panel_serve_runs_the_code_cell_in_a_subprocess_that_stop_ends(page, panel_serve):
+    page.goto(panel_serve)
+    status, output = page.locator(".pg-status"), page.locator(".pg-code-output")
+    expect(status).to_contain_text("Step 0", timeout=60_000)
+    page.locator(".bk-tab", has_text="Code cell").click()
+    editor = page.locator(".pg-code textarea")
+    editor.fill("print('spinning')\nwhile True: pass")
+    editor.blur()
+    page.locator(".pg-run").click()
+    expect(output).to_contain_text("spinning", timeout=30_000)   # shown while it runs
+    page.get_by_role("button", name="Step").click()              # the playground answers meanwhile
+    expect(status).to_contain_text("Step 1 ")
+    page.get_by_role("button", name="Stop").click()
+    expect(output).to_contain_text("Stopped after", timeout=10_000)   # (the 2 s proof is the site's: here the server shares the CPU with the browser)
+    editor.fill("import torch\ntorch.set_default_dtype(torch.float64)\nx = torch.ones(2, requires_grad=True)\n"
+                "out = (x * 3).sum()\nout.backward()\nprint(x.grad, x.dtype)")
+    editor.blur()
+    page.locator(".pg-run").click()
+    expect(output).to_contain_text("tensor([3., 3.]) torch.float64", timeout=30_000)
+    expect(status).to_contain_text("graph view: out from the code cell")
+    page.get_by_role("button", name="Step").click()               # the server's engine kept float32
+    expect(status).to_contain_text("Step 2 ")
+    screenshot(page, "native-code-cell")

@@ -1,7 +1,7 @@
 // The playground's Web Worker: starts Pyodide, installs the site's wheels, runs the app
 // (app/browser.py) and relays document patches to and from the page (loader.js).
 "use strict";
-importScripts("pyodide/pyodide.js");
+importScripts("pyodide/pyodide.js", "cell_host.js"); // cell_host.js: the code cell's own worker
 
 const post = (msg) => self.postMessage(msg);
 // The page sends what it kept of the last visit (app/autosave.py) as soon as the worker starts.
