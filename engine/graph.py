@@ -9,6 +9,9 @@
 
 Without a capture, `graph(tensor)` still gives the structure (names, shapes, saved tensors).
 A node's id is stable for the life of the capture: the playground uses it to ask for values.
+
+    for step in engine.graph.backward_steps(loss):  # the backward pass, one node at a time
+        print(step.name, [g.shape for g in step.grad_inputs if g is not None])
 """
 import math
 import re
@@ -17,6 +20,7 @@ import numpy as np
 
 from ._device import backend_of
 from .autograd import node as _node
+from .autograd.backprop import BackwardStep, backward_steps  # noqa: F401  (public here)
 from .autograd.node import AccumulateGrad
 from .tensor import Tensor
 
