@@ -30,11 +30,12 @@ IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this 
 
 FILL = {"sizing_mode": "stretch_width"}   # settings widgets fill their column
 
-KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset", "undo": "undo", "redo": "redo"}
+KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset", "undo": "undo", "redo": "redo",
+        "shift+b": "step_backward", "shift+f": "step_forward"}
 KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
               "(fills every gradient) · <kbd>s</kbd> step (optimizer update) · <kbd>space</kbd> train/pause · "
               "<kbd>r</kbd> reset (new weights) · <kbd>ctrl+z</kbd> undo a change to the network (weights too) "
-              "· <kbd>ctrl+y</kbd> redo")
+              "· <kbd>ctrl+y</kbd> redo · <kbd>shift+b</kbd> / <kbd>shift+f</kbd> step backward / forward one node")
 
 
 class KeyboardShortcuts(pn.custom.JSComponent):
@@ -55,6 +56,7 @@ export function render({ model, el }) {
   const onKey = (e) => {
     if (e.altKey || e.repeat || typing(e)) return;   // (a field's own ctrl+z stays the field's)
     let key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (e.shiftKey && key.length === 1 && key !== " " && !e.ctrlKey && !e.metaKey) key = "shift+" + key;
     if (e.ctrlKey || e.metaKey) {
       if (key === "z") key = e.shiftKey ? "redo" : "undo";
       else if (key === "y") key = "redo";
@@ -140,6 +142,7 @@ class Controls:
         self.redo = self._small_button("Redo", self.history.redo, "can_redo", "Redo what was undone (ctrl+y)")
         self.keys = KeyboardShortcuts()
         self.keys.param.watch(self._on_key, "pressed")
+        self.more_keys = {}           # command -> action, for views' own keys (the step-through's)
         # LiveText: updated in place in the page (a Div's new text re-lays out the whole page)
         self.status = LiveText(value=self._status_text(), css_classes=["pg-status"], margin=(4, 10), **FILL)
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["pg-alert"], margin=(4, 10))
@@ -206,6 +209,8 @@ class Controls:
                    "undo": self.history.undo, "redo": self.history.redo}
         if command == "train":
             self.toggle_training()
+        elif command in self.more_keys:
+            self.run(self.more_keys[command])
         elif command in actions:
             self.run(actions[command])
 

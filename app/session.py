@@ -246,6 +246,11 @@ class Session(param.Parameterized):
         """Gradients of the current batch's loss for every parameter (forward first if needed)."""
         return self._guard(self._backward)
 
+    def backward_in_steps(self):
+        """Backward as Backward does, node by node (engine.graph.backward_steps), keeping every step as
+        plain data in `last["steps"]` for the step-through."""
+        return self._guard(self._backward, record=True)
+
     def take_step(self):
         """One optimizer update (forward and backward first where they have not run)."""
         return self._guard(self._step, evaluate=True)
@@ -589,7 +594,7 @@ class Session(param.Parameterized):
         loss, output = cap.to_host(p["loss"], p["output"])
         self._check_loss(float(loss))
         self.last = {"loss": float(loss), "capture": cap, "graph": cap.graph(p["loss"]),
-                     "batch": (p["x"], p["y"]), "output": output, "source": "training"}
+                     "batch": (p["x"], p["y"]), "output": output, "source": "training", "tensor": p["loss"]}
         self.phase = phase
         self.error = None
 
@@ -600,17 +605,22 @@ class Session(param.Parameterized):
         self._publish(p, "forward")
         self.version += 1
 
-    def _run_backward(self, p):
+    def _run_backward(self, p, record=False):
         self.optimizer.zero_grad()
-        p["loss"].backward()
+        if record:
+            p["steps"] = engine.graph.backward_record(p["loss"])
+        else:
+            p["loss"].backward()
         p["backward"] = True
 
-    def _backward(self):
+    def _backward(self, record=False):
         p = self._pending
         if p is None or p.get("capture") is None or p["backward"]:
             p = self._run_forward(capture=True)
-        self._run_backward(p)
+        self._run_backward(p, record)
         self._publish(p, "backward")
+        if record:
+            self.last["steps"] = p["steps"]
         self.version += 1
 
     def _step(self, evaluate=False, capture=True):

@@ -286,6 +286,16 @@ class capture:
         g = self._grad_out.get(obj)
         return None if g is None or g[0] is None else _numpy(g[0])
 
+    def forward_record(self, tensor, numbers=16):
+        """The forward pass that produced `tensor`, as plain data in the order its nodes ran (ids of
+        graph(tensor)): [{"id", "name", "value": {"shape", "norm", "values"}}]."""
+        ids = {n: i for i, n in enumerate(_output_first(tensor.grad_fn))}
+        ran = [n for n in self._order if n in ids]
+        values = [self._outputs.get(n, (None,))[0] for n in ran]
+        return [{"id": ids[n], "name": n.name(),
+                 "value": _tensor_record(_numpy(v), numbers) if v is not None else None}
+                for n, v in zip(ran, values)]
+
     def summary(self, node_id, what="value"):
         arr = self.value(node_id) if what == "value" else self.grad(node_id)
         return None if arr is None else summarize(arr)
@@ -298,19 +308,8 @@ def graph(tensor, capture=None, param_names=None):
                          "(or it was computed under no_grad)")
     names = dict(capture._param_names if capture is not None else {})
     names.update(param_names or {})
-    ids, order, seen = {}, [], set()
-    stack = [tensor.grad_fn]
-    while stack:  # iterative DFS from the output: nodes listed output-first
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        order.append(n)
-        for nxt, _ in n.next_functions:
-            if nxt is not None and nxt not in seen:
-                stack.append(nxt)
-    for i, n in enumerate(order):
-        ids[n] = i
+    order = _output_first(tensor.grad_fn)
+    ids = {n: i for i, n in enumerate(order)}
     nodes, edges = [], []
     const_id = len(order)
     id_map = dict((i, n) for n, i in ids.items())
@@ -333,6 +332,61 @@ def graph(tensor, capture=None, param_names=None):
     if capture is not None:
         capture._ids = id_map
     return Graph(nodes, edges, ids[tensor.grad_fn])
+
+
+def _output_first(root):
+    """The nodes that produced root's output, listed output-first (iterative DFS): a node's graph id is
+    its place in this list."""
+    order, seen, stack = [], set(), [root]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        order.append(n)
+        for nxt, _ in n.next_functions:
+            if nxt is not None and nxt not in seen:
+                stack.append(nxt)
+    return order
+
+
+def backward_record(tensor, gradient=None, retain_graph=None, numbers=16):
+    """Run tensor's backward pass through backward_steps and return each step as plain data, in the order
+    the nodes ran, with the ids of graph(tensor) (call before the pass: it needs the whole graph):
+
+        [{"id", "name", "grad_outputs": [tensor], "grad_inputs": [{"to": id or None, **tensor}]}]
+        tensor: {"shape", "norm", "values" (flat list, when it has at most `numbers` elements) or None}
+
+    Every gradient is read back in one batch at the end (one wait on a GPU)."""
+    from ._device import to_numpy_many
+    ids = {n: i for i, n in enumerate(_output_first(tensor.grad_fn))} if tensor.grad_fn is not None else {}
+    steps, arrays = [], []
+
+    def slot(g):
+        if g is None:
+            return None
+        arrays.append(g._data)
+        return len(arrays) - 1
+
+    for step in backward_steps(tensor, gradient, retain_graph):
+        node = step.node
+        steps.append((ids.get(node), step.name, [slot(g) for g in step.grad_outputs],
+                      [(ids.get(nxt), slot(g) if nxt is not None else None)  # a constant gets none
+                       for (nxt, _), g in zip(node.next_functions, step.grad_inputs)]))
+    host = to_numpy_many(arrays)
+
+    def described(k):
+        return None if k is None else _tensor_record(host[k], numbers)
+    return [{"id": i, "name": name, "grad_outputs": [described(k) for k in outs],
+             "grad_inputs": [{"to": to, **(described(k) or {"shape": None, "norm": None, "values": None})}
+                             for to, k in ins]}
+            for i, name, outs, ins in steps]
+
+
+def _tensor_record(array, numbers):
+    a = np.asarray(array)
+    return {"shape": list(a.shape), "norm": _norm(a),
+            "values": a.astype(np.float64).ravel().tolist() if a.size <= numbers else None}
 
 
 def _describe(n, node_id, capture, names):

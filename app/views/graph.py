@@ -53,7 +53,11 @@ WIDE = 880  # px: a drawing wider than this overflows the panel on a laptop scre
 SCROLL_HINT = " The graph is wider than this panel: **scroll sideways** to follow it to the loss →"
 
 NODE_COLUMNS = ("id", "name", "sub", "grad_text", "kind", "fill", "x", "y", "w", "h", "y_name", "y_sub",
-                "y_grad", "line_color", "line_width", "grad_norm", "dtype", "module", "param", "saved")
+                "y_grad", "line_color", "line_width", "grad_norm", "dtype", "module", "param", "saved", "alpha")
+LIT_COLUMNS = ("x", "y", "w", "h")
+FLOW_COLUMNS = ("xs", "ys", "colour", "lx", "ly", "label")
+ARRIVING, LEAVING, LIT = "#ea580c", "#16a34a", "#f97316"  # the step-through's colours
+NOT_YET = 0.3  # fill alpha of the nodes a forward step-through has not reached
 EDGE_COLUMNS = ("xs", "ys", "x_end", "y_end", "shape", "src_name", "dst_name", "grad_text", "width", "colour")
 GROUP_COLUMNS = ("x", "y", "w", "h", "hx", "hy", "hw", "label", "module")
 
@@ -74,6 +78,10 @@ class GraphView:
         self.nodes = ColumnDataSource({c: [] for c in NODE_COLUMNS}, name="graph-nodes")
         self.edges = ColumnDataSource({c: [] for c in EDGE_COLUMNS}, name="graph-edges")
         self.groups = ColumnDataSource({c: [] for c in GROUP_COLUMNS}, name="graph-modules")
+        self.lit = ColumnDataSource({c: [] for c in LIT_COLUMNS}, name="graph-lit")
+        self.flow = ColumnDataSource({c: [] for c in FLOW_COLUMNS}, name="graph-flow")
+        self.step = None           # the step-through's step shown (see show_step), or None
+        self._drawn_of, self._routes = {}, {}
         self.figure = self._figure()
         self.nodes.selected.on_change("indices", self._on_node_tap)
         self.groups.selected.on_change("indices", self._on_header_tap)
@@ -89,12 +97,13 @@ class GraphView:
         self.group_all.on_click(lambda _e: self.set_expanded(()))
         self.picker.param.watch(self._on_pick, "value")
 
-    def panel(self):
+    def panel(self, stepping=None):
+        """`stepping`: the step-through's controls and card, shown above the drawing."""
         tools = pn.Row(self.open_all, self.group_all, self.picker, margin=(0, 5))
         # scroll both ways: `scroll=True` scrolls a Column only vertically, and a wide graph was cut off
         plot = pn.Column(pn.pane.Bokeh(self.figure), scroll="both-auto", sizing_mode="stretch_width", max_height=620)
-        return pn.Column("### Computation graph", self.caption, tools, self.legend, plot, name="graph-panel",
-                         sizing_mode="stretch_width")
+        return pn.Column("### Computation graph", self.caption, tools, *([stepping] if stepping else []),
+                         self.legend, plot, name="graph-panel", sizing_mode="stretch_width")
 
     # --- drawing ------------------------------------------------------------------------------
     def _figure(self):
@@ -114,7 +123,9 @@ class GraphView:
                                line_join="round")
         fig.scatter("x_end", "y_end", source=self.edges, marker="triangle", angle=-math.pi / 2, size=7,
                     color="colour")
-        boxes = fig.rect("x", "y", "w", "h", source=self.nodes, fill_color="fill", line_color="line_color",
+        fig.multi_line("xs", "ys", source=self.flow, line_width=5, line_color="colour", line_alpha=0.8)
+        boxes = fig.rect("x", "y", "w", "h", source=self.nodes, fill_color="fill", fill_alpha="alpha",
+                         line_color="line_color",
                          line_width="line_width", selection_line_color="#111827", selection_line_width=3,
                          nonselection_fill_alpha=1, nonselection_line_alpha=1)
         text = dict(source=self.nodes, text_align="center", text_baseline="middle", nonselection_text_alpha=1)
@@ -122,6 +133,10 @@ class GraphView:
                  text_color="#111827", **text)
         fig.text("x", "y_sub", "sub", text_font_size=f"{SUB_PX}px", text_color="#374151", **text)
         fig.text("x", "y_grad", "grad_text", text_font_size=f"{SUB_PX}px", text_color="#1d4ed8", **text)
+        fig.rect("x", "y", "w", "h", source=self.lit, fill_alpha=0, line_color=LIT, line_width=4)
+        fig.text("lx", "ly", "label", source=self.flow, text_font_size="10px", text_color="colour",
+                 text_font_style="bold", text_align="center", text_baseline="bottom",
+                 background_fill_color="white", background_fill_alpha=0.85)
         fig.add_tools(
             TapTool(renderers=[boxes, headers]),
             HoverTool(renderers=[boxes], tooltips=[("node", "@name"), ("output", "@sub"), ("dtype", "@dtype"),
@@ -165,6 +180,10 @@ class GraphView:
             self.group_all.disabled = not self._modules
             return
         self.drawn = drawn
+        self._drawn_of = {}
+        for n in drawn.nodes:
+            for member in n.get("members", (n["id"],)):
+                self._drawn_of[member] = n["id"]
         signature = (tuple((n["id"], n["name"], tuple(n["shape"]), n["param"]) for n in drawn.nodes),
                      tuple((e["src"], e["dst"]) for e in drawn.edges))
         if signature != self._signature:
@@ -173,12 +192,15 @@ class GraphView:
         self._show_gradients()
         has_grad = any(n["grad_norm"] is not None for n in drawn.nodes)
         self._set_caption(has_grad)
+        self._show_step()
 
     def _clear(self, message):
         self.drawn, self._signature = None, None
         self.nodes.data = {c: [] for c in NODE_COLUMNS}
         self.edges.data = {c: [] for c in EDGE_COLUMNS}
         self.groups.data = {c: [] for c in GROUP_COLUMNS}
+        self.lit.data = {c: [] for c in LIT_COLUMNS}
+        self.flow.data = {c: [] for c in FLOW_COLUMNS}
         self.figure.visible = False
         self.caption.object = message
         self.legend.object = ""
@@ -219,9 +241,11 @@ class GraphView:
             "module": [n["module"] or "" for n in nodes],
             "param": [n["param"] or "" for n in nodes],
             "saved": [", ".join(shape_text(s) for s in n["saved"]) for n in nodes],
+            "alpha": [1.0] * len(nodes),
         }
         by_id = {n["id"]: n for n in nodes}
         routes = [[(x, y + TOP) for x, y in r] for r in layout.routes]
+        self._routes = {(e["src"], e["dst"]): r for e, r in zip(edges, routes)}
         self.edges.data = {
             "xs": [[x for x, _ in r] for r in routes],
             "ys": [[y for _, y in r] for r in routes],
@@ -279,10 +303,11 @@ class GraphView:
             rows["module"].append(module)
         self.groups.data = rows
 
-    def _show_gradients(self):
-        """Replace only the gradient columns (the drawing stays)."""
+    def _show_gradients(self, known=None):
+        """Replace only the gradient columns (the drawing stays). `known`: the drawn ids whose gradient
+        has been computed so far (a step-through); None: all."""
         nodes, edges = self.drawn.nodes, self.drawn.edges
-        norms = {n["id"]: n["grad_norm"] for n in nodes}
+        norms = {n["id"]: n["grad_norm"] if known is None or n["id"] in known else None for n in nodes}
         node_cols = {
             "grad_text": [_grad_text(norms[n["id"]], label=True) for n in nodes],
             "grad_norm": [math.nan if norms[n["id"]] is None else norms[n["id"]] for n in nodes],
@@ -301,6 +326,56 @@ class GraphView:
                      "colour": colours}
         _update_changed(self.nodes, node_cols)
         _update_changed(self.edges, edge_cols)
+
+    # --- the step-through -----------------------------------------------------------------------
+    def show_step(self, step):
+        """Light one step of a pass: step = {"kind": "forward" or "backward", "id": node id in the full
+        graph, "reached": ids that have run so far, "flows": [(src id, dst id, label, "arriving" or
+        "leaving")]}; None: no step, everything shown."""
+        self.step = step
+        if self.drawn is not None:
+            self._show_step()
+
+    def _show_step(self):
+        step = self.step
+        if step is None:
+            self._show_gradients()
+            _update_changed(self.nodes, {"alpha": [1.0] * len(self.drawn.nodes)})
+            if self.lit.data["x"]:
+                self.lit.data = {c: [] for c in LIT_COLUMNS}
+            if self.flow.data["xs"]:
+                self.flow.data = {c: [] for c in FLOW_COLUMNS}
+            return
+        drawn_of = self._drawn_of
+        reached = {drawn_of.get(i, i) for i in step["reached"]}
+        nodes = self.drawn.nodes
+        if step["kind"] == "backward":
+            self._show_gradients(known={n["id"] for n in nodes if (n.get("output", n["id"]) in step["reached"])})
+            alpha = [1.0] * len(nodes)
+        else:
+            self._show_gradients(known=set())
+            alpha = [1.0 if n["id"] in reached or n["kind"] in ("parameter", "constant") else NOT_YET
+                     for n in nodes]
+        _update_changed(self.nodes, {"alpha": alpha})
+        ids = self.nodes.data["id"]
+        lit = str(drawn_of.get(step["id"], step["id"]))
+        if lit in ids:
+            k = ids.index(lit)
+            self.lit.data = {c: [self.nodes.data[c][k]] for c in LIT_COLUMNS}
+        rows = {c: [] for c in FLOW_COLUMNS}
+        for src, dst, label, direction in step["flows"]:
+            route = self._routes.get((drawn_of.get(src, src), drawn_of.get(dst, dst)))
+            if route is None:
+                continue  # inside a grouped layer
+            mid = route[len(route) // 2] if len(route) > 2 else ((route[0][0] + route[-1][0]) / 2,
+                                                                  (route[0][1] + route[-1][1]) / 2)
+            rows["xs"].append([x for x, _ in route])
+            rows["ys"].append([y for _, y in route])
+            rows["colour"].append(ARRIVING if direction == "arriving" else LEAVING)
+            rows["lx"].append(mid[0])
+            rows["ly"].append(mid[1] - 3)
+            rows["label"].append(label)
+        self.flow.data = rows
 
     # --- selection ----------------------------------------------------------------------------
     def select(self, node_id):
