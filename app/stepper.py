@@ -33,11 +33,9 @@ class Stepper(param.Parameterized):
             return
         s = self.session
         if s.last.get("source") == "code":
-            steps = s.last.get("steps")
+            steps = s.code_backward_steps()
             if not steps:
-                s.error = s.last.get("steps_problem") or "this graph from the code cell has no backward to step"
-                s.version += 1
-                return
+                return          # the session says why (`error`)
         else:
             s.backward_in_steps()
             steps = s.last.get("steps")

@@ -157,6 +157,7 @@ class capture:
         self._module = {}        # node -> (path, type)
         self._constants = {}     # node -> [(input position, tensor)] for tensor inputs that need no gradient
         self._saved = {}         # node -> shapes of the tensors it saved for backward
+        self._calls = {}         # node -> (inputs, params) it was recorded with: to run it again (check_gradient)
         self._order = []
         self._host = {}          # id(leaf node or constant tensor) -> (value, grad) copied by to_host()
         self._devices = {}       # node -> the device its output was on, for nodes copied by to_host()
@@ -170,8 +171,9 @@ class capture:
         _node.recorder[0] = self._prev
 
     # called by Op.apply for every recorded node
-    def __call__(self, node, inputs, outputs):
+    def __call__(self, node, inputs, outputs, params=None):
         self._order.append(node)
+        self._calls[node] = (inputs, params or {})
         if self.values:
             self._outputs[node] = tuple(o._data for o in outputs)
         self._module[node] = self._current_module()
@@ -296,6 +298,63 @@ class capture:
                  "value": _tensor_record(_numpy(v), numbers) if v is not None else None}
                 for n, v in zip(ran, values)]
 
+    def check_gradient(self, node_id, samples=24, eps=1e-6, atol=1e-5, rtol=1e-3):
+        """Check a node's backward against central differences of its forward, run again in float64 on the
+        CPU with the inputs it was recorded with. The output is projected on a fixed random direction v
+        (one number, sum(out · v)); at most `samples` elements of each input are perturbed.
+
+        Returns {"ok", "max_abs", "max_rel", "checked", "of", "worst": {"input", "index", "autograd",
+        "numerical"}}; raises ValueError with the reason when the node cannot be checked."""
+        from .autograd import grad as autograd_grad
+        from .autograd.grad_mode import no_grad
+        node = self._ids.get(node_id) if hasattr(self, "_ids") else None
+        if node is None or node not in self._calls:
+            raise ValueError("a leaf or an input has no backward rule of its own: check the node that uses it")
+        inputs, params = self._calls[node]
+        rerun = node._function.apply if hasattr(node, "_function") else type(node).apply
+        xs = [_float64(x) if isinstance(x, Tensor) else x for x in inputs]
+        wrt = [k for k, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+        if not wrt:
+            raise ValueError("none of this node's inputs is a floating-point tensor to perturb")
+        rng = np.random.default_rng(0)
+
+        def outputs():
+            out = rerun(*xs, **params)
+            return [o for o in (out if isinstance(out, tuple) else (out,))
+                    if isinstance(o, Tensor) and o.is_floating_point()]
+        first = outputs()
+        directions = [Tensor._wrap(rng.standard_normal(o.shape)) for o in first]
+
+        def projected(outs):
+            return sum(((o * v).sum() for o, v in zip(outs, directions)), Tensor._wrap(np.zeros(())))
+        analytic = autograd_grad(projected(first), [xs[k] for k in wrt], allow_unused=True)
+        worst, max_abs, max_rel, checked, total, ok = None, 0.0, 0.0, 0, 0, True
+        for k, a in zip(wrt, analytic):
+            a = np.zeros(xs[k].shape) if a is None else a.numpy().astype(np.float64)
+            flat = xs[k]._data.reshape(-1)  # a view (C order): perturbing it perturbs the input
+            total += flat.size
+            picks = np.arange(flat.size) if flat.size <= samples else np.sort(rng.choice(flat.size, samples,
+                                                                                          replace=False))
+            for i in picks:
+                keep = flat[i].copy()
+                with no_grad():
+                    flat[i] = keep + eps
+                    plus = float(projected(outputs()).item())
+                    flat[i] = keep - eps
+                    minus = float(projected(outputs()).item())
+                flat[i] = keep
+                numerical, got = (plus - minus) / (2 * eps), float(a.reshape(-1)[i])
+                err = abs(got - numerical)
+                rel = err / max(abs(got), abs(numerical), 1e-12)
+                checked += 1
+                ok = ok and err <= atol + rtol * abs(numerical)
+                if worst is None or err > worst["error"]:
+                    worst = {"input": k, "index": [int(j) for j in np.unravel_index(i, a.shape)], "autograd": got,
+                             "numerical": numerical, "error": err}
+                max_abs, max_rel = max(max_abs, err), max(max_rel, rel)
+        return {"ok": bool(ok), "max_abs": max_abs, "max_rel": max_rel, "checked": checked, "of": total,
+                "worst": worst, "name": node.name()}
+
     def summary(self, node_id, what="value"):
         arr = self.value(node_id) if what == "value" else self.grad(node_id)
         return None if arr is None else summarize(arr)
@@ -419,6 +478,14 @@ def _describe(n, node_id, capture, names):
             if g and g[0] is not None:
                 d["grad_norm"] = _norm(g[0])
     return d
+
+
+def _float64(t):
+    """A float64 CPU copy of a recorded input (requires_grad when it is floating point); others as they are."""
+    data = _numpy(t._data)
+    if not np.issubdtype(data.dtype, np.floating):
+        return Tensor._wrap(np.array(data))
+    return Tensor._wrap(np.array(data, dtype=np.float64, order="C")).requires_grad_()  # C order: see check_gradient
 
 
 def _norm(array):

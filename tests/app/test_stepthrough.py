@@ -102,3 +102,46 @@ def test_step_forward_replays_the_forward_in_execution_order():
     assert min(alpha) < 1     # nodes not computed yet are faded
     s.forward()               # another action replaces the graph: the step-through stops
     assert v.stepper.kind is None
+
+
+WRONG_OP = """
+import torch
+
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * 3 * x      # wrong: the derivative of x³ is 3x²
+
+w = torch.tensor([0.5, -1.5, 2.0], requires_grad=True)
+y = Cube.apply(w * 2).sum()
+"""
+
+
+def test_check_numerically_passes_the_engines_rules_and_fails_a_wrong_custom_function():
+    from app.codecell import run_cell
+    s, v = views_for("mlp")
+    s.backward()
+    addmm = next(n for n in s.last["graph"].nodes if n["name"] == "AddmmBackward0")
+    v.graph.select(addmm["id"])
+    assert not v.inspector.check.disabled
+    v.inspector.check.clicks += 1
+    assert "✔ pass" in v.inspector.check_result.object and "AddmmBackward0" in v.inspector.check_result.object
+
+    result = run_cell(WRONG_OP)
+    assert result.error is None
+    s.show_tensor(result.tensors["y"], result.capture, "y")
+    cube = next(n for n in s.last["graph"].nodes if n["name"] == "CubeBackward")
+    v.graph.select(cube["id"])
+    v.inspector.check.clicks += 1
+    assert "✘ fail" in v.inspector.check_result.object and "CubeBackward" in v.inspector.check_result.object
+
+    v.stepper.step_backward()        # the code cell's graph steps through too, leaving w.grad alone
+    assert [st["name"] for st in v.stepper.steps] == ["SumBackward0", "CubeBackward", "MulBackward0",
+                                                      "AccumulateGrad"]
+    assert result.tensors["w"].grad is None

@@ -232,3 +232,53 @@ def test_bad_calls_say_what_is_wrong():
     w = engine.ones(2, requires_grad=True)
     grads = [s.grad_outputs[0].tolist() for s in G.backward_steps(w * 2, engine.tensor([1.0, 3.0]))]
     assert grads == [[1.0, 3.0], [2.0, 6.0]]
+
+
+def test_backward_record_is_the_walk_as_plain_data_with_the_graphs_ids():
+    x = engine.ones(2, 2, requires_grad=True)
+    with G.capture() as cap:
+        out = ((x + 2) * (x + 2) * 3).mean()
+    graph = cap.graph(out)
+    forward = cap.forward_record(out)
+    assert [s["name"] for s in forward] == ["AddBackward0", "AddBackward0", "MulBackward0", "MulBackward0",
+                                            "MeanBackward0"]
+    assert forward[-1]["value"]["values"] == [27.0]
+    record = G.backward_record(out)
+    names = {n["id"]: n["name"] for n in graph.nodes}
+    assert [names[s["id"]] for s in record] == [s["name"] for s in record]
+    assert record[0]["grad_outputs"][0] == {"shape": [], "norm": 1.0, "values": [1.0]}
+    leaf = record[-1]
+    assert leaf["name"] == "AccumulateGrad" and leaf["grad_outputs"][0]["values"] == x.grad.flatten().tolist()
+    big = engine.ones(5, 5, requires_grad=True)
+    assert G.backward_record(big.sum(), numbers=16)[-1]["grad_outputs"][0]["values"] is None  # 25 > 16
+
+
+class _WrongSquare(engine.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x  # should be 2 · x · grad
+
+
+def test_check_gradient_passes_a_right_rule_and_catches_a_wrong_one():
+    w = engine.randn(30, 40, requires_grad=True)
+    with G.capture() as cap:
+        out = _WrongSquare.apply(engine.nn.functional.linear(engine.randn(8, 40), w).tanh()).mean()
+    graph = cap.graph(out)
+    by_name = {n["name"]: n["id"] for n in graph.nodes}
+    for name in ("MeanBackward0", "TanhBackward0", "MmBackward0", "TBackward0"):
+        result = cap.check_gradient(by_name[name])
+        assert result["ok"] and result["max_abs"] < 1e-6, name
+    mm = cap.check_gradient(by_name["MmBackward0"], samples=24)
+    assert mm["checked"] == 48 and mm["of"] == 8 * 40 + 40 * 30  # a bounded sample of each input
+    wrong = cap.check_gradient(by_name["_WrongSquareBackward"])
+    assert not wrong["ok"] and wrong["max_rel"] == pytest.approx(0.5, rel=1e-6)
+    worst = wrong["worst"]
+    assert worst["numerical"] == pytest.approx(2 * worst["autograd"], rel=1e-6)
+    with pytest.raises(ValueError, match="no backward rule of its own"):
+        cap.check_gradient(by_name["AccumulateGrad"])
