@@ -11,7 +11,7 @@ changes; after a training step only the gradient columns of the two data sources
 import math
 
 import panel as pn
-from bokeh.models import ColumnDataSource, HoverTool, Range1d, TapTool
+from bokeh.models import ColumnDataSource, CustomJS, HoverTool, PanTool, Range1d, TapTool, WheelZoomTool
 from bokeh.palettes import Blues9
 from bokeh.plotting import figure
 
@@ -38,7 +38,7 @@ BOX_H, HEADER_H, TOP = 44, 16, 26
 GRAD_COLOURS = Blues9[::-1][3:]  # light (small gradient) to dark (large gradient)
 NO_GRAD, BAD_GRAD = "#9ca3af", "#dc2626"
 GRAD_TEXT_WIDTH = text_width("grad 0.00123", SUB_PX)
-OPEN_WIDTH = 1600  # a new graph starts fully open if that drawing is at most this wide (pixels)
+TALL = 1800  # px: a new graph starts fully open if its drawing is at most WIDE wide and this tall
 DRAW_LIMIT = 300
 PICK_PROMPT = "click a box, or choose a node here"
 
@@ -49,8 +49,10 @@ CAPTION = ("Each box is a node of the autograd graph, named as PyTorch names it,
 AFTER_BACKWARD = (" *grad* is the size (L2 norm) of the gradient of the loss with respect to that output; "
                   "the thicker and darker an edge, the larger the gradient flowing back along it.")
 BEFORE_BACKWARD = " Press **Backward** to see the gradients."
-WIDE = 880  # px: a drawing wider than this overflows the panel on a laptop screen
+WIDE = 760  # px: a drawing wider than this overflows the panel on a 1280-pixel screen: drawn top-down instead
 SCROLL_HINT = " The graph is wider than this panel: **scroll sideways** to follow it to the loss →"
+NAVIGATION = (" Drag to pan, ctrl+wheel (or pinch) to zoom, **Fit** to see it whole; in a tall graph the loss is at "
+              "the top and the data at the bottom.")
 
 NODE_COLUMNS = ("id", "name", "sub", "grad_text", "kind", "fill", "x", "y", "w", "h", "y_name", "y_sub",
                 "y_grad", "line_color", "line_width", "grad_norm", "dtype", "module", "param", "saved", "alpha")
@@ -58,7 +60,8 @@ LIT_COLUMNS = ("x", "y", "w", "h")
 FLOW_COLUMNS = ("xs", "ys", "colour", "lx", "ly", "label")
 ARRIVING, LEAVING, LIT = "#ea580c", "#16a34a", "#f97316"  # the step-through's colours
 NOT_YET = 0.3  # fill alpha of the nodes a forward step-through has not reached
-EDGE_COLUMNS = ("xs", "ys", "x_end", "y_end", "shape", "src_name", "dst_name", "grad_text", "width", "colour")
+EDGE_COLUMNS = ("xs", "ys", "x_end", "y_end", "angle", "shape", "src_name", "dst_name", "grad_text", "width",
+                "colour")
 GROUP_COLUMNS = ("x", "y", "w", "h", "hx", "hy", "hw", "label", "module")
 
 
@@ -93,13 +96,20 @@ class GraphView:
                                            disabled=True)
         self.picker = pn.widgets.Select(name="Inspect node", options={}, css_classes=["graph-node-select"],
                                         width=260, disabled=True)
+        self.fit = pn.widgets.Button(name="Fit", css_classes=["graph-fit"], width=60,
+                                     description="Show the whole graph (after zooming or panning)")
+        # in the page: the ranges may have moved there (pan, zoom) without Python knowing
+        self.fit.js_on_click(args={"xr": self.figure.x_range, "yr": self.figure.y_range}, code="""
+            xr.setv({start: xr.reset_start, end: xr.reset_end});
+            yr.setv({start: yr.reset_start, end: yr.reset_end});""")
+        self.vertical = False      # drawn top-down (loss at the top) because left-to-right is too wide
         self.open_all.on_click(lambda _e: self.set_expanded(self._modules or ()))
         self.group_all.on_click(lambda _e: self.set_expanded(()))
         self.picker.param.watch(self._on_pick, "value")
 
     def panel(self, stepping=None):
         """`stepping`: the step-through's controls and card, shown above the drawing."""
-        tools = pn.Row(self.open_all, self.group_all, self.picker, margin=(0, 5))
+        tools = pn.Row(self.open_all, self.group_all, self.fit, self.picker, margin=(0, 5))
         # scroll both ways: `scroll=True` scrolls a Column only vertically, and a wide graph was cut off
         plot = pn.Column(pn.pane.Bokeh(self.figure), scroll="both-auto", sizing_mode="stretch_width", max_height=620)
         return pn.Column("### Computation graph", self.caption, tools, *([stepping] if stepping else []),
@@ -121,7 +131,7 @@ class GraphView:
                  text_baseline="middle", text_color="#4b5563", nonselection_text_alpha=1)
         edges = fig.multi_line("xs", "ys", source=self.edges, line_width="width", line_color="colour",
                                line_join="round")
-        fig.scatter("x_end", "y_end", source=self.edges, marker="triangle", angle=-math.pi / 2, size=7,
+        fig.scatter("x_end", "y_end", source=self.edges, marker="triangle", angle="angle", size=7,
                     color="colour")
         fig.multi_line("xs", "ys", source=self.flow, line_width=5, line_color="colour", line_alpha=0.8)
         boxes = fig.rect("x", "y", "w", "h", source=self.nodes, fill_color="fill", fill_alpha="alpha",
@@ -138,6 +148,7 @@ class GraphView:
                  text_font_style="bold", text_align="center", text_baseline="bottom",
                  background_fill_color="white", background_fill_alpha=0.85)
         fig.add_tools(
+            PanTool(), WheelZoomTool(modifiers={"ctrl": True}),
             TapTool(renderers=[boxes, headers]),
             HoverTool(renderers=[boxes], tooltips=[("node", "@name"), ("output", "@sub"), ("dtype", "@dtype"),
                                                    ("layer", "@module"), ("parameter", "@param"),
@@ -157,7 +168,7 @@ class GraphView:
         modules = tuple(graph.modules())
         if modules != self._modules:  # a new network: open if it fits, else group by layer
             self._modules = modules
-            fits = len(graph.nodes) <= DRAW_LIMIT and _layout(graph.collapsed(modules))[0].width <= OPEN_WIDTH
+            fits = len(graph.nodes) <= DRAW_LIMIT and _fits(_oriented_layout(graph.collapsed(modules))[0][0])
             self.expanded = set(modules) if fits else set()
         self._draw()
 
@@ -189,6 +200,8 @@ class GraphView:
         if signature != self._signature:
             self._signature = signature
             self._relayout()
+        elif any(n.get("values") for n in drawn.nodes):  # tiny tensors' numbers change at every step
+            _update_changed(self.nodes, {"sub": [_labels(n)[1] for n in drawn.nodes]})
         self._show_gradients()
         has_grad = any(n["grad_norm"] is not None for n in drawn.nodes)
         self._set_caption(has_grad)
@@ -211,14 +224,15 @@ class GraphView:
         groups = ("; click a layer's box to open it, and the ▾ header of an open layer to group it again"
                   if self._modules else "")
         text = CAPTION.format(groups=groups, backward=AFTER_BACKWARD if has_grad else BEFORE_BACKWARD)
-        if self.figure.width and self.figure.width > WIDE:
+        text += NAVIGATION if self.vertical else ""
+        if self.figure.width and self.figure.width > WIDE + 2 * self.figure.min_border:
             text += SCROLL_HINT
         if self.caption.object != text:
             self.caption.object = text
 
     def _relayout(self):
         nodes, edges = self.drawn.nodes, self.drawn.edges
-        layout, labels, widths = _layout(self.drawn)
+        (layout, labels, widths), self.vertical = _oriented_layout(self.drawn)
         pos = {i: (x, y + TOP) for i, (x, y) in layout.positions.items()}
         self.nodes.data = {
             "id": [str(n["id"]) for n in nodes],
@@ -249,8 +263,9 @@ class GraphView:
         self.edges.data = {
             "xs": [[x for x, _ in r] for r in routes],
             "ys": [[y for _, y in r] for r in routes],
-            "x_end": [r[-1][0] - 4 for r in routes],
-            "y_end": [r[-1][1] for r in routes],
+            "x_end": [r[-1][0] if self.vertical else r[-1][0] - 4 for r in routes],
+            "y_end": [r[-1][1] + 4 if self.vertical else r[-1][1] for r in routes],
+            "angle": [0.0 if self.vertical else -math.pi / 2] * len(routes),  # up (to the loss) or right
             "shape": [shape_text(e["shape"]) for e in edges],
             "src_name": [_title(by_id[e["src"]]) for e in edges],
             "dst_name": [_title(by_id[e["dst"]]) for e in edges],
@@ -260,8 +275,8 @@ class GraphView:
         }
         self._draw_groups(pos, widths)
         width, height = layout.width, layout.height + TOP
-        self.figure.x_range.update(start=0, end=width)
-        self.figure.y_range.update(start=height, end=0)
+        self.figure.x_range.update(start=0, end=width, reset_start=0, reset_end=width)
+        self.figure.y_range.update(start=height, end=0, reset_start=height, reset_end=0)
         margin = 2 * self.figure.min_border
         self.figure.update(frame_width=int(width), frame_height=int(height), width=int(width) + margin,
                            height=int(height) + margin, visible=True)
@@ -309,7 +324,7 @@ class GraphView:
         nodes, edges = self.drawn.nodes, self.drawn.edges
         norms = {n["id"]: n["grad_norm"] if known is None or n["id"] in known else None for n in nodes}
         node_cols = {
-            "grad_text": [_grad_text(norms[n["id"]], label=True) for n in nodes],
+            "grad_text": [_grad_text(norms[n["id"]], label=True, values=n.get("grads")) for n in nodes],
             "grad_norm": [math.nan if norms[n["id"]] is None else norms[n["id"]] for n in nodes],
             "line_color": [BAD_GRAD if _bad(norms[n["id"]]) else "#6b7280" for n in nodes],
             "line_width": [3 if _bad(norms[n["id"]]) else (2 if n["kind"] == "module" else 1) for n in nodes],
@@ -424,15 +439,44 @@ class GraphView:
             self.select(event.new)
 
 
-def _layout(drawn):
-    """The layered drawing of a graph, the text lines of its boxes and their widths."""
+def _fits(layout):
+    return layout.width <= WIDE and layout.height <= TALL
+
+
+def _oriented_layout(drawn):
+    """Left to right when that fits the panel's width, else top-down with the loss at the top:
+    ((layout, labels, widths), vertical)."""
+    across = _layout(drawn)
+    if across[0].width <= WIDE:
+        return across, False
+    return _layout(drawn, vertical=True), True
+
+
+def _layout(drawn, vertical=False):
+    """The layered drawing of a graph, the text lines of its boxes and their widths. Vertical: the layers
+    are rows, the loss's at the top, each row as tall as a box and its boxes as far apart as the widest."""
     labels = {n["id"]: _labels(n) for n in drawn.nodes}
-    widths = {i: max(text_width(name, NAME_PX, bold=True), text_width(sub, SUB_PX), GRAD_TEXT_WIDTH) + 12
-              for i, (name, sub) in labels.items()}
+    # room for a tiny tensor's gradient numbers, which come with Backward (as many as its values)
+    grads = {n["id"]: _grad_text(1.0, label=True, values=[-0.123] * len(n.get("values") or ())) for n in drawn.nodes}
+    widths = {i: max(text_width(name, NAME_PX, bold=True), text_width(sub, SUB_PX), GRAD_TEXT_WIDTH,
+                     text_width(grads[i], SUB_PX)) + 12 for i, (name, sub) in labels.items()}
     groups = {n["id"]: _group_of(n) for n in drawn.nodes}
-    layout = layered_layout([n["id"] for n in drawn.nodes], [(e["src"], e["dst"]) for e in drawn.edges],
-                            widths, groups=groups, height=BOX_H, column_gap=26)
-    return layout, labels, widths
+    ids, edges = [n["id"] for n in drawn.nodes], [(e["src"], e["dst"]) for e in drawn.edges]
+    if not vertical:
+        return layered_layout(ids, edges, widths, groups=groups, height=BOX_H, column_gap=26), labels, widths
+    # lay the rows out as columns of boxes BOX_H wide and pitch-tall, then turn the drawing: x -> height - y
+    pitch = max(widths.values(), default=0)
+    turned = layered_layout(ids, edges, {i: BOX_H for i in ids}, groups=groups, height=pitch, column_gap=30,
+                            row_gap=12)
+    flip = turned.width  # layer 0 (the data) at the bottom, the loss at the top
+
+    def moved(point):
+        x, y = point
+        return y, flip - x
+    turned.positions = {i: moved(p) for i, p in turned.positions.items()}
+    turned.routes = [[moved(p) for p in r] for r in turned.routes]
+    turned.width, turned.height = turned.height, turned.width
+    return turned, labels, widths
 
 
 def _group_of(n):
@@ -447,6 +491,8 @@ def _group_of(n):
 def _labels(n):
     """The two text lines of a box: PyTorch's node name, then what it outputs."""
     shape = shape_text(n["shape"])
+    if n.get("values") and n["kind"] != "module":  # a tiny tensor: its numbers sit in the box
+        shape = f"{shape} = {_numbers(n['values'])}" if n["shape"] else f"= {_numbers(n['values'])}"
     if n["kind"] == "module":
         return _module_title(n["module"], n["module_type"]), shape
     if n["param"]:
@@ -477,11 +523,18 @@ def _bad(norm):
     return norm is not None and not math.isfinite(norm)
 
 
-def _grad_text(norm, label=False):
+def _grad_text(norm, label=False, values=None):
+    """A gradient's size (its L2 norm); on a box, a tiny gradient's own numbers instead."""
     if norm is None:
         return ""
+    if label and values:
+        return "grad " + _numbers(values)
     text = number(norm)
     return f"grad {text}" if label else text
+
+
+def _numbers(values):
+    return ", ".join(number(v) for v in values)
 
 
 def _edge_style(norm, low, high):
