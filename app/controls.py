@@ -31,11 +31,15 @@ IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this 
 FILL = {"sizing_mode": "stretch_width"}   # settings widgets fill their column
 
 KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset", "undo": "undo", "redo": "redo",
-        "shift+b": "step_backward", "shift+f": "step_forward"}
+        "shift+b": "step_backward", "shift+f": "step_forward",
+        "ArrowLeft": "graph_left", "ArrowRight": "graph_right", "ArrowUp": "graph_up", "ArrowDown": "graph_down",
+        "Enter": "graph_enter"}
+GRAPH_KEYS = ("ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Enter")  # only after a click on the graph
 KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
               "(fills every gradient) · <kbd>s</kbd> step (optimizer update) · <kbd>space</kbd> train/pause · "
               "<kbd>r</kbd> reset (new weights) · <kbd>ctrl+z</kbd> undo a change to the network (weights too) "
-              "· <kbd>ctrl+y</kbd> redo · <kbd>shift+b</kbd> / <kbd>shift+f</kbd> step backward / forward one node")
+              "· <kbd>ctrl+y</kbd> redo · <kbd>shift+b</kbd> / <kbd>shift+f</kbd> step backward / forward one node · "
+              "after a click on the graph: <kbd>arrows</kbd> move along its edges, <kbd>enter</kbd> opens a layer")
 
 
 class KeyboardShortcuts(pn.custom.JSComponent):
@@ -45,10 +49,16 @@ class KeyboardShortcuts(pn.custom.JSComponent):
 
     pressed = param.String(default="", doc="The last key pressed, with a counter")
     keys = param.List(default=list(KEYS), constant=True)
+    graph_keys = param.List(default=list(GRAPH_KEYS), constant=True)
 
     _esm = r"""
 export function render({ model, el }) {
-  let count = 0;
+  let count = 0, inGraph = false;
+  // the graph's keys (arrows, enter) belong to the graph once it was clicked, until a click elsewhere
+  const onPointer = (e) => {
+    inGraph = e.composedPath().some((el) => el.classList && el.classList.contains("graph-panel"));
+  };
+  document.addEventListener("pointerdown", onPointer, true);
   const typing = (e) => {
     const target = e.composedPath()[0];
     return target && (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable);
@@ -63,12 +73,16 @@ export function render({ model, el }) {
       else return;
     }
     if (!model.keys.includes(key)) return;
+    if (model.graph_keys.includes(key) && !inGraph) return;
     e.preventDefault();          // space must not scroll the page or press a focused button
     count += 1;
     model.pressed = `${key}#${count}`;
   };
   document.addEventListener("keydown", onKey);
-  model.on("remove", () => document.removeEventListener("keydown", onKey));
+  model.on("remove", () => {
+    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("pointerdown", onPointer, true);
+  });
   const legend = document.createElement("div");
   legend.className = "pg-keys";
   legend.innerHTML = model.legend;

@@ -113,7 +113,8 @@ class GraphView:
         # scroll both ways: `scroll=True` scrolls a Column only vertically, and a wide graph was cut off
         plot = pn.Column(pn.pane.Bokeh(self.figure), scroll="both-auto", sizing_mode="stretch_width", max_height=620)
         return pn.Column("### Computation graph", self.caption, tools, *([stepping] if stepping else []),
-                         self.legend, plot, name="graph-panel", sizing_mode="stretch_width")
+                         self.legend, plot, name="graph-panel", css_classes=["graph-panel"],
+                         sizing_mode="stretch_width")
 
     # --- drawing ------------------------------------------------------------------------------
     def _figure(self):
@@ -391,6 +392,63 @@ class GraphView:
             rows["ly"].append(mid[1] - 3)
             rows["label"].append(label)
         self.flow.data = rows
+
+    # --- the keyboard ----------------------------------------------------------------------------
+    def move(self, arrow):
+        """Arrow keys: "left"/"right"/"up"/"down" move the selection along an edge (towards the data or the
+        loss) or to the next box of the same layer; a grouped layer is only pointed at (enter opens it)."""
+        if self.drawn is None:
+            return
+        nodes = {str(n["id"]): n for n in self.drawn.nodes}
+        pos = {i: (x, y) for i, x, y in zip(self.nodes.data["id"], self.nodes.data["x"], self.nodes.data["y"])}
+        here = self._cursor()
+        if here is None:
+            self._point_at(str(self.drawn.root), nodes)
+            return
+        # `across`: the coordinate that tells boxes of one layer apart (y left to right, x top-down)
+        across = 0 if self.vertical else 1
+        if self.vertical:
+            toward = "loss" if arrow == "up" else "data" if arrow == "down" else None
+            side = {"left": -1, "right": 1}.get(arrow)
+        else:
+            toward = "loss" if arrow == "right" else "data" if arrow == "left" else None
+            side = {"up": -1, "down": 1}.get(arrow)
+        if toward is not None:
+            ends = [str(e["dst"]) for e in self.drawn.edges if str(e["src"]) == here] if toward == "loss" else \
+                   [str(e["src"]) for e in self.drawn.edges if str(e["dst"]) == here]
+            choices = [i for i in ends if i in pos]
+        else:
+            main = 1 - across
+            choices = [i for i, p in pos.items() if abs(p[main] - pos[here][main]) < 1 and
+                       (p[across] - pos[here][across]) * side > 0]
+        if choices:
+            # the nearest; data (the input, the target) last: the computation is what one follows
+            best = min(choices, key=lambda i: (nodes[i]["kind"] == "constant", abs(pos[i][0] - pos[here][0])
+                                               + abs(pos[i][1] - pos[here][1])))
+            self._point_at(best, nodes)
+
+    def enter(self):
+        """Enter: open the grouped layer pointed at (and inspect its output)."""
+        here = self._cursor()
+        node = next((n for n in self.drawn.nodes if str(n["id"]) == here), None) if self.drawn else None
+        if node is not None and node["kind"] == "module":
+            self.expand(node["module"])
+            self.select(node["output"])
+
+    def _cursor(self):
+        indices = self.nodes.selected.indices
+        return self.nodes.data["id"][indices[0]] if indices else None
+
+    def _point_at(self, drawn_id, nodes):
+        node = nodes[drawn_id]
+        if node["kind"] == "module":
+            self._handling_tap = True
+            try:
+                self.nodes.selected.indices = [self.nodes.data["id"].index(drawn_id)]
+            finally:
+                self._handling_tap = False
+        else:
+            self.select(node["id"])
 
     # --- selection ----------------------------------------------------------------------------
     def select(self, node_id):

@@ -44,7 +44,10 @@ class StepThrough:
 
     def keys(self):
         """Commands for the keyboard shortcuts."""
-        return {"step_backward": self.stepper.step_backward, "step_forward": self.stepper.step_forward}
+        g = self.graph
+        return {"step_backward": self.stepper.step_backward, "step_forward": self.stepper.step_forward,
+                "graph_left": lambda: g.move("left"), "graph_right": lambda: g.move("right"),
+                "graph_up": lambda: g.move("up"), "graph_down": lambda: g.move("down"), "graph_enter": g.enter}
 
     def _show(self, *_events):
         st = self.stepper

@@ -145,3 +145,23 @@ def test_check_numerically_passes_the_engines_rules_and_fails_a_wrong_custom_fun
     assert [st["name"] for st in v.stepper.steps] == ["SumBackward0", "CubeBackward", "MulBackward0",
                                                       "AccumulateGrad"]
     assert result.tensors["w"].grad is None
+
+
+def test_arrow_keys_walk_the_graph_along_its_edges_and_enter_opens_a_layer():
+    s, v = views_for("lenet")
+    s.backward()
+    g = v.graph
+    assert g.vertical   # LeNet's layers, left to right, are wider than the panel
+
+    def pointed():
+        return g.nodes.data["name"][g.nodes.selected.indices[0]]
+    g.move("down")                       # nothing chosen yet: the loss first (a grouped module here)
+    assert pointed() == "CrossEntropyLoss"
+    g.move("down")                       # towards the data, along an edge: the layer that feeds the loss
+    assert pointed() == "fc3 · Linear"
+    g.move("up")                         # and back towards the loss
+    assert pointed() == "CrossEntropyLoss"
+    g.move("down")
+    g.enter()                            # opens the layer pointed at and inspects its output
+    assert "fc3" in g.expanded and pointed() == "AddmmBackward0"
+    assert v.inspector.node["name"] == "AddmmBackward0"
