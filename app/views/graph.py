@@ -96,7 +96,7 @@ class GraphView:
                                            disabled=True)
         self.picker = pn.widgets.Select(name="Inspect node", options={}, css_classes=["graph-node-select"],
                                         width=260, disabled=True)
-        self.fit = pn.widgets.Button(name="Fit", css_classes=["graph-fit"], width=60,
+        self.fit = pn.widgets.Button(name="Fit", css_classes=["graph-fit"], width=60, disabled=True,
                                      description="Show the whole graph (after zooming or panning)")
         # in the page: the ranges may have moved there (pan, zoom) without Python knowing
         self.fit.js_on_click(args={"xr": self.figure.x_range, "yr": self.figure.y_range}, code="""
@@ -219,7 +219,7 @@ class GraphView:
         self.caption.object = message
         self.legend.object = ""
         self.picker.options, self.picker.disabled = {}, True
-        self.open_all.disabled = self.group_all.disabled = True
+        self.open_all.disabled = self.group_all.disabled = self.fit.disabled = True
 
     def _set_caption(self, has_grad):
         groups = ("; click a layer's box to open it, and the ▾ header of an open layer to group it again"
@@ -289,7 +289,7 @@ class GraphView:
             self.picker.value = self.selected if self.selected in self.picker.options.values() else None
         finally:
             self._syncing = False
-        self.picker.disabled = False
+        self.picker.disabled = self.fit.disabled = False
         self.open_all.disabled = self.group_all.disabled = not self._modules
         self._restore_selection()
 
