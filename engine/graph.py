@@ -72,7 +72,8 @@ class Graph:
     """A recorded autograd DAG as plain data.
 
     nodes: [{"id", "name", "kind", "shape", "dtype", "device", "module", "module_type", "param", "saved",
-             "is_leaf", "grad_norm"}]
+             "is_leaf", "grad_norm", and with a capture "values", "grads": the numbers of tensors of at most
+             SMALL elements, else None}]
     edges: [{"src", "dst", "shape"}]  -- data flows src -> dst (the reverse of next_functions)
     """
 
@@ -384,7 +385,8 @@ def graph(tensor, capture=None, param_names=None):
             nodes.append({"id": const_id, "name": "input", "kind": "constant",
                           "shape": list(t._data.shape), "dtype": t.dtype.name, "device": str(t.device),
                           "module": module[0] if module else None, "module_type": module[1] if module else None,
-                          "param": None, "saved": [], "is_leaf": True, "grad_norm": None})
+                          "param": None, "saved": [], "is_leaf": True, "grad_norm": None,
+                          "values": _small(capture._host.get(id(t), (t._data,))[0])})
             edges.append({"src": const_id, "dst": ids[n], "shape": list(t._data.shape)})
             id_map[const_id] = t
             const_id += 1
@@ -465,6 +467,8 @@ def _describe(n, node_id, capture, names):
         grad = capture._leaf_grad(n) if capture is not None else (var.grad._data if var.grad is not None else None)
         if grad is not None:
             d["grad_norm"] = _norm(grad)
+        if capture is not None:
+            d["values"], d["grads"] = _small(capture._host.get(id(n), (var._data,))[0]), _small(grad)
     else:
         saved = n._saved if isinstance(n._saved, tuple) else ()
         d["saved"] = [list(t._data.shape) for t in saved if isinstance(t, Tensor)]
@@ -477,7 +481,18 @@ def _describe(n, node_id, capture, names):
             g = capture._grad_out.get(n)
             if g and g[0] is not None:
                 d["grad_norm"] = _norm(g[0])
+            d["values"], d["grads"] = _small(out[0] if out else None), _small(g[0] if g else None)
     return d
+
+
+SMALL = 4  # a tensor with at most this many elements has its numbers in the graph's records
+
+
+def _small(array):
+    """The numbers of a tiny tensor (a flat list), else None."""
+    if array is None or array.size > SMALL:
+        return None
+    return _numpy(array).astype(np.float64).ravel().tolist()
 
 
 def _float64(t):
