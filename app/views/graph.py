@@ -49,6 +49,7 @@ CAPTION = ("Each box is a node of the autograd graph, named as PyTorch names it,
 AFTER_BACKWARD = (" *grad* is the size (L2 norm) of the gradient of the loss with respect to that output; "
                   "the thicker and darker an edge, the larger the gradient flowing back along it.")
 BEFORE_BACKWARD = " Press **Backward** to see the gradients."
+VIEW_H = 540  # px: the graph's window; a taller drawing is seen through it (drag, Fit, or it follows a step)
 WIDE = 760  # px: a drawing wider than this overflows the panel on a 1280-pixel screen: drawn top-down instead
 SCROLL_HINT = " The graph is wider than this panel: **scroll sideways** to follow it to the loss →"
 NAVIGATION = (" Drag to pan, ctrl+wheel (or pinch) to zoom, **Fit** to see it whole; in a tall graph the loss is at "
@@ -103,6 +104,7 @@ class GraphView:
             xr.setv({start: xr.reset_start, end: xr.reset_end});
             yr.setv({start: yr.reset_start, end: yr.reset_end});""")
         self.vertical = False      # drawn top-down (loss at the top) because left-to-right is too wide
+        self._height = 0           # of the whole drawing (the figure shows at most VIEW_H of it)
         self.open_all.on_click(lambda _e: self.set_expanded(self._modules or ()))
         self.group_all.on_click(lambda _e: self.set_expanded(()))
         self.picker.param.watch(self._on_pick, "value")
@@ -277,10 +279,12 @@ class GraphView:
         self._draw_groups(pos, widths)
         width, height = layout.width, layout.height + TOP
         self.figure.x_range.update(start=0, end=width, reset_start=0, reset_end=width)
-        self.figure.y_range.update(start=height, end=0, reset_start=height, reset_end=0)
+        shown = min(height, VIEW_H)  # at 1:1 from the top (the loss's end of a top-down drawing)
+        self.figure.y_range.update(start=shown, end=0, reset_start=height, reset_end=0)
+        self._height = height
         margin = 2 * self.figure.min_border
-        self.figure.update(frame_width=int(width), frame_height=int(height), width=int(width) + margin,
-                           height=int(height) + margin, visible=True)
+        self.figure.update(frame_width=int(width), frame_height=int(shown), width=int(width) + margin,
+                           height=int(shown) + margin, visible=True)
         self.legend.object = _legend_html(sorted({n["kind"] for n in nodes}, key=list(KINDS).index))
         self._syncing = True  # a Select picks its first option by itself: that is not the user's choice
         try:
@@ -378,6 +382,7 @@ class GraphView:
         if lit in ids:
             k = ids.index(lit)
             self.lit.data = {c: [self.nodes.data[c][k]] for c in LIT_COLUMNS}
+            self._follow(self.nodes.data["y"][k])
         rows = {c: [] for c in FLOW_COLUMNS}
         for src, dst, label, direction in step["flows"]:
             route = self._routes.get((drawn_of.get(src, src), drawn_of.get(dst, dst)))
@@ -435,12 +440,23 @@ class GraphView:
             self.expand(node["module"])
             self.select(node["output"])
 
+    def _follow(self, y):
+        """Move the window of a tall drawing so that height y (a box's centre) is in it."""
+        yr = self.figure.y_range
+        top, bottom = yr.end, yr.start
+        if top + BOX_H / 2 <= y <= bottom - BOX_H / 2 or bottom - top >= self._height:
+            return
+        span = bottom - top
+        top = min(max(y - span / 2, 0), self._height - span)
+        yr.update(start=top + span, end=top)
+
     def _cursor(self):
         indices = self.nodes.selected.indices
         return self.nodes.data["id"][indices[0]] if indices else None
 
     def _point_at(self, drawn_id, nodes):
         node = nodes[drawn_id]
+        self._follow(self.nodes.data["y"][self.nodes.data["id"].index(drawn_id)])
         if node["kind"] == "module":
             self._handling_tap = True
             try:
@@ -459,6 +475,9 @@ class GraphView:
         if self.drawn is not None and node_id not in {n["id"] for n in self.drawn.nodes} and node["module"]:
             self.expand(node["module"])
         self.selected = node_id
+        drawn = str(self._drawn_of.get(node_id, node_id))
+        if drawn in self.nodes.data["id"]:
+            self._follow(self.nodes.data["y"][self.nodes.data["id"].index(drawn)])
         self._restore_selection()
         if self.on_inspect is not None:
             self.on_inspect(node)

@@ -90,7 +90,7 @@ def _tensor_html(t):
     return f"{shape}, norm {number(t['norm'])}"
 
 
-def backward_card(step, position, total, names, arrivals=1):
+def backward_card(step, position, total, names, arrivals=1, title=None):
     """HTML for one backward step (a record of engine.graph.backward_record). `names`: {id: title} of
     the graph's nodes; `arrivals`: how many paths sent this node a gradient."""
     name = step["name"]
@@ -102,7 +102,7 @@ def backward_card(step, position, total, names, arrivals=1):
         rows.append(f"<tr><th>sent to {html.escape(names.get(g['to'], '?'))}</th><td>{_tensor_html(g)}</td></tr>")
     meet = (f"<div class='rule-meet'>{MEET.format(n=arrivals, terms=' + '.join(['g'] * arrivals))}</div>"
             if arrivals > 1 else "")
-    return _card("backward", position, total, name, forward, words, symbols, meet + _table(rows))
+    return _card("backward", position, total, name, forward, words, symbols, meet + _table(rows), title)
 
 
 def forward_card(step, position, total):
@@ -117,10 +117,10 @@ def _table(rows):
     return f"<table class='rule-numbers'>{''.join(rows)}</table>"
 
 
-def _card(kind, position, total, name, forward, words, symbols, body):
+def _card(kind, position, total, name, forward, words, symbols, body, title=None):
     lines = "".join(f"<div class='rule-symbols'>{html.escape(s)}</div>" for s in symbols)
     fwd = f"<div class='rule-forward'>forward: {html.escape(forward)}</div>" if forward else ""
     return (f"<div class='rule-card' data-kind='{kind}' data-node='{html.escape(name)}'>"
             f"<div class='rule-head'>{kind} step {position + 1} of {total}: <b class='rule-name'>"
-            f"{html.escape(name)}</b></div>{fwd}<div class='rule-words'>{html.escape(words)}</div>{lines}"
+            f"{html.escape(title or name)}</b></div>{fwd}<div class='rule-words'>{html.escape(words)}</div>{lines}"
             f"{body}</div>")

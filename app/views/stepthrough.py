@@ -59,13 +59,15 @@ class StepThrough:
         step = st.steps[k]
         graph = self.graph.graph
         names = {n["id"]: _title(n) for n in graph.nodes} if graph is not None else {}
+        title = names.get(step["id"], step["name"])
         if st.kind == "backward":
             consumers = [e for e in graph.edges if e["src"] == step["id"]] if graph is not None else []
             flows = [(step["id"], e["dst"], _label(step["grad_outputs"][0] if step["grad_outputs"] else None),
                       "arriving") for e in consumers]
             flows += [(g["to"], step["id"], _label(g), "leaving") for g in step["grad_inputs"] if g["to"] is not None]
             reached = {s["id"] for s in st.steps[:k + 1]}
-            self.card.value = rules.backward_card(step, k, len(st.steps), names, arrivals=max(len(consumers), 1))
+            self.card.value = rules.backward_card(step, k, len(st.steps), names, arrivals=max(len(consumers), 1),
+                                                  title=title)
         else:
             flows = []
             reached = {s["id"] for s in st.steps[:k + 1]}
