@@ -75,6 +75,7 @@ class GraphView:
         self.drawn = None          # what is drawn: the graph with unopened modules grouped
         self.expanded = set()      # module paths shown open
         self.selected = None       # id (in the full graph) of the node being inspected
+        self._selected_name = None
         self._signature = None
         self._modules = None
         self._handling_tap = False
@@ -165,6 +166,8 @@ class GraphView:
     def show(self, graph, message=EMPTY):
         """Draw `graph` (an engine.graph.Graph), or say `message` when there is none."""
         self.graph = graph
+        if self.selected is not None and not _same_node(graph, self.selected, self._selected_name):
+            self.selected = None   # another graph (e.g. from the code cell): the same id is another node
         if graph is None:
             self._clear(message)
             return
@@ -474,7 +477,7 @@ class GraphView:
         node = self.graph.node(node_id)
         if self.drawn is not None and node_id not in {n["id"] for n in self.drawn.nodes} and node["module"]:
             self.expand(node["module"])
-        self.selected = node_id
+        self.selected, self._selected_name = node_id, node["name"]
         drawn = str(self._drawn_of.get(node_id, node_id))
         if drawn in self.nodes.data["id"]:
             self._follow(self.nodes.data["y"][self.nodes.data["id"].index(drawn)])
@@ -514,6 +517,13 @@ class GraphView:
     def _on_pick(self, event):
         if not self._syncing and event.new is not None and event.new != self.selected:
             self.select(event.new)
+
+
+def _same_node(graph, node_id, name):
+    try:
+        return graph is not None and graph.node(node_id)["name"] == name
+    except KeyError:
+        return False
 
 
 def _fits(layout):

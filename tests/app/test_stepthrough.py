@@ -165,3 +165,17 @@ def test_arrow_keys_walk_the_graph_along_its_edges_and_enter_opens_a_layer():
     g.enter()                            # opens the layer pointed at and inspects its output
     assert "fc3" in g.expanded and pointed() == "AddmmBackward0"
     assert v.inspector.node["name"] == "AddmmBackward0"
+
+
+def test_a_new_graph_with_another_node_under_the_same_id_can_be_picked():
+    from app.codecell import run_cell
+    s, v = views_for("mlp")
+    s.backward()
+    first = s.last["graph"].node(1)
+    v.graph.picker.value = first["id"]
+    result = run_cell(WRONG_OP)
+    s.show_tensor(result.tensors["y"], result.capture, "y")
+    other = s.last["graph"].node(1)
+    assert other["id"] == first["id"] and other["name"] != first["name"]
+    v.graph.picker.value = other["id"]       # the list's choice of the same id, now another node
+    assert v.inspector.node["name"] == other["name"]
