@@ -73,7 +73,10 @@ export function render({ model, el }) {
       else return;
     }
     if (!model.keys.includes(key)) return;
-    if (model.graph_keys.includes(key) && !inGraph) return;
+    if (model.graph_keys.includes(key)) {   // a focused button or slider keeps its own enter and arrows
+      const target = e.composedPath()[0];
+      if (!inGraph || target.tagName === "BUTTON" || target.getAttribute?.("role") === "slider") return;
+    }
     e.preventDefault();          // space must not scroll the page or press a focused button
     count += 1;
     model.pressed = `${key}#${count}`;
