@@ -128,7 +128,9 @@ def pick(page, node_name):
 
 def test_check_numerically_passes_an_engine_rule_and_fails_a_wrong_custom_function(page):
     open_playground(page)
-    page.get_by_role("button", name="Backward", exact=True).click()
+    page.keyboard.press("Shift+B")       # the key of Step backward
+    expect(page.locator(".rule-card")).to_contain_text("backward step 1 of")
+    page.get_by_role("button", name="Finish", exact=True).click()
     settle(page)
     if "module" in bokeh_data(page, "graph-nodes", "kind"):
         page.get_by_role("button", name="Open all layers").click()
