@@ -37,9 +37,9 @@ class Inspector:
         self.channel = pn.widgets.IntSlider(name="Channel (dim 1)", start=0, end=1, value=0, width=200,
                                             visible=False, css_classes=["inspector-channel"])
         self.stats = pn.pane.HTML("", name="inspector-stats", css_classes=["inspector-stats"], margin=(0, 10))
+        # (no hover tip: it covered the verdict printed beside the button)
         self.check = pn.widgets.Button(name="Check numerically", css_classes=["pg-gradcheck"], width=150,
-                                       disabled=True, description="Compare this node's backward rule with "
-                                       "finite differences of its forward (float64, central differences)")
+                                       disabled=True)
         self.check_result = pn.pane.HTML("", css_classes=["gradcheck-result"], margin=(0, 10),
                                          sizing_mode="stretch_width")
         self.check.on_click(lambda _e: self.check_node())
