@@ -31,11 +31,16 @@ IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this 
 FILL = {"sizing_mode": "stretch_width"}   # settings widgets fill their column
 WRAP = {"flex-wrap": "wrap", "min-width": "0"}   # a row that wraps on a phone instead of widening the page
 
-KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset", "undo": "undo", "redo": "redo"}
+KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset", "undo": "undo", "redo": "redo",
+        "shift+b": "step_backward", "shift+f": "step_forward",
+        "ArrowLeft": "graph_left", "ArrowRight": "graph_right", "ArrowUp": "graph_up", "ArrowDown": "graph_down",
+        "Enter": "graph_enter"}
+GRAPH_KEYS = ("ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Enter")  # only after a click on the graph
 KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
               "(fills every gradient) · <kbd>s</kbd> step (optimizer update) · <kbd>space</kbd> train/pause · "
               "<kbd>r</kbd> reset (new weights) · <kbd>ctrl+z</kbd> undo a change to the network (weights too) "
-              "· <kbd>ctrl+y</kbd> redo")
+              "· <kbd>ctrl+y</kbd> redo · <kbd>shift+b</kbd> / <kbd>shift+f</kbd> step backward / forward one node · "
+              "after a click on the graph: <kbd>arrows</kbd> move along its edges, <kbd>enter</kbd> opens a layer")
 
 
 class KeyboardShortcuts(pn.custom.JSComponent):
@@ -45,10 +50,16 @@ class KeyboardShortcuts(pn.custom.JSComponent):
 
     pressed = param.String(default="", doc="The last key pressed, with a counter")
     keys = param.List(default=list(KEYS), constant=True)
+    graph_keys = param.List(default=list(GRAPH_KEYS), constant=True)
 
     _esm = r"""
 export function render({ model, el }) {
-  let count = 0;
+  let count = 0, inGraph = false;
+  // the graph's keys (arrows, enter) belong to the graph once it was clicked, until a click elsewhere
+  const onPointer = (e) => {
+    inGraph = e.composedPath().some((el) => el.classList && el.classList.contains("graph-panel"));
+  };
+  document.addEventListener("pointerdown", onPointer, true);
   const typing = (e) => {
     const target = e.composedPath()[0];
     return target && (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable);
@@ -56,18 +67,26 @@ export function render({ model, el }) {
   const onKey = (e) => {
     if (e.altKey || e.repeat || typing(e)) return;   // (a field's own ctrl+z stays the field's)
     let key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (e.shiftKey && key.length === 1 && key !== " " && !e.ctrlKey && !e.metaKey) key = "shift+" + key;
     if (e.ctrlKey || e.metaKey) {
       if (key === "z") key = e.shiftKey ? "redo" : "undo";
       else if (key === "y") key = "redo";
       else return;
     }
     if (!model.keys.includes(key)) return;
+    if (model.graph_keys.includes(key)) {   // a focused button or slider keeps its own enter and arrows
+      const target = e.composedPath()[0];
+      if (!inGraph || target.tagName === "BUTTON" || target.getAttribute?.("role") === "slider") return;
+    }
     e.preventDefault();          // space must not scroll the page or press a focused button
     count += 1;
     model.pressed = `${key}#${count}`;
   };
   document.addEventListener("keydown", onKey);
-  model.on("remove", () => document.removeEventListener("keydown", onKey));
+  model.on("remove", () => {
+    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("pointerdown", onPointer, true);
+  });
   const legend = document.createElement("div");
   legend.className = "pg-keys";
   legend.innerHTML = model.legend;
@@ -141,6 +160,7 @@ class Controls:
         self.redo = self._small_button("Redo", self.history.redo, "can_redo", "Redo what was undone (ctrl+y)")
         self.keys = KeyboardShortcuts()
         self.keys.param.watch(self._on_key, "pressed")
+        self.more_keys = {}           # command -> action, for views' own keys (the step-through's)
         # LiveText: updated in place in the page (a Div's new text re-lays out the whole page)
         self.status = LiveText(value=self._status_text(), css_classes=["pg-status"], margin=(4, 10), **FILL)
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["pg-alert"], margin=(4, 10))
@@ -207,6 +227,8 @@ class Controls:
                    "undo": self.history.undo, "redo": self.history.redo}
         if command == "train":
             self.toggle_training()
+        elif command in self.more_keys:
+            self.run(self.more_keys[command])
         elif command in actions:
             self.run(actions[command])
 

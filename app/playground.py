@@ -32,6 +32,7 @@ class Playground:
         self.restored = autosave.restore(self.session, kept) if kept else None
         self.controls = Controls(self.session)
         self.views = Views(self.session)
+        self.controls.more_keys.update(self.views.stepthrough.keys())
 
     def view(self):
         s = self.session

@@ -31,6 +31,7 @@ import param
 import engine as torch
 import engine.graph
 import engine.nn as nn
+from engine.autograd.node import AccumulateGrad
 from app import checkpoint, datasets, devices, layers
 from app.state import Data, Hyper, Network, default_loss
 
@@ -227,6 +228,28 @@ class Session(param.Parameterized):
         self.error = None
         self.version += 1
 
+    def code_backward_steps(self):
+        """The backward of the code cell's tensor shown in the graph, recorded step by step for the step-through
+        (its graph kept, the leaves' .grad as the cell left them). Returns the steps, or None with `error` set."""
+        last = self.last
+        if "steps" not in last:
+            tensor = last["tensor"]
+            leaves = [n.variable for n in last["capture"]._ids.values() if isinstance(n, AccumulateGrad)]
+            kept = [(leaf, leaf.grad) for leaf in leaves]
+            gradient = None if tensor.numel() == 1 else torch.ones_like(tensor)   # as if summed
+            try:
+                last["steps"] = engine.graph.backward_record(tensor, gradient, retain_graph=True)
+            except RuntimeError as error:
+                self._fail(f"cannot step through the backward of {last.get('name')}: {error}"
+                           if "second time" not in str(error) else
+                           f"the backward of {last.get('name')} already ran in the code cell and freed its graph: "
+                           "show the tensor before calling .backward(), or call .backward(retain_graph=True)")
+                return None
+            finally:
+                for leaf, grad in kept:
+                    leaf.grad = grad
+        return last["steps"]
+
     # ---- actions -----------------------------------------------------------------------------
     def forward(self):
         """One forward pass on the current batch (drawn when none is pending); shows the loss."""
@@ -235,6 +258,11 @@ class Session(param.Parameterized):
     def backward(self):
         """Gradients of the current batch's loss for every parameter (forward first if needed)."""
         return self._guard(self._backward)
+
+    def backward_in_steps(self):
+        """Backward as Backward does, node by node (engine.graph.backward_steps), keeping every step as
+        plain data in `last["steps"]` for the step-through."""
+        return self._guard(self._backward, record=True)
 
     def take_step(self):
         """One optimizer update (forward and backward first where they have not run)."""
@@ -584,7 +612,7 @@ class Session(param.Parameterized):
         loss, output = cap.to_host(p["loss"], p["output"])
         self._check_loss(float(loss))
         self.last = {"loss": float(loss), "capture": cap, "graph": cap.graph(p["loss"]),
-                     "batch": (p["x"], p["y"]), "output": output, "source": "training"}
+                     "batch": (p["x"], p["y"]), "output": output, "source": "training", "tensor": p["loss"]}
         self.phase = phase
         self.error = None
 
@@ -595,17 +623,22 @@ class Session(param.Parameterized):
         self._publish(p, "forward")
         self.version += 1
 
-    def _run_backward(self, p):
+    def _run_backward(self, p, record=False):
         self.optimizer.zero_grad()
-        p["loss"].backward()
+        if record:
+            p["steps"] = engine.graph.backward_record(p["loss"])
+        else:
+            p["loss"].backward()
         p["backward"] = True
 
-    def _backward(self):
+    def _backward(self, record=False):
         p = self._pending
         if p is None or p.get("capture") is None or p["backward"]:
             p = self._run_forward(capture=True)
-        self._run_backward(p)
+        self._run_backward(p, record)
         self._publish(p, "backward")
+        if record:
+            self.last["steps"] = p["steps"]
         self.version += 1
 
     def _step(self, evaluate=False, capture=True):

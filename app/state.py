@@ -41,6 +41,12 @@ PRESETS = {
               "network": LENET,
               "data": {"dataset": "digits", "image_mode": "upscale", "batch_size": 64},
               "hyper": {"optimizer": "Adam", "lr": 0.001, "loss": "cross_entropy"}},
+    "micrograd": {"label": "One neuron, one sample · backprop by hand",
+                  "doc": "micrograd's lesson, live: one tanh neuron with 2 inputs on a single sample, so every "
+                         "value and gradient is a number you can check by hand (press Step backward)",
+                  "network": [new_layer("Linear", out_features=1), new_layer("Tanh")],
+                  "data": {"dataset": "gaussians", "noise": 0.1, "batch_size": 1},
+                  "hyper": {"optimizer": "SGD", "lr": 0.1, "loss": "mse"}},
     "logistic": {"label": "Logistic regression · gaussians",
                  "doc": "One Linear layer and a sigmoid (in the loss): a straight decision boundary",
                  "network": [new_layer("Linear", out_features=1)],

@@ -1,7 +1,8 @@
 """The built site in headless Chromium: the first screen and time to interactive on cold loads and on
 repeat visits (served by the service worker), bytes, Step latency, training speed and memory, for the default playground (the 2-8-8-1 tanh MLP on the spiral set).
 
-    python3 build.py bench site [--runs N] [--clicks N] [--train-seconds S] [--memory-steps N]
+    python3 build.py bench site [--runs N] [--clicks N] [--step-backward-clicks N] [--train-seconds S]
+                                [--memory-steps N]
 
 Each run starts a fresh browser (empty cache, new profile), loads the page and waits for the
 playground's own time-to-interactive mark (window.playground.tti, also logged to the console).
@@ -9,6 +10,9 @@ On the last run's page:
 - Step latency: from the click on Step until Python has answered (forward, backward, optimizer
   step, every view redrawn), the page has applied the patch and painted the next frame
   (window.playground.settled / painted, app/site/web/loader.js). Clicks are spaced like a person's.
+- Step backward latency: the same, for a click on Step backward that lights the next node of the
+  MLP's backward pass (rule card, lit box and edges, the gradients so far); the first click of a
+  walk, which runs the pass, is reported apart.
 - Training: Train on, the steps per second and the views' redraws per second, then Pause.
 - Memory (JS heap of the page after a forced garbage collection, and Python's WebAssembly heap)
   after loading and after each further --memory-steps training steps with the views on: it must
@@ -28,7 +32,7 @@ from playwright.sync_api import Error as PlaywrightError, sync_playwright  # noq
 from tests.site.harness import Traffic, launch_chromium, site_url  # noqa: E402
 
 STAGES = ("python", "packages", "app", "draw")
-GOALS = {"first_screen": 1000, "tti": 4000, "repeat_tti": 2500, "step": 30, "steps_per_s": 20}
+GOALS = {"first_screen": 1000, "tti": 4000, "repeat_tti": 2500, "step": 30, "steps_per_s": 20, "step_backward": 50}
 
 # Resolves to the click's latency (ms) and what Python's answer cost (loader.js's `answer`).
 TIMED_CLICK = """async (button) => {
@@ -97,12 +101,26 @@ def memory(page, cdp):
 
 
 def step_clicks(page, clicks):
-    button = page.get_by_role("button", name="Step")
+    button = page.get_by_role("button", name="Step", exact=True)
     results = []
     for _ in range(clicks):
         results.append(button.evaluate(TIMED_CLICK))
         page.wait_for_timeout(150)  # a person's pace: the next click finds the page idle
     return results
+
+
+def step_backward_clicks(page, clicks):
+    """Step backward through the MLP's backward pass (and again): (timed clicks that light the next node,
+    timed clicks that ran a new pass first). A walk ends with one click that shows everything (not counted)."""
+    button = page.get_by_role("button", name="Step backward", exact=True)
+    lit, first = [], []
+    while len(lit) < clicks:
+        result = button.evaluate(TIMED_CLICK)
+        card = page.locator(".rule-card")
+        if card.count():
+            (first if "step 1 of" in card.inner_text() else lit).append(result)
+        page.wait_for_timeout(150)
+    return lit, first
 
 
 def train(page, until_step=None, seconds=None):
@@ -134,6 +152,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5, help="fresh-browser cold loads (default 5)")
     parser.add_argument("--repeats", type=int, default=3, help="repeat visits (reloads) after the last cold load")
     parser.add_argument("--clicks", type=int, default=20, help="Step clicks timed after the last load")
+    parser.add_argument("--step-backward-clicks", type=int, default=30, help="Step backward clicks timed")
     parser.add_argument("--train-seconds", type=float, default=5, help="how long training speed is measured")
     parser.add_argument("--memory-steps", type=int, default=1000, help="training steps between memory readings")
     args = parser.parse_args()
@@ -153,7 +172,9 @@ def main():
         memory_rows = [("loaded", memory(page, cdp))]
         first_click = step_clicks(page, 1)[0]
         clicks = step_clicks(page, args.clicks)
-        print("Step clicks timed; training", flush=True)
+        lit, walks = step_backward_clicks(page, args.step_backward_clicks)
+        page.get_by_role("button", name="Finish", exact=True).click()
+        print("Step and Step backward clicks timed; training", flush=True)
         steps_per_s, redraws_per_s = train(page, seconds=args.train_seconds)
         for _ in range(2):
             target = page.evaluate(PROGRESS)[0] + args.memory_steps
@@ -175,6 +196,11 @@ def main():
     print(row("  Python in the worker", [c["pythonMs"] for c in clicks]))
     print(row("  page applying the patch", [c["applyMs"] for c in clicks]))
     print(f"{'  first Step after loading':<40}{first_click['ms']:>9.0f}{'':>18}  ms")
+    print(row(f"Step backward, click -> painted ({len(lit)}x)", [c["ms"] for c in lit],
+              goal=f"goal <= {GOALS['step_backward']}"))
+    print(row("  Python in the worker", [c["pythonMs"] for c in lit]))
+    print(row("  page applying the patch", [c["applyMs"] for c in lit]))
+    print(row(f"  first Step backward of a walk ({len(walks)}x)", [c["ms"] for c in walks]))
     print(f"{'training steps/s, views on':<40}{steps_per_s:>9.0f}{'':>18}  /s   goal >= {GOALS['steps_per_s']}")
     print(f"{'  view redraws/s while training':<40}{redraws_per_s:>9.1f}{'':>18}  /s")
     print(f"\n{'memory (MB)':<40}" + "".join(f"{label:>14}" for label, _ in memory_rows))

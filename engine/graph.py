@@ -9,6 +9,9 @@
 
 Without a capture, `graph(tensor)` still gives the structure (names, shapes, saved tensors).
 A node's id is stable for the life of the capture: the playground uses it to ask for values.
+
+    for step in engine.graph.backward_steps(loss):  # the backward pass, one node at a time
+        print(step.name, [g.shape for g in step.grad_inputs if g is not None])
 """
 import math
 import re
@@ -17,6 +20,7 @@ import numpy as np
 
 from ._device import backend_of
 from .autograd import node as _node
+from .autograd.backprop import BackwardStep, backward_steps  # noqa: F401  (public here)
 from .autograd.node import AccumulateGrad
 from .tensor import Tensor
 
@@ -68,7 +72,8 @@ class Graph:
     """A recorded autograd DAG as plain data.
 
     nodes: [{"id", "name", "kind", "shape", "dtype", "device", "module", "module_type", "param", "saved",
-             "is_leaf", "grad_norm"}]
+             "is_leaf", "grad_norm", and with a capture "values", "grads": the numbers of tensors of at most
+             SMALL elements, else None}]
     edges: [{"src", "dst", "shape"}]  -- data flows src -> dst (the reverse of next_functions)
     """
 
@@ -153,6 +158,7 @@ class capture:
         self._module = {}        # node -> (path, type)
         self._constants = {}     # node -> [(input position, tensor)] for tensor inputs that need no gradient
         self._saved = {}         # node -> shapes of the tensors it saved for backward
+        self._calls = {}         # node -> (inputs, params) it was recorded with: to run it again (check_gradient)
         self._order = []
         self._host = {}          # id(leaf node or constant tensor) -> (value, grad) copied by to_host()
         self._devices = {}       # node -> the device its output was on, for nodes copied by to_host()
@@ -166,8 +172,9 @@ class capture:
         _node.recorder[0] = self._prev
 
     # called by Op.apply for every recorded node
-    def __call__(self, node, inputs, outputs):
+    def __call__(self, node, inputs, outputs, params=None):
         self._order.append(node)
+        self._calls[node] = (inputs, params or {})
         if self.values:
             self._outputs[node] = tuple(o._data for o in outputs)
         self._module[node] = self._current_module()
@@ -282,6 +289,73 @@ class capture:
         g = self._grad_out.get(obj)
         return None if g is None or g[0] is None else _numpy(g[0])
 
+    def forward_record(self, tensor, numbers=16):
+        """The forward pass that produced `tensor`, as plain data in the order its nodes ran (ids of
+        graph(tensor)): [{"id", "name", "value": {"shape", "norm", "values"}}]."""
+        ids = {n: i for i, n in enumerate(_output_first(tensor.grad_fn))}
+        ran = [n for n in self._order if n in ids]
+        values = [self._outputs.get(n, (None,))[0] for n in ran]
+        return [{"id": ids[n], "name": n.name(),
+                 "value": _tensor_record(_numpy(v), numbers) if v is not None else None}
+                for n, v in zip(ran, values)]
+
+    def check_gradient(self, node_id, samples=24, eps=1e-6, atol=1e-5, rtol=1e-3):
+        """Check a node's backward against central differences of its forward, run again in float64 on the
+        CPU with the inputs it was recorded with. The output is projected on a fixed random direction v
+        (one number, sum(out · v)); at most `samples` elements of each input are perturbed.
+
+        Returns {"ok", "max_abs", "max_rel", "checked", "of", "worst": {"input", "index", "autograd",
+        "numerical"}}; raises ValueError with the reason when the node cannot be checked."""
+        from .autograd import grad as autograd_grad
+        from .autograd.grad_mode import no_grad
+        node = self._ids.get(node_id) if hasattr(self, "_ids") else None
+        if node is None or node not in self._calls:
+            raise ValueError("a leaf or an input has no backward rule of its own: check the node that uses it")
+        inputs, params = self._calls[node]
+        rerun = node._function.apply if hasattr(node, "_function") else type(node).apply
+        xs = [_float64(x) if isinstance(x, Tensor) else x for x in inputs]
+        wrt = [k for k, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+        if not wrt:
+            raise ValueError("none of this node's inputs is a floating-point tensor to perturb")
+        rng = np.random.default_rng(0)
+
+        def outputs():
+            out = rerun(*xs, **params)
+            return [o for o in (out if isinstance(out, tuple) else (out,))
+                    if isinstance(o, Tensor) and o.is_floating_point()]
+        first = outputs()
+        directions = [Tensor._wrap(rng.standard_normal(o.shape)) for o in first]
+
+        def projected(outs):
+            return sum(((o * v).sum() for o, v in zip(outs, directions)), Tensor._wrap(np.zeros(())))
+        analytic = autograd_grad(projected(first), [xs[k] for k in wrt], allow_unused=True)
+        worst, max_abs, max_rel, checked, total, ok = None, 0.0, 0.0, 0, 0, True
+        for k, a in zip(wrt, analytic):
+            a = np.zeros(xs[k].shape) if a is None else a.numpy().astype(np.float64)
+            flat = xs[k]._data.reshape(-1)  # a view (C order): perturbing it perturbs the input
+            total += flat.size
+            picks = np.arange(flat.size) if flat.size <= samples else np.sort(rng.choice(flat.size, samples,
+                                                                                          replace=False))
+            for i in picks:
+                keep = flat[i].copy()
+                with no_grad():
+                    flat[i] = keep + eps
+                    plus = float(projected(outputs()).item())
+                    flat[i] = keep - eps
+                    minus = float(projected(outputs()).item())
+                flat[i] = keep
+                numerical, got = (plus - minus) / (2 * eps), float(a.reshape(-1)[i])
+                err = abs(got - numerical)
+                rel = err / max(abs(got), abs(numerical), 1e-12)
+                checked += 1
+                ok = ok and err <= atol + rtol * abs(numerical)
+                if worst is None or err > worst["error"]:
+                    worst = {"input": k, "index": [int(j) for j in np.unravel_index(i, a.shape)], "autograd": got,
+                             "numerical": numerical, "error": err}
+                max_abs, max_rel = max(max_abs, err), max(max_rel, rel)
+        return {"ok": bool(ok), "max_abs": max_abs, "max_rel": max_rel, "checked": checked, "of": total,
+                "worst": worst, "name": node.name()}
+
     def summary(self, node_id, what="value"):
         arr = self.value(node_id) if what == "value" else self.grad(node_id)
         return None if arr is None else summarize(arr)
@@ -294,19 +368,8 @@ def graph(tensor, capture=None, param_names=None):
                          "(or it was computed under no_grad)")
     names = dict(capture._param_names if capture is not None else {})
     names.update(param_names or {})
-    ids, order, seen = {}, [], set()
-    stack = [tensor.grad_fn]
-    while stack:  # iterative DFS from the output: nodes listed output-first
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        order.append(n)
-        for nxt, _ in n.next_functions:
-            if nxt is not None and nxt not in seen:
-                stack.append(nxt)
-    for i, n in enumerate(order):
-        ids[n] = i
+    order = _output_first(tensor.grad_fn)
+    ids = {n: i for i, n in enumerate(order)}
     nodes, edges = [], []
     const_id = len(order)
     id_map = dict((i, n) for n, i in ids.items())
@@ -322,13 +385,69 @@ def graph(tensor, capture=None, param_names=None):
             nodes.append({"id": const_id, "name": "input", "kind": "constant",
                           "shape": list(t._data.shape), "dtype": t.dtype.name, "device": str(t.device),
                           "module": module[0] if module else None, "module_type": module[1] if module else None,
-                          "param": None, "saved": [], "is_leaf": True, "grad_norm": None})
+                          "param": None, "saved": [], "is_leaf": True, "grad_norm": None,
+                          "values": _small(capture._host.get(id(t), (t._data,))[0])})
             edges.append({"src": const_id, "dst": ids[n], "shape": list(t._data.shape)})
             id_map[const_id] = t
             const_id += 1
     if capture is not None:
         capture._ids = id_map
     return Graph(nodes, edges, ids[tensor.grad_fn])
+
+
+def _output_first(root):
+    """The nodes that produced root's output, listed output-first (iterative DFS): a node's graph id is
+    its place in this list."""
+    order, seen, stack = [], set(), [root]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        order.append(n)
+        for nxt, _ in n.next_functions:
+            if nxt is not None and nxt not in seen:
+                stack.append(nxt)
+    return order
+
+
+def backward_record(tensor, gradient=None, retain_graph=None, numbers=16):
+    """Run tensor's backward pass through backward_steps and return each step as plain data, in the order
+    the nodes ran, with the ids of graph(tensor) (call before the pass: it needs the whole graph):
+
+        [{"id", "name", "grad_outputs": [tensor], "grad_inputs": [{"to": id or None, **tensor}]}]
+        tensor: {"shape", "norm", "values" (flat list, when it has at most `numbers` elements) or None}
+
+    Every gradient is read back in one batch at the end (one wait on a GPU)."""
+    from ._device import to_numpy_many
+    ids = {n: i for i, n in enumerate(_output_first(tensor.grad_fn))} if tensor.grad_fn is not None else {}
+    steps, arrays = [], []
+
+    def slot(g):
+        if g is None:
+            return None
+        arrays.append(g._data)
+        return len(arrays) - 1
+
+    for step in backward_steps(tensor, gradient, retain_graph):
+        node = step.node
+        steps.append((ids.get(node), step.name, [slot(g) for g in step.grad_outputs],
+                      [(ids.get(nxt), slot(g) if nxt is not None else None)  # a constant gets none
+                       for (nxt, _), g in zip(node.next_functions, step.grad_inputs)]))
+    host = to_numpy_many(arrays)
+
+    def described(k):
+        return None if k is None else _tensor_record(host[k], numbers)
+    return [{"id": i, "name": name, "grad_outputs": [described(k) for k in outs],
+             "grad_inputs": [{"to": to, **(described(k) or {"shape": None, "norm": None, "values": None})}
+                             for to, k in ins]}
+            for i, name, outs, ins in steps]
+
+
+def _tensor_record(array, numbers):
+    a = np.asarray(array)
+    return {"shape": list(a.shape), "norm": _norm(a),
+            "values": a.astype(np.float64).ravel().tolist() if a.size <= numbers else None}
 
 
 def _describe(n, node_id, capture, names):
@@ -348,6 +467,8 @@ def _describe(n, node_id, capture, names):
         grad = capture._leaf_grad(n) if capture is not None else (var.grad._data if var.grad is not None else None)
         if grad is not None:
             d["grad_norm"] = _norm(grad)
+        if capture is not None:
+            d["values"], d["grads"] = _small(capture._host.get(id(n), (var._data,))[0]), _small(grad)
     else:
         saved = n._saved if isinstance(n._saved, tuple) else ()
         d["saved"] = [list(t._data.shape) for t in saved if isinstance(t, Tensor)]
@@ -360,7 +481,26 @@ def _describe(n, node_id, capture, names):
             g = capture._grad_out.get(n)
             if g and g[0] is not None:
                 d["grad_norm"] = _norm(g[0])
+            d["values"], d["grads"] = _small(out[0] if out else None), _small(g[0] if g else None)
     return d
+
+
+SMALL = 4  # a tensor with at most this many elements has its numbers in the graph's records
+
+
+def _small(array):
+    """The numbers of a tiny tensor (a flat list), else None."""
+    if array is None or array.size > SMALL:
+        return None
+    return _numpy(array).astype(np.float64).ravel().tolist()
+
+
+def _float64(t):
+    """A float64 CPU copy of a recorded input (requires_grad when it is floating point); others as they are."""
+    data = _numpy(t._data)
+    if not np.issubdtype(data.dtype, np.floating):
+        return Tensor._wrap(np.array(data))
+    return Tensor._wrap(np.array(data, dtype=np.float64, order="C")).requires_grad_()  # C order: see check_gradient
 
 
 def _norm(array):

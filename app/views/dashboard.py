@@ -15,6 +15,8 @@ from .gradflow import GradientFlow
 from .graph import GraphView
 from .images import ImageViews
 from .inspector import Inspector
+from .stepthrough import StepThrough
+from app.stepper import Stepper
 
 HEAVY_EVERY = 10
 INVALID = "The network cannot be built yet (see the message in the network column); fix it to see its graph."
@@ -25,6 +27,8 @@ class Views:
         self.session = session
         self.inspector = Inspector()
         self.graph = GraphView(on_inspect=self._inspect)
+        self.stepper = Stepper(session)
+        self.stepthrough = StepThrough(self.stepper, self.graph)
         self.gradflow = GradientFlow()
         self.curves = Curves()
         self.boundary = DecisionBoundary()
@@ -44,7 +48,7 @@ class Views:
     def parts(self):
         """Each view's panel by name, for a page to lay out as it likes (the boundary or the images panel
         is hidden, depending on the data)."""
-        return {"graph": self.graph.panel(), "inspector": self.inspector.panel(), "curves": self.curves.panel(),
+        return {"graph": self.graph.panel(self.stepthrough.panel()), "inspector": self.inspector.panel(), "curves": self.curves.panel(),
                 "gradflow": self.gradflow.panel(), "boundary": self._boundary_panel, "images": self._images_panel}
 
     def refresh(self, full=True):

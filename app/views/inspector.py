@@ -3,7 +3,12 @@
 A 2-D tensor is drawn as it is (rows down, columns across); a 4-D one (N, C, H, W) one image at a time,
 with sliders for the sample and the channel; 1-D as a single row. Statistics (min, max, mean, std,
 norm, NaN and Inf counts) are computed on the whole tensor, by engine.graph.summarize.
+
+"Check numerically" tests the node's backward rule against central differences of its forward in
+float64 (engine.graph.capture.check_gradient): pass or fail, the largest errors and the worst element.
 """
+import html
+
 import numpy as np
 import panel as pn
 from bokeh.models import BasicTicker, BasicTickFormatter, ColorBar, ColumnDataSource, LinearColorMapper
@@ -32,6 +37,13 @@ class Inspector:
         self.channel = pn.widgets.IntSlider(name="Channel (dim 1)", start=0, end=1, value=0, width=200,
                                             visible=False, css_classes=["inspector-channel"])
         self.stats = pn.pane.HTML("", name="inspector-stats", css_classes=["inspector-stats"], margin=(0, 10))
+        # (no hover tip: it covered the verdict printed beside the button)
+        self.check = pn.widgets.Button(name="Check numerically", css_classes=["pg-gradcheck"], width=150,
+                                       disabled=True)
+        self.check_result = pn.pane.HTML("", css_classes=["gradcheck-result"], margin=(0, 10),
+                                         sizing_mode="stretch_width")
+        self.check.on_click(lambda _e: self.check_node())
+        self._capture = None
         self.value = _Tensor("value", "Value")
         self.grad = _Tensor("grad", "Gradient of the loss")
         # hidden until a node is chosen: empty axes would only be clutter
@@ -41,15 +53,19 @@ class Inspector:
         self.channel.param.watch(lambda _e: self._draw(), "value")
 
     def panel(self):
-        return pn.Column("### Inspector", self.title, pn.Row(self.sample, self.channel), until_shown(self.plots),
+        return pn.Column("### Inspector", self.title, pn.Row(self.check, self.check_result, margin=0),
+                         pn.Row(self.sample, self.channel), until_shown(self.plots),
                          name="inspector-panel", sizing_mode="stretch_width")
 
     def show(self, capture, node):
         """Show `node` of the graph recorded by `capture` (None: nothing chosen)."""
-        self.node = node
+        self.node, self._capture = node, capture
+        if self.check_result.object:
+            self.check_result.object = ""
         if node is None or capture is None:
             self.clear()
             return
+        self.check.disabled = node["kind"] in ("constant", "parameter", "module")
         self.plots.visible = True
         value, grad = _array(capture.value, node["id"]), _array(capture.grad, node["id"])
         self._set_sliders(value if value is not None else grad)
@@ -70,8 +86,21 @@ class Inspector:
                     None) if graph is not None else None
         self.show(capture, node)
 
+    def check_node(self):
+        """Check the shown node's gradient numerically and say how it went."""
+        if self.node is None or self._capture is None:
+            return
+        try:
+            result = self._capture.check_gradient(self.node["id"])
+        except Exception as error:  # the node cannot be run again: say why, keep the page working
+            self.check_result.object = (f"<span class='gradcheck-fail'>Cannot check {html.escape(self.node['name'])}: "
+                                        f"{html.escape(str(error))}</span>")
+            return
+        self.check_result.object = _check_html(result)
+
     def clear(self, message=EMPTY):
         self.node = None
+        self.check.disabled = True
         self.title.object = message
         self.stats.object = ""
         self.sample.visible = self.channel.visible = self.plots.visible = False
@@ -204,6 +233,17 @@ def _missing_grad(node):
     if node["kind"] == "constant":
         return "none: data gets no gradient"
     return "none yet: press Backward"
+
+
+def _check_html(r):
+    verdict = ("<b class='gradcheck-pass' style='color:#15803d'>✔ pass</b>" if r["ok"] else
+               "<b class='gradcheck-fail' style='color:#dc2626'>✘ fail</b>")
+    w = r["worst"]
+    where = ",".join(map(str, w["index"]))
+    return (f"{verdict} {html.escape(r['name'])}: max abs error {number(r['max_abs'])}, max rel error "
+            f"{number(r['max_rel'])} over {r['checked']} of {r['of']} input elements (float64, central "
+            f"differences). Worst: input {w['input']} [{where}]: autograd {number(w['autograd'], 6)}, "
+            f"numerical {number(w['numerical'], 6)}.")
 
 
 def _stats_html(value, grad):

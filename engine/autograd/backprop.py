@@ -6,26 +6,74 @@ from .._device import backend_of
 from ..tensor import Tensor
 
 
+class BackwardStep:
+    """One node of a backward pass, as it ran: what flowed into it and what it sent on."""
+    __slots__ = ("node", "grad_outputs", "grad_inputs")
+
+    def __init__(self, node, grad_outputs, grad_inputs):
+        self.node, self.grad_outputs, self.grad_inputs = node, grad_outputs, grad_inputs
+
+    @property
+    def name(self):
+        return self.node.name()
+
+    def __repr__(self):
+        return f"<BackwardStep {self.name}>"
+
+
+def backward_steps(tensor, gradient=None, retain_graph=None, create_graph=False):
+    """The backward pass of `tensor.backward(gradient)`, one node per next(), in the order it runs.
+
+    Each item is a BackwardStep: `.name` (AddmmBackward0, AccumulateGrad, ...), `.node`, `.grad_outputs`
+    (the gradients flowing into the node) and `.grad_inputs` (one per `node.next_functions`; () for
+    AccumulateGrad). Leaves' .grad fill in as their AccumulateGrad steps run; hooks and retain_grad run
+    as in backward(). Exhausted, it leaves exactly backward()'s gradients; abandoned midway (closed or
+    dropped), the gradients stay as they are and, without retain_graph, the graph is freed."""
+    from . import _make_grads
+    if not tensor._requires_grad:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    grads = _make_grads((tensor,), (gradient,))
+    retain = create_graph if retain_graph is None else retain_graph
+    return (BackwardStep(node, tuple(grad_outputs), grad_inputs)  # checked above, walked on next()
+            for node, grad_outputs, grad_inputs in _walk((tensor,), grads, retain, create_graph))
+
+
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, allow_unused=False,
                  accumulate=True):
     """Propagate grad_roots from roots. With accumulate=True, leaves' .grad receive their
     gradients (Tensor.backward); otherwise the gradients of `inputs` are returned (autograd.grad)."""
+    targets = None if inputs is None else {_input_key(t): i for i, t in enumerate(inputs)}
+    results = [None] * (len(inputs) if inputs is not None else 0)
+    for _ in _walk(roots, grad_roots, retain_graph, create_graph, targets, results, accumulate):
+        pass
+    if inputs is not None and not allow_unused:
+        for i, r in enumerate(results):
+            if r is None:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+    return results
+
+
+def _walk(roots, grad_roots, retain_graph, create_graph, targets=None, results=None, accumulate=True):
+    """The backward pass itself, yielding (node, grads in, grads out) after each node that ran.
+    Between yields the caller's grad mode is in force; while a node runs, create_graph's."""
     start = []
     for t, g in zip(roots, grad_roots):
         node = t.grad_fn if t.grad_fn is not None else (_accumulator_of(t))
         start.append((node, t._output_nr, g))
-    targets = None if inputs is None else {_input_key(t): i for i, t in enumerate(inputs)}
     order = _topological_order([n for n, _, _ in start])
     needed = None if accumulate and targets is None else _needed(order, targets)
 
     buffers = {}
     for node, nr, g in start:
         _add_to_buffer(buffers, node, nr, g)
-    results = [None] * (len(inputs) if inputs is not None else 0)
-    prev_mode = grad_mode.enabled[0]
-    grad_mode.enabled[0] = create_graph
+    mode = grad_mode.enabled
+    outside = mode[0]
+    mode[0] = create_graph
+    done = 0
     try:
         for node in order:
+            done += 1
             grads = buffers.pop(node, None)
             if needed is not None and node not in needed:
                 continue
@@ -40,25 +88,33 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None, all
                         results[i] = g
             if node.__class__ is AccumulateGrad:
                 if accumulate:
-                    _accumulate(node, grads[0], create_graph)
-                continue
-            grad_inputs = _call_backward(node, grads)
-            if not retain_graph:
-                node._release()
-            if node._hooks:
-                for hook in node._hooks:
-                    hook(grad_inputs, grads)
-            for (nxt, nr), g in zip(node.next_functions, grad_inputs):
-                if nxt is not None and g is not None and (needed is None or nxt in needed):
-                    _add_to_buffer(buffers, nxt, nr, _fit(g, nxt._meta[nr]))
+                    grads = (_accumulate(node, grads[0], create_graph),)  # what the leaf's hooks made of it
+                grad_inputs = ()
+            else:
+                grad_inputs = _call_backward(node, grads)
+                if not retain_graph:
+                    node._release()
+                # fitted to each input's shape and dtype, as they arrive (and as PyTorch's hooks see them)
+                grad_inputs = tuple(_fit(g, nxt._meta[nr]) if nxt is not None and g is not None else g
+                                    for (nxt, nr), g in zip(node.next_functions, grad_inputs))
+                if node._hooks:
+                    for hook in node._hooks:
+                        hook(grad_inputs, grads)
+                for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                    if nxt is not None and g is not None and (needed is None or nxt in needed):
+                        _add_to_buffer(buffers, nxt, nr, g)
+            mode[0] = outside
+            yield node, grads, grad_inputs
+            outside = mode[0]
+            mode[0] = create_graph
+    except GeneratorExit:  # abandoned midway: free what backward() would have freed
+        if not retain_graph:
+            for node in order[done:]:
+                if node.__class__ is not AccumulateGrad:
+                    node._release()
+        raise
     finally:
-        grad_mode.enabled[0] = prev_mode
-    if inputs is not None and not allow_unused:
-        for i, r in enumerate(results):
-            if r is None:
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
-    return results
+        mode[0] = outside
 
 
 def _accumulator_of(t):
@@ -212,3 +268,4 @@ def _accumulate(acc, g, create_graph):
     if post:
         for fn in list(post):
             fn(var)
+    return g

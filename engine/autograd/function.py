@@ -113,7 +113,8 @@ class Function:
                 ctx._output_slots = {k: positions[id(t)] for k, t in enumerate(ctx._saved) if id(t) in positions}
             ctx._meta = tuple((o._data.shape, o._data.dtype) for o in outs if isinstance(o, Tensor))
             if recorder[0] is not None:
-                recorder[0](ctx, args, tuple(r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx))
+                recorder[0](ctx, args, tuple(r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx),
+                            kwargs)
         return tuple(results) if isinstance(out, tuple) else results[0]
 
     @staticmethod

@@ -16,7 +16,7 @@ from ..tensor import Tensor
 _enabled = grad_mode.enabled
 _new_tensor = Tensor._wrap
 
-# The graph-introspection recorder (engine.graph.capture): called as recorder(node, inputs, outputs)
+# The graph-introspection recorder (engine.graph.capture): called as recorder(node, inputs, outputs, params)
 # for every node recorded while a capture is active.
 recorder = [None]
 
@@ -96,7 +96,7 @@ class Op(Node):
                         record = True
                         break
         if out.__class__ is tuple:
-            return node._wrap_many(out, inputs, record)
+            return node._wrap_many(out, inputs, record, params)
         result = _new_tensor(out, record, node if record else None)
         if record:
             node.next_functions = tuple(map(_edge, inputs))
@@ -104,14 +104,14 @@ class Op(Node):
             if cls.saves_output:
                 node._saved_output = (out, result._vc, result._vc[0])
             if recorder[0] is not None:
-                recorder[0](node, inputs, (result,))
+                recorder[0](node, inputs, (result,), params)
         if cls.is_view:
             base = inputs[0]
             result._vc = base._vc
             result._base = base._base if base._base is not None else base
         return result
 
-    def _wrap_many(self, outs, inputs, record):
+    def _wrap_many(self, outs, inputs, record, params):
         nd = self.n_differentiable
         results = tuple(_new_tensor(o, record and i < nd, self if record and i < nd else None, i)
                         for i, o in enumerate(outs))
@@ -119,7 +119,7 @@ class Op(Node):
             self.next_functions = tuple(map(_edge, inputs))
             self._meta = tuple((o.shape, o.dtype) for o in outs[:nd])
             if recorder[0] is not None:
-                recorder[0](self, inputs, results[:nd])
+                recorder[0](self, inputs, results[:nd], params)
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---

@@ -26,6 +26,7 @@ def test_forward_draws_pytorch_node_names_and_shapes_without_gradients():
     _, _, g = mlp_step(backward=False)
     view = GraphView()
     view.show(g)
+    view.set_expanded(view._modules)  # opened: left to right it is wider than the panel
     names = drawn_names(view)
     for name in ("AddmmBackward0", "ReluBackward0", "TBackward0", "AccumulateGrad",
                  "BinaryCrossEntropyWithLogitsBackward0", "input"):
@@ -44,6 +45,7 @@ def test_backward_shows_gradient_magnitudes_on_nodes_and_edges():
     _, _, g = mlp_step()
     view = GraphView()
     view.show(g)
+    view.set_expanded(view._modules)  # opened: left to right it is wider than the panel
     norms = {n["id"]: n["grad_norm"] for n in g.nodes}
     for node_id, text, value in zip(view.nodes.data["id"], view.nodes.data["grad_text"],
                                     view.nodes.data["grad_norm"]):
@@ -106,11 +108,12 @@ def test_open_layer_boxes_hold_their_own_nodes_only():
     _, _, g = mlp_step()
     view = GraphView()
     view.show(g)
+    view.set_expanded(view._modules)  # opened: left to right it is wider than the panel
     d, boxes = view.nodes.data, view.groups.data
     assert sorted(boxes["module"]) == ["0", "1", "2"]
-    for module, x, w in zip(boxes["module"], boxes["x"], boxes["w"]):
+    for module, x, w, y, h in zip(boxes["module"], boxes["x"], boxes["w"], boxes["y"], boxes["h"]):
         for node_module, nx, ny in zip(d["module"], d["x"], d["y"]):
-            inside = abs(nx - x) < w / 2
+            inside = abs(nx - x) < w / 2 and abs(ny - y) < h / 2
             kind = d["kind"][d["x"].index(nx)]
             if inside and kind != "constant":
                 assert node_module == module
@@ -148,6 +151,7 @@ def test_picking_a_node_from_the_list_inspects_it_and_nan_gradients_are_marked()
     inspected = []
     view = GraphView(on_inspect=inspected.append)
     view.show(g)
+    view.set_expanded(view._modules)  # opened: left to right it is wider than the panel
     assert view.picker.value is None and inspected == []
     relu = next(n for n in g.nodes if n["name"] == "ReluBackward0")
     label = next(k for k, v in view.picker.options.items() if v == relu["id"])
@@ -176,19 +180,22 @@ def test_graphs_too_large_to_read_are_not_drawn_and_the_view_says_why():
     assert "too many to draw" in view.caption.object and "smaller computation" in view.caption.object
 
 
-def test_a_graph_wider_than_the_panel_says_to_scroll():
-    from app.views.graph import SCROLL_HINT, WIDE
+def test_a_graph_too_wide_for_the_panel_is_drawn_top_down_with_the_loss_on_top():
+    from app.views.graph import NAVIGATION, SCROLL_HINT, WIDE
     import engine as torch
     import engine.graph as G
     from app.views.graph import GraphView
-    model = torch.nn.Sequential(*[torch.nn.Linear(4, 4) for _ in range(12)])
+    model = torch.nn.Sequential(*[m for _ in range(12) for m in (torch.nn.Linear(4, 4), torch.nn.Tanh())])
     with G.capture(model) as cap:
         loss = model(torch.randn(3, 4)).sum()
     view = GraphView()
-    view.show(cap.graph(loss))  # twelve layers, grouped: still about 1,500 px
-    assert view.figure.width > WIDE and SCROLL_HINT in view.caption.object
+    view.show(cap.graph(loss))  # twelve layers: left to right, even grouped, about 3,000 px
+    assert view.vertical and view.figure.frame_width <= WIDE and SCROLL_HINT not in view.caption.object
+    assert NAVIGATION in view.caption.object
+    ys = dict(zip(view.nodes.data["name"], view.nodes.data["y"]))
+    assert ys["SumBackward0"] == min(view.nodes.data["y"])   # the loss at the top: visible on load
     small = torch.nn.Linear(2, 1)
     with G.capture(small) as cap:
         loss = small(torch.randn(3, 2)).sum()
     view.show(cap.graph(loss))
-    assert view.figure.width <= WIDE and SCROLL_HINT not in view.caption.object
+    assert not view.vertical and view.figure.frame_width <= WIDE and NAVIGATION not in view.caption.object

@@ -26,7 +26,7 @@ def test_the_loader_shows_its_stages_then_the_playground_which_a_reload_brings_b
         expect(page.locator(".bk-tab", has_text=tab)).to_be_visible()
     screenshot(page, "02-interactive")
 
-    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
     settle(page)
     # Every view fits the window, also a smaller one: nothing is cut off at the right edge.

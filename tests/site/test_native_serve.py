@@ -40,7 +40,7 @@ def panel_serve(tmp_path):
 def test_panel_serve_runs_the_playground(page, panel_serve):
     page.goto(panel_serve)
     expect(page.locator(".pg-status")).to_contain_text("Step 0", timeout=60_000)
-    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
     # The views follow: the graph of the step's forward pass and the first point of the loss curve.
     page.wait_for_function("Bokeh.documents[0].get_model_by_name('graph-nodes').data.name.length > 0 && "

@@ -23,11 +23,11 @@ def test_a_plot_out_of_sight_shows_the_latest_step_soon_after_and_when_scrolled_
     gradflow = page.locator(".gradflow-flags")
     assert gradflow.bounding_box()["y"] > page.viewport_size["height"], "the gradient flow should start out of sight"
     for _ in range(3):
-        page.get_by_role("button", name="Step").click()
+        page.get_by_role("button", name="Step", exact=True).click()
         settle(page)
     page.wait_for_function(f"{GRADFLOW_STEP_AXIS_END} >= 3", timeout=2_000)
 
     gradflow.scroll_into_view_if_needed()
-    page.get_by_role("button", name="Step").click()
+    page.get_by_role("button", name="Step", exact=True).click()
     settle(page)
     page.wait_for_function(f"{GRADFLOW_STEP_AXIS_END} >= 4", timeout=1_000)
