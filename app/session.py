@@ -31,7 +31,6 @@ import param
 import engine as torch
 import engine.graph
 import engine.nn as nn
-from engine.autograd.node import AccumulateGrad
 from app import checkpoint, datasets, devices, layers
 from app.state import Data, Hyper, Network, default_loss
 
@@ -229,26 +228,12 @@ class Session(param.Parameterized):
         self.version += 1
 
     def code_backward_steps(self):
-        """The backward of the code cell's tensor shown in the graph, recorded step by step for the step-through
-        (its graph kept, the leaves' .grad as the cell left them). Returns the steps, or None with `error` set."""
-        last = self.last
-        if "steps" not in last:
-            tensor = last["tensor"]
-            leaves = [n.variable for n in last["capture"]._ids.values() if isinstance(n, AccumulateGrad)]
-            kept = [(leaf, leaf.grad) for leaf in leaves]
-            gradient = None if tensor.numel() == 1 else torch.ones_like(tensor)   # as if summed
-            try:
-                last["steps"] = engine.graph.backward_record(tensor, gradient, retain_graph=True)
-            except RuntimeError as error:
-                self._fail(f"cannot step through the backward of {last.get('name')}: {error}"
-                           if "second time" not in str(error) else
-                           f"the backward of {last.get('name')} already ran in the code cell and freed its graph: "
-                           "show the tensor before calling .backward(), or call .backward(retain_graph=True)")
-                return None
-            finally:
-                for leaf, grad in kept:
-                    leaf.grad = grad
-        return last["steps"]
+        """The backward of the code cell's shown tensor, as the cell's Python recorded it step by step
+        (app/cell_record.py). Returns the steps, or None with `error` set."""
+        shown = self.last["capture"]
+        if shown.steps is None:
+            self._fail(f"cannot step through the backward of {shown.name}: {shown.steps_error}")
+        return shown.steps
 
     # ---- actions -----------------------------------------------------------------------------
     def forward(self):

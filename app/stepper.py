@@ -49,6 +49,9 @@ class Stepper(param.Parameterized):
             self._advance()
             return
         s = self.session
+        if s.last.get("source") == "code":
+            self._start("forward", s.last["capture"].forward)
+            return
         if s.last.get("capture") is None or s.last.get("tensor") is None:
             s.forward()
             if s.last.get("capture") is None:
