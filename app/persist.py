@@ -285,6 +285,34 @@ def _decode_tensor(where, entry):
     return array
 
 
+def parse_history(kept):
+    """A session's loss/accuracy history as it was kept (Session.History.kept): aligned columns of
+    numbers (null where unknown), steps whole and rising, at most the session's cap of rows."""
+    from app.session import HISTORY_POINTS, History
+    _check_keys(kept, "history", ("stride", *History.COLUMNS, "grad_norms"))
+    stride = kept["stride"]
+    if not isinstance(stride, int) or isinstance(stride, bool) or not 1 <= stride <= 2 ** 40 or stride & (stride - 1):
+        raise PlaygroundFileError("history.stride must be a power of two")
+    rows = None
+    columns = [(c, kept[c]) for c in History.COLUMNS]
+    if not isinstance(kept["grad_norms"], dict) or len(kept["grad_norms"]) > 64:
+        raise PlaygroundFileError("history.grad_norms must be an object of at most 64 layers")
+    columns += [(f"grad_norms[{name[:40]!r}]", values) for name, values in kept["grad_norms"].items()]
+    for where, values in columns:
+        if not isinstance(values, list) or len(values) > HISTORY_POINTS + 1:
+            raise PlaygroundFileError(f"history.{where} must be a list of at most {HISTORY_POINTS + 1} numbers")
+        if not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                   for v in values):
+            raise PlaygroundFileError(f"history.{where} must hold only finite numbers (or null)")
+        rows = len(values) if rows is None else rows
+        if len(values) != rows and not where.startswith("grad_norms"):
+            raise PlaygroundFileError(f"history.{where} has {len(values)} rows, the others {rows}")
+    steps = kept["step"]
+    if not all(isinstance(v, int) and v >= 0 for v in steps) or any(a >= b for a, b in zip(steps, steps[1:])):
+        raise PlaygroundFileError("history.step must be whole numbers, rising")
+    return kept
+
+
 def _check_weights(session, weights):
     """The weights must be exactly the model's state_dict: same names, shapes and dtypes."""
     if session.model is None:
@@ -322,7 +350,7 @@ def _check_batch_position(session, progress):
                                   f"{len(session.dataset.x_train)} training samples")
 
 
-def _check_fit(session, parsed):
+def check_fit(session, parsed):
     """Weights, optimizer state and batch position against the playground the document describes,
     built aside (on the CPU), so that a file that does not fit leaves this playground untouched."""
     from app.session import Session
@@ -337,7 +365,7 @@ def _check_fit(session, parsed):
 def apply(session, parsed):
     """Load a validated document into the session; a document that does not fit the network it
     describes raises before anything changes."""
-    _check_fit(session, parsed)
+    check_fit(session, parsed)
     session.configure(parsed["network"], parsed["data"], parsed["hyper"])
     progress = parsed.get("progress", {})
     if "weights" in parsed:

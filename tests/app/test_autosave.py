@@ -81,7 +81,7 @@ def test_a_playground_opened_with_what_was_kept_shows_it_and_says_so():
 
 
 def test_what_cannot_be_restored_is_dropped_with_a_notice_and_changes_nothing():
-    for kept, why in [("{not json", "Expecting property name"),
+    for kept, why in [("{not json", "not valid JSON"),
                       (json.dumps({"format": "something else"}), "not a playground this version keeps"),
                       (json.dumps({"format": autosave.FORMAT, "version": 1, "playground": {"format": "x"}}),
                        "missing 'version'"),
@@ -105,25 +105,26 @@ def test_weights_too_big_for_the_browser_are_left_out_but_the_network_is_kept(mo
     assert restored.kind == "success" and "the weights were too big to keep" in restored.notice
 
 
-def test_while_training_it_saves_at_most_every_few_seconds(monkeypatch):
+def test_while_training_it_saves_every_two_seconds_and_at_once_on_pause(monkeypatch):
     s, later = Session(), Later()
     clock = [1000.0]
     monkeypatch.setattr(autosave.time, "monotonic", lambda: clock[0])
-    autosave.Autosave(s, schedule=later)
+    keeper = autosave.Autosave(s, schedule=later)
     s.running = True
     s.version += 1
     later.run()                                   # the first change while training is kept
     for _ in range(5):
-        clock[0] += 1.0
-        s.version += 1                            # a chunk of training every second
+        clock[0] += 0.25
+        s.version += 1                            # a chunk of training every quarter second
     assert later.waiting == []
-    clock[0] += autosave.TRAINING_SAVE_S
-    s.version += 1
-    assert len(later.waiting) == 1
+    clock[0] += 0.25
+    s.version += 1                                # due: kept after QUIET_MS, 2 s after the last save
+    assert len(later.waiting) == 1 and autosave.TRAINING_SAVE_S - 0.5 + autosave.QUIET_MS / 1000 <= 2.0
     later.run()
-    s.running = False                             # paused: kept at once (after the quiet moment)
-    s.version += 1
-    assert len(later.waiting) == 1
+    s.step = 7
+    s.running = False                             # Pause: kept at once, without waiting
+    assert json.loads(keeper.storage.text)["playground"]["progress"]["step"] == 7
+    assert later.waiting == []
 
 
 def test_a_layer_left_half_edited_comes_back_as_it_was():
