@@ -157,7 +157,9 @@ def restore(session, text, what="The playground of your last visit",
 
 def summary(session):
     """One line that tells playgrounds apart in the Recent menu: the layers, the data, the loss."""
-    types = [spec.get("type", "?") if isinstance(spec, dict) else "?" for spec in session.network.layers]
+    types = [spec.get("type") if isinstance(spec, dict) and isinstance(spec.get("type"), str) else "?"
+             for spec in session.network.layers]
+    types = [t[:20] for t in types]
     layers = "·".join(types)
     layers = layers if len(layers) <= 48 else layers[:47] + "…"
     losses = [v for v in session.history.get("train_loss", []) if v == v]

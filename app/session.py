@@ -127,9 +127,9 @@ class Session(param.Parameterized):
         self._checkpoint = None       # host copy of the training state at the last step boundary (on a GPU)
         self._sample_cache = (None, None)
         self.before_rebuild = []      # called as a rebuild starts (settings changed, model not yet): app/undo.py
+        self._configuring = False
         self._load_data()
         self._rebuild()
-        self._configuring = False
         self.network.param.watch(self._on_network, "layers")
         self.data.param.watch(self._on_data, [name for name in Data.param if name != "name"])
         self.hyper.param.watch(self._on_hyper, ["optimizer", "lr", "loss"])

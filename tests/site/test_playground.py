@@ -192,7 +192,7 @@ def test_save_a_playground_file_and_load_it_in_another_page(page, traffic, tmp_p
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "something else"}')
     other.locator(".pg-load input[type=file]").set_input_files(broken)
-    expect(other.locator(".pg-file-message")).to_contain_text("Could not load")
+    expect(other.locator(".pg-file-message")).to_contain_text("Could not load “broken.json”")   # this file's name
     expect(other.locator(".pg-status")).to_contain_text("Step 4 ")  # nothing was lost
     screenshot(other, "50-loaded-file")
 
