@@ -17,7 +17,6 @@ Reset, Undo, Redo, Save, Share link, Recent), .pg-status, .pg-preset-<key>, .pg-
 import asyncio
 import html
 import io
-import json
 import sys
 import time
 

@@ -284,8 +284,17 @@ def kept(spec):
     text ("inf"): JSON has no infinity, and a file must stay readable everywhere."""
     if not spec_problem(spec):
         return normalized(spec)
-    return {key: str(value) if isinstance(value, float) and not math.isfinite(value) else value
-            for key, value in spec.items()}
+    return _finite(spec)
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {key: _finite(v) for key, v in value.items()}
+    return value
 
 
 def normalized(spec):
