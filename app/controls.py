@@ -467,7 +467,7 @@ def recent_menu(keeper, notices):
         for entry in keeper.recent():
             when = ago(entry["time"]) if isinstance(entry.get("time"), (int, float)) else "?"
             this = " (open now)" if entry["id"] == keeper.id else ""
-            label = f"{when} · step {entry.get('step', '?')} · {str(entry.get('summary', ''))[:90]}{this}"
+            label = f"{when} · step {entry.get('step', '?')} · {str(entry.get('summary', ''))[:160]}{this}"
             items.append((label, entry["id"]))
         menu.items = items
         menu.disabled = not any(i[1] != keeper.id for i in items)
