@@ -185,14 +185,17 @@ def encoded(array):
 def special_values(path, node):
     """Values aimed at what a path holds: NaN weights, negative second moments, NaN steps, lying shapes."""
     out = [None, [], {}, "x", -1, 2 ** 64, {"shape": [2 ** 40, 2 ** 40], "dtype": "float32", "data": "AAAA"}]
-    if isinstance(node, dict) and {"shape", "dtype", "data"} <= set(node) and node["dtype"] == "float32":
+    try:      # a tensor not yet spoilt by an earlier mutation
         array = np.frombuffer(base64.b64decode(node["data"]), "<f4").reshape(node["shape"]).copy()
-        for bad in (np.nan, np.inf, -1.0):
-            spoilt = array.copy()
-            spoilt.reshape(-1)[:1] = bad
-            out.append(encoded(spoilt))
-        out.append({**node, "shape": [2 ** 32, 2 ** 32, 2 ** 32]})     # overflows int64 as a product
-        out.append({**node, "shape": node["shape"][::-1] + [1]})
+        assert node["dtype"] == "float32"
+    except Exception:   # noqa: BLE001 - not a tensor (any more): the general values only
+        return out
+    for bad in (np.nan, np.inf, -1.0):
+        spoilt = array.copy()
+        spoilt.reshape(-1)[:1] = bad
+        out.append(encoded(spoilt))
+    out.append({**node, "shape": [2 ** 32, 2 ** 32, 2 ** 32]})     # overflows int64 as a product
+    out.append({**node, "shape": list(node["shape"][::-1]) + [1]})
     return out
 
 
