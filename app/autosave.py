@@ -47,12 +47,12 @@ ID = re.compile(r"[A-Za-z0-9-]{1,40}")
 class BrowserStorage(pn.custom.JSComponent):
     """The page's localStorage, in slots: writes `text` into the slot of `entry` whenever Python changes
     them, keeps the index of the last `limit` slots (newest first) and reports it as `recent`; reads a
-    slot back for `request`; and asks Python to keep the playground when the page is hidden."""
+    slot back for `wanted`; and asks Python to keep the playground when the page is hidden."""
 
     text = param.String(default="", doc="Python -> page: the playground to keep (a JSON document)")
     entry = param.String(default="", doc="Python -> page: its slot, as JSON {id, time, step, summary}")
-    request = param.String(default="", doc="Python -> page: '<id>#<n>', a slot to read back")
-    opened = param.String(default="", doc="page -> Python: '<request>\\n<the slot's text>'")
+    wanted = param.String(default="", doc="Python -> page: '<id>#<n>', a slot to read back")
+    opened = param.String(default="", doc="page -> Python: '<wanted>\\n<the slot's text>'")
     recent = param.String(default="[]", doc="page -> Python: the index of slots, newest first (JSON)")
     flushes = param.Integer(default=0, doc="page -> Python: +1 when the page is hidden: keep it now")
     prefix = param.String(default=PREFIX, constant=True)
@@ -94,9 +94,9 @@ export function render({ model }) {
   const soon = () => { if (!due) { due = true; queueMicrotask(keep); } };
   model.on("text", soon);
   model.on("entry", soon);
-  model.on("request", () => {
-    const id = model.request.split("#")[0];
-    model.opened = model.request + "\n" + (read(SLOT + id) || "");
+  model.on("wanted", () => {
+    const id = model.wanted.split("#")[0];
+    model.opened = model.wanted + "\n" + (read(SLOT + id) || "");
   });
   const hidden = () => {
     if (due) keep();
@@ -264,11 +264,11 @@ class Autosave:
         if playground_id == self.id:
             return
         self._requests += 1
-        self.storage.request = f"{playground_id}#{self._requests}"
+        self.storage.wanted = f"{playground_id}#{self._requests}"
 
     def _opened(self, event):
         request, _, text = event.new.partition("\n")
-        if request != self.storage.request:
+        if request != self.storage.wanted:
             return
         playground_id = request.split("#")[0]
         if not text:
