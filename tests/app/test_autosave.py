@@ -138,3 +138,39 @@ def test_a_layer_left_half_edited_comes_back_as_it_was():
     restored = autosave.restore(visit, keeper.storage.text)
     assert restored.kind == "success" and "too big" not in restored.notice
     assert visit.network.layers == layers and visit.model is None
+
+
+def test_curves_and_the_undo_record_come_back_and_recent_reopens_an_earlier_playground():
+    from app.undo import Undo
+    s = Session()
+    history = Undo(s)
+    keeper = autosave.Autosave(s, undo=history, schedule=Later())
+    p = PRESETS["logistic"]
+    keeper.start_new()                          # a preset: the playground before it keeps its slot
+    s.configure(p["network"], p["data"], p["hyper"])
+    s.train(5)
+    keeper.save()
+    first, first_text = keeper.id, keeper.storage.text
+
+    visit = Session()
+    restored = autosave.restore(visit, first_text)
+    assert restored.ok and restored.id == first and visit.step == 5
+    assert visit.history["step"] == s.history["step"] and visit.history["train_loss"] == s.history["train_loss"]
+    visit_undo = Undo(visit)
+    visit_undo.take_kept(restored.undo)
+    assert visit_undo.can_undo
+    visit_undo.undo()                           # back to the default network, from before the preset
+    assert len(visit.network.layers) == len(PRESETS["mlp"]["network"])
+
+    keeper.start_new()
+    s.configure(*(PRESETS["mlp"][k] for k in ("network", "data", "hyper")))
+    assert keeper.id != first
+    said = []
+    keeper.on_reopened = said.append
+    keeper.reopen(first)                        # the page answers with the slot's text
+    keeper.storage.opened = keeper.storage.wanted + "\n" + first_text
+    assert keeper.id == first and s.step == 5 and len(s.network.layers) == 1
+    assert said[0].ok and "Reopened a playground from Recent, at step 5" in said[0].notice
+    keeper.reopen("gone")
+    keeper.storage.opened = keeper.storage.wanted + "\n"
+    assert not said[1].ok and keeper.id == first and s.step == 5    # nothing changed
