@@ -94,10 +94,12 @@ export function render({ model }) {
   const soon = () => { if (!due) { due = true; queueMicrotask(keep); } };
   model.on("text", soon);
   model.on("entry", soon);
-  model.on("wanted", () => {
+  // Answered after the patch that asked: a change made while the page applies Python's patch is not
+  // sent back (app/web/loader.js), so it would never reach Python.
+  model.on("wanted", () => queueMicrotask(() => {
     const id = model.wanted.split("#")[0];
     model.opened = model.wanted + "\n" + (read(SLOT + id) || "");
-  });
+  }));
   const hidden = () => {
     if (due) keep();
     if (document.visibilityState === "hidden") model.flushes = model.flushes + 1;
