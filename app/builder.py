@@ -112,7 +112,9 @@ export function render({ model, el }) {
         const value = text === "" ? NaN : Number(text);
         // Not a number at all: keep the last value. A number out of range goes to Python, which marks
         // the layer with the reason; one too large for a number (1e400) goes as the text typed.
-        if (Number.isNaN(value)) e.target.value = spec[field.name];
+        // (The browser empties a number field holding what it cannot read as a number: badInput.)
+        if (e.target.validity.badInput) edit("not a number");
+        else if (Number.isNaN(value)) e.target.value = spec[field.name];
         else edit(Number.isFinite(value) ? value : text.slice(0, 40));
       },
     });
