@@ -108,11 +108,14 @@ export function render({ model, el }) {
       type: "number", "data-field": field.name, value: spec[field.name], step: field.kind === "int" ? 1 : "any",
       min: field.low, max: field.high, title: field.help,
       onchange: (e) => {
-        const value = e.target.value.trim() === "" ? NaN : Number(e.target.value);
-        // Not a number at all: keep the last value. A number out of range goes to Python,
-        // which marks the layer with the reason.
-        if (Number.isNaN(value)) e.target.value = spec[field.name];
-        else edit(value);
+        const text = e.target.value.trim();
+        const value = text === "" ? NaN : Number(text);
+        // Not a number at all: keep the last value. A number out of range goes to Python, which marks
+        // the layer with the reason; one too large for a number (1e400) goes as the text typed.
+        // (The browser empties a number field holding what it cannot read as a number: badInput.)
+        if (e.target.validity.badInput) edit("not a number");
+        else if (Number.isNaN(value)) e.target.value = spec[field.name];
+        else edit(Number.isFinite(value) ? value : text.slice(0, 40));
       },
     });
     return h("label", { class: "pg-field" }, field.name + " ", input);

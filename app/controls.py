@@ -6,12 +6,18 @@ Continuous training runs as a periodic callback that trains one short chunk at a
 (Session.train_for), so the page (and in the browser, the worker's message loop) gets control
 back between chunks: Pause is handled before the next chunk starts.
 
+Every refusal and every notice goes to the Notices strip at the top of the window (app/notices.py): the
+session's error (also in the status line) until it is fixed, files, links and kept playgrounds, and a
+setting typed out of range, which is refused in words and not applied.
+
 Stable hooks for browser tests: buttons by their names (Forward, Backward, Step, Train/Pause,
-Reset, Undo, Redo, Save, Share link), .pg-status, .pg-alert, .pg-preset-<key>, .pg-share-url, .pg-load
-(its input[type=file]), .pg-code-export; keys f, b, s, space, r, ctrl+z, ctrl+y.
+Reset, Undo, Redo, Save, Share link, Recent), .pg-status, .pg-preset-<key>, .pg-share-url, .pg-load
+(its input[type=file]), .pg-recent, .pg-code-export; keys f, b, s, space, r, ctrl+z, ctrl+y.
 """
+import asyncio
 import html
 import io
+import sys
 import time
 
 import panel as pn
@@ -20,6 +26,7 @@ import param
 from app import datasets, devices, persist
 from app.export import export_script
 from app.live_text import LiveText
+from app.notices import Notices
 from app.state import PRESETS
 from app.undo import Undo
 
@@ -99,11 +106,14 @@ export function render({ model, el }) {
 
 
 class ShareLink(pn.custom.JSComponent):
-    """The page's address: a `#s=...` fragment found at load comes in as `incoming`; a new
-    `fragment` from Python is put into the address bar and shown, ready to copy."""
+    """The page's address: a `#s=...` fragment found at load (or pasted later) comes in as `incoming`,
+    and leaves the address bar once Python has read it (`clear`): a reload then reopens the work kept
+    since, not the link. A new `fragment` from Python is shown, ready to copy (the address bar keeps
+    the page's own address, for the same reason)."""
 
     fragment = param.String(default="", doc="Python -> page: the fragment to share")
     incoming = param.String(default="", doc="page -> Python: the fragment the page was opened with")
+    clear = param.Integer(default=0, doc="Python -> page: +1 to take the fragment out of the address bar")
 
     _esm = r"""
 export function render({ model, el }) {
@@ -121,12 +131,13 @@ export function render({ model, el }) {
   el.append(input, copy);
   const show = () => {
     if (!model.fragment) return;
-    const url = location.href.split("#")[0] + "#" + model.fragment;
-    history.replaceState(null, "", "#" + model.fragment);
-    input.value = url;
+    input.value = location.href.split("#")[0] + "#" + model.fragment;
   };
   model.on("fragment", show);
   show();
+  model.on("clear", () => {
+    if (location.hash.startsWith("#s=")) history.replaceState(null, "", location.pathname + location.search);
+  });
   // a link opened in this page, or pasted into its address bar later
   const receive = () => {
     const fragment = location.hash.slice(1);
@@ -143,8 +154,9 @@ export function render({ model, el }) {
 class Controls:
     """Every control of the playground, bound to one Session."""
 
-    def __init__(self, session):
+    def __init__(self, session, notices=None):
         self.session = session
+        self.notices = notices if notices is not None else Notices()
         self._callback, self._due = None, 0.0
         s = session
         # What each does is in the key legend under them (a Panel `description` tip would cover the row).
@@ -163,8 +175,8 @@ class Controls:
         self.more_keys = {}           # command -> action, for views' own keys (the step-through's)
         # LiveText: updated in place in the page (a Div's new text re-lays out the whole page)
         self.status = LiveText(value=self._status_text(), css_classes=["pg-status"], margin=(4, 10), **FILL)
-        self.alert = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["pg-alert"], margin=(4, 10))
         s.param.watch(self._refresh, ["version", "error", "running"])
+        self._refresh()
 
     def _small_button(self, name, action, enabled_by, tip):
         widget = pn.widgets.Button(name=name, button_type="light", width=58, height=30, margin=(2, 2),
@@ -242,26 +254,37 @@ class Controls:
                  "step": " · after step"}[s.phase]
         state = " · training…" if s.running else phase if training or not s.last else \
             f" · graph view: <code>{html.escape(str(s.last.get('name')))}</code> from the code cell"
-        return (f"<b>Step {s.step}</b> · epoch {s.epoch} · loss {loss_text}{state}")
+        problem = (f" · <span class='pg-status-error'>⚠ {html.escape(_shorter(s.error))}</span>"
+                   if s.error else "")
+        return f"<b>Step {s.step}</b> · epoch {s.epoch} · loss {loss_text}{state}{problem}"
 
     def _refresh(self, *_events):
         s = self.session
         self.status.value = self._status_text()
-        self.alert.object = html.escape(s.error or "")
-        self.alert.visible = bool(s.error)
+        if s.error:
+            self.notices.show("error", s.error, "danger")
+        else:
+            self.notices.clear("error")
         self.train.name = "Pause" if s.running else "Train"
         self.train.button_type = "light" if s.running else "success"
 
     def buttons(self):
         return pn.Column(
             pn.Row(self.forward, self.backward, self.step, self.train, self.reset, margin=0),
-            self.keys, self.status, self.alert, **FILL)
+            self.keys, self.status, **FILL)
 
 
-def presets(session):
-    """One button per preset: network, data and hyper-parameters at once."""
+def _shorter(text, limit=90):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def presets(session, keeper=None):
+    """One button per preset: network, data and hyper-parameters at once. A preset starts a new
+    playground: the one before it stays in Recent (`keeper`: app/autosave.Autosave)."""
     def load(key):
         p = PRESETS[key]
+        if keeper is not None:
+            keeper.start_new()
         session.configure(p["network"], p["data"], p["hyper"])
     widgets = []
     for key, preset in PRESETS.items():
@@ -271,8 +294,9 @@ def presets(session):
     return pn.Column(pn.pane.Markdown("**Presets**", margin=(0, 10)), *widgets, **FILL)
 
 
-def data_widgets(session):
+def data_widgets(session, notices=None):
     d = session.data
+    notices = notices if notices is not None else Notices()
     image_how = pn.pane.Markdown("", margin=(0, 10), css_classes=["pg-image-mode"])
     samples = pn.widgets.IntSlider.from_param(d.param.samples, name="Points", **FILL)
     noise = pn.widgets.FloatSlider.from_param(d.param.noise, name="Noise", **FILL)
@@ -292,21 +316,56 @@ def data_widgets(session):
         pn.widgets.Select.from_param(d.param.dataset, name="Dataset", css_classes=["pg-dataset"], **FILL),
         image_mode, image_how, noise, samples,
         pn.widgets.FloatSlider.from_param(d.param.test_fraction, name="Test share", **FILL),
-        pn.widgets.IntInput.from_param(d.param.batch_size, name="Batch size", css_classes=["pg-batch-size"], **FILL),
-        pn.widgets.IntInput.from_param(d.param.seed, name="Seed", **FILL),
+        checked_input(d, "batch_size", "Batch size", pn.widgets.IntInput, notices, css_classes=["pg-batch-size"]),
+        checked_input(d, "seed", "Seed", pn.widgets.IntInput, notices, css_classes=["pg-seed"]),
         pn.pane.Markdown("Same seed, same numbers as PyTorch: the exported script's `torch.manual_seed(seed)` "
                          "gives these initial weights, batches and dropout masks.", css_classes=["pg-seed-note"],
                          **FILL),
         sizing_mode="stretch_width")
 
 
-def hyper_widgets(session):
+def checked_input(settings, name, label, widget_type, notices, **options):
+    """A number field for setting `name` of `settings` (Data, Hyper) that refuses a value out of range in
+    words, in a notice and beside the field, and leaves the setting as it was: never silently ignored,
+    never clamped without a word."""
+    widget = widget_type(name=label, value=getattr(settings, name), **FILL, **options)
+    key, syncing = f"field-{name}", {"now": False}
+    refused = "pg-refused"
+
+    def typed(event):
+        if syncing["now"]:
+            return
+        problem = persist.setting_problem(type(settings), name, event.new)
+        if problem:
+            notices.show(key, f"{label} {problem}; training goes on with {getattr(settings, name):g}. "
+                              "Type a value in that range.", "danger")
+            widget.css_classes = [*options.get("css_classes", []), refused]
+            return
+        notices.clear(key)
+        widget.css_classes = list(options.get("css_classes", []))
+        setattr(settings, name, event.new)
+
+    def follow(event):          # a preset, a file, undo: the field shows the setting
+        syncing["now"] = True
+        try:
+            widget.value = event.new
+        finally:
+            syncing["now"] = False
+        notices.clear(key)
+        widget.css_classes = list(options.get("css_classes", []))
+    widget.param.watch(typed, "value")
+    settings.param.watch(follow, name)
+    return widget
+
+
+def hyper_widgets(session, notices=None):
     h = session.hyper
+    notices = notices if notices is not None else Notices()
     return pn.Column(
         pn.pane.Markdown("**Training**", margin=(0, 10)),
         pn.widgets.Select.from_param(h.param.optimizer, name="Optimizer", css_classes=["pg-optimizer"], **FILL),
-        pn.widgets.FloatInput.from_param(h.param.lr, name="Learning rate", step=0.001, format="0.[00000]",
-                                         css_classes=["pg-lr"], **FILL),
+        checked_input(h, "lr", "Learning rate", pn.widgets.FloatInput, notices, step=0.001, format="0.[00000]",
+                      css_classes=["pg-lr"]),
         pn.widgets.Select.from_param(h.param.loss, name="Loss", css_classes=["pg-loss"], **FILL),
         sizing_mode="stretch_width")
 
@@ -345,52 +404,111 @@ def device_widgets(session):
     return pn.Column(pn.pane.Markdown("**Device**", margin=(0, 10)), switch, name, note, **FILL)
 
 
-def file_widgets(session, keep=None, notice=None):
-    """Save / load the playground as a file, and a share link. `keep`: the component that keeps the
-    playground in the browser (app/autosave.py); `notice`: (text, kind) to show first."""
-    message = pn.pane.Alert("", visible=False, alert_type="info", css_classes=["pg-file-message"], margin=(4, 10))
+def _after_this_change(action):
+    """Run `action` once the page's whole change has been applied. In the browser's worker the page's
+    changes arrive one property at a time, and a chosen file's name after its content: read at once,
+    the name would be the previous file's."""
+    if sys.platform == "emscripten":
+        asyncio.get_event_loop().call_soon(action)
+    else:
+        action()
+
+
+def file_widgets(session, notices=None, keeper=None):
+    """Save / load the playground as a file, and a share link. `keeper`: what keeps the playground in
+    the browser (app/autosave.Autosave): a file or a link opened starts a new playground there, and the
+    one before stays in Recent. What happens is said in `notices`."""
+    notices = notices if notices is not None else Notices()
 
     def say(text, kind):
-        message.object, message.alert_type, message.visible = html.escape(text), kind, True
+        notices.show("file", text, kind)
 
-    if notice:
-        say(*notice)
+    def start_new():
+        if keeper is not None:
+            keeper.start_new()
 
     save = pn.widgets.FileDownload(callback=lambda: io.BytesIO(persist.save_bytes(session)), filename="playground.json",
                                    label="Save", button_type="default", embed=False, css_classes=["pg-save"])
     load = pn.widgets.FileInput(accept=".json", multiple=False, css_classes=["pg-load"])
 
-    def on_file(event):
-        if not event.new:
-            return
+    def open_file():
+        name = load.filename or "the file"
         try:
-            persist.load_bytes(session, event.new)
+            parsed = persist.parse(persist.read_json(load.value, f"“{name}”", persist.MAX_FILE_BYTES))
+            persist.check_fit(session, parsed)
         except persist.PlaygroundFileError as error:
-            say(f"Could not load {load.filename or 'the file'}: {error}", "danger")
-        else:
-            say(f"Loaded {load.filename or 'the file'}: step {session.step}", "success")
-    load.param.watch(on_file, "value")
+            say(f"Could not load “{name}”: {error}. Your playground is as it was.", "danger")
+            return
+        start_new()
+        persist.apply(session, parsed)
+        say(f"Loaded “{name}”: step {session.step}. The playground you had is in Recent.", "success")
+
+    load.param.watch(lambda event: event.new and _after_this_change(open_file), "value")
 
     link = ShareLink(sizing_mode="stretch_width")
     share = pn.widgets.Button(name="Share link", css_classes=["pg-share"])
 
     def on_share(_event):
         link.fragment = persist.share_fragment(session)
-        say("The link in the address bar (and below) restores this network and its settings (not the weights).",
+        say("The link below restores this network and its settings (not the weights): copy it and send it.",
             "info")
     share.on_click(on_share)
 
     def on_incoming(event):
+        if not event.new:
+            return
         try:
-            persist.apply_fragment(session, event.new)
+            parsed = persist.decode_fragment(event.new)
+            persist.check_fit(session, parsed)
         except persist.PlaygroundFileError as error:
-            say(f"Could not open the shared link: {error}", "danger")
+            say(f"This page was opened with a link that cannot be used: {error}. Your playground is as "
+                "you left it.", "danger")
         else:
-            say("Opened the shared network and settings.", "success")
+            start_new()
+            persist.apply(session, parsed)
+            say("Opened the shared network and settings. The playground you had is in Recent.", "success")
+        link.clear += 1
     link.param.watch(on_incoming, "incoming")
     return pn.Column(pn.pane.Markdown("**Take it with you**", margin=(0, 10)),
                      pn.Row(save, share, margin=0), pn.Row(pn.pane.Markdown("Load a file:", margin=(8, 10)), load, styles=WRAP),
-                     link, message, *([keep] if keep is not None else []), **FILL)
+                     link, *([keeper.storage] if keeper is not None else []), **FILL)
+
+
+def recent_menu(keeper, notices):
+    """The Recent menu: the playgrounds kept in this browser, newest first, each with when, its step and
+    a summary; choosing one reopens it (the one open now stays in Recent)."""
+    menu = pn.widgets.MenuButton(name="Recent", items=[], button_type="light", width=90, height=30,
+                                 margin=(2, 2), css_classes=["pg-recent"], disabled=True)
+
+    def ago(ms):
+        seconds = max(0, time.time() - ms / 1000)
+        for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+            if seconds >= size:
+                n = int(seconds // size)
+                return f"{n} {unit}{'s' if unit == 'day' and n > 1 else ''} ago"
+        return "just now"
+
+    def update(*_events):
+        items = []
+        for entry in keeper.recent():
+            when = ago(entry["time"]) if isinstance(entry.get("time"), (int, float)) else "?"
+            this = " (open now)" if entry["id"] == keeper.id else ""
+            label = f"{when} · step {entry.get('step', '?')} · {str(entry.get('summary', ''))[:160]}{this}"
+            items.append((label, entry["id"]))
+        menu.items = items
+        menu.disabled = not any(i[1] != keeper.id for i in items)
+
+    def chosen(event):
+        keeper.reopen(event.new)
+
+    def reopened(restored):
+        notices.show("file", restored.notice, restored.kind)
+        update()
+    keeper.on_reopened = reopened
+    menu.on_click(chosen)
+    keeper.storage.param.watch(update, "recent")
+    update()
+    return menu
 
 
 def code_export(session):

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 
 # A browser tab trains this network: beyond this it would freeze the page for seconds per step.
 MAX_PARAMETERS = 5_000_000
+# What one batch's activations may take (float32, every layer's output: autograd keeps them for backward).
+# A tab that asks for more is killed by the browser, and every visitor of a shared link with it.
+MAX_ACTIVATION_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,13 +35,18 @@ class Field:
         """Why `value` is not acceptable for this field, or None."""
         if self.kind is bool:
             return None if isinstance(value, bool) else f"{self.name} must be true or false"
+        upper = "below 1" if self.high == 0.999 else f"{self.high:g}"
+        allowed = f"from {self.low:g} to {upper}"
+        if isinstance(value, str):   # what was typed, kept as text: not a number, or too large for one
+            return f"{self.name} must be a number {allowed}; {value[:MAX_VALUE_CHARS]!r} is not one"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{self.name} must be a number"
+            return f"{self.name} must be a number {allowed}"
+        if not math.isfinite(value):
+            return f"{self.name} must be {allowed}; {value} is not a finite number"
         if self.kind is int and value != int(value):
-            return f"{self.name} must be a whole number"
-        if not math.isfinite(value) or not (self.low <= value <= self.high):
-            upper = "below 1" if self.high == 0.999 else f"{self.high:g}"
-            return f"{self.name} must be from {self.low:g} to {upper}"
+            return f"{self.name} must be a whole number {allowed}"
+        if not (self.low <= value <= self.high):
+            return f"{self.name} must be {allowed}, not {value:g}"
         return None
 
     def describe(self):
@@ -247,11 +255,13 @@ def structure_problem(spec):
     are only out of range (a field being edited) passes: the builder shows it, marked."""
     if not isinstance(spec, dict):
         return "a layer must be an object like {\"type\": \"Linear\", ...}"
-    kind = KINDS.get(spec.get("type"))
+    type_name = spec.get("type")
+    kind = KINDS.get(type_name) if isinstance(type_name, str) else None
     if kind is None:
-        return f"unknown layer type {spec.get('type')!r}; known types: {', '.join(KINDS)}"
+        shown = repr(type_name[:MAX_VALUE_CHARS]) if isinstance(type_name, str) else "missing or not a name"
+        return f"unknown layer type ({shown}); known types: {', '.join(KINDS)}"
     known = {f.name for f in kind.fields}
-    unknown = sorted(set(spec) - known - {"type"})
+    unknown = sorted(str(k)[:MAX_VALUE_CHARS] for k in set(spec) - known - {"type"})
     if unknown:
         return f"{kind.name} has no field {unknown[0]!r} (its fields: {', '.join(sorted(known)) or 'none'})"
     for f in kind.fields:
@@ -266,8 +276,21 @@ def structure_problem(spec):
 
 def kept(spec):
     """A spec as files and links keep it: normalized when valid, else as it stands (a field left
-    half-edited comes back as it was, marked on its layer)."""
-    return dict(spec) if spec_problem(spec) else normalized(spec)
+    half-edited comes back as it was, marked on its layer), a value that is no finite number as its
+    text ("inf"): JSON has no infinity, and a file must stay readable everywhere."""
+    if not spec_problem(spec):
+        return normalized(spec)
+    return _finite(spec)
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {key: _finite(v) for key, v in value.items()}
+    return value
 
 
 def normalized(spec):
@@ -327,7 +350,8 @@ def module_names(specs):
     """conv1, relu1, pool1, conv2, ... : each layer's name as a module path of the model."""
     counts, names = {}, []
     for spec in specs:
-        kind = KINDS.get(spec.get("type")) if isinstance(spec, dict) else None
+        type_name = spec.get("type") if isinstance(spec, dict) else None
+        kind = KINDS.get(type_name) if isinstance(type_name, str) else None
         prefix = kind.prefix if kind else "layer"
         counts[prefix] = counts.get(prefix, 0) + 1
         names.append(f"{prefix}{counts[prefix]}")
@@ -340,8 +364,10 @@ def analyse(specs, input_shape, batch):
     malformed field shows at once; its shape is unknown only when the error was its own."""
     result = Analysis(tuple(input_shape), batch)
     shape, total, source = tuple(input_shape), 0, "the data"
+    activation_bytes = 4 * batch * _count(*shape)
     for name, spec in zip(module_names(specs), specs):
-        report = LayerReport(name, spec.get("type", "?") if isinstance(spec, dict) else "?")
+        type_name = spec.get("type") if isinstance(spec, dict) else None
+        report = LayerReport(name, type_name if isinstance(type_name, str) and type_name in KINDS else "?")
         result.layers.append(report)
         problem = spec_problem(spec)
         if problem is None:
@@ -354,15 +380,29 @@ def analyse(specs, input_shape, batch):
                 problem = str(error)
         if problem is None:
             total += report.params
+            activation_bytes += 4 * batch * _count(*report.shape)
             if total > MAX_PARAMETERS:
                 problem = (f"the network reaches {total:,} parameters here; the playground runs in your browser "
                            f"and allows {MAX_PARAMETERS:,}: use fewer units or channels")
+            elif activation_bytes > MAX_ACTIVATION_BYTES:
+                problem = (f"one batch's activations reach {_megabytes(activation_bytes)} here (this layer's output "
+                           f"is {shape_text((batch, *report.shape))}); the playground runs in your browser and "
+                           f"allows {_megabytes(MAX_ACTIVATION_BYTES)}: use fewer channels or units, less padding, "
+                           "or a smaller batch")
         if problem is not None:
             report.error, report.shape = problem, None
             result.error = result.error or f"{name} ({report.type}): {problem}"
             continue
         shape, source = report.shape, report.type
+    if result.ok and result.layers and result.parameters == 0:
+        last = result.layers[-1]
+        last.error = "the network has no weights to train: add a Linear or Conv2d layer"
+        result.error = f"{last.name} ({last.type}): {last.error}"
     return result
+
+
+def _megabytes(count):
+    return f"{count / 2**20:,.0f} MB"
 
 
 def build(nn, specs, input_shape):

@@ -4,15 +4,20 @@ training was) as a JSON file, and share the network and settings as a link
 would have: the same weights, momentum buffers or Adam moments and step counts, and the same
 next batches (dropout masks aside: they come from the engine's global random generator).
 
-Everything read back is validated field by field before anything is applied: JSON types,
-ranges and choices (through the param models), layer specs (app/layers.py), weight and
-optimizer-state names, shapes and byte counts against the model they will load into. Nothing is
-ever eval'd: the only parsers are json, base64 and zlib. A rejected file or link leaves the
-playground as it was.
+Everything read back (files, links, the kept playground of app/autosave.py, undo's records) passes
+this one validation before anything is applied: its size and nesting depth before JSON parses it,
+JSON types, finite numbers, ranges and choices (of the param models), layer specs (app/layers.py,
+which also refuses networks with no weights or too much memory per batch), and weight and
+optimizer-state names, shapes (their products counted in Python's unbounded integers), byte counts
+and values (finite; Adam's second moments and BatchNorm's variances not negative) against the model
+they will load into. Nothing is ever eval'd: the only parsers are json, base64 and zlib. A rejected
+file or link leaves the playground as it was, and its message says what to do, in a student's words.
 """
 import base64
 import binascii
 import json
+import math
+import re
 import zlib
 
 import numpy as np
@@ -25,6 +30,11 @@ FORMAT = "autograd-playground"
 VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_LINK_CHARS = 16 * 1024
+MAX_LINK_JSON_BYTES = 1024 * 1024
+MAX_DEPTH = 32                 # a playground document nests 7 deep; JSON's parser recurses per level
+MAX_TENSOR_ELEMENTS = 64 * 1024 * 1024
+MAX_DIMS = 8
+MAX_COUNTER = 10 ** 12         # steps, epochs, samples seen: far beyond any real training
 WEIGHT_DTYPES = {"float32": np.float32, "int64": np.int64}   # BatchNorm counts its batches in int64
 # Where training was: the step and epoch counters, and where the batches are (how many samples were
 # seen, how often the network was reset, when the batch order was last shuffled, how far into it).
@@ -34,6 +44,52 @@ BATCH_POSITION = ("seen", "resets", "shuffled_at", "cursor")
 
 class PlaygroundFileError(ValueError):
     """A file or link that cannot be loaded; the message says why."""
+
+
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+
+
+def nesting_depth(text):
+    """How deeply the brackets of a JSON text nest, counted without parsing it (the text of strings
+    aside): json.loads recurses once per level and would fail on 100,000 of them."""
+    brackets = np.frombuffer(_STRING.sub("", text).encode(), dtype=np.uint8)
+    steps = np.isin(brackets, (ord("["), ord("{"))).astype(np.int64) - np.isin(brackets, (ord("]"), ord("}")))
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def _refuse_constant(name):
+    raise PlaygroundFileError(f"it holds {name}, which is not a number a playground can use")
+
+
+def read_json(data, what, max_bytes):
+    """The JSON document in `data` (bytes or text), refused with a message naming `what` ("the file
+    x.json", "the link") when it is too big, not text, too deeply nested, not JSON, or holds NaN or
+    Infinity."""
+    if len(data) > max_bytes:
+        raise PlaygroundFileError(f"{what} is {len(data) / 1e6:.1f} MB; a playground is at most "
+                                  f"{max_bytes / 1e6:.0f} MB")
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError:
+            raise PlaygroundFileError(f"{what} is not a playground JSON file (it is not text: perhaps an image "
+                                      "or another kind of file); choose a file saved with Save") from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise PlaygroundFileError(f"{what} nests its brackets more than {MAX_DEPTH} deep; a playground never "
+                                  "does: it is not a playground file")
+    try:
+        return json.loads(data, parse_constant=_refuse_constant)
+    except PlaygroundFileError as error:
+        raise PlaygroundFileError(f"{what}: {error}") from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
+        raise PlaygroundFileError(f"{what} is not a playground JSON file: its text is not valid JSON{where}; "
+                                  "choose a file saved with Save") from None
+
+
+def dumps(doc, **options):
+    """JSON text of a document; never NaN or Infinity (other JSON readers refuse them)."""
+    return json.dumps(doc, allow_nan=False, **options)
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -66,12 +122,12 @@ def _encode_array(array):
 
 def save_bytes(session):
     """The playground as a JSON file's bytes."""
-    return json.dumps(snapshot(session), indent=1).encode()
+    return dumps(snapshot(session), indent=1).encode()
 
 
 def share_fragment(session):
     """The URL fragment (without '#') that restores the network and settings."""
-    text = json.dumps(snapshot(session, weights=False), separators=(",", ":"))
+    text = dumps(snapshot(session, weights=False), separators=(",", ":"))
     return "s=" + base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
 
 
@@ -79,10 +135,10 @@ def share_fragment(session):
 
 def _check_keys(obj, where, required, optional=()):
     if not isinstance(obj, dict):
-        raise PlaygroundFileError(f"{where} must be an object")
+        raise PlaygroundFileError(f"{where} must be an object {{...}}")
     unknown = sorted(set(obj) - set(required) - set(optional))
     if unknown:
-        raise PlaygroundFileError(f"{where} has an unknown field {unknown[0]!r}")
+        raise PlaygroundFileError(f"{where} has an unknown field {unknown[0][:40]!r}")
     missing = [k for k in required if k not in obj]
     if missing:
         raise PlaygroundFileError(f"{where} is missing {missing[0]!r}")
@@ -93,22 +149,32 @@ def _check_settings(values, cls, where):
     ranges and choices (param validates them on a scratch instance)."""
     fields = [name for name in cls.param if name != "name"]
     _check_keys(values, where, (), fields)
-    probe = cls()
     for name, value in values.items():
-        p = cls.param[name]
-        if isinstance(p, param.Integer):
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif isinstance(p, param.Number):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        else:
-            ok = isinstance(value, str)
-        if not ok:
-            raise PlaygroundFileError(f"{where}.{name} has the wrong type ({type(value).__name__})")
-        try:
-            setattr(probe, name, value)
-        except ValueError as error:
-            raise PlaygroundFileError(f"{where}.{name}: {error}") from None
+        problem = setting_problem(cls, name, value)
+        if problem:
+            raise PlaygroundFileError(f"{where}.{name} {problem}")
     return values
+
+
+def setting_problem(cls, name, value):
+    """Why `value` cannot be setting `name` of the param model `cls` ("must be from 0.00001 to 10, not
+    1e+06"), or None; for files, links and the settings widgets alike."""
+    p = cls.param[name]
+    if isinstance(p, param.Number):
+        whole = isinstance(p, param.Integer)
+        low, high = p.bounds
+        allowed = f"from {low:g} to {high:g}"
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+            return f"must be a {'whole ' if whole else ''}number {allowed}"
+        if not math.isfinite(value):
+            return f"must be a number {allowed}, not {value}"
+        if not low <= value <= high:
+            return f"must be {allowed}, not {value:g}"
+        return None
+    choices = list(p.objects.values()) if isinstance(p.objects, dict) else list(p.objects)
+    if not isinstance(value, str) or value not in choices:
+        return f"must be one of {', '.join(map(str, choices))}"
+    return None
 
 
 def _check_network(specs):
@@ -130,9 +196,9 @@ def parse(doc, allow_weights=True):
     optional = ("data", "hyper") + (("progress", "weights", "optimizer") if allow_weights else ())
     _check_keys(doc, "the file", ("format", "version", "network"), optional)
     if doc["format"] != FORMAT:
-        raise PlaygroundFileError(f"not a playground file (format {doc['format']!r})")
+        raise PlaygroundFileError("it is not a playground file (its \"format\" is not \"autograd-playground\")")
     if doc["version"] != VERSION or isinstance(doc["version"], bool):
-        raise PlaygroundFileError(f"file version {doc['version']!r} is not supported (this playground reads {VERSION})")
+        raise PlaygroundFileError(f"its version is not one this playground reads (it reads version {VERSION})")
     out = {"network": _check_network(doc["network"]),
            "data": _check_settings(doc.get("data", {}), Data, "data"),
            "hyper": _check_settings(doc.get("hyper", {}), Hyper, "hyper")}
@@ -153,8 +219,8 @@ def parse(doc, allow_weights=True):
 def _check_progress(progress):
     _check_keys(progress, "progress", PROGRESS, BATCH_POSITION)
     for key, value in progress.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise PlaygroundFileError(f"progress.{key} must be a whole number >= 0")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNTER:
+            raise PlaygroundFileError(f"progress.{key} must be a whole number from 0 to {MAX_COUNTER:g}")
     given = [key for key in BATCH_POSITION if key in progress]
     if given and len(given) != len(BATCH_POSITION):
         missing = next(key for key in BATCH_POSITION if key not in progress)
@@ -174,32 +240,77 @@ def _check_optimizer(entry, kind):
         raise PlaygroundFileError("optimizer.state must be an object of parameter names")
     state = {}
     for name, entries in entry["state"].items():
-        where = f"optimizer.state[{name!r}]"
+        where = f"optimizer.state[{name[:60]!r}]"
         _check_keys(entries, where, checkpoint.OPTIMIZER_STATE[kind])
         state[name] = {key: _decode_tensor(f"{where}[{key!r}]", value) for key, value in entries.items()}
+        for key, array in state[name].items():
+            if key == "step" and (array.size != 1 or array.reshape(-1)[0] < 0
+                                  or array.reshape(-1)[0] != np.round(array.reshape(-1)[0])):
+                raise PlaygroundFileError(f"{where}['step'] must be one whole number of steps, 0 or more")
+            if key == "exp_avg_sq" and (array < 0).any():
+                raise PlaygroundFileError(f"{where}['exp_avg_sq'] has negative values; Adam's averages of "
+                                          "squared gradients never are: the file is damaged")
     return state
 
 
 def _decode_tensor(where, entry):
     _check_keys(entry, where, ("shape", "dtype", "data"))
     shape, dtype, data = entry["shape"], entry["dtype"], entry["data"]
-    if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d
-                                              for d in shape):
-        raise PlaygroundFileError(f"{where}.shape must be a list of whole numbers")
-    if dtype not in WEIGHT_DTYPES:
+    if (not isinstance(shape, list) or len(shape) > MAX_DIMS
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape)):
+        raise PlaygroundFileError(f"{where}.shape must be a list of at most {MAX_DIMS} whole numbers")
+    count = math.prod(shape)            # Python's integers: no overflow, whatever the file says
+    if count > MAX_TENSOR_ELEMENTS:
+        raise PlaygroundFileError(f"{where}.shape {shape} has {count:,} values; the playground holds at most "
+                                  f"{MAX_TENSOR_ELEMENTS:,} in one tensor")
+    if not isinstance(dtype, str) or dtype not in WEIGHT_DTYPES:
         raise PlaygroundFileError(f"{where}.dtype must be one of {', '.join(WEIGHT_DTYPES)}")
     if not isinstance(data, str):
         raise PlaygroundFileError(f"{where}.data must be base64 text")
+    dt = np.dtype(WEIGHT_DTYPES[dtype]).newbyteorder("<")
+    if len(data) != 4 * math.ceil(count * dt.itemsize / 3):   # checked before decoding anything
+        raise PlaygroundFileError(f"{where} holds {len(data)} characters of data; shape {shape} of {dtype} "
+                                  f"needs {4 * math.ceil(count * dt.itemsize / 3)}")
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise PlaygroundFileError(f"{where}.data is not valid base64") from None
-    dt = np.dtype(WEIGHT_DTYPES[dtype]).newbyteorder("<")
-    count = int(np.prod(shape, dtype=np.int64))
     if len(raw) != count * dt.itemsize:
         raise PlaygroundFileError(f"{where} holds {len(raw)} bytes; shape {shape} of {dtype} "
                                   f"needs {count * dt.itemsize}")
-    return np.frombuffer(raw, dtype=dt).astype(WEIGHT_DTYPES[dtype]).reshape(shape)
+    array = np.frombuffer(raw, dtype=dt).astype(WEIGHT_DTYPES[dtype]).reshape(shape)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise PlaygroundFileError(f"{where} holds NaN or infinite values: the file is damaged (or was saved "
+                                  "after training diverged); load an earlier one")
+    return array
+
+
+def parse_history(kept):
+    """A session's loss/accuracy history as it was kept (Session.History.kept): aligned columns of
+    numbers (null where unknown), steps whole and rising, at most the session's cap of rows."""
+    from app.session import HISTORY_POINTS, History
+    _check_keys(kept, "history", ("stride", *History.COLUMNS, "grad_norms"))
+    stride = kept["stride"]
+    if not isinstance(stride, int) or isinstance(stride, bool) or not 1 <= stride <= 2 ** 40 or stride & (stride - 1):
+        raise PlaygroundFileError("history.stride must be a power of two")
+    rows = None
+    columns = [(c, kept[c]) for c in History.COLUMNS]
+    if not isinstance(kept["grad_norms"], dict) or len(kept["grad_norms"]) > 64:
+        raise PlaygroundFileError("history.grad_norms must be an object of at most 64 layers")
+    columns += [(f"grad_norms[{name[:40]!r}]", values) for name, values in kept["grad_norms"].items()]
+    for where, values in columns:
+        if not isinstance(values, list) or len(values) > HISTORY_POINTS + 1:
+            raise PlaygroundFileError(f"history.{where} must be a list of at most {HISTORY_POINTS + 1} numbers")
+        if not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                   for v in values):
+            raise PlaygroundFileError(f"history.{where} must hold only finite numbers (or null)")
+        rows = len(values) if rows is None else rows
+        if len(values) != rows and not where.startswith("grad_norms"):
+            raise PlaygroundFileError(f"history.{where} has {len(values)} rows, the others {rows}")
+    steps = kept["step"]
+    if not all(isinstance(v, int) and v >= 0 for v in steps) or any(a >= b for a, b in zip(steps, steps[1:])):
+        raise PlaygroundFileError("history.step must be whole numbers, rising")
+    return kept
 
 
 def _check_weights(session, weights):
@@ -210,11 +321,14 @@ def _check_weights(session, weights):
     if set(weights) != set(expected):
         extra, missing = sorted(set(weights) - set(expected)), sorted(set(expected) - set(weights))
         raise PlaygroundFileError("the weights do not match the network: "
-                                  + (f"unexpected {extra[0]!r}" if extra else f"missing {missing[0]!r}"))
+                                  + (f"unexpected {extra[0][:60]!r}" if extra else f"missing {missing[0]!r}"))
     for name, array in weights.items():
         if array.shape != expected[name].shape or array.dtype != expected[name].dtype:
             raise PlaygroundFileError(f"weights[{name!r}] is {array.dtype} {list(array.shape)}; the network needs "
                                       f"{expected[name].dtype} {list(expected[name].shape)}")
+        if (name.endswith(("running_var", "num_batches_tracked"))) and (array < 0).any():
+            raise PlaygroundFileError(f"weights[{name!r}] has negative values, which it never has: the file is "
+                                      "damaged")
 
 
 def _check_optimizer_state(session, state):
@@ -222,7 +336,7 @@ def _check_optimizer_state(session, state):
     shapes = {name: tuple(p.shape) for name, p in session.model.named_parameters()}
     for name, entries in state.items():
         if name not in shapes:
-            raise PlaygroundFileError(f"optimizer.state names {name!r}, which is not a parameter of the network")
+            raise PlaygroundFileError(f"optimizer.state names {name[:60]!r}, which is not a parameter of the network")
         for key, array in entries.items():
             shape = () if key == "step" else shapes[name]
             if array.shape != shape or array.dtype != np.float32:
@@ -236,7 +350,7 @@ def _check_batch_position(session, progress):
                                   f"{len(session.dataset.x_train)} training samples")
 
 
-def _check_fit(session, parsed):
+def check_fit(session, parsed):
     """Weights, optimizer state and batch position against the playground the document describes,
     built aside (on the CPU), so that a file that does not fit leaves this playground untouched."""
     from app.session import Session
@@ -251,7 +365,7 @@ def _check_fit(session, parsed):
 def apply(session, parsed):
     """Load a validated document into the session; a document that does not fit the network it
     describes raises before anything changes."""
-    _check_fit(session, parsed)
+    check_fit(session, parsed)
     session.configure(parsed["network"], parsed["data"], parsed["hyper"])
     progress = parsed.get("progress", {})
     if "weights" in parsed:
@@ -261,16 +375,9 @@ def apply(session, parsed):
     session.version += 1
 
 
-def load_bytes(session, data):
+def load_bytes(session, data, what="the file"):
     """Load a playground file's bytes. Raises PlaygroundFileError with the reason."""
-    if len(data) > MAX_FILE_BYTES:
-        raise PlaygroundFileError(f"the file is {len(data) / 1e6:.0f} MB; playground files are at most "
-                                  f"{MAX_FILE_BYTES / 1e6:.0f} MB")
-    try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PlaygroundFileError(f"not a playground file: it is not valid JSON ({error})") from None
-    apply(session, parse(doc))
+    apply(session, parse(read_json(data, what, MAX_FILE_BYTES)))
 
 
 def decode_fragment(fragment):
@@ -283,10 +390,19 @@ def decode_fragment(fragment):
         raise PlaygroundFileError("the link is too long to be a playground link")
     try:
         raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        text = zlib.decompressobj().decompress(raw, 1024 * 1024)
-        doc = json.loads(text)
+        inflate = zlib.decompressobj()
+        text = inflate.decompress(raw, MAX_LINK_JSON_BYTES)
     except (binascii.Error, ValueError, zlib.error):
         raise PlaygroundFileError("the link is damaged (it could not be decoded); copy it again in full") from None
+    if inflate.unconsumed_tail:
+        raise PlaygroundFileError("the link unpacks to more than a playground link ever holds: it is not one")
+    if not inflate.eof:
+        raise PlaygroundFileError("the link is damaged (it is cut short); copy it again in full")
+    try:
+        doc = read_json(text, "the link", MAX_LINK_JSON_BYTES)
+    except PlaygroundFileError:
+        raise PlaygroundFileError("the link is damaged (what it holds is not a playground); "
+                                  "copy it again in full") from None
     return parse(doc, allow_weights=False)
 
 

@@ -11,7 +11,9 @@ import panel as pn
 from app import autosave
 from app.builder import network_builder
 from app.codecell import TUTORIAL, code_cell
-from app.controls import Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets
+from app.controls import (Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets,
+                          recent_menu)
+from app.notices import Notices
 from app.session import Session
 from app.views import Views
 from app.views.panels import until_shown, wrapping_row
@@ -30,26 +32,28 @@ class Playground:
         """`kept`: what the page kept of the last visit (app/autosave.py), restored before anything is drawn."""
         self.session = session or Session()
         self.restored = autosave.restore(self.session, kept) if kept else None
-        self.controls = Controls(self.session)
+        self.notices = Notices()
+        self.controls = Controls(self.session, self.notices)
         self.views = Views(self.session)
         self.controls.more_keys.update(self.views.stepthrough.keys())
 
     def view(self):
-        s = self.session
-        half = {"width": LEFT_WIDTH // 2, "styles": NARROW_OK}
-        settings = wrapping_row(pn.Column(data_widgets(s), **half), pn.Column(hyper_widgets(s), device_widgets(s), **half),
-                                margin=0)
-        c = self.controls
-        # The alert (why the last action failed) sits under the builder: above it, its coming and going
-        # moved the palette under the mouse of someone dragging layers.
+        s, c, notices, restored = self.session, self.controls, self.notices, self.restored
         cell = code_cell(s, on_show=lambda: setattr(tabs, "active", 0),
-                         source=self.restored.code if self.restored and self.restored.code is not None else TUTORIAL)
-        self.autosave = autosave.Autosave(s, code_editor=cell.select(pn.widgets.TextAreaInput)[0])
-        files = file_widgets(s, keep=self.autosave.storage,
-                             notice=(self.restored.notice, self.restored.kind) if self.restored else None)
-        left = pn.Column(presets(s), wrapping_row(c.forward, c.backward, c.step, c.train, c.reset, margin=0), c.keys,
-                         pn.Row(c.status, c.undo, c.redo, margin=0), network_builder(s), c.alert, settings, files,
-                         width=LEFT_WIDTH, styles=NARROW_OK)
+                         source=restored.code if restored and restored.code is not None else TUTORIAL)
+        self.autosave = autosave.Autosave(s, code_editor=cell.select(pn.widgets.TextAreaInput)[0], undo=c.history,
+                                          playground_id=restored.id if restored and restored.ok else None)
+        if restored:
+            c.history.take_kept(restored.undo)
+            notices.show("file", restored.notice, restored.kind)
+        half = {"width": LEFT_WIDTH // 2, "styles": NARROW_OK}
+        settings = wrapping_row(pn.Column(data_widgets(s, notices), **half),
+                                pn.Column(hyper_widgets(s, notices), device_widgets(s), **half), margin=0)
+        files = file_widgets(s, notices, keeper=self.autosave)
+        actions = wrapping_row(c.forward, c.backward, c.step, c.train, c.reset, margin=0)
+        left = pn.Column(presets(s, self.autosave), actions,
+                         c.keys, wrapping_row(c.status, c.undo, c.redo, recent_menu(self.autosave, notices), margin=0),
+                         network_builder(s), settings, files, width=LEFT_WIDTH, styles=NARROW_OK)
         parts = self.views.parts()
         # Side by side while both fit, one under the other on a narrow page, never cut off. (In CSS only:
         # Panel would give their row the sum of `min_width`s as its own, and the row could never wrap.)
@@ -64,7 +68,7 @@ class Playground:
         tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width",
                        styles={"flex": f"1 1 {VIEWS_MIN_WIDTH}px", "min-width": "0", "overflow-x": "auto"})
         tabs.extend([("Code cell", cell), ("PyTorch code", code_export(s))])
-        header = pn.Column(pn.pane.Markdown("# Autograd Playground", margin=(0, 10)),
+        header = pn.Column(notices, pn.pane.Markdown("# Autograd Playground", margin=(0, 10)),
                            pn.pane.Markdown(TAGLINE, margin=(0, 10)), sizing_mode="stretch_width")
         return pn.Column(header, wrapping_row(left, tabs, sizing_mode="stretch_width"), sizing_mode="stretch_width",
                          styles={"min-width": "0"})

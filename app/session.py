@@ -71,6 +71,19 @@ class History:
             self.data["grad_norms"][name] = [values[i] for i in keep if i < len(values)]
         return True
 
+    def kept(self):
+        """The history as JSON data (an unknown value as null), for the kept playground."""
+        plain = lambda values: [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+        return {"stride": self.stride, **{c: plain(self.data[c]) for c in self.COLUMNS},
+                "grad_norms": {name: plain(values) for name, values in self.data["grad_norms"].items()}}
+
+    def take_kept(self, kept):
+        """Take over the rows of a validated `kept()` record (app/persist.parse_history)."""
+        nan = lambda values: [math.nan if v is None else v for v in values]
+        self.stride = kept["stride"]
+        self.data = {c: nan(kept[c]) for c in self.COLUMNS}
+        self.data["grad_norms"] = {name: nan(values) for name, values in kept["grad_norms"].items()}
+
 
 class Session(param.Parameterized):
     network = param.ClassSelector(class_=Network)
@@ -113,9 +126,9 @@ class Session(param.Parameterized):
         self._checkpoint = None       # host copy of the training state at the last step boundary (on a GPU)
         self._sample_cache = (None, None)
         self.before_rebuild = []      # called as a rebuild starts (settings changed, model not yet): app/undo.py
+        self._configuring = False
         self._load_data()
         self._rebuild()
-        self._configuring = False
         self.network.param.watch(self._on_network, "layers")
         self.data.param.watch(self._on_data, [name for name in Data.param if name != "name"])
         self.hyper.param.watch(self._on_hyper, ["optimizer", "lr", "loss"])
@@ -502,6 +515,17 @@ class Session(param.Parameterized):
     def training_state(self):
         """A host copy of the weights, the optimizer state and the progress (for files)."""
         return self._take_checkpoint() if self.model is not None else None
+
+    def kept_history(self):
+        """The loss/accuracy curves as JSON data, to keep with the playground (app/autosave.py)."""
+        return self._history.kept()
+
+    def restore_history(self, kept):
+        """Put back the curves of a kept playground (validated by app/persist.parse_history)."""
+        self._history.take_kept(kept)
+        self.history = self._history.data
+        self.history_version += 1
+        self.version += 1
 
     def restore(self, state):
         """Load a Checkpoint (e.g. from a file) into the current model, on its device."""

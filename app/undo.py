@@ -22,6 +22,7 @@ class Undo(param.Parameterized):
         self.session = session
         self._past, self._future = [], []
         self._applying = False
+        self._sizes = {}      # id(record) -> (record, its length as JSON): records never change
         self._settled = self._settings()
         session.before_rebuild.append(self._record)
         # Every action ends by bumping `version`; the settings then are what the next change departs from.
@@ -69,6 +70,43 @@ class Undo(param.Parameterized):
     def _keep(states, state):
         states.append(state)
         del states[:-DEPTH]
+
+    def kept(self, budget):
+        """The records to keep with the playground across visits: the newest each way, as many as fit
+        in `budget` characters of JSON (a record with a large network's weights may not)."""
+        out, used = {"past": [], "future": []}, 0
+        for side, records in (("past", self._past), ("future", self._future)):
+            for record in reversed(records):
+                size = self._size(record)
+                if used + size > budget:
+                    break
+                used += size
+                out[side].insert(0, record)
+        return out
+
+    def _size(self, record):
+        sizes, key = self._sizes, id(record)
+        if key not in sizes or sizes[key][0] is not record:
+            live = {id(r) for r in self._past + self._future}
+            for stale in [k for k in sizes if k not in live]:
+                del sizes[stale]
+            sizes[key] = (record, len(persist.dumps(record, separators=(",", ":"))))
+        return sizes[key][1]
+
+    def take_kept(self, kept):
+        """Take the records of a kept playground back; a record that does not pass a file's validation is
+        left out (the others still undo)."""
+        def valid(record):
+            try:
+                persist.parse(record)
+            except persist.PlaygroundFileError:
+                return False
+            return True
+        if not isinstance(kept, dict):
+            kept = {}
+        self._past, self._future = ([r for r in kept.get(side, [])[-DEPTH:] if valid(r)]
+                                    if isinstance(kept.get(side), list) else [] for side in ("past", "future"))
+        self._update()
 
     def _update(self):
         self.param.update(can_undo=bool(self._past), can_redo=bool(self._future))

@@ -7,10 +7,17 @@ The archive holds one array per tensor ("t0", "t1", ...) and a JSON description 
 object ("structure") that says where each tensor goes. Only data is stored: tensors, numbers,
 strings, None, dtypes, devices, and lists, tuples and dicts of these, so loading a file never
 runs code from it. Each distinct tensor is written once; a tensor saved twice loads as one.
+
+Loading trusts nothing in the file: before anything is read, the sizes its zip headers declare are
+checked (engine.save stores entries uncompressed, so an entry that inflates far beyond its stored size
+is refused, as is one whose .npy header asks for more bytes than the entry holds), and the structure is
+checked node by node, so a damaged or tampered file is explained instead of failing with a KeyError.
 """
 import io
 import json
+import math
 import os
+import re
 import zipfile
 from collections import OrderedDict
 
@@ -22,6 +29,12 @@ from .tensor import Size, Tensor
 
 _FORMAT = "engine.save"
 _VERSION = 1
+# engine.save stores its entries uncompressed: an entry that inflates to more than this many times its
+# stored size (plus a little) was not written by it, and may be a zip bomb.
+_MAX_INFLATION = 4
+_MAX_STRUCTURE_BYTES = 64 * 1024 * 1024
+_MAX_DEPTH = 200
+_ENTRY = re.compile(r"(structure|t(0|[1-9][0-9]{0,8}))\.npy")
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
@@ -76,54 +89,146 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
                            "reads only engine.save files; it does not unpickle.")
     with zipfile.ZipFile(io.BytesIO(raw)) as z:
         names = z.namelist()
-    if "structure.npy" not in names:
-        hint = (" It looks like a PyTorch checkpoint (pickle-based): convert it in PyTorch, e.g. "
-                "{k: v.numpy() for k, v in sd.items()}, and rebuild tensors with engine.tensor."
-                if any(n.endswith("data.pkl") for n in names) else "")
-        raise RuntimeError(f"{name} is not a file written by engine.save (it has no 'structure' entry).{hint}")
-    with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-        structure = json.loads(archive["structure"].tobytes().decode("utf-8"))
-        if structure.get("format") != _FORMAT:
+        if "structure.npy" not in names:
+            hint = (" It looks like a PyTorch checkpoint (pickle-based): convert it in PyTorch, e.g. "
+                    "{k: v.numpy() for k, v in sd.items()}, and rebuild tensors with engine.tensor."
+                    if any(n.endswith("data.pkl") for n in names) else "")
+            raise RuntimeError(f"{name} is not a file written by engine.save (it has no 'structure' entry).{hint}")
+        for info in z.infolist():
+            _check_entry(name, z, info)
+        try:
+            structure = json.loads(_read_array(z, "structure.npy").tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise _damaged(name, "its structure entry is not the JSON engine.save writes") from None
+        if not isinstance(structure, dict) or structure.get("format") != _FORMAT:
             raise RuntimeError(f"{name} is not a file written by engine.save")
-        if structure.get("version", 0) > _VERSION:
-            raise RuntimeError(f"{name} was written by a newer engine.save (format version {structure['version']})")
-        arrays = {k: archive[k] for k in archive.files if k != "structure"}
-    device = None if map_location is None else _device_cls(map_location)
-    tensors = {}
+        version = structure.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise _damaged(name, "its format version is not a number")
+        if version > _VERSION:
+            raise RuntimeError(f"{name} was written by a newer engine.save (format version {version})")
+        if "root" not in structure:
+            raise _damaged(name, "its structure has no root object")
+        arrays = {n[:-4]: n for n in names if n != "structure.npy"}
+        device = None if map_location is None else _device_cls(map_location)
+        return _Decoder(name, z, arrays, device).decode(structure["root"], 0)
 
-    def decode(node):
-        if "tensor" in node:
-            i = node["tensor"]
-            t = tensors.get(i)
-            if t is None:
-                t = Tensor._wrap(arrays[f"t{i}"])
-                if device is not None and device.type != "cpu":
-                    t = t.to(device)
-                if node.get("parameter"):
-                    from .nn.parameter import Parameter
-                    t = Parameter(t, requires_grad=node["requires_grad"])
-                elif node["requires_grad"]:
-                    t.requires_grad_(True)
-                tensors[i] = t
-            return t
-        if "value" in node:
-            return node["value"]
-        if "dtype" in node:
-            return _dtype._BY_NAME[node["dtype"]]
-        if "device" in node:
-            return _device_cls(node["device"])
-        if "size" in node:
-            return Size(node["size"])
-        if "dict" in node:
-            items = [(_hashable(decode(k)), decode(v)) for k, v in node["dict"]]
+
+def _damaged(name, why):
+    return RuntimeError(f"{name} is damaged or was not written by engine.save: {why}")
+
+
+def _check_entry(name, z, info):
+    """Refuse, from the zip's own headers and the .npy header alone, an entry that is not one engine.save
+    writes or that would inflate beyond what its stored bytes can hold."""
+    if not _ENTRY.fullmatch(info.filename):
+        raise _damaged(name, f"it holds an entry {info.filename[:60]!r} that engine.save never writes")
+    if info.file_size > _MAX_INFLATION * info.compress_size + 4096:
+        raise _damaged(name, f"its entry {info.filename!r} would inflate from {info.compress_size:,} to "
+                             f"{info.file_size:,} bytes (engine.save does not compress)")
+    if info.filename == "structure.npy" and info.file_size > _MAX_STRUCTURE_BYTES:
+        raise _damaged(name, "its structure entry is too large")
+    with z.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            shape, _fortran, dtype = (np.lib.format.read_array_header_1_0(f) if version == (1, 0)
+                                      else np.lib.format.read_array_header_2_0(f))
+        except (ValueError, SyntaxError, TypeError):
+            raise _damaged(name, f"its entry {info.filename!r} is not a numpy array") from None
+        header = f.tell()
+    if dtype.hasobject:
+        raise _damaged(name, f"its entry {info.filename!r} holds Python objects, which engine.load never unpickles")
+    needed = math.prod(shape) * dtype.itemsize        # Python's integers: a lying header cannot overflow
+    if needed != info.file_size - header:
+        raise _damaged(name, f"its entry {info.filename!r} declares {needed:,} bytes of data but holds "
+                             f"{info.file_size - header:,}")
+
+
+def _read_array(z, entry):
+    with z.open(entry) as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
+class _Decoder:
+    """The saved object from its structure, every node checked: a tampered file is explained."""
+
+    def __init__(self, name, z, arrays, device):
+        self.name, self.z, self.arrays, self.device = name, z, arrays, device
+        self.tensors = {}
+
+    def fail(self, why):
+        raise _damaged(self.name, why)
+
+    def decode(self, node, depth):
+        if depth > _MAX_DEPTH:
+            self.fail(f"its structure nests more than {_MAX_DEPTH} levels deep")
+        if not isinstance(node, dict) or len(node.keys() & _NODE_KINDS) != 1:
+            self.fail("its structure has an entry that is not one engine.save writes")
+        (kind,) = node.keys() & _NODE_KINDS
+        value = node[kind]
+        if kind == "tensor":
+            return self.tensor(node)
+        if kind == "value":
+            if value is not None and not isinstance(value, (bool, int, float, str)):
+                self.fail("a saved value is not a number, a string or None")
+            return value
+        if kind == "dtype":
+            if not isinstance(value, str) or value not in _dtype._BY_NAME:
+                self.fail(f"it names an unknown dtype {str(value)[:40]!r}")
+            return _dtype._BY_NAME[value]
+        if kind == "device":
+            try:
+                return _device_cls(value)
+            except (RuntimeError, TypeError, ValueError):
+                self.fail(f"it names an unknown device {str(value)[:40]!r}")
+        if kind == "size":
+            if not isinstance(value, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                                                      for d in value):
+                self.fail("a saved size is not a list of whole numbers")
+            return Size(value)
+        if not isinstance(value, list):
+            self.fail(f"a saved {kind} is not a list")
+        if kind == "dict":
+            if not all(isinstance(pair, list) and len(pair) == 2 for pair in value):
+                self.fail("a saved dict is not a list of key-value pairs")
+            items = []
+            for k, v in value:
+                key = _hashable(self.decode(k, depth + 1))
+                try:
+                    hash(key)
+                except TypeError:
+                    self.fail("a saved dict has a key that cannot be a key")
+                items.append((key, self.decode(v, depth + 1)))
             return OrderedDict(items) if node.get("ordered") else dict(items)
-        if "list" in node:
-            return [decode(v) for v in node["list"]]
-        if "tuple" in node:
-            return tuple(decode(v) for v in node["tuple"])
-        raise RuntimeError("corrupt engine.save file: unknown entry in its structure")
+        items = [self.decode(v, depth + 1) for v in value]
+        return items if kind == "list" else tuple(items)
 
-    return decode(structure["root"])
+    def tensor(self, node):
+        i = node["tensor"]
+        if not isinstance(i, int) or isinstance(i, bool) or f"t{i}" not in self.arrays:
+            self.fail(f"its structure refers to a tensor {str(i)[:20]} that the file does not hold")
+        if not isinstance(node.get("requires_grad", False), bool):
+            self.fail("a tensor's requires_grad is not true or false")
+        t = self.tensors.get(i)
+        if t is None:
+            array = _read_array(self.z, self.arrays[f"t{i}"])
+            if array.dtype not in _dtype._BY_NP:
+                self.fail(f"tensor {i} has the numpy type {array.dtype}, which engine tensors do not use")
+            t = Tensor._wrap(array)
+            if self.device is not None and self.device.type != "cpu":
+                t = t.to(self.device)
+            if node.get("parameter"):
+                from .nn.parameter import Parameter
+                t = Parameter(t, requires_grad=node.get("requires_grad", True))
+            elif node.get("requires_grad"):
+                if not t.is_floating_point():
+                    self.fail(f"tensor {i} asks for gradients but holds whole numbers")
+                t.requires_grad_(True)
+            self.tensors[i] = t
+        return t
+
+
+_NODE_KINDS = {"tensor", "value", "dtype", "device", "size", "dict", "list", "tuple"}
 
 
 def _hashable(key):

@@ -81,7 +81,7 @@ def test_a_playground_opened_with_what_was_kept_shows_it_and_says_so():
 
 
 def test_what_cannot_be_restored_is_dropped_with_a_notice_and_changes_nothing():
-    for kept, why in [("{not json", "Expecting property name"),
+    for kept, why in [("{not json", "not valid JSON"),
                       (json.dumps({"format": "something else"}), "not a playground this version keeps"),
                       (json.dumps({"format": autosave.FORMAT, "version": 1, "playground": {"format": "x"}}),
                        "missing 'version'"),
@@ -105,25 +105,26 @@ def test_weights_too_big_for_the_browser_are_left_out_but_the_network_is_kept(mo
     assert restored.kind == "success" and "the weights were too big to keep" in restored.notice
 
 
-def test_while_training_it_saves_at_most_every_few_seconds(monkeypatch):
+def test_while_training_it_saves_every_two_seconds_and_at_once_on_pause(monkeypatch):
     s, later = Session(), Later()
     clock = [1000.0]
     monkeypatch.setattr(autosave.time, "monotonic", lambda: clock[0])
-    autosave.Autosave(s, schedule=later)
+    keeper = autosave.Autosave(s, schedule=later)
     s.running = True
     s.version += 1
     later.run()                                   # the first change while training is kept
     for _ in range(5):
-        clock[0] += 1.0
-        s.version += 1                            # a chunk of training every second
+        clock[0] += 0.25
+        s.version += 1                            # a chunk of training every quarter second
     assert later.waiting == []
-    clock[0] += autosave.TRAINING_SAVE_S
-    s.version += 1
-    assert len(later.waiting) == 1
+    clock[0] += 0.25
+    s.version += 1                                # due: kept after QUIET_MS, 2 s after the last save
+    assert len(later.waiting) == 1 and autosave.TRAINING_SAVE_S - 0.5 + autosave.QUIET_MS / 1000 <= 2.0
     later.run()
-    s.running = False                             # paused: kept at once (after the quiet moment)
-    s.version += 1
-    assert len(later.waiting) == 1
+    s.step = 7
+    s.running = False                             # Pause: kept at once, without waiting
+    assert json.loads(keeper.storage.text)["playground"]["progress"]["step"] == 7
+    assert later.waiting == []
 
 
 def test_a_layer_left_half_edited_comes_back_as_it_was():
@@ -137,3 +138,39 @@ def test_a_layer_left_half_edited_comes_back_as_it_was():
     restored = autosave.restore(visit, keeper.storage.text)
     assert restored.kind == "success" and "too big" not in restored.notice
     assert visit.network.layers == layers and visit.model is None
+
+
+def test_curves_and_the_undo_record_come_back_and_recent_reopens_an_earlier_playground():
+    from app.undo import Undo
+    s = Session()
+    history = Undo(s)
+    keeper = autosave.Autosave(s, undo=history, schedule=Later())
+    p = PRESETS["logistic"]
+    keeper.start_new()                          # a preset: the playground before it keeps its slot
+    s.configure(p["network"], p["data"], p["hyper"])
+    s.train(5)
+    keeper.save()
+    first, first_text = keeper.id, keeper.storage.text
+
+    visit = Session()
+    restored = autosave.restore(visit, first_text)
+    assert restored.ok and restored.id == first and visit.step == 5
+    assert visit.history["step"] == s.history["step"] and visit.history["train_loss"] == s.history["train_loss"]
+    visit_undo = Undo(visit)
+    visit_undo.take_kept(restored.undo)
+    assert visit_undo.can_undo
+    visit_undo.undo()                           # back to the default network, from before the preset
+    assert len(visit.network.layers) == len(PRESETS["mlp"]["network"])
+
+    keeper.start_new()
+    s.configure(*(PRESETS["mlp"][k] for k in ("network", "data", "hyper")))
+    assert keeper.id != first
+    said = []
+    keeper.on_reopened = said.append
+    keeper.reopen(first)                        # the page answers with the slot's text
+    keeper.storage.opened = keeper.storage.wanted + "\n" + first_text
+    assert keeper.id == first and s.step == 5 and len(s.network.layers) == 1
+    assert said[0].ok and "Reopened a playground from Recent, at step 5" in said[0].notice
+    keeper.reopen("gone")
+    keeper.storage.opened = keeper.storage.wanted + "\n"
+    assert not said[1].ok and keeper.id == first and s.step == 5    # nothing changed

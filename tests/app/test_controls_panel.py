@@ -10,6 +10,7 @@ from app.builder import Builder, network_builder
 from app.codecell import code_cell
 from app.controls import Controls, code_export, data_widgets, file_widgets, hyper_widgets, presets
 from app.layers import new_layer, palette
+from app.notices import Notices
 from app.session import Session
 
 
@@ -65,7 +66,10 @@ def test_training_an_invalid_network_says_why(session):
     c = Controls(session)
     session.network.layers = [new_layer("Conv2d")]
     c.toggle_training()
-    assert not session.running and c.alert.visible and "Conv2d needs a 4-D input" in c.alert.object
+    assert not session.running and "Conv2d needs a 4-D input" in c.notices.text("error")
+    assert "Conv2d needs a 4-D input" in c.status.value          # in the status line too
+    session.network.layers = [new_layer("Linear", out_features=1)]
+    assert c.notices.text("error") is None                       # fixed: gone
 
 
 def test_presets_set_network_data_and_widgets(session):
@@ -113,14 +117,16 @@ def test_save_load_and_share_widgets(session):
     view = file_widgets(session)
     session.train(3)
     saved = persist.save_bytes(session)
-    other = Session()
-    other_view = file_widgets(other)
+    other, notices = Session(), Notices()
+    other_view = file_widgets(other, notices)
     load = find(other_view, pn.widgets.FileInput, "pg-load")
-    message = find(other_view, pn.pane.Alert, "pg-file-message")
     load.param.update(filename="bad.json", value=b"{not json")
-    assert message.alert_type == "danger" and "not valid JSON" in message.object
+    assert notices.kind("file") == "danger" and "Could not load “bad.json”" in notices.text("file")
+    assert "not valid JSON" in notices.text("file")
+    load.param.update(filename="picture.png", value=b"\x89PNG\r\n\x1a\n")
+    assert "“picture.png” is not a playground JSON file" in notices.text("file")   # the file chosen, in words
     load.param.update(filename="good.json", value=saved)
-    assert message.alert_type == "success" and other.step == 3
+    assert notices.kind("file") == "success" and other.step == 3
 
     from app.controls import ShareLink
     link = next(iter(view.select(ShareLink)))
@@ -128,10 +134,30 @@ def test_save_load_and_share_widgets(session):
     assert link.fragment.startswith("s=")
     session.network.layers = [new_layer("Linear", out_features=1)]
     link.incoming = "s=broken!"
-    assert session.network.layers == [new_layer("Linear", out_features=1)]
+    assert session.network.layers == [new_layer("Linear", out_features=1)] and link.clear == 1
     other_link = next(iter(other_view.select(ShareLink)))
     other_link.incoming = persist.share_fragment(session)
-    assert other.network.layers == session.network.layers
+    assert other.network.layers == session.network.layers and other_link.clear == 1
+    assert notices.text("file").startswith("Opened the shared network")
+
+
+def test_a_setting_out_of_range_is_refused_in_words_and_not_applied(session):
+    notices = Notices()
+    view = pn.Column(hyper_widgets(session, notices), data_widgets(session, notices))
+    lr = find(view, pn.widgets.FloatInput, "pg-lr")
+    lr.value = 1e6
+    assert session.hyper.lr == 0.03 and "pg-refused" in lr.css_classes
+    assert notices.text("field-lr") == ("Learning rate must be from 1e-05 to 10, not 1e+06; training goes on "
+                                        "with 0.03. Type a value in that range.")
+    lr.value = float("inf")
+    assert "not inf" in notices.text("field-lr") and session.hyper.lr == 0.03
+    lr.value = 0.1
+    assert session.hyper.lr == 0.1 and notices.text("field-lr") is None and "pg-refused" not in lr.css_classes
+    batch = find(view, pn.widgets.IntInput, "pg-batch-size")
+    batch.value = -3
+    assert session.data.batch_size == 32 and "Batch size must be from 1 to 1024, not -3" in notices.text("field-batch_size")
+    session.data.batch_size = 16                 # a preset or a file sets it: the field follows, the notice goes
+    assert batch.value == 16 and notices.text("field-batch_size") is None
 
 
 def test_code_cell_widget_runs_and_shows_a_tensor(session):

@@ -65,13 +65,13 @@ def test_window_larger_than_the_input_is_explained():
 def test_every_bad_field_is_reported_and_later_layers_still_checked():
     specs = [new_layer("Linear", out_features=0), new_layer("Dropout", p=1.5), new_layer("Linear", out_features=2)]
     report = analyse(specs, (2,), 8)
-    assert report.layers[0].error == "out_features must be from 1 to 4096"
-    assert report.layers[1].error == "p must be from 0 to below 1"
+    assert report.layers[0].error == "out_features must be from 1 to 4096, not 0"
+    assert report.layers[1].error == "p must be from 0 to below 1, not 1.5"
     assert report.layers[2].error is None and report.layers[2].shape == (2,)
 
 
 @pytest.mark.parametrize("spec, message", [
-    ({"type": "Dense"}, "unknown layer type 'Dense'"),
+    ({"type": "Dense"}, "unknown layer type ('Dense')"),
     ({"type": "Linear", "out_features": 3, "bias": True, "in_features": 2}, "Linear has no field 'in_features'"),
     ({"type": "Linear", "out_features": 3}, "Linear is missing its field 'bias'"),
     ({"type": "Linear", "out_features": "3", "bias": True}, "out_features must be a number"),

@@ -97,12 +97,12 @@ TENSOR = {"shape": [], "dtype": "float32", "data": "AACAPw=="}   # 1.0
     (lambda d: d["optimizer"]["state"]["fc1.weight"].update(exp_avg=TENSOR),
      "optimizer.state['fc1.weight']['exp_avg'] is float32 []; it must be float32 [8, 2]"),
     (lambda d: d["optimizer"]["state"]["fc1.weight"]["step"].update(data="!!"),
-     "optimizer.state['fc1.weight']['step'].data is not valid base64"),
+     "optimizer.state['fc1.weight']['step'] holds 2 characters of data"),
     (lambda d: d.pop("weights"), "optimizer state without weights"),
     (lambda d: d["progress"].pop("cursor"), "progress has 'seen' but not 'cursor'"),
     (lambda d: d["progress"].update(cursor=10_000), "progress.cursor is 10000, past the 280 training samples"),
     (lambda d: d["progress"].update(shuffled_at=10_000), "progress.shuffled_at cannot be after progress.seen"),
-    (lambda d: d["progress"].update(resets=-1), "progress.resets must be a whole number >= 0"),
+    (lambda d: d["progress"].update(resets=-1), "progress.resets must be a whole number from 0 to"),
     (lambda d: d["progress"].update(seed=1), "progress has an unknown field 'seed'"),
 ])
 def test_malformed_optimizer_state_and_progress_are_rejected_and_nothing_changes(mutate, message):

@@ -1,5 +1,6 @@
 """engine.save / engine.load: npz archives of tensors and plain containers, without pickle."""
 import io
+import json
 import pickle
 import zipfile
 from collections import OrderedDict
@@ -125,3 +126,55 @@ def test_map_location_and_load_into_torch_shapes(tmp_path):
     t = torch.nn.Linear(3, 2)
     t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in sd.items()})
     np.testing.assert_allclose(t.weight.detach().numpy(), model.weight.detach().numpy())
+
+
+def _archive(entries, compression=zipfile.ZIP_STORED):
+    """A zip of raw entries {name: bytes}, as a tampered or hand-made file would be."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    buf.seek(0)
+    return buf
+
+
+def _npy(array):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _structure(root):
+    text = root if isinstance(root, str) else json.dumps(root)
+    return _npy(np.frombuffer(f'{{"format": "engine.save", "version": 1, "root": {text}}}'.encode(), np.uint8))
+
+
+def _tampered():
+    ok = {"structure.npy": _structure({"tensor": 0, "requires_grad": False, "parameter": False}),
+          "t0.npy": _npy(np.ones(3, np.float32))}
+    header = _npy(np.ones(3, np.float32))[:-12].replace(b"(3,)", b"(10000000000, 10000000000)".ljust(4))
+    yield "would inflate from", _archive({**ok, "t0.npy": _npy(np.zeros(2_000_000, np.float32))}, zipfile.ZIP_DEFLATED)
+    yield "is not a numpy array", _archive({**ok, "t0.npy": b"\x93NUMPY garbage"})
+    yield "declares", _archive({**ok, "t0.npy": header + b"\0" * 12})
+    yield "that engine.save never writes", _archive({**ok, "evil.py": b"import os"})
+    yield "refers to a tensor 5", _archive({**ok, "structure.npy": _structure({"tensor": 5})})
+    yield "refers to a tensor", _archive({**ok, "structure.npy": _structure({"tensor": "0"})})
+    yield "not one engine.save writes", _archive({**ok, "structure.npy": _structure({"module": "os"})})
+    yield "not one engine.save writes", _archive({**ok, "structure.npy": _structure([1, 2])})
+    yield "unknown dtype", _archive({**ok, "structure.npy": _structure({"dtype": ["float32"]})})
+    yield "unknown device", _archive({**ok, "structure.npy": _structure({"device": "quantum:7"})})
+    yield "not a list of key-value pairs", _archive({**ok, "structure.npy": _structure({"dict": [[1]]})})
+    yield "cannot be a key", _archive({**ok, "structure.npy": _structure(
+        {"dict": [[{"dict": []}, {"value": 1}]]})})
+    deep = '{"list": [' * 300 + '{"value": 1}' + "]}" * 300
+    yield "nests more than", _archive({**ok, "structure.npy": _structure(deep)})
+    yield "is not the JSON", _archive({**ok, "structure.npy": _structure("[" * 100_000)})
+    yield "holds Python objects", _archive({**ok, "t0.npy": _npy(np.ones(2)).replace(b"'<f8'", b"'|O' ")})
+    yield "is not the JSON", _archive({**ok, "structure.npy": _npy(np.frombuffer(b"{no", np.uint8))})
+
+
+@pytest.mark.parametrize("message, archive", list(_tampered()))
+def test_tampered_archives_are_explained_before_anything_large_is_read(message, archive):
+    with pytest.raises(RuntimeError, match="is damaged or was not written by engine.save") as info:
+        engine.load(archive)
+    assert message in str(info.value)

@@ -25,6 +25,13 @@ NODE_ON_SCREEN = """(i) => {
 }"""
 
 
+# The text of the playground this page keeps in the browser (app/autosave.py), or "".
+KEPT_NOW = """(() => {
+  const [newest] = JSON.parse(localStorage.getItem('autograd-playground/recent') || '[]');
+  return newest ? localStorage.getItem('autograd-playground/kept/' + newest.id) || '' : '';
+})()"""
+
+
 def click(page, name):
     page.get_by_role("button", name=name, exact=True).click()
 
@@ -157,8 +164,9 @@ def test_a_share_link_restores_the_network_and_a_broken_one_is_refused(page, tra
     broken = traffic.context.new_page()
     broken.goto(site_url() + "#s=garbage")
     broken.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
-    expect(broken.locator(".pg-file-message")).to_contain_text("Could not open the shared link")
-    expect(broken.locator("[data-layer-index]")).to_have_count(5)  # the default network, untouched
+    expect(broken.locator(".pg-file-message")).to_contain_text("a link that cannot be used")
+    # the playground kept in this browser, untouched
+    expect(broken.locator("[data-layer-index='0'] .pg-shape")).to_have_text("32×5")
 
 
 def test_save_a_playground_file_and_load_it_in_another_page(page, traffic, tmp_path):
@@ -188,7 +196,7 @@ def test_save_a_playground_file_and_load_it_in_another_page(page, traffic, tmp_p
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "something else"}')
     other.locator(".pg-load input[type=file]").set_input_files(broken)
-    expect(other.locator(".pg-file-message")).to_contain_text("Could not load")
+    expect(other.locator(".pg-file-message")).to_contain_text("Could not load “broken.json”")   # this file's name
     expect(other.locator(".pg-status")).to_contain_text("Step 4 ")  # nothing was lost
     screenshot(other, "50-loaded-file")
 
@@ -205,7 +213,7 @@ def test_a_reload_brings_the_playground_back_as_it_was_left(page):
     editor.fill("w = torch.ones(3, requires_grad=True)  # mine\n")
     editor.blur()
     # kept in the browser once the playground has been still for a moment
-    page.wait_for_function("(localStorage.getItem('autograd-playground/last') || '').includes('# mine')")
+    page.wait_for_function(f"({KEPT_NOW}).includes('# mine')")
 
     page.reload()
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
@@ -218,7 +226,10 @@ def test_a_reload_brings_the_playground_back_as_it_was_left(page):
     expect(page.locator(".pg-code textarea")).to_have_value(re.compile("# mine"))
     screenshot(page, "55-restored-after-reload")
 
-    page.evaluate("localStorage.setItem('autograd-playground/last', '{broken')")
+    page.evaluate("""() => {
+      const [newest] = JSON.parse(localStorage.getItem('autograd-playground/recent'));
+      localStorage.setItem('autograd-playground/kept/' + newest.id, '{broken');
+    }""")
     page.reload()
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
     expect(page.locator(".pg-file-message")).to_contain_text("could not be restored")

@@ -4,12 +4,15 @@
 "use strict";
 (() => {
   const worker = new Worker("worker.js");
-  // The playground of the last visit (kept by app/autosave.py), unless a share link opened this page:
-  // Python gets it before it builds the playground, so the page opens as it was left.
+  // The newest playground kept in this browser (app/autosave.py): Python gets it before it builds the
+  // playground, so the page opens as it was left (a share link then opens on top of it, and it stays in Recent).
   let kept = null;
   try {
-    if (!location.hash.startsWith("#s=")) kept = localStorage.getItem("autograd-playground/last");
-  } catch (error) {} // storage disabled: a fresh playground
+    const recent = JSON.parse(localStorage.getItem("autograd-playground/recent") || "[]");
+    kept = Array.isArray(recent) && recent.length && typeof recent[0].id === "string"
+      ? localStorage.getItem("autograd-playground/kept/" + recent[0].id)
+      : localStorage.getItem("autograd-playground/last"); // (kept by earlier versions)
+  } catch (error) {} // storage disabled, or its index damaged: a fresh playground
   worker.postMessage({ type: "kept", text: kept });
   const domReady = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
   // Milliseconds since navigation start when each stage began; read by tests and bench/site.py.
