@@ -22,5 +22,5 @@ def per_device(device):
             super().__init__(device, init_scale=init_scale, growth_factor=growth_factor,
                              backoff_factor=backoff_factor, growth_interval=growth_interval, enabled=enabled)
     for cls in (autocast, GradScaler):
-        cls.__qualname__, cls.__module__ = cls.__name__, f"torch.{device}.amp"
+        cls.__qualname__, cls.__module__ = cls.__name__, f"engine.{device}.amp"
     return autocast, GradScaler
