@@ -9,6 +9,11 @@ importScripts("pyodide/pyodide.js");
 const ENGINE_NEEDS = ["numpy"];
 const OWN_WHEEL = "autograd-playground";
 
+// As in the playground's worker: entered through callPromising, Python can wait for a promise (JS Promise
+// Integration), so the cell's own tensors on device="webgpu" read back as PyTorch's do.
+const canSuspend = typeof WebAssembly.Suspending === "function";
+const callPython = (fn, ...args) => (canSuspend ? fn.callPromising(...args) : fn(...args));
+
 const hexToBase64 = (hex) => btoa(String.fromCharCode(...hex.match(/../g).map((byte) => parseInt(byte, 16))));
 
 async function start() {
@@ -48,7 +53,7 @@ self.onmessage = async ({ data: msg }) => {
   if (msg.type !== "run") return;
   const runner = await python;
   try {
-    const answer = runner.run_plain(msg.source, (text) => self.postMessage({ type: "output", text }));
+    const answer = await callPython(runner.run_plain, msg.source, (text) => self.postMessage({ type: "output", text }));
     const result = plain(answer);
     answer.destroy();
     self.postMessage({ type: "answer", answer: result }, result.record ? [result.record.buffer] : []);

@@ -59,6 +59,7 @@ async function start() {
   const boot = await (await fetch("boot.json", { cache: "no-cache" })).json();
   prefetch(boot.files);
   const pyodide = await loadPyodide({ indexURL: "pyodide/" });
+  self.pyodide = pyodide; // the playground's Python, for the browser's developer tools (and the site tests)
   stage("packages");
   const failures = [];
   await pyodide.loadPackage(boot.packages, { messageCallback: () => {}, errorCallback: (m) => failures.push(m) });
