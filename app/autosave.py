@@ -70,6 +70,8 @@ export function render({ model }) {
     } catch (error) { return []; }
   };
   const publish = () => { model.recent = JSON.stringify(index()); };
+  // (in the site, what is set before the page listens to Python's document would be lost: app/site/web/loader.js)
+  const whenConnected = (report) => (window.playground?.connected ?? Promise.resolve()).then(report);
   let due = false;
   const keep = () => {
     due = false;
@@ -106,7 +108,7 @@ export function render({ model }) {
   };
   document.addEventListener("visibilitychange", hidden);
   window.addEventListener("pagehide", () => { if (due) keep(); });
-  publish();
+  whenConnected(publish);
 }
 """
 

@@ -139,13 +139,15 @@ export function render({ model, el }) {
     if (location.hash.startsWith("#s=")) history.replaceState(null, "", location.pathname + location.search);
   });
   // a link opened in this page, or pasted into its address bar later
+  // (in the site, what is set before the page listens to Python's document would be lost: app/site/web/loader.js)
+  const whenConnected = (report) => (window.playground?.connected ?? Promise.resolve()).then(report);
   const receive = () => {
     const fragment = location.hash.slice(1);
     if (fragment.startsWith("s=") && fragment !== model.fragment) model.incoming = fragment;
   };
   window.addEventListener("hashchange", receive);
   model.on("remove", () => window.removeEventListener("hashchange", receive));
-  receive();
+  whenConnected(receive);
 }
 """
     _stylesheets = [":host { display: flex; gap: 4px; } .pg-share-url { width: 200px; font-size: 12px; }"]

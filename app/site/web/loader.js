@@ -27,7 +27,14 @@
   let painted = Promise.resolve(0);
   let answer = newAnswer();
 
+  // Resolved once changes made in the page reach Python. Components that set a property as they are
+  // drawn (a share link in the address, the kept playgrounds) wait for it: after the first screen their
+  // modules are loaded already, so they draw, and report, before Python's document is listened to.
+  let connect;
+  const connected = new Promise((resolve) => { connect = resolve; });
+
   window.playground = {
+    connected,
     timings,
     tti: null,
     // Resolves, with the `answer` below, once Python has answered every change sent to it
@@ -156,6 +163,7 @@
     const views = await embed(docsJson, renderItems, "app");
     jsdoc = [...views.roots.values()][0].model.document;
     jsdoc.on_change(onDocumentChange, false);
+    connect(); // components that report to Python as they are drawn (a share link in the address) may now
     for (const root of views.roots.values()) if (root.invalidate_layout) layOutOncePerPatch(root);
     await new Promise((resolve) => requestAnimationFrame(resolve)); // laid out: now it may be seen
     await replaceFirstScreen();
