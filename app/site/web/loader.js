@@ -163,7 +163,6 @@
     const views = await embed(docsJson, renderItems, "app");
     jsdoc = [...views.roots.values()][0].model.document;
     jsdoc.on_change(onDocumentChange, false);
-    connect(); // components that report to Python as they are drawn (a share link in the address) may now
     for (const root of views.roots.values()) if (root.invalidate_layout) layOutOncePerPatch(root);
     await new Promise((resolve) => requestAnimationFrame(resolve)); // laid out: now it may be seen
     await replaceFirstScreen();
@@ -237,6 +236,7 @@
           return;
         }
         worker.postMessage({ type: "rendered" });
+        connect(); // Python links the document first: what components reported as they were drawn goes after
         break;
       case "ready": {
         document.getElementById("loader").remove();
