@@ -120,6 +120,11 @@ class Op(Node):
             self._meta = tuple((o.shape, o.dtype) for o in outs[:nd])
             if recorder[0] is not None:
                 recorder[0](self, inputs, results[:nd])
+        if self.is_view:  # split/unbind: every output is a view of input 0
+            base = inputs[0]
+            root = base._base if base._base is not None else base
+            for r in results:
+                r._vc, r._base = base._vc, root
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---

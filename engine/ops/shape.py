@@ -394,7 +394,9 @@ def vstack(tensors):
 
 
 class _MultiViewOp(Op):
-    """split/unbind: several outputs, each a view of a piece of the input."""
+    """split/unbind: several outputs, each a view of a piece of the input (PyTorch refuses in-place writes
+    to them when they take part in autograd: multi_view)."""
+    is_view = multi_view = True
 
     def backward(ctx, *grads):
         return stack(grads, ctx.dim) if ctx.unbind else cat(grads, ctx.dim)
@@ -618,9 +620,24 @@ def diag(input, diagonal=0):
     return DiagonalBackward0_copy.apply(input, index=_diagonal_positions(input._data.shape, diagonal))
 
 
-# diagonal() gathers the flat positions of a diagonal (a copy here, a strided view in PyTorch); torch.diag of a
-# matrix records the _copy variant; torch.diag of a vector scatters it into a square matrix.
-DiagonalBackward0 = type("DiagonalBackward0", (TakeBackward,), {})
+# torch.diag of a matrix records the _copy variant (a gather); torch.diag of a vector scatters it into a square
+# matrix.
+
+
+class DiagonalBackward0(TakeBackward):
+    """diagonal(): a strided view of numpy memory, as in PyTorch (a gather of its flat positions elsewhere)."""
+    is_view = True
+
+    def forward(ctx, a, index, offset, dim1, dim2):
+        if a._data.__class__ is not np.ndarray:
+            return TakeBackward.forward(ctx, a, index)
+        ctx.index, ctx.shape = index, a._data.shape
+        d = np.diagonal(a._data, offset, dim1, dim2)  # read-only by numpy's choice: rebuilt over a's memory
+        if d.size == 0:
+            return d.copy()
+        first = [0] * a._data.ndim
+        first[dim2 if offset >= 0 else dim1] = builtins.abs(offset)
+        return np.lib.stride_tricks.as_strided(a._data[tuple(first) + (Ellipsis,)], d.shape, d.strides)
 
 
 def diagonal_(input, offset=0, dim1=0, dim2=1):
@@ -628,7 +645,8 @@ def diagonal_(input, offset=0, dim1=0, dim2=1):
     d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return DiagonalBackward0.apply(input, index=_diagonal_positions(input._data.shape, offset, d1, d2))
+    return DiagonalBackward0.apply(input, index=_diagonal_positions(input._data.shape, offset, d1, d2), offset=offset,
+                                   dim1=d1, dim2=d2)
 
 
 diagonal = diagonal_

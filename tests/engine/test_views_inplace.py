@@ -1,0 +1,168 @@
+"""Views share storage with their base, and in-place ops through them behave as PyTorch's: the values of the
+base and of every view, the shared version counter, the graph rebase (CopySlices / AsStridedBackward0), the
+gradients, and PyTorch's refusals word for word. Each scenario runs once on the engine and once on torch."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+
+
+def _run(scenario, T):
+    """scenario(T) -> (tensors to compare, leaves whose gradients to compare); None as the leaves: no backward."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return scenario(T)
+
+
+def _same(e, t, what):
+    assert tuple(e.shape) == tuple(t.shape), what
+    assert str(e.dtype) == str(t.dtype), what
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, err_msg=what)
+
+
+def _name(t):
+    return None if t.grad_fn is None else type(t.grad_fn).__name__  # (torch's name() spells torch::autograd::)
+
+
+def check(scenario):
+    (e_out, e_leaves), (t_out, t_leaves) = _run(scenario, engine), _run(scenario, torch)
+    for name in t_out:
+        e, t = e_out[name], t_out[name]
+        if isinstance(t, torch.Tensor):
+            _same(e, t, name)
+            assert _name(e) == _name(t), name
+            assert e._version == t._version, f"{name}._version"
+        else:
+            assert e == t, name
+    for i, (e, t) in enumerate(zip(e_leaves or (), t_leaves or ())):
+        if t.grad is None:
+            assert e.grad is None or not e.grad.numpy().any(), f"leaf {i}"
+        else:
+            _same(e.grad, t.grad, f"grad of leaf {i}")
+
+
+def raises_as_torch(scenario):
+    messages = []
+    for T in (engine, torch):
+        with pytest.raises(RuntimeError) as info:
+            _run(scenario, T)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+# --- 1. element views and other views share storage -------------------------------------------------------
+def _arange(T):
+    return T.arange(3.)
+
+
+VIEW_WRITES = {
+    "index-add_": lambda T: (lambda x: (x[1].add_(100), {"x": x})[1])(_arange(T)),
+    "index-iadd": lambda T: (lambda x, v: (v.__iadd__(100), {"x": x, "v": v})[1])(*(lambda x: (x, x[1]))(_arange(T))),
+    "select-mul_": lambda T: (lambda x: (x.select(0, 1).mul_(10), {"x": x})[1])(_arange(T)),
+    "unbind-add_": lambda T: (lambda x: (x.unbind(0)[1].add_(1), {"x": x})[1])(_arange(T)),
+    "two-ints": lambda T: (lambda x: (x[0, 1].add_(5), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "negative-int": lambda T: (lambda x: (x[-1, -2].sub_(5), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "narrow": lambda T: (lambda x: (x.narrow(1, 1, 2).mul_(-1), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "diagonal": lambda T: (lambda x: (x.diagonal().add_(5), {"x": x})[1])(T.arange(9.).reshape(3, 3)),
+    "diagonal-offset": lambda T: (lambda x: (x.diagonal(1).fill_(-1), {"x": x})[1])(T.arange(12.).reshape(3, 4)),
+    "diagonal-neg-offset": lambda T: (lambda x: (x.diagonal(-1, 0, 1).zero_(), {"x": x})[1])(
+        T.arange(12.).reshape(3, 4)),
+    "split": lambda T: (lambda x: (x.split(2)[1].add_(5), {"x": x})[1])(T.arange(6.)),
+    "chunk": lambda T: (lambda x: (x.chunk(3, 1)[2].add_(5), {"x": x})[1])(T.arange(6.).reshape(1, 6)),
+    "transpose-element": lambda T: (lambda x: (x.t()[2, 0].add_(7), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "int-tensor-dtype": lambda T: (lambda x: (x[2].mul_(3), {"x": x})[1])(T.arange(4)),
+}
+
+
+@pytest.mark.parametrize("name", VIEW_WRITES)
+def test_in_place_write_through_a_view_reaches_the_base(name):
+    check(lambda T: (VIEW_WRITES[name](T), None))
+
+
+def test_every_view_sees_a_write_and_shares_the_version_counter():
+    def scenario(T):
+        x = T.arange(12.).reshape(3, 4)
+        row, col, elem, diag, t = x[1], x[:, 2], x[1, 2], x.diagonal(), x.t()
+        elem.add_(100)
+        col.mul_(2)
+        return {"x": x, "row": row, "col": col, "elem": elem, "diag": diag, "t": t,
+                "base_is_x": elem._base is x, "row_base_is_x": row._base is x}, None
+    check(scenario)
+
+
+def test_a_zero_d_view_is_a_view():
+    def scenario(T):
+        x = T.arange(3.)
+        v = x[1]
+        v += 100
+        x[1] = -1  # and the base's write shows in the 0-d view
+        return {"x": x, "v": v, "v_ndim": v.dim()}, None
+    check(scenario)
+
+
+# --- 1. autograd through an in-place write on a view ------------------------------------------------------
+def test_in_place_through_an_element_view_rebases_the_graph():
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        w = T.tensor([4., 5., 6.], requires_grad=True)
+        x = a * 2
+        v = x[1]
+        v.mul_(w[0])
+        (x * T.tensor([1., 10., 100.])).sum().backward()
+        return {"x": x, "v": v}, (a, w)
+    check(scenario)
+
+
+def test_in_place_through_a_slice_and_a_transpose_rebases_the_graph():
+    def scenario(T):
+        a = T.arange(6., requires_grad=True)
+        x = a.reshape(2, 3) * 1
+        x.t()[1:].sub_(a[:4].reshape(2, 2) ** 2)
+        x[0, 0].mul_(3)
+        (x ** 2).sum().backward()
+        return {"x": x}, (a,)
+    check(scenario)
+
+
+def test_in_place_on_a_view_of_a_tensor_without_grad_with_a_value_that_needs_grad():
+    def scenario(T):
+        h = T.tensor([1., 2., 3.], requires_grad=True)
+        out = T.zeros(2, 3)
+        out[1].add_(h * h)
+        out.sum().backward()
+        return {"out": out}, (h,)
+    check(scenario)
+
+
+@pytest.mark.parametrize("write", ["add_", "fill_", "zero_", "mul_"])
+def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises_as_torch(write):
+    def scenario(T):
+        a = T.ones(3, requires_grad=True)
+        v = a[1:] if write != "mul_" else a.squeeze()
+        getattr(v, write)(*([2] if write in ("add_", "fill_", "mul_") else []))
+    raises_as_torch(scenario)
+
+
+@pytest.mark.parametrize("views", ["unbind", "split", "chunk", "split_sizes"])
+@pytest.mark.parametrize("leaf", [True, False])
+def test_in_place_on_a_multi_output_view_raises_as_torch(views, leaf):
+    def scenario(T):
+        a = T.ones(4, requires_grad=True)
+        x = a if leaf else a * 1
+        out = {"unbind": lambda: x.unbind(0), "split": lambda: x.split(2), "chunk": lambda: x.chunk(2),
+               "split_sizes": lambda: x.split([1, 3])}[views]()
+        out[1].add_(1)
+    raises_as_torch(scenario)
+
+
+def test_multi_output_views_without_grad_write_through():
+    def scenario(T):
+        x = T.arange(6.).reshape(2, 3)
+        columns = x.unbind(1)
+        for i, c in enumerate(columns):
+            c.mul_(i)
+        return {"x": x, "c0": columns[0], "c2": columns[2]}, None
+    check(scenario)
