@@ -166,3 +166,59 @@ def test_multi_output_views_without_grad_write_through():
             c.mul_(i)
         return {"x": x, "c0": columns[0], "c2": columns[2]}, None
     check(scenario)
+
+
+# --- 2. overwrite ops cut the gradient ----------------------------------------------------------------------
+OVERWRITES = {
+    "fill_-number": lambda T, y, a: y.fill_(1),
+    "fill_-tensor": lambda T, y, a: y.fill_(T.tensor(2.)),
+    "fill_-tensor-needing-grad": lambda T, y, a: y.fill_(a.sum()),
+    "zero_": lambda T, y, a: y.zero_(),
+    "copy_-constant": lambda T, y, a: y.copy_(T.zeros(3)),
+    "copy_-broadcast-constant": lambda T, y, a: y.copy_(T.tensor([7.])),
+    "copy_-needing-grad": lambda T, y, a: y.copy_(a * a),
+    "copy_-other-dtype": lambda T, y, a: y.copy_(T.tensor([1, 2, 3])),
+    "view-zero_": lambda T, y, a: y[1:].zero_(),
+    "view-fill_": lambda T, y, a: y[0].fill_(5),
+    "view-copy_-needing-grad": lambda T, y, a: y[:2].copy_(a[1:] * 4),
+}
+
+
+@pytest.mark.parametrize("name", OVERWRITES)
+def test_an_overwrite_cuts_the_gradient_as_torch(name):
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        y = a * 3
+        OVERWRITES[name](T, y, a)
+        (y * T.tensor([1., 10., 100.])).sum().backward()
+        return {"y": y}, (a,)
+    check(scenario)
+
+
+@pytest.mark.parametrize("name", ["fill_-number", "zero_", "copy_-constant"])
+def test_an_overwrite_of_a_tensor_without_grad_records_nothing(name):
+    def scenario(T):
+        a = T.tensor([1., 2., 3.])
+        y = a * 3
+        OVERWRITES[name](T, y, a)
+        return {"y": y}, None
+    check(scenario)
+
+
+@pytest.mark.parametrize("write", ["fill_", "zero_", "copy_"])
+def test_an_overwrite_of_a_leaf_that_requires_grad_raises_as_torch(write):
+    def scenario(T):
+        a = T.ones(3, requires_grad=True)
+        {"fill_": lambda: a.fill_(1), "zero_": lambda: a.zero_(), "copy_": lambda: a.copy_(T.zeros(3))}[write]()
+    raises_as_torch(scenario)
+
+
+def test_an_overwrite_under_no_grad_keeps_the_graph_as_torch():
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        y = a * 3
+        with T.no_grad():
+            y.fill_(1)
+        y.sum().backward()
+        return {"y": y}, (a,)
+    check(scenario)
