@@ -82,7 +82,18 @@ def masked_fill(input, mask, value):
                            f"{mask.dtype._legacy[:-6].lower()}")
     if isinstance(value, Tensor):
         return MaskedFillBackward1.apply(input, value, mask=mask)
+    if input._data.dtype.kind in "iu" and not isinstance(value, bool) and not _fits(value, input._data.dtype):
+        raise RuntimeError(f"value cannot be converted to type {_FILL_C_TYPES[input.dtype.name]} without overflow")
     return MaskedFillBackward0.apply(input, mask=mask, value=value)
+
+
+def _fits(value, np_dtype):
+    """PyTorch's overflow check of a fill value (an unsigned type also takes values down to -max: they wrap)."""
+    info = np.iinfo(np_dtype)
+    return bool(np.isfinite(value)) and (-info.max if info.min == 0 else info.min) <= value <= info.max
+
+
+_FILL_C_TYPES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
 
 
 def nonzero(input, *, as_tuple=False):

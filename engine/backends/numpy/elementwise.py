@@ -30,7 +30,7 @@ def relu(a):
 
 def erf(a):
     """erf to float64 precision (numpy has none): Abramowitz-Stegun 7.1.26 is too coarse for float64."""
-    return _erf(a.astype(np.float64, copy=False)).astype(a.dtype, copy=False)
+    return np.asarray(_erf(a.astype(np.float64, copy=False))).astype(a.dtype, copy=False)  # (0-d: a Python float)
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
