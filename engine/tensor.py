@@ -30,7 +30,7 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_vc", "_acc", "_base", "_hooks",
-                 "_post_accumulate_hooks", "__weakref__")
+                 "_post_accumulate_hooks", "_views", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * tensor -> Tensor
 
     def __init__(self, *args):
@@ -344,6 +344,9 @@ class Tensor:
             if saved.__class__ is tuple and saved[1] is result._vc:
                 # the node's output is now self: a later in-place change of self must fail its backward
                 node._saved_output = (saved[0], self._vc, self._vc[0] + 1)
+            if getattr(self, "_views", None):
+                from .autograd.inplace import refresh_views
+                refresh_views(self)
         backend_of(self._data).copy_into(self._data, result._data)
         self._vc[0] += 1
         return self

@@ -87,12 +87,37 @@ def rebase_view(view, result):
     _backend(view).copy_into(view._data, result._data)
     view._vc[0] += 1
     base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
-    as_strided = AsStridedBackward0.__new__(AsStridedBackward0)
-    as_strided.positions, as_strided.base_shape = positions, base._data.shape
-    as_strided.next_functions = ((node, 0),)
-    as_strided._meta = ((view._data.shape, view._data.dtype),)
+    as_strided = _read_back(view, base, node)
     view.grad_fn, view._output_nr, view._requires_grad = as_strided, 0, True
+    refresh_views(base, view)
     return view
+
+
+def _read_back(view, base, node):
+    """An AsStridedBackward0 node reading view's region out of base, whose grad_fn is node."""
+    as_strided = AsStridedBackward0.__new__(AsStridedBackward0)
+    as_strided.positions = positions_in_base(view._data, base._data)
+    as_strided.base_shape = base._data.shape
+    as_strided.next_functions = ((node, base._output_nr),)
+    as_strided._meta = ((view._data.shape, view._data.dtype),)
+    return as_strided
+
+
+def refresh_views(base, written=None):
+    """After an in-place write to base (or through its view `written`), every other view that recorded a graph
+    reads its values out of the new base, as PyTorch's regenerated grad_fn does."""
+    views = getattr(base, "_views", None)  # (PyTorch regenerates a view's grad_fn when it is next read)
+    if not views:
+        return
+    alive = []
+    for ref in views:
+        v = ref()
+        if v is None:
+            continue
+        alive.append(ref)
+        if v is not written and v._base is base and not getattr(v.grad_fn, "multi_view", False):
+            v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
+    views[:] = alive
 
 
 def _backend(t):

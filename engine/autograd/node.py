@@ -108,7 +108,12 @@ class Op(Node):
         if cls.is_view:
             base = inputs[0]
             result._vc = base._vc
-            result._base = base._base if base._base is not None else base
+            result._base = root = base._base if base._base is not None else base
+            if record:  # an in-place write to the base or to another view gives this one a new grad_fn
+                views = getattr(root, "_views", None)
+                if views is None:
+                    views = root._views = []
+                views.append(weakref.ref(result))
         return result
 
     def _wrap_many(self, outs, inputs, record):

@@ -539,7 +539,7 @@ def setitem(input, index, value):
     input._vc[0] += 1
 
 
-class IndexPutBackward0Accumulate(Op):
+class IndexPutAccumulate(Op):
     """index_put(accumulate=True): values added at the indexed positions, repeated positions adding up."""
 
     def forward(ctx, a, values, key):
@@ -554,7 +554,7 @@ class IndexPutBackward0Accumulate(Op):
         return g, g.take(_wrap(ctx.lin))
 
 
-IndexPutBackward0Accumulate.__name__ = "IndexPutBackward0"  # PyTorch records one node for both forms
+IndexPutAccumulate.__name__ = "IndexPutBackward0"  # PyTorch records one node for both forms
 
 
 def index_put(input, indices, values, accumulate=False):
@@ -570,7 +570,7 @@ def index_put(input, indices, values, accumulate=False):
     _check_advanced(input._data.shape, advanced)
     if not isinstance(values, Tensor):
         values = tensor(values, dtype=input.dtype, device=input.device)
-    return IndexPutBackward0Accumulate.apply(input, values, key=_advanced_key(advanced))
+    return IndexPutAccumulate.apply(input, values, key=_advanced_key(advanced))
 
 
 def _index_put_(self, indices, values, accumulate=False):

@@ -338,3 +338,15 @@ def test_index_put_as_torch(accumulate, in_place):
         (z * _weights(T, (2, 3))).sum().backward()
         return {"y": y, "z": z}, (a, v) if accumulate else (a,)  # (torch writes repeats in no set order)
     check(scenario)
+
+
+def test_other_views_read_the_base_again_after_an_in_place_write():
+    def scenario(T):
+        a = T.arange(6., requires_grad=True)
+        x = a.reshape(2, 3) * 1
+        row, col = x[0], x[:, 1]
+        x[1, 1].mul_(a[0] + 5)  # through a view: row and col now read the rebased x
+        x.mul_(2)               # on the base itself: again
+        ((row * T.tensor([1., 2., 3.])).sum() + (col * T.tensor([7., 11.])).sum()).backward()
+        return {"x": x, "row": row, "col": col}, (a,)
+    check(scenario)
