@@ -10,6 +10,8 @@ import numpy as np
 from .node import Op, _SUFFIX
 from ..tensor import Tensor
 
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.")
 _LEAF_VIEW = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
@@ -59,6 +61,8 @@ class CopySlices(Op):
         return out
 
     def backward(ctx, g):
+        if ctx.overlapping:  # the gradient of a write into expanded memory is not defined
+            raise RuntimeError(_OVERLAP)
         pos = Tensor._wrap(ctx.positions.reshape(-1))
         g_base = g.reshape(-1).index_fill(0, pos, 0).reshape(g.shape)
         g_value = g.reshape(-1).take(pos).reshape(ctx.positions.shape) if ctx.next_functions[1][0] is not None \
@@ -74,6 +78,24 @@ class AsStridedBackward0(Op):
         return IndexPutAddBackward.apply(g, index=Tensor._wrap(ctx.positions), shape=ctx.base_shape)
 
 
+class _StaleMultiView(Op):
+    """A split/unbind output whose base changed in place: PyTorch refuses to use it in a graph again."""
+
+    @classmethod
+    def of(cls, view, base):
+        node = cls.__new__(cls)
+        node.refusal = (f"Output {view._output_nr} of {_SUFFIX.sub('', view.grad_fn.name())} is a view and its base "
+                        "or another view of its base has been modified inplace. This view is the output of a "
+                        "function that returns multiple views. Such functions do not allow the output views to be "
+                        "modified inplace. You should replace the inplace operation by an out-of-place one.")
+        node.next_functions = ((base.grad_fn, base._output_nr),)
+        node._meta = ((view._data.shape, view._data.dtype),)
+        return node
+
+    def backward(ctx, g):
+        raise RuntimeError(ctx.refusal)
+
+
 def rebase_view(view, result):
     """view <- result in place, where result has a grad_fn: the graph rebase PyTorch does."""
     check_view_write(view)
@@ -84,6 +106,7 @@ def rebase_view(view, result):
     if result._data.dtype != view._data.dtype:
         result = result.to(view.dtype)
     node = CopySlices.apply(base._inplace_source(), result, positions=positions).grad_fn
+    node.overlapping = view._data.size > 0 and any(s == 0 and n > 1 for s, n in zip(view.stride(), view._data.shape))
     _backend(view).copy_into(view._data, result._data)
     view._vc[0] += 1
     base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
@@ -115,7 +138,11 @@ def refresh_views(base, written=None):
         if v is None:
             continue
         alive.append(ref)
-        if v is not written and v._base is base and not getattr(v.grad_fn, "multi_view", False):
+        if v is written or v._base is not base:
+            continue
+        if getattr(v.grad_fn, "multi_view", False):
+            v.grad_fn, v._output_nr = _StaleMultiView.of(v, base), 0
+        elif v.grad_fn is not None and not isinstance(v.grad_fn, _StaleMultiView):
             v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
     views[:] = alive
 

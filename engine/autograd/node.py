@@ -29,6 +29,7 @@ class Node:
     _hooks = None      # post-hooks: fn(grad_inputs, grad_outputs)
     _meta = ()         # ((shape, numpy dtype), ...) of each output, to fit incoming gradients
     _materialize = True  # backward gets zeros for outputs no gradient reached (a custom Function may ask for None)
+    refusal = None       # PyTorch's error for any use of an output of this node (a stale multi-output view)
 
     def name(self):
         return type(self).__name__
@@ -130,6 +131,11 @@ class Op(Node):
             root = base._base if base._base is not None else base
             for r in results:
                 r._vc, r._base = base._vc, root
+            if record:
+                views = getattr(root, "_views", None)
+                if views is None:
+                    views = root._views = []
+                views.extend(weakref.ref(r) for r in results[:nd])
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---
@@ -176,6 +182,8 @@ def _edge(x):
     if x.__class__ is not Tensor and not isinstance(x, Tensor) or not x._requires_grad:
         return (None, 0)
     if x.grad_fn is not None:
+        if x.grad_fn.refusal is not None:
+            raise RuntimeError(x.grad_fn.refusal)
         return (x.grad_fn, x._output_nr)
     return (accumulator(x), 0)
 

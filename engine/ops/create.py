@@ -308,7 +308,7 @@ class FillBackward2(Op):
         return b.broadcast_to(b.full((), value, a._data.dtype), a._data.shape)
 
     def backward(ctx, g):
-        return g * 0
+        return zeros_like(g)
 
 
 class ZeroBackward0(FillBackward2):
@@ -323,7 +323,7 @@ class FillBackward3(Op):
         return b.broadcast_to(b.astype(value._data, a._data.dtype), a._data.shape)
 
     def backward(ctx, g):
-        return g * 0, g.sum()
+        return zeros_like(g), g.sum()
 
 
 class CopyBackwards(Op):
@@ -334,7 +334,7 @@ class CopyBackwards(Op):
         return b.broadcast_to(b.astype(src._data, a._data.dtype), a._data.shape)
 
     def backward(ctx, g):
-        return g * 0, g
+        return zeros_like(g), g
 
 
 def _records_overwrite(self, value):

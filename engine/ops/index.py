@@ -508,6 +508,12 @@ def setitem(input, index, value):
     """x[index] = value, in place; on a tensor that needs gradients it records CopySlices, as PyTorch does."""
     basic, advanced = _parse_index(index, input._data.ndim)
     key = tuple(item for item, _ in basic)
+    if input._requires_grad and _grad_enabled[0]:  # PyTorch checks these before the index
+        if input.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        if input._base is not None:
+            check_view_write(input)
     if advanced:  # (the basic part is a view: it keeps a slice for each dim the advanced part indexes)
         _check_advanced(backend_of(input._data).getitem(input._data, key).shape, advanced)
     write = (key, _advanced_key(advanced) if advanced else None)
@@ -735,3 +741,4 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
+from ..autograd.inplace import check_view_write  # noqa: E402

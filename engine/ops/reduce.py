@@ -456,7 +456,8 @@ class LogsumexpBackward0(Op):
         ctx.save_for_backward(a)
         ctx.axes, ctx.keepdim = axes, keepdim
         b, x = _b(a), a._data
-        m = b.max(x, axes, True)
+        m = b.max(x, axes, True) if x.size else b.full(tuple(1 if i in axes else s for i, s in enumerate(x.shape)),
+                                                        0, x.dtype)
         m = b.where(b.eq(b.abs(m), np.inf), b.full((), 0, m.dtype), m)  # all -inf rows stay -inf, no nan
         out = b.add(b.log(b.sum(b.exp(b.sub(x, m)), axes, True)), m)
         return out if keepdim else b.reshape(out, tuple(s for i, s in enumerate(out.shape) if i not in axes))

@@ -148,6 +148,8 @@ class TransposeBackward0(Op):
 
     def forward(ctx, a, dim0, dim1):
         ctx.dims = dim0, dim1
+        if a._data.ndim == 0:  # transpose(0, -1) of a 0-d tensor: itself
+            return a._data
         axes = list(range(a._data.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return _b(a).permute(a._data, tuple(axes))
@@ -422,6 +424,8 @@ SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (SplitBackward0,), {})
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -462,6 +466,8 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     return SliceBackward0.apply(input, dim=d, start=start, stop=start + length, step=1)
 
