@@ -223,7 +223,7 @@ def test_view_and_in_place_chains_match_torch(data):
     assert run_chain(data) == []
 
 
-if __name__ == "__main__":  # count the kinds of differences over N examples
+if __name__ == "__main__":  # python -m tests.engine.test_fuzz_views N: count the differences over N examples
     import collections
     import time
     counts, by_op, first, start = collections.Counter(), collections.Counter(), {}, time.time()
