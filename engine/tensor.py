@@ -30,7 +30,7 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_vc", "_acc", "_base", "_hooks",
-                 "_post_accumulate_hooks", "__weakref__")
+                 "_post_accumulate_hooks", "_views", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * tensor -> Tensor
 
     def __init__(self, *args):
@@ -315,8 +315,12 @@ class Tensor:
 
     def _check_inplace(self):
         from .autograd.grad_mode import enabled
-        if enabled[0] and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if enabled[0] and self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            if self._base is not None:
+                from .autograd.inplace import check_view_write
+                check_view_write(self)
 
     def _write(self, result):
         """Make self hold result (an out-of-place op's output): how every in-place op ends."""
@@ -331,12 +335,8 @@ class Tensor:
                                f"{list(np.broadcast_shapes(result._data.shape, self._data.shape))}")
         if result.grad_fn is not None:
             if self._base is not None:
-                base = self._base
-                if base.grad_fn is None and base._requires_grad:
-                    raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
-                                       "operation.")
-                raise RuntimeError("this engine does not support in-place operations that need gradients on a "
-                                   "view; use the out-of-place operation instead")
+                from .autograd.inplace import rebase_view
+                return rebase_view(self, result)
             self.grad_fn = node = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
@@ -344,6 +344,9 @@ class Tensor:
             if saved.__class__ is tuple and saved[1] is result._vc:
                 # the node's output is now self: a later in-place change of self must fail its backward
                 node._saved_output = (saved[0], self._vc, self._vc[0] + 1)
+            if getattr(self, "_views", None):
+                from .autograd.inplace import refresh_views
+                refresh_views(self)
         backend_of(self._data).copy_into(self._data, result._data)
         self._vc[0] += 1
         return self

@@ -29,6 +29,7 @@ class Node:
     _hooks = None      # post-hooks: fn(grad_inputs, grad_outputs)
     _meta = ()         # ((shape, numpy dtype), ...) of each output, to fit incoming gradients
     _materialize = True  # backward gets zeros for outputs no gradient reached (a custom Function may ask for None)
+    refusal = None       # PyTorch's error for any use of an output of this node (a stale multi-output view)
 
     def name(self):
         return type(self).__name__
@@ -108,7 +109,12 @@ class Op(Node):
         if cls.is_view:
             base = inputs[0]
             result._vc = base._vc
-            result._base = base._base if base._base is not None else base
+            result._base = root = base._base if base._base is not None else base
+            if record:  # an in-place write to the base or to another view gives this one a new grad_fn
+                views = getattr(root, "_views", None)
+                if views is None:
+                    views = root._views = []
+                views.append(weakref.ref(result))
         return result
 
     def _wrap_many(self, outs, inputs, record, params):
@@ -120,6 +126,16 @@ class Op(Node):
             self._meta = tuple((o.shape, o.dtype) for o in outs[:nd])
             if recorder[0] is not None:
                 recorder[0](self, inputs, results[:nd], params)
+        if self.is_view:  # split/unbind: every output is a view of input 0
+            base = inputs[0]
+            root = base._base if base._base is not None else base
+            for r in results:
+                r._vc, r._base = base._vc, root
+            if record:
+                views = getattr(root, "_views", None)
+                if views is None:
+                    views = root._views = []
+                views.extend(weakref.ref(r) for r in results[:nd])
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---
@@ -166,6 +182,8 @@ def _edge(x):
     if x.__class__ is not Tensor and not isinstance(x, Tensor) or not x._requires_grad:
         return (None, 0)
     if x.grad_fn is not None:
+        if x.grad_fn.refusal is not None:
+            raise RuntimeError(x.grad_fn.refusal)
         return (x.grad_fn, x._output_nr)
     return (accumulator(x), 0)
 

@@ -34,6 +34,17 @@ from .reduce import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .nn.activation import *  # noqa: F401,F403
 from ._methods import *  # noqa: F401,F403
+from ._signature import with_out as _with_out
+
+# torch.* functions that also take out= (the Tensor methods above do not)
+for _name in ('add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'true_divide', 'matmul', 'mm', 'bmm', 'mv',
+              'addmm', 'exp', 'log', 'log2', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'neg', 'pow', 'cat', 'concat',
+              'stack', 'where', 'clamp', 'clip', 'arange', 'linspace', 'zeros', 'ones', 'full', 'empty', 'rand',
+              'randn', 'randint', 'tanh', 'sigmoid', 'sin', 'cos', 'maximum', 'minimum', 'floor', 'ceil', 'round',
+              'erf', 'reciprocal', 'remainder', 'fmod', 'sign', 'outer', 'dot', 'cumsum', 'gather', 'index_select',
+              'masked_select', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logical_and', 'logical_or', 'logical_not'):
+    if _name in globals():
+        globals()[_name] = _with_out(globals()[_name])
 
 __all__ = [name for module in (create, random, arithmetic, pointwise, index, shape, reduce, linalg, activation,
                                _methods)

@@ -300,7 +300,52 @@ def _on_device_of(data, like):
     return _factory(data, None, like.device, False)
 
 
-def _fill_(self, value):
+class FillBackward2(Op):
+    """self.fill_(number): every element overwritten, so no gradient reaches the old values."""
+
+    def forward(ctx, a, value):
+        b = _b(a)
+        return b.broadcast_to(b.full((), value, a._data.dtype), a._data.shape)
+
+    def backward(ctx, g):
+        return zeros_like(g)
+
+
+class ZeroBackward0(FillBackward2):
+    pass
+
+
+class FillBackward3(Op):
+    """self.fill_(0-dim tensor): the value gets the sum of the gradient."""
+
+    def forward(ctx, a, value):
+        b = _b(a)
+        return b.broadcast_to(b.astype(value._data, a._data.dtype), a._data.shape)
+
+    def backward(ctx, g):
+        return zeros_like(g), g.sum()
+
+
+class CopyBackwards(Op):
+    """self.copy_(src): src (broadcast, cast) replaces self; its gradient is fitted back to src by backprop."""
+
+    def forward(ctx, a, src):
+        b = _b(a)
+        return b.broadcast_to(b.astype(src._data, a._data.dtype), a._data.shape)
+
+    def backward(ctx, g):
+        return zeros_like(g), g
+
+
+def _records_overwrite(self, value):
+    return _grad_enabled[0] and (self._requires_grad or isinstance(value, Tensor) and value._requires_grad)
+
+
+def _fill_(self, value, op=FillBackward2):
+    if _records_overwrite(self, value):
+        if isinstance(value, Tensor):
+            return self._write(FillBackward3.apply(self._inplace_source(), value))
+        return self._write(op.apply(self._inplace_source(), value=value))
     self._check_inplace()
     if isinstance(value, Tensor):
         value = value.item()
@@ -311,12 +356,14 @@ def _fill_(self, value):
 
 
 def _zero_(self):
-    return _fill_(self, 0)
+    return _fill_(self, 0, ZeroBackward0)
 
 
 def _copy_(self, src, non_blocking=False):
-    if isinstance(src, Tensor) and (src._requires_grad and _grad_enabled[0]):
-        return self._write(to(src, self.dtype).expand(self.shape) if src.shape != self.shape else to(src, self.dtype))
+    if isinstance(src, Tensor) and _records_overwrite(self, src):
+        if src._data.__class__ is not self._data.__class__:
+            src = src.to(self.device)
+        return self._write(CopyBackwards.apply(self._inplace_source(), src))
     self._check_inplace()
     b = backend_of(self._data)
     data = src._data if isinstance(src, Tensor) else np.asarray(src)

@@ -15,7 +15,7 @@ from ._args import _as_tensor, _b, _cast, _check_broadcast_shapes, _d, _promote,
 from .create import full, tensor
 
 __all__ = ['where', 'masked_fill', 'nonzero', 'gather', 'take_along_dim', 'index_select', 'masked_select', 'scatter',
-           'scatter_add', 'select', 'take', 'index_add', 'index_fill', 'masked_scatter', 'argwhere']
+           'scatter_add', 'select', 'take', 'index_add', 'index_fill', 'masked_scatter', 'argwhere', 'index_put']
 
 
 class WhereBackward0(Op):
@@ -82,7 +82,18 @@ def masked_fill(input, mask, value):
                            f"{mask.dtype._legacy[:-6].lower()}")
     if isinstance(value, Tensor):
         return MaskedFillBackward1.apply(input, value, mask=mask)
+    if input._data.dtype.kind in "iu" and not isinstance(value, bool) and not _fits(value, input._data.dtype):
+        raise RuntimeError(f"value cannot be converted to type {_FILL_C_TYPES[input.dtype.name]} without overflow")
     return MaskedFillBackward0.apply(input, mask=mask, value=value)
+
+
+def _fits(value, np_dtype):
+    """PyTorch's overflow check of a fill value (an unsigned type also takes values down to -max: they wrap)."""
+    info = np.iinfo(np_dtype)
+    return bool(np.isfinite(value)) and (-info.max if info.min == 0 else info.min) <= value <= info.max
+
+
+_FILL_C_TYPES = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
 
 
 def nonzero(input, *, as_tuple=False):
@@ -302,7 +313,7 @@ def scatter_add(input, dim, index, src):
 
 
 def _is_advanced(item):
-    return isinstance(item, (Tensor, np.ndarray, list)) or (isinstance(item, bool))
+    return isinstance(item, (Tensor, np.ndarray, list, range, tuple)) or (isinstance(item, bool))
 
 
 def _index_item_to_numpy(item):
@@ -311,8 +322,9 @@ def _index_item_to_numpy(item):
         if arr.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return arr
-    if isinstance(item, list):
-        return np.asarray(item)
+    if isinstance(item, (list, range, tuple)):  # a sequence inside the index: integer (or bool) positions
+        arr = np.asarray([i.item() if isinstance(i, Tensor) else i for i in item])
+        return arr if arr.size else arr.astype(np.int64)
     return item
 
 
@@ -496,11 +508,24 @@ def setitem(input, index, value):
     """x[index] = value, in place; on a tensor that needs gradients it records CopySlices, as PyTorch does."""
     basic, advanced = _parse_index(index, input._data.ndim)
     key = tuple(item for item, _ in basic)
+    if input._requires_grad and _grad_enabled[0]:  # PyTorch checks these before the index
+        if input.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        if input._base is not None:
+            check_view_write(input)
     if advanced:  # (the basic part is a view: it keeps a slice for each dim the advanced part indexes)
         _check_advanced(backend_of(input._data).getitem(input._data, key).shape, advanced)
     write = (key, _advanced_key(advanced) if advanced else None)
-    if input._requires_grad and _grad_enabled[0]:
-        if input.grad_fn is None:
+    value_needs_grad = isinstance(value, Tensor) and value._requires_grad
+    if _grad_enabled[0] and (input._requires_grad or value_needs_grad):
+        if not advanced and builtins.all(item is Ellipsis or isinstance(item, slice) and _whole(item, size)
+                                         for (item, _), size in zip(basic, input._data.shape)):
+            # x[:] = v writes all of x: PyTorch's fill_ / copy_
+            if isinstance(value, Tensor):
+                return input.copy_(value)
+            return input.fill_(tensor(value, dtype=input.dtype, device=input.device))
+        if input.grad_fn is None and input._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
         if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
             value = _cast(value, input.dtype)
@@ -518,6 +543,51 @@ def setitem(input, index, value):
     except IndexError as e:
         raise IndexError(_index_error(str(e), input)) from None
     input._vc[0] += 1
+
+
+class IndexPutAccumulate(Op):
+    """index_put(accumulate=True): values added at the indexed positions, repeated positions adding up."""
+
+    def forward(ctx, a, values, key):
+        b = _b(a)
+        lin = b.from_numpy(np.arange(a._data.size, dtype=np.int64).reshape(a._data.shape)[key])
+        ctx.lin = lin
+        added = b.scatter_add(a._data.size, b.reshape(lin, (-1,)),
+                              b.reshape(b.broadcast_to(b.astype(values._data, a._data.dtype), lin.shape), (-1,)))
+        return b.add(a._data, b.reshape(added, a._data.shape))
+
+    def backward(ctx, g):
+        return g, g.take(_wrap(ctx.lin))
+
+
+IndexPutAccumulate.__name__ = "IndexPutBackward0"  # PyTorch records one node for both forms
+
+
+def index_put(input, indices, values, accumulate=False):
+    """input with values written (or, with accumulate=True, added) at the positions the index tensors pick."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not {type(indices).__name__}")
+    if not accumulate:
+        out = input.clone()
+        setitem(out, tuple(indices), values)
+        out._vc[0] = 0  # a new tensor: the write that filled it is not a later change
+        return out
+    basic, advanced = _parse_index(tuple(indices), input._data.ndim)
+    _check_advanced(input._data.shape, advanced)
+    if not isinstance(values, Tensor):
+        values = tensor(values, dtype=input.dtype, device=input.device)
+    return IndexPutAccumulate.apply(input, values, key=_advanced_key(advanced))
+
+
+def _index_put_(self, indices, values, accumulate=False):
+    if not accumulate:
+        setitem(self, tuple(indices), values)
+        return self
+    return self._write(index_put(self._inplace_source(), indices, values, accumulate=True))
+
+
+Tensor.index_put = index_put
+Tensor.index_put_ = _index_put_
 
 
 def _check_index_dtype(fn_name, index):
@@ -671,3 +741,4 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
+from ..autograd.inplace import check_view_write  # noqa: E402

@@ -11,6 +11,7 @@ from ..autograd.node import Op
 from ..tensor import Tensor, _wrap_dim
 from ._args import (_b, _c_type_name, _check_broadcast, _check_broadcast_shapes, _dims, _promote, _rg, _same_device,
                     _shape_str)
+from . import _signature
 from .index import IndexPutAddBackward
 from .shape import SqueezeBackward4, TBackward0, UnsafeViewBackward0, _diagonal_positions, expand
 from .reduce import _expand_back
@@ -569,3 +570,7 @@ def kron(input, other):
     a = input.reshape([s for n in sa for s in (n, 1)])
     b = other.reshape([s for n in sb for s in (1, n)])
     return (a * b).reshape([x * y for x, y in zip(sa, sb)])
+
+
+# PyTorch's argument handling (dim 0 on a 0-d tensor, out=)
+norm = _signature.reduction(norm)

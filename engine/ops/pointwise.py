@@ -134,8 +134,16 @@ Rad2DegBackward0 = unary_op("Rad2DegBackward0", lambda b, x: b.mul(x, 180 / math
                             None, lambda g: g * (180 / math.pi))
 FracBackward0 = unary_op("FracBackward0", lambda b, x: b.sub(x, _trunc(b, x)), None, lambda g: g)
 # piecewise constant: the gradient is zero almost everywhere
-SignBackward0 = unary_op("SignBackward0", lambda b, x: b.sign(x), None, lambda g: g * 0)
-SgnBackward0 = unary_op("SgnBackward0", lambda b, x: b.sign(x), None, lambda g: g * 0)
+
+
+def _sign(b, x):
+    """-1, 0 or 1; 0 for NaN, as PyTorch (numpy gives NaN)."""
+    s = b.sign(x)
+    return b.where(b.ne(x, x), b.full((), 0, s.dtype), s) if x.dtype.kind == "f" else s
+
+
+SignBackward0 = unary_op("SignBackward0", _sign, None, lambda g: g * 0)
+SgnBackward0 = unary_op("SgnBackward0", _sign, None, lambda g: g * 0)
 FloorBackward0 = unary_op("FloorBackward0", lambda b, x: b.floor(x), None, lambda g: g * 0)
 CeilBackward0 = unary_op("CeilBackward0", lambda b, x: b.ceil(x), None, lambda g: g * 0)
 RoundBackward0 = unary_op("RoundBackward0", lambda b, x: b.round(x), None, lambda g: g * 0)
@@ -260,6 +268,8 @@ def clamp(input, min=None, max=None):
         return ClampBackward0.apply(input, lo, hi)
     if input._data.dtype.kind != "f" and builtins.any(isinstance(v, float) for v in (min, max)):
         input = input.to(_dtype.get_default_dtype())
+    elif input._data.dtype == np.bool_:  # PyTorch promotes bool with the bounds' type: clamp(0, 1) is int64
+        input = input.to(_dtype.result_type(*(v for v in (min, max) if v is not None)))
     return ClampBackward1.apply(input, min=min, max=max)
 
 

@@ -12,6 +12,7 @@ from .. import _dtype
 from .._device import backend_of
 from ..autograd.node import Op
 from ..tensor import Tensor, _wrap_dim
+from . import _signature
 from ._args import _b, _cast, _dims, _select, _shape_arg, _wrap
 from .create import _on_device_of, zeros
 from .arithmetic import logical_xor, maximum, minimum
@@ -339,6 +340,11 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _ratio(numerator, degrees_of_freedom):
+    """numerator / (n - correction): NaN where no degrees of freedom are left, as PyTorch's gradient."""
+    return numerator / degrees_of_freedom if degrees_of_freedom > 0 else math.nan
+
+
 class VarBackward0(Op):
     def forward(ctx, a, axes=None, correction=1, keepdim=False):
         ctx.save_for_backward(a)
@@ -355,7 +361,7 @@ class VarBackward0(Op):
         axes = ctx.axes
         mean = a.mean() if axes is None else a.mean(dim=axes, keepdim=True)
         g = _expand_back(g, a.shape, axes or (), ctx.keepdim or axes is None)
-        return g * (a - mean) * (2 / builtins.max(ctx.n - ctx.correction, 0))
+        return g * (a - mean) * _ratio(2, ctx.n - ctx.correction)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -372,6 +378,10 @@ class StdBackward0(Op):
     def forward(ctx, a, axes=None, correction=1, keepdim=False):
         ctx.save_for_backward(a)
         ctx.axes, ctx.correction, ctx.keepdim = axes, correction, keepdim
+        if a._data.dtype == np.float32 and a._data.__class__ is np.ndarray:  # (x - mean)^2 may pass float32's max
+            wide = VarBackward0.forward(ctx, _wrap(a._data.astype(np.float64)), axes, correction, keepdim)
+            ctx.save_for_backward(a)
+            return np.sqrt(wide).astype(np.float32)
         var = VarBackward0.forward(ctx, a, axes, correction, keepdim)
         ctx.save_for_backward(a)
         return _b(a).sqrt(var)
@@ -384,7 +394,7 @@ class StdBackward0(Op):
         g = _expand_back(g, a.shape, axes or (), full)
         std = _expand_back(ctx.output, a.shape, axes or (), full)
         zero = std == 0  # a constant slice: PyTorch's gradient there is 0, not nan
-        return _select(zero, 0.0, g / std.masked_fill(zero, 1)) * (a - mean) / builtins.max(ctx.n - ctx.correction, 0)
+        return _select(zero, 0.0, g / std.masked_fill(zero, 1)) * (a - mean) * _ratio(1, ctx.n - ctx.correction)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -412,7 +422,7 @@ class VarMeanBackward0(Op):
         axes, keep = ctx.axes, ctx.keepdim or ctx.axes is None
         mean = a.mean() if axes is None else a.mean(dim=axes, keepdim=True)
         g_spread = _expand_back(g_spread, a.shape, axes or (), keep)
-        scale = 2 / builtins.max(ctx.n - ctx.correction, 0)
+        scale = _ratio(2, ctx.n - ctx.correction)
         if ctx.take_root:  # d std = d var / (2 std); 0 where std is 0, as in PyTorch
             std = _expand_back(a.std(axes, correction=ctx.correction, keepdim=True), a.shape, axes or (), True)
             zero = std == 0
@@ -446,8 +456,9 @@ class LogsumexpBackward0(Op):
         ctx.save_for_backward(a)
         ctx.axes, ctx.keepdim = axes, keepdim
         b, x = _b(a), a._data
-        m = b.max(x, axes, True)
-        m = b.where(b.eq(b.abs(m), np.inf), b.mul(m, 0), m)  # all -inf rows stay -inf, no nan
+        m = b.max(x, axes, True) if x.size else b.full(tuple(1 if i in axes else s for i, s in enumerate(x.shape)),
+                                                        0, x.dtype)
+        m = b.where(b.eq(b.abs(m), np.inf), b.full((), 0, m.dtype), m)  # all -inf rows stay -inf, no nan
         out = b.add(b.log(b.sum(b.exp(b.sub(x, m)), axes, True)), m)
         return out if keepdim else b.reshape(out, tuple(s for i, s in enumerate(out.shape) if i not in axes))
 
@@ -509,7 +520,12 @@ def count_nonzero(input, dim=None):
 def _sorted_along(ctx, a, dim, descending, k):
     b = _b(a)
     x = b.to_numpy(a._data)
-    idx = np.argsort(-x if descending else x, axis=dim, kind="stable").astype(np.int64)
+    if descending and x.dtype.kind == "f":  # NaN counts as the largest value, as in PyTorch
+        nan = np.isnan(x)
+        idx = np.lexsort((np.where(nan, 0, -x), ~nan), axis=dim).astype(np.int64) if x.ndim else \
+            np.zeros((), np.int64)
+    else:
+        idx = np.argsort(-x if descending else x, axis=dim, kind="stable").astype(np.int64)
     if k is not None:
         idx = idx[(slice(None),) * dim + (slice(0, k),)]
     idx = b.from_numpy(np.ascontiguousarray(idx))
@@ -919,3 +935,10 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
         out = out.reshape((len(qs),) + tuple(1 if dim is None or d == dim else s
                                              for d, s in enumerate(input._data.shape)))
     return out if isinstance(q, Tensor) else out.squeeze(0)
+
+
+# PyTorch's argument handling (axis=/keepdims=, dim 0 on a 0-d tensor, out=) around each reduction
+for _name in ('sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'var', 'std', 'var_mean',
+              'std_mean', 'logsumexp', 'all', 'any', 'count_nonzero', 'nansum', 'nanmean', 'median', 'cumsum',
+              'cumprod', 'logcumsumexp', 'cummax', 'cummin'):
+    globals()[_name] = _signature.reduction(globals()[_name])

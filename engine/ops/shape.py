@@ -148,6 +148,8 @@ class TransposeBackward0(Op):
 
     def forward(ctx, a, dim0, dim1):
         ctx.dims = dim0, dim1
+        if a._data.ndim == 0:  # transpose(0, -1) of a 0-d tensor: itself
+            return a._data
         axes = list(range(a._data.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return _b(a).permute(a._data, tuple(axes))
@@ -394,7 +396,9 @@ def vstack(tensors):
 
 
 class _MultiViewOp(Op):
-    """split/unbind: several outputs, each a view of a piece of the input."""
+    """split/unbind: several outputs, each a view of a piece of the input (PyTorch refuses in-place writes
+    to them when they take part in autograd: multi_view)."""
+    is_view = multi_view = True
 
     def backward(ctx, *grads):
         return stack(grads, ctx.dim) if ctx.unbind else cat(grads, ctx.dim)
@@ -420,6 +424,8 @@ SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (SplitBackward0,), {})
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -460,6 +466,8 @@ def unbind(input, dim=0):
 
 
 def narrow(input, dim, start, length):
+    if input._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, input._data.ndim)
     return SliceBackward0.apply(input, dim=d, start=start, stop=start + length, step=1)
 
@@ -618,9 +626,24 @@ def diag(input, diagonal=0):
     return DiagonalBackward0_copy.apply(input, index=_diagonal_positions(input._data.shape, diagonal))
 
 
-# diagonal() gathers the flat positions of a diagonal (a copy here, a strided view in PyTorch); torch.diag of a
-# matrix records the _copy variant; torch.diag of a vector scatters it into a square matrix.
-DiagonalBackward0 = type("DiagonalBackward0", (TakeBackward,), {})
+# torch.diag of a matrix records the _copy variant (a gather); torch.diag of a vector scatters it into a square
+# matrix.
+
+
+class DiagonalBackward0(TakeBackward):
+    """diagonal(): a strided view of numpy memory, as in PyTorch (a gather of its flat positions elsewhere)."""
+    is_view = True
+
+    def forward(ctx, a, index, offset, dim1, dim2):
+        if a._data.__class__ is not np.ndarray:
+            return TakeBackward.forward(ctx, a, index)
+        ctx.index, ctx.shape = index, a._data.shape
+        d = np.diagonal(a._data, offset, dim1, dim2)  # read-only by numpy's choice: rebuilt over a's memory
+        if d.size == 0:
+            return d.copy()
+        first = [0] * a._data.ndim
+        first[dim2 if offset >= 0 else dim1] = builtins.abs(offset)
+        return np.lib.stride_tricks.as_strided(a._data[tuple(first) + (Ellipsis,)], d.shape, d.strides)
 
 
 def diagonal_(input, offset=0, dim1=0, dim2=1):
@@ -628,7 +651,8 @@ def diagonal_(input, offset=0, dim1=0, dim2=1):
     d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return DiagonalBackward0.apply(input, index=_diagonal_positions(input._data.shape, offset, d1, d2))
+    return DiagonalBackward0.apply(input, index=_diagonal_positions(input._data.shape, offset, d1, d2), offset=offset,
+                                   dim1=d1, dim2=d2)
 
 
 diagonal = diagonal_

@@ -170,6 +170,14 @@ def test_errors(fn, arrays):
 
 # --- gradcheck: finite differences agree with each new backward rule, and with its derivative ----------------
 _g = np.random.default_rng(5)
+def _written_through_views(y, v):
+    """index_put_(accumulate=True), then in-place writes through an element view and a column view (CopySlices)."""
+    y.index_put_((engine.tensor([0, 0, 2]),), v, accumulate=True)
+    y[1, 2].mul_(v[0])
+    y[:, 1].sub_(v.sum())
+    return y
+
+
 GRADCHECK_FUNCTIONS = {
     "baddbmm": (lambda x, a, b: engine.baddbmm(x, a, b, beta=0.7, alpha=1.3),
                 [_g.standard_normal((3, 1)), _g.standard_normal((2, 3, 4)), _g.standard_normal((2, 4, 1))]),
@@ -177,6 +185,8 @@ GRADCHECK_FUNCTIONS = {
     "copysign": (lambda x, s: engine.copysign(x, s) + x.copysign(-1.0), [_g.standard_normal((2, 3)),
                                                                          _g.standard_normal(3)]),
     "logcumsumexp": (lambda x: x.logcumsumexp(1), [_g.standard_normal((2, 4)) * 3]),
+    "index_put-accumulate-view-writes": (lambda x, v: _written_through_views(x * 1, v),
+                                         [_g.standard_normal((4, 3)), _g.standard_normal(3)]),
     "diag_embed-kron": (lambda x, y: x.diag_embed(1).sum(0) + engine.kron(x, y).sum(), [_g.standard_normal((2, 3)),
                                                                                          _g.standard_normal((2, 1))]),
     "quantile": (lambda x: x.quantile(engine.tensor([0.3, 0.6], dtype=engine.float64), dim=1),

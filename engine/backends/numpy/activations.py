@@ -23,11 +23,15 @@ def sigmoid_backward(g, y):
 
 def softmax(a, axis):
     a = c_order(a)  # PyTorch's (log_)softmax output is contiguous whatever the input's strides
+    if a.size == 0:
+        return a.copy()
     e = np.exp(a - a.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(a, axis):
     a = c_order(a)  # (np.ascontiguousarray would make a 0-d input 1-d)
+    if a.size == 0:
+        return a.copy()
     shifted = a - a.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))

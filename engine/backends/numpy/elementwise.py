@@ -30,7 +30,7 @@ def relu(a):
 
 def erf(a):
     """erf to float64 precision (numpy has none): Abramowitz-Stegun 7.1.26 is too coarse for float64."""
-    return _erf(a.astype(np.float64, copy=False)).astype(a.dtype, copy=False)
+    return np.asarray(_erf(a.astype(np.float64, copy=False))).astype(a.dtype, copy=False)  # (0-d: a Python float)
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -38,4 +38,31 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def copy_into(dst, src):
     """dst[...] = src, broadcasting src: the one in-place write every in-place op reduces to."""
-    np.copyto(dst, src, casting="unsafe")
+    try:
+        np.copyto(dst, src, casting="unsafe")
+    except ValueError as error:
+        fill = not np.ndim(src) or not any(src.strides)  # one value (maybe broadcast) may, as PyTorch's fill_
+        if "read-only" not in str(error) or not fill and overlaps_itself(dst):
+            raise _overlap_error(error) from None
+        np.copyto(writable_alias(dst), src, casting="unsafe")
+
+
+def overlaps_itself(a):
+    """Whether several elements of a share memory (PyTorch's check: a stride of 0 on a dim longer than 1)."""
+    return a.size > 0 and any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape))
+
+
+def writable_alias(a):
+    """a over the same memory, writable: numpy marks expanded (broadcast) views read-only, PyTorch lets
+    fill_ and index_put_ write through them."""
+    alias = a.view()
+    alias.flags.writeable = True
+    return alias
+
+
+def _overlap_error(error):
+    """numpy refuses writes into broadcast (expanded) memory: PyTorch's words for it."""
+    if "read-only" not in str(error):
+        return error
+    return RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a single "
+                        "memory location. Please clone() the tensor before performing the operation.")

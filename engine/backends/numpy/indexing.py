@@ -3,7 +3,14 @@ import numpy as np
 
 
 def setitem(dst, index, src):
-    dst[index] = src
+    try:
+        dst[index] = src
+    except ValueError as error:
+        from .elementwise import _overlap_error, overlaps_itself, writable_alias
+        advanced = any(isinstance(i, np.ndarray) for i in (index if isinstance(index, tuple) else (index,)))
+        if "read-only" not in str(error) or not advanced and overlaps_itself(dst[index]):
+            raise _overlap_error(error) from None  # (index_put_ may write into expanded memory, as in PyTorch)
+        writable_alias(dst)[index] = src
 
 
 def take(a, index):

@@ -32,7 +32,10 @@ def broadcast_to(a, shape):
 
 
 def getitem(a, index):
-    return a[index]
+    out = a[index]
+    if out.__class__ is not np.ndarray:  # an element: a 0-d view of it (numpy would give a copied scalar)
+        return a[(index if index.__class__ is tuple else (index,)) + (Ellipsis,)]
+    return out
 
 
 def contiguous(a):

@@ -7,6 +7,7 @@ import numpy as np
 from ... import _dtype
 from ...autograd.node import Op
 from ...tensor import _wrap_dim
+from .. import _signature
 from .._args import _b, _select, _wrap
 from .._table import unary_op
 
@@ -266,3 +267,8 @@ class LeakyReluBackward1(LeakyReluBackward0):
 
 class EluBackward1(EluBackward0):
     """elu_ (in place): PyTorch records this name for the in-place form."""
+
+
+# PyTorch's argument handling (dim 0 on a 0-d tensor, out=)
+softmax = _signature.reduction(softmax)
+log_softmax = _signature.reduction(log_softmax)

@@ -54,7 +54,8 @@ class NllLossBackward0(Op):
         elif ctx.reduction == "sum":
             g = g * w
         else:
-            g = g * w / _wrap(ctx.denominator)
+            total = _wrap(ctx.denominator)  # 0 when every target is ignored: PyTorch's gradient is then 0
+            g = g * w / total.masked_fill(total == 0, 1)
         g = g.reshape(ctx.lin.shape)
         return -IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape), None
 

@@ -1,0 +1,153 @@
+"""In-place writes through views, as PyTorch does them.
+
+A view shares its base's memory and version counter. When an in-place op that records a graph writes
+through a view, PyTorch rebases the graph: the base's grad_fn becomes CopySlices (the old base with the
+view's region replaced by the op's result) and the view's grad_fn becomes AsStridedBackward0 (its region
+read back out of the new base). The region is kept as the flat positions of the view's elements in the base.
+"""
+import numpy as np
+
+from .node import Op, _SUFFIX
+from ..tensor import Tensor
+
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.")
+_LEAF_VIEW = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
+def check_view_write(view):
+    """PyTorch's refusals for an in-place write through a view whose base takes part in autograd."""
+    node = view.grad_fn
+    if node is not None and getattr(node, "multi_view", False):
+        raise RuntimeError(f"Output {view._output_nr} of {_SUFFIX.sub('', node.name())} is a view and is being "
+                           "modified inplace. This view is the output of a function that returns multiple views. "
+                           "Such functions do not allow the output views to be modified inplace. You should replace "
+                           "the inplace operation by an out-of-place one.")
+    base = view._base
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError(_LEAF_VIEW)
+
+
+def positions_in_base(view, base):
+    """The flat (C-order) position in base of every element of view, in view's shape."""
+    if not isinstance(view, np.ndarray) or not isinstance(base, np.ndarray):
+        raise NotImplementedError("an in-place operation that needs gradients through a view is supported on the "
+                                  "cpu device only; use the out-of-place operation on this device")
+    start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    view_bytes = _byte_offsets(view.shape, view.strides) + start
+    if base.flags.c_contiguous:
+        return view_bytes // base.itemsize
+    base_bytes = _byte_offsets(base.shape, base.strides).reshape(-1)
+    order = np.argsort(base_bytes, kind="stable")
+    return order[np.searchsorted(base_bytes[order], view_bytes)]
+
+
+def _byte_offsets(shape, strides):
+    off = np.zeros(shape, np.int64)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        off = off + (np.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (len(shape) - d - 1))
+    return off
+
+
+class CopySlices(Op):
+    """The base after an in-place op wrote `value` over the view at `positions`: PyTorch's CopySlices."""
+
+    def forward(ctx, base, value, positions):
+        ctx.positions = positions
+        b = _backend(base)
+        out = b.astype(base._data, base._data.dtype)  # a copy: the write itself lands in the shared memory
+        flat = b.reshape(out, (-1,))
+        b.setitem(flat, b.from_numpy(positions.reshape(-1)), b.reshape(value._data, (-1,)))
+        return out
+
+    def backward(ctx, g):
+        if ctx.overlapping:  # the gradient of a write into expanded memory is not defined
+            raise RuntimeError(_OVERLAP)
+        pos = Tensor._wrap(ctx.positions.reshape(-1))
+        g_base = g.reshape(-1).index_fill(0, pos, 0).reshape(g.shape)
+        g_value = g.reshape(-1).take(pos).reshape(ctx.positions.shape) if ctx.next_functions[1][0] is not None \
+            else None
+        return g_base, g_value
+
+
+class AsStridedBackward0(Op):
+    """The view's grad_fn after a rebase: its region of the (new) base."""
+
+    def backward(ctx, g):
+        from ..ops.index import IndexPutAddBackward
+        return IndexPutAddBackward.apply(g, index=Tensor._wrap(ctx.positions), shape=ctx.base_shape)
+
+
+class _StaleMultiView(Op):
+    """A split/unbind output whose base changed in place: PyTorch refuses to use it in a graph again."""
+
+    @classmethod
+    def of(cls, view, base):
+        node = cls.__new__(cls)
+        node.refusal = (f"Output {view._output_nr} of {_SUFFIX.sub('', view.grad_fn.name())} is a view and its base "
+                        "or another view of its base has been modified inplace. This view is the output of a "
+                        "function that returns multiple views. Such functions do not allow the output views to be "
+                        "modified inplace. You should replace the inplace operation by an out-of-place one.")
+        node.next_functions = ((base.grad_fn, base._output_nr),)
+        node._meta = ((view._data.shape, view._data.dtype),)
+        return node
+
+    def backward(ctx, g):
+        raise RuntimeError(ctx.refusal)
+
+
+def rebase_view(view, result):
+    """view <- result in place, where result has a grad_fn: the graph rebase PyTorch does."""
+    check_view_write(view)
+    base = view._base
+    positions = positions_in_base(view._data, base._data)
+    if tuple(result._data.shape) != tuple(view._data.shape):
+        result = result.expand(view._data.shape)
+    if result._data.dtype != view._data.dtype:
+        result = result.to(view.dtype)
+    node = CopySlices.apply(base._inplace_source(), result, positions=positions).grad_fn
+    node.overlapping = view._data.size > 0 and any(s == 0 and n > 1 for s, n in zip(view.stride(), view._data.shape))
+    _backend(view).copy_into(view._data, result._data)
+    view._vc[0] += 1
+    base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
+    as_strided = _read_back(view, base, node)
+    view.grad_fn, view._output_nr, view._requires_grad = as_strided, 0, True
+    refresh_views(base, view)
+    return view
+
+
+def _read_back(view, base, node):
+    """An AsStridedBackward0 node reading view's region out of base, whose grad_fn is node."""
+    as_strided = AsStridedBackward0.__new__(AsStridedBackward0)
+    as_strided.positions = positions_in_base(view._data, base._data)
+    as_strided.base_shape = base._data.shape
+    as_strided.next_functions = ((node, base._output_nr),)
+    as_strided._meta = ((view._data.shape, view._data.dtype),)
+    return as_strided
+
+
+def refresh_views(base, written=None):
+    """After an in-place write to base (or through its view `written`), every other view that recorded a graph
+    reads its values out of the new base, as PyTorch's regenerated grad_fn does."""
+    views = getattr(base, "_views", None)  # (PyTorch regenerates a view's grad_fn when it is next read)
+    if not views:
+        return
+    alive = []
+    for ref in views:
+        v = ref()
+        if v is None:
+            continue
+        alive.append(ref)
+        if v is written or v._base is not base:
+            continue
+        if getattr(v.grad_fn, "multi_view", False):
+            v.grad_fn, v._output_nr = _StaleMultiView.of(v, base), 0
+        elif v.grad_fn is not None and not isinstance(v.grad_fn, _StaleMultiView):
+            v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
+    views[:] = alive
+
+
+def _backend(t):
+    from .._device import backend_of
+    return backend_of(t._data)
+

@@ -1,0 +1,69 @@
+"""What PyTorch's argument parser does around a function before the math: numpy's keyword spellings
+(axis=, keepdims=), a dim of 0 or -1 on a 0-d tensor, and out=. Kept off the fast path: a call with no
+keywords on a tensor with dims goes straight to the function."""
+import functools
+
+from .._device import backend_of
+from ..autograd.grad_mode import enabled as _grad_enabled
+from ..tensor import Tensor, _wrap_dim
+
+_ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input"}
+
+
+def reduction(fn):
+    """A function that reduces, or runs along, a dim: PyTorch accepts dim 0 / -1 on a 0-d tensor and treats it
+    as a one-element dim."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if not kwargs and args[0]._data.ndim:
+            return fn(*args)
+        out = kwargs.pop("out", None)
+        if kwargs:
+            kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+        x = args[0] if args else kwargs.pop("input")
+        if x._data.ndim == 0:
+            dim = args[1] if len(args) > 1 else kwargs.get("dim")
+            if dim is not None and not isinstance(dim, str):
+                for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+                    _wrap_dim(d, 0)  # PyTorch's IndexError for anything but 0 and -1
+                if len(args) > 1:
+                    args = (x.reshape(1), 0) + args[2:]
+                else:
+                    args, kwargs["dim"] = (x.reshape(1),), 0
+                return _write_out(fn.__name__, out, _as_scalar(fn(*args, **kwargs)))
+        return _write_out(fn.__name__, out, fn(x, *args[1:], **kwargs))
+    return call
+
+
+def with_out(fn):
+    """A torch.* function that also takes out=: the result is written into out (resized as PyTorch does)."""
+    @functools.wraps(fn)
+    def call(*args, out=None, **kwargs):
+        return _write_out(fn.__name__, out, fn(*args, **kwargs))
+    return call
+
+
+def _as_scalar(result):
+    if isinstance(result, Tensor):
+        return result.reshape(())
+    return result.__class__(*(r.reshape(()) for r in result))
+
+
+def _write_out(name, out, result):
+    if out is None:
+        return result
+    if isinstance(result, Tensor):
+        _copy_result(name, out, result)
+        return out
+    for o, r in zip(out, result):
+        _copy_result(name, o, r)
+    return out
+
+
+def _copy_result(name, out, result):
+    if _grad_enabled[0] and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if out._data.shape != result._data.shape:  # PyTorch resizes out to the result's shape
+        out._data = backend_of(out._data).full(result._data.shape, 0, out._data.dtype)
+    out.copy_(result)

@@ -1,0 +1,352 @@
+"""Views share storage with their base, and in-place ops through them behave as PyTorch's: the values of the
+base and of every view, the shared version counter, the graph rebase (CopySlices / AsStridedBackward0), the
+gradients, and PyTorch's refusals word for word. Each scenario runs once on the engine and once on torch."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+
+
+def _run(scenario, T):
+    """scenario(T) -> (tensors to compare, leaves whose gradients to compare); None as the leaves: no backward."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return scenario(T)
+
+
+def _same(e, t, what):
+    assert tuple(e.shape) == tuple(t.shape), what
+    assert str(e.dtype) == str(t.dtype), what
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-6, atol=1e-6, err_msg=what)
+
+
+def _name(t):
+    return None if t.grad_fn is None else type(t.grad_fn).__name__  # (torch's name() spells torch::autograd::)
+
+
+def check(scenario):
+    (e_out, e_leaves), (t_out, t_leaves) = _run(scenario, engine), _run(scenario, torch)
+    for name in t_out:
+        e, t = e_out[name], t_out[name]
+        if isinstance(t, torch.Tensor):
+            _same(e, t, name)
+            assert _name(e) == _name(t), name
+            assert e._version == t._version, f"{name}._version"
+        else:
+            assert e == t, name
+    for i, (e, t) in enumerate(zip(e_leaves or (), t_leaves or ())):
+        if t.grad is None:
+            assert e.grad is None or not e.grad.numpy().any(), f"leaf {i}"
+        else:
+            _same(e.grad, t.grad, f"grad of leaf {i}")
+
+
+def raises_as_torch(scenario):
+    messages = []
+    for T in (engine, torch):
+        with pytest.raises(RuntimeError) as info:
+            _run(scenario, T)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+# --- 1. element views and other views share storage -------------------------------------------------------
+def _arange(T):
+    return T.arange(3.)
+
+
+VIEW_WRITES = {
+    "index-add_": lambda T: (lambda x: (x[1].add_(100), {"x": x})[1])(_arange(T)),
+    "index-iadd": lambda T: (lambda x, v: (v.__iadd__(100), {"x": x, "v": v})[1])(*(lambda x: (x, x[1]))(_arange(T))),
+    "select-mul_": lambda T: (lambda x: (x.select(0, 1).mul_(10), {"x": x})[1])(_arange(T)),
+    "unbind-add_": lambda T: (lambda x: (x.unbind(0)[1].add_(1), {"x": x})[1])(_arange(T)),
+    "two-ints": lambda T: (lambda x: (x[0, 1].add_(5), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "negative-int": lambda T: (lambda x: (x[-1, -2].sub_(5), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "narrow": lambda T: (lambda x: (x.narrow(1, 1, 2).mul_(-1), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "diagonal": lambda T: (lambda x: (x.diagonal().add_(5), {"x": x})[1])(T.arange(9.).reshape(3, 3)),
+    "diagonal-offset": lambda T: (lambda x: (x.diagonal(1).fill_(-1), {"x": x})[1])(T.arange(12.).reshape(3, 4)),
+    "diagonal-neg-offset": lambda T: (lambda x: (x.diagonal(-1, 0, 1).zero_(), {"x": x})[1])(
+        T.arange(12.).reshape(3, 4)),
+    "split": lambda T: (lambda x: (x.split(2)[1].add_(5), {"x": x})[1])(T.arange(6.)),
+    "chunk": lambda T: (lambda x: (x.chunk(3, 1)[2].add_(5), {"x": x})[1])(T.arange(6.).reshape(1, 6)),
+    "transpose-element": lambda T: (lambda x: (x.t()[2, 0].add_(7), {"x": x})[1])(T.arange(6.).reshape(2, 3)),
+    "int-tensor-dtype": lambda T: (lambda x: (x[2].mul_(3), {"x": x})[1])(T.arange(4)),
+}
+
+
+@pytest.mark.parametrize("name", VIEW_WRITES)
+def test_in_place_write_through_a_view_reaches_the_base(name):
+    check(lambda T: (VIEW_WRITES[name](T), None))
+
+
+def test_every_view_sees_a_write_and_shares_the_version_counter():
+    def scenario(T):
+        x = T.arange(12.).reshape(3, 4)
+        row, col, elem, diag, t = x[1], x[:, 2], x[1, 2], x.diagonal(), x.t()
+        elem.add_(100)
+        col.mul_(2)
+        return {"x": x, "row": row, "col": col, "elem": elem, "diag": diag, "t": t,
+                "base_is_x": elem._base is x, "row_base_is_x": row._base is x}, None
+    check(scenario)
+
+
+def test_a_zero_d_view_is_a_view():
+    def scenario(T):
+        x = T.arange(3.)
+        v = x[1]
+        v += 100
+        x[1] = -1  # and the base's write shows in the 0-d view
+        return {"x": x, "v": v, "v_ndim": v.dim()}, None
+    check(scenario)
+
+
+# --- 1. autograd through an in-place write on a view ------------------------------------------------------
+def test_in_place_through_an_element_view_rebases_the_graph():
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        w = T.tensor([4., 5., 6.], requires_grad=True)
+        x = a * 2
+        v = x[1]
+        v.mul_(w[0])
+        (x * T.tensor([1., 10., 100.])).sum().backward()
+        return {"x": x, "v": v}, (a, w)
+    check(scenario)
+
+
+def test_in_place_through_a_slice_and_a_transpose_rebases_the_graph():
+    def scenario(T):
+        a = T.arange(6., requires_grad=True)
+        x = a.reshape(2, 3) * 1
+        x.t()[1:].sub_(a[:4].reshape(2, 2) ** 2)
+        x[0, 0].mul_(3)
+        (x ** 2).sum().backward()
+        return {"x": x}, (a,)
+    check(scenario)
+
+
+def test_in_place_on_a_view_of_a_tensor_without_grad_with_a_value_that_needs_grad():
+    def scenario(T):
+        h = T.tensor([1., 2., 3.], requires_grad=True)
+        out = T.zeros(2, 3)
+        out[1].add_(h * h)
+        out.sum().backward()
+        return {"out": out}, (h,)
+    check(scenario)
+
+
+@pytest.mark.parametrize("write", ["add_", "fill_", "zero_", "mul_"])
+def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises_as_torch(write):
+    def scenario(T):
+        a = T.ones(3, requires_grad=True)
+        v = a[1:] if write != "mul_" else a.squeeze()
+        getattr(v, write)(*([2] if write in ("add_", "fill_", "mul_") else []))
+    raises_as_torch(scenario)
+
+
+@pytest.mark.parametrize("views", ["unbind", "split", "chunk", "split_sizes"])
+@pytest.mark.parametrize("leaf", [True, False])
+def test_in_place_on_a_multi_output_view_raises_as_torch(views, leaf):
+    def scenario(T):
+        a = T.ones(4, requires_grad=True)
+        x = a if leaf else a * 1
+        out = {"unbind": lambda: x.unbind(0), "split": lambda: x.split(2), "chunk": lambda: x.chunk(2),
+               "split_sizes": lambda: x.split([1, 3])}[views]()
+        out[1].add_(1)
+    raises_as_torch(scenario)
+
+
+def test_multi_output_views_without_grad_write_through():
+    def scenario(T):
+        x = T.arange(6.).reshape(2, 3)
+        columns = x.unbind(1)
+        for i, c in enumerate(columns):
+            c.mul_(i)
+        return {"x": x, "c0": columns[0], "c2": columns[2]}, None
+    check(scenario)
+
+
+# --- 2. overwrite ops cut the gradient ----------------------------------------------------------------------
+OVERWRITES = {
+    "fill_-number": lambda T, y, a: y.fill_(1),
+    "fill_-tensor": lambda T, y, a: y.fill_(T.tensor(2.)),
+    "fill_-tensor-needing-grad": lambda T, y, a: y.fill_(a.sum()),
+    "zero_": lambda T, y, a: y.zero_(),
+    "copy_-constant": lambda T, y, a: y.copy_(T.zeros(3)),
+    "copy_-broadcast-constant": lambda T, y, a: y.copy_(T.tensor([7.])),
+    "copy_-needing-grad": lambda T, y, a: y.copy_(a * a),
+    "copy_-other-dtype": lambda T, y, a: y.copy_(T.tensor([1, 2, 3])),
+    "view-zero_": lambda T, y, a: y[1:].zero_(),
+    "view-fill_": lambda T, y, a: y[0].fill_(5),
+    "view-copy_-needing-grad": lambda T, y, a: y[:2].copy_(a[1:] * 4),
+}
+
+
+@pytest.mark.parametrize("name", OVERWRITES)
+def test_an_overwrite_cuts_the_gradient_as_torch(name):
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        y = a * 3
+        OVERWRITES[name](T, y, a)
+        (y * T.tensor([1., 10., 100.])).sum().backward()
+        return {"y": y}, (a,)
+    check(scenario)
+
+
+@pytest.mark.parametrize("name", ["fill_-number", "zero_", "copy_-constant"])
+def test_an_overwrite_of_a_tensor_without_grad_records_nothing(name):
+    def scenario(T):
+        a = T.tensor([1., 2., 3.])
+        y = a * 3
+        OVERWRITES[name](T, y, a)
+        return {"y": y}, None
+    check(scenario)
+
+
+@pytest.mark.parametrize("write", ["fill_", "zero_", "copy_"])
+def test_an_overwrite_of_a_leaf_that_requires_grad_raises_as_torch(write):
+    def scenario(T):
+        a = T.ones(3, requires_grad=True)
+        {"fill_": lambda: a.fill_(1), "zero_": lambda: a.zero_(), "copy_": lambda: a.copy_(T.zeros(3))}[write]()
+    raises_as_torch(scenario)
+
+
+def test_an_overwrite_under_no_grad_keeps_the_graph_as_torch():
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        y = a * 3
+        with T.no_grad():
+            y.fill_(1)
+        y.sum().backward()
+        return {"y": y}, (a,)
+    check(scenario)
+
+
+# --- 3. __setitem__ with values that need grad, and indexing as PyTorch indexes ---------------------------
+def _weights(T, shape):
+    return T.arange(float(np.prod(shape))).reshape(shape) + 1
+
+
+def test_setitem_with_a_value_that_needs_grad_makes_the_target_require_grad():
+    def scenario(T):
+        h = T.tensor([1., 2., 3.], requires_grad=True)
+        out = T.zeros(3, 3)
+        out[1] = h * 2
+        out[2, 1:] = h[:2] ** 2
+        (out * _weights(T, (3, 3))).sum().backward()
+        return {"out": out}, (h,)
+    check(scenario)
+
+
+def test_manual_backprop_accumulates_into_rows_of_a_plain_tensor():
+    def scenario(T):
+        demb = T.arange(12., requires_grad=True).reshape(2, 2, 3) * 1
+        X = T.tensor([[1, 4], [1, 0]])
+        dC = T.zeros(5, 3)
+        for k in range(2):
+            for j in range(2):
+                ix = X[k, j]
+                dC[ix] += demb[k, j]
+        (dC * _weights(T, (5, 3))).sum().backward()
+        return {"dC": dC}, ()
+    check(scenario)
+
+
+READS = {
+    "range-and-tensor": lambda T, t: t[range(2), T.tensor([0, 2])],
+    "range-with-step": lambda T, t: t[range(0, 2, 1)],
+    "list-negative": lambda T, t: t[[-1, 0]],
+    "tuple-of-index-tensors": lambda T, t: t[(T.tensor([1, 0]), T.tensor([2, -1]))],
+    "tensor-slice": lambda T, t: t[:, T.tensor([0, 2])],
+    "tensors-around-a-slice": lambda T, t: t.reshape(2, 3, 1)[T.tensor([1, 0]), :, T.tensor([0, -1])],
+    "bool-mask": lambda T, t: t[t > 2],
+    "bool-row-mask": lambda T, t: t[T.tensor([True, False])],
+    "negative-ints": lambda T, t: t[-1, -3],
+    "empty-list": lambda T, t: t[[]],
+}
+
+
+@pytest.mark.parametrize("name", READS)
+def test_index_reads_as_torch(name):
+    def scenario(T):
+        a = T.arange(6., requires_grad=True)
+        t = a.reshape(2, 3) * 1
+        r = READS[name](T, t)
+        (r * T.arange(float(r.numel())).reshape(r.shape)).sum().backward()
+        return {"r": r}, (a,)
+    check(scenario)
+
+
+WRITES = {
+    "range-and-tensor": lambda T, t, v: t.__setitem__((range(2), T.tensor([0, 2])), v[:2]),
+    "range-isub": lambda T, t, v: t.__setitem__((range(2), T.tensor([0, 2])),
+                                                t[range(2), T.tensor([0, 2])] - v[:2]),
+    "mask": lambda T, t, v: t.__setitem__(t > 2, v[0]),
+    "mask-number": lambda T, t, v: t.__setitem__(t > 2, 0),
+    "row-mask": lambda T, t, v: t.__setitem__(T.tensor([False, True]), v[3:]),
+    "negative-list": lambda T, t, v: t.__setitem__(([-1], [-3]), v[1]),
+    "slice-and-tensor": lambda T, t, v: t.__setitem__((slice(None), T.tensor([1])), v[:2].reshape(2, 1)),
+    "all-number": lambda T, t, v: t.__setitem__(slice(None), 0),
+    "all-tensor": lambda T, t, v: t.__setitem__(Ellipsis, v[:3]),
+    "element": lambda T, t, v: t.__setitem__((-1, 1), v[2]),
+}
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_index_writes_as_torch(name):
+    def scenario(T):
+        a = T.arange(6., requires_grad=True)
+        v = T.tensor([10., 20., 30., 40., 50., 60.], requires_grad=True)
+        t = a.reshape(2, 3) * 1
+        WRITES[name](T, t, v * 1)
+        (t * _weights(T, (2, 3))).sum().backward()
+        return {"t": t}, (a, v)
+    check(scenario)
+
+
+@pytest.mark.parametrize("name", ["range-and-tensor", "mask-number", "negative-list", "all-number"])
+def test_index_writes_without_grad_as_torch(name):
+    def scenario(T):
+        t = T.arange(6.).reshape(2, 3)
+        WRITES[name](T, t, T.tensor([10., 20., 30., 40., 50., 60.]))
+        return {"t": t}, None
+    check(scenario)
+
+
+def test_augmented_assignment_at_repeated_indices_as_torch():
+    def scenario(T):
+        t = T.zeros(2, 3)
+        t[range(2), T.tensor([1, 1])] -= 1
+        u = T.zeros(3)
+        u[T.tensor([0, 0, 2])] += 1
+        return {"t": t, "u": u}, None
+    check(scenario)
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("in_place", [False, True])
+def test_index_put_as_torch(accumulate, in_place):
+    def scenario(T):
+        a = T.ones(2, 3, requires_grad=True)
+        v = T.tensor([1., 2., 3.], requires_grad=True)
+        y = a * 2
+        index = (T.tensor([0, 1, 0]), T.tensor([2, -1, 2]))
+        z = y.index_put_(index, v * 3, accumulate=accumulate) if in_place else \
+            y.index_put(index, v * 3, accumulate=accumulate)
+        (z * _weights(T, (2, 3))).sum().backward()
+        return {"y": y, "z": z}, (a, v) if accumulate else (a,)  # (torch writes repeats in no set order)
+    check(scenario)
+
+
+def test_other_views_read_the_base_again_after_an_in_place_write():
+    def scenario(T):
+        a = T.arange(6., requires_grad=True)
+        x = a.reshape(2, 3) * 1
+        row, col = x[0], x[:, 1]
+        x[1, 1].mul_(a[0] + 5)  # through a view: row and col now read the rebased x
+        x.mul_(2)               # on the base itself: again
+        ((row * T.tensor([1., 2., 3.])).sum() + (col * T.tensor([7., 11.])).sum()).backward()
+        return {"x": x, "row": row, "col": col}, (a,)
+    check(scenario)
