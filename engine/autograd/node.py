@@ -77,6 +77,19 @@ _FREED = object()
 _SUFFIX = re.compile(r"Backward\d*$")
 
 
+def _remember_views(root, views_made):
+    """root keeps weak references to its views that recorded a graph, so that an in-place write can give them
+    new grad_fns (autograd/inplace.refresh_views). The dead ones are dropped whenever the list reaches a power
+    of two: a parameter viewed at every step (w.t()) keeps only its live views, at O(1) amortised cost."""
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = []
+    views.extend(weakref.ref(v) for v in views_made)
+    n = len(views)
+    if n >= 8 and n & (n - 1) == 0:
+        views[:] = [ref for ref in views if ref() is not None]
+
+
 class Op(Node):
     saves_output = False  # backward reads the op's output: ctx.output (kept without a reference cycle)
     is_view = False       # the output aliases input 0's memory: it shares its version counter
@@ -111,10 +124,7 @@ class Op(Node):
             result._vc = base._vc
             result._base = root = base._base if base._base is not None else base
             if record:  # an in-place write to the base or to another view gives this one a new grad_fn
-                views = getattr(root, "_views", None)
-                if views is None:
-                    views = root._views = []
-                views.append(weakref.ref(result))
+                _remember_views(root, (result,))
         return result
 
     def _wrap_many(self, outs, inputs, record, params):
@@ -132,10 +142,7 @@ class Op(Node):
             for r in results:
                 r._vc, r._base = base._vc, root
             if record:
-                views = getattr(root, "_views", None)
-                if views is None:
-                    views = root._views = []
-                views.extend(weakref.ref(r) for r in results[:nd])
+                _remember_views(root, results[:nd])
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---
