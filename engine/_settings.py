@@ -16,6 +16,10 @@ def set_float32_matmul_precision(precision):
                       "setFloat32MatmulPrecision call has no effect.", stacklevel=2)
         return
     _state["matmul_precision"] = precision
+    # as PyTorch, the precision is also what the backends' matmul switches read back
+    from .backends import cuda, mkldnn
+    cuda.matmul.fp32_precision = "ieee" if precision == "highest" else "tf32"
+    mkldnn.matmul.fp32_precision = {"highest": "ieee", "high": "tf32", "medium": "bf16"}[precision]
 
 
 def get_float32_matmul_precision():
