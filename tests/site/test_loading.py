@@ -35,7 +35,11 @@ def test_the_loader_shows_its_stages_then_the_playground_which_a_reload_brings_b
         page.wait_for_timeout(300)  # BokehJS lays the page out again after a resize
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     # A reload revalidates every cached file, and the playground comes back as it was left (app/autosave.py).
-    page.wait_for_function("(localStorage.getItem('autograd-playground/last') || '').includes('\"step\":1')")
+    page.wait_for_function("""() => {
+        const recent = JSON.parse(localStorage.getItem('autograd-playground/recent') || '[]');
+        return recent.length > 0
+            && (localStorage.getItem('autograd-playground/kept/' + recent[0].id) || '').includes('"step":1');
+    }""")
     page.reload()
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
     expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
