@@ -58,7 +58,7 @@ def test_panel_serve_runs_the_code_cell_in_a_subprocess_that_stop_ends(page, pan
     editor.blur()
     page.locator(".pg-run").click()
     expect(output).to_contain_text("spinning", timeout=30_000)   # shown while it runs
-    page.get_by_role("button", name="Step").click()              # the playground answers meanwhile
+    page.get_by_role("button", name="Step", exact=True).click()              # the playground answers meanwhile
     expect(status).to_contain_text("Step 1 ")
     page.get_by_role("button", name="Stop").click()
     expect(output).to_contain_text("Stopped after", timeout=10_000)   # (the 2 s proof is the site's: here the server shares the CPU with the browser)
@@ -68,6 +68,6 @@ def test_panel_serve_runs_the_code_cell_in_a_subprocess_that_stop_ends(page, pan
     page.locator(".pg-run").click()
     expect(output).to_contain_text("tensor([3., 3.]) torch.float64", timeout=30_000)
     expect(status).to_contain_text("graph view: out from the code cell")
-    page.get_by_role("button", name="Step").click()               # the server's engine kept float32
+    page.get_by_role("button", name="Step", exact=True).click()               # the server's engine kept float32
     expect(status).to_contain_text("Step 2 ")
     screenshot(page, "native-code-cell")

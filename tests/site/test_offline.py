@@ -26,7 +26,7 @@ def test_after_one_visit_the_playground_opens_and_trains_offline(browser):
         page.reload()
         page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
         expect(page.locator(".pg-status")).to_contain_text("Step 0")
-        page.get_by_role("button", name="Step").click()
+        page.get_by_role("button", name="Step", exact=True).click()
         expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
         settle(page)
         screenshot(page, "84-offline-after-one-visit")

@@ -44,7 +44,7 @@ def test_the_first_screen_is_there_before_python_inert_and_python_replaces_it_wi
             assert after[selector] == box, f"{selector} moved when Python took over: {box} -> {after[selector]}"
         expect(page.locator(".pg-status")).to_contain_text("Step 0")
         assert page.evaluate("Bokeh.documents.length") == 1   # only Python's document is left
-        page.get_by_role("button", name="Step").click()       # and it works
+        page.get_by_role("button", name="Step", exact=True).click()       # and it works
         expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
         page.evaluate("window.playground.settled()")
         assert bokeh_data(page, "curve-train", "step") == [1]   # Bokeh.documents[0] is Python's, and live
@@ -87,7 +87,7 @@ def test_on_a_laptop_and_a_projector_lenet_and_every_view_fit_without_sideways_s
         open_playground(page)
         page.locator(".pg-preset-lenet").click()
         expect(page.locator("[data-layer-index]")).to_have_count(12)
-        page.get_by_role("button", name="Step").click()
+        page.get_by_role("button", name="Step", exact=True).click()
         expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
         page.evaluate("window.playground.settled()")
         for width, height in ((1280, 720), (1920, 1080), (768, 1024)):
