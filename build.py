@@ -78,7 +78,11 @@ def cmd_test(args):
     ensure_system_packages()
     in_venv(["test", *args])
     os.chdir(ROOT)
-    sys.exit(subprocess.call([sys.executable, "-m", "pytest", *args]))
+    # Two processes (the machine's two cores): the browser tests in one group (tests/conftest.py), the
+    # rest spread over both. `-n 0` runs in this process.
+    parallel = [] if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in args) else \
+        ["-n", "2", "--dist", "loadgroup"]
+    sys.exit(subprocess.call([sys.executable, "-m", "pytest", *parallel, *args]))
 
 
 def site_tools(argv):
