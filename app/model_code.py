@@ -52,16 +52,24 @@ def _is_constant(node):
     return True
 
 
-def _lines(source, node):
-    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return "\n".join(source.splitlines()[first - 1:node.end_lineno])
+def _first_line(node):
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
 def definitions(source):
     """The cell's top-level imports, functions, classes and constant assignments, verbatim, in order: what a
-    model needs to be built elsewhere (the rest of the cell, its prints and loops, stays in the cell)."""
-    tree = ast.parse(source)
-    return "\n\n".join(_lines(source, node) for node in tree.body if isinstance(node, _KEPT) or _is_constant(node))
+    model needs to be built elsewhere (the rest of the cell, its prints and loops, stays in the cell). Kept
+    statements that follow one another keep the lines between them (blank lines, comments)."""
+    lines, runs, run = source.splitlines(), [], None
+    for node in ast.parse(source).body:
+        if isinstance(node, _KEPT) or _is_constant(node):
+            run = run or [_first_line(node)]
+            run[1:] = [node.end_lineno]
+        elif run:
+            runs.append(run)
+            run = None
+    runs += [run] if run else []
+    return "\n\n".join("\n".join(lines[first - 1:last]) for first, last in runs)
 
 
 def _is_use_call(node):
@@ -115,7 +123,7 @@ class _Checks(ast.NodeTransformer):
     def _loop(self, node):
         self.generic_visit(node)
         tick = ast.Expr(ast.Call(ast.Name(_TICK, ast.Load()), [], []))
-        node.body.insert(0, ast.copy_location(tick, node.body[0]))
+        node.body.insert(0, ast.copy_location(tick, node))   # (a traceback then quotes the loop)
         return node
     visit_For = visit_AsyncFor = visit_While = _loop
 
@@ -126,9 +134,10 @@ class _Checks(ast.NodeTransformer):
 
 
 @contextlib.contextmanager
-def time_limit(what, seconds=SECONDS):
-    """Run the model's code for at most `seconds` in here (a limit already running stays the nearer one);
-    past it the code stops with a ModelCodeError that names `what` was running and where."""
+def time_limit(what, seconds=None):
+    """Run the model's code for at most `seconds` (SECONDS) in here (a limit already running stays the nearer
+    one); past it the code stops with a ModelCodeError that names `what` was running and where."""
+    seconds = SECONDS if seconds is None else seconds
     before = _deadline[0]
     _deadline[0] = min(before, time.monotonic() + seconds)
     try:

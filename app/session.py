@@ -478,8 +478,9 @@ class Session(param.Parameterized):
                 else (None, analysis.error)
         model = model_code.build(code["source"], code["expression"])
         data = f"the {datasets.LABELS[self.data.dataset]} data"
-        return model, model_code.fit_problem(model, code["expression"], self.dataset.x_train[:2], self.hyper.loss,
-                                             self.dataset.classes, data)
+        problem = model_code.fit_problem(model, code["expression"], self.dataset.x_train[:2], self.hyper.loss,
+                                         self.dataset.classes, data)
+        return (None, problem) if problem else (model, None)
 
     def _watched(self, what):
         """A code cell model's code runs for at most model_code.SECONDS per forward or backward."""
