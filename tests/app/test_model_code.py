@@ -320,3 +320,20 @@ def test_the_cells_button_sends_the_model_through_its_own_python():
     assert session.model_expression == "Net()" and session.model is not None and shown
     assert "(conv1): Conv2d(1, 6, kernel_size=(3, 3), stride=(1, 1))" in text
     assert "Net() is the playground&#x27;s model now: it trains on the Digits" in text
+
+
+def test_a_code_cell_model_trains_on_webgpu_as_on_the_cpu():
+    from app import devices
+    adapter = devices.find_adapter()
+    if not adapter.available:
+        pytest.skip(adapter.problem)
+    losses = {}
+    for device in ("cpu", "webgpu"):
+        s = Session(adapter=adapter, device_choice="cpu")
+        s.configure(data={"dataset": "spiral", "seed": 1}, hyper={"loss": "bce", "optimizer": "Adam", "lr": 0.03})
+        assert s.use_model(**sent(RESIDUAL)) is None
+        s.use_device(device)
+        assert s.device == device and s.error is None
+        s.train(3)
+        losses[device] = s.last["loss"], s.decision(np.zeros((1, 2), np.float32))[0]
+    assert losses["webgpu"] == pytest.approx(losses["cpu"], rel=1e-4, abs=1e-6)
