@@ -162,6 +162,11 @@ def test_every_view_reads_the_models_own_layers():
     assert {"conv1", "conv2", "fc1", "fc2", "fc3"} <= grouped
     # the functional relu and pooling ran in Net.forward itself: they sit between the layers, ungrouped
     assert any(n["name"] == "MaxPool2DWithIndicesBackward0" and not n["module"] for n in graph.nodes)
+    conv1 = next(n for n in graph.nodes if n["module"] == "conv1" and n["name"] == "ConvolutionBackward0")
+    x, _y = s.last["batch"]
+    reference = torch_model(s)
+    np.testing.assert_allclose(s.last["capture"].value(conv1["id"]),           # what the inspector shows
+                               reference.conv1(torch.tensor(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
     s.backward_in_steps()
     assert s.error is None and [step["name"] for step in s.last["steps"]][-1] == "AccumulateGrad"
     s.train(4)
