@@ -87,6 +87,30 @@ model = ResNet(2)
 playground.use(model)
 '''
 
+# A small attention model: the two coordinates of a point are two tokens
+ATTENTION = '''\
+import torch
+import torch.nn as nn
+
+
+class Attention(nn.Module):
+    """Each coordinate of a point is a token; the tokens attend to each other."""
+
+    def __init__(self, dim=8, heads=2):
+        super().__init__()
+        self.embed = nn.Linear(1, dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.head = nn.Linear(dim, 1)
+
+    def forward(self, x):
+        tokens = torch.tanh(self.embed(x.unsqueeze(-1)))       # N x 2 x dim
+        mixed, _weights = self.attn(tokens, tokens, tokens)
+        return self.head(mixed.mean(dim=1))
+
+
+playground.use(Attention())
+'''
+
 DIGITS = {"dataset": "digits", "image_mode": "upscale", "batch_size": 16, "seed": 3}
 
 
@@ -342,3 +366,18 @@ def test_a_code_cell_model_trains_on_webgpu_as_on_the_cpu():
         s.train(3)
         losses[device] = s.last["loss"], s.decision(np.zeros((1, 2), np.float32))[0]
     assert losses["webgpu"] == pytest.approx(losses["cpu"], rel=1e-4, abs=1e-6)
+
+
+def test_a_small_attention_model_gives_pytorchs_loss_with_the_same_weights():
+    s = Session(device_choice="cpu")
+    s.configure(data={"dataset": "spiral", "seed": 2}, hyper={"loss": "bce", "optimizer": "Adam", "lr": 0.03})
+    assert s.use_model(**sent(ATTENTION)) is None
+    s.train(5)
+    s.forward()
+    reference = torch_model(s)
+    reference.load_state_dict({k: torch.tensor(v) for k, v in weights(s).items()})
+    x, y = s.last["batch"]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(reference(torch.tensor(x)),
+                                                                torch.tensor(y, dtype=torch.float32)[:, None])
+    assert s.last["loss"] == pytest.approx(loss.item(), rel=1e-5)
+    assert {"embed", "attn", "attn.out_proj", "head"} <= set(s.last["graph"].modules())
