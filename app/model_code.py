@@ -14,7 +14,10 @@ raises ModelCodeError (a loop that never ends in `forward` stops there instead o
 playground). A single engine op cannot be cut short this way, but it ends.
 """
 import ast
+import builtins
 import contextlib
+import hashlib
+import linecache
 import math
 import time
 import traceback
@@ -23,7 +26,7 @@ import engine
 import engine.nn as nn
 from app.codecell import _cell_import, _engine_settings_restored
 
-MODEL_NAME = "<model>"
+MODEL_FILE = "<model {}>"       # the file name of a model's code in tracebacks (one per source text)
 SECONDS = 5.0                 # one forward, backward or construction of the model's code
 MAX_SOURCE_CHARS = 200_000
 MAX_EXPRESSION_CHARS = 1_000
@@ -151,13 +154,12 @@ def time_limit(what, seconds=None):
 
 def _where(error):
     """' (in Net.forward: `while True:`)' for the innermost frame of the model's code in the traceback."""
-    import linecache
     frames = [(f.f_code, line) for f, line in traceback.walk_tb(error.__traceback__)
-              if f.f_code.co_filename == MODEL_NAME]
+              if f.f_code.co_filename.startswith(MODEL_FILE[:7])]
     if not frames:
         return ""
     code, line = frames[-1]
-    text = linecache.getline(MODEL_NAME, line).strip()
+    text = linecache.getline(code.co_filename, line).strip()
     return f" (in {code.co_qualname}: `{text}`)" if text else f" (in {code.co_qualname})"
 
 
@@ -165,16 +167,19 @@ def _where(error):
 
 def _run_source(source):
     """The namespace of `source`, run as a fresh module with `import torch` meaning the engine."""
-    import builtins
-    import linecache
-    tree = _Checks().visit(ast.parse(source, MODEL_NAME))
-    ast.fix_missing_locations(tree)
+    filename = MODEL_FILE.format(hashlib.sha1(source.encode()).hexdigest()[:10])
     # tracebacks and messages quote the model's own lines
-    linecache.cache[MODEL_NAME] = (len(source), None, source.splitlines(True), MODEL_NAME)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = {"__name__": "__main__", _TICK: _tick, _EACH: _each,
                  "__builtins__": dict(vars(builtins), __import__=_cell_import)}
-    exec(compile(tree, MODEL_NAME, "exec"), namespace)
+    exec(_checked(source, filename, "exec"), namespace)
     return namespace
+
+
+def _checked(source, filename, mode):
+    """`source` compiled with the time limit's checks in its loops."""
+    tree = ast.fix_missing_locations(_Checks().visit(ast.parse(source, filename, mode)))
+    return compile(tree, filename, mode)
 
 
 def build(source, expression):
@@ -183,9 +188,7 @@ def build(source, expression):
     name = expression
     try:
         with time_limit(f"Building {name}"), _engine_settings_restored():
-            namespace = _run_source(source)
-            model = eval(compile(ast.Expression(_Checks().visit(ast.parse(expression, mode="eval")).body),
-                                 "<expression>", "eval"), namespace)
+            model = eval(_checked(expression, "<expression>", "eval"), _run_source(source))
     except ModelCodeError:
         raise
     except SyntaxError as error:
