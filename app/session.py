@@ -509,6 +509,8 @@ class Session(param.Parameterized):
             elif analysis is None:
                 analysis = layers.analyse(self.network.layers, self.dataset.input_shape, self.data.batch_size)
             target, note = devices.choose(adapter, analysis)
+            if self.network.code and self.model is not None and adapter.available and not adapter.software:
+                note = f"WebGPU: {adapter.label} — the CPU for a code cell's model (choose WebGPU to train it there)"
         if target != self.device:
             try:
                 self._move(target)

@@ -381,3 +381,12 @@ def test_a_small_attention_model_gives_pytorchs_loss_with_the_same_weights():
                                                                 torch.tensor(y, dtype=torch.float32)[:, None])
     assert s.last["loss"] == pytest.approx(loss.item(), rel=1e-5)
     assert {"embed", "attn", "attn.out_proj", "head"} <= set(s.last["graph"].modules())
+
+
+def test_the_automatic_device_says_why_a_code_cell_model_trains_on_the_cpu():
+    from app import devices
+    hardware = devices.Adapter(info={"label": "NVIDIA GeForce RTX 3060", "is_fallback": False})
+    s = Session(adapter=hardware)      # device_choice "auto"
+    assert s.use_model(**sent(RESIDUAL)) is None
+    assert s.device == "cpu" and s.device_note == ("WebGPU: NVIDIA GeForce RTX 3060 — the CPU for a code cell's "
+                                                   "model (choose WebGPU to train it there)")
