@@ -12,6 +12,12 @@ columns), `last` (the latest capture and its graph), `running`, and ask `decisio
 `layer_names`, `sample`, `probabilities`, `conv_filters` and `feature_maps` for plain data. They never change
 the session. Nothing here raises into the UI: a failure becomes `error`.
 
+The model is the builder's layers, or a model written in the code cell (`use_model`; its text stays in
+`model_source` and `model_expression` for files and the export): built from that text here, checked
+against the data before it trains, its code held to a time limit per forward and backward
+(app/model_code.py). The views read layers through forward hooks, so a model's own forward (F.relu,
+x.view between its layers) is what they see.
+
 Devices. The model trains on the CPU or on WebGPU (`device`); `use_device` switches, moving the
 weights, the optimizer's state and the test data, and the automatic choice (app/devices.py) takes
 WebGPU only where it is faster. Everything the views read comes back from the GPU in one read-back

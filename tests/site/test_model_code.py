@@ -42,3 +42,6 @@ def test_the_tutorial_net_from_the_cell_trains_with_its_graph_grouped_by_its_lay
     assert step_number(page) > 1
     expect(page.locator(".pg-alert")).to_be_hidden()
     screenshot(page, "81-code-cell-model-trained", full_page=True)
+    page.locator(".bk-tab", has_text="Code cell").click()
+    expect(page.locator(".pg-use-model")).to_be_visible()
+    screenshot(page, "82-code-cell-model-cell")
