@@ -32,6 +32,8 @@ def test_the_tutorial_net_from_the_cell_trains_with_its_graph_grouped_by_its_lay
     boxed = {module for module, kind in zip(bokeh_data(page, "graph-nodes", "module"),
                                             bokeh_data(page, "graph-nodes", "kind")) if kind == "module"}
     assert {"conv1", "conv2", "fc1", "fc2", "fc3"} <= opened | boxed, (opened, boxed)
+    page.get_by_role("button", name="Fit").click()   # the whole graph, conv1 at the bottom to fc3 at the top
+    settle(page)
     screenshot(page, "80-code-cell-model-step")
 
     page.get_by_role("button", name="Train").click()
