@@ -161,14 +161,18 @@ def restore(session, text, what="The playground of your last visit",
 
 def summary(session):
     """One line that tells playgrounds apart in the Recent menu: the layers, the data, the loss."""
+    losses = [v for v in session.history.get("train_loss", []) if v == v]
+    loss = f" · loss {losses[-1]:.3g}" if losses else ""
+    data = LABELS.get(session.data.dataset, session.data.dataset)
+    if session.model_expression:
+        expression = session.model_expression
+        return f"{expression if len(expression) <= 40 else expression[:39] + '…'} from the code cell · {data}{loss}"
     types = [spec.get("type") if isinstance(spec, dict) and isinstance(spec.get("type"), str) else "?"
              for spec in session.network.layers]
     types = [t[:20] for t in types]
     layers = "·".join(types)
     layers = layers if len(layers) <= 48 else layers[:47] + "…"
-    losses = [v for v in session.history.get("train_loss", []) if v == v]
-    loss = f" · loss {losses[-1]:.3g}" if losses else ""
-    return f"{len(types)} layers ({layers}) · {LABELS.get(session.data.dataset, session.data.dataset)}{loss}"
+    return f"{len(types)} layers ({layers}) · {data}{loss}"
 
 
 def _later(action, ms):

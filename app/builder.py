@@ -8,6 +8,8 @@ or the message saying why it cannot follow the layer above. The component's only
 Stable hooks for browser tests: [data-palette="Linear"], [data-layer-index="0"][data-layer-type],
 [data-field="out_features"], .pg-remove, .pg-clear, .pg-shape, .pg-params, .pg-error, .pg-network.
 """
+import html
+
 import panel as pn
 import param
 
@@ -231,3 +233,22 @@ def network_builder(session):
     session.network.param.watch(from_session, "layers")
     session.param.watch(from_session, "analysis")
     return builder
+
+
+def code_model_note(session):
+    """Says, above the builder, that the playground trains the code cell's model instead of the layers below
+    (and how to go back); hidden while it trains the builder's network."""
+    note = pn.pane.Alert("", alert_type="info", css_classes=["pg-code-model"], margin=(4, 10), visible=False,
+                         sizing_mode="stretch_width")
+
+    def update(*_events):
+        expression = session.model_expression
+        note.visible = expression is not None
+        if expression is not None:
+            layers = ", ".join(session.layer_names()) or "none yet"
+            note.object = (f"Training <b>{html.escape(expression)}</b> from the code cell (its layers: "
+                           f"{html.escape(layers)}). Change it in the Code cell tab and send it again; a preset "
+                           "or a change to the network below trains that network instead (Undo comes back).")
+    session.param.watch(update, "structure_version")
+    update()
+    return note

@@ -7,8 +7,9 @@ ends a run whatever it is doing by ending that Python (terminate() in the page: 
 interrupt needs a SharedArrayBuffer, which browsers give only to cross-origin-isolated pages, and a
 static host need not send the headers for that). The next run starts a fresh one.
 
-Both runners answer `await runner.run(source, on_ready, on_output)` with the same plain dict:
-    {"output": str, "error": str or None, "record": bytes or None (app/cell_record.py), "stopped": bool}
+Both runners answer `await runner.run(source, on_ready, on_output, send)` with the same plain dict:
+    {"output": str, "error": str or None, "record": bytes or None (app/cell_record.py), "stopped": bool,
+     "use": the model to send to the playground, {"source": str, "expression": str}, or None}
 calling on_ready() when the code starts and on_output(text) with what it prints meanwhile. A stopped
 run's output is what it printed until shortly before Stop.
 """
@@ -26,14 +27,14 @@ from app.codecell import run_cell
 ROOT = Path(__file__).resolve().parent.parent   # the folder holding app/ and engine/
 
 
-def run_plain(source, on_output=None):
+def run_plain(source, on_output=None, send=False):
     """Run `source` in this Python (the cell's own) and answer with plain data (called by cell_worker.js
-    and by the subprocess); `on_output(text)` receives what it prints as it runs."""
-    return run_cell(source, on_output).plain()
+    and by the subprocess); `on_output(text)` receives what it prints as it runs; `send`: run_cell's."""
+    return run_cell(source, on_output, send).plain()
 
 
-def _answer(output="", error=None, record=None, stopped=False):
-    return {"output": output, "error": error, "record": record, "stopped": stopped}
+def _answer(output="", error=None, record=None, stopped=False, use=None):
+    return {"output": output, "error": error, "record": record, "stopped": stopped, "use": use}
 
 
 class BrowserRunner:
@@ -44,17 +45,18 @@ class BrowserRunner:
         from js import cellHost
         return bool(cellHost.warm())
 
-    async def run(self, source, on_ready=None, on_output=None):
+    async def run(self, source, on_ready=None, on_output=None, send=False):
         from js import cellHost
         from pyodide.ffi import create_proxy
         callbacks = [create_proxy(f or (lambda *_: None)) for f in (on_ready, on_output)]
         try:
-            answer = await cellHost.run(source, *callbacks)
+            answer = await cellHost.run(source, *callbacks, send)
         finally:
             for callback in callbacks:
                 callback.destroy()
         record = answer.record.to_bytes() if answer.record else None
-        return _answer(answer.output, answer.error, record, bool(answer.stopped))
+        use = {"source": answer.use.source, "expression": answer.use.expression} if answer.use else None
+        return _answer(answer.output, answer.error, record, bool(answer.stopped), use)
 
     def stop(self):
         from js import cellHost
@@ -71,10 +73,10 @@ def _serve(commands, answers):
     send("ready", None)
     while True:
         try:
-            source = pickle.load(commands)
+            source, send_model = pickle.load(commands)
         except EOFError:   # the playground is gone
             return
-        send("answer", run_plain(source, lambda text: send("output", text)))
+        send("answer", run_plain(source, lambda text: send("output", text), send_model))
 
 
 def _load_in_thread(pipe):
@@ -123,8 +125,8 @@ class ProcessRunner:
         os.close(answers_write)
         self._commands, self._answers = os.fdopen(commands_write, "wb"), os.fdopen(answers_read, "rb")
 
-    async def run(self, source, on_ready=None, on_output=None):
-        """Run `source` there (starting that Python first if it is not running)."""
+    async def run(self, source, on_ready=None, on_output=None, send=False):
+        """Run `source` there (starting that Python first if it is not running); `send`: run_cell's."""
         self._stopped = False
         if not self.warm:
             self._start()
@@ -135,7 +137,7 @@ class ProcessRunner:
                 self._ready = True
             if on_ready is not None:
                 on_ready()
-            pickle.dump(source, self._commands)
+            pickle.dump((source, send), self._commands)
             self._commands.flush()
             while True:
                 kind, message = await _load_in_thread(answers)

@@ -14,6 +14,7 @@ import contextlib
 import html
 import importlib
 import io
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -56,12 +57,37 @@ def _cell_import(name, globals=None, locals=None, fromlist=(), level=0):
     return module if fromlist else engine
 
 
+class PlaygroundInCell:
+    """`playground` in the cell: `playground.use(Net())` sends that model to the playground when the run ends
+    (its definitions and the expression that built it: app/model_code.py)."""
+
+    def __init__(self, source):
+        self._source, self.expression = source, None
+
+    def use(self, model):
+        from app import model_code
+        if not isinstance(model, engine.nn.Module):
+            raise TypeError(f"playground.use takes an nn.Module, e.g. playground.use(Net()); this is a "
+                            f"{type(model).__name__}")
+        caller = sys._getframe(1)
+        expression = (model_code.used_expression(self._source, caller.f_lineno)
+                      if caller.f_code.co_filename == CELL_NAME else None)
+        if expression is None:
+            raise ValueError("call playground.use(...) in the cell's own code, e.g. playground.use(Net())")
+        self.expression = expression
+
+
+NOTHING_TO_SEND = ("nothing to send to the playground: define a model in the cell (class Net(nn.Module): ...) "
+                   "or call playground.use(...) with one")
+
+
 @dataclass
 class CellResult:
     output: str
     error: str = None                  # "line 3: NameError: name 'w' is not defined", or None
     tensors: dict = field(default_factory=dict)    # name -> engine Tensor left in the namespace
     capture: object = None
+    use: dict = None                   # the model to send to the playground: {"source", "expression"}, or None
 
     def graphable(self):
         """Names of the tensors that have an autograd graph, latest first."""
@@ -77,7 +103,7 @@ class CellResult:
                 record = cell_record.pack(graphable, self.capture)
             except Exception as e:   # the graphs are extra: the output still counts
                 error = (error + "\n" if error else "") + f"(the graphs could not be sent to the views: {e})"
-        return {"output": self.output, "error": error, "record": record}
+        return {"output": self.output, "error": error, "record": record, "use": self.use}
 
 
 class _CappedOutput(io.StringIO):
@@ -144,33 +170,67 @@ def _engine_settings_restored():
         engine.set_printoptions(**printing)
 
 
-def run_cell(source, on_output=None):
+def run_cell(source, on_output=None, send=False):
     """Run `source` as a fresh module here; returns its printed output, its error and its tensors. Any
     exception of the code, SystemExit and KeyboardInterrupt included, becomes the result's error.
-    `on_output(text)`, when given, receives what the code prints while it runs."""
+    `on_output(text)`, when given, receives what the code prints while it runs. The model the code gave
+    to `playground.use` is to be sent to the playground; with `send` (the cell's "Use in playground"), the
+    last nn.Module class it defined, built as `Name()`, when it gave none."""
     out = _CappedOutput(on_output)
-    namespace = {"__name__": "__main__", "__builtins__": dict(vars(builtins), __import__=_cell_import)}
+    playground = PlaygroundInCell(source)
+    namespace = {"__name__": "__main__", "__builtins__": dict(vars(builtins), __import__=_cell_import),
+                 "playground": playground}
     error = None
     with engine.graph.capture() as capture, _engine_settings_restored(), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
             exec(compile(source, CELL_NAME, "exec"), namespace)
+            if send and playground.expression is None:
+                playground.expression = _last_model(namespace)
         except BaseException as e:   # the user's code: its end, however it came, is the cell's output
             error = _short_error(e)
     tensors = {name: value for name, value in namespace.items()
                if isinstance(value, engine.Tensor) and not name.startswith("_")}
-    return CellResult(out.text(), error, tensors, capture)
+    use = None
+    if playground.expression is not None and error is None:
+        from app import model_code
+        use = {"source": model_code.definitions(source), "expression": playground.expression}
+    return CellResult(out.text(), error, tensors, capture, use)
+
+
+def _last_model(namespace):
+    """'Net()' for the last nn.Module class the cell defined, checked to build without arguments here."""
+    from app import model_code
+    name = model_code.last_module_class(namespace)
+    if name is None:
+        raise LookupError(NOTHING_TO_SEND)
+    try:
+        namespace[name]()
+    except TypeError as error:
+        raise TypeError(f"{name}() cannot be built without arguments ({error}): end the cell with "
+                        f"playground.use({name}(...)) to send it") from None
+    return f"{name}()"
 
 
 STOPPED = ("Stopped after {seconds:.1f} s: Stop ended the cell's Python, whatever it was doing. "
            "The next Run starts a fresh one.")
 
 
+def sent_text(expression, problem, data):
+    """What the cell says after it sent a model to the playground."""
+    if problem:
+        return f"\n{expression} went to the playground, but it cannot train yet: {problem}\n"
+    return (f"\n✓ {expression} is the playground's model now: it trains on {data} from the seed's weights "
+            "(Step, Train and every view; Undo goes back to the network before).\n")
+
+
 def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
-    """The cell's widgets: an editor (holding `source`), Run and Stop (or ctrl+.) with the time the run has
-    taken, the printed output, and a choice of tensor for the graph view. The code runs in `runner`
-    (app/cell_runner.py; by default the one for this platform), never in the playground's Python.
-    `on_show()` is called when the user asks to see a tensor's graph (the page brings the view forward)."""
+    """The cell's widgets: an editor (holding `source`), Run, Use in playground and Stop (or ctrl+.) with the
+    time the run has taken, the printed output, and a choice of tensor for the graph view. The code runs in
+    `runner` (app/cell_runner.py; by default the one for this platform), never in the playground's Python;
+    a model it sends (playground.use, or the button) is built and trained by the session (app/model_code.py).
+    `on_show()` is called when the user asks to see a tensor's graph or sent a model (the page brings the
+    views forward)."""
     import panel as pn   # the cell's logic above runs without Panel (tests, the cell's own worker)
 
     from app import cell_runner
@@ -180,6 +240,9 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
                                       css_classes=["pg-code"], stylesheets=[
                                           "textarea { font-family: ui-monospace, monospace; font-size: 12px; }"])
     run = pn.widgets.Button(name="Run", button_type="primary", width=80, css_classes=["pg-run"])
+    use = pn.widgets.Button(name="Use in playground", button_type="success", width=150, css_classes=["pg-use-model"],
+                            description="Run the cell and train its model (the last nn.Module class it defines, or "
+                                        "what it gives to playground.use) in the playground")
     stop = pn.widgets.Button(name="Stop", button_type="danger", width=80, css_classes=["pg-stop"], disabled=True)
     clock = RunClock()
     output = pn.pane.HTML("", css_classes=["pg-code-output"], sizing_mode="stretch_width")
@@ -198,14 +261,14 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
         output.object = f"<pre style='margin:0;white-space:pre-wrap'>{text}</pre>"
 
     def set_running(running):
-        run.disabled, stop.disabled = running, not running
+        run.disabled, use.disabled, stop.disabled = running, running, not running
         clock.label = ("Running" if runner.warm else "Starting the cell's Python") if running else ""
         clock.running = running
 
     def code_started():
         clock.label = "Running"
 
-    async def on_run(_event):
+    async def on_run(_event, send=False):
         if clock.running:
             return
         set_running(True)
@@ -216,9 +279,10 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
             printed.append(text)
             show_output("".join(printed))
         try:
-            answer = await runner.run(editor.value, on_ready=code_started, on_output=code_printed)
+            answer = await runner.run(editor.value, on_ready=code_started, on_output=code_printed, send=send)
         except Exception as e:   # the runner itself failed (not the code): say so in the cell
-            answer = {"output": "", "error": f"The cell could not run: {e}", "record": None, "stopped": False}
+            answer = {"output": "", "error": f"The cell could not run: {e}", "record": None, "stopped": False,
+                      "use": None}
         finally:
             set_running(False)
         if answer["stopped"]:
@@ -227,6 +291,14 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
         graphs = cell_record.unpack(answer["record"]) if answer["record"] else []
         shown.clear()
         shown.update((g.name, g) for g in graphs)
+        sent = answer.get("use")
+        if sent:
+            problem = session.use_model(sent["source"], sent["expression"])
+            data = f"the {session.data.label()} data"
+            show_output(answer["output"] + sent_text(sent["expression"], problem, data), answer["error"])
+            if on_show is not None:
+                on_show()
+            return
         show_output(answer["output"], answer["error"])
         choice.options = list(shown)
         if choice.options:
@@ -243,10 +315,16 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
             on_show()
 
     run.on_click(on_run)
+    async def on_use(event):
+        await on_run(event, send=True)
+    use.on_click(on_use)
     stop.on_click(on_stop)
     clock.param.watch(on_stop, "stop_requests")
     show.on_click(on_show_click)
     return pn.Column(
         pn.pane.Markdown("`import torch` here is the engine, in a Python of its own: <kbd>ctrl+.</kbd> or Stop "
-                         "ends a run. Tensors the code leaves can be shown in the graph view.", margin=(0, 10)),
-        editor, pn.Row(run, stop, clock, choice, show, margin=0), output, sizing_mode="stretch_width")
+                         "ends a run. Tensors the code leaves can be shown in the graph view. **Use in playground** "
+                         "(or `playground.use(Net())` in the code) trains your `nn.Module` in the playground.",
+                         margin=(0, 10)),
+        editor, pn.Row(run, use, stop, clock, choice, show, margin=0, styles={"flex-wrap": "wrap"}), output,
+        sizing_mode="stretch_width")

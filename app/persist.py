@@ -13,6 +13,7 @@ and values (finite; Adam's second moments and BatchNorm's variances not negative
 they will load into. Nothing is ever eval'd: the only parsers are json, base64 and zlib. A rejected
 file or link leaves the playground as it was, and its message says what to do, in a student's words.
 """
+import ast
 import base64
 import binascii
 import json
@@ -94,16 +95,20 @@ def dumps(doc, **options):
 
 # ---- writing ------------------------------------------------------------------------------
 
-def snapshot(session, weights=True):
+def snapshot(session, weights=True, model=True):
     state = session.training_state() if weights else None   # one read-back on a GPU
-    return document(session.network.layers, settings(session.data), settings(session.hyper), state)
+    return document(session.network.layers, settings(session.data), settings(session.hyper), state,
+                    session.network.code if model else None)
 
 
-def document(network, data, hyper, state=None):
+def document(network, data, hyper, state=None, model=None):
     """The playground file of these layer specs and settings, with the weights, optimizer state and
-    progress of `state` (a Checkpoint) when given."""
+    progress of `state` (a Checkpoint) when given, and the code cell's model (`model`: {'source',
+    'expression'}) when it trains instead of the layers."""
     doc = {"format": FORMAT, "version": VERSION, "network": [layers.kept(s) for s in network],
            "data": dict(data), "hyper": dict(hyper)}
+    if model:
+        doc["model"] = {"source": model["source"], "expression": model["expression"]}
     if state is not None:
         doc["progress"] = state.progress
         doc["weights"] = {name: _encode_array(a) for name, a in state.weights.items()}
@@ -126,8 +131,9 @@ def save_bytes(session):
 
 
 def share_fragment(session):
-    """The URL fragment (without '#') that restores the network and settings."""
-    text = dumps(snapshot(session, weights=False), separators=(",", ":"))
+    """The URL fragment (without '#') that restores the network and settings. A code cell's model stays
+    out: opening a link must not run code someone else wrote."""
+    text = dumps(snapshot(session, weights=False, model=False), separators=(",", ":"))
     return "s=" + base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
 
 
@@ -193,7 +199,7 @@ def _check_network(specs):
 
 def parse(doc, allow_weights=True):
     """A validated document: {"network", "data", "hyper"[, "progress", "weights", "optimizer"]}."""
-    optional = ("data", "hyper") + (("progress", "weights", "optimizer") if allow_weights else ())
+    optional = ("data", "hyper") + (("progress", "weights", "optimizer", "model") if allow_weights else ())
     _check_keys(doc, "the file", ("format", "version", "network"), optional)
     if doc["format"] != FORMAT:
         raise PlaygroundFileError("it is not a playground file (its \"format\" is not \"autograd-playground\")")
@@ -202,6 +208,8 @@ def parse(doc, allow_weights=True):
     out = {"network": _check_network(doc["network"]),
            "data": _check_settings(doc.get("data", {}), Data, "data"),
            "hyper": _check_settings(doc.get("hyper", {}), Hyper, "hyper")}
+    if "model" in doc:
+        out["model"] = _check_model(doc["model"])
     if "progress" in doc:
         out["progress"] = _check_progress(doc["progress"])
     if "weights" in doc:
@@ -214,6 +222,23 @@ def parse(doc, allow_weights=True):
             raise PlaygroundFileError("optimizer state without weights: it belongs to the weights it trained")
         out["optimizer"] = _check_optimizer(doc["optimizer"], out["hyper"].get("optimizer", Hyper().optimizer))
     return out
+
+
+def _check_model(model):
+    """{"source": the code cell's definitions, "expression": what builds the model from them}: text that
+    is Python (it is run when the model is built: app/model_code.py)."""
+    from app.model_code import MAX_EXPRESSION_CHARS, MAX_SOURCE_CHARS
+    _check_keys(model, "model", ("source", "expression"))
+    for key, limit, mode in (("source", MAX_SOURCE_CHARS, "exec"), ("expression", MAX_EXPRESSION_CHARS, "eval")):
+        text = model[key]
+        if not isinstance(text, str) or len(text) > limit:
+            raise PlaygroundFileError(f"model.{key} must be text of at most {limit:,} characters")
+        try:
+            ast.parse(text, f"model.{key}", mode)   # parsed, not run
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            where = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
+            raise PlaygroundFileError(f"model.{key} is not Python{where}: {getattr(error, 'msg', error)}") from None
+    return {"source": model["source"], "expression": model["expression"]}
 
 
 def _check_progress(progress):
@@ -316,7 +341,7 @@ def parse_history(kept):
 def _check_weights(session, weights):
     """The weights must be exactly the model's state_dict: same names, shapes and dtypes."""
     if session.model is None:
-        raise PlaygroundFileError(f"the file's network cannot be built: {session.analysis.get('error')}")
+        raise PlaygroundFileError(f"the file's network cannot be built: {session.model_problem}")
     expected = {name: np.empty(t.shape, t.dtype.np) for name, t in session.model.state_dict().items()}
     if set(weights) != set(expected):
         extra, missing = sorted(set(weights) - set(expected)), sorted(set(expected) - set(weights))
@@ -354,7 +379,8 @@ def check_fit(session, parsed):
     """Weights, optimizer state and batch position against the playground the document describes,
     built aside (on the CPU), so that a file that does not fit leaves this playground untouched."""
     from app.session import Session
-    aside = Session(Network(layers=parsed["network"]), Data(**{**settings(session.data), **parsed["data"]}),
+    aside = Session(Network(layers=parsed["network"], code=parsed.get("model")),
+                    Data(**{**settings(session.data), **parsed["data"]}),
                     Hyper(**{**settings(session.hyper), **parsed["hyper"]}), device_choice="cpu")
     _check_batch_position(aside, parsed.get("progress", {}))
     if "weights" in parsed:
@@ -366,7 +392,7 @@ def apply(session, parsed):
     """Load a validated document into the session; a document that does not fit the network it
     describes raises before anything changes."""
     check_fit(session, parsed)
-    session.configure(parsed["network"], parsed["data"], parsed["hyper"])
+    session.configure(parsed["network"], parsed["data"], parsed["hyper"], code=parsed.get("model"))
     progress = parsed.get("progress", {})
     if "weights" in parsed:
         session.restore(checkpoint.Checkpoint(parsed["weights"], parsed.get("optimizer", {}), progress))

@@ -9,7 +9,7 @@ scrolling. Which of them are shown, and when, is the views' business (app/views)
 import panel as pn
 
 from app import autosave
-from app.builder import network_builder
+from app.builder import code_model_note, network_builder
 from app.codecell import TUTORIAL, code_cell
 from app.controls import (Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets,
                           recent_menu)
@@ -53,7 +53,7 @@ class Playground:
         actions = wrapping_row(c.forward, c.backward, c.step, c.train, c.reset, margin=0)
         left = pn.Column(presets(s, self.autosave), actions,
                          c.keys, wrapping_row(c.status, c.undo, c.redo, recent_menu(self.autosave, notices), margin=0),
-                         network_builder(s), settings, files, width=LEFT_WIDTH, styles=NARROW_OK)
+                         code_model_note(s), network_builder(s), settings, files, width=LEFT_WIDTH, styles=NARROW_OK)
         parts = self.views.parts()
         # Side by side while both fit, one under the other on a narrow page, never cut off. (In CSS only:
         # Panel would give their row the sum of `min_width`s as its own, and the row could never wrap.)

@@ -12,6 +12,12 @@ columns), `last` (the latest capture and its graph), `running`, and ask `decisio
 `layer_names`, `sample`, `probabilities`, `conv_filters` and `feature_maps` for plain data. They never change
 the session. Nothing here raises into the UI: a failure becomes `error`.
 
+The model is the builder's layers, or a model written in the code cell (`use_model`; its text stays in
+`model_source` and `model_expression` for files and the export): built from that text here, checked
+against the data before it trains, its code held to a time limit per forward and backward
+(app/model_code.py). The views read layers through forward hooks, so a model's own forward (F.relu,
+x.view between its layers) is what they see.
+
 Devices. The model trains on the CPU or on WebGPU (`device`); `use_device` switches, moving the
 weights, the optimizer's state and the test data, and the automatic choice (app/devices.py) takes
 WebGPU only where it is faster. Everything the views read comes back from the GPU in one read-back
@@ -31,7 +37,7 @@ import param
 import engine as torch
 import engine.graph
 import engine.nn as nn
-from app import checkpoint, datasets, devices, layers
+from app import checkpoint, datasets, devices, layers, model_code
 from app.state import Data, Hyper, Network, default_loss
 
 HISTORY_POINTS = 2000
@@ -126,6 +132,7 @@ class Session(param.Parameterized):
         self._checkpoint = None       # host copy of the training state at the last step boundary (on a GPU)
         self._sample_cache = (None, None)
         self.before_rebuild = []      # called as a rebuild starts (settings changed, model not yet): app/undo.py
+        self.model_problem = None     # why there is no model (the builder's analysis, or the code cell's model)
         self._configuring = False
         self._load_data()
         self._rebuild()
@@ -145,9 +152,27 @@ class Session(param.Parameterized):
             self._adapter = devices.find_adapter()
         return self._adapter
 
+    @property
+    def model_source(self):
+        """The code cell's definitions that build the model (verbatim), or None for the builder's network."""
+        return self.network.code["source"] if self.network.code else None
+
+    @property
+    def model_expression(self):
+        """The expression that builds the code cell's model from `model_source` ("Net()"), or None."""
+        return self.network.code["expression"] if self.network.code else None
+
     def layer_names(self):
-        """Module paths of the layers, as the graph names them (fc1, tanh1, ...)."""
+        """Module paths of the layers, as the graph names them (fc1, tanh1, ...; a code cell model's own)."""
+        if self.network.code:
+            return [name for name, _m in self.model.named_children()] if self.model is not None else []
         return layers.module_names(self.network.layers)
+
+    def layer_types(self):
+        """The type of each layer of `layer_names` ("Linear", "Tanh", ...)."""
+        if self.network.code:
+            return [type(m).__name__ for _n, m in self.model.named_children()] if self.model is not None else []
+        return [spec.get("type") for spec in self.network.layers]
 
     def predict(self, points):
         """Model outputs (N, k) for inputs (N, *input_shape), without a graph, in eval mode."""
@@ -172,14 +197,7 @@ class Session(param.Parameterized):
         """{layer_name: (N, units)} for every layer whose output is a feature vector."""
         if self.model is None:
             return {}
-        def run(x):
-            out = {}
-            for name, module in self.model.named_children():
-                x = module(x)
-                if x.dim() == 2:
-                    out[name] = x
-            return out
-        return self._eval(run, points)
+        return self._eval(lambda x: self._forward_keeping(x, lambda t: t.dim() == 2)[1], points)
 
     def sample(self, i):
         """(input (C, H, W) or (2,), label) of test sample i."""
@@ -210,16 +228,27 @@ class Session(param.Parameterized):
         conv = next((m for m in self.model.modules() if isinstance(m, nn.Conv2d)), None)
 
         def run(t):
-            out = {"maps": {}, "filters": conv.weight if conv is not None else None}
-            for name, module in self.model.named_children():
-                t = module(t)
-                if t.dim() == 4:
-                    out["maps"][name] = t[0]
-            out["output"] = t[0]
-            return out
+            output, maps = self._forward_keeping(t, lambda out: out.dim() == 4)
+            return {"maps": {name: m[0] for name, m in maps.items()}, "output": output[0],
+                    "filters": conv.weight if conv is not None else None}
         result = self._eval(run, x[None])
         self._sample_cache = (key, result)
         return result
+
+    def _forward_keeping(self, x, keep):
+        """The model's output for x, and {layer name: its output} for the layers (the model's children) whose
+        output `keep` accepts, in the order they ran: whatever the model's own forward does between them."""
+        kept, handles = {}, []
+        for name, module in self.model.named_children():
+            def hook(_module, _inputs, out, name=name):
+                if isinstance(out, torch.Tensor) and keep(out):
+                    kept.setdefault(name, out)   # (a layer used twice: its first use)
+            handles.append(module.register_forward_hook(hook))
+        try:
+            return self.model(x), kept
+        finally:
+            for handle in handles:
+                handle.remove()
 
     def probabilities(self, i):
         """Class probabilities of test sample i (classification), or None."""
@@ -292,13 +321,24 @@ class Session(param.Parameterized):
         self.version += 1
         return result
 
-    def configure(self, network=None, data=None, hyper=None):
+    def use_model(self, source, expression):
+        """Train the model that `expression` builds from `source` (the code cell's definitions,
+        app/model_code.py) instead of the builder's layers, from the seed's weights. Returns the reason it
+        cannot train on the data (also in `error`), or None."""
+        with self._quietly():
+            self.network.code = {"source": source, "expression": expression}
+        self._guard(self._rebuild)
+        return self.model_problem
+
+    def configure(self, network=None, data=None, hyper=None, code=None):
         """Set the layer specs and data/hyper settings (dicts) together: one rebuild, not one per value.
-        The settings change as usual (widgets follow them); only the session's own reactions wait."""
+        The settings change as usual (widgets follow them); only the session's own reactions wait. With
+        `network`, `code` is the code cell's model to train instead ({'source', 'expression'}), or None."""
         with self._quietly():
             self.data.param.update(**(data or {}))
             self.hyper.param.update(**(hyper or {}))
             if network is not None:
+                self.network.code = code
                 self.network.layers = list(network)
         return self._guard(self._reload)
 
@@ -315,7 +355,7 @@ class Session(param.Parameterized):
     def _guard(self, action, *args, **kwargs):
         try:
             return action(*args, **kwargs)
-        except UserError as error:
+        except (UserError, model_code.ModelCodeError) as error:
             return self._stop(str(error))
         except Exception as error:   # the page must keep working: report, never raise into the UI
             if self.device != "webgpu":
@@ -325,7 +365,8 @@ class Session(param.Parameterized):
         try:
             return action(*args, **kwargs)
         except Exception as error:
-            return self._stop(str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}")
+            return self._stop(str(error) if isinstance(error, (UserError, model_code.ModelCodeError))
+                              else f"{type(error).__name__}: {error}")
 
     def _stop(self, message):
         self.running = False
@@ -344,6 +385,7 @@ class Session(param.Parameterized):
 
     def _on_network(self, _event):
         if not self._configuring:
+            self.network.code = None   # the builder's network again (undo brings the code cell's back)
             self._guard(self._rebuild)
 
     def _on_data(self, *events):
@@ -417,20 +459,40 @@ class Session(param.Parameterized):
         self.model = self.optimizer = self._checkpoint = None
         # built on the CPU (the same weights whatever the device), then placed
         self.device, self._x_test = "cpu", torch.tensor(self._x_test_host())
-        if analysis.ok:
-            torch.manual_seed(self.data.seed)  # as the exported script: the same weights and dropout masks
-            self.model = layers.build(nn, self.network.layers, self.dataset.input_shape)
+        self.criterion = {"cross_entropy": nn.CrossEntropyLoss, "bce": nn.BCEWithLogitsLoss,
+                          "mse": nn.MSELoss}[self.hyper.loss]()
+        torch.manual_seed(self.data.seed)  # as the exported script: the same weights and dropout masks
+        try:
+            self.model, self.model_problem = self._new_model(analysis)
+        except model_code.ModelCodeError as error:
+            self.model, self.model_problem = None, str(error)
+        if self.model is not None:
             self._new_optimizer()
-            self.criterion = {"cross_entropy": nn.CrossEntropyLoss, "bce": nn.BCEWithLogitsLoss,
-                              "mse": nn.MSELoss}[self.hyper.loss]()
-            self.error = None
-        else:
-            self.error = analysis.error
+        self.error = self.model_problem
         self._reshuffle()
         self._place_as_chosen(analysis)
         self.structure_version += 1
         self.history_version += 1
         self.version += 1
+
+    def _new_model(self, analysis):
+        """(model, None), or (None, why not): the builder's network, or the code cell's model checked
+        against the data before it trains."""
+        code = self.network.code
+        if not code:
+            return (layers.build(nn, self.network.layers, self.dataset.input_shape), None) if analysis.ok \
+                else (None, analysis.error)
+        model = model_code.build(code["source"], code["expression"])
+        data = f"the {datasets.LABELS[self.data.dataset]} data"
+        problem = model_code.fit_problem(model, code["expression"], self.dataset.x_train[:2], self.hyper.loss,
+                                         self.dataset.classes, data)
+        return (None, problem) if problem else (model, None)
+
+    def _watched(self, what):
+        """A code cell model's code runs for at most model_code.SECONDS per forward or backward."""
+        if not self.network.code:
+            return contextlib.nullcontext()
+        return model_code.time_limit(f"{self.network.code['expression']}'s {what}")
 
     # ---- devices -------------------------------------------------------------------------------
     def _place_as_chosen(self, analysis=None):
@@ -448,11 +510,13 @@ class Session(param.Parameterized):
             else:
                 target, note = "cpu", f"WebGPU is not available here ({adapter.problem}): training on the CPU"
         else:
-            if self.model is None:
+            if self.model is None or self.network.code:   # (a code cell's model: no shape analysis)
                 analysis = None
             elif analysis is None:
                 analysis = layers.analyse(self.network.layers, self.dataset.input_shape, self.data.batch_size)
             target, note = devices.choose(adapter, analysis)
+            if self.network.code and self.model is not None and adapter.available and not adapter.software:
+                note = f"WebGPU: {adapter.label} — the CPU for a code cell's model (choose WebGPU to train it there)"
         if target != self.device:
             try:
                 self._move(target)
@@ -489,7 +553,8 @@ class Session(param.Parameterized):
         self.device, self._pending, self.last = "cpu", None, {}
         self._x_test = torch.tensor(np.asarray(self._x_test_host()))
         if self.model is not None:
-            self.model = layers.build(nn, self.network.layers, self.dataset.input_shape)
+            self.model = self._new_model(layers.analyse(self.network.layers, self.dataset.input_shape,
+                                                        self.data.batch_size))[0]
             self._new_optimizer()
             if self._checkpoint is not None:
                 self._restore(self._checkpoint)
@@ -564,7 +629,7 @@ class Session(param.Parameterized):
 
     def _require_model(self):
         if self.model is None:
-            raise UserError(self.analysis.get("error") or "the network cannot be built")
+            raise UserError(self.model_problem or "the network cannot be built")
 
     def _targets(self, labels, outputs):
         """Targets in the form the loss wants for these labels and this many outputs, on the device."""
@@ -597,11 +662,7 @@ class Session(param.Parameterized):
         self.model.train()
         cap = engine.graph.capture(self.model) if capture else None
         inputs = torch.tensor(p["x"], device=self.device)
-        if cap is not None:
-            with cap:
-                output = self.model(inputs)
-                loss = self.criterion(output, self._targets(p["y"], output.shape[1]))
-        else:
+        with cap if cap is not None else contextlib.nullcontext(), self._watched("forward"):
             output = self.model(inputs)
             loss = self.criterion(output, self._targets(p["y"], output.shape[1]))
         p.update(output=output, loss=loss, capture=cap, backward=False)
@@ -634,10 +695,11 @@ class Session(param.Parameterized):
 
     def _run_backward(self, p, record=False):
         self.optimizer.zero_grad()
-        if record:
-            p["steps"] = engine.graph.backward_record(p["loss"])
-        else:
-            p["loss"].backward()
+        with self._watched("backward"):
+            if record:
+                p["steps"] = engine.graph.backward_record(p["loss"])
+            else:
+                p["loss"].backward()
         p["backward"] = True
 
     def _backward(self, record=False):
@@ -725,7 +787,7 @@ class Session(param.Parameterized):
         """Loss and outputs on the test set, in eval mode and without a graph (not yet read back)."""
         self.model.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), self._watched("forward"):
                 out = self.model(self._x_test)
                 return self.criterion(out, self._targets(self._y_test, out.shape[1])), out
         finally:
@@ -767,8 +829,11 @@ class Session(param.Parameterized):
         x = torch.tensor(np.asarray(inputs, dtype=np.float32), device=self.device)
         self.model.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), self._watched("forward"):
                 out = fn(x)
+        except model_code.ModelCodeError as error:   # (a view asked: the status says why it has nothing)
+            self._stop(str(error))
+            raise
         finally:
             self.model.train()
         return _read_back(out)

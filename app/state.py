@@ -58,6 +58,9 @@ PRESETS = {
 class Network(param.Parameterized):
     """The network as the user built it: layer specs, in order (see app/layers.py)."""
     layers = param.List(default=PRESETS["mlp"]["network"], item_type=dict, doc="Layer specs, input to output")
+    code = param.Dict(default=None, allow_None=True,
+                      doc="A model sent from the code cell, {'source', 'expression'} (app/model_code.py): while set, "
+                          "the playground trains it instead of the layers")
 
 
 class Data(param.Parameterized):

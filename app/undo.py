@@ -30,14 +30,14 @@ class Undo(param.Parameterized):
 
     def _settings(self):
         s = self.session
-        return [dict(spec) for spec in s.network.layers], settings(s.data), settings(s.hyper)
+        return [dict(spec) for spec in s.network.layers], settings(s.data), settings(s.hyper), s.network.code
 
     def _settle(self, _event=None):
         self._settled = self._settings()
 
-    def _state(self, network, data, hyper):
+    def _state(self, network, data, hyper, model):
         s = self.session
-        return persist.document(network, data, hyper, s.training_state() if s.model is not None else None)
+        return persist.document(network, data, hyper, s.training_state() if s.model is not None else None, model)
 
     def _record(self):
         """Called by the session as a rebuild starts: its settings have changed, its model not yet."""

@@ -99,7 +99,7 @@ class Views:
             self.boundary.neurons.show(None)
             return
         names = s.layer_names()
-        groups = [_group(spec) for spec in s.network.layers]
+        groups = [_group({"type": t}) for t in s.layer_types()]
         self.boundary.neurons.show(hidden_layers(names, groups, s.activations(self.boundary.neurons.points)))
 
     def _draw_images(self):

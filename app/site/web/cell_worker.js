@@ -46,14 +46,18 @@ function plain(answer) {
     buffer.release();
     record.destroy();
   }
-  return { output: answer.get("output"), error: answer.get("error") ?? null, record: bytes };
+  const use = answer.get("use");
+  const sent = use === undefined ? null : { source: use.get("source"), expression: use.get("expression") };
+  use?.destroy();
+  return { output: answer.get("output"), error: answer.get("error") ?? null, record: bytes, use: sent };
 }
 
 self.onmessage = async ({ data: msg }) => {
   if (msg.type !== "run") return;
   const runner = await python;
   try {
-    const answer = await callPython(runner.run_plain, msg.source, (text) => self.postMessage({ type: "output", text }));
+    const answer = await callPython(runner.run_plain, msg.source, (text) => self.postMessage({ type: "output", text }),
+      msg.send);
     const result = plain(answer);
     answer.destroy();
     self.postMessage({ type: "answer", answer: result }, result.record ? [result.record.buffer] : []);
