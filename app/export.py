@@ -8,7 +8,11 @@ become the functional calls the tutorial uses: `x = F.max_pool2d(F.relu(self.con
 """
 import inspect
 
-from app import datasets, layers
+from app import datasets, layers, weights_file
+from app.session import Session
+
+SCRIPT_NAME, WEIGHTS_NAME = "playground_net.py", "playground_net.safetensors"
+TEST_IMAGES = Session.TEST_IMAGES   # the page tests on the first 256 test images
 
 MODULE_TYPES = {"Linear", "Conv2d", "BatchNorm", "LayerNorm", "Dropout"}
 
@@ -110,29 +114,45 @@ def _optimizer_code(hyper):
 
 def _accuracy_code(loss, problem, outputs):
     if problem == "regression":
-        return None
+        return "None"
     if outputs > 1:
         return "(out.argmax(1) == torch.tensor(y_test)).float().mean().item()"
     threshold = 0.5 if loss == "mse" else 0.0
     return f"((out[:, 0] > {threshold}).long() == torch.tensor(y_test)).float().mean().item()"
 
 
+def _problem(data):
+    return "images" if data.dataset == "digits" else "regression" if data.dataset == "regression" \
+        else "classification-2d"
+
+
 def export_script(network, data, hyper, epochs=20):
     """The whole script for the playground's settings (Network, Data, Hyper); None-safe only for
-    valid networks: call it when session.model is not None."""
-    problem = "images" if data.dataset == "digits" else "regression" if data.dataset == "regression" \
-        else "classification-2d"
+    valid networks: call it when session.model is not None. Run beside the weights file
+    (export_weights), it loads and tests them; with --train (or without the file) it trains from the
+    page's seed."""
+    problem = _problem(data)
     classes = {"images": 10, "regression": 0}.get(problem, 2)
     input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (8, 8)}[data.image_mode]) \
         if problem == "images" else (2,)
     report = layers.analyse(network.layers, input_shape, data.batch_size)
     outputs = report.output_shape[0]
     targets = _targets_code(hyper.loss, problem, classes, outputs)
-    accuracy = _accuracy_code(hyper.loss, problem, outputs)
-    report_line = ('    print(f"epoch {epoch + 1}: train loss {total / batches:.4f}, test loss {test_loss:.4f}'
-                   + (', test accuracy {accuracy:.1%}")' if accuracy else '")'))
+    has_accuracy = problem != "regression"
+    accuracy_text = ", test accuracy {accuracy:.1%}" if has_accuracy else ""
+    page_accuracy = ", test accuracy {float(page['test_accuracy']):.1%}" if has_accuracy else ""
     lines = [
-        '"""The network and training loop built in Autograd Playground, as a PyTorch script."""',
+        '"""The network and training loop built in Autograd Playground, as a PyTorch script.',
+        "",
+        f"    python {SCRIPT_NAME}          loads the page's trained weights ({WEIGHTS_NAME}, in the",
+        "                                      folder you run it from) and tests them: the page's test numbers",
+        f"    python {SCRIPT_NAME} --train  trains from scratch: the page's seed gives the page's initial",
+        "                                      weights, batches and dropout masks, so it follows the page's path",
+        '"""',
+        "import json",
+        "import os",
+        "import sys",
+        "",
         "import numpy as np",
         "import torch",
         "import torch.nn as nn",
@@ -140,12 +160,16 @@ def export_script(network, data, hyper, epochs=20):
         "import torch.optim as optim",
         "",
         f"torch.manual_seed({data.seed})  # the playground's seed: the same initial weights and dropout masks",
+        f'WEIGHTS = "{WEIGHTS_NAME}"  # the page\'s trained weights: Export downloads them with this script',
         "",
         f"# ---- data: {datasets.LABELS[data.dataset]} -------------------------------------------------",
         _data_code(data),
         "order = rng.permutation(len(x))",
         f"n_test = max(1, round({data.test_fraction} * len(x)))",
         "x_test, y_test, x_train, y_train = x[order[:n_test]], y[order[:n_test]], x[order[n_test:]], y[order[n_test:]]",
+        *([f"x_test, y_test = x_test[:{TEST_IMAGES}], y_test[:{TEST_IMAGES}]  "
+           f"# the page tests on the first {TEST_IMAGES} test images (it stays quick): so does this script"]
+          if problem == "images" else []),
         "",
         "",
         "def targets(y):",
@@ -159,28 +183,64 @@ def export_script(network, data, hyper, epochs=20):
         "net = Net()",
         "print(net)",
         f"criterion = {LOSS_CODE[hyper.loss]}",
-        f"optimizer = {_optimizer_code(hyper)}",
-        f"batch_size = {data.batch_size}",
-        "inputs, labels = torch.tensor(x_train), targets(y_train)",
-        f"shuffle = torch.Generator().manual_seed({data.seed})  # the batch order, drawn apart from the weights",
         "",
-        f"for epoch in range({epochs}):",
-        "    net.train()",
-        "    order = torch.randperm(len(inputs), generator=shuffle)",
-        "    total, batches = 0.0, 0",
-        "    for start in range(0, len(inputs), batch_size):",
-        "        batch = order[start:start + batch_size]",
-        "        optimizer.zero_grad()   # gradients add up: clear the last step's",
-        "        loss = criterion(net(inputs[batch]), labels[batch])",
-        "        loss.backward()         # fills .grad of every parameter",
-        "        optimizer.step()        # updates the parameters from their .grad",
-        "        total, batches = total + loss.item(), batches + 1",
+        "",
+        "def evaluate():",
+        '    """Test loss and accuracy, measured as the page measures them: in eval mode, without a graph."""',
         "    net.eval()",
         "    with torch.no_grad():",
         "        out = net(torch.tensor(x_test))",
         "        test_loss = criterion(out, targets(y_test)).item()",
-        *([f"        accuracy = {accuracy}"] if accuracy else []),
-        report_line,
+        f"        accuracy = {_accuracy_code(hyper.loss, problem, outputs)}",
+        "    net.train()",
+        "    return test_loss, accuracy",
+        "",
+        "",
+        "def train(epochs):",
+        f"    optimizer = {_optimizer_code(hyper)}",
+        f"    batch_size = {data.batch_size}",
+        "    inputs, labels = torch.tensor(x_train), targets(y_train)",
+        f"    shuffle = torch.Generator().manual_seed({data.seed})  # the batch order, drawn apart from the weights",
+        "    for epoch in range(epochs):",
+        "        order = torch.randperm(len(inputs), generator=shuffle)",
+        "        total, batches = 0.0, 0",
+        "        for start in range(0, len(inputs), batch_size):",
+        "            batch = order[start:start + batch_size]",
+        "            optimizer.zero_grad()   # gradients add up: clear the last step's",
+        "            loss = criterion(net(inputs[batch]), labels[batch])",
+        "            loss.backward()         # fills .grad of every parameter",
+        "            optimizer.step()        # updates the parameters from their .grad",
+        "            total, batches = total + loss.item(), batches + 1",
+        "        test_loss, accuracy = evaluate()",
+        '        print(f"epoch {epoch + 1}: train loss {total / batches:.4f}, test loss {test_loss:.4f}'
+        + accuracy_text + '")',
+        "",
+        "",
+        "# ---- the page's trained weights, read without pickle (safetensors.torch.load_file reads them too) ----",
+        inspect.getsource(weights_file.read_safetensors).rstrip(),
+        "",
+        "",
+        'if os.path.exists(WEIGHTS) and "--train" not in sys.argv:',
+        "    state_dict, page = read_safetensors(WEIGHTS)",
+        "    net.load_state_dict(state_dict)",
+        "    test_loss, accuracy = evaluate()",
+        '    print(f"the page\'s weights after {page[\'step\']} steps")',
+        '    print(f"  tested here:     test loss {test_loss:.4f}' + accuracy_text + '")',
+        '    print(f"  the page showed: test loss {float(page[\'test_loss\']):.4f}' + page_accuracy + '")',
+        "else:",
+        f"    train({epochs})",
         "",
     ]
     return "\n".join(lines)
+
+
+def export_weights(session):
+    """The session's trained weights (its state_dict, buffers included) as the bytes of a .safetensors
+    file, with the step, the seed and the page's test numbers in its metadata: the exported script
+    prints them beside its own."""
+    metrics = session.test_metrics()
+    metadata = {"format": "pt", "step": session.step, "seed": session.data.seed,
+                "test_loss": repr(metrics["test_loss"])}
+    if "test_acc" in metrics:
+        metadata["test_accuracy"] = repr(metrics["test_acc"])
+    return weights_file.safetensors_bytes(session.training_state().weights, metadata)
