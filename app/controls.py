@@ -24,7 +24,7 @@ import panel as pn
 import param
 
 from app import datasets, devices, persist
-from app.export import SCRIPT_NAME, WEIGHTS_NAME, export_script, export_weights
+from app.export import SCRIPT_NAME, WEIGHTS_NAME, export_weights, session_script
 from app.live_text import LiveText
 from app.notices import Notices
 from app.state import PRESETS
@@ -539,7 +539,7 @@ def code_export(session):
             script["text"] = ""
             pane.object = f"*The network cannot be built yet: {session.error or 'see the builder'}*"
         else:
-            script["text"] = export_script(session.network, session.data, session.hyper)
+            script["text"] = session_script(session)
             pane.object = (f"Put both files in one folder and run `python {SCRIPT_NAME}` on PyTorch (`pip install "
                            "torch numpy`; the digits also need scikit-learn): it loads the weights as they were "
                            "when you downloaded them and prints their test accuracy beside the page's. "

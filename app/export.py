@@ -126,17 +126,21 @@ def _problem(data):
         else "classification-2d"
 
 
-def export_script(network, data, hyper, epochs=20):
+def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
     """The whole script for the playground's settings (Network, Data, Hyper); None-safe only for
     valid networks: call it when session.model is not None. Run beside the weights file
     (export_weights), it loads and tests them; with --train (or without the file) it trains from the
-    page's seed."""
+    page's seed.
+
+    `code`: a model written in the code cell, {"source": its definitions, "expression": what builds
+    it, e.g. "Net()"}, emitted verbatim instead of the builder's layers; then `outputs`, the model's
+    number of outputs, must be given (session_script reads both from a session)."""
     problem = _problem(data)
     classes = {"images": 10, "regression": 0}.get(problem, 2)
     input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (8, 8)}[data.image_mode]) \
         if problem == "images" else (2,)
-    report = layers.analyse(network.layers, input_shape, data.batch_size)
-    outputs = report.output_shape[0]
+    if outputs is None:
+        outputs = layers.analyse(network.layers, input_shape, data.batch_size).output_shape[0]
     targets = _targets_code(hyper.loss, problem, classes, outputs)
     has_accuracy = problem != "regression"
     accuracy_text = ", test accuracy {accuracy:.1%}" if has_accuracy else ""
@@ -177,10 +181,10 @@ def export_script(network, data, hyper, epochs=20):
         "",
         "",
         "# ---- the network -----------------------------------------------------------------------",
-        network_class(network.layers, input_shape),
+        code["source"].rstrip() if code else network_class(network.layers, input_shape),
         "",
         "",
-        "net = Net()",
+        f"net = {code['expression'] if code else 'Net()'}",
         "print(net)",
         f"criterion = {LOSS_CODE[hyper.loss]}",
         "",
@@ -234,13 +238,26 @@ def export_script(network, data, hyper, epochs=20):
     return "\n".join(lines)
 
 
+def session_script(session):
+    """export_script for what `session` trains now: the builder's layers, or the code cell's model."""
+    # The code cell's model ({"source", "expression"}) is Network.code on the own-model branch; until
+    # that branch is merged a session has none and this exports the builder's layers.
+    code = getattr(session.network, "code", None)
+    outputs = session.predict(session.dataset.x_test[:1]).shape[1] if code else None
+    return export_script(session.network, session.data, session.hyper, code=code, outputs=outputs)
+
+
 def export_weights(session):
     """The session's trained weights (its state_dict, buffers included) as the bytes of a .safetensors
     file, with the step, the seed and the page's test numbers in its metadata: the exported script
     prints them beside its own."""
-    metrics = session.test_metrics()
-    metadata = {"format": "pt", "step": session.step, "seed": session.data.seed,
-                "test_loss": repr(metrics["test_loss"])}
+    return weights_file.safetensors_bytes(session.training_state().weights,
+                                          page_metadata(session.step, session.data.seed, session.test_metrics()))
+
+
+def page_metadata(step, seed, metrics):
+    """What the weights file says of the page: the step and seed, and the test numbers it showed."""
+    metadata = {"format": "pt", "step": step, "seed": seed, "test_loss": repr(metrics["test_loss"])}
     if "test_acc" in metrics:
         metadata["test_accuracy"] = repr(metrics["test_acc"])
-    return weights_file.safetensors_bytes(session.training_state().weights, metadata)
+    return metadata

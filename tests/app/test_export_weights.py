@@ -2,6 +2,7 @@
 that the exported script loads on real PyTorch (torch 2.13 in .venv, in a subprocess without our code)
 to reproduce the page's test accuracy and predictions; and the page's seed gives PyTorch the page's
 initial weights (app/export.py)."""
+import builtins
 import json
 import re
 
@@ -9,7 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from app.export import export_script, export_weights, network_class
+import engine
+from app import datasets
+from app.codecell import _cell_import
+from app.export import export_script, export_weights, network_class, page_metadata, session_script
 from app.layers import new_layer
 from app.session import Session
 from app.state import PRESETS, Data, Hyper, Network
@@ -66,11 +70,14 @@ def trained(network, data, hyper, steps):
 
 def reproduce(page, tmp_path, extra_path=None):
     """Run the exported script with the exported weights on real PyTorch; returns (the test accuracy it
-    printed, its class predictions for the first 100 test samples)."""
-    code = export_script(page.network, page.data, page.hyper) + (
-        "out = net.eval()(torch.tensor(x_test[:100]))\n"
-        "print('classes', (out.argmax(1) if out.shape[1] > 1 else (out[:, 0] > 0).long()).tolist())\n")
-    _, printed = run_on_torch(code, tmp_path, extra_path, weights=export_weights(page))
+    printed, its class predictions for the first 100 test samples, its output)."""
+    return run_exported(session_script(page), export_weights(page), tmp_path, extra_path)
+
+
+def run_exported(code, weights, tmp_path, extra_path=None):
+    code += ("out = net.eval()(torch.tensor(x_test[:100]))\n"
+             "print('classes', (out.argmax(1) if out.shape[1] > 1 else (out[:, 0] > 0).long()).tolist())\n")
+    _, printed = run_on_torch(code, tmp_path, extra_path, weights=weights)
     assert "epoch" not in printed   # it loaded the weights, it did not train
     accuracy = float(re.search(r"tested here: .* test accuracy ([0-9.]+)%", printed).group(1)) / 100
     return accuracy, json.loads(re.search(r"classes (\[.*\])", printed).group(1)), printed
@@ -103,6 +110,72 @@ def test_lenet_trained_on_the_digits_scores_the_same_on_pytorch(tmp_path):
     assert shown > 0.8
     accuracy, classes, _ = reproduce(page, tmp_path, fake_sklearn(tmp_path))
     assert abs(accuracy - shown) <= 0.005 and classes == page_classes(page)
+
+
+RESIDUAL_NET = '''import torch
+import torch.nn as nn
+
+HIDDEN = 16
+
+
+class Residual(nn.Module):
+    """x + tanh(W x): a block that keeps its input."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.inner = nn.Linear(width, width)
+
+    def forward(self, x):
+        return x + torch.tanh(self.inner(x))
+
+
+class Net(nn.Module):
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(2, HIDDEN)
+        self.block = Residual(HIDDEN)
+        self.out = nn.Linear(HIDDEN, 2)
+
+    def forward(self, x):
+        return self.out(self.block(torch.relu(self.fc1(x))))'''
+
+
+def test_a_code_cell_model_is_exported_verbatim_and_scores_the_same_on_pytorch(tmp_path):
+    data, hyper = Data(dataset="circle", noise=0.1, seed=3), Hyper(optimizer="Adam", lr=0.03, loss="cross_entropy")
+    # The model as the playground builds a code cell's (own-model branch, app/model_code.py): its source
+    # run with `import torch` as the engine, then the expression, after the seed.
+    namespace = {"__builtins__": dict(vars(builtins), __import__=_cell_import)}
+    exec(RESIDUAL_NET, namespace)
+    engine.manual_seed(data.seed)
+    model = eval("Net()", namespace)
+    initial = {name: value.detach().numpy().copy() for name, value in model.state_dict().items()}
+    on_torch = {}
+    exec(RESIDUAL_NET, on_torch)
+    torch.manual_seed(data.seed)
+    for name, value in on_torch["Net"]().state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), initial[name], err_msg=name)   # the seed's weights
+
+    d = datasets.make(data.dataset, data.samples, data.noise, data.test_fraction, data.seed)
+    optimizer = engine.optim.Adam(model.parameters(), lr=hyper.lr)
+    inputs, labels = engine.tensor(d.x_train), engine.tensor(d.y_train)
+    for _ in range(150):
+        optimizer.zero_grad()
+        engine.nn.functional.cross_entropy(model(inputs), labels).backward()
+        optimizer.step()
+    with engine.no_grad():
+        out = model(engine.tensor(d.x_test))
+        metrics = {"test_loss": engine.nn.functional.cross_entropy(out, engine.tensor(d.y_test)).item(),
+                   "test_acc": float((out.numpy().argmax(1) == d.y_test).mean())}
+    assert metrics["test_acc"] > 0.9
+    weights = safetensors_bytes({k: v.detach().numpy() for k, v in model.state_dict().items()},
+                                page_metadata(150, data.seed, metrics))
+
+    code = export_script(Network(), data, hyper, code={"source": RESIDUAL_NET, "expression": "Net()"}, outputs=2)
+    assert RESIDUAL_NET in code and "\nnet = Net()\n" in code
+    accuracy, classes, _ = run_exported(code, weights, tmp_path)
+    assert abs(accuracy - metrics["test_acc"]) <= 0.005
+    assert classes == out.numpy()[:100].argmax(1).tolist()
 
 
 @pytest.mark.parametrize("preset", ["mlp", "lenet"])
