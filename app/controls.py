@@ -543,7 +543,8 @@ def code_export(session):
             pane.object = (f"Put both files in one folder and run `python {SCRIPT_NAME}` on PyTorch (`pip install "
                            "torch numpy`; the digits also need scikit-learn): it loads the weights as they were "
                            "when you downloaded them and prints their test accuracy beside the page's. "
-                           f"`python {SCRIPT_NAME} --train` trains from scratch with the page's seed instead."
+                           f"`python {SCRIPT_NAME} --train` trains from scratch instead, with the page's seed "
+                           "and number of steps: the path the page took."
                            "\n\n```python\n" + script["text"] + "\n```")
         download.disabled = weights.disabled = not script["text"]
     session.param.watch(update, "version")

@@ -19,14 +19,14 @@ def script(preset, epochs, **data):
     return export_script(Network(layers=p["network"]), Data(**{**p["data"], **data}), Hyper(**p["hyper"]), epochs)
 
 
-def run_on_torch(code, tmp_path, extra_path=None, weights=None):
+def run_on_torch(code, tmp_path, extra_path=None, weights=None, args=()):
     """Run `code` on real PyTorch in tmp_path, with `weights` (bytes) as the weights file beside it."""
     path = tmp_path / "exported.py"
     path.write_text(code)
     if weights is not None:
         (tmp_path / WEIGHTS_NAME).write_bytes(weights)
     env_path = [str(extra_path)] if extra_path else []
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    done = subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={"PYTHONPATH": ":".join(env_path), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr[-3000:]
     assert "engine" not in done.stdout
@@ -125,7 +125,7 @@ def test_the_script_and_the_page_give_the_same_first_losses(tmp_path):
     steps = len(page.history["step"])
     assert page.history["step"] == list(range(1, steps + 1)) and steps >= 10  # every early step recorded
     code = export_script(network, data, hyper, epochs=2)
-    per_step = "            total, batches = total + loss.item(), batches + 1"
+    per_step = "            total, batches, step = total + loss.item(), batches + 1, step + 1"
     assert per_step in code
     code = code.replace(per_step, per_step + '\n            print(f"step loss {loss.item():.9f}")')
     _, out = run_on_torch(code, tmp_path)

@@ -103,6 +103,21 @@ def test_an_mlp_trained_on_the_page_scores_the_same_on_pytorch(tmp_path):
     assert f"the page showed: test loss {page.history['test_loss'][-1]:.4f}, test accuracy {shown:.1%}" in printed
 
 
+
+def test_train_follows_the_pages_path_from_scratch_on_pytorch(tmp_path):
+    """--train: the page's seed and number of steps give PyTorch the page's path, to float32 rounding.
+    (Not with a BatchNorm after a biased layer: that bias has no true gradient, Adam scales its rounding
+    noise up to whole steps, and the running mean follows it.)"""
+    p = PRESETS["mlp"]
+    network = [*p["network"][:2], new_layer("Dropout", p=0.2), *p["network"][2:]]
+    page = trained(network, {**p["data"], "dataset": "circle", "noise": 0.1}, p["hyper"], 400)
+    _, printed = run_on_torch(session_script(page), tmp_path, weights=export_weights(page), args=["--train"])
+    assert f"trained from scratch for the page's {page.step} steps" in printed
+    loss, accuracy = re.search(r"tested here: +test loss ([0-9.]+), test accuracy ([0-9.]+)%", printed).groups()
+    assert float(accuracy) == round(page.history["test_acc"][-1] * 100, 1)
+    assert float(loss) == pytest.approx(page.history["test_loss"][-1], abs=2e-4)
+
+
 def test_lenet_trained_on_the_digits_scores_the_same_on_pytorch(tmp_path):
     p = PRESETS["lenet"]
     page = trained(p["network"], p["data"], p["hyper"], 60)
