@@ -4,7 +4,13 @@ code cell, where `import torch` is the engine).
 
 Layers with parameters or a train/eval mode become modules named as in the playground (conv1,
 fc1, bn1, dropout1, ...), so a state_dict saved from one loads into the other; stateless layers
-become the functional calls the tutorial uses: `x = F.max_pool2d(F.relu(self.conv1(x)), 2)`.
+become the functional calls the tutorial uses: `x = F.max_pool2d(F.relu(self.conv1(x)), 2)`. A model
+written in the code cell (export_script's `code`: {"source", "expression"}) is emitted verbatim instead,
+with `outputs`, its number of outputs, given.
+
+Export carries the training: export_weights gives the page's state_dict as a .safetensors file
+(app/weights_file.py). Run beside it, the script loads the weights and prints their test numbers
+beside the page's; with --train, or without the file, it trains from the page's seed.
 """
 import inspect
 
@@ -121,26 +127,16 @@ def _accuracy_code(loss, problem, outputs):
     return f"((out[:, 0] > {threshold}).long() == torch.tensor(y_test)).float().mean().item()"
 
 
-def _problem(data):
-    return "images" if data.dataset == "digits" else "regression" if data.dataset == "regression" \
-        else "classification-2d"
-
-
 def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
     """The whole script for the playground's settings (Network, Data, Hyper); None-safe only for
-    valid networks: call it when session.model is not None. Run beside the weights file
-    (export_weights), it loads and tests them; with --train (or without the file) it trains from the
-    page's seed.
-
-    `code`: a model written in the code cell, {"source": its definitions, "expression": what builds
-    it, e.g. "Net()"}, emitted verbatim instead of the builder's layers; then `outputs`, the model's
-    number of outputs, must be given (session_script reads both from a session)."""
-    problem = _problem(data)
+    valid networks: call it when session.model is not None."""
+    problem = "images" if data.dataset == "digits" else "regression" if data.dataset == "regression" \
+        else "classification-2d"
     classes = {"images": 10, "regression": 0}.get(problem, 2)
     input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (8, 8)}[data.image_mode]) \
         if problem == "images" else (2,)
-    if outputs is None:
-        outputs = layers.analyse(network.layers, input_shape, data.batch_size).output_shape[0]
+    report = layers.analyse(network.layers, input_shape, data.batch_size)
+    outputs = outputs or report.output_shape[0]   # a code cell's model: its number of outputs is given
     targets = _targets_code(hyper.loss, problem, classes, outputs)
     has_accuracy = problem != "regression"
     accuracy_text = ", test accuracy {accuracy:.1%}" if has_accuracy else ""
