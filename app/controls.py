@@ -14,10 +14,8 @@ Stable hooks for browser tests: buttons by their names (Forward, Backward, Step,
 Reset, Undo, Redo, Save, Share link, Recent), .pg-status, .pg-preset-<key>, .pg-share-url, .pg-load
 (its input[type=file]), .pg-recent, .pg-code-export; keys f, b, s, space, r, ctrl+z, ctrl+y.
 """
-import asyncio
 import html
 import io
-import sys
 import time
 
 import panel as pn
@@ -25,6 +23,7 @@ import param
 
 from app import datasets, devices, persist
 from app.export import SCRIPT_NAME, WEIGHTS_NAME, export_weights, session_script
+from app.file_picker import FilePicker
 from app.live_text import LiveText
 from app.notices import Notices
 from app.state import PRESETS
@@ -406,16 +405,6 @@ def device_widgets(session):
     return pn.Column(pn.pane.Markdown("**Device**", margin=(0, 10)), switch, name, note, **FILL)
 
 
-def _after_this_change(action):
-    """Run `action` once the page's whole change has been applied. In the browser's worker the page's
-    changes arrive one property at a time, and a chosen file's name after its content: read at once,
-    the name would be the previous file's."""
-    if sys.platform == "emscripten":
-        asyncio.get_event_loop().call_soon(action)
-    else:
-        action()
-
-
 def file_widgets(session, notices=None, keeper=None):
     """Save / load the playground as a file, and a share link. `keeper`: what keeps the playground in
     the browser (app/autosave.Autosave): a file or a link opened starts a new playground there, and the
@@ -431,12 +420,17 @@ def file_widgets(session, notices=None, keeper=None):
 
     save = pn.widgets.FileDownload(callback=lambda: io.BytesIO(persist.save_bytes(session)), filename="playground.json",
                                    label="Save", button_type="default", embed=False, css_classes=["pg-save"])
-    load = pn.widgets.FileInput(accept=".json", multiple=False, css_classes=["pg-load"])
+    load = FilePicker(accept=".json", max_bytes=persist.MAX_FILE_BYTES, css_classes=["pg-load"])
 
-    def open_file():
-        name = load.filename or "the file"
+    def open_file(event):
+        chosen = event.new
+        name = chosen["name"]
         try:
-            parsed = persist.parse(persist.read_json(load.value, f"“{name}”", persist.MAX_FILE_BYTES))
+            if chosen["text"] is None and chosen["size"] > persist.MAX_FILE_BYTES:
+                raise persist.PlaygroundFileError(f"“{name}” is {chosen['size'] / 1e6:.1f} MB; a playground is "
+                                                  f"at most {persist.MAX_FILE_BYTES / 1e6:.0f} MB")
+            data = chosen["text"] if chosen["text"] is not None else b"\xff"   # not text: read_json says so
+            parsed = persist.parse(persist.read_json(data, f"“{name}”", persist.MAX_FILE_BYTES))
             persist.check_fit(session, parsed)
         except persist.PlaygroundFileError as error:
             say(f"Could not load “{name}”: {error}. Your playground is as it was.", "danger")
@@ -445,7 +439,7 @@ def file_widgets(session, notices=None, keeper=None):
         persist.apply(session, parsed)
         say(f"Loaded “{name}”: step {session.step}. The playground you had is in Recent.", "success")
 
-    load.param.watch(lambda event: event.new and _after_this_change(open_file), "value")
+    load.param.watch(open_file, "chosen")
 
     link = ShareLink(sizing_mode="stretch_width")
     share = pn.widgets.Button(name="Share link", css_classes=["pg-share"])

@@ -9,6 +9,7 @@ import pytest
 from app import persist
 from app.builder import Builder, network_builder
 from app.codecell import code_cell
+from app.file_picker import FilePicker
 from app.controls import Controls, code_export, data_widgets, file_widgets, hyper_widgets, presets
 from app.layers import new_layer, palette
 from app.notices import Notices
@@ -120,14 +121,16 @@ def test_save_load_and_share_widgets(session):
     saved = persist.save_bytes(session)
     other, notices = Session(), Notices()
     other_view = file_widgets(other, notices)
-    load = find(other_view, pn.widgets.FileInput, "pg-load")
-    load.param.update(filename="bad.json", value=b"{not json")
+    load = find(other_view, FilePicker, "pg-load")
+    load.chosen = {"name": "bad.json", "size": 9, "text": "{not json", "choice": 1}
     assert notices.kind("file") == "danger" and "Could not load “bad.json”" in notices.text("file")
     assert "not valid JSON" in notices.text("file")
-    load.param.update(filename="picture.png", value=b"\x89PNG\r\n\x1a\n")
+    load.chosen = {"name": "picture.png", "size": 8, "text": None, "choice": 2}          # not UTF-8 text
     assert "“picture.png” is not a playground JSON file" in notices.text("file")   # the file chosen, in words
-    load.param.update(filename="good.json", value=saved)
-    assert notices.kind("file") == "success" and other.step == 3
+    load.chosen = {"name": "huge.json", "size": 10**9, "text": None, "choice": 3}        # too big to be read
+    assert "“huge.json” is 1000.0 MB; a playground is at most 67 MB" in notices.text("file")
+    load.chosen = {"name": "good.json", "size": len(saved), "text": saved.decode(), "choice": 4}
+    assert notices.kind("file") == "success" and "Loaded “good.json”" in notices.text("file") and other.step == 3
 
     from app.controls import ShareLink
     link = next(iter(view.select(ShareLink)))

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.site.harness import ROOT, screenshot
+from tests.site.harness import APP_TIMEOUT_MS, ROOT, screenshot
 
 
 def free_port():
@@ -16,6 +16,8 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Tests ask for panel_serve before page: fixtures end in reverse order, so the page closes before the
+# server stops (a page left open would report "not connected" as the server goes).
 @pytest.fixture
 def panel_serve(tmp_path):
     port = free_port()
@@ -34,12 +36,15 @@ def panel_serve(tmp_path):
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}/main"
     server.terminate()
-    server.wait(timeout=10)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:   # a loaded machine: the test has its answer, end the server
+        server.kill()
+        server.wait()
 
 
-@pytest.mark.skip(reason="a console error at teardown after this session's merges ('not connected so cannot send'); to be fixed next session")
-def test_panel_serve_runs_the_playground(page, panel_serve):
-    page.goto(panel_serve)
+def test_panel_serve_runs_the_playground(panel_serve, page):
+    page.goto(panel_serve, timeout=APP_TIMEOUT_MS)   # the server builds the page on this request
     expect(page.locator(".pg-status")).to_contain_text("Step 0", timeout=60_000)
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
@@ -49,9 +54,8 @@ def test_panel_serve_runs_the_playground(page, panel_serve):
     screenshot(page, "native-panel-serve")
 
 
-@pytest.mark.skip(reason="a console error at teardown after this session's merges ('not connected so cannot send'); to be fixed next session")
-def test_panel_serve_runs_the_code_cell_in_a_subprocess_that_stop_ends(page, panel_serve):
-    page.goto(panel_serve)
+def test_panel_serve_runs_the_code_cell_in_a_subprocess_that_stop_ends(panel_serve, page):
+    page.goto(panel_serve, timeout=APP_TIMEOUT_MS)   # the server builds the page on this request
     status, output = page.locator(".pg-status"), page.locator(".pg-code-output")
     expect(status).to_contain_text("Step 0", timeout=60_000)
     page.locator(".bk-tab", has_text="Code cell").click()

@@ -41,15 +41,19 @@ def status(page):
     return page.locator(".pg-status")
 
 
-@pytest.mark.xfail(reason="failed after this session's merges on a loaded machine, cause not yet found (closing note of the session)", strict=False)
 def test_drag_a_network_step_through_it_inspect_a_node_and_train(page):
     open_playground(page)
     page.locator(".pg-clear").click()
     expect(page.locator(".pg-empty")).to_be_visible()
-    for kind in ["Linear", "ReLU", "Linear"]:
-        page.locator(f"[data-palette='{kind}']").drag_to(page.locator(".pg-network"))
+    settle(page)
     cards = page.locator("[data-layer-index]")
-    expect(cards).to_have_count(3)
+    for count, kind in enumerate(["Linear", "ReLU", "Linear"], start=1):
+        # Dropped on the column's "output" line, below the last card: aiming at the column's middle, below
+        # the window's edge, would scroll the page after the press, and the drag would pick up the block
+        # that scrolled under the pointer.
+        page.locator(f"[data-palette='{kind}']").drag_to(page.locator(".pg-network .pg-output"))
+        expect(cards).to_have_count(count)   # as a person does: see the card arrive, then drag the next
+        settle(page)
     expect(cards.nth(1)).to_have_attribute("data-layer-type", "ReLU")
     # Binary classification wants one output: a Linear added at the end comes with it, and says so
     # when it is given more.
@@ -66,6 +70,11 @@ def test_drag_a_network_step_through_it_inspect_a_node_and_train(page):
     click(page, "Forward")
     expect(status(page)).to_contain_text("after forward")
     settle(page)
+    # The graph opens grouped by layer; opened, it shows autograd's own nodes.
+    names = bokeh_data(page, "graph-nodes", "name")
+    assert {"fc1 · Linear", "relu1 · ReLU", "fc2 · Linear"} <= set(names), names
+    page.get_by_role("button", name="Open all layers").click()
+    settle(page)
     names = bokeh_data(page, "graph-nodes", "name")
     assert "BinaryCrossEntropyWithLogitsBackward0" in names and "ReluBackward0" in names, names
     assert not any(bokeh_data(page, "graph-nodes", "grad_text")), "no gradients before Backward"
@@ -77,10 +86,7 @@ def test_drag_a_network_step_through_it_inspect_a_node_and_train(page):
     assert grads and all(re.search(r"\d", text) for text in grads), grads
     screenshot(page, "10-graph-after-backward")
 
-    # Click an operation's box (layers drawn grouped open with a click first).
-    if "module" in bokeh_data(page, "graph-nodes", "kind"):
-        page.get_by_role("button", name="Open all layers").click()
-        settle(page)
+    # Click an operation's box.
     kinds, names = bokeh_data(page, "graph-nodes", "kind"), bokeh_data(page, "graph-nodes", "name")
     relu = next(i for i, name in enumerate(names) if name.startswith("Relu"))
     assert kinds[relu] == "activation"
@@ -171,7 +177,6 @@ def test_a_share_link_restores_the_network_and_a_broken_one_is_refused(page, tra
     expect(broken.locator("[data-layer-index='0'] .pg-shape")).to_have_text("32×5")
 
 
-@pytest.mark.xfail(reason="failed after this session's merges on a loaded machine, cause not yet found (closing note of the session)", strict=False)
 def test_save_a_playground_file_and_load_it_in_another_page(page, traffic, tmp_path):
     open_playground(page)
     page.locator(".pg-preset-logistic").click()

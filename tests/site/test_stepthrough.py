@@ -127,7 +127,6 @@ def pick(page, node_name):
     expect(page.locator(".inspector-title")).to_contain_text(node_name)
 
 
-@pytest.mark.xfail(reason="failed after this session's merges on a loaded machine, cause not yet found (closing note of the session)", strict=False)
 def test_check_numerically_passes_an_engine_rule_and_fails_a_wrong_custom_function(page):
     open_playground(page)
     page.keyboard.press("Shift+B")       # the key of Step backward
@@ -146,9 +145,10 @@ def test_check_numerically_passes_an_engine_rule_and_fails_a_wrong_custom_functi
     page.locator(".bk-tab", has_text="Code cell").click()
     page.locator(".pg-code textarea").fill(WRONG_OP)
     page.locator(".pg-run").click()
-    settle(page)
-    page.locator(".pg-show-tensor").click()
-    expect(page.locator(".pg-status")).to_contain_text("from the code cell")
+    # The cell runs in a Python of its own: its graph reaches the playground when the run ends.
+    expect(page.locator(".pg-status")).to_contain_text("from the code cell", timeout=60_000)
+    page.locator(".pg-show-tensor").click()       # and brings the graph view forward
+    expect(page.locator(".graph-node-select select")).to_be_visible()
     settle(page)
     pick(page, "CubeBackward")
     page.get_by_role("button", name="Check numerically").click()
