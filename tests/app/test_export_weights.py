@@ -118,6 +118,15 @@ def test_train_follows_the_pages_path_from_scratch_on_pytorch(tmp_path):
     assert float(loss) == pytest.approx(page.history["test_loss"][-1], abs=2e-4)
 
 
+def test_regression_weights_give_the_pages_test_loss_under_any_file_name(tmp_path):
+    network = [new_layer("Linear", out_features=16), new_layer("Tanh"), new_layer("Linear", out_features=1)]
+    page = trained(network, {"dataset": "regression"}, {"optimizer": "Adam", "lr": 0.01, "loss": "mse"}, 100)
+    (tmp_path / "renamed by the browser (1).safetensors").write_bytes(export_weights(page))
+    _, printed = run_on_torch(session_script(page), tmp_path, args=["renamed by the browser (1).safetensors"])
+    here, shown = re.findall(r"test loss ([0-9.]+)\n", printed)
+    assert "accuracy" not in printed and here == shown == f"{page.history['test_loss'][-1]:.4f}"
+
+
 def test_lenet_trained_on_the_digits_scores_the_same_on_pytorch(tmp_path):
     p = PRESETS["lenet"]
     page = trained(p["network"], p["data"], p["hyper"], 60)
