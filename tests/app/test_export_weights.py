@@ -18,6 +18,7 @@ from app.layers import new_layer
 from app.session import Session
 from app.state import PRESETS, Data, Hyper, Network
 from app.weights_file import read_safetensors, safetensors_bytes
+from tests.app.test_device_session import adapter  # noqa: F401  (the WebGPU adapter fixture)
 from tests.app.test_export import fake_sklearn, run_on_torch
 
 NUMPY_DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "U8": np.uint8,
@@ -215,3 +216,18 @@ def test_the_seed_gives_pytorch_the_pages_initial_weights(preset, seed):
     assert list(fresh) == list(weights)
     for name, value in fresh.items():
         np.testing.assert_array_equal(value.numpy(), weights[name], err_msg=name)   # bit for bit
+
+
+def test_weights_trained_on_webgpu_export_as_they_are(adapter, tmp_path):
+    """On the GPU the file is the host copy of the device's weights, and the test numbers are measured there."""
+    p = PRESETS["mlp"]
+    page = Session(Network(layers=p["network"]), Data(**{**p["data"], "dataset": "circle"}), Hyper(**p["hyper"]),
+                   adapter=adapter)
+    page.use_device("webgpu")
+    page.train(20)
+    assert page.device == "webgpu"
+    (tmp_path / "w.safetensors").write_bytes(export_weights(page))
+    state_dict, metadata = read_safetensors(tmp_path / "w.safetensors")
+    assert metadata["step"] == "20" and float(metadata["test_accuracy"]) == page.history["test_acc"][-1]
+    for name, value in page.model.state_dict().items():
+        np.testing.assert_array_equal(state_dict[name].numpy(), value.detach().cpu().numpy(), err_msg=name)
