@@ -22,7 +22,7 @@ import panel as pn
 import param
 
 from app import datasets, devices, persist
-from app.export import export_script
+from app.export import SCRIPT_NAME, WEIGHTS_NAME, export_weights, session_script
 from app.file_picker import FilePicker
 from app.live_text import LiveText
 from app.notices import Notices
@@ -508,13 +508,16 @@ def recent_menu(keeper, notices):
 
 
 def code_export(session):
-    """The PyTorch script of the current network and training loop, updated as it changes, with a
-    download button."""
+    """The PyTorch script of the current network and training loop, updated as it changes, and two
+    downloads: the script, and the trained weights as they are when clicked (app/export.py)."""
     pane = pn.pane.Markdown("", css_classes=["pg-code-export"], sizing_mode="stretch_width")
     script = {"text": ""}
-    download = pn.widgets.FileDownload(callback=lambda: io.StringIO(script["text"]), filename="playground_net.py",
-                                       label="Download playground_net.py", embed=False,
+    download = pn.widgets.FileDownload(callback=lambda: io.StringIO(script["text"]), filename=SCRIPT_NAME,
+                                       label=f"Download {SCRIPT_NAME}", embed=False,
                                        css_classes=["pg-code-download"])
+    weights = pn.widgets.FileDownload(callback=lambda: io.BytesIO(export_weights(session)), filename=WEIGHTS_NAME,
+                                      label=f"Download {WEIGHTS_NAME} (the trained weights)", embed=False,
+                                      css_classes=["pg-weights-download"])
 
     shown = {"key": None}
 
@@ -530,10 +533,14 @@ def code_export(session):
             script["text"] = ""
             pane.object = f"*The network cannot be built yet: {session.error or 'see the builder'}*"
         else:
-            script["text"] = export_script(session.network, session.data, session.hyper)
-            pane.object = ("Runs unchanged on PyTorch (`pip install torch numpy`; the digits also need "
-                           "scikit-learn):\n\n```python\n" + script["text"] + "\n```")
-        download.disabled = not script["text"]
+            script["text"] = session_script(session)
+            pane.object = (f"Put both files in one folder and run `python {SCRIPT_NAME}` on PyTorch (`pip install "
+                           "torch numpy`; the digits also need scikit-learn): it loads the weights as they were "
+                           "when you downloaded them and prints their test accuracy beside the page's. "
+                           f"`python {SCRIPT_NAME} --train` trains from scratch instead, with the page's seed "
+                           "and number of steps: the path the page took."
+                           "\n\n```python\n" + script["text"] + "\n```")
+        download.disabled = weights.disabled = not script["text"]
     session.param.watch(update, "version")
     update()
-    return pn.Column(download, pane, sizing_mode="stretch_width")
+    return pn.Column(pn.Row(download, weights, styles=WRAP), pane, sizing_mode="stretch_width")

@@ -4,11 +4,21 @@ code cell, where `import torch` is the engine).
 
 Layers with parameters or a train/eval mode become modules named as in the playground (conv1,
 fc1, bn1, dropout1, ...), so a state_dict saved from one loads into the other; stateless layers
-become the functional calls the tutorial uses: `x = F.max_pool2d(F.relu(self.conv1(x)), 2)`.
+become the functional calls the tutorial uses: `x = F.max_pool2d(F.relu(self.conv1(x)), 2)`. A model
+written in the code cell (export_script's `code`: {"source", "expression"}) is emitted verbatim instead,
+with `outputs`, its number of outputs, given.
+
+Export carries the training: export_weights gives the page's state_dict as a .safetensors file
+(app/weights_file.py). Run beside it, the script loads the weights and prints their test numbers
+beside the page's; with --train, or without the file, it trains from the page's seed.
 """
 import inspect
 
-from app import datasets, layers
+from app import datasets, layers, weights_file
+from app.session import Session
+
+SCRIPT_NAME, WEIGHTS_NAME = "playground_net.py", "playground_net.safetensors"
+TEST_IMAGES = Session.TEST_IMAGES   # the page tests on the first 256 test images
 
 MODULE_TYPES = {"Linear", "Conv2d", "BatchNorm", "LayerNorm", "Dropout"}
 
@@ -110,14 +120,14 @@ def _optimizer_code(hyper):
 
 def _accuracy_code(loss, problem, outputs):
     if problem == "regression":
-        return None
+        return "None"
     if outputs > 1:
         return "(out.argmax(1) == torch.tensor(y_test)).float().mean().item()"
     threshold = 0.5 if loss == "mse" else 0.0
     return f"((out[:, 0] > {threshold}).long() == torch.tensor(y_test)).float().mean().item()"
 
 
-def export_script(network, data, hyper, epochs=20):
+def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
     """The whole script for the playground's settings (Network, Data, Hyper); None-safe only for
     valid networks: call it when session.model is not None."""
     problem = "images" if data.dataset == "digits" else "regression" if data.dataset == "regression" \
@@ -126,13 +136,25 @@ def export_script(network, data, hyper, epochs=20):
     input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (8, 8)}[data.image_mode]) \
         if problem == "images" else (2,)
     report = layers.analyse(network.layers, input_shape, data.batch_size)
-    outputs = report.output_shape[0]
+    outputs = outputs or report.output_shape[0]   # a code cell's model: its number of outputs is given
     targets = _targets_code(hyper.loss, problem, classes, outputs)
-    accuracy = _accuracy_code(hyper.loss, problem, outputs)
-    report_line = ('    print(f"epoch {epoch + 1}: train loss {total / batches:.4f}, test loss {test_loss:.4f}'
-                   + (', test accuracy {accuracy:.1%}")' if accuracy else '")'))
+    has_accuracy = problem != "regression"
+    accuracy_text = ", test accuracy {accuracy:.1%}" if has_accuracy else ""
+    page_accuracy = ", test accuracy {float(page['test_accuracy']):.1%}" if has_accuracy else ""
     lines = [
-        '"""The network and training loop built in Autograd Playground, as a PyTorch script."""',
+        '"""The network and training loop built in Autograd Playground, as a PyTorch script.',
+        "",
+        f"    python {SCRIPT_NAME}          loads the page's trained weights ({WEIGHTS_NAME} in the",
+        "                                      folder you run it from, or the .safetensors file you name) and",
+        "                                      tests them: the page's test numbers",
+        f"    python {SCRIPT_NAME} --train  trains from scratch for the page's number of steps: the page's",
+        "                                      seed gives its initial weights, batches and dropout masks, so",
+        "                                      it follows the page's path (without the weights file: 20 epochs)",
+        '"""',
+        "import json",
+        "import os",
+        "import sys",
+        "",
         "import numpy as np",
         "import torch",
         "import torch.nn as nn",
@@ -140,12 +162,17 @@ def export_script(network, data, hyper, epochs=20):
         "import torch.optim as optim",
         "",
         f"torch.manual_seed({data.seed})  # the playground's seed: the same initial weights and dropout masks",
+        "# the page's trained weights, downloaded with this script (or the .safetensors file named when run)",
+        f'WEIGHTS = next((arg for arg in sys.argv[1:] if arg.endswith(".safetensors")), "{WEIGHTS_NAME}")',
         "",
         f"# ---- data: {datasets.LABELS[data.dataset]} -------------------------------------------------",
         _data_code(data),
         "order = rng.permutation(len(x))",
         f"n_test = max(1, round({data.test_fraction} * len(x)))",
         "x_test, y_test, x_train, y_train = x[order[:n_test]], y[order[:n_test]], x[order[n_test:]], y[order[n_test:]]",
+        *([f"x_test, y_test = x_test[:{TEST_IMAGES}], y_test[:{TEST_IMAGES}]  "
+           f"# the page tests on the first {TEST_IMAGES} test images (it stays quick): so does this script"]
+          if problem == "images" else []),
         "",
         "",
         "def targets(y):",
@@ -153,34 +180,94 @@ def export_script(network, data, hyper, epochs=20):
         "",
         "",
         "# ---- the network -----------------------------------------------------------------------",
-        network_class(network.layers, input_shape),
+        code["source"].rstrip() if code else network_class(network.layers, input_shape),
         "",
         "",
-        "net = Net()",
+        f"net = {code['expression'] if code else 'Net()'}",
         "print(net)",
         f"criterion = {LOSS_CODE[hyper.loss]}",
-        f"optimizer = {_optimizer_code(hyper)}",
-        f"batch_size = {data.batch_size}",
-        "inputs, labels = torch.tensor(x_train), targets(y_train)",
-        f"shuffle = torch.Generator().manual_seed({data.seed})  # the batch order, drawn apart from the weights",
         "",
-        f"for epoch in range({epochs}):",
-        "    net.train()",
-        "    order = torch.randperm(len(inputs), generator=shuffle)",
-        "    total, batches = 0.0, 0",
-        "    for start in range(0, len(inputs), batch_size):",
-        "        batch = order[start:start + batch_size]",
-        "        optimizer.zero_grad()   # gradients add up: clear the last step's",
-        "        loss = criterion(net(inputs[batch]), labels[batch])",
-        "        loss.backward()         # fills .grad of every parameter",
-        "        optimizer.step()        # updates the parameters from their .grad",
-        "        total, batches = total + loss.item(), batches + 1",
+        "",
+        "def evaluate():",
+        '    """Test loss and accuracy, measured as the page measures them: in eval mode, without a graph."""',
         "    net.eval()",
         "    with torch.no_grad():",
         "        out = net(torch.tensor(x_test))",
         "        test_loss = criterion(out, targets(y_test)).item()",
-        *([f"        accuracy = {accuracy}"] if accuracy else []),
-        report_line,
+        f"        accuracy = {_accuracy_code(hyper.loss, problem, outputs)}",
+        "    net.train()",
+        "    return test_loss, accuracy",
+        "",
+        "",
+        "def train(epochs, until_step=None):",
+        '    """From scratch: with the seed set above, the page\'s initial weights, batches and dropout masks."""',
+        f"    optimizer = {_optimizer_code(hyper)}",
+        f"    batch_size = {data.batch_size}",
+        "    inputs, labels = torch.tensor(x_train), targets(y_train)",
+        f"    shuffle = torch.Generator().manual_seed({data.seed})  # the batch order, drawn apart from the weights",
+        "    step = 0",
+        "    for epoch in range(epochs):",
+        "        order = torch.randperm(len(inputs), generator=shuffle)",
+        "        total, batches = 0.0, 0",
+        "        for start in range(0, len(inputs), batch_size):",
+        "            batch = order[start:start + batch_size]",
+        "            optimizer.zero_grad()   # gradients add up: clear the last step's",
+        "            loss = criterion(net(inputs[batch]), labels[batch])",
+        "            loss.backward()         # fills .grad of every parameter",
+        "            optimizer.step()        # updates the parameters from their .grad",
+        "            total, batches, step = total + loss.item(), batches + 1, step + 1",
+        "            if step == until_step:",
+        "                break",
+        "        test_loss, accuracy = evaluate()",
+        '        print(f"epoch {epoch + 1}: train loss {total / batches:.4f}, test loss {test_loss:.4f}'
+        + accuracy_text + '")',
+        "        if step == until_step:",
+        "            return",
+        "",
+        "",
+        "# ---- the page's trained weights, read without pickle (safetensors.torch.load_file reads them too) ----",
+        inspect.getsource(weights_file.read_safetensors).rstrip(),
+        "",
+        "",
+        "saved = read_safetensors(WEIGHTS) if os.path.exists(WEIGHTS) else None",
+        "if saved is None:",
+        f"    train({epochs})",
+        "else:",
+        "    state_dict, page = saved",
+        '    if "--train" in sys.argv:   # the page\'s number of steps, from scratch: the page\'s path',
+        '        train(int(page["step"]), until_step=int(page["step"]))',
+        '        print(f"trained from scratch for the page\'s {page[\'step\']} steps")',
+        "    else:",
+        "        net.load_state_dict(state_dict)",
+        '        print(f"the page\'s weights after {page[\'step\']} steps")',
+        "    test_loss, accuracy = evaluate()",
+        '    print(f"  tested here:     test loss {test_loss:.4f}' + accuracy_text + '")',
+        '    print(f"  the page showed: test loss {float(page[\'test_loss\']):.4f}' + page_accuracy + '")',
         "",
     ]
     return "\n".join(lines)
+
+
+def session_script(session):
+    """export_script for what `session` trains now: the builder's layers, or the code cell's model."""
+    # The code cell's model ({"source", "expression"}) is Network.code on the own-model branch; until
+    # that branch is merged a session has none and this exports the builder's layers.
+    code = getattr(session.network, "code", None)
+    outputs = session.predict(session.dataset.x_test[:1]).shape[1] if code else None
+    return export_script(session.network, session.data, session.hyper, code=code, outputs=outputs)
+
+
+def export_weights(session):
+    """The session's trained weights (its state_dict, buffers included) as the bytes of a .safetensors
+    file, with the step, the seed and the page's test numbers in its metadata: the exported script
+    prints them beside its own."""
+    return weights_file.safetensors_bytes(session.training_state().weights,
+                                          page_metadata(session.step, session.data.seed, session.test_metrics()))
+
+
+def page_metadata(step, seed, metrics):
+    """What the weights file says of the page: the step and seed, and the test numbers it showed."""
+    metadata = {"format": "pt", "step": step, "seed": seed, "test_loss": repr(metrics["test_loss"])}
+    if "test_acc" in metrics:
+        metadata["test_accuracy"] = repr(metrics["test_acc"])
+    return metadata

@@ -793,6 +793,16 @@ class Session(param.Parameterized):
         finally:
             self.model.train()
 
+    def test_metrics(self):
+        """{"test_loss", "test_acc" (not for regression)} of the weights now, measured as the curves
+        measure them (the exported script prints them beside its own)."""
+        self._require_model()
+        loss, out = torch.webgpu.read_back(list(self._test_outputs()))
+        metrics = {"test_loss": float(loss)}
+        if self.problem != "regression":
+            metrics["test_acc"] = self._accuracy(out, self._y_test)
+        return metrics
+
     def _record(self, got, labels):
         row = {"train_loss": float(got["train_loss"])}
         if "train_output" in got:

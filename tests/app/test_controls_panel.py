@@ -2,6 +2,7 @@
 Session (app/controls.py, app/builder.py, app/codecell.py). The browser side is tests/site's."""
 import json
 
+import numpy as np
 import panel as pn
 import pytest
 
@@ -186,6 +187,21 @@ def test_the_pytorch_code_pane_follows_the_network(session):
     assert "lr=0.005" in pane.object
     session.network.layers = [new_layer("Conv2d")]
     assert "cannot be built" in pane.object and download.disabled
+
+
+def test_the_weights_download_gives_the_weights_as_they_are_when_clicked(session):
+    weights = find(code_export(session), pn.widgets.FileDownload, "pg-weights-download")
+    assert weights.filename == "playground_net.safetensors" and not weights.disabled
+    session.train(5)
+    blob = weights.callback().getvalue()
+    header = json.loads(blob[8:8 + int.from_bytes(blob[:8], "little")])
+    assert header["__metadata__"]["step"] == "5"
+    begin, end = header["fc1.weight"]["data_offsets"]
+    start = 8 + int.from_bytes(blob[:8], "little")
+    trained = np.frombuffer(blob[start + begin:start + end], "<f4").reshape(header["fc1.weight"]["shape"])
+    np.testing.assert_array_equal(trained, session.model.fc1.weight.detach().numpy())
+    session.network.layers = [new_layer("Conv2d")]
+    assert weights.disabled
 
 
 def test_every_preset_with_every_pane(session):

@@ -9,7 +9,7 @@ import pytest
 
 from app import datasets
 from app.codecell import run_cell
-from app.export import export_script, network_class
+from app.export import WEIGHTS_NAME, export_script, export_weights, network_class
 from app.layers import new_layer
 from app.state import LENET, PRESETS, Data, Hyper, Network
 
@@ -19,11 +19,14 @@ def script(preset, epochs, **data):
     return export_script(Network(layers=p["network"]), Data(**{**p["data"], **data}), Hyper(**p["hyper"]), epochs)
 
 
-def run_on_torch(code, tmp_path, extra_path=None):
+def run_on_torch(code, tmp_path, extra_path=None, weights=None, args=()):
+    """Run `code` on real PyTorch in tmp_path, with `weights` (bytes) as the weights file beside it."""
     path = tmp_path / "exported.py"
     path.write_text(code)
+    if weights is not None:
+        (tmp_path / WEIGHTS_NAME).write_bytes(weights)
     env_path = [str(extra_path)] if extra_path else []
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300,
+    done = subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True, timeout=300, cwd=tmp_path,
                           env={"PYTHONPATH": ":".join(env_path), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr[-3000:]
     assert "engine" not in done.stdout
@@ -42,9 +45,9 @@ def test_the_logistic_script_reaches_high_accuracy(tmp_path):
     assert accuracy > 90
 
 
-def test_the_lenet_script_trains_on_digits(tmp_path):
-    # scikit-learn is not a test dependency: a stand-in `sklearn.datasets.load_digits` serves the
-    # same 1,797 digits (the playground's converted copy), in the same order
+def fake_sklearn(tmp_path):
+    """scikit-learn is not a test dependency: a stand-in `sklearn.datasets.load_digits` serves the
+    same 1,797 digits (the playground's converted copy), in the same order. Returns its folder."""
     images, labels = datasets.load_digits()
     np.savez(tmp_path / "digits.npz", images=(images[:, 0] * 16).astype(np.uint8), labels=labels)
     fake = tmp_path / "fake" / "sklearn"
@@ -57,7 +60,11 @@ def test_the_lenet_script_trains_on_digits(tmp_path):
             z = np.load({str(tmp_path / "digits.npz")!r})
             return types.SimpleNamespace(images=z["images"].astype(np.float64), target=z["labels"])
     """))
-    losses, out = run_on_torch(script("lenet", 2), tmp_path, tmp_path / "fake")
+    return tmp_path / "fake"
+
+
+def test_the_lenet_script_trains_on_digits(tmp_path):
+    losses, out = run_on_torch(script("lenet", 2), tmp_path, fake_sklearn(tmp_path))
     assert len(losses) == 2 and losses[1] < losses[0] < 2.4
     assert "x = F.max_pool2d(F.relu(self.conv1(x)), 2)" in script("lenet", 1)
 
@@ -118,9 +125,9 @@ def test_the_script_and_the_page_give_the_same_first_losses(tmp_path):
     steps = len(page.history["step"])
     assert page.history["step"] == list(range(1, steps + 1)) and steps >= 10  # every early step recorded
     code = export_script(network, data, hyper, epochs=2)
-    per_step = "        total, batches = total + loss.item(), batches + 1"
+    per_step = "            total, batches, step = total + loss.item(), batches + 1, step + 1"
     assert per_step in code
-    code = code.replace(per_step, per_step + '\n        print(f"step loss {loss.item():.9f}")')
+    code = code.replace(per_step, per_step + '\n            print(f"step loss {loss.item():.9f}")')
     _, out = run_on_torch(code, tmp_path)
     script_losses = [float(v) for v in re.findall(r"step loss ([0-9.]+)", out)][:10]
     np.testing.assert_allclose(page.history["train_loss"][:10], script_losses, atol=1e-4)
