@@ -250,9 +250,7 @@ def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
 
 def session_script(session):
     """export_script for what `session` trains now: the builder's layers, or the code cell's model."""
-    # The code cell's model ({"source", "expression"}) is Network.code on the own-model branch; until
-    # that branch is merged a session has none and this exports the builder's layers.
-    code = session.network.code
+    code = session.network.code   # the code cell's model ({"source", "expression"}), or None
     outputs = session.predict(session.dataset.x_test[:1]).shape[1] if code else None
     return export_script(session.network, session.data, session.hyper, code=code, outputs=outputs)
 
