@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import backend_of
+from .._settings import default_device
 from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.node import Op
 from ..tensor import Tensor
@@ -19,8 +20,10 @@ __all__ = ['tensor', 'as_tensor', 'from_numpy', 'zeros', 'ones', 'empty', 'full'
 
 
 def _factory(data, dtype, device, requires_grad):
-    """Wrap a numpy array as a new leaf on the requested device."""
+    """Wrap a numpy array as a new leaf on the requested device (none given: the default device)."""
     from .._device import backend, device as device_cls
+    if device is None:
+        device = default_device()
     if device is not None:
         dev = device_cls(device)
         if dev.type != "cpu":
@@ -67,7 +70,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype) and device is None:
         return data
-    if isinstance(data, np.ndarray) and dtype is None and device is None:
+    if isinstance(data, np.ndarray) and dtype is None and device is None and default_device() in (None, "cpu"):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 

@@ -121,7 +121,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         _check_std(std)
         shape, dt = _shape(size), _float_dtype(dtype)
         values = _sampling.normal(g, _numel(shape), dt, mean, std).reshape(shape)
-        return _new_tensor(values, dtype, device, requires_grad)
+        # PyTorch leaves torch.normal out of the factories that follow set_default_device: it stays on the CPU
+        return _new_tensor(values, dtype, device or "cpu", requires_grad)
     if isinstance(std, Tensor) and (std.__array__() < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     like = mean if isinstance(mean, Tensor) else std
