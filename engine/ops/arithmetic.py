@@ -330,6 +330,20 @@ def _tensor_argument(fn_name, value, position, name):
                         f"{type(value).__name__}")
 
 
+def _tensor_pair(fn_name, input, other, to_float=False, integers=True):
+    """The two tensors of a binary function (maximum, atan2, ...), promoted to one dtype (floating with
+    `to_float`) and checked to broadcast; integer inputs refused, as PyTorch's CPU kernels refuse them, when
+    not `integers`."""
+    _tensor_argument(fn_name, other, 2, "other")
+    if not integers:
+        for x in (input, other):
+            if x._data.dtype.kind != "f":
+                raise NotImplementedError(f'"{fn_name}_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
+    a, b = _promote(input, other, to_float=to_float)
+    _check_broadcast(a, b)
+    return a, b
+
+
 def _split_ties(g, winner, loser):
     """Gradient of max(winner, loser): all to the larger input, half each on ties (PyTorch's rule)."""
     half = g / 2
@@ -348,10 +362,7 @@ class MaximumBackward0(Op):
 
 
 def maximum(input, other):
-    _tensor_argument("maximum", other, 2, "other")
-    a, b = _promote(input, other)
-    _check_broadcast(a, b)
-    return MaximumBackward0.apply(a, b)
+    return MaximumBackward0.apply(*_tensor_pair("maximum", input, other))
 
 
 class MinimumBackward0(Op):
@@ -365,10 +376,7 @@ class MinimumBackward0(Op):
 
 
 def minimum(input, other):
-    _tensor_argument("minimum", other, 2, "other")
-    a, b = _promote(input, other)
-    _check_broadcast(a, b)
-    return MinimumBackward0.apply(a, b)
+    return MinimumBackward0.apply(*_tensor_pair("minimum", input, other))
 
 
 class LerpBackward0(Op):

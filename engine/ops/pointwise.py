@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from ._args import _as_tensor, _b, _cast, _check_broadcast, _d, _promote, _select, _wrap
 from ._table import unary_op
 from .create import ones_like, zeros_like
-from .arithmetic import _tensor_argument, pow
+from .arithmetic import _tensor_pair, pow
 
 __all__ = ['exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'log2', 'log10',
            'abs', 'absolute', 'sign', 'floor', 'ceil', 'round', 'trunc', 'frac', 'clamp', 'clip', 'clamp_min',
@@ -324,15 +324,8 @@ exp2 = _unary_float(Exp2Backward0)
 
 def _float_binary(op, fn_name, input, other, integers=True):
     """A binary function of two tensors whose result is floating (integers become the default dtype, or are
-    refused, as PyTorch's CPU kernels refuse them, when not `integers`)."""
-    _tensor_argument(fn_name, other, 2, "other")
-    if not integers:
-        for x in (input, other):
-            if x._data.dtype.kind != "f":
-                raise NotImplementedError(f'"{fn_name}_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
-    a, b = _promote(input, other, to_float=True)
-    _check_broadcast(a, b)
-    return op.apply(a, b)
+    refused when not `integers`)."""
+    return op.apply(*_tensor_pair(fn_name, input, other, to_float=True, integers=integers))
 
 
 class Atan2Backward0(Op):

@@ -245,8 +245,15 @@ class MaxBackward0(Op):
 
 
 class _EvenlyDistributed(Op):
-    """max()/min()/amax/amin: the gradient is shared evenly between tied extreme elements."""
+    """max()/min()/amax/amin: the backend's `kernel` ("max" or "min") over axes; the gradient is shared evenly
+    between tied extreme elements."""
     saves_output = True
+
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        _check_extreme_of_empty(ctx.fn_name, a, axes)
+        return getattr(_b(a), ctx.kernel)(a._data, axes, keepdim)
 
     def backward(ctx, g):
         a, = ctx.saved_tensors
@@ -272,13 +279,7 @@ def _check_extreme_of_empty(name, a, axes):
 
 
 class MaxBackward1(_EvenlyDistributed):
-    fn_name = "max"
-
-    def forward(ctx, a, axes=None, keepdim=False):
-        ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        _check_extreme_of_empty(ctx.fn_name, a, axes)
-        return _b(a).max(a._data, axes, keepdim)
+    fn_name = kernel = "max"
 
 
 def max(input, dim=None, keepdim=False, *, other=None):
@@ -291,13 +292,7 @@ class MinBackward0(MaxBackward0):
 
 
 class MinBackward1(_EvenlyDistributed):
-    fn_name = "min"
-
-    def forward(ctx, a, axes=None, keepdim=False):
-        ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        _check_extreme_of_empty(ctx.fn_name, a, axes)
-        return _b(a).min(a._data, axes, keepdim)
+    fn_name = kernel = "min"
 
 
 def min(input, dim=None, keepdim=False, *, other=None):
