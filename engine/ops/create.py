@@ -148,8 +148,27 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    data = np.linspace(start, end, steps, dtype=np.float64).astype(_np_dtype(dtype))
-    return _factory(data, dtype, device, requires_grad)
+    return _factory(linspace_values(start, end, steps, _np_dtype(dtype)), dtype, device, requires_grad)
+
+
+# a wider type in which a * b + c rounds once, as the fused multiply-add of PyTorch's CPU kernel does
+_FUSED = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}
+
+
+def linspace_values(start, end, steps, np_dtype):
+    """PyTorch's CPU linspace: the step in the dtype; the first half counted up from start, the second half
+    down from end, each value start + step * i as one fused multiply-add (bit for bit in float32; float64
+    through long double, which is not quite a fused add)."""
+    np_dtype = np.dtype(np_dtype)
+    wide = _FUSED.get(np_dtype)
+    if wide is None or steps < 2:
+        return np.linspace(start, end, steps, dtype=np.float64).astype(np_dtype)
+    first, last = np_dtype.type(start), np_dtype.type(end)
+    step = np_dtype.type((last - first) / np_dtype.type(steps - 1))
+    i = np.arange(steps)
+    up = wide(first) + wide(step) * i.astype(wide)
+    down = wide(last) - wide(step) * (steps - 1 - i).astype(wide)
+    return np.where(i < steps // 2, up, down).astype(np_dtype)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -241,11 +260,20 @@ byte = _dtype_method(_dtype.uint8)
 short = _dtype_method(_dtype.int16)
 
 
-def type_(input, dtype=None):
+def type_(input, dtype=None, non_blocking=False, **kwargs):
+    """x.type() names the legacy type; x.type(torch.FloatTensor), x.type('torch.DoubleTensor') or
+    x.type(torch.int32) converts."""
     if dtype is None:
         return f"torch.{input.dtype._legacy}"
     if isinstance(dtype, str):
-        dtype = {f"torch.{d._legacy}": d for d in _dtype.ALL}[dtype]
+        named = {f"torch.{d._legacy}": d for d in _dtype.ALL}
+        if dtype not in named:
+            raise ValueError(f"invalid type: {dtype!r}")
+        dtype = named[dtype]
+    elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+        dtype = dtype.dtype  # a legacy type: torch.FloatTensor
+    elif not isinstance(dtype, _dtype.dtype):
+        raise TypeError("dtype must be a type, str, or dtype object")
     return to(input, dtype)
 
 

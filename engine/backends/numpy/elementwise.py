@@ -36,6 +36,13 @@ def erf(a):
 _erf = np.frompyfunc(math.erf, 1, 1)
 
 
+def erfc(a):
+    return np.asarray(_erfc(a.astype(np.float64, copy=False))).astype(a.dtype, copy=False)
+
+
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
 def copy_into(dst, src):
     """dst[...] = src, broadcasting src: the one in-place write every in-place op reduces to."""
     try:

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ... import _dtype
+from ..._device import backend_of
 from ...autograd.node import Op
 from ...tensor import _wrap_dim
 from .. import _signature
@@ -34,12 +35,20 @@ def relu(input):
     return ReluBackward0.apply(input)
 
 
+def _along(kernel, x, dim):
+    """kernel(x, dim); a 0-d x runs as a one-element vector (the backends' kernels want a dim)."""
+    if x.ndim:
+        return kernel(x, dim)
+    b = backend_of(x)
+    return b.reshape(kernel(b.reshape(x, (1,)), 0), ())
+
+
 class SoftmaxBackward0(Op):
     saves_output = True
 
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return _b(a).softmax(a._data, dim)
+        return _along(_b(a).softmax, a._data, dim)
 
     def backward(ctx, g):
         y = ctx.output
@@ -59,7 +68,7 @@ class LogSoftmaxBackward0(Op):
 
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return _b(a).log_softmax(a._data, dim)
+        return _along(_b(a).log_softmax, a._data, dim)
 
     def backward(ctx, g):
         y = ctx.output
@@ -270,5 +279,5 @@ class EluBackward1(EluBackward0):
 
 
 # PyTorch's argument handling (dim 0 on a 0-d tensor, out=)
-softmax = _signature.reduction(softmax)
-log_softmax = _signature.reduction(log_softmax)
+softmax = _signature.reduction(softmax, scalar_as_vector=False)
+log_softmax = _signature.reduction(log_softmax, scalar_as_vector=False)
