@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype, _sampling
 from .._device import backend_of
 from ..random import generator_or_default
+from ..autograd.node import Op
 from ..tensor import Tensor
 from ._args import _shape_arg
 from .create import _check_size, _factory as _new_tensor, _np_dtype
@@ -183,6 +184,27 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     return _new_tensor(picks, None, input.device, False)
 
 
+class PoissonBackward0(Op):
+    """poisson(rates): the counts do not change smoothly with the rates; PyTorch's gradient is zero."""
+
+    def forward(ctx, rates, generator):
+        values = rates.__array__()
+        if not (values >= 0).all():
+            raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+        counts = _sampling.poisson(generator_or_default(generator), values.reshape(-1))
+        return backend_of(rates._data).from_numpy(counts.astype(values.dtype).reshape(values.shape))
+
+    def backward(ctx, g):
+        return g * 0
+
+
+def poisson(input, generator=None):
+    """A Poisson count for each rate in input, in input's dtype, drawn as PyTorch draws it."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"poisson_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
+    return PoissonBackward0.apply(input, generator=generator)
+
+
 # --- in-place samplers ----------------------------------------------------------------------------------------
 def _fill(self, values):
     """Writes values (flat, in draw order) into self's elements in PyTorch's fill order."""
@@ -286,4 +308,4 @@ Tensor.bernoulli = bernoulli
 Tensor.multinomial = multinomial
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
-           "multinomial"]
+           "multinomial", "poisson"]

@@ -270,6 +270,39 @@ class PreluKernelBackward0(Op):
         return gx, gw
 
 
+class RreluWithNoiseBackward0(Op):
+    """rrelu: the input times a slope per element (`noise`, 1 where the input is positive)."""
+
+    def forward(ctx, a, noise):
+        ctx.noise = noise
+        return _b(a).mul(a._data, noise._data)
+
+    def backward(ctx, g):
+        return g * ctx.noise
+
+
+class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
+    """rrelu_ (in place): PyTorch records this name for the in-place form."""
+
+
+def rrelu_noise(input, lower, upper, training, generator=None):
+    """PyTorch's rrelu_with_noise slopes: in training, one uniform double in [lower, upper) for each
+    non-positive element, drawn in C order (none for the positive ones, which keep slope 1), with lower and
+    upper first rounded to the input's precision; in eval the mean slope (leaky_relu's)."""
+    from ... import _sampling
+    from ...random import generator_or_default
+    x = input.detach().__array__().reshape(-1)
+    dtype = x.dtype.type
+    noise = np.ones(x.shape, x.dtype)
+    below = ~(x > 0) if not training else x <= 0
+    if training:
+        lo, hi = float(dtype(lower)), float(dtype(upper))
+        noise[below] = _sampling.uniform_doubles(generator_or_default(generator), int(below.sum()), lo, hi)
+    else:
+        noise[below] = dtype((lower + upper) / 2)
+    return _wrap(noise.reshape(tuple(input.shape))).to(input.device)
+
+
 class LeakyReluBackward1(LeakyReluBackward0):
     """leaky_relu_ (in place): PyTorch records this name for the in-place form."""
 
