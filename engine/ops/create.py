@@ -151,23 +151,21 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _factory(linspace_values(start, end, steps, _np_dtype(dtype)), dtype, device, requires_grad)
 
 
-# a wider type in which a * b + c rounds once, as the fused multiply-add of PyTorch's CPU kernel does
-_FUSED = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}
-
-
 def linspace_values(start, end, steps, np_dtype):
     """PyTorch's CPU linspace: the step in the dtype; the first half counted up from start, the second half
-    down from end, each value start + step * i as one fused multiply-add (bit for bit in float32; float64
-    through long double, which is not quite a fused add)."""
+    down from end, each value start + step * i as one fused multiply-add (float32: exact in float64, then
+    rounded once; float64: the emulated fused multiply-add of _sampling)."""
+    from .._sampling import _fma64
     np_dtype = np.dtype(np_dtype)
-    wide = _FUSED.get(np_dtype)
-    if wide is None or steps < 2:
+    if np_dtype.kind != "f" or np_dtype.itemsize < 4 or steps < 2:
         return np.linspace(start, end, steps, dtype=np.float64).astype(np_dtype)
     first, last = np_dtype.type(start), np_dtype.type(end)
     step = np_dtype.type((last - first) / np_dtype.type(steps - 1))
-    i = np.arange(steps)
-    up = wide(first) + wide(step) * i.astype(wide)
-    down = wide(last) - wide(step) * (steps - 1 - i).astype(wide)
+    i = np.arange(steps, dtype=np.float64)
+    if np_dtype == np.float32:
+        up, down = float(first) + float(step) * i, float(last) - float(step) * (steps - 1 - i)
+    else:
+        up, down = _fma64(i, float(step), float(first)), _fma64(steps - 1 - i, -float(step), float(last))
     return np.where(i < steps // 2, up, down).astype(np_dtype)
 
 

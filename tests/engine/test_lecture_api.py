@@ -92,20 +92,21 @@ def test_histogram(name):
     check(lambda T, x: tuple(HISTOGRAMS[name](T, x)), randn(20), grad=False)
 
 
-def test_histogram_edges_bit_for_bit_in_float32():
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_histogram_edges_and_linspace_bit_for_bit(dtype):
     """The edges are PyTorch's linspace, which rounds each start + step * i once (a fused multiply-add)."""
     rng = np.random.default_rng(5)
     for _ in range(50):
-        x = (rng.standard_normal(int(rng.integers(2, 40))) * rng.choice([1, 30])).astype(np.float32)
+        x = (rng.standard_normal(int(rng.integers(2, 40))) * rng.choice([1, 30])).astype(dtype)
         bins = int(rng.integers(1, 40))
         e, t = engine.histogram(engine.tensor(x), bins), torch.histogram(torch.tensor(x), bins)
         np.testing.assert_array_equal(e.bin_edges.numpy(), t.bin_edges.numpy())
         np.testing.assert_array_equal(e.hist.numpy(), t.hist.numpy())
-    for _ in range(50):
-        start, end = sorted(rng.standard_normal(2) * rng.choice([1e-3, 1, 100]))
-        steps = int(rng.integers(0, 100))
-        np.testing.assert_array_equal(engine.linspace(start, end, steps).numpy(),
-                                      torch.linspace(start, end, steps).numpy())
+    for _ in range(100):
+        start, end = rng.standard_normal(2) * rng.choice([1e-3, 1, 100])
+        steps = int(rng.integers(0, 300))
+        np.testing.assert_array_equal(engine.linspace(start, end, steps, dtype=getattr(engine, dtype)).numpy(),
+                                      torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy())
 
 
 def test_histogram_repr():
