@@ -117,7 +117,10 @@ def test_cpu_default_device(T):
         t = T.zeros(2)
         assert t.device == T.device("cpu")
         a = np.ones(2, np.float32)
-        assert T.as_tensor(a).device == T.device("cpu")
+        shared = T.as_tensor(a)
+        a[0] = 5.0  # as_tensor of an array still shares its memory
+        assert shared.device == T.device("cpu") and shared.tolist() == [5.0, 1.0]
+        assert repr(t) == "tensor([0., 0.])"
     finally:
         T.set_default_device(None)
     assert T.get_default_device() == T.device("cpu")
