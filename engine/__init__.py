@@ -13,7 +13,7 @@ from .ops import *  # noqa: F401,F403  (the torch.* functions)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator
 from .random import default_generator
 from ._tensor_str import set_printoptions
-from . import linalg, nn, optim, utils, webgpu, cuda, graph
+from . import linalg, special, nn, optim, utils, webgpu, cuda, graph
 # PyTorch's device modules and process-wide switches (torch.cpu is a module there, not the cpu() function)
 from . import mps, accelerator, amp, compiler
 cpu = _import_module(".cpu", __name__)

@@ -37,7 +37,19 @@ class device:
     def __hash__(self):
         return hash(self.type)
 
+    def __enter__(self):
+        """`with engine.device("webgpu"):` makes it the default device for the block, as PyTorch's does."""
+        from . import _settings
+        _OUTER_DEFAULTS.append(_settings.default_device())
+        _settings.set_default_device(self)
+        return self
 
+    def __exit__(self, *exc):
+        from . import _settings
+        _settings.set_default_device(_OUTER_DEFAULTS.pop())
+
+
+_OUTER_DEFAULTS = []                         # default devices outside the `with device(...)` blocks we are in
 _BACKENDS = {"cpu": numpy_backend}           # device type -> backend module
 _ARRAY_TYPES = {np.ndarray: "cpu"}           # backend array class -> device type
 # Backends imported on first use, so `import engine` stays light where no GPU exists.

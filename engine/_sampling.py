@@ -42,6 +42,56 @@ def _unit_uniform(generator, n, dtype):
     return x
 
 
+def poisson(generator, rates):
+    """One Poisson count per rate, in order, as PyTorch's sample_poisson draws it: rates of 10 or more by
+    Hoermann's transformed rejection (1993), smaller ones by multiplying uniforms until the product falls
+    to exp(-rate). Each element draws as many uniforms as it needs, so this walks the elements one by one."""
+    def unit():
+        return float(_unit_uniform(generator, 1, _F64)[0])
+
+    out = np.empty(len(rates))
+    for i, rate in enumerate(map(float, rates)):
+        out[i] = _poisson_rejection(rate, unit) if rate >= 10 else _poisson_product(rate, unit) if rate else 0
+    return out
+
+
+def _poisson_product(rate, unit):
+    floor, count, product = math.exp(-rate), 0, 1.0
+    while True:
+        product *= unit()
+        if product <= floor:
+            return count
+        count += 1
+
+
+def _poisson_rejection(rate, unit):
+    root, log_rate = math.sqrt(rate), math.log(rate)
+    b = 0.931 + 2.53 * root
+    a = -0.059 + 0.02483 * b
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    v_r = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = unit() - 0.5
+        v = unit()
+        u_s = 0.5 - abs(u)
+        if u_s == 0:  # (C's k would be -inf, refused below as k < 0)
+            continue
+        k = math.floor((2 * a / u_s + b) * u + rate + 0.43)
+        if u_s >= 0.07 and v <= v_r:
+            return k
+        if k < 0 or (u_s < 0.013 and v > u_s):
+            continue
+        if (math.log(v) + math.log(inv_alpha) - math.log(a / (u_s * u_s) + b)
+                <= -rate + k * log_rate - math.lgamma(k + 1)):
+            return k
+
+
+def uniform_doubles(generator, n, low, high):
+    """n draws of uniform_real_distribution<double>(low, high), as PyTorch's kernels that sample one
+    element at a time (rrelu) use it: x * (high - low) + low, rounded twice."""
+    return _unit_uniform(generator, n, _F64) * (high - low) + low
+
+
 def uniform(generator, n, dtype, low=0.0, high=1.0):
     """uniform_(low, high): x * (high - low) + low in the tensor's precision, as one fused multiply-add
     (PyTorch's compiled kernel fuses it); a value that rounds up to `high` becomes `low`, as in PyTorch."""

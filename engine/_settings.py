@@ -1,12 +1,13 @@
 """Process-wide switches PyTorch programs set: float32 matmul precision, deterministic algorithms, the
 default device. The engine's CPU kernels are always full float32 precision and deterministic, so the first
-two are recorded and reported back, as PyTorch does; the default device can only be the CPU so far."""
+two are recorded and reported back, as PyTorch does. The default device is where the factories (zeros, randn,
+tensor, arange, ...) create a tensor when no device= is given."""
 import warnings
 
 from ._device import device as _device, backend as _backend
 
 _state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False, "threads": 1,
-          "interop_threads": 1}
+          "interop_threads": 1, "device": None}
 _CPU = _device("cpu")
 
 
@@ -43,19 +44,25 @@ def is_deterministic_algorithms_warn_only_enabled():
 
 
 def set_default_device(device):
-    """Only the CPU can be the default here: factories do not follow another default device yet."""
-    if device is None:
-        return
-    dev = _device(device) if not isinstance(device, int) else _device("cuda")
-    if dev.type != "cpu":
-        _backend(dev.type)  # cuda, mps, xpu: PyTorch's error for a device this build lacks
-        raise NotImplementedError(f"set_default_device({str(dev)!r}): the engine's factories (zeros, randn, ...) "
-                                  f"do not follow a default device yet; pass device={str(dev)!r} to them or move "
-                                  "tensors and modules with .to(device)")
+    """Factories called without device= create on `device` from now on (None: the CPU again). As in
+    PyTorch, a device this build lacks (cuda) is accepted here and refused when a factory uses it; tensors
+    that share memory (from_numpy) and the *_like forms keep their own device."""
+    if device is not None and not isinstance(device, _device):
+        device = _device(device) if not isinstance(device, int) else _device("cuda", device)
+    _state["device"] = device
 
 
 def get_default_device():
-    return _CPU
+    device = _state["device"]
+    if device is None:
+        return _CPU
+    _backend(device.type)  # PyTorch makes a tensor there to learn the index: a missing device raises
+    return device
+
+
+def default_device():
+    """The device a factory uses when given none; None means the CPU (the fast path)."""
+    return _state["device"]
 
 
 # Thread counts: the engine's kernels run where numpy puts them (one Python thread; BLAS threads are numpy's

@@ -87,6 +87,9 @@ class Backend(Protocol):
     def erf(self, a):
         """The error function."""
 
+    def erfc(self, a):
+        """1 - erf(a), without the cancellation of that difference for large a."""
+
     def logical_not(self, a):
         """bool: a == 0."""
 

@@ -40,15 +40,14 @@ def softshrink(input, lambd=0.5):
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    """Leaky ReLU with a random negative slope per element in [lower, upper] in training, their mean in eval."""
-    from .functional import leaky_relu
-    if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
-    with grad_mode.no_grad():
-        slope = input.detach().clone().uniform_(lower, upper)
-        slope = slope.masked_fill(input.detach() >= 0, 1.0)
-    out = input * slope
-    return input._write(out) if inplace else out
+    """Leaky ReLU with a random negative slope per element in [lower, upper] in training, their mean in eval;
+    the slopes are drawn as PyTorch draws them (ops/nn/activation.py rrelu_noise)."""
+    from ..ops.nn.activation import RreluWithNoiseBackward0, RreluWithNoiseBackward1, rrelu_noise
+    noise = rrelu_noise(input, lower, upper, training)
+    if inplace:
+        input._check_inplace()
+        return input._write(RreluWithNoiseBackward1.apply(input._inplace_source(), noise=noise))
+    return RreluWithNoiseBackward0.apply(input, noise=noise)
 
 
 # --- pixel shuffling -----------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ _FUNCTIONS = {name: fn for module in (create, arithmetic, pointwise, index, shap
 
 
 METHODS = """add sub subtract mul multiply div divide true_divide floor_divide remainder fmod reciprocal neg
-negative pow square maximum minimum exp log log1p expm1 log2 log10 sqrt rsqrt sin cos tanh sigmoid erf abs absolute
+negative pow square maximum minimum exp log log1p expm1 log2 log10 sqrt rsqrt sin cos tanh sigmoid erf erfc abs absolute
 sign floor ceil round trunc frac relu clamp clip clamp_min clamp_max masked_fill lerp addcmul addcdiv eq ne lt le
 gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor logical_not bitwise_and
 bitwise_or bitwise_xor bitwise_not isnan isinf isfinite allclose isclose equal sum mean prod max min amax amin argmax
@@ -32,7 +32,7 @@ trace to type_as cpu double half long byte short softmax log_softmax tan atan ar
 asinh arcsinh acosh arccosh atanh arctanh exp2 atan2 arctan2 hypot logaddexp sgn logit xlogy cumprod median kthvalue
 mode dist cross select take index_add index_fill masked_scatter argwhere cummax cummin diff nansum nanmean nan_to_num
 deg2rad rad2deg float_power ravel moveaxis inner kron rot90 heaviside signbit copysign diag_embed logcumsumexp
-quantile histc""".split()
+quantile histc histogram""".split()
 
 for _name in METHODS:
     setattr(Tensor, _name, _FUNCTIONS[_name])
@@ -87,13 +87,19 @@ Tensor.__pos__ = lambda self: self
 def _inplace(fn):
     def method(self, *args, **kwargs):
         self._check_inplace()
-        return self._write(fn(self._inplace_source(), *args, **kwargs))
+        try:
+            return self._write(fn(self._inplace_source(), *args, **kwargs))
+        except TypeError as error:  # PyTorch's argument errors name the method: "add_(): argument 'alpha' ..."
+            prefix = f"{fn.__name__}(): "
+            if str(error).startswith(prefix):
+                raise TypeError(f"{method.__name__}(): {str(error)[len(prefix):]}") from None
+            raise
     method.__name__ = fn.__name__ + "_"
     return method
 
 
 _INPLACE = """add sub mul div pow clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round
-trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf square log1p expm1
+trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf erfc square log1p expm1
 logical_not tan atan asin acos sinh cosh asinh acosh atanh exp2 atan2 hypot sgn logit xlogy cumprod index_add
 index_fill scatter scatter_add masked_scatter nan_to_num deg2rad rad2deg copysign""".split()
 for _name in _INPLACE:
@@ -109,7 +115,7 @@ for _name in ("arctan", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "ar
     setattr(Tensor, _name + "_", getattr(Tensor, _name.replace("arc", "a") + "_"))
 # torch.relu_(x) and the like: the in-place methods that PyTorch also offers as functions
 _INPLACE_FUNCTIONS = """clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round trunc reciprocal
-sin cos erf square log1p expm1 tan atan asin acos sinh cosh asinh acosh atanh exp2 logit xlogy nan_to_num deg2rad
+sin cos erf erfc square log1p expm1 tan atan asin acos sinh cosh asinh acosh atanh exp2 logit xlogy nan_to_num deg2rad
 rad2deg""".split()
 for _name in _INPLACE_FUNCTIONS:
     globals()[_name + "_"] = getattr(Tensor, _name + "_")

@@ -10,9 +10,10 @@ from ..tensor import Tensor, _wrap_dim
 _ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input"}
 
 
-def reduction(fn):
+def reduction(fn, scalar_as_vector=True):
     """A function that reduces, or runs along, a dim: PyTorch accepts dim 0 / -1 on a 0-d tensor and treats it
-    as a one-element dim."""
+    as a one-element dim (by calling fn on a one-element vector when `scalar_as_vector`; else fn takes the 0-d
+    tensor itself and records its own node, as softmax's SoftmaxBackward0)."""
     @functools.wraps(fn)
     def call(*args, **kwargs):
         if not kwargs and args[0]._data.ndim:
@@ -26,6 +27,8 @@ def reduction(fn):
             if dim is not None and not isinstance(dim, str):
                 for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
                     _wrap_dim(d, 0)  # PyTorch's IndexError for anything but 0 and -1
+                if not scalar_as_vector:
+                    return _write_out(fn.__name__, out, fn(x, *args[1:], **kwargs))
                 if len(args) > 1:
                     args = (x.reshape(1), 0) + args[2:]
                 else:

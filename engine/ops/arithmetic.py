@@ -21,16 +21,36 @@ __all__ = ['add', 'sub', 'subtract', 'rsub', 'mul', 'multiply', 'div', 'divide',
            'bitwise_xor', 'bitwise_not', 'allclose', 'isclose', 'equal', 'isin']
 
 
+def _scaled(a, b, alpha):
+    """alpha * b for add/sub: a number b stays a number, so that it does not widen a's dtype."""
+    return _b(a).mul(b._data, alpha) if isinstance(b, Tensor) else b * alpha
+
+
 class AddBackward0(Op):
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        return _b(a).add(a._data, _d(b) if alpha == 1 else _b(a).mul(_d(b), alpha))
+        return _b(a).add(a._data, _d(b) if alpha == 1 else _scaled(a, b, alpha))
 
     def backward(ctx, g):
         return g, (g if ctx.alpha == 1 else g * ctx.alpha)
 
 
+def _alpha(fn_name, alpha, input, other):
+    """alpha as the Python number PyTorch takes: a 0-d tensor that needs no gradient converts to one."""
+    if isinstance(alpha, Tensor):
+        if alpha._data.ndim or alpha._requires_grad:
+            raise TypeError(f"{fn_name}(): argument 'alpha' must be Number, not Tensor")
+        alpha = alpha.item()
+    operands = (input, other)
+    if isinstance(alpha, float) and not any(isinstance(x, float) or isinstance(x, Tensor) and x._data.dtype.kind
+                                            in "fc" for x in operands):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return alpha
+
+
 def add(input, other, *, alpha=1):
+    if alpha.__class__ is not int:
+        alpha = _alpha("add", alpha, input, other)
     return _binary(AddBackward0, input, other, alpha=alpha)
 
 
@@ -51,7 +71,7 @@ def _check_bool_sub(input, other):
 class SubBackward0(Op):
     def forward(ctx, a, b, alpha=1):
         ctx.alpha = alpha
-        return _b(a).sub(a._data, _d(b) if alpha == 1 else _b(a).mul(_d(b), alpha))
+        return _b(a).sub(a._data, _d(b) if alpha == 1 else _scaled(a, b, alpha))
 
     def backward(ctx, g):
         return g, -g if ctx.alpha == 1 else g * -ctx.alpha
@@ -61,6 +81,8 @@ def sub(input, other, *, alpha=1):
     if input.__class__ is not Tensor or other.__class__ is not Tensor or input._data.dtype != other._data.dtype \
             or input._data.dtype == np.bool_:
         _check_bool_sub(input, other)
+    if alpha.__class__ is not int:
+        alpha = _alpha("sub", alpha, input, other)
     return _binary(SubBackward0, input, other, alpha=alpha)
 
 
@@ -82,6 +104,8 @@ def rsub(input, other, *, alpha=1):
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
     _check_bool_sub(input, other)
+    if alpha.__class__ is not int:
+        alpha = _alpha("rsub", alpha, input, other)
     a, b = _promote(input, other)
     return RsubBackward1.apply(a, other=b, alpha=alpha)
 
@@ -330,6 +354,20 @@ def _tensor_argument(fn_name, value, position, name):
                         f"{type(value).__name__}")
 
 
+def _tensor_pair(fn_name, input, other, to_float=False, integers=True):
+    """The two tensors of a binary function (maximum, atan2, ...), promoted to one dtype (floating with
+    `to_float`) and checked to broadcast; integer inputs refused, as PyTorch's CPU kernels refuse them, when
+    not `integers`."""
+    _tensor_argument(fn_name, other, 2, "other")
+    if not integers:
+        for x in (input, other):
+            if x._data.dtype.kind != "f":
+                raise NotImplementedError(f'"{fn_name}_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
+    a, b = _promote(input, other, to_float=to_float)
+    _check_broadcast(a, b)
+    return a, b
+
+
 def _split_ties(g, winner, loser):
     """Gradient of max(winner, loser): all to the larger input, half each on ties (PyTorch's rule)."""
     half = g / 2
@@ -348,10 +386,7 @@ class MaximumBackward0(Op):
 
 
 def maximum(input, other):
-    _tensor_argument("maximum", other, 2, "other")
-    a, b = _promote(input, other)
-    _check_broadcast(a, b)
-    return MaximumBackward0.apply(a, b)
+    return MaximumBackward0.apply(*_tensor_pair("maximum", input, other))
 
 
 class MinimumBackward0(Op):
@@ -365,10 +400,7 @@ class MinimumBackward0(Op):
 
 
 def minimum(input, other):
-    _tensor_argument("minimum", other, 2, "other")
-    a, b = _promote(input, other)
-    _check_broadcast(a, b)
-    return MinimumBackward0.apply(a, b)
+    return MinimumBackward0.apply(*_tensor_pair("minimum", input, other))
 
 
 class LerpBackward0(Op):

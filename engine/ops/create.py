@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._device import backend_of
+from .._settings import default_device
 from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.node import Op
 from ..tensor import Tensor
@@ -19,8 +20,10 @@ __all__ = ['tensor', 'as_tensor', 'from_numpy', 'zeros', 'ones', 'empty', 'full'
 
 
 def _factory(data, dtype, device, requires_grad):
-    """Wrap a numpy array as a new leaf on the requested device."""
+    """Wrap a numpy array as a new leaf on the requested device (none given: the default device)."""
     from .._device import backend, device as device_cls
+    if device is None:
+        device = default_device()
     if device is not None:
         dev = device_cls(device)
         if dev.type != "cpu":
@@ -67,7 +70,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype) and device is None:
         return data
-    if isinstance(data, np.ndarray) and dtype is None and device is None:
+    if isinstance(data, np.ndarray) and dtype is None and device is None and default_device() in (None, "cpu"):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -145,8 +148,25 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    data = np.linspace(start, end, steps, dtype=np.float64).astype(_np_dtype(dtype))
-    return _factory(data, dtype, device, requires_grad)
+    return _factory(linspace_values(start, end, steps, _np_dtype(dtype)), dtype, device, requires_grad)
+
+
+def linspace_values(start, end, steps, np_dtype):
+    """PyTorch's CPU linspace: the step in the dtype; the first half counted up from start, the second half
+    down from end, each value start + step * i as one fused multiply-add (float32: exact in float64, then
+    rounded once; float64: the emulated fused multiply-add of _sampling)."""
+    from .._sampling import _fma64
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype.kind != "f" or np_dtype.itemsize < 4 or steps < 2:
+        return np.linspace(start, end, steps, dtype=np.float64).astype(np_dtype)
+    first, last = np_dtype.type(start), np_dtype.type(end)
+    step = np_dtype.type((last - first) / np_dtype.type(steps - 1))
+    i = np.arange(steps, dtype=np.float64)
+    if np_dtype == np.float32:
+        up, down = float(first) + float(step) * i, float(last) - float(step) * (steps - 1 - i)
+    else:
+        up, down = _fma64(i, float(step), float(first)), _fma64(steps - 1 - i, -float(step), float(last))
+    return np.where(i < steps // 2, up, down).astype(np_dtype)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -238,11 +258,20 @@ byte = _dtype_method(_dtype.uint8)
 short = _dtype_method(_dtype.int16)
 
 
-def type_(input, dtype=None):
+def type_(input, dtype=None, non_blocking=False, **kwargs):
+    """x.type() names the legacy type; x.type(torch.FloatTensor), x.type('torch.DoubleTensor') or
+    x.type(torch.int32) converts."""
     if dtype is None:
         return f"torch.{input.dtype._legacy}"
     if isinstance(dtype, str):
-        dtype = {f"torch.{d._legacy}": d for d in _dtype.ALL}[dtype]
+        named = {f"torch.{d._legacy}": d for d in _dtype.ALL}
+        if dtype not in named:
+            raise ValueError(f"invalid type: {dtype!r}")
+        dtype = named[dtype]
+    elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), _dtype.dtype):
+        dtype = dtype.dtype  # a legacy type: torch.FloatTensor
+    elif not isinstance(dtype, _dtype.dtype):
+        raise TypeError("dtype must be a type, str, or dtype object")
     return to(input, dtype)
 
 

@@ -504,6 +504,11 @@ class CopySlices(Op):
 IndexPutBackward0 = type("IndexPutBackward0", (CopySlices,), {})  # x[mask] = v, x[[0, 2]] = v: index_put_
 
 
+def _overlaps_itself(t):
+    """Several elements share memory (expanded): PyTorch's test, a stride of 0 on a dim longer than 1."""
+    return builtins.any(s == 0 and n > 1 for s, n in zip(t.stride(), t._data.shape)) and t._data.size > 0
+
+
 def setitem(input, index, value):
     """x[index] = value, in place; on a tensor that needs gradients it records CopySlices, as PyTorch does."""
     basic, advanced = _parse_index(index, input._data.ndim)
@@ -527,6 +532,14 @@ def setitem(input, index, value):
             return input.fill_(tensor(value, dtype=input.dtype, device=input.device))
         if input.grad_fn is None and input._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        if not advanced and _overlaps_itself(input):
+            # PyTorch writes x[index] = v as x[index].copy_(v): into expanded memory that works where the
+            # view x[index] has no repeated elements (x[0] of x.expand(2, 3)), and is refused where it has
+            target = input[index]
+            if _overlaps_itself(target):
+                raise RuntimeError(_OVERLAP)
+            target.copy_(value) if isinstance(value, Tensor) else target.fill_(value)
+            return
         if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
             value = _cast(value, input.dtype)
         # PyTorch: index_put_ on the tensor itself when only advanced indices select, else a write through a view
@@ -741,4 +754,4 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import check_view_write  # noqa: E402
+from ..autograd.inplace import _OVERLAP, check_view_write  # noqa: E402

@@ -14,9 +14,9 @@ from ..tensor import Tensor
 from ._args import _as_tensor, _b, _cast, _check_broadcast, _d, _promote, _select, _wrap
 from ._table import unary_op
 from .create import ones_like, zeros_like
-from .arithmetic import _tensor_argument, pow
+from .arithmetic import _tensor_pair, pow
 
-__all__ = ['exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'log2', 'log10',
+__all__ = ['exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'erfc', 'log2', 'log10',
            'abs', 'absolute', 'sign', 'floor', 'ceil', 'round', 'trunc', 'frac', 'clamp', 'clip', 'clamp_min',
            'clamp_max', 'isnan', 'isinf', 'isfinite', 'tan', 'arctan', 'atan', 'arcsin', 'asin', 'acos', 'arccos',
            'sinh', 'cosh', 'arcsinh', 'asinh', 'acosh', 'arccosh', 'arctanh', 'atanh', 'exp2', 'atan2', 'arctan2',
@@ -107,6 +107,8 @@ RsqrtBackward0 = unary_op("RsqrtBackward0", lambda b, x: b.reciprocal(b.sqrt(x))
 AbsBackward0 = unary_op("AbsBackward0", lambda b, x: b.abs(x), "input", lambda g, x: g * x.sign())
 ErfBackward0 = unary_op("ErfBackward0", lambda b, x: b.erf(x), "input",
                         lambda g, x: g * (x * x).neg().exp() * (2 / math.sqrt(math.pi)))
+ErfcBackward0 = unary_op("ErfcBackward0", lambda b, x: b.erfc(x), "input",
+                         lambda g, x: g * (x * x).neg().exp() * (-2 / math.sqrt(math.pi)))
 TanhBackward0 = unary_op("TanhBackward0", lambda b, x: b.tanh(x), "output",
                          lambda g, y: TanhBackwardBackward0.apply(g, y))
 SigmoidBackward0 = unary_op("SigmoidBackward0", lambda b, x: b.sigmoid(x), "output",
@@ -161,6 +163,7 @@ cos = _unary_float(CosBackward0)
 tanh = _unary_float(TanhBackward0)
 sigmoid = _unary_float(SigmoidBackward0)
 erf = _unary_float(ErfBackward0)
+erfc = _unary_float(ErfcBackward0)
 log2 = _unary_float(Log2Backward0)
 log10 = _unary_float(Log10Backward0)
 
@@ -324,15 +327,8 @@ exp2 = _unary_float(Exp2Backward0)
 
 def _float_binary(op, fn_name, input, other, integers=True):
     """A binary function of two tensors whose result is floating (integers become the default dtype, or are
-    refused, as PyTorch's CPU kernels refuse them, when not `integers`)."""
-    _tensor_argument(fn_name, other, 2, "other")
-    if not integers:
-        for x in (input, other):
-            if x._data.dtype.kind != "f":
-                raise NotImplementedError(f'"{fn_name}_cpu" not implemented for \'{x.dtype._legacy[:-6]}\'')
-    a, b = _promote(input, other, to_float=True)
-    _check_broadcast(a, b)
-    return op.apply(a, b)
+    refused when not `integers`)."""
+    return op.apply(*_tensor_pair(fn_name, input, other, to_float=True, integers=integers))
 
 
 class Atan2Backward0(Op):

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype, _sampling
 from .._device import backend_of
 from ..random import generator_or_default
+from ..autograd.node import Op
 from ..tensor import Tensor
 from ._args import _shape_arg
 from .create import _check_size, _factory as _new_tensor, _np_dtype
@@ -121,7 +122,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         _check_std(std)
         shape, dt = _shape(size), _float_dtype(dtype)
         values = _sampling.normal(g, _numel(shape), dt, mean, std).reshape(shape)
-        return _new_tensor(values, dtype, device, requires_grad)
+        # PyTorch leaves torch.normal out of the factories that follow set_default_device: it stays on the CPU
+        return _new_tensor(values, dtype, device or "cpu", requires_grad)
     if isinstance(std, Tensor) and (std.__array__() < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     like = mean if isinstance(mean, Tensor) else std
@@ -180,6 +182,27 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     picks = _sampling.multinomial(generator_or_default(generator), rows, num_samples, replacement)
     picks = picks.astype(np.int64).reshape(probs.shape[:-1] + (num_samples,))
     return _new_tensor(picks, None, input.device, False)
+
+
+class PoissonBackward0(Op):
+    """poisson(rates): the counts do not change smoothly with the rates; PyTorch's gradient is zero."""
+
+    def forward(ctx, rates, generator):
+        values = rates.__array__()
+        if not (values >= 0).all():
+            raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+        counts = _sampling.poisson(generator_or_default(generator), values.reshape(-1))
+        return backend_of(rates._data).from_numpy(counts.astype(values.dtype).reshape(values.shape))
+
+    def backward(ctx, g):
+        return g * 0
+
+
+def poisson(input, generator=None):
+    """A Poisson count for each rate in input, in input's dtype, drawn as PyTorch draws it."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"poisson_cpu" not implemented for \'{input.dtype._legacy[:-6]}\'')
+    return PoissonBackward0.apply(input, generator=generator)
 
 
 # --- in-place samplers ----------------------------------------------------------------------------------------
@@ -285,4 +308,4 @@ Tensor.bernoulli = bernoulli
 Tensor.multinomial = multinomial
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "bernoulli",
-           "multinomial"]
+           "multinomial", "poisson"]

@@ -14,7 +14,7 @@ from ..autograd.node import Op
 from ..tensor import Tensor, _wrap_dim
 from . import _signature
 from ._args import _b, _cast, _dims, _select, _shape_arg, _wrap
-from .create import _on_device_of, zeros
+from .create import _on_device_of, linspace_values, zeros
 from .arithmetic import logical_xor, maximum, minimum
 from .pointwise import _logaddexp
 from .index import IndexPutAddBackward, _gather_linear
@@ -23,7 +23,7 @@ from .shape import cat, narrow, view
 __all__ = ['sum', 'mean', 'prod', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin', 'var', 'std', 'var_mean',
            'std_mean', 'logsumexp', 'cumsum', 'all', 'any', 'count_nonzero', 'sort', 'argsort', 'topk', 'unique',
            'bincount', 'cumprod', 'median', 'kthvalue', 'mode', 'cummax', 'cummin', 'diff', 'nansum', 'nanmean',
-           'logcumsumexp', 'searchsorted', 'bucketize', 'histc', 'quantile']
+           'logcumsumexp', 'searchsorted', 'bucketize', 'histc', 'histogram', 'quantile']
 
 
 def _var_float_check(input):
@@ -245,8 +245,15 @@ class MaxBackward0(Op):
 
 
 class _EvenlyDistributed(Op):
-    """max()/min()/amax/amin: the gradient is shared evenly between tied extreme elements."""
+    """max()/min()/amax/amin: the backend's `kernel` ("max" or "min") over axes; the gradient is shared evenly
+    between tied extreme elements."""
     saves_output = True
+
+    def forward(ctx, a, axes=None, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        _check_extreme_of_empty(ctx.fn_name, a, axes)
+        return getattr(_b(a), ctx.kernel)(a._data, axes, keepdim)
 
     def backward(ctx, g):
         a, = ctx.saved_tensors
@@ -272,13 +279,7 @@ def _check_extreme_of_empty(name, a, axes):
 
 
 class MaxBackward1(_EvenlyDistributed):
-    fn_name = "max"
-
-    def forward(ctx, a, axes=None, keepdim=False):
-        ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        _check_extreme_of_empty(ctx.fn_name, a, axes)
-        return _b(a).max(a._data, axes, keepdim)
+    fn_name = kernel = "max"
 
 
 def max(input, dim=None, keepdim=False, *, other=None):
@@ -291,13 +292,7 @@ class MinBackward0(MaxBackward0):
 
 
 class MinBackward1(_EvenlyDistributed):
-    fn_name = "min"
-
-    def forward(ctx, a, axes=None, keepdim=False):
-        ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        _check_extreme_of_empty(ctx.fn_name, a, axes)
-        return _b(a).min(a._data, axes, keepdim)
+    fn_name = kernel = "min"
 
 
 def min(input, dim=None, keepdim=False, *, other=None):
@@ -885,6 +880,55 @@ def histc(input, bins=100, min=0, max=0):
     pos = ((inside - lo) / (hi - lo) * dt(bins)).astype(np.int64)  # in input's precision, as PyTorch
     counts = np.bincount(np.minimum(pos, bins - 1), minlength=bins).astype(x.dtype)
     return _on_device_of(counts, input)
+
+
+_histogram = collections.namedtuple("histogram", ["hist", "bin_edges"])
+_histogram.__repr__ = lambda self: f"torch.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half"}
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
+    """(hist, bin_edges): counts (or summed weights) of input's elements in bins, given as a count of equal
+    bins over `range` (the data's min to max when None) or as a 1-d tensor of increasing edges. Each bin holds
+    [left, right), the last one also its right edge; elements outside the edges are not counted. With
+    `density` the hist integrates to 1 over the edges. Not differentiable."""
+    name = input.dtype._legacy[:-6]
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{name}\'')
+    x = input.__array__().ravel()
+    if isinstance(bins, Tensor):
+        if bins._data.ndim != 1:
+            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got "
+                               f"{bins._data.ndim} dimensions in the bins tensor for dimension 0")
+        if bins.dtype != input.dtype:
+            raise RuntimeError("torch.histogramdd: input tensor and bins tensors should have the same dtype, but "
+                               f"got input with dtype {_C_NAMES[input._data.dtype.name]} and bins for dimension 0 "
+                               f"with dtype {_C_NAMES[bins._data.dtype.name]}")
+        edges = bins.__array__().copy()
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        lo, hi = range if range is not None else (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+                               "dimension 0")
+        if lo == hi:  # an empty range widens by 0.5 each way, as numpy's does
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = linspace_values(lo, hi, bins + 1, x.dtype)
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           "input tensor excluding its innermost dimension, but got input with shape "
+                           f"[{x.size}, 1] and weight with shape [{', '.join(map(str, weight.shape))}]")
+    inside = (x >= edges[0]) & (x <= edges[-1]) if edges.size else np.zeros(x.shape, bool)
+    position = np.minimum(np.searchsorted(edges, x[inside], side="right") - 1, edges.size - 2)
+    values = np.ones(position.size, x.dtype) if weight is None else weight.__array__().ravel()[inside]
+    hist = np.zeros(builtins.max(edges.size - 1, 0), x.dtype)
+    np.add.at(hist, position, values.astype(x.dtype))
+    if density:
+        hist = (hist / (hist.sum() * np.diff(edges))).astype(x.dtype)
+    return _histogram(_on_device_of(hist, input), _on_device_of(edges, input))
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")

@@ -290,8 +290,10 @@ def test_init_function_is_pytorchs(name):
 
 
 def test_orthogonal_draws_pytorchs_normals():
+    # The same normals; the QR then differs in the last float32 bits: PyTorch runs MKL's float32 Householder QR,
+    # numpy's QR runs in float64 and rounds once (tests/engine/test_random_leftovers.py measures it)
     ours, theirs = both(lambda t: t.nn.init.orthogonal_(t.zeros(6, 10)), 4)
-    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=2.5e-7)
 
 
 # --- data order -------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import sys
 from .activations import log_softmax, sigmoid_backward, softmax, tanh_backward, threshold_backward
 from .conv import conv2d, conv2d_backward_input, conv2d_backward_weight
 from .elementwise import (abs, add, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil, copy_into,
-                          cos, div, eq, erf, exp, expm1, floor, floor_divide, ge, gt, le, log, log1p, logical_and,
+                          cos, div, eq, erf, erfc, exp, expm1, floor, floor_divide, ge, gt, le, log, log1p, logical_and,
                           logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne, neg, pow, reciprocal,
                           relu, remainder, round, sigmoid, sign, sin, sqrt, sub, tanh, where)
 from .indexing import scatter_add, setitem, take

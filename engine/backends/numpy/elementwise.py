@@ -29,11 +29,66 @@ def relu(a):
 
 
 def erf(a):
-    """erf to float64 precision (numpy has none): Abramowitz-Stegun 7.1.26 is too coarse for float64."""
-    return np.asarray(_erf(a.astype(np.float64, copy=False))).astype(a.dtype, copy=False)  # (0-d: a Python float)
+    """erf (numpy has none): float64 element by element with C's erf; narrower floats from a vectorised
+    float64 approximation good to ~1e-14, far below their rounding (GELU's erf in float32 models)."""
+    if a.dtype == np.float64:
+        return np.asarray(_erf(a)).astype(a.dtype, copy=False)  # (0-d: a Python float)
+    x, out, near = _split_at_one(a)
+    out[near] = _erf_near_zero(x[near])
+    far = x[~near]
+    out[~near] = np.sign(far) * (1 - _erfc_tail(np.abs(far)))
+    return out.astype(a.dtype).reshape(a.shape)
+
+
+def erfc(a):
+    if a.dtype == np.float64:
+        return np.asarray(_erfc(a)).astype(a.dtype, copy=False)
+    x, out, near = _split_at_one(a)
+    out[near] = 1 - _erf_near_zero(x[near])
+    far = x[~near]
+    tail = _erfc_tail(np.abs(far))
+    out[~near] = np.where(far < 0, 2 - tail, tail)
+    return out.astype(a.dtype).reshape(a.shape)
+
+
+def _split_at_one(a):
+    """a's values as a flat float64 array, an output for them, and where |a| < 1 (the two formulas' border)."""
+    x = a.astype(np.float64).reshape(-1)
+    return x, np.empty_like(x), np.abs(x) < 1
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+_CHEBYSHEV = {}  # Chebyshev interpolants of smooth factors of erf, made from math.erf/erfc on first use
+
+
+def _interpolant(name, fn, degree):
+    if name not in _CHEBYSHEV:
+        _CHEBYSHEV[name] = np.polynomial.chebyshev.chebinterpolate(np.vectorize(fn), degree)
+    return _CHEBYSHEV[name]
+
+
+def _erf_near_zero(x):
+    """erf(x) for |x| < 1: x times erf(sqrt(u)) / sqrt(u), smooth in u = x^2, interpolated on [0, 1]
+    (degree 10: 2e-15 relative)."""
+    def factor(t):
+        u = (t + 1) / 2
+        return math.erf(math.sqrt(u)) / math.sqrt(u) if u else 2 / math.sqrt(math.pi)
+    return x * np.polynomial.chebyshev.chebval(2 * x * x - 1, _interpolant("near zero", factor, 10))
+
+
+def _erfc_tail(a):
+    """erfc(a) for a >= 1 (or NaN): exp(-a^2) times erfc(a) exp(a^2) (smooth, slowly falling) interpolated on
+    [1, 6] (degree 24: 3e-14 relative); beyond 6, where float64's erf is 1 but erfc still counts, C's erfc
+    element by element."""
+    coefficients = _interpolant("tail", lambda t: math.erfc(1 + (t + 1) * 2.5) * math.exp((1 + (t + 1) * 2.5) ** 2),
+                                24)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.exp(-a * a) * np.polynomial.chebyshev.chebval((a - 1) / 2.5 - 1, coefficients)
+    far = ~(a < 6) & ~np.isnan(a)
+    if far.any():
+        out[far] = np.asarray(_erfc(a[far]), np.float64)
+    return out
 
 
 def copy_into(dst, src):

@@ -189,7 +189,7 @@ def _binary(op):
 neg, exp, log, sqrt, abs, sign = map(_unary, ("neg", "exp", "log", "sqrt", "abs", "sign"))
 sin, cos, tanh, floor, ceil, round = map(_unary, ("sin", "cos", "tanh", "floor", "ceil", "round"))
 log1p, expm1, reciprocal = map(_unary, ("log1p", "expm1", "reciprocal"))
-sigmoid, relu, erf = map(_unary, ("sigmoid", "relu", "erf"))
+sigmoid, relu, erf, erfc = map(_unary, ("sigmoid", "relu", "erf", "erfc"))
 add, sub, mul, div, pow = map(_binary, ("add", "sub", "mul", "div", "pow"))
 maximum, minimum, floor_divide, remainder, atan2 = map(
     _binary, ("maximum", "minimum", "floor_divide", "remainder", "atan2"))

@@ -27,6 +27,7 @@ UNARY = {
     "ceil": {"f": "ceil(a)", "i": "a", "u": "a"},
     "round": {"f": "round(a)", "i": "a", "u": "a"},  # WGSL rounds half to even, like torch
     "erf": {"f": "erf_f(a)"},
+    "erfc": {"f": "erfc_f(a)"},
     "log1p": {"f": "log1p_f(a)"},
     "expm1": {"f": "expm1_f(a)"},
     "reciprocal": {"f": "1.0 / a"},

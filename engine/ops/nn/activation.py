@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ... import _dtype
+from ..._device import backend_of
 from ...autograd.node import Op
 from ...tensor import _wrap_dim
 from .. import _signature
@@ -34,12 +35,20 @@ def relu(input):
     return ReluBackward0.apply(input)
 
 
+def _along(kernel, x, dim):
+    """kernel(x, dim); a 0-d x runs as a one-element vector (the backends' kernels want a dim)."""
+    if x.ndim:
+        return kernel(x, dim)
+    b = backend_of(x)
+    return b.reshape(kernel(b.reshape(x, (1,)), 0), ())
+
+
 class SoftmaxBackward0(Op):
     saves_output = True
 
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return _b(a).softmax(a._data, dim)
+        return _along(_b(a).softmax, a._data, dim)
 
     def backward(ctx, g):
         y = ctx.output
@@ -59,7 +68,7 @@ class LogSoftmaxBackward0(Op):
 
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return _b(a).log_softmax(a._data, dim)
+        return _along(_b(a).log_softmax, a._data, dim)
 
     def backward(ctx, g):
         y = ctx.output
@@ -261,6 +270,39 @@ class PreluKernelBackward0(Op):
         return gx, gw
 
 
+class RreluWithNoiseBackward0(Op):
+    """rrelu: the input times a slope per element (`noise`, 1 where the input is positive)."""
+
+    def forward(ctx, a, noise):
+        ctx.noise = noise
+        return _b(a).mul(a._data, noise._data)
+
+    def backward(ctx, g):
+        return g * ctx.noise
+
+
+class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
+    """rrelu_ (in place): PyTorch records this name for the in-place form."""
+
+
+def rrelu_noise(input, lower, upper, training, generator=None):
+    """PyTorch's rrelu_with_noise slopes: in training, one uniform double in [lower, upper) for each
+    non-positive element, drawn in C order (none for the positive ones, which keep slope 1), with lower and
+    upper first rounded to the input's precision; in eval the mean slope (leaky_relu's)."""
+    from ... import _sampling
+    from ...random import generator_or_default
+    x = input.detach().__array__().reshape(-1)
+    dtype = x.dtype.type
+    noise = np.ones(x.shape, x.dtype)
+    below = ~(x > 0) if not training else x <= 0
+    if training:
+        lo, hi = float(dtype(lower)), float(dtype(upper))
+        noise[below] = _sampling.uniform_doubles(generator_or_default(generator), int(below.sum()), lo, hi)
+    else:
+        noise[below] = dtype((lower + upper) / 2)
+    return _wrap(noise.reshape(tuple(input.shape))).to(input.device)
+
+
 class LeakyReluBackward1(LeakyReluBackward0):
     """leaky_relu_ (in place): PyTorch records this name for the in-place form."""
 
@@ -270,5 +312,5 @@ class EluBackward1(EluBackward0):
 
 
 # PyTorch's argument handling (dim 0 on a 0-d tensor, out=)
-softmax = _signature.reduction(softmax)
-log_softmax = _signature.reduction(log_softmax)
+softmax = _signature.reduction(softmax, scalar_as_vector=False)
+log_softmax = _signature.reduction(log_softmax, scalar_as_vector=False)

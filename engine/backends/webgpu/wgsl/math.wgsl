@@ -82,6 +82,15 @@ fn erf_f(x: f32) -> f32 {
     return select(y, -y, x < 0.0);
 }
 
+fn erfc_f(x: f32) -> f32 {
+    if (is_nan(x) || x < 0.5) { return 1.0 - erf_f(x); }
+    // A&S 7.1.26's tail itself, not 1 - erf: no cancellation (absolute error < 1.5e-7)
+    let t = 1.0 / (1.0 + 0.3275911 * x);
+    let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+        + t * (-1.453152027 + t * 1.061405429))));
+    return poly * exp(-x * x);
+}
+
 // sin and cos to about 1 ulp for |x| < 8192 on any driver (builtins may be far coarser:
 // SwiftShader's are off by 2e-4). x is reduced to r in [-pi/4, pi/4] around a multiple
 // n pi/2, subtracting n pi/2 in three parts so the product stays exact (Cody and Waite),
