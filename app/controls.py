@@ -304,9 +304,11 @@ def data_widgets(session, notices=None):
     image_mode = pn.widgets.Select.from_param(d.param.image_mode, name="Images fed as", **FILL)
 
     def update(*_events):
-        digits = d.dataset == "digits"
-        mode_label, how = datasets.IMAGE_MODES[d.image_mode]
-        image_how.object = (f"The 8×8 digits, {mode_label}: {how}. The tutorial's LeNet expects 32×32."
+        digits = d.dataset in datasets.IMAGE_SETS
+        modes, size = ((datasets.MNIST_IMAGE_MODES, "28×28") if d.dataset == "mnist"
+                       else (datasets.IMAGE_MODES, "8×8"))
+        mode_label, how = modes[d.image_mode]
+        image_how.object = (f"The {size} digits, {mode_label}: {how}. The tutorial's LeNet expects 32×32."
                             if digits else "")
         image_how.visible = image_mode.visible = digits
         samples.visible = noise.visible = not digits

@@ -41,6 +41,14 @@ PRESETS = {
               "network": LENET,
               "data": {"dataset": "digits", "image_mode": "upscale", "batch_size": 64},
               "hyper": {"optimizer": "Adam", "lr": 0.001, "loss": "cross_entropy"}},
+    # The same LeNet on real MNIST padded to 32×32 (as LeNet-5 was fed it), so the network is the tutorial's
+    # unchanged; Adam at 0.003 passes 95 % test accuracy in about two epochs (tests/app/test_mnist.py).
+    "mnist": {"label": "Tutorial LeNet · real MNIST 28×28 → 32×32",
+              "doc": "PyTorch tutorial's LeNet on 10,000 real handwritten digits, padded to 32×32; "
+                     "then draw your own digit and watch it go through the network",
+              "network": LENET,
+              "data": {"dataset": "mnist", "image_mode": "pad", "batch_size": 64, "test_fraction": 0.2},
+              "hyper": {"optimizer": "Adam", "lr": 0.003, "loss": "cross_entropy"}},
     "micrograd": {"label": "One neuron, one sample · backprop by hand",
                   "doc": "micrograd's lesson, live: one tanh neuron with 2 inputs on a single sample, so every "
                          "value and gradient is a number you can check by hand (press Step backward)",
@@ -69,7 +77,7 @@ class Data(param.Parameterized):
                          "order and the dropout masks (PyTorch's streams: the exported script draws the same)")
     batch_size = param.Integer(32, bounds=(1, 1024), doc="Samples per training step")
     image_mode = param.Selector(objects={label: mode for mode, (label, _how) in IMAGE_MODES.items()}, default="upscale",
-                                doc="How the 8×8 digits are fed to the network")
+                                doc="How the digits' images are fed to the network")
 
     def label(self):
         return LABELS[self.dataset]
