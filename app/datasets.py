@@ -72,7 +72,7 @@ IMAGE_MODES = {
     "pad": ("32×32, padded", "12 zero pixels on every side: F.pad(x, (12, 12, 12, 12))"),
     "none": ("as they are", "the images as scikit-learn ships them"),
 }
-# The same choices for MNIST's 28×28 digits. Padded is the preset's: LeNet-5 itself was fed MNIST padded to 32×32.
+# The same choices for MNIST's 28×28 digits (the MNIST preset takes them as they are: app/state.py).
 MNIST_IMAGE_MODES = {
     "upscale": ("32×32, upscaled", "the nearest pixel, every 7th row and column twice: "
                                    "x[:, :, i][:, :, :, i] with i = torch.arange(32) * 28 // 32"),

@@ -83,7 +83,7 @@ class ImageViews:
         plane = np.asarray(image, dtype=np.float32)[0]
         self.input.data = {"image": [plane[::-1]], "dw": [1], "dh": [1]}  # row 0 on top
         self.input_figure.title.text = (f"Test sample #{self.sample.value}: a {label}" if label is not None
-                                        else "Your drawing, as the network sees it")
+                                        else "Your drawing, as it is fed")
         self._show_probabilities(label, probabilities)
         if first_conv_weight is None:
             self.filters.clear()
