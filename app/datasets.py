@@ -77,7 +77,8 @@ MNIST_IMAGE_MODES = {
     "upscale": ("32×32, upscaled", "the nearest pixel, every 7th row and column twice: "
                                    "x[:, :, i][:, :, :, i] with i = torch.arange(32) * 28 // 32"),
     "pad": ("32×32, padded", "2 zero pixels on every side: F.pad(x, (2, 2, 2, 2)), as LeNet-5 was fed MNIST"),
-    "none": ("as they are", "28×28, as the mnist package ships them"),
+    "none": ("as they are", "the images as the mnist package ships them (the LeNet's fc1 then takes 16×5×5 = 400 "
+                            "features, as LeNet-5's did)"),
 }
 SIDE = 32   # what the tutorial's LeNet expects
 

