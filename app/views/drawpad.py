@@ -23,7 +23,7 @@ export function render({ model, el }) {
   const wipe = () => { pen.fillStyle = "#000"; pen.fillRect(0, 0, n, n); };
   wipe();
   // a stroke about as thick, for its size, as an MNIST digit's: 2-3 of its 28 pixels
-  Object.assign(pen, { strokeStyle: "#fff", fillStyle: "#fff", lineWidth: n / 11, lineCap: "round", lineJoin: "round" });
+  Object.assign(pen, { strokeStyle: "#fff", lineWidth: n / 11, lineCap: "round", lineJoin: "round" });
   let last = null, timer = null;
   const at = (e) => {
     const box = canvas.getBoundingClientRect();
