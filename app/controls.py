@@ -29,7 +29,9 @@ from app.notices import Notices
 from app.state import PRESETS
 from app.undo import Undo
 
-CHUNK_SECONDS = 0.04     # training time per chunk; the views redraw once per chunk
+CHUNK_SECONDS = 0.04     # training time per chunk (at least); the views redraw once per chunk
+MAX_CHUNK_SECONDS = 1.0  # ...and at most, so that Pause answers within about a second
+MAX_IDLE_SECONDS = 0.2   # a long chunk's patches take the page no longer to draw than a short one's
 TICK_MS = 15             # how often the periodic callback looks whether the next chunk is due
 IDLE_SHARE = 0.5         # after a chunk (training + redrawing), stay idle this share of its time, so that
                          # the page's events (Pause, a click) and the drawing of patches keep up
@@ -158,7 +160,7 @@ class Controls:
     def __init__(self, session, notices=None):
         self.session = session
         self.notices = notices if notices is not None else Notices()
-        self._callback, self._due = None, 0.0
+        self._callback, self._due, self._chunk = None, 0.0, CHUNK_SECONDS
         s = session
         # What each does is in the key legend under them (a Panel `description` tip would cover the row).
         self.forward = self._button("Forward", "primary", s.forward)
@@ -210,6 +212,7 @@ class Controls:
             s.take_step()   # reports why the network cannot train
             return
         s.running = True
+        self._chunk = CHUNK_SECONDS
         self._callback = pn.state.add_periodic_callback(self.tick, period=TICK_MS)
 
     def tick(self):
@@ -220,9 +223,13 @@ class Controls:
         now = time.perf_counter()
         if now < self._due:
             return
-        self.session.train_for(CHUNK_SECONDS)
+        self.session.train_for(self._chunk)
         done = time.perf_counter()
-        self._due = done + (done - now) * IDLE_SHARE / (1 - IDLE_SHARE)
+        # A chunk ends with costs of its own (its captured step, the test set, the views' redraw). Where they
+        # are large (a LeNet in the browser), train twice as long as they took: a heavy network then spends
+        # most of its time learning rather than being drawn after every step.
+        self._chunk = min(max(CHUNK_SECONDS, 2 * (done - now - self._chunk)), MAX_CHUNK_SECONDS)
+        self._due = done + min((done - now) * IDLE_SHARE / (1 - IDLE_SHARE), MAX_IDLE_SECONDS)
         if not self.session.running:     # an error stopped it
             self.pause()
 
@@ -304,9 +311,11 @@ def data_widgets(session, notices=None):
     image_mode = pn.widgets.Select.from_param(d.param.image_mode, name="Images fed as", **FILL)
 
     def update(*_events):
-        digits = d.dataset == "digits"
-        mode_label, how = datasets.IMAGE_MODES[d.image_mode]
-        image_how.object = (f"The 8×8 digits, {mode_label}: {how}. The tutorial's LeNet expects 32×32."
+        digits = d.dataset in datasets.IMAGE_SETS
+        modes, size = ((datasets.MNIST_IMAGE_MODES, "28×28") if d.dataset == "mnist"
+                       else (datasets.IMAGE_MODES, "8×8"))
+        mode_label, how = modes[d.image_mode]
+        image_how.object = (f"The {size} digits, {mode_label}: {how}. The tutorial's LeNet expects 32×32."
                             if digits else "")
         image_how.visible = image_mode.visible = digits
         samples.visible = noise.visible = not digits

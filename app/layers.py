@@ -113,7 +113,7 @@ class _Linear(LayerKind):
 
 def _needs_image(kind, shape, source):
     if len(shape) != 3:
-        hint = ("it works on images: choose the digits data, or remove it" if source == "the data"
+        hint = ("it works on images: choose the digits or MNIST data, or remove it" if source == "the data"
                 else "images must stay 4-D until a Flatten")
         raise LayerError(f"{kind} needs a 4-D input (N,C,H,W); {source} gives 2-D: {hint}")
 

@@ -9,7 +9,8 @@ What the views may rely on (app/views/dashboard.py): they redraw when `version` 
 when `structure_version` changes and reload the curves whole when `history_version` changes; they read
 `dataset`, `problem`, `model` (None while the network cannot be built), `history` (capped, thinned
 columns), `last` (the latest capture and its graph), `running`, and ask `decision`, `activations`,
-`layer_names`, `sample`, `probabilities`, `conv_filters` and `feature_maps` for plain data. They never change
+`layer_names`, `sample`, `probabilities`, `conv_filters`, `feature_maps` and `examine` (an input of the
+user's own, such as a drawn digit) for plain data. They never change
 the session. Nothing here raises into the UI: a failure becomes `error`.
 
 The model is the builder's layers, or a model written in the code cell (`use_model`; its text stays in
@@ -225,15 +226,30 @@ class Session(param.Parameterized):
         if self._sample_cache[0] == key:
             return self._sample_cache[1]
         x, _ = self.sample(i)
+        result = self._pass(x)
+        self._sample_cache = (key, result)
+        return result
+
+    def examine(self, x):
+        """What the network makes of an input of the user's own (C, H, W) (a drawn digit): {"output",
+        "probabilities", "maps", "filters"} as probabilities() and feature_maps() give them for a test
+        sample, from one forward read back at once; None while the network cannot be built."""
+        if self.model is None:
+            return None
+        result = self._pass(x)
+        classes = self.problem != "regression"
+        return {**result, "probabilities": _class_probabilities(result["output"]) if classes else None}
+
+    def _pass(self, x):
+        """One forward of input x (C, H, W) in eval mode: its output, every image-shaped layer output and
+        the first conv's filters, read back together."""
         conv = next((m for m in self.model.modules() if isinstance(m, nn.Conv2d)), None)
 
         def run(t):
             output, maps = self._forward_keeping(t, lambda out: out.dim() == 4)
             return {"maps": {name: m[0] for name, m in maps.items()}, "output": output[0],
                     "filters": conv.weight if conv is not None else None}
-        result = self._eval(run, x[None])
-        self._sample_cache = (key, result)
-        return result
+        return self._eval(run, np.asarray(x)[None])
 
     def _forward_keeping(self, x, keep):
         """The model's output for x, and {layer name: its output} for the layers (the model's children) whose
@@ -254,12 +270,7 @@ class Session(param.Parameterized):
         """Class probabilities of test sample i (classification), or None."""
         if self.model is None or self.problem == "regression":
             return None
-        out = self._sample_pass(i)["output"]
-        if out.shape[0] == 1:
-            p = 1 / (1 + math.exp(-float(out[0])))
-            return np.array([1 - p, p])
-        e = np.exp(out - out.max())
-        return e / e.sum()
+        return _class_probabilities(self._sample_pass(i)["output"])
 
     def show_graph(self, shown):
         """Put a graph the code cell sent (an app.cell_record.ShownGraph: plain data, values and gradients
@@ -392,7 +403,7 @@ class Session(param.Parameterized):
         if self._configuring:
             return
         names = {e.name for e in events}
-        if names & self._DATA_FIELDS["digits" if self.data.dataset == "digits" else "2-d"]:
+        if names & self._DATA_FIELDS["digits" if self.data.dataset in datasets.IMAGE_SETS else "2-d"]:
             self._guard(self._reload)
         elif "batch_size" in names:
             self._pending = None   # the next batch, of the new size, continues the epoch's order
@@ -847,6 +858,15 @@ class Session(param.Parameterized):
         finally:
             self.model.train()
         return _read_back(out)
+
+
+def _class_probabilities(out):
+    """Class probabilities from one sample's output: a sigmoid for one output, a softmax for several."""
+    if out.shape[0] == 1:
+        p = 1 / (1 + math.exp(-float(out[0])))
+        return np.array([1 - p, p])
+    e = np.exp(out - out.max())
+    return e / e.sum()
 
 
 def _read_back(out):

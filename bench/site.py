@@ -17,6 +17,9 @@ On the last run's page:
 - Memory (JS heap of the page after a forced garbage collection, and Python's WebAssembly heap)
   after loading and after each further --memory-steps training steps with the views on: it must
   level off, not keep growing.
+- MNIST, fetched only when chosen: the bytes of data/mnist.npz, the time from a click on the MNIST
+  preset until its first test digit is drawn (download, decoding, the LeNet rebuilt, every view
+  redrawn), and the preset's training steps per second.
 """
 import argparse
 import os
@@ -142,6 +145,22 @@ def train(page, until_step=None, seconds=None):
     return (step1 - step0) / seconds, (patches1 - patches0) / seconds
 
 
+def choose_mnist(page):
+    """Click the MNIST preset: (ms from the click until Python has answered and the page painted, bytes of
+    data/mnist.npz that arrived)."""
+    sizes = []
+    page.context.on("requestfinished", lambda request: "data/mnist.npz" in request.url
+                    and sizes.append(response_size(request)))
+    result = page.locator(".pg-preset-mnist button").evaluate(TIMED_CLICK)
+    for _ in range(20):             # the browser reports the finished request on its own time
+        if sizes:
+            break
+        page.wait_for_timeout(100)
+    if not sizes:
+        sys.exit("choosing MNIST fetched no data/mnist.npz")
+    return result["ms"], max(sizes)   # (the service worker's own fetch of it is reported too)
+
+
 def row(name, values, unit="ms", scale=1.0, goal=""):
     values = [v * scale for v in values]
     return f"{name:<40}{statistics.median(values):>9.0f}{min(values):>9.0f}{max(values):>9.0f}  {unit:<4}{goal}"
@@ -180,6 +199,9 @@ def main():
             target = page.evaluate(PROGRESS)[0] + args.memory_steps
             train(page, until_step=target)
             memory_rows.append((f"+{args.memory_steps} steps", memory(page, cdp)))
+        print("choosing MNIST", flush=True)
+        mnist_ms, mnist_bytes = choose_mnist(page)
+        mnist_steps_per_s, _ = train(page, seconds=args.train_seconds)
         browser.close()
 
     print(f"\nsite {url} · {args.runs} cold loads · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -203,6 +225,9 @@ def main():
     print(row(f"  first Step backward of a walk ({len(walks)}x)", [c["ms"] for c in walks]))
     print(f"{'training steps/s, views on':<40}{steps_per_s:>9.0f}{'':>18}  /s   goal >= {GOALS['steps_per_s']}")
     print(f"{'  view redraws/s while training':<40}{redraws_per_s:>9.1f}{'':>18}  /s")
+    print(f"{'MNIST data/mnist.npz fetched when chosen':<40}{mnist_bytes / 1e6:>9.2f}{'':>18}  MB")
+    print(f"{'  click on the preset -> painted':<40}{mnist_ms:>9.0f}{'':>18}  ms")
+    print(f"{'  LeNet training steps/s, views on':<40}{mnist_steps_per_s:>9.1f}{'':>18}  /s")
     print(f"\n{'memory (MB)':<40}" + "".join(f"{label:>14}" for label, _ in memory_rows))
     for name, label in (("pageHeap", "page JS heap (after GC)"), ("wasmHeap", "Python (WebAssembly heap)")):
         print(f"{label:<40}" + "".join(f"{values[name]:>14.1f}" for _, values in memory_rows))

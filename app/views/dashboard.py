@@ -7,12 +7,15 @@ numbers on screen are those of the last step.
 """
 import panel as pn
 
+from app import datasets
+from app.drawing import decode_canvas, mnist_style
 from app.layers import KINDS
 
 from .boundary import DecisionBoundary, hidden_layers
 from .curves import Curves
 from .gradflow import GradientFlow
 from .graph import GraphView
+from .drawpad import RESOLUTION
 from .images import ImageViews
 from .inspector import Inspector
 from .stepthrough import StepThrough
@@ -37,7 +40,9 @@ class Views:
         self._images_panel = self.images.panel()
         self._dataset = None
         self._redraws = 0
-        self.images.sample.param.watch(lambda _e: self._draw_images(), "value")
+        self._drawing = None   # the student's drawn digit as MNIST's 28×28, while it is what the images show
+        self.images.sample.param.watch(self._on_sample, "value")
+        self.images.pad.param.watch(self._on_drawing, "ink")
         session.param.watch(lambda _e: self.refresh(full=not session.running), "version")
         session.param.watch(lambda e: None if e.new else self.refresh(full=True), "running")
         self.refresh(full=True)
@@ -73,6 +78,7 @@ class Views:
 
     def _set_data(self, dataset):
         self._dataset = dataset
+        self._drawing = None
         images = dataset.problem == "images"
         self._boundary_panel.visible = not images
         self._images_panel.visible = images
@@ -102,9 +108,20 @@ class Views:
         groups = [_group({"type": t}) for t in s.layer_types()]
         self.boundary.neurons.show(hidden_layers(names, groups, s.activations(self.boundary.neurons.points)))
 
+    def _on_sample(self, _event):
+        self._drawing = None
+        self._draw_images()
+
+    def _on_drawing(self, event):
+        self._drawing = mnist_style(decode_canvas(event.new, RESOLUTION)) if event.new else None
+        self._draw_images()
+
     def _draw_images(self):
         s = self.session
         if s.problem != "images":
+            return
+        if self._drawing is not None and s.dataset.name == "mnist":
+            self._draw_drawing()
             return
         i = self.images.sample.value
         image, label = s.sample(i)
@@ -113,6 +130,16 @@ class Views:
             return
         # through the session: on a GPU, the sample's maps, probabilities and filters come back in one read
         self.images.show(image, label, s.probabilities(i), s.conv_filters(), s.feature_maps(i))
+
+    def _draw_drawing(self):
+        """The drawn digit through the network, fed as the test samples are (the data's image mode)."""
+        s = self.session
+        x = datasets.resize_images(self._drawing[None, None], s.data.image_mode)[0]
+        seen = s.examine(x)
+        if seen is None:
+            self.images.show(x, None, None, None, {}, built=False)
+        else:
+            self.images.show(x, None, seen["probabilities"], seen["filters"], seen["maps"])
 
 
 def _group(spec):

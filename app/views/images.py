@@ -1,5 +1,6 @@
-"""Images: a test sample as the network sees it, the class it predicts with every class's probability,
-the first convolution's filters, and the feature maps each conv/pool layer makes of the sample.
+"""Images: a test sample (or, with MNIST, a digit the student draws) as the network sees it, the class it
+predicts with every class's probability, the first convolution's filters, and the feature maps each
+conv/pool layer makes of it.
 
 Each picture set is one image glyph over one source (a thumbnail per row), so a step updates a handful
 of columns, not dozens of figures.
@@ -9,6 +10,7 @@ import panel as pn
 from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
+from .drawpad import DrawPad
 from .palettes import DIVERGING, GREYS
 from .panels import wrapping_row
 
@@ -18,12 +20,15 @@ THUMB_PX = 44
 GAP = 0.15
 LABEL = 0.45          # room above a row of thumbnails for its name, in thumbnail units
 
-EMPTY = "Choose the **digits** data set to see what a convolutional network does with an image."
+EMPTY = "Choose the **digits** or **MNIST** data set to see what a convolutional network does with an image."
+DRAW_HOW = ("**Draw a digit** with the mouse, a pen or a finger: it is scaled into a 20×20 box and centred "
+            "by its centre of mass in 28×28, as MNIST's digits were, and the network's guess follows your "
+            "strokes. Move the slider to go back to the test samples.")
 NO_CONV = ("This network has no Conv2d layer: add one (the LeNet preset has two) to see its filters and the "
            "feature maps they make.")
 UNBUILT = ("The network cannot be built yet (see the message in the network column); fix it to see its "
            "predictions, filters and feature maps.")
-RIGHT, WRONG, OTHER = "#16a34a", "#dc2626", "#93c5fd"
+RIGHT, WRONG, OTHER, GUESS = "#16a34a", "#dc2626", "#93c5fd", "#2563eb"
 
 
 class ImageViews:
@@ -52,15 +57,18 @@ class ImageViews:
         self.caption = pn.pane.Markdown(EMPTY, name="images-caption", css_classes=["images-caption"],
                                         margin=(0, 10))
         self.classes_names = [str(i) for i in range(10)]
+        self.pad = DrawPad(name="images-draw", css_classes=["images-draw"])
+        self.draw_box = pn.Column(pn.pane.Markdown(DRAW_HOW, width=260, margin=(0, 5)), self.pad, visible=False)
 
     def panel(self):
-        left = pn.Column(self.sample, self.input_figure, self.probabilities)
+        left = pn.Column(self.draw_box, self.sample, self.input_figure, self.probabilities)
         pictures = pn.Column(self.filters.figure, self.maps.figure)
         return pn.Column("### Images", self.caption, wrapping_row(left, pictures),
                          name="images-panel", sizing_mode="stretch_width")
 
     def set_data(self, dataset):
-        """The data set changed: the sample slider's range and the class axis."""
+        """The data set changed: the sample slider's range, the class axis, and the drawing pad for MNIST."""
+        self.draw_box.visible = dataset.name == "mnist"
         n = len(dataset.x_test)
         self.sample.param.update(end=max(n - 1, 1), value=min(self.sample.value, n - 1))
         classes = [str(i) for i in range(max(dataset.classes, 2))]
@@ -69,11 +77,13 @@ class ImageViews:
             self.probabilities.x_range.factors = classes
 
     def show(self, image, label, probabilities, first_conv_weight, feature_maps, built=True):
-        """image (C, H, W) in [0, 1]; probabilities (classes,) or None; first_conv_weight (out, in, kh, kw) or
-        None; feature_maps {layer name: (C, H, W)} (ordered); built: False while the network cannot be built."""
+        """image (C, H, W) in [0, 1]; label: the test sample's class, or None for a drawing; probabilities
+        (classes,) or None; first_conv_weight (out, in, kh, kw) or None; feature_maps {layer name: (C, H, W)}
+        (ordered); built: False while the network cannot be built."""
         plane = np.asarray(image, dtype=np.float32)[0]
         self.input.data = {"image": [plane[::-1]], "dw": [1], "dh": [1]}  # row 0 on top
-        self.input_figure.title.text = f"Test sample #{self.sample.value}: a {label}"
+        self.input_figure.title.text = (f"Test sample #{self.sample.value}: a {label}" if label is not None
+                                        else "Your drawing, as it is fed")
         self._show_probabilities(label, probabilities)
         if first_conv_weight is None:
             self.filters.clear()
@@ -99,11 +109,11 @@ class ImageViews:
         p = np.asarray(probabilities, dtype=np.float64)
         guess = int(p.argmax())
         colours = [OTHER] * len(p)
-        colours[guess] = RIGHT if guess == int(label) else WRONG
+        colours[guess] = GUESS if label is None else RIGHT if guess == int(label) else WRONG
         self.classes.data = {"label": self.classes_names[:len(p)], "p": p, "colour": colours,
                              "text": [f"{v:.1%}" for v in p]}
-        verdict = "✓ right" if guess == int(label) else f"✗ it is a {int(label)}"
-        self.probabilities.title.text = f"Predicts {guess} ({p[guess]:.0%}) {verdict}"
+        verdict = "" if label is None else " ✓ right" if guess == int(label) else f" ✗ it is a {int(label)}"
+        self.probabilities.title.text = f"Predicts {guess} ({p[guess]:.0%}){verdict}"
 
 
 class _Thumbnails:

@@ -86,7 +86,7 @@ def good_doc():
      "network layer 1: Linear.out_features must be a number, true or false"),
     (lambda d: d["network"][0].update(code="__import__('os')"), "network layer 1: Linear has no field 'code'"),
     (lambda d: d.update(network={"type": "Linear"}), "network must be a list"),
-    (lambda d: d["data"].update(dataset="mnist"), "data.dataset must be one of"),
+    (lambda d: d["data"].update(dataset="cifar10"), "data.dataset must be one of"),
     (lambda d: d["data"].update(batch_size=2.5), "data.batch_size must be a whole number from 1 to 1024"),
     (lambda d: d["data"].update(batch_size=True), "data.batch_size must be a whole number from 1 to 1024"),
     (lambda d: d["data"].update(noise=3.0), "data.noise must be from 0 to 0.5, not 3"),

@@ -15,12 +15,19 @@ self.addEventListener("activate", (event) => {
     names.filter((name) => name.startsWith("playground-") && name !== CACHE).map((name) => caches.delete(name)))));
 });
 
-// Cache first: the cache holds exactly this build. Anything else (a share link's page, a file added
-// later) goes to the network as before.
+// Cache first: the cache holds exactly this build. A file fetched only when asked for (SITE.lazy: MNIST)
+// joins the cache the first time it arrives. Anything else (a share link's page, a file added later)
+// goes to the network as before.
+const LAZY = new Set(SITE.lazy.map((path) => new URL(path, self.registration.scope).href));
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
   const page = request.mode === "navigate" ? new URL("index.html", self.registration.scope).href : request;
-  event.respondWith(caches.open(CACHE).then((cache) => cache.match(page, { ignoreSearch: true }))
-    .then((cached) => cached || fetch(request)));
+  event.respondWith(caches.open(CACHE).then((cache) => cache.match(page, { ignoreSearch: true })
+    .then((cached) => cached || fetch(request).then((response) => {
+      const url = new URL(request.url);
+      if (response.ok && LAZY.has(url.origin + url.pathname)) cache.put(request, response.clone());
+      return response;
+    }))));
 });
