@@ -58,9 +58,10 @@ def bumps(n, noise, rng):
 
 
 GENERATORS = {"circle": circle, "xor": xor, "gaussians": gaussians, "spiral": spiral, "regression": bumps}
-DATASETS = ["circle", "xor", "gaussians", "spiral", "regression", "digits"]
+DATASETS = ["circle", "xor", "gaussians", "spiral", "regression", "digits", "csv"]
 LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two gaussians", "spiral": "Spiral",
-          "regression": "Regression (2-D surface)", "digits": "Digits 8×8 (images)"}
+          "regression": "Regression (2-D surface)", "digits": "Digits 8×8 (images)",
+          "csv": "Your CSV (uploaded)"}
 
 # How the 8×8 digits meet a LeNet-style net that expects 32×32: the text the playground shows.
 IMAGE_MODES = {
@@ -126,10 +127,16 @@ class Dataset:
         return self.x_train.shape[1:]
 
 
-def make(name, n=400, noise=0.1, test_fraction=0.3, seed=0, image_mode="upscale"):
-    """The data set `name`, split into train and test (the split is part of the seed)."""
+def make(name, n=400, noise=0.1, test_fraction=0.3, seed=0, image_mode="upscale", table=None):
+    """The data set `name`, split into train and test (the split is part of the seed). "csv" is the
+    uploaded `table` (app/tables.py)."""
     rng = np.random.default_rng(seed)
-    if name == "digits":
+    if name == "csv":
+        from app import tables
+        if table is None:
+            raise ValueError("no CSV has been uploaded: upload one under “Your data”")
+        x, y, problem, classes = tables.arrays(table)
+    elif name == "digits":
         x, y = load_digits()
         x = resize_images(x, image_mode)
         problem, classes = "images", 10

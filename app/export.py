@@ -8,7 +8,7 @@ become the functional calls the tutorial uses: `x = F.max_pool2d(F.relu(self.con
 """
 import inspect
 
-from app import datasets, layers
+from app import datasets, features, layers, regularization, tables
 
 MODULE_TYPES = {"Linear", "Conv2d", "BatchNorm", "LayerNorm", "Dropout"}
 
@@ -30,6 +30,8 @@ def _module_code(spec, shape):
 def _wrap(spec, expr):
     """The functional form of a stateless layer applied to `expr`."""
     t = spec["type"]
+    if t == "Features":
+        return features.code(features.chosen(spec), expr)
     if t in ("MaxPool2d", "AvgPool2d"):
         fn = "F.max_pool2d" if t == "MaxPool2d" else "F.avg_pool2d"
         stride = "" if spec["stride"] == spec["kernel_size"] else f", stride={spec['stride']}"
@@ -78,6 +80,8 @@ def _data_code(data):
             "y = digits.target.astype(np.int64)",
             resize,
         ])
+    if data.dataset == "csv":
+        return "\n".join([f"rng = np.random.default_rng({data.seed})", *tables.export_code(data.table)])
     generator = datasets.GENERATORS[data.dataset]
     return "\n".join([
         inspect.getsource(generator).rstrip(),
@@ -122,6 +126,9 @@ def export_script(network, data, hyper, epochs=20):
     valid networks: call it when session.model is not None."""
     problem = "images" if data.dataset == "digits" else "regression" if data.dataset == "regression" \
         else "classification-2d"
+    if data.dataset == "csv":
+        problem = tables.arrays(data.table)[2]
+    penalty = regularization.code(hyper.regularization, hyper.strength)
     classes = {"images": 10, "regression": 0}.get(problem, 2)
     input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (8, 8)}[data.image_mode]) \
         if problem == "images" else (2,)
@@ -172,6 +179,7 @@ def export_script(network, data, hyper, epochs=20):
         "        batch = order[start:start + batch_size]",
         "        optimizer.zero_grad()   # gradients add up: clear the last step's",
         "        loss = criterion(net(inputs[batch]), labels[batch])",
+        *([f"        loss = loss + {penalty}"] if penalty else []),
         "        loss.backward()         # fills .grad of every parameter",
         "        optimizer.step()        # updates the parameters from their .grad",
         "        total, batches = total + loss.item(), batches + 1",
