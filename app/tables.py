@@ -92,8 +92,8 @@ def parse_csv(data, name="the file"):
                                  "or remove the row")
             value = _number(cell)
             if value is None:
-                raise TableError(f"{where} is “{cell[:40]}”, which is not a number"
-                                 + (" (a finite one)" if _is_float(cell) else ""))
+                raise TableError(f"{where} is “{cell[:40]}”, which is not a "
+                                 + ("finite number" if _is_float(cell) else "number"))
             row.append(value)
         values.append(row)
     table = {"name": str(name)[:MAX_NAME_CHARS], "columns": [n[:MAX_NAME_CHARS] for n in names],
