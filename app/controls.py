@@ -373,7 +373,8 @@ def hyper_widgets(session, notices=None):
                                      **FILL),
         checked_input(h, "strength", "Regularization strength λ", pn.widgets.FloatInput, notices, step=0.001,
                       format="0.[00000]", css_classes=["pg-strength"]),
-        pn.pane.Markdown("L1 adds λ·Σ|w|, L2 adds λ·Σw² over the weights (not the biases) to the training loss.",
+        pn.pane.Markdown("L1 adds λ·Σ|w|, L2 adds λ·Σw² over the weights (not the biases) to the training loss "
+                         "and its curve; the test loss stays the data's alone.",
                          css_classes=["pg-regularization-note"], styles={"font-size": "12px"}, **FILL),
         sizing_mode="stretch_width")
 

@@ -106,7 +106,15 @@
   function onDocumentChange(event) {
     if (patching > 0 || event.setter_id === "py" || drawnByBokeh(event)) return;
     if (!busy) {
-      sendPatch([event]);
+      // The changes of one task go in one patch: BokehJS sets a chosen file's content, name and type
+      // together, and Python must read them together (app/upload.py, the Load button).
+      busy = true;
+      queue = [event];
+      queueMicrotask(() => {
+        const events = queue;
+        queue = [];
+        sendPatch(events);
+      });
       return;
     }
     // While Python is busy, keep only the latest value of each property (but every click).
