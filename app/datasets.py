@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app import tables
+
 ROOT = Path(__file__).resolve().parent.parent
 # Where the site serves the digits, relative to the page: the site build writes them there (app/site/digits.py).
 DIGITS_URL = "data/digits.npz"
@@ -132,7 +134,6 @@ def make(name, n=400, noise=0.1, test_fraction=0.3, seed=0, image_mode="upscale"
     uploaded `table` (app/tables.py)."""
     rng = np.random.default_rng(seed)
     if name == "csv":
-        from app import tables
         if table is None:
             raise ValueError("no CSV has been uploaded: upload one under “Your data”")
         x, y, problem, classes = tables.arrays(table)

@@ -9,10 +9,10 @@ The penalty is part of the training loss, so the graph shows its nodes and the l
 the test loss stays the data's alone (what a held-out set measures). The exported script adds the same
 expression (`code`).
 """
-KINDS = ("none", "l1", "l2")
 
 
 def penalized_weights(model):
+    """The Linear and Conv2d weights: the only parameters with more than one dimension."""
     return [p for p in model.parameters() if p.dim() > 1]
 
 

@@ -10,7 +10,6 @@ its delimiter (so the exported script can read the same file with numpy) and the
 links and the kept playground carry it, and `table_problem` validates it when it comes back.
 """
 import csv
-import io
 import math
 
 import numpy as np
@@ -203,13 +202,3 @@ def export_code(table):
     else:
         lines.append("y = data[:, 2:3].astype(np.float32)  # the regression target, (N, 1)")
     return lines
-
-
-def to_text(table):
-    """The table as CSV text (for tests and for saving it again)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=table["delimiter"], lineterminator="\n")
-    if table["header"]:
-        writer.writerow(table["columns"])
-    writer.writerows(table["rows"])
-    return out.getvalue()
