@@ -144,3 +144,11 @@ def test_a_bad_file_is_refused_beside_the_button_and_in_the_notices_and_changes_
     assert s.data.table is table and s.step == step and s.data.dataset == "csv"
     after = {k: v.numpy() for k, v in s.model.state_dict().items()}
     assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_tabs_and_quoted_names_are_read_too():
+    data, x, label = points_csv(header='"east"\t"north"\t"is in"', delimiter="\t")
+    table = tables.parse_csv(data, "points.tsv")
+    assert table["delimiter"] == "\t" and table["columns"] == ["east", "north", "is in"]
+    assert np.array_equal(np.asarray(table["rows"]), np.column_stack([x, label]))
+    assert tables.export_code(table)[0].startswith("data = np.loadtxt('points.tsv', delimiter=\"\\t\", skiprows=1")
