@@ -82,23 +82,23 @@ def parse_csv(data, name="the file"):
         if len(cells) != COLUMNS:
             raise TableError(f"line {number} has {len(cells)} column{'s' * (len(cells) != 1)}; every row needs "
                              f"{NEEDS}")
-        row = []
-        for column, cell in enumerate(cells, 1):
-            where = f"line {number}, column {column} ({names[column - 1][:MAX_NAME_CHARS]})"
-            if cell.lower() in MISSING:
-                shown = f" (“{cell}”)" if cell else ""
-                raise TableError(f"{where} has no value{shown}: every row needs all {COLUMNS} values; fill it in "
-                                 "or remove the row")
-            value = _number(cell)
-            if value is None:
-                raise TableError(f"{where} is “{cell[:40]}”, which is not a "
-                                 + ("finite number" if _is_float(cell) else "number"))
-            row.append(value)
+        row = [_number(cell) for cell in cells]
+        if None in row:
+            column = row.index(None) + 1
+            _refuse_cell(f"line {number}, column {column} ({names[column - 1][:MAX_NAME_CHARS]})", cells[column - 1])
         values.append(row)
     table = {"name": str(name)[:MAX_NAME_CHARS], "columns": [n[:MAX_NAME_CHARS] for n in names],
              "header": header, "delimiter": delimiter, "rows": values}
     _check_targets(table)
     return table
+
+
+def _refuse_cell(where, cell):
+    if cell.lower() in MISSING:
+        shown = f" (“{cell}”)" if cell else ""
+        raise TableError(f"{where} has no value{shown}: every row needs all {COLUMNS} values; fill it in "
+                         "or remove the row")
+    raise TableError(f"{where} is “{cell[:40]}”, which is not a " + ("finite number" if _is_float(cell) else "number"))
 
 
 def _is_float(text):
