@@ -30,6 +30,17 @@ class TableError(ValueError):
     """A CSV (or a kept table) that cannot be used; the message says where and why."""
 
 
+NOT_TEXT = ("it is not a text file (perhaps a spreadsheet or an image): save it as CSV (comma-separated values) "
+            "and upload that")
+
+
+def check_size(size):
+    """Refuse a file of `size` bytes before reading it, when it is too big to be a CSV the playground takes."""
+    if size > MAX_BYTES:
+        raise TableError(f"it is {size / 1e6:.1f} MB; a CSV of {MAX_ROWS:,} rows is far smaller "
+                         f"(the playground reads at most {MAX_BYTES / 1e6:.0f} MB)")
+
+
 def _number(text):
     """The cell as a finite float, or None (not a number, or not finite)."""
     try:
@@ -48,15 +59,13 @@ def _delimiter(first_line):
 
 def parse_csv(data, name="the file"):
     """The table of a CSV file's bytes (or text). Raises TableError naming the first problem."""
-    if len(data) > MAX_BYTES:
-        raise TableError(f"it is {len(data) / 1e6:.1f} MB; a CSV of {MAX_ROWS:,} rows is far smaller "
-                         f"(the playground reads at most {MAX_BYTES / 1e6:.0f} MB)")
+    check_size(len(data))
     if isinstance(data, (bytes, bytearray)):
         try:
-            data = bytes(data).decode("utf-8-sig")
+            data = bytes(data).decode("utf-8")
         except UnicodeDecodeError:
-            raise TableError("it is not a text file (perhaps a spreadsheet or an image): save it as CSV "
-                             "(comma-separated values) and upload that") from None
+            raise TableError(NOT_TEXT) from None
+    data = data.removeprefix("\ufeff")    # the byte-order mark some spreadsheets write first
     lines = [(number, line) for number, line in enumerate(data.splitlines(), 1) if line.strip()]
     if not lines:
         raise TableError(f"it is empty; a CSV needs {NEEDS}, one point per row")

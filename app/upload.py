@@ -11,6 +11,7 @@ import panel as pn
 
 from app import tables
 from app.datasets import DATASETS, LABELS
+from app.file_picker import FilePicker
 
 FILL = {"sizing_mode": "stretch_width"}
 
@@ -56,9 +57,8 @@ PREVIEW_CSS = [".pg-csv-about { font-size: 12px; margin-bottom: 4px; } "
 
 def upload_widgets(session, notices):
     """The upload button, its message and the preview of the uploaded table."""
-    from app.controls import _after_this_change   # (controls imports this module's dataset menu)
     data = session.data
-    file = pn.widgets.FileInput(accept=".csv,.txt,.tsv,text/csv", multiple=False, css_classes=["pg-csv"])
+    file = FilePicker(accept=".csv,.txt,.tsv,text/csv", max_bytes=tables.MAX_BYTES, css_classes=["pg-csv"])
     message = pn.pane.Alert("", alert_type="light", visible=False, css_classes=["pg-csv-message"], margin=(4, 10),
                             **FILL)
     preview = pn.pane.HTML("", css_classes=["pg-csv-preview"], stylesheets=PREVIEW_CSS, margin=(0, 10), **FILL)
@@ -70,10 +70,14 @@ def upload_widgets(session, notices):
         else:
             notices.clear("csv")
 
-    def read():
-        name = file.filename or "the file"
+    def read(event):
+        chosen = event.new
+        name = chosen["name"]
         try:
-            table = tables.parse_csv(file.value, name)
+            tables.check_size(chosen["size"])
+            if chosen["text"] is None:
+                raise tables.TableError(tables.NOT_TEXT)
+            table = tables.parse_csv(chosen["text"], name)
         except tables.TableError as error:
             say(f"Could not use “{name}”: {error}. Nothing changed.", "danger")
             return
@@ -85,7 +89,7 @@ def upload_widgets(session, notices):
         preview.object = preview_html(data.table) if data.table is not None else ""
         preview.visible = data.table is not None
 
-    file.param.watch(lambda event: event.new and _after_this_change(read), "value")
+    file.param.watch(read, "chosen")
     data.param.watch(show, "table")
     show()
     hint = (f"Three columns — x₁, x₂ and a label (two values: classes) or a target (numbers: regression) — "

@@ -12,7 +12,7 @@ from app.persist import PlaygroundFileError
 from app.session import Session
 from app.undo import Undo
 from app.upload import upload_widgets
-from tests.app.test_tables import points_csv
+from tests.app.test_tables import points_csv, upload
 
 NETWORK = [new_layer("Features", x1_sq=True, x2_sq=True, sin_x1=True), new_layer("Linear", out_features=5),
            new_layer("Tanh"), new_layer("Linear", out_features=1)]
@@ -98,8 +98,7 @@ def test_undo_brings_back_the_data_before_an_upload_and_the_network_before_featu
     s.train(4)
     spiral_layers, spiral_weights = list(s.network.layers), weights(s)
     widgets = upload_widgets(s, Notices())
-    file = widgets[1]
-    file.filename, file.value = "mine.csv", points_csv()[0]        # the upload
+    upload(widgets, points_csv()[0], "mine.csv")                    # the upload
     assert s.data.dataset == "csv" and s.step == 0
     s.network.layers = [NETWORK[0], *s.network.layers]              # features put in front
     assert s.model.fc1.in_features == 5

@@ -1,5 +1,7 @@
 """Your own data: a CSV read into a table (app/tables.py), refused in words naming line and column, and
 the upload controls (app/upload.py): a good file trains, a bad one changes nothing."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -107,10 +109,16 @@ def test_a_kept_table_is_validated_as_parse_csv_would_make_it():
 
 # ---- the upload controls ------------------------------------------------------------------
 
+CHOICES = itertools.count(1)
+
+
 def upload(widgets, data, name):
-    file = widgets[1]
-    file.filename = name
-    file.value = data
+    """As the page's FilePicker reports a chosen file: its name, size and text (None when not text)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    widgets[1].chosen = {"name": name, "size": len(data), "text": text, "choice": next(CHOICES)}
 
 
 def test_uploading_a_csv_trains_on_it_and_shows_a_preview():
@@ -152,3 +160,15 @@ def test_tabs_and_quoted_names_are_read_too():
     assert table["delimiter"] == "\t" and table["columns"] == ["east", "north", "is in"]
     assert np.array_equal(np.asarray(table["rows"]), np.column_stack([x, label]))
     assert tables.export_code(table)[0].startswith("data = np.loadtxt('points.tsv', delimiter=\"\\t\", skiprows=1")
+
+
+def test_a_file_too_big_or_not_text_is_refused_as_the_picker_reports_it_unread():
+    s, notices = Session(), Notices()
+    widgets = upload_widgets(s, notices)
+    widgets[1].chosen = {"name": "huge.csv", "size": 50_000_000, "text": None, "choice": next(CHOICES)}
+    assert widgets[2].object == ("Could not use “huge.csv”: it is 50.0 MB; a CSV of 20,000 rows is far smaller (the "
+                                 "playground reads at most 4 MB). Nothing changed.")
+    upload(widgets, bytes([0x89, 0x50, 0xFF, 0xFE]), "photo.png")
+    assert widgets[2].object == ("Could not use “photo.png”: it is not a text file (perhaps a spreadsheet or an "
+                                 "image): save it as CSV (comma-separated values) and upload that. Nothing changed.")
+    assert s.data.dataset == "spiral" and s.data.table is None

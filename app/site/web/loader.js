@@ -106,15 +106,7 @@
   function onDocumentChange(event) {
     if (patching > 0 || event.setter_id === "py" || drawnByBokeh(event)) return;
     if (!busy) {
-      // The changes of one task go in one patch: BokehJS sets a chosen file's content, name and type
-      // together, and Python must read them together (app/upload.py, the Load button).
-      busy = true;
-      queue = [event];
-      queueMicrotask(() => {
-        const events = queue;
-        queue = [];
-        sendPatch(events);
-      });
+      sendPatch([event]);
       return;
     }
     // While Python is busy, keep only the latest value of each property (but every click).
