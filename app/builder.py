@@ -104,7 +104,7 @@ export function render({ model, el }) {
     if (field.kind === "bool") {
       const box = h("input", { type: "checkbox", "data-field": field.name, onchange: (e) => edit(e.target.checked) });
       box.checked = !!spec[field.name];
-      return h("label", { class: "pg-field", title: field.help }, box, field.name);
+      return h("label", { class: "pg-field", title: field.help }, box, field.label || field.name);
     }
     const input = h("input", {
       type: "number", "data-field": field.name, value: spec[field.name], step: field.kind === "int" ? 1 : "any",
@@ -185,6 +185,7 @@ _CSS = """
 .pg-empty { color: #888; padding: 16px; text-align: center; }
 .pg-layer { border: 1px solid #c9d3e0; border-left: 4px solid #4a7fc1; border-radius: 4px; background: white;
             padding: 4px 6px; cursor: grab; }
+.pg-layer[data-layer-type="Features"] { border-left-color: #e8a33d; background: #fffaf2; }
 .pg-layer.pg-invalid { border-color: #d9534f; border-left-color: #d9534f; background: #fff6f6; }
 .pg-head { display: flex; align-items: center; gap: 6px; }
 .pg-grip { color: #999; }

@@ -21,7 +21,7 @@ import time
 import panel as pn
 import param
 
-from app import datasets, devices, persist
+from app import datasets, devices, persist, upload
 from app.export import SCRIPT_NAME, WEIGHTS_NAME, export_weights, session_script
 from app.file_picker import FilePicker
 from app.live_text import LiveText
@@ -318,12 +318,12 @@ def data_widgets(session, notices=None):
         image_how.object = (f"The {size} digits, {mode_label}: {how}. The tutorial's LeNet expects 32×32."
                             if digits else "")
         image_how.visible = image_mode.visible = digits
-        samples.visible = noise.visible = not digits
+        samples.visible = noise.visible = d.dataset not in ("digits", "csv")   # generated points only
     d.param.watch(update, ["dataset", "image_mode"])
     update()
     return pn.Column(
         pn.pane.Markdown("**Data**", margin=(0, 10)),
-        pn.widgets.Select.from_param(d.param.dataset, name="Dataset", css_classes=["pg-dataset"], **FILL),
+        upload.dataset_select(d),
         image_mode, image_how, noise, samples,
         pn.widgets.FloatSlider.from_param(d.param.test_fraction, name="Test share", **FILL),
         checked_input(d, "batch_size", "Batch size", pn.widgets.IntInput, notices, css_classes=["pg-batch-size"]),
@@ -331,6 +331,7 @@ def data_widgets(session, notices=None):
         pn.pane.Markdown("Same seed, same numbers as PyTorch: the exported script's `torch.manual_seed(seed)` "
                          "gives these initial weights, batches and dropout masks.", css_classes=["pg-seed-note"],
                          **FILL),
+        upload.upload_widgets(session, notices),
         sizing_mode="stretch_width")
 
 
@@ -377,6 +378,13 @@ def hyper_widgets(session, notices=None):
         checked_input(h, "lr", "Learning rate", pn.widgets.FloatInput, notices, step=0.001, format="0.[00000]",
                       css_classes=["pg-lr"]),
         pn.widgets.Select.from_param(h.param.loss, name="Loss", css_classes=["pg-loss"], **FILL),
+        pn.widgets.Select.from_param(h.param.regularization, name="Regularization", css_classes=["pg-regularization"],
+                                     **FILL),
+        checked_input(h, "strength", "Regularization strength λ", pn.widgets.FloatInput, notices, step=0.001,
+                      format="0.[00000]", css_classes=["pg-strength"]),
+        pn.pane.Markdown("L1 adds λ·Σ|w|, L2 adds λ·Σw² over the weights (not the biases) to the training loss "
+                         "and its curve; the test loss stays the data's alone.",
+                         css_classes=["pg-regularization-note"], styles={"font-size": "12px"}, **FILL),
         sizing_mode="stretch_width")
 
 
@@ -454,7 +462,11 @@ def file_widgets(session, notices=None, keeper=None):
     share = pn.widgets.Button(name="Share link", css_classes=["pg-share"])
 
     def on_share(_event):
-        link.fragment = persist.share_fragment(session)
+        try:
+            link.fragment = persist.share_fragment(session)
+        except persist.PlaygroundFileError as error:
+            say(f"No link: {error}.", "danger")
+            return
         say("The link below restores this network and its settings (not the weights): copy it and send it.",
             "info")
     share.on_click(on_share)
@@ -534,7 +546,7 @@ def code_export(session):
         # Regenerated when what it depends on changed, read after a whole action (not midway through
         # a preset, when the data may already be new and the network still old).
         key = (session.structure_version, session.hyper.optimizer, session.hyper.lr, session.hyper.loss,
-               session.data.batch_size)
+               session.data.batch_size, session.hyper.regularization, session.hyper.strength)
         if key == shown["key"]:
             return
         shown["key"] = key

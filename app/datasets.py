@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app import tables
+
 ROOT = Path(__file__).resolve().parent.parent
 # Where the site serves the digits, relative to the page: the site build writes them there (app/site/digits.py).
 DIGITS_URL = "data/digits.npz"
@@ -60,10 +62,10 @@ def bumps(n, noise, rng):
 
 
 GENERATORS = {"circle": circle, "xor": xor, "gaussians": gaussians, "spiral": spiral, "regression": bumps}
-DATASETS = ["circle", "xor", "gaussians", "spiral", "regression", "digits", "mnist"]
+DATASETS = ["circle", "xor", "gaussians", "spiral", "regression", "digits", "mnist", "csv"]
 LABELS = {"circle": "Circle", "xor": "XOR", "gaussians": "Two gaussians", "spiral": "Spiral",
           "regression": "Regression (2-D surface)", "digits": "Digits 8×8 (images)",
-          "mnist": "MNIST 28×28 (10,000 real digits)"}
+          "mnist": "MNIST 28×28 (10,000 real digits)", "csv": "Your CSV (uploaded)"}
 IMAGE_SETS = ("digits", "mnist")
 
 # How the 8×8 digits meet a LeNet-style net that expects 32×32: the text the playground shows.
@@ -169,10 +171,15 @@ class Dataset:
         return self.x_train.shape[1:]
 
 
-def make(name, n=400, noise=0.1, test_fraction=0.3, seed=0, image_mode="upscale"):
-    """The data set `name`, split into train and test (the split is part of the seed)."""
+def make(name, n=400, noise=0.1, test_fraction=0.3, seed=0, image_mode="upscale", table=None):
+    """The data set `name`, split into train and test (the split is part of the seed). "csv" is the
+    uploaded `table` (app/tables.py)."""
     rng = np.random.default_rng(seed)
-    if name in IMAGE_SETS:
+    if name == "csv":
+        if table is None:
+            raise ValueError("no CSV has been uploaded: upload one under “Your data”")
+        x, y, problem, classes = tables.arrays(table)
+    elif name in IMAGE_SETS:
         x, y = load_digits() if name == "digits" else load_mnist()
         x = resize_images(x, image_mode)
         problem, classes = "images", 10

@@ -14,7 +14,7 @@ beside the page's; with --train, or without the file, it trains from the page's 
 """
 import inspect
 
-from app import datasets, layers, weights_file
+from app import datasets, features, layers, regularization, tables, weights_file
 from app.session import Session
 
 SCRIPT_NAME, WEIGHTS_NAME = "playground_net.py", "playground_net.safetensors"
@@ -40,6 +40,8 @@ def _module_code(spec, shape):
 def _wrap(spec, expr):
     """The functional form of a stateless layer applied to `expr`."""
     t = spec["type"]
+    if t == "Features":
+        return features.code(features.chosen(spec), expr)
     if t in ("MaxPool2d", "AvgPool2d"):
         fn = "F.max_pool2d" if t == "MaxPool2d" else "F.avg_pool2d"
         stride = "" if spec["stride"] == spec["kernel_size"] else f", stride={spec['stride']}"
@@ -106,6 +108,8 @@ def _data_code(data):
             "y = digits.target.astype(np.int64)",
             resize,
         ])
+    if data.dataset == "csv":
+        return "\n".join([f"rng = np.random.default_rng({data.seed})", *tables.export_code(data.table)])
     generator = datasets.GENERATORS[data.dataset]
     return "\n".join([
         inspect.getsource(generator).rstrip(),
@@ -150,6 +154,9 @@ def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
     valid networks: call it when session.model is not None."""
     problem = "images" if data.dataset in datasets.IMAGE_SETS else "regression" if data.dataset == "regression" \
         else "classification-2d"
+    if data.dataset == "csv":
+        problem = tables.arrays(data.table)[2]
+    penalty = regularization.code(hyper.regularization, hyper.strength)
     classes = {"images": 10, "regression": 0}.get(problem, 2)
     side = 28 if data.dataset == "mnist" else 8
     input_shape = (1, *{"upscale": (32, 32), "pad": (32, 32), "none": (side, side)}[data.image_mode]) \
@@ -232,6 +239,7 @@ def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
         "            batch = order[start:start + batch_size]",
         "            optimizer.zero_grad()   # gradients add up: clear the last step's",
         "            loss = criterion(net(inputs[batch]), labels[batch])",
+        *([f"            loss = loss + {penalty}"] if penalty else []),
         "            loss.backward()         # fills .grad of every parameter",
         "            optimizer.step()        # updates the parameters from their .grad",
         "            total, batches, step = total + loss.item(), batches + 1, step + 1",

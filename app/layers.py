@@ -14,6 +14,8 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from app import features
+
 # A browser tab trains this network: beyond this it would freeze the page for seconds per step.
 MAX_PARAMETERS = 5_000_000
 # What one batch's activations may take (float32, every layer's output: autograd keeps them for backward).
@@ -30,6 +32,7 @@ class Field:
     low: float = None
     high: float = None
     help: str = ""
+    label: str = ""       # what the builder shows, when not the name
 
     def problem(self, value):
         """Why `value` is not acceptable for this field, or None."""
@@ -51,7 +54,7 @@ class Field:
 
     def describe(self):
         return {"name": self.name, "kind": self.kind.__name__, "default": self.default,
-                "low": self.low, "high": self.high, "help": self.help}
+                "low": self.low, "high": self.high, "help": self.help, "label": self.label or self.name}
 
 
 class LayerError(Exception):
@@ -192,6 +195,23 @@ class _Dropout(LayerKind):
         return nn.Dropout(spec["p"])
 
 
+class _Features(LayerKind):
+    def output_shape(self, shape, spec, source):
+        if source != "the data":
+            raise LayerError(f"Features takes the data's two coordinates (x₁, x₂), not the output of {source}: "
+                             "put it first in the network")
+        if tuple(shape) != (2,):
+            raise LayerError(f"Features takes 2-D points (x₁, x₂); this data gives {shape_text(shape)} per sample: "
+                             "choose 2-D point data, or remove it")
+        names = features.chosen(spec)
+        if not names:
+            raise LayerError("tick at least one feature to feed the network")
+        return (len(names),)
+
+    def module(self, nn, shape, spec):
+        return features.module(nn, features.chosen(spec))
+
+
 def _channels(name, help):
     return Field(name, int, 8, 1, 512, help)
 
@@ -201,6 +221,10 @@ def _kernel(default):
 
 
 KINDS = OrderedDict((k.name, k) for k in [
+    _Features("Features", "features", "input", "TensorFlow Playground's input features of a point (x₁, x₂): "
+              "tick what goes into the network; put it first",
+              tuple(Field(name, bool, name in features.DEFAULT, label=shown,
+                          help=f"feed {shown} to the network") for name, (shown, *_how) in features.FEATURES.items())),
     _Linear("Linear", "fc", "layers", "Fully connected: every input feature to every output unit",
             (Field("out_features", int, 8, 1, 4096, "output units"), Field("bias", bool, True)), True),
     _Conv2d("Conv2d", "conv", "layers", "2-D convolution: learned filters slid over the image",
@@ -407,12 +431,12 @@ def _megabytes(count):
 
 def build(nn, specs, input_shape):
     """The engine (or torch) Sequential for a valid spec list, its modules named as module_names()."""
-    modules, shape = OrderedDict(), tuple(input_shape)
+    modules, shape, source = OrderedDict(), tuple(input_shape), "the data"
     for name, spec in zip(module_names(specs), specs):
         spec = normalized(spec)
         kind = KINDS[spec["type"]]
         modules[name] = kind.module(nn, shape, spec)
-        shape = kind.output_shape(shape, spec, name)
+        shape, source = kind.output_shape(shape, spec, source), name
     return nn.Sequential(modules)
 
 

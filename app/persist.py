@@ -24,7 +24,7 @@ import zlib
 import numpy as np
 import param
 
-from app import checkpoint, layers
+from app import checkpoint, layers, tables
 from app.state import Data, Hyper, Network, settings
 
 FORMAT = "autograd-playground"
@@ -131,10 +131,22 @@ def save_bytes(session):
 
 
 def share_fragment(session):
-    """The URL fragment (without '#') that restores the network and settings. A code cell's model stays
-    out: opening a link must not run code someone else wrote."""
-    text = dumps(snapshot(session, weights=False, model=False), separators=(",", ":"))
-    return "s=" + base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+    """The URL fragment (without '#') that restores the network and settings (an uploaded CSV of up to
+    tables.SHARE_MAX_ROWS rows included). A code cell's model stays out: opening a link must not run code
+    someone else wrote. Raises PlaygroundFileError when it would be too long."""
+    doc = snapshot(session, weights=False, model=False)
+    table = doc["data"].pop("table", None)
+    if session.data.dataset == "csv":     # (a CSV uploaded but not in use stays out of the link)
+        if len(table["rows"]) > tables.SHARE_MAX_ROWS:
+            raise PlaygroundFileError(f"your CSV has {len(table['rows']):,} rows; a link carries at most "
+                                      f"{tables.SHARE_MAX_ROWS} (Save gives a file with all of them)")
+        doc["data"]["table"] = table
+    text = dumps(doc, separators=(",", ":"))
+    fragment = "s=" + base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+    if len(fragment) - 2 > MAX_LINK_CHARS:
+        raise PlaygroundFileError(f"the link would take {len(fragment):,} characters, more than a playground "
+                                  f"link holds ({MAX_LINK_CHARS:,}): use Save to send a file instead")
+    return fragment
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -159,6 +171,8 @@ def _check_settings(values, cls, where):
         problem = setting_problem(cls, name, value)
         if problem:
             raise PlaygroundFileError(f"{where}.{name} {problem}")
+    if values.get("dataset") == "csv" and values.get("table") is None:
+        raise PlaygroundFileError(f"{where}.dataset is your CSV, but {where}.table holds no uploaded data")
     return values
 
 
@@ -166,6 +180,8 @@ def setting_problem(cls, name, value):
     """Why `value` cannot be setting `name` of the param model `cls` ("must be from 0.00001 to 10, not
     1e+06"), or None; for files, links and the settings widgets alike."""
     p = cls.param[name]
+    if name == "table":       # the uploaded CSV (app/tables.py)
+        return None if value is None else tables.table_problem(value)
     if isinstance(p, param.Number):
         whole = isinstance(p, param.Integer)
         low, high = p.bounds

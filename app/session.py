@@ -38,7 +38,7 @@ import param
 import engine as torch
 import engine.graph
 import engine.nn as nn
-from app import checkpoint, datasets, devices, layers, model_code
+from app import checkpoint, datasets, devices, layers, model_code, regularization
 from app.state import Data, Hyper, Network, default_loss
 
 HISTORY_POINTS = 2000
@@ -139,7 +139,7 @@ class Session(param.Parameterized):
         self._rebuild()
         self.network.param.watch(self._on_network, "layers")
         self.data.param.watch(self._on_data, [name for name in Data.param if name != "name"])
-        self.hyper.param.watch(self._on_hyper, ["optimizer", "lr", "loss"])
+        self.hyper.param.watch(self._on_hyper, ["optimizer", "lr", "loss", "regularization", "strength"])
 
     # ---- what the views read ---------------------------------------------------------------
     @property
@@ -392,6 +392,7 @@ class Session(param.Parameterized):
 
     # The settings each kind of data depends on: changing another one must not restart training.
     _DATA_FIELDS = {"digits": {"dataset", "test_fraction", "seed", "image_mode"},
+                    "csv": {"dataset", "table", "test_fraction", "seed"},
                     "2-d": {"dataset", "noise", "samples", "test_fraction", "seed"}}
 
     def _on_network(self, _event):
@@ -403,7 +404,8 @@ class Session(param.Parameterized):
         if self._configuring:
             return
         names = {e.name for e in events}
-        if names & self._DATA_FIELDS["digits" if self.data.dataset in datasets.IMAGE_SETS else "2-d"]:
+        kind = "digits" if self.data.dataset in datasets.IMAGE_SETS else self.data.dataset
+        if names & self._DATA_FIELDS.get(kind, self._DATA_FIELDS["2-d"]):
             self._guard(self._reload)
         elif "batch_size" in names:
             self._pending = None   # the next batch, of the new size, continues the epoch's order
@@ -421,8 +423,11 @@ class Session(param.Parameterized):
         if self._configuring:
             return
         names = {e.name for e in events}
-        if "loss" in names:
+        if names & {"loss", "regularization"}:   # another objective: training starts again (and can be undone)
             self._guard(self._rebuild)
+        elif "strength" in names:   # the batch stays; its loss is computed again with the new λ
+            self._keep_batch_only()
+            self.phase = "idle"
         elif "optimizer" in names:
             self._guard(self._new_optimizer)
             if self._checkpoint is not None:   # the new optimizer starts without state
@@ -434,7 +439,7 @@ class Session(param.Parameterized):
 
     def _load_data(self):
         d = self.data
-        self.dataset = datasets.make(d.dataset, d.samples, d.noise, d.test_fraction, d.seed, d.image_mode)
+        self.dataset = datasets.make(d.dataset, d.samples, d.noise, d.test_fraction, d.seed, d.image_mode, d.table)
         loss = default_loss(self.dataset.problem, self.hyper.loss)
         if loss != self.hyper.loss:
             with self._quietly():
@@ -675,7 +680,8 @@ class Session(param.Parameterized):
         inputs = torch.tensor(p["x"], device=self.device)
         with cap if cap is not None else contextlib.nullcontext(), self._watched("forward"):
             output = self.model(inputs)
-            loss = self.criterion(output, self._targets(p["y"], output.shape[1]))
+            loss = regularization.with_penalty(self.criterion(output, self._targets(p["y"], output.shape[1])),
+                                               self.model, self.hyper.regularization, self.hyper.strength)
         p.update(output=output, loss=loss, capture=cap, backward=False)
         if self.device == "cpu":   # free here; a GPU's loss is checked when it is read back anyway
             self._check_loss(loss.item())

@@ -10,6 +10,7 @@ from app.datasets import DATASETS, IMAGE_MODES, LABELS
 from app.layers import LOSSES, new_layer
 
 OPTIMIZERS = ["SGD", "SGD+momentum", "Adam"]
+REGULARIZATIONS = {"None": "none", "L1": "l1", "L2": "l2"}
 
 
 def _mlp(*widths, activation="Tanh", outputs=1):
@@ -83,6 +84,8 @@ class Data(param.Parameterized):
     batch_size = param.Integer(32, bounds=(1, 1024), doc="Samples per training step")
     image_mode = param.Selector(objects={label: mode for mode, (label, _how) in IMAGE_MODES.items()}, default="upscale",
                                 doc="How the digits' images are fed to the network")
+    table = param.Dict(None, allow_None=True, doc="The uploaded CSV (app/tables.py), kept while other data is "
+                       "chosen; the dataset \"csv\" trains on it")
 
     def label(self):
         return LABELS[self.dataset]
@@ -92,6 +95,9 @@ class Hyper(param.Parameterized):
     optimizer = param.Selector(objects=OPTIMIZERS, default="Adam", doc="SGD, SGD with momentum 0.9, or Adam")
     lr = param.Number(0.03, bounds=(1e-5, 10.0), doc="Learning rate")
     loss = param.Selector(objects={label: key for key, label in LOSSES.items()}, default="bce", doc="Loss function")
+    regularization = param.Selector(objects=REGULARIZATIONS, default="none",
+                                    doc="A penalty on the weights added to the training loss (app/regularization.py)")
+    strength = param.Number(0.001, bounds=(0.0, 10.0), doc="λ, the weight of the penalty in the loss")
 
 
 def settings(obj):

@@ -131,7 +131,7 @@ def test_head_warnings_and_empty_network():
 
 def test_palette_lists_the_issue_layers_with_fields():
     names = [entry["type"] for entry in layers.palette()]
-    assert names == ["Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "LeakyReLU", "Tanh",
+    assert names == ["Features", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "LeakyReLU", "Tanh",
                      "Sigmoid", "GELU", "Softmax", "BatchNorm", "LayerNorm", "Dropout"]
     conv = next(e for e in layers.palette() if e["type"] == "Conv2d")
     assert [f["name"] for f in conv["fields"]] == ["out_channels", "kernel_size", "stride", "padding"]
