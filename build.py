@@ -74,15 +74,21 @@ def in_venv(argv):
         os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__)), *argv])
 
 
+# Tests that drive Chromium share one browser and one built site per process: they run in one process,
+# after the rest, which is spread over the machine's two cores.
+BROWSER_TESTS = ["tests/site", "tests/browser", "tests/webgpu/test_in_browser.py"]
+
+
 def cmd_test(args):
     ensure_system_packages()
     in_venv(["test", *args])
     os.chdir(ROOT)
-    # Two processes (the machine's two cores): the browser tests in one group (tests/conftest.py), the
-    # rest spread over both. `-n 0` runs in this process.
-    parallel = [] if any(a == "-n" or a.startswith(("-n=", "--numprocesses")) for a in args) else \
-        ["-n", "2", "--dist", "loadgroup"]
-    sys.exit(subprocess.call([sys.executable, "-m", "pytest", *parallel, *args]))
+    pytest = [sys.executable, "-m", "pytest"]
+    if args:   # a selection of one's own: one run, as asked
+        sys.exit(subprocess.call([*pytest, *args]))
+    rest = subprocess.call([*pytest, "-n", "2", *(f"--ignore={path}" for path in BROWSER_TESTS)])
+    browser = subprocess.call([*pytest, *BROWSER_TESTS])
+    sys.exit(rest or browser)
 
 
 def site_tools(argv):
