@@ -74,8 +74,8 @@ def in_venv(argv):
         os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__)), *argv])
 
 
-# Tests that drive Chromium share one browser and one built site per process: they run in one process,
-# after the rest, which is spread over the machine's two cores.
+# Two runs, each on the machine's two cores: first the tests that don't drive Chromium, then those that
+# do (a browser and a built site per process; a file's tests stay together in one process).
 BROWSER_TESTS = ["tests/site", "tests/browser", "tests/webgpu/test_in_browser.py"]
 
 
@@ -86,8 +86,8 @@ def cmd_test(args):
     pytest = [sys.executable, "-m", "pytest"]
     if args:   # a selection of one's own: one run, as asked
         sys.exit(subprocess.call([*pytest, *args]))
-    rest = subprocess.call([*pytest, "-n", "2", *(f"--ignore={path}" for path in BROWSER_TESTS)])
-    browser = subprocess.call([*pytest, *BROWSER_TESTS])
+    rest = subprocess.call([*pytest, "-n", "2", "--durations=10", *(f"--ignore={path}" for path in BROWSER_TESTS)])
+    browser = subprocess.call([*pytest, "-n", "2", "--dist", "loadfile", "--durations=20", *BROWSER_TESTS])
     sys.exit(rest or browser)
 
 
