@@ -33,11 +33,12 @@ def in_fill_order(values, shape, strides=None):
 def _unit_uniform(generator, n, dtype):
     """uniform_real_distribution(0, 1): 24 random bits for float32, 53 (from a 64-bit draw) for float64."""
     if dtype == _F64:
-        x = (generator.random64(n) & np.uint64(2 ** 53 - 1)).astype(_F64)
+        bits = (generator.random64(n) & np.uint64(2 ** 53 - 1)).view(np.int64)  # int64 converts faster than uint64
+        x = bits.astype(_F64)
         x *= 2.0 ** -53
         return x
-    low_halves = generator.random(n).view(np.uint32)[::2]  # the words, in little-endian uint64 slots
-    x = (low_halves & np.uint32(2 ** 24 - 1)).astype(_F32)
+    bits = (generator.random(n) & np.uint32(2 ** 24 - 1)).view(np.int32)  # int32 converts faster than uint32
+    x = bits.astype(_F32)
     x *= np.float32(2.0 ** -24)
     return x
 
