@@ -137,10 +137,16 @@ def _normal_blocks(generator, n, dtype, mean, std):
 def _box_muller(u, mean, std):
     if u.dtype == _F32:
         return _avx2_box_muller.normal_blocks(u, mean, std)
-    radius = np.sqrt(-2.0 * np.log(1.0 - u[:, :8]))
-    theta = _TWO_PI * u[:, 8:]
-    return np.concatenate([_fma64(radius * np.cos(theta), std, mean), _fma64(radius * np.sin(theta), std, mean)],
-                          axis=1)
+    out = np.empty(u.shape)
+    radius = np.log(np.subtract(1.0, u[:, :8]))
+    radius *= -2.0
+    np.sqrt(radius, out=radius)
+    theta = np.multiply(_TWO_PI, u[:, 8:])
+    for half, trig in ((out[:, :8], np.cos), (out[:, 8:], np.sin)):
+        value = trig(theta)
+        value *= radius
+        half[...] = _fma64(value, std, mean)
+    return out
 
 
 def _fma64(a, b, c):
