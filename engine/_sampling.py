@@ -99,6 +99,8 @@ def uniform(generator, n, dtype, low=0.0, high=1.0):
     dtype = _compute_dtype(dtype)
     lo, hi = dtype.type(low), dtype.type(high)
     x = _unit_uniform(generator, n, dtype)
+    if lo == 0 and hi == 1:  # x * 1 + 0 is x, and x is below 1
+        return x
     if dtype == _F64:
         value = _fma64(x, hi - lo, lo)
     else:
