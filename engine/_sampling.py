@@ -139,15 +139,20 @@ def _normal_blocks(generator, n, dtype, mean, std):
 def _box_muller(u, mean, std):
     if u.dtype == _F32:
         return _avx2_box_muller.normal_blocks(u, mean, std)
+    # each half block as one 64-byte item: numpy moves those fast, but loops over [:, :8] slices eight at a time
+    half_block = np.dtype((np.void, 8 * 8))
     out = np.empty(u.shape)
-    radius = np.log(np.subtract(1.0, u[:, :8]))
+    halves, out_halves = np.ascontiguousarray(u).view(half_block), out.view(half_block)
+    radius = halves[:, 0].copy().view(_F64)
+    radius = np.log(np.subtract(1.0, radius, out=radius), out=radius)
     radius *= -2.0
     np.sqrt(radius, out=radius)
-    theta = np.multiply(_TWO_PI, u[:, 8:])
-    for half, trig in ((out[:, :8], np.cos), (out[:, 8:], np.sin)):
+    theta = halves[:, 1].copy().view(_F64)
+    theta *= _TWO_PI
+    for column, trig in ((0, np.cos), (1, np.sin)):
         value = trig(theta)
         value *= radius
-        half[...] = _fma64(value, std, mean)
+        out_halves[:, column] = _fma64(value, std, mean).view(half_block)
     return out
 
 
