@@ -113,23 +113,29 @@ def _sincos(x, scratch):
     return sin, cos
 
 
-def normal_blocks(uniforms, mean, std):
-    """Box-Muller over blocks of 16 float32 uniforms in [0, 1), shaped (blocks, 16): the first eight of
-    a block give the radii, the last eight the angles."""
-    out = np.empty(uniforms.shape, _F32)
+def normal_blocks(words, mean, std):
+    """Box-Muller over blocks of 16 draws, shaped (blocks, 16), each word's low 24 bits k giving the
+    float32 uniform k / 2**24: the first eight of a block give the radii, the last eight the angles.
+    (Converted here, chunk by chunk, so the data stays in the CPU's cache.)"""
+    out = np.empty(words.shape, _F32)
     mean, std = _F32(mean), _F32(std)
     # each half block as one 32-byte item: numpy moves those fast, but loops over [:, :8] slices eight at a time
-    halves, out_halves = np.ascontiguousarray(uniforms).view(_HALF_BLOCK), out.view(_HALF_BLOCK)
-    for start in range(0, len(uniforms), _CHUNK_BLOCKS):
+    halves, out_halves = np.ascontiguousarray(words).view(_HALF_BLOCK), out.view(_HALF_BLOCK)
+    for start in range(0, len(words), _CHUNK_BLOCKS):
         block = slice(start, start + _CHUNK_BLOCKS)
         scratch = np.empty(len(halves[block]) * 8, _F64)
-        radius = halves[block, 0].copy().view(_F32)
-        np.subtract(_F32(1), radius, out=radius)
+        k = halves[block, 0].copy().view(np.int32)
+        k &= np.int32(2 ** 24 - 1)
+        np.subtract(np.int32(2 ** 24), k, out=k)
+        radius = k.astype(_F32)
+        radius *= _F32(2.0 ** -24)  # 1 - u, exact
         radius = _log(radius, scratch)
         radius *= _F32(-2)
         np.sqrt(radius, out=radius)
-        angle = halves[block, 1].copy().view(_F32)
-        angle *= _TWO_PI
+        k = halves[block, 1].copy().view(np.int32)
+        k &= np.int32(2 ** 24 - 1)
+        angle = k.astype(_F32)
+        angle *= _TWO_PI * _F32(2.0 ** -24)  # 2*pi*u, rounded once as 2*pi*u is
         sin, cos = _sincos(angle, scratch)
         for column, trig in ((0, cos), (1, sin)):
             trig *= radius

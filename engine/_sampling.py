@@ -125,24 +125,27 @@ def normal(generator, n, dtype, mean=0.0, std=1.0, contiguous=True):
 
 def _normal_blocks(generator, n, dtype, mean, std):
     """normal_fill: n uniforms transformed 16 at a time; when n is not a multiple of 16 the last 16
-    values are drawn again and transformed as one more block."""
+    values are drawn again and transformed as one more block. (Float32 blocks take the words and
+    make their uniforms themselves.)"""
+    def draw(count):
+        return generator.random(count) if dtype == _F32 else _unit_uniform(generator, count, dtype)
     full = n // 16 * 16
-    uniforms = _unit_uniform(generator, n, dtype)
+    draws = draw(n)
     if n == full:
-        return _box_muller(uniforms.reshape(-1, 16), mean, std).reshape(-1)
+        return _box_muller(draws.reshape(-1, 16), mean, std).reshape(-1)
     out = np.empty(n, dtype)
-    out[:full] = _box_muller(uniforms[:full].reshape(-1, 16), mean, std).reshape(-1)
-    out[n - 16:] = _box_muller(_unit_uniform(generator, 16, dtype).reshape(1, 16), mean, std).reshape(-1)
+    out[:full] = _box_muller(draws[:full].reshape(-1, 16), mean, std).reshape(-1)
+    out[n - 16:] = _box_muller(draw(16).reshape(1, 16), mean, std).reshape(-1)
     return out
 
 
-def _box_muller(u, mean, std):
-    if u.dtype == _F32:
-        return _avx2_box_muller.normal_blocks(u, mean, std)
+def _box_muller(draws, mean, std):
+    if draws.dtype == np.uint32:
+        return _avx2_box_muller.normal_blocks(draws, mean, std)
     # each half block as one 64-byte item: numpy moves those fast, but loops over [:, :8] slices eight at a time
     half_block = np.dtype((np.void, 8 * 8))
-    out = np.empty(u.shape)
-    halves, out_halves = np.ascontiguousarray(u).view(half_block), out.view(half_block)
+    out = np.empty(draws.shape)
+    halves, out_halves = np.ascontiguousarray(draws).view(half_block), out.view(half_block)
     radius = halves[:, 0].copy().view(_F64)
     radius = np.log(np.subtract(1.0, radius, out=radius), out=radius)
     radius *= -2.0
