@@ -33,11 +33,12 @@ def in_fill_order(values, shape, strides=None):
 def _unit_uniform(generator, n, dtype):
     """uniform_real_distribution(0, 1): 24 random bits for float32, 53 (from a 64-bit draw) for float64."""
     if dtype == _F64:
-        x = (generator.random64(n) & np.uint64(2 ** 53 - 1)).astype(_F64)
+        bits = (generator.random64(n) & np.uint64(2 ** 53 - 1)).view(np.int64)  # int64 converts faster than uint64
+        x = bits.astype(_F64)
         x *= 2.0 ** -53
         return x
-    low_halves = generator.random(n).view(np.uint32)[::2]  # the words, in little-endian uint64 slots
-    x = (low_halves & np.uint32(2 ** 24 - 1)).astype(_F32)
+    bits = (generator.random(n) & np.uint32(2 ** 24 - 1)).view(np.int32)  # int32 converts faster than uint32
+    x = bits.astype(_F32)
     x *= np.float32(2.0 ** -24)
     return x
 
@@ -98,6 +99,8 @@ def uniform(generator, n, dtype, low=0.0, high=1.0):
     dtype = _compute_dtype(dtype)
     lo, hi = dtype.type(low), dtype.type(high)
     x = _unit_uniform(generator, n, dtype)
+    if lo == 0 and hi == 1:  # x * 1 + 0 is x, and x is below 1
+        return x
     if dtype == _F64:
         value = _fma64(x, hi - lo, lo)
     else:
@@ -122,24 +125,38 @@ def normal(generator, n, dtype, mean=0.0, std=1.0, contiguous=True):
 
 def _normal_blocks(generator, n, dtype, mean, std):
     """normal_fill: n uniforms transformed 16 at a time; when n is not a multiple of 16 the last 16
-    values are drawn again and transformed as one more block."""
+    values are drawn again and transformed as one more block. (Float32 blocks take the words and
+    make their uniforms themselves.)"""
+    def draw(count):
+        return generator.random(count) if dtype == _F32 else _unit_uniform(generator, count, dtype)
     full = n // 16 * 16
-    uniforms = _unit_uniform(generator, n, dtype)
+    draws = draw(n)
     if n == full:
-        return _box_muller(uniforms.reshape(-1, 16), mean, std).reshape(-1)
+        return _box_muller(draws.reshape(-1, 16), mean, std).reshape(-1)
     out = np.empty(n, dtype)
-    out[:full] = _box_muller(uniforms[:full].reshape(-1, 16), mean, std).reshape(-1)
-    out[n - 16:] = _box_muller(_unit_uniform(generator, 16, dtype).reshape(1, 16), mean, std).reshape(-1)
+    out[:full] = _box_muller(draws[:full].reshape(-1, 16), mean, std).reshape(-1)
+    out[n - 16:] = _box_muller(draw(16).reshape(1, 16), mean, std).reshape(-1)
     return out
 
 
-def _box_muller(u, mean, std):
-    if u.dtype == _F32:
-        return _avx2_box_muller.normal_blocks(u, mean, std)
-    radius = np.sqrt(-2.0 * np.log(1.0 - u[:, :8]))
-    theta = _TWO_PI * u[:, 8:]
-    return np.concatenate([_fma64(radius * np.cos(theta), std, mean), _fma64(radius * np.sin(theta), std, mean)],
-                          axis=1)
+def _box_muller(draws, mean, std):
+    if draws.dtype == np.uint32:
+        return _avx2_box_muller.normal_blocks(draws, mean, std)
+    # each half block as one 64-byte item: numpy moves those fast, but loops over [:, :8] slices eight at a time
+    half_block = np.dtype((np.void, 8 * 8))
+    out = np.empty(draws.shape)
+    halves, out_halves = np.ascontiguousarray(draws).view(half_block), out.view(half_block)
+    radius = halves[:, 0].copy().view(_F64)
+    radius = np.log(np.subtract(1.0, radius, out=radius), out=radius)
+    radius *= -2.0
+    np.sqrt(radius, out=radius)
+    theta = halves[:, 1].copy().view(_F64)
+    theta *= _TWO_PI
+    for column, trig in ((0, np.cos), (1, np.sin)):
+        value = trig(theta)
+        value *= radius
+        out_halves[:, column] = _fma64(value, std, mean).view(half_block)
+    return out
 
 
 def _fma64(a, b, c):

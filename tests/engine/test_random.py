@@ -6,7 +6,7 @@ import torch
 import engine
 import engine.nn.functional as EF
 import torch.nn.functional as TF
-from engine import _sampling, random as erandom
+from engine import _avx2_box_muller, _sampling, random as erandom
 
 SEEDS = [0, 42, 2147483647, 2 ** 63 + 12345]
 SIZES = [1, 15, 16, 17, 1000]
@@ -139,6 +139,18 @@ def test_distribution_is_bit_identical(name, seed):
             np.testing.assert_array_equal(ours_fn(ours, n, dt), theirs_fn(theirs, n, tdt).numpy(),
                                           err_msg=f"{name} n={n} {dt.__name__}")
             assert_same_stream(ours, theirs)
+
+
+@pytest.mark.parametrize("name", ["rand", "randn", "normal_"])
+def test_large_draws_are_bit_identical(name):
+    # 200,003 values: the float32 Box-Muller works through several cache-sized chunks and a tail block
+    ours_fn, theirs_fn = DISTRIBUTIONS[name]
+    for dt, tdt in DTYPES:
+        ours, theirs = pair(2147483647)
+        np.testing.assert_array_equal(ours_fn(ours, 200_003, dt).view(np.uint8),
+                                      theirs_fn(theirs, 200_003, tdt).numpy().view(np.uint8),
+                                      err_msg=f"{name} {dt.__name__} (bytes)")
+        assert_same_stream(ours, theirs)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -319,3 +331,46 @@ def test_webgpu_tensors_get_the_cpu_numbers():
     engine.manual_seed(0)
     np.testing.assert_array_equal(on_gpu.cpu().numpy(), engine.randn(40).numpy())
     np.testing.assert_array_equal(weights.cpu().numpy(), engine.zeros(20, 3).uniform_(-1, 1).numpy())
+
+
+# --- the float32 Box-Muller on every input it can get ---------------------------------------------------------------
+def _untemper(y):
+    """The mt19937 state words that the twister's tempering turns into the words y."""
+    def undo_right(y, shift):
+        x = y.copy()
+        for _ in range(32 // shift):
+            x = y ^ (x >> np.uint32(shift))
+        return x
+
+    def undo_left(y, shift, mask):
+        x = y.copy()
+        for _ in range(32 // shift):
+            x = y ^ ((x << np.uint32(shift)) & np.uint32(mask))
+        return x
+    return undo_right(undo_left(undo_left(undo_right(y, 18), 15, 0xEFC60000), 7, 0x9D2C5680), 11)
+
+
+def test_float32_box_muller_is_pytorchs_for_every_uniform():
+    # A float32 uniform is one of 2**24 values, so every radius and every angle the 16-wide blocks can meet is
+    # tried: PyTorch's own kernel is fed chosen words through generator states whose next 623 draws need no
+    # refill (38 blocks a state), and compared bit for bit.
+    k = np.arange(2 ** 24, dtype=np.uint32)
+    words = np.empty((2 ** 21, 16), np.uint32)
+    words[:, :8] = k.reshape(-1, 8)
+    words[:, 8:] = ((k * np.uint32(2654435761)) & np.uint32(2 ** 24 - 1)).reshape(-1, 8)  # angles in another order
+    words |= words << np.uint32(24)  # high bits the uniforms must ignore
+    ours = _avx2_box_muller.normal_blocks(words, 0.0, 1.0)
+    theirs = np.empty_like(ours)
+    pod = np.zeros((), erandom._STATE_LAYOUT)
+    pod["left"], pod["seeded"], pod["next"] = 624, 1, 0
+    state = torch.from_numpy(np.frombuffer(pod.tobytes(), np.uint8).copy())
+    state_words = state.numpy()[erandom._STATE_LAYOUT.fields["state"][1]:].view(np.uint64)[:624]
+    untempered = _untemper(words)
+    generator, blocks = torch.Generator(), 38
+    for start in range(0, len(words), blocks):
+        chunk = untempered[start:start + blocks].reshape(-1)
+        state_words[:len(chunk)] = chunk
+        generator.set_state(state)
+        theirs[start:start + blocks] = torch.randn(len(chunk) // 16, 16, generator=generator).numpy()
+    mismatched = np.flatnonzero((ours.view(np.uint32) != theirs.view(np.uint32)).any(axis=1))
+    assert mismatched.size == 0, f"{mismatched.size} blocks differ, first {words[mismatched[:3]]}"
