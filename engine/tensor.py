@@ -322,8 +322,10 @@ class Tensor:
                 from .autograd.inplace import check_view_write
                 check_view_write(self)
 
-    def _write(self, result):
-        """Make self hold result (an out-of-place op's output): how every in-place op ends."""
+    def _write(self, result, store=None):
+        """Make self hold result (an out-of-place op's output): how every in-place op ends. store(), when given,
+        writes only the elements the op changed (index_put_ into expanded memory, where copying all of result
+        would write each shared element several times, the old value last)."""
         self._check_inplace()
         if result._data.dtype != self._data.dtype and not np.can_cast(result._data.dtype, self._data.dtype,
                                                                         "same_kind"):
@@ -336,7 +338,7 @@ class Tensor:
         if result.grad_fn is not None:
             if self._base is not None:
                 from .autograd.inplace import rebase_view
-                return rebase_view(self, result)
+                return rebase_view(self, result, store)
             self.grad_fn = node = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
@@ -347,7 +349,10 @@ class Tensor:
             if getattr(self, "_views", None):
                 from .autograd.inplace import refresh_views
                 refresh_views(self)
-        backend_of(self._data).copy_into(self._data, result._data)
+        if store is not None:
+            store()
+        else:
+            backend_of(self._data).copy_into(self._data, result._data)
         self._vc[0] += 1
         return self
 

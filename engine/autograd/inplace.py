@@ -96,8 +96,9 @@ class _StaleMultiView(Op):
         raise RuntimeError(ctx.refusal)
 
 
-def rebase_view(view, result):
-    """view <- result in place, where result has a grad_fn: the graph rebase PyTorch does."""
+def rebase_view(view, result, store=None):
+    """view <- result in place, where result has a grad_fn: the graph rebase PyTorch does (store(), when given,
+    writes the changed elements instead of all of result: see Tensor._write)."""
     check_view_write(view)
     base = view._base
     positions = positions_in_base(view._data, base._data)
@@ -107,7 +108,10 @@ def rebase_view(view, result):
         result = result.to(view.dtype)
     node = CopySlices.apply(base._inplace_source(), result, positions=positions).grad_fn
     node.overlapping = view._data.size > 0 and any(s == 0 and n > 1 for s, n in zip(view.stride(), view._data.shape))
-    _backend(view).copy_into(view._data, result._data)
+    if store is not None:
+        store()
+    else:
+        _backend(view).copy_into(view._data, result._data)
     view._vc[0] += 1
     base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
     as_strided = _read_back(view, base, node)

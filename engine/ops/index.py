@@ -3,6 +3,7 @@ index_add/index_fill, masked_scatter; each torch.* function beside the autograd 
 """
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -504,6 +505,10 @@ class CopySlices(Op):
 IndexPutBackward0 = type("IndexPutBackward0", (CopySlices,), {})  # x[mask] = v, x[[0, 2]] = v: index_put_
 
 
+_EXPANDED_INDEX_PUT = ("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+                       "this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor")
+
+
 def _overlaps_itself(t):
     """Several elements share memory (expanded): PyTorch's test, a stride of 0 on a dim longer than 1."""
     return builtins.any(s == 0 and n > 1 for s, n in zip(t.stride(), t._data.shape)) and t._data.size > 0
@@ -521,6 +526,8 @@ def setitem(input, index, value):
             check_view_write(input)
     if advanced:  # (the basic part is a view: it keeps a slice for each dim the advanced part indexes)
         _check_advanced(backend_of(input._data).getitem(input._data, key).shape, advanced)
+        if _overlaps_itself(input):
+            warnings.warn(_EXPANDED_INDEX_PUT, UserWarning, stacklevel=3)
     write = (key, _advanced_key(advanced) if advanced else None)
     value_needs_grad = isinstance(value, Tensor) and value._requires_grad
     if _grad_enabled[0] and (input._requires_grad or value_needs_grad):
@@ -546,7 +553,11 @@ def setitem(input, index, value):
         direct = advanced and builtins.all(isinstance(item, slice) and _whole(item, size)
                                            for (item, _), size in zip(basic, input._data.shape))
         op = IndexPutBackward0 if direct else CopySlices
-        input._write(op.apply(input._inplace_source(), value, write=write, index=index))
+        store = None
+        if _overlaps_itself(input):  # expanded memory: write only the indexed elements, as index_put_ does
+            def store():
+                write_at(backend_of(input._data), input._data, write, _d(value))
+        input._write(op.apply(input._inplace_source(), value, write=write, index=index), store)
         return
     b = backend_of(input._data)
     if isinstance(value, Tensor):

@@ -350,3 +350,37 @@ def test_other_views_read_the_base_again_after_an_in_place_write():
         ((row * T.tensor([1., 2., 3.])).sum() + (col * T.tensor([7., 11.])).sum()).backward()
         return {"x": x, "row": row, "col": col}, (a,)
     check(scenario)
+
+
+# --- 4. index writes into expanded memory (fuzz finding a) --------------------------------------------------
+EXPANDED_WRITES = {
+    "range-isub": lambda T, y, a: y.__setitem__((range(2), T.zeros(2, dtype=T.long)),
+                                                y[range(2), T.zeros(2, dtype=T.long)] - 1),
+    "one-of-the-shared-elements": lambda T, y, a: y.__setitem__(([0], [0]), 5.),
+    "value-needing-grad": lambda T, y, a: y.__setitem__(([1], [2]), a[0, 1] * 4),
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("name", EXPANDED_WRITES)
+def test_index_write_into_an_expanded_view_writes_as_torch(name, grad):
+    """index_put_ into expanded memory writes each indexed element (with PyTorch's deprecation warning); where
+    the base needs grad the graph is rebased and only backward refuses, as in PyTorch."""
+    def scenario(T):
+        a = T.tensor([[1., 2., 3.]], requires_grad=grad)
+        base = a * 1
+        y = base.expand(2, 3)
+        with pytest.warns(UserWarning, match="Use of index_put_ on expanded tensors is deprecated"):
+            EXPANDED_WRITES[name](T, y, a)
+        return {"a": a, "base": base, "y": y}, None
+    check(scenario)
+
+
+@pytest.mark.parametrize("name", EXPANDED_WRITES)
+def test_backward_through_an_index_write_into_an_expanded_view_raises_as_torch(name):
+    def scenario(T):
+        a = T.tensor([[1., 2., 3.]], requires_grad=True)
+        base = a * 1
+        EXPANDED_WRITES[name](T, base.expand(2, 3), a)
+        base.sum().backward()
+    raises_as_torch(scenario)
