@@ -16,16 +16,34 @@ _LEAF_VIEW = "a view of a leaf Variable that requires grad is being used in an i
 
 
 def check_view_write(view):
-    """PyTorch's refusals for an in-place write through a view whose base takes part in autograd."""
-    node = view.grad_fn
-    if node is not None and getattr(node, "multi_view", False):
-        raise RuntimeError(f"Output {view._output_nr} of {_SUFFIX.sub('', node.name())} is a view and is being "
-                           "modified inplace. This view is the output of a function that returns multiple views. "
-                           "Such functions do not allow the output views to be modified inplace. You should replace "
-                           "the inplace operation by an out-of-place one.")
+    """PyTorch's refusals for an in-place write through a view whose base or value takes part in autograd."""
+    creation = getattr(view, "_creation", None)
+    if creation is not None:
+        raise RuntimeError(creation_refusal(view, creation, "is being"))
     base = view._base
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError(_LEAF_VIEW)
+
+
+_MULTI_OUTPUT = (" This view is the output of a function that returns multiple views. Such functions do not allow the "
+                 "output views to be modified inplace. You should replace the inplace operation by an out-of-place "
+                 "one.")
+_NO_GRAD = (" Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+            "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+            "inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+
+
+def creation_refusal(view, creation, modified):
+    """PyTorch's words for an in-place write to (modified="is being") or beside (modified="its base or another view
+    of its base has been") a view that a multi-output function or no_grad mode made."""
+    node = view.grad_fn
+    name = node is not None and f"Output {view._output_nr} of {_SUFFIX.sub('', node.name())}"
+    if creation == "no_grad" or not name:
+        prefix = f"{name} is a view of a view which was created in" if name else "A view was created in"
+        message = f"{prefix} no_grad mode and {modified} modified inplace with grad mode enabled."
+    else:
+        message = f"{name} is a view and {modified} modified inplace."
+    return message + (_MULTI_OUTPUT if creation == "multi_output" else _NO_GRAD)
 
 
 def positions_in_base(view, base):
@@ -78,16 +96,14 @@ class AsStridedBackward0(Op):
         return IndexPutAddBackward.apply(g, index=Tensor._wrap(ctx.positions), shape=ctx.base_shape)
 
 
-class _StaleMultiView(Op):
-    """A split/unbind output whose base changed in place: PyTorch refuses to use it in a graph again."""
+class _StaleView(Op):
+    """A view made by a multi-output function or under no_grad whose base changed in place: PyTorch refuses to
+    use it in a graph again."""
 
     @classmethod
-    def of(cls, view, base):
+    def of(cls, view, base, creation):
         node = cls.__new__(cls)
-        node.refusal = (f"Output {view._output_nr} of {_SUFFIX.sub('', view.grad_fn.name())} is a view and its base "
-                        "or another view of its base has been modified inplace. This view is the output of a "
-                        "function that returns multiple views. Such functions do not allow the output views to be "
-                        "modified inplace. You should replace the inplace operation by an out-of-place one.")
+        node.refusal = creation_refusal(view, creation, "its base or another view of its base has been")
         node.next_functions = ((base.grad_fn, base._output_nr),)
         node._meta = ((view._data.shape, view._data.dtype),)
         return node
@@ -144,9 +160,12 @@ def refresh_views(base, written=None):
         alive.append(ref)
         if v is written or v._base is not base:
             continue
-        if getattr(v.grad_fn, "multi_view", False):
-            v.grad_fn, v._output_nr = _StaleMultiView.of(v, base), 0
-        elif v.grad_fn is not None and not isinstance(v.grad_fn, _StaleMultiView):
+        if v.grad_fn is None or isinstance(v.grad_fn, _StaleView):
+            continue
+        creation = getattr(v, "_creation", None)
+        if creation is not None:
+            v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
+        else:
             v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
     views[:] = alive
 

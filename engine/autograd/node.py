@@ -90,6 +90,14 @@ def _remember_views(root, views_made):
         views[:] = [ref for ref in views if ref() is not None]
 
 
+def inherit_creation(view, base):
+    """A view of a view made by a function with several outputs or under no_grad is refused in-place writes
+    as that one is (PyTorch's CreationMeta, propagated)."""
+    creation = getattr(base, "_creation", None)
+    if creation is not None:
+        view._creation = creation
+
+
 class Op(Node):
     saves_output = False  # backward reads the op's output: ctx.output (kept without a reference cycle)
     is_view = False       # the output aliases input 0's memory: it shares its version counter
@@ -123,6 +131,10 @@ class Op(Node):
             base = inputs[0]
             result._vc = base._vc
             result._base = root = base._base if base._base is not None else base
+            if not _enabled[0]:
+                result._creation = "no_grad"
+            elif base._base is not None:
+                inherit_creation(result, base)
             if record:  # an in-place write to the base or to another view gives this one a new grad_fn
                 _remember_views(root, (result,))
         return result
@@ -139,8 +151,9 @@ class Op(Node):
         if self.is_view:  # split/unbind: every output is a view of input 0
             base = inputs[0]
             root = base._base if base._base is not None else base
+            creation = "multi_output" if _enabled[0] else "no_grad"
             for r in results:
-                r._vc, r._base = base._vc, root
+                r._vc, r._base, r._creation = base._vc, root, creation
             if record:
                 _remember_views(root, results[:nd])
         return results

@@ -518,18 +518,20 @@ def setitem(input, index, value):
     """x[index] = value, in place; on a tensor that needs gradients it records CopySlices, as PyTorch does."""
     basic, advanced = _parse_index(index, input._data.ndim)
     key = tuple(item for item, _ in basic)
-    if input._requires_grad and _grad_enabled[0]:  # PyTorch checks these before the index
-        if input.grad_fn is None:
+    value_needs_grad = isinstance(value, Tensor) and value._requires_grad
+    if _grad_enabled[0]:  # PyTorch checks these before the index
+        if input._base is not None and (input._requires_grad or value_needs_grad or input._base._requires_grad):
+            # PyTorch writes through the view input[basic] (if the basic part makes one): its refusal names that view
+            target = _basic_index(input, basic, False) if basic and not advanced else input
+            check_view_write(target if target._base is not None else input)
+        elif input._requires_grad and input.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        if input._base is not None:
-            check_view_write(input)
     if advanced:  # (the basic part is a view: it keeps a slice for each dim the advanced part indexes)
         _check_advanced(backend_of(input._data).getitem(input._data, key).shape, advanced)
         if _overlaps_itself(input):
             warnings.warn(_EXPANDED_INDEX_PUT, UserWarning, stacklevel=3)
     write = (key, _advanced_key(advanced) if advanced else None)
-    value_needs_grad = isinstance(value, Tensor) and value._requires_grad
     if _grad_enabled[0] and (input._requires_grad or value_needs_grad):
         if not advanced and builtins.all(item is Ellipsis or isinstance(item, slice) and _whole(item, size)
                                          for (item, _), size in zip(basic, input._data.shape)):

@@ -384,3 +384,41 @@ def test_backward_through_an_index_write_into_an_expanded_view_raises_as_torch(n
         EXPANDED_WRITES[name](T, base.expand(2, 3), a)
         base.sum().backward()
     raises_as_torch(scenario)
+
+
+# --- 5. views of multi-output views inherit their refusal (fuzz finding b) ---------------------------------
+VIEWS_OF_PIECES = {
+    "select-fill_": lambda T, x: x.split(2)[0][0].fill_(1.5),
+    "slice-zero_": lambda T, x: x.split(2)[1][:1].zero_(),
+    "unbind-slice-zero_": lambda T, x: x.reshape(2, 2).unbind(0)[0][:1].zero_(),
+    "expand-fill_": lambda T, x: x.split(2)[0].expand(2, 2).fill_(1.),
+    "t-fill_": lambda T, x: x.reshape(2, 2).split(1)[0].t().fill_(1.),
+    "view-fill_": lambda T, x: x.split(2)[0].view(-1).fill_(1.),
+    "diagonal-fill_": lambda T, x: x.reshape(2, 2).chunk(1)[0].diagonal().fill_(1.),
+    "narrow-add_": lambda T, x: x.split(3)[0].narrow(0, 0, 2).add_(1),
+    "setitem-slice": lambda T, x: x.split(3)[0].__setitem__(slice(0, 2), -3.),
+    "setitem-index": lambda T, x: x.split(3)[0].__setitem__(T.tensor([0]), 7.),
+}
+
+
+@pytest.mark.parametrize("name", VIEWS_OF_PIECES)
+def test_in_place_on_a_view_of_a_multi_output_view_raises_as_torch(name):
+    """torch raises naming the written view's own node; the memory is left as it was."""
+    bases = []
+
+    def scenario(T):
+        a = T.arange(4., requires_grad=True)
+        bases.append(a * 1)
+        VIEWS_OF_PIECES[name](T, bases[-1])
+    raises_as_torch(scenario)
+    _same(*bases, "the base after the refused write")
+
+
+def test_a_view_of_a_multi_output_view_is_refused_after_its_base_changed_as_torch():
+    def scenario(T):
+        a = T.arange(4., requires_grad=True)
+        x = a * 1
+        row = x.split(2)[1][1:]
+        x.mul_(2)
+        (row * 3).sum().backward()
+    raises_as_torch(scenario)
