@@ -68,7 +68,11 @@ def _byte_offsets(shape, strides):
 
 
 class CopySlices(Op):
-    """The base after an in-place op wrote `value` over the view at `positions`: PyTorch's CopySlices."""
+    """The base after an in-place op wrote `value` over the view at `positions`: PyTorch's CopySlices. Like
+    PyTorch's it runs the in-place op's own backward (fn) on the view's region: its inputs are the old base and
+    fn's other inputs, and the gradient fn gives the view's old value lands in the base's gradient."""
+    fn = None  # the in-place op's node (None where the op did not read the view's old value as its input 0)
+    adapters = ()  # the nodes that cast or broadcast fn's result to the view, in the order they ran
 
     def forward(ctx, base, value, positions):
         ctx.positions = positions
@@ -83,9 +87,26 @@ class CopySlices(Op):
             raise RuntimeError(_OVERLAP)
         pos = Tensor._wrap(ctx.positions.reshape(-1))
         g_base = g.reshape(-1).index_fill(0, pos, 0).reshape(g.shape)
-        g_value = g.reshape(-1).take(pos).reshape(ctx.positions.shape) if ctx.next_functions[1][0] is not None \
-            else None
-        return g_base, g_value
+        g_view = g.reshape(-1).take(pos).reshape(ctx.positions.shape)
+        fn = ctx.fn
+        if fn is None:
+            return g_base, (g_view if ctx.next_functions[1][0] is not None else None)
+        from ..ops.index import IndexPutAddBackward
+        from .backprop import _call_backward, _fit
+        for adapter in reversed(ctx.adapters):  # the cast or broadcast that fitted fn's result to the view
+            (nxt, nr), = adapter.next_functions
+            g_view = _fit(_call_backward(adapter, (g_view,))[0], nxt._meta[nr])
+        grads = _call_backward(fn, (g_view,))
+        if grads[0] is not None and ctx.next_functions[0][0] is not None:
+            g_old_view = _fit(grads[0], (ctx.positions.shape, g._data.dtype))
+            g_base = g_base + IndexPutAddBackward.apply(g_old_view, index=Tensor._wrap(ctx.positions),
+                                                        shape=g.shape)
+        return (g_base,) + tuple(grads[1:])
+
+    def _release(self):
+        if self.fn is not None:
+            for node in (self.fn, *self.adapters):
+                node._release()
 
 
 class AsStridedBackward0(Op):
@@ -118,11 +139,18 @@ def rebase_view(view, result, store=None):
     check_view_write(view)
     base = view._base
     positions = positions_in_base(view._data, base._data)
+    fn, adapters = result.grad_fn, []
     if tuple(result._data.shape) != tuple(view._data.shape):
         result = result.expand(view._data.shape)
+        adapters.append(result.grad_fn)
     if result._data.dtype != view._data.dtype:
         result = result.to(view.dtype)
+        adapters.append(result.grad_fn)
     node = CopySlices.apply(base._inplace_source(), result, positions=positions).grad_fn
+    old_view_edge = (view.grad_fn, view._output_nr) if view._requires_grad else (None, 0)
+    if fn.next_functions[:1] == (old_view_edge,):  # the op read the view's old value as its input 0
+        node.fn, node.adapters = fn, adapters
+        node.next_functions = node.next_functions[:1] + fn.next_functions[1:]
     node.overlapping = view._data.size > 0 and any(s == 0 and n > 1 for s, n in zip(view.stride(), view._data.shape))
     if store is not None:
         store()

@@ -505,6 +505,25 @@ class CopySlices(Op):
 IndexPutBackward0 = type("IndexPutBackward0", (CopySlices,), {})  # x[mask] = v, x[[0, 2]] = v: index_put_
 
 
+def b_getitem_shape(input, key):
+    return backend_of(input._data).getitem(input._data, key).shape
+
+
+def _fit_setitem_value(value, target_shape):
+    """The value as PyTorch's setitem records it: leading 1-dims viewed away (ViewBackward0), then expanded to
+    the written region (ExpandBackward0) where a basic index writes a region of another shape."""
+    shape = value._data.shape
+    if target_shape is not None and (shape == target_shape or not shape):
+        return value
+    lead = 0
+    while lead < len(shape) and shape[lead] == 1:
+        lead += 1
+    if target_shape is None:  # an advanced index: index_put_ takes the value as it is, less its leading 1-dims
+        return value.view(shape[lead:]) if lead else value
+    value = value.view(shape[lead:])
+    return value if value._data.shape == target_shape else value.expand(target_shape)
+
+
 _EXPANDED_INDEX_PUT = ("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing "
                        "this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor")
 
@@ -533,6 +552,8 @@ def setitem(input, index, value):
             warnings.warn(_EXPANDED_INDEX_PUT, UserWarning, stacklevel=3)
     write = (key, _advanced_key(advanced) if advanced else None)
     if _grad_enabled[0] and (input._requires_grad or value_needs_grad):
+        if value_needs_grad:
+            value = _fit_setitem_value(value, None if advanced else b_getitem_shape(input, key))
         if not advanced and builtins.all(item is Ellipsis or isinstance(item, slice) and _whole(item, size)
                                          for (item, _), size in zip(basic, input._data.shape)):
             # x[:] = v writes all of x: PyTorch's fill_ / copy_

@@ -422,3 +422,69 @@ def test_a_view_of_a_multi_output_view_is_refused_after_its_base_changed_as_torc
         x.mul_(2)
         (row * 3).sum().backward()
     raises_as_torch(scenario)
+
+
+# --- 6. CopySlices lists the in-place op's inputs, as PyTorch's (fuzz finding c) --------------------------
+def _graph(t):
+    """t's node and the names of the nodes it sends gradients to."""
+    return _name(t), tuple(None if n is None else type(n).__name__ for n, _ in t.grad_fn.next_functions)
+
+
+REBASING_WRITES = {
+    "mul_-by-a-value-needing-grad": lambda T, x, w: x[1].mul_(w[0]),
+    "copy_-needing-grad": lambda T, x, w: x[:2].copy_(w[1:] * 4),
+    "fill_-number": lambda T, x, w: x[0].fill_(5),
+    "fill_-needing-grad": lambda T, x, w: x[2].fill_(w.sum()),
+    "add_-a-constant-of-another-dtype": lambda T, x, w: x[1:].add_(T.tensor([1.], dtype=T.float64)),
+    "add_-another-view-of-itself": lambda T, x, w: x[1:].add_(x[:1]),
+    "setitem-through-a-view": lambda T, x, w: x.view(3, 1)[1:].__setitem__((0, 0), w[0] * 3),
+    "setitem-index-through-a-view": lambda T, x, w: x.view(3, 1).__setitem__(T.tensor([2]), w[:1] * 3),
+}
+
+
+@pytest.mark.parametrize("name", REBASING_WRITES)
+def test_copy_slices_lists_the_in_place_ops_inputs_as_torch(name):
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        w = T.tensor([4., 5., 6.], requires_grad=True)
+        x = a * 2
+        REBASING_WRITES[name](T, x, w)
+        (x * T.tensor([1., 10., 100.])).sum().backward()
+        return {"x": x, "graph": _graph(x)}, (a, w)
+    check(scenario)
+
+
+def test_copy_slices_into_a_tensor_without_grad_and_double_backward_as_torch():
+    def scenario(T):
+        w = T.tensor([4., 5.], requires_grad=True)
+        x = T.zeros(3)
+        x[1:].mul_(0).add_(w * w)
+        g, = T.autograd.grad((x ** 2).sum(), w, create_graph=True)
+        g.sum().backward()
+        return {"x": x, "graph": _graph(x), "g": g}, (w,)
+    check(scenario)
+
+
+SETITEM_VALUES = {
+    "index-value-with-a-leading-1": lambda T, x, w: x.__setitem__(T.tensor([2]), w[:1] * 3),
+    "mask-value-with-a-leading-1": lambda T, x, w: x.__setitem__(x > 2, w[:1] * 3),
+    "index-value-of-the-right-shape": lambda T, x, w: x.__setitem__(T.tensor([1, 2]), w[:2] * 3),
+    "slice-broadcast-value": lambda T, x, w: x.__setitem__(slice(1, None), w[:1] * 3),
+    "slice-0-d-value": lambda T, x, w: x.__setitem__(slice(1, None), w[0] * 3),
+    "element-value-with-a-leading-1": lambda T, x, w: x.__setitem__(1, w[:1] * 3),
+    "through-a-view-value-with-a-leading-1": lambda T, x, w: x.view(3, 1).__setitem__(T.tensor([2]), w[:1] * 3),
+}
+
+
+@pytest.mark.parametrize("name", SETITEM_VALUES)
+def test_setitem_records_the_value_as_torch(name):
+    """PyTorch views a value's leading 1-dims away (and expands it to a basic index's region) before it writes."""
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        w = T.tensor([4., 5., 6.], requires_grad=True)
+        x = a * 2
+        SETITEM_VALUES[name](T, x, w)
+        (x * T.tensor([1., 10., 100.])).sum().backward()
+        nodes = x.grad_fn.next_functions[1][0]
+        return {"x": x, "graph": _graph(x), "value": None if nodes is None else type(nodes).__name__}, (a, w)
+    check(scenario)
