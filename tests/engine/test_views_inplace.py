@@ -488,3 +488,50 @@ def test_setitem_records_the_value_as_torch(name):
         nodes = x.grad_fn.next_functions[1][0]
         return {"x": x, "graph": _graph(x), "value": None if nodes is None else type(nodes).__name__}, (a, w)
     check(scenario)
+
+
+# --- 7. a view made under no_grad is refused in-place writes with grad mode on (fuzz finding d) ------------
+NO_GRAD_VIEW_WRITES = {
+    "add_-a-number": lambda T, v, h: v.add_(1),
+    "add_-a-value-needing-grad": lambda T, v, h: v.add_(h),
+    "fill_": lambda T, v, h: v.fill_(2.),
+    "zero_": lambda T, v, h: v.zero_(),
+    "copy_": lambda T, v, h: v.copy_(h),
+    "setitem-index": lambda T, v, h: v.__setitem__(T.tensor([0]), h[0]),
+}
+NO_GRAD_VIEWS = {
+    "slice-of-a-tensor-needing-grad": lambda T, x: x[:2],
+    "slice-of-a-tensor-without-grad": lambda T, x: x.detach()[:2],
+    "split-piece": lambda T, x: x.split(2)[0],
+}
+
+
+WRITES_OF_VALUES_NEEDING_GRAD = ("add_-a-value-needing-grad", "copy_", "setitem-index")
+
+
+@pytest.mark.parametrize("view, write", [(v, w) for v in NO_GRAD_VIEWS for w in NO_GRAD_VIEW_WRITES
+                                         if v != "slice-of-a-tensor-without-grad" or w in WRITES_OF_VALUES_NEEDING_GRAD])
+def test_in_place_on_a_view_made_under_no_grad_raises_as_torch(view, write):
+    """(where nothing needs grad, torch writes: the test below)"""
+    bases = []
+
+    def scenario(T):
+        x = T.arange(4., requires_grad=True) * 1
+        h = T.ones(2, requires_grad=True)
+        with T.no_grad():
+            v = NO_GRAD_VIEWS[view](T, x)
+        bases.append(x)
+        NO_GRAD_VIEW_WRITES[write](T, v, h)
+    raises_as_torch(scenario)
+    _same(*bases, "the base after the refused write")
+
+
+def test_a_view_made_under_no_grad_of_a_tensor_without_grad_takes_constant_writes_as_torch():
+    def scenario(T):
+        x = T.arange(4.)
+        with T.no_grad():
+            v = x[1:3]
+        v.add_(1)
+        v[0] = 7.
+        return {"x": x, "v": v}, None
+    check(scenario)
