@@ -15,6 +15,44 @@ _OVERLAP = ("unsupported operation: more than one element of the written-to tens
 _LEAF_VIEW = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
+_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+                    "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_partial_overlap(out, inputs):
+    """PyTorch's refusal of an elementwise in-place op (or copy_) that reads an input whose memory partly overlaps
+    the written tensor's (x[1:].add_(x[:-1])): the same memory read as the same elements (x.add_(x)) is fine, and,
+    as in PyTorch, memory with gaps or repeats is not checked."""
+    a = out._data
+    if not isinstance(a, np.ndarray) or not a.size or not _dense(a):
+        return
+    a_begin = a.__array_interface__["data"][0]
+    a_end = a_begin + a.nbytes
+    for x in inputs:
+        if x.__class__ is not Tensor and not isinstance(x, Tensor):
+            continue
+        b = x._data
+        if not isinstance(b, np.ndarray) or not b.size or not _dense(b):
+            continue
+        b_begin = b.__array_interface__["data"][0]
+        b_end = b_begin + b.nbytes
+        if a_begin == b_begin and a_end == b_end:
+            if a.strides != b.strides:
+                raise RuntimeError(_PARTIAL_OVERLAP)
+        elif a_begin < b_end and b_begin < a_end:
+            raise RuntimeError(_PARTIAL_OVERLAP)
+
+
+def _dense(a):
+    """PyTorch's is_non_overlapping_and_dense: a permutation of a's dims is C-contiguous, with no gaps."""
+    expected = a.itemsize
+    for stride, n in sorted((s, n) for s, n in zip(a.strides, a.shape) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
 def check_view_write(view):
     """PyTorch's refusals for an in-place write through a view whose base or value takes part in autograd."""
     creation = getattr(view, "_creation", None)

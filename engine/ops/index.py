@@ -551,6 +551,10 @@ def setitem(input, index, value):
         if _overlaps_itself(input):
             warnings.warn(_EXPANDED_INDEX_PUT, UserWarning, stacklevel=3)
     write = (key, _advanced_key(advanced) if advanced else None)
+    if not advanced and isinstance(value, Tensor) and value._data.ndim:
+        target = Tensor._wrap(backend_of(input._data).getitem(input._data, key))
+        if target._data.size == value._data.size:  # PyTorch copies such a value with copy_, which checks
+            check_no_partial_overlap(target, (value,))
     if _grad_enabled[0] and (input._requires_grad or value_needs_grad):
         if value_needs_grad:
             value = _fit_setitem_value(value, None if advanced else b_getitem_shape(input, key))
@@ -788,4 +792,4 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import _OVERLAP, check_view_write  # noqa: E402
+from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write  # noqa: E402

@@ -535,3 +535,46 @@ def test_a_view_made_under_no_grad_of_a_tensor_without_grad_takes_constant_write
         v[0] = 7.
         return {"x": x, "v": v}, None
     check(scenario)
+
+
+# --- 8. an in-place op reading memory it partly writes is refused, as PyTorch's ----------------------------
+PARTLY_OVERLAPPING = {
+    "copy_-shifted": lambda T, y: y[1:].copy_(y[:-1]),
+    "setitem-shifted": lambda T, y: y.__setitem__(slice(1, None), y[:-1]),
+    "add_-transposed": lambda T, y: y.view(2, 2).add_(y.view(2, 2).t()),
+    "mul_-by-an-element": lambda T, y: y.mul_(y[0]),
+    "iadd-shifted": lambda T, y: y[:2].__iadd__(y[1:3]),
+    "lerp_": lambda T, y: y[:2].lerp_(y[1:3], 0.5),
+    "addcmul_": lambda T, y: y[:2].addcmul_(y[1:3], y[2:]),
+    "needing-grad": lambda T, y: (lambda z: z[1:].sub_(z[:-1]))(y * 1),
+}
+NOT_OVERLAPPING = {
+    "add_-itself": lambda T, y: y.add_(y),
+    "add_-disjoint": lambda T, y: y[1:].add_(y[:1]),
+    "sub_-interleaved": lambda T, y: y[::2].sub_(y[1::2]),
+    "add_-expanded": lambda T, y: y.add_(y[:1].expand(4)),
+    "fill_-an-element": lambda T, y: y.fill_(y[0]),
+    "masked_fill_-an-element": lambda T, y: y[1:].masked_fill_(y[1:] > 0, y[0]),
+    "setitem-an-element": lambda T, y: y.__setitem__(slice(0, 2), y[1]),
+    "setitem-one-long": lambda T, y: y.__setitem__(slice(0, 1), y[1:2]),
+}
+
+
+@pytest.mark.parametrize("name", PARTLY_OVERLAPPING)
+def test_an_in_place_op_reading_memory_it_partly_writes_raises_as_torch(name):
+    ys = []
+
+    def scenario(T):
+        ys.append(T.arange(4., requires_grad=name == "needing-grad"))
+        PARTLY_OVERLAPPING[name](T, ys[-1])
+    raises_as_torch(scenario)
+    _same(*ys, "the tensor after the refused write")
+
+
+@pytest.mark.parametrize("name", NOT_OVERLAPPING)
+def test_an_in_place_op_reading_the_same_or_other_memory_writes_as_torch(name):
+    def scenario(T):
+        y = T.arange(4.)
+        NOT_OVERLAPPING[name](T, y)
+        return {"y": y}, None
+    check(scenario)
