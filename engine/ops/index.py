@@ -560,7 +560,9 @@ def setitem(input, index, value):
             value = _fit_setitem_value(value, None if advanced else b_getitem_shape(input, key))
         if not advanced and builtins.all(item is Ellipsis or isinstance(item, slice) and _whole(item, size)
                                          for (item, _), size in zip(basic, input._data.shape)):
-            # x[:] = v writes all of x: PyTorch's fill_ / copy_
+            # x[:] = v writes all of x: PyTorch's fill_ / copy_ (into expanded memory refused, as setitem's are)
+            if _overlaps_itself(input):
+                raise RuntimeError(_OVERLAP)
             if isinstance(value, Tensor):
                 return input.copy_(value)
             return input.fill_(tensor(value, dtype=input.dtype, device=input.device))

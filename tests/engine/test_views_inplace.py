@@ -376,6 +376,14 @@ def test_index_write_into_an_expanded_view_writes_as_torch(name, grad):
     check(scenario)
 
 
+@pytest.mark.parametrize("grad", [False, True])
+def test_setitem_of_all_of_an_expanded_view_raises_as_torch(grad):
+    def scenario(T):
+        a = T.tensor([1., 2.], requires_grad=grad)
+        (a * 1).unsqueeze(0).expand(2, 2)[:] = -3.
+    raises_as_torch(scenario)
+
+
 @pytest.mark.parametrize("name", EXPANDED_WRITES)
 def test_backward_through_an_index_write_into_an_expanded_view_raises_as_torch(name):
     def scenario(T):
