@@ -226,9 +226,9 @@ def refresh_views(base, written=None):
         alive.append(ref)
         if v is written or v._base is not base:
             continue
-        if v.grad_fn is None or isinstance(v.grad_fn, _StaleView):
-            continue
         creation = getattr(v, "_creation", None)
+        if v.grad_fn is None and not (creation == "no_grad" and v._requires_grad) or isinstance(v.grad_fn, _StaleView):
+            continue
         if creation is not None:
             v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
         else:

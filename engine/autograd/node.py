@@ -98,6 +98,15 @@ def inherit_creation(view, base):
         view._creation = creation
 
 
+def made_under_no_grad(view, root):
+    """A view made under no_grad: PyTorch refuses in-place writes to it with grad mode on, and, where its base
+    requires grad, so does it (no gradient reaches it: its edge is empty) until its base changes in place."""
+    view._creation = "no_grad"
+    if root._requires_grad:
+        view._requires_grad = True
+        _remember_views(root, (view,))
+
+
 class Op(Node):
     saves_output = False  # backward reads the op's output: ctx.output (kept without a reference cycle)
     is_view = False       # the output aliases input 0's memory: it shares its version counter
@@ -132,7 +141,7 @@ class Op(Node):
             result._vc = base._vc
             result._base = root = base._base if base._base is not None else base
             if not _enabled[0]:
-                result._creation = "no_grad"
+                made_under_no_grad(result, root)
             elif base._base is not None:
                 inherit_creation(result, base)
             if record:  # an in-place write to the base or to another view gives this one a new grad_fn
@@ -151,9 +160,10 @@ class Op(Node):
         if self.is_view:  # split/unbind: every output is a view of input 0
             base = inputs[0]
             root = base._base if base._base is not None else base
-            creation = "multi_output" if _enabled[0] else "no_grad"
             for r in results:
-                r._vc, r._base, r._creation = base._vc, root, creation
+                r._vc, r._base, r._creation = base._vc, root, "multi_output"
+                if not _enabled[0]:
+                    made_under_no_grad(r, root)
             if record:
                 _remember_views(root, results[:nd])
         return results
@@ -205,6 +215,8 @@ def _edge(x):
         if x.grad_fn.refusal is not None:
             raise RuntimeError(x.grad_fn.refusal)
         return (x.grad_fn, x._output_nr)
+    if x._base is not None and getattr(x, "_creation", None) == "no_grad":
+        return (None, 0)  # a view made under no_grad of a tensor that requires grad
     return (accumulator(x), 0)
 
 

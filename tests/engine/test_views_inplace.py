@@ -586,3 +586,29 @@ def test_an_in_place_op_reading_the_same_or_other_memory_writes_as_torch(name):
         NOT_OVERLAPPING[name](T, y)
         return {"y": y}, None
     check(scenario)
+
+
+def test_a_view_made_under_no_grad_of_a_tensor_needing_grad_requires_grad_but_gets_none_as_torch():
+    def scenario(T):
+        a = T.arange(4., requires_grad=True)
+        x = a * 1
+        with T.no_grad():
+            v, piece = x[:2], x.split(2)[1]
+        y = v * 2 + piece
+        z = v[1:] * 3  # a view of it made with grad mode on: recorded, and still no gradient reaches a
+        (y.sum() + z.sum() + x.sum()).backward()
+        return {"v": v, "piece": piece, "y": y, "z": z, "v.requires_grad": v.requires_grad, "v.is_leaf": v.is_leaf,
+                "y.next": tuple(n for n, _ in y.grad_fn.next_functions) == (None, None)}, (a,)
+    check(scenario)
+
+
+@pytest.mark.parametrize("use", ["op", "sub-view-op"])
+def test_a_view_made_under_no_grad_is_refused_once_its_base_changed_as_torch(use):
+    def scenario(T):
+        x = T.arange(4., requires_grad=True) * 1
+        with T.no_grad():
+            v = x[:2]
+        w = v[1:]
+        x.mul_(2)
+        (v * 2) if use == "op" else (w * 2)
+    raises_as_torch(scenario)
