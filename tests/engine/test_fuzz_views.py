@@ -253,7 +253,11 @@ if __name__ == "__main__":  # python -m tests.engine.test_fuzz_views N: count th
     @given(st.data())
     def count(data):
         counts["examples"] += 1
-        for kind, detail in run_chain(data):
+        try:
+            found = run_chain(data)
+        except Exception as error:  # the harness itself failed (an engine error outside the compared ops)
+            found = [("crash", f"crash: {type(error).__name__}: {error}")]
+        for kind, detail in found:
             counts[kind] += 1
             op = detail.split(":")[0].split()[-1]
             by_op[(kind, op.split("[")[0])] += 1
