@@ -227,10 +227,11 @@ def refresh_views(base, written=None):
         if v is written or v._base is not base:
             continue
         creation = getattr(v, "_creation", None)
-        if v.grad_fn is None and not (creation == "no_grad" and v._requires_grad) or isinstance(v.grad_fn, _StaleView):
+        if isinstance(v.grad_fn, _StaleView):
             continue
         if creation is not None:
             v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
+            v._requires_grad = True
         else:
             v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
     views[:] = alive

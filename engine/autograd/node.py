@@ -104,7 +104,6 @@ def made_under_no_grad(view, root):
     view._creation = "no_grad"
     if root._requires_grad:
         view._requires_grad = True
-        _remember_views(root, (view,))
 
 
 class Op(Node):
@@ -144,7 +143,9 @@ class Op(Node):
                 made_under_no_grad(result, root)
             elif base._base is not None:
                 inherit_creation(result, base)
-            if record:  # an in-place write to the base or to another view gives this one a new grad_fn
+            if record or out.dtype.kind in "fc":
+                # an in-place write to the base or to another view gives this one a new grad_fn (one that needs
+                # grad where the write made the base need it)
                 _remember_views(root, (result,))
         return result
 
@@ -164,8 +165,8 @@ class Op(Node):
                 r._vc, r._base, r._creation = base._vc, root, "multi_output"
                 if not _enabled[0]:
                     made_under_no_grad(r, root)
-            if record:
-                _remember_views(root, results[:nd])
+            if record or outs and outs[0].dtype.kind in "fc":
+                _remember_views(root, results)
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---

@@ -612,3 +612,25 @@ def test_a_view_made_under_no_grad_is_refused_once_its_base_changed_as_torch(use
         x.mul_(2)
         (v * 2) if use == "op" else (w * 2)
     raises_as_torch(scenario)
+
+
+@pytest.mark.parametrize("view", ["slice", "split", "no_grad", "leaf-view"])
+def test_a_view_of_a_tensor_without_grad_follows_its_base_when_a_write_makes_it_need_grad_as_torch(view):
+    """x[1:] then x.add_(h): the view's grad_fn becomes AsStridedBackward0 and h gets its gradient; a split piece
+    or a view made under no_grad is refused instead, in PyTorch's words."""
+    def scenario(T):
+        h = T.tensor([1., 2., 3.], requires_grad=True)
+        x = T.zeros(3)
+        if view == "no_grad":
+            with T.no_grad():
+                v = x[1:]
+        else:
+            v = {"slice": lambda: x[1:], "split": lambda: x.split(2)[1], "leaf-view": lambda: x[1:].requires_grad_()}[
+                view]()
+        x.add_(h * h)
+        (v * 5).sum().backward()
+        return {"x": x, "v": v, "v.requires_grad": v.requires_grad}, (h,)
+    if view in ("split", "no_grad"):
+        raises_as_torch(scenario)
+    else:
+        check(scenario)
