@@ -213,8 +213,9 @@ def _read_back(view, base, node):
 
 
 def refresh_views(base, written=None):
-    """After an in-place write to base (or through its view `written`), every other view that recorded a graph
-    reads its values out of the new base, as PyTorch's regenerated grad_fn does."""
+    """After an in-place write to base (or through its view `written`) that recorded a graph, every other view
+    reads its values out of the new base, as PyTorch's regenerated grad_fn does (views made by split/unbind or
+    under no_grad are refused instead)."""
     views = getattr(base, "_views", None)  # (PyTorch regenerates a view's grad_fn when it is next read)
     if not views:
         return
@@ -226,9 +227,9 @@ def refresh_views(base, written=None):
         alive.append(ref)
         if v is written or v._base is not base:
             continue
-        creation = getattr(v, "_creation", None)
         if isinstance(v.grad_fn, _StaleView):
             continue
+        creation = getattr(v, "_creation", None)
         if creation is not None:
             v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
             v._requires_grad = True

@@ -505,7 +505,8 @@ class CopySlices(Op):
 IndexPutBackward0 = type("IndexPutBackward0", (CopySlices,), {})  # x[mask] = v, x[[0, 2]] = v: index_put_
 
 
-def b_getitem_shape(input, key):
+def _region_shape(input, key):
+    """The shape of input[key] for a basic key."""
     return backend_of(input._data).getitem(input._data, key).shape
 
 
@@ -547,7 +548,7 @@ def setitem(input, index, value):
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
     if advanced:  # (the basic part is a view: it keeps a slice for each dim the advanced part indexes)
-        _check_advanced(backend_of(input._data).getitem(input._data, key).shape, advanced)
+        _check_advanced(_region_shape(input, key), advanced)
         if _overlaps_itself(input):
             warnings.warn(_EXPANDED_INDEX_PUT, UserWarning, stacklevel=3)
     write = (key, _advanced_key(advanced) if advanced else None)
@@ -557,7 +558,7 @@ def setitem(input, index, value):
             check_no_partial_overlap(target, (value,))
     if _grad_enabled[0] and (input._requires_grad or value_needs_grad):
         if value_needs_grad:
-            value = _fit_setitem_value(value, None if advanced else b_getitem_shape(input, key))
+            value = _fit_setitem_value(value, None if advanced else _region_shape(input, key))
         if not advanced and builtins.all(item is Ellipsis or isinstance(item, slice) and _whole(item, size)
                                          for (item, _), size in zip(basic, input._data.shape)):
             # x[:] = v writes all of x: PyTorch's fill_ / copy_ (into expanded memory refused, as setitem's are)
