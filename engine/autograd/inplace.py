@@ -24,16 +24,18 @@ def check_no_partial_overlap(out, inputs):
     the written tensor's (x[1:].add_(x[:-1])): the same memory read as the same elements (x.add_(x)) is fine, and,
     as in PyTorch, memory with gaps or repeats is not checked."""
     a = out._data
-    if not isinstance(a, np.ndarray) or not a.size or not _dense(a):
+    if not isinstance(a, np.ndarray):
         return
-    a_begin = a.__array_interface__["data"][0]
-    a_end = a_begin + a.nbytes
     for x in inputs:
         if x.__class__ is not Tensor and not isinstance(x, Tensor):
             continue
         b = x._data
-        if not isinstance(b, np.ndarray) or not b.size or not _dense(b):
+        if not isinstance(b, np.ndarray) or not np.may_share_memory(a, b):  # (the common case, cheaply)
             continue
+        if not a.size or not b.size or not _dense(a) or not _dense(b):
+            continue
+        a_begin = a.__array_interface__["data"][0]
+        a_end = a_begin + a.nbytes
         b_begin = b.__array_interface__["data"][0]
         b_end = b_begin + b.nbytes
         if a_begin == b_begin and a_end == b_end:
