@@ -202,8 +202,32 @@ def run_chain(d):
         for k, (e, t) in enumerate(live):
             why = _differs(e, t)
             if why:
-                return [("silent", f"{' '.join(trail)}: tensor {k}: {why}")]
+                kind = "unchecked-overlap" if name == "shift_add_" and _overlap_unchecked_by_torch(t_x) else "silent"
+                return [(kind, f"{' '.join(trail)}: tensor {k}: {why}")]
     return _compare_gradients(live, leaves, trail)
+
+
+def _overlap_unchecked_by_torch(x):
+    """x[1:].add_(x[:-1]) where the two share elements and one has gaps (torch checks overlap only between dense
+    tensors): torch then reads elements it has already written, in its loop's order, with no error; the engine
+    reads them all first. What either gives is an accident of order, reported apart from real differences."""
+    a, b = x[1:], x[:-1]
+    return a.numel() > 0 and (not _dense(a) or not _dense(b)) and \
+        bool(set(_offsets(a)) & set(_offsets(b)))
+
+
+def _dense(t):
+    expected = 1
+    for stride, n in sorted((s, n) for s, n in zip(t.stride(), t.shape) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
+def _offsets(t):
+    return torch.as_strided(torch.arange(t.storage_offset() + 1 + sum(
+        (n - 1) * s for n, s in zip(t.shape, t.stride()))), t.shape, t.stride(), t.storage_offset()).reshape(-1).tolist()
 
 
 def _compare_gradients(live, leaves, trail):
@@ -241,7 +265,7 @@ def _compare_gradients(live, leaves, trail):
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(st.data())
 def test_view_and_in_place_chains_match_torch(data):
-    assert run_chain(data) == []
+    assert [found for found in run_chain(data) if found[0] != "unchecked-overlap"] == []
 
 
 if __name__ == "__main__":  # python -m tests.engine.test_fuzz_views N: count the differences over N examples
