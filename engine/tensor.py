@@ -30,7 +30,7 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_vc", "_acc", "_base", "_hooks",
-                 "_post_accumulate_hooks", "_views", "__weakref__")
+                 "_post_accumulate_hooks", "_views", "_creation", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * tensor -> Tensor
 
     def __init__(self, *args):
@@ -313,18 +313,23 @@ class Tensor:
         """How many times the tensor's memory was written in place (PyTorch's version counter)."""
         return self._vc[0]
 
-    def _check_inplace(self):
+    def _check_inplace(self, value_needs_grad=False):
+        """PyTorch's refusals of an in-place write to self (value_needs_grad: the written value needs grad)."""
         from .autograd.grad_mode import enabled
-        if enabled[0] and self._requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            if self._base is not None:
-                from .autograd.inplace import check_view_write
-                check_view_write(self)
+        if not enabled[0]:
+            return
+        base = self._base
+        if base is not None and (self._requires_grad or value_needs_grad or base._requires_grad):
+            from .autograd.inplace import check_view_write
+            check_view_write(self)
+        elif self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
-    def _write(self, result):
-        """Make self hold result (an out-of-place op's output): how every in-place op ends."""
-        self._check_inplace()
+    def _write(self, result, store=None):
+        """Make self hold result (an out-of-place op's output): how every in-place op ends. store(), when given,
+        writes only the elements the op changed (index_put_ into expanded memory, where copying all of result
+        would write each shared element several times, the old value last)."""
+        self._check_inplace(result._requires_grad)
         if result._data.dtype != self._data.dtype and not np.can_cast(result._data.dtype, self._data.dtype,
                                                                         "same_kind"):
             raise RuntimeError(f"result type {_dtype._BY_NP[result._data.dtype]._legacy[:-6]} can't be cast to the "
@@ -336,7 +341,7 @@ class Tensor:
         if result.grad_fn is not None:
             if self._base is not None:
                 from .autograd.inplace import rebase_view
-                return rebase_view(self, result)
+                return rebase_view(self, result, store)
             self.grad_fn = node = result.grad_fn
             self._output_nr = result._output_nr
             self._requires_grad = True
@@ -347,7 +352,10 @@ class Tensor:
             if getattr(self, "_views", None):
                 from .autograd.inplace import refresh_views
                 refresh_views(self)
-        backend_of(self._data).copy_into(self._data, result._data)
+        if store is not None:
+            store()
+        else:
+            backend_of(self._data).copy_into(self._data, result._data)
         self._vc[0] += 1
         return self
 

@@ -15,17 +15,75 @@ _OVERLAP = ("unsupported operation: more than one element of the written-to tens
 _LEAF_VIEW = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 
+_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+                    "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_partial_overlap(out, inputs):
+    """PyTorch's refusal of an elementwise in-place op (or copy_) that reads an input whose memory partly overlaps
+    the written tensor's (x[1:].add_(x[:-1])): the same memory read as the same elements (x.add_(x)) is fine, and,
+    as in PyTorch, memory with gaps or repeats is not checked."""
+    a = out._data
+    if not isinstance(a, np.ndarray):
+        return
+    for x in inputs:
+        if x.__class__ is not Tensor and not isinstance(x, Tensor):
+            continue
+        b = x._data
+        if not isinstance(b, np.ndarray) or not np.may_share_memory(a, b):  # (the common case, cheaply)
+            continue
+        if not a.size or not b.size or not _dense(a) or not _dense(b):
+            continue
+        a_begin = a.__array_interface__["data"][0]
+        a_end = a_begin + a.nbytes
+        b_begin = b.__array_interface__["data"][0]
+        b_end = b_begin + b.nbytes
+        if a_begin == b_begin and a_end == b_end:
+            if a.strides != b.strides:
+                raise RuntimeError(_PARTIAL_OVERLAP)
+        elif a_begin < b_end and b_begin < a_end:
+            raise RuntimeError(_PARTIAL_OVERLAP)
+
+
+def _dense(a):
+    """PyTorch's is_non_overlapping_and_dense: a permutation of a's dims is C-contiguous, with no gaps."""
+    expected = a.itemsize
+    for stride, n in sorted((s, n) for s, n in zip(a.strides, a.shape) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
 def check_view_write(view):
-    """PyTorch's refusals for an in-place write through a view whose base takes part in autograd."""
-    node = view.grad_fn
-    if node is not None and getattr(node, "multi_view", False):
-        raise RuntimeError(f"Output {view._output_nr} of {_SUFFIX.sub('', node.name())} is a view and is being "
-                           "modified inplace. This view is the output of a function that returns multiple views. "
-                           "Such functions do not allow the output views to be modified inplace. You should replace "
-                           "the inplace operation by an out-of-place one.")
+    """PyTorch's refusals for an in-place write through a view whose base or value takes part in autograd."""
+    creation = getattr(view, "_creation", None)
+    if creation is not None:
+        raise RuntimeError(creation_refusal(view, creation, "is being"))
     base = view._base
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError(_LEAF_VIEW)
+
+
+_MULTI_OUTPUT = (" This view is the output of a function that returns multiple views. Such functions do not allow the "
+                 "output views to be modified inplace. You should replace the inplace operation by an out-of-place "
+                 "one.")
+_NO_GRAD = (" Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+            "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+            "inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+
+
+def creation_refusal(view, creation, modified):
+    """PyTorch's words for an in-place write to (modified="is being") or beside (modified="its base or another view
+    of its base has been") a view that a multi-output function or no_grad mode made."""
+    node = view.grad_fn
+    name = node is not None and f"Output {view._output_nr} of {_SUFFIX.sub('', node.name())}"
+    if creation == "no_grad" or not name:
+        prefix = f"{name} is a view of a view which was created in" if name else "A view was created in"
+        message = f"{prefix} no_grad mode and {modified} modified inplace with grad mode enabled."
+    else:
+        message = f"{name} is a view and {modified} modified inplace."
+    return message + (_MULTI_OUTPUT if creation == "multi_output" else _NO_GRAD)
 
 
 def positions_in_base(view, base):
@@ -50,7 +108,11 @@ def _byte_offsets(shape, strides):
 
 
 class CopySlices(Op):
-    """The base after an in-place op wrote `value` over the view at `positions`: PyTorch's CopySlices."""
+    """The base after an in-place op wrote `value` over the view at `positions`: PyTorch's CopySlices. Like
+    PyTorch's it runs the in-place op's own backward (fn) on the view's region: its inputs are the old base and
+    fn's other inputs, and the gradient fn gives the view's old value lands in the base's gradient."""
+    fn = None  # the in-place op's node (None where the op did not read the view's old value as its input 0)
+    adapters = ()  # the nodes that cast or broadcast fn's result to the view, in the order they ran
 
     def forward(ctx, base, value, positions):
         ctx.positions = positions
@@ -65,9 +127,26 @@ class CopySlices(Op):
             raise RuntimeError(_OVERLAP)
         pos = Tensor._wrap(ctx.positions.reshape(-1))
         g_base = g.reshape(-1).index_fill(0, pos, 0).reshape(g.shape)
-        g_value = g.reshape(-1).take(pos).reshape(ctx.positions.shape) if ctx.next_functions[1][0] is not None \
-            else None
-        return g_base, g_value
+        g_view = g.reshape(-1).take(pos).reshape(ctx.positions.shape)
+        fn = ctx.fn
+        if fn is None:
+            return g_base, (g_view if ctx.next_functions[1][0] is not None else None)
+        from ..ops.index import IndexPutAddBackward
+        from .backprop import _call_backward, _fit
+        for adapter in reversed(ctx.adapters):  # the cast or broadcast that fitted fn's result to the view
+            (nxt, nr), = adapter.next_functions
+            g_view = _fit(_call_backward(adapter, (g_view,))[0], nxt._meta[nr])
+        grads = _call_backward(fn, (g_view,))
+        if grads[0] is not None and ctx.next_functions[0][0] is not None:
+            g_old_view = _fit(grads[0], (ctx.positions.shape, g._data.dtype))
+            g_base = g_base + IndexPutAddBackward.apply(g_old_view, index=Tensor._wrap(ctx.positions),
+                                                        shape=g.shape)
+        return (g_base,) + tuple(grads[1:])
+
+    def _release(self):
+        if self.fn is not None:
+            for node in (self.fn, *self.adapters):
+                node._release()
 
 
 class AsStridedBackward0(Op):
@@ -78,16 +157,14 @@ class AsStridedBackward0(Op):
         return IndexPutAddBackward.apply(g, index=Tensor._wrap(ctx.positions), shape=ctx.base_shape)
 
 
-class _StaleMultiView(Op):
-    """A split/unbind output whose base changed in place: PyTorch refuses to use it in a graph again."""
+class _StaleView(Op):
+    """A view made by a multi-output function or under no_grad whose base changed in place: PyTorch refuses to
+    use it in a graph again."""
 
     @classmethod
-    def of(cls, view, base):
+    def of(cls, view, base, creation):
         node = cls.__new__(cls)
-        node.refusal = (f"Output {view._output_nr} of {_SUFFIX.sub('', view.grad_fn.name())} is a view and its base "
-                        "or another view of its base has been modified inplace. This view is the output of a "
-                        "function that returns multiple views. Such functions do not allow the output views to be "
-                        "modified inplace. You should replace the inplace operation by an out-of-place one.")
+        node.refusal = creation_refusal(view, creation, "its base or another view of its base has been")
         node.next_functions = ((base.grad_fn, base._output_nr),)
         node._meta = ((view._data.shape, view._data.dtype),)
         return node
@@ -96,18 +173,29 @@ class _StaleMultiView(Op):
         raise RuntimeError(ctx.refusal)
 
 
-def rebase_view(view, result):
-    """view <- result in place, where result has a grad_fn: the graph rebase PyTorch does."""
+def rebase_view(view, result, store=None):
+    """view <- result in place, where result has a grad_fn: the graph rebase PyTorch does (store(), when given,
+    writes the changed elements instead of all of result: see Tensor._write)."""
     check_view_write(view)
     base = view._base
     positions = positions_in_base(view._data, base._data)
+    fn, adapters = result.grad_fn, []
     if tuple(result._data.shape) != tuple(view._data.shape):
         result = result.expand(view._data.shape)
+        adapters.append(result.grad_fn)
     if result._data.dtype != view._data.dtype:
         result = result.to(view.dtype)
+        adapters.append(result.grad_fn)
     node = CopySlices.apply(base._inplace_source(), result, positions=positions).grad_fn
+    old_view_edge = (view.grad_fn, view._output_nr) if view._requires_grad else (None, 0)
+    if fn.next_functions[:1] == (old_view_edge,):  # the op read the view's old value as its input 0
+        node.fn, node.adapters = fn, adapters
+        node.next_functions = node.next_functions[:1] + fn.next_functions[1:]
     node.overlapping = view._data.size > 0 and any(s == 0 and n > 1 for s, n in zip(view.stride(), view._data.shape))
-    _backend(view).copy_into(view._data, result._data)
+    if store is not None:
+        store()
+    else:
+        _backend(view).copy_into(view._data, result._data)
     view._vc[0] += 1
     base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
     as_strided = _read_back(view, base, node)
@@ -127,8 +215,9 @@ def _read_back(view, base, node):
 
 
 def refresh_views(base, written=None):
-    """After an in-place write to base (or through its view `written`), every other view that recorded a graph
-    reads its values out of the new base, as PyTorch's regenerated grad_fn does."""
+    """After an in-place write to base (or through its view `written`) that recorded a graph, every other view
+    reads its values out of the new base, as PyTorch's regenerated grad_fn does (views made by split/unbind or
+    under no_grad are refused instead)."""
     views = getattr(base, "_views", None)  # (PyTorch regenerates a view's grad_fn when it is next read)
     if not views:
         return
@@ -140,9 +229,13 @@ def refresh_views(base, written=None):
         alive.append(ref)
         if v is written or v._base is not base:
             continue
-        if getattr(v.grad_fn, "multi_view", False):
-            v.grad_fn, v._output_nr = _StaleMultiView.of(v, base), 0
-        elif v.grad_fn is not None and not isinstance(v.grad_fn, _StaleMultiView):
+        if isinstance(v.grad_fn, _StaleView):
+            continue
+        creation = getattr(v, "_creation", None)
+        if creation is not None:
+            v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
+            v._requires_grad = True
+        else:
             v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
     views[:] = alive
 

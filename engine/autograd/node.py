@@ -90,6 +90,22 @@ def _remember_views(root, views_made):
         views[:] = [ref for ref in views if ref() is not None]
 
 
+def inherit_creation(view, base):
+    """A view of a view made by a function with several outputs or under no_grad is refused in-place writes
+    as that one is (PyTorch's CreationMeta, propagated)."""
+    creation = getattr(base, "_creation", None)
+    if creation is not None:
+        view._creation = creation
+
+
+def made_under_no_grad(view, root):
+    """A view made under no_grad: PyTorch refuses in-place writes to it with grad mode on, and, where its base
+    requires grad, so does it (no gradient reaches it: its edge is empty) until its base changes in place."""
+    view._creation = "no_grad"
+    if root._requires_grad:
+        view._requires_grad = True
+
+
 class Op(Node):
     saves_output = False  # backward reads the op's output: ctx.output (kept without a reference cycle)
     is_view = False       # the output aliases input 0's memory: it shares its version counter
@@ -123,7 +139,13 @@ class Op(Node):
             base = inputs[0]
             result._vc = base._vc
             result._base = root = base._base if base._base is not None else base
-            if record:  # an in-place write to the base or to another view gives this one a new grad_fn
+            if not _enabled[0]:
+                made_under_no_grad(result, root)
+            elif base._base is not None:
+                inherit_creation(result, base)
+            if record or out.dtype.kind in "fc":
+                # an in-place write to the base or to another view gives this one a new grad_fn (one that needs
+                # grad where the write made the base need it)
                 _remember_views(root, (result,))
         return result
 
@@ -140,9 +162,11 @@ class Op(Node):
             base = inputs[0]
             root = base._base if base._base is not None else base
             for r in results:
-                r._vc, r._base = base._vc, root
-            if record:
-                _remember_views(root, results[:nd])
+                r._vc, r._base, r._creation = base._vc, root, "multi_output"
+                if not _enabled[0]:
+                    made_under_no_grad(r, root)
+            if record or outs and outs[0].dtype.kind in "fc":
+                _remember_views(root, results)
         return results
 
     # --- saved tensors, as in torch.autograd.Function's ctx ---
@@ -192,6 +216,8 @@ def _edge(x):
         if x.grad_fn.refusal is not None:
             raise RuntimeError(x.grad_fn.refusal)
         return (x.grad_fn, x._output_nr)
+    if x._base is not None and getattr(x, "_creation", None) == "no_grad":
+        return (None, 0)  # a view made under no_grad of a tensor that requires grad
     return (accumulator(x), 0)
 
 

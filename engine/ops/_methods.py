@@ -2,6 +2,7 @@
 in-place forms (x.add_(y)), and torch.relu_ and friends.
 """
 
+from ..autograd.inplace import check_no_partial_overlap
 from ..tensor import Tensor
 from . import arithmetic, create, index, linalg, pointwise, reduce, shape
 from ._args import _Scalar
@@ -84,9 +85,11 @@ for _name, _fn in _OPERATORS.items():
 Tensor.__pos__ = lambda self: self
 
 
-def _inplace(fn):
+def _inplace(fn, elementwise=True):
     def method(self, *args, **kwargs):
         self._check_inplace()
+        if elementwise and args:
+            check_no_partial_overlap(self, args)
         try:
             return self._write(fn(self._inplace_source(), *args, **kwargs))
         except TypeError as error:  # PyTorch's argument errors name the method: "add_(): argument 'alpha' ..."
@@ -102,8 +105,9 @@ _INPLACE = """add sub mul div pow clamp clamp_min clamp_max exp log sqrt abs neg
 trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf erfc square log1p expm1
 logical_not tan atan asin acos sinh cosh asinh acosh atanh exp2 atan2 hypot sgn logit xlogy cumprod index_add
 index_fill scatter scatter_add masked_scatter nan_to_num deg2rad rad2deg copysign""".split()
+_NOT_ELEMENTWISE = {"masked_fill", "index_add", "index_fill", "scatter", "scatter_add", "masked_scatter", "cumprod"}
 for _name in _INPLACE:
-    setattr(Tensor, _name + "_", _inplace(_FUNCTIONS[_name]))
+    setattr(Tensor, _name + "_", _inplace(_FUNCTIONS[_name], _name not in _NOT_ELEMENTWISE))
 for _name, _fn in (("__iadd__", add), ("__isub__", sub), ("__imul__", mul), ("__itruediv__", div),
                    ("__ipow__", pow), ("__ifloordiv__", floor_divide), ("__imod__", remainder),
                    ("__iand__", bitwise_and), ("__ior__", bitwise_or), ("__ixor__", bitwise_xor)):

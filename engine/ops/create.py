@@ -10,6 +10,7 @@ from .. import _dtype
 from .._device import backend_of
 from .._settings import default_device
 from ..autograd.grad_mode import enabled as _grad_enabled
+from ..autograd.inplace import check_no_partial_overlap
 from ..autograd.node import Op
 from ..tensor import Tensor
 from ._args import _b, _shape_arg, _wrap
@@ -389,6 +390,8 @@ def _zero_(self):
 
 
 def _copy_(self, src, non_blocking=False):
+    if isinstance(src, Tensor):
+        check_no_partial_overlap(self, (src,))
     if isinstance(src, Tensor) and _records_overwrite(self, src):
         if src._data.__class__ is not self._data.__class__:
             src = src.to(self.device)

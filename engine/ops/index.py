@@ -3,6 +3,7 @@ index_add/index_fill, masked_scatter; each torch.* function beside the autograd 
 """
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -504,6 +505,30 @@ class CopySlices(Op):
 IndexPutBackward0 = type("IndexPutBackward0", (CopySlices,), {})  # x[mask] = v, x[[0, 2]] = v: index_put_
 
 
+def _region_shape(input, key):
+    """The shape of input[key] for a basic key."""
+    return backend_of(input._data).getitem(input._data, key).shape
+
+
+def _fit_setitem_value(value, target_shape):
+    """The value as PyTorch's setitem records it: leading 1-dims viewed away (ViewBackward0), then expanded to
+    the written region (ExpandBackward0) where a basic index writes a region of another shape."""
+    shape = value._data.shape
+    if target_shape is not None and (shape == target_shape or not shape):
+        return value
+    lead = 0
+    while lead < len(shape) and shape[lead] == 1:
+        lead += 1
+    if target_shape is None:  # an advanced index: index_put_ takes the value as it is, less its leading 1-dims
+        return value.view(shape[lead:]) if lead else value
+    value = value.view(shape[lead:])
+    return value if value._data.shape == target_shape else value.expand(target_shape)
+
+
+_EXPANDED_INDEX_PUT = ("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+                       "this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor")
+
+
 def _overlaps_itself(t):
     """Several elements share memory (expanded): PyTorch's test, a stride of 0 on a dim longer than 1."""
     return builtins.any(s == 0 and n > 1 for s, n in zip(t.stride(), t._data.shape)) and t._data.size > 0
@@ -513,20 +538,32 @@ def setitem(input, index, value):
     """x[index] = value, in place; on a tensor that needs gradients it records CopySlices, as PyTorch does."""
     basic, advanced = _parse_index(index, input._data.ndim)
     key = tuple(item for item, _ in basic)
-    if input._requires_grad and _grad_enabled[0]:  # PyTorch checks these before the index
-        if input.grad_fn is None:
+    value_needs_grad = isinstance(value, Tensor) and value._requires_grad
+    if _grad_enabled[0]:  # PyTorch checks these before the index
+        if input._base is not None and (input._requires_grad or value_needs_grad or input._base._requires_grad):
+            # PyTorch writes through the view input[basic] (if the basic part makes one): its refusal names that view
+            target = _basic_index(input, basic, False) if basic and not advanced else input
+            check_view_write(target if target._base is not None else input)
+        elif input._requires_grad and input.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-        if input._base is not None:
-            check_view_write(input)
     if advanced:  # (the basic part is a view: it keeps a slice for each dim the advanced part indexes)
-        _check_advanced(backend_of(input._data).getitem(input._data, key).shape, advanced)
+        _check_advanced(_region_shape(input, key), advanced)
+        if _overlaps_itself(input):
+            warnings.warn(_EXPANDED_INDEX_PUT, UserWarning, stacklevel=3)
     write = (key, _advanced_key(advanced) if advanced else None)
-    value_needs_grad = isinstance(value, Tensor) and value._requires_grad
+    if not advanced and isinstance(value, Tensor) and value._data.ndim:
+        target = Tensor._wrap(backend_of(input._data).getitem(input._data, key))
+        if target._data.size == value._data.size:  # PyTorch copies such a value with copy_, which checks
+            check_no_partial_overlap(target, (value,))
     if _grad_enabled[0] and (input._requires_grad or value_needs_grad):
+        if value_needs_grad:
+            value = _fit_setitem_value(value, None if advanced else _region_shape(input, key))
         if not advanced and builtins.all(item is Ellipsis or isinstance(item, slice) and _whole(item, size)
                                          for (item, _), size in zip(basic, input._data.shape)):
-            # x[:] = v writes all of x: PyTorch's fill_ / copy_
+            # x[:] = v writes all of x: PyTorch's fill_ / copy_ (into expanded memory refused, as setitem's are)
+            if _overlaps_itself(input):
+                raise RuntimeError(_OVERLAP)
             if isinstance(value, Tensor):
                 return input.copy_(value)
             return input.fill_(tensor(value, dtype=input.dtype, device=input.device))
@@ -546,7 +583,11 @@ def setitem(input, index, value):
         direct = advanced and builtins.all(isinstance(item, slice) and _whole(item, size)
                                            for (item, _), size in zip(basic, input._data.shape))
         op = IndexPutBackward0 if direct else CopySlices
-        input._write(op.apply(input._inplace_source(), value, write=write, index=index))
+        store = None
+        if _overlaps_itself(input):  # expanded memory: write only the indexed elements, as index_put_ does
+            def store():
+                write_at(backend_of(input._data), input._data, write, _d(value))
+        input._write(op.apply(input._inplace_source(), value, write=write, index=index), store)
         return
     b = backend_of(input._data)
     if isinstance(value, Tensor):
@@ -754,4 +795,4 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import _OVERLAP, check_view_write  # noqa: E402
+from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write  # noqa: E402

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._device import backend_of
 from ..autograd.grad_mode import enabled as _grad_enabled
-from ..autograd.node import Op
+from ..autograd.node import Op, inherit_creation
 from ..tensor import Size, Tensor, _wrap_dim
 from ._args import _b, _cast, _dims, _shape_arg, _wrap
 from .index import IndexPutAddBackward, SliceBackward0, TakeBackward, index_select
@@ -93,6 +93,10 @@ def reshape(input, *shape):
 def _view_alias(input):
     t = _wrap(input._data)
     t._vc, t._base = input._vc, input._base if input._base is not None else input
+    if not _grad_enabled[0]:
+        t._creation = "no_grad"
+    elif input._base is not None:
+        inherit_creation(t, input)
     return t
 
 
@@ -397,8 +401,8 @@ def vstack(tensors):
 
 class _MultiViewOp(Op):
     """split/unbind: several outputs, each a view of a piece of the input (PyTorch refuses in-place writes
-    to them when they take part in autograd: multi_view)."""
-    is_view = multi_view = True
+    to them when they take part in autograd: Op._wrap_many marks them)."""
+    is_view = True
 
     def backward(ctx, *grads):
         return stack(grads, ctx.dim) if ctx.unbind else cat(grads, ctx.dim)

@@ -1,5 +1,6 @@
 """Differential fuzz of views and in-place ops: random chains of 3-8 ops (strided slices, transposes, expands,
-element views, in-place writes, index reads and writes, reductions) run on the engine and on torch side by side.
+element views, views made under no_grad, in-place writes (some reading memory they write, some of another dtype),
+index reads and writes, reductions) run on the engine and on torch side by side.
 After every step the result and every tensor made so far must agree (values, dtypes, shapes: a write through a
 view must show in the base and the other views); at the end the gradients of the leaf must agree; an op must
 raise in both or in neither, with the same error type.
@@ -121,13 +122,33 @@ def _draw_op(d, x):
         return name, lambda T, x: getattr(x, name)(dim)
     if name == "mul_by_self":
         return name, lambda T, x: x * x
+    if name == "no_grad_slice":
+        key = _slice(d, shape[0] if nd else 1)
+
+        def no_grad_slice(T, x):
+            with T.no_grad():
+                return x[key]
+        return name, no_grad_slice
+    if name == "shift_add_":  # x[1:] += x[:-1]: memory partly read and written (refused by torch where it is)
+        return name, lambda T, x: x[1:].add_(x[:-1])
+    if name == "add_other_dtype_":
+        return name, lambda T, x: x.add_(T.ones(x.shape[-1:], dtype=T.float64 if x.dtype == T.float32 else T.float32))
+    if name == "to_other_dtype":
+        return name, lambda T, x: x.to(T.float64 if x.dtype == T.float32 else T.float32)
+    if name == "setitem_row_value":  # a value that needs grad (a row of x itself, times 2) written over another row
+        i, j = _index(d, shape[0] if nd else 1), _index(d, shape[0] if nd else 1)
+
+        def set_row(T, x):
+            x[i] = x[j] * 2
+        return name, set_row
     raise AssertionError(name)
 
 
 OPS = ["slice", "transpose", "t", "expand", "element", "select", "narrow", "diagonal", "unbind", "split", "view_flat",
        "reshape", "unsqueeze", "add_", "mul_", "sub_", "fill_", "zero_", "iadd_element", "setitem_slice",
        "setitem_index", "isub_range", "read_index", "read_mask", "sum", "mean", "amax", "logsumexp", "softmax",
-       "var", "std", "cumsum", "mul_by_self"]
+       "var", "std", "cumsum", "mul_by_self", "no_grad_slice", "shift_add_", "add_other_dtype_", "to_other_dtype",
+       "setitem_row_value"]
 
 
 def _outcome(fn, T, x):
@@ -181,8 +202,32 @@ def run_chain(d):
         for k, (e, t) in enumerate(live):
             why = _differs(e, t)
             if why:
-                return [("silent", f"{' '.join(trail)}: tensor {k}: {why}")]
+                kind = "unchecked-overlap" if name == "shift_add_" and _overlap_unchecked_by_torch(t_x) else "silent"
+                return [(kind, f"{' '.join(trail)}: tensor {k}: {why}")]
     return _compare_gradients(live, leaves, trail)
+
+
+def _overlap_unchecked_by_torch(x):
+    """x[1:].add_(x[:-1]) where the two share elements and one has gaps (torch checks overlap only between dense
+    tensors): torch then reads elements it has already written, in its loop's order, with no error; the engine
+    reads them all first. What either gives is an accident of order, reported apart from real differences."""
+    a, b = x[1:], x[:-1]
+    return a.numel() > 0 and (not _dense(a) or not _dense(b)) and \
+        bool(set(_offsets(a)) & set(_offsets(b)))
+
+
+def _dense(t):
+    expected = 1
+    for stride, n in sorted((s, n) for s, n in zip(t.stride(), t.shape) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
+def _offsets(t):
+    return torch.as_strided(torch.arange(t.storage_offset() + 1 + sum(
+        (n - 1) * s for n, s in zip(t.shape, t.stride()))), t.shape, t.stride(), t.storage_offset()).reshape(-1).tolist()
 
 
 def _compare_gradients(live, leaves, trail):
@@ -220,7 +265,7 @@ def _compare_gradients(live, leaves, trail):
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(st.data())
 def test_view_and_in_place_chains_match_torch(data):
-    assert run_chain(data) == []
+    assert [found for found in run_chain(data) if found[0] != "unchecked-overlap"] == []
 
 
 if __name__ == "__main__":  # python -m tests.engine.test_fuzz_views N: count the differences over N examples
@@ -232,7 +277,11 @@ if __name__ == "__main__":  # python -m tests.engine.test_fuzz_views N: count th
     @given(st.data())
     def count(data):
         counts["examples"] += 1
-        for kind, detail in run_chain(data):
+        try:
+            found = run_chain(data)
+        except Exception as error:  # the harness itself failed (an engine error outside the compared ops)
+            found = [("crash", f"crash: {type(error).__name__}: {error}")]
+        for kind, detail in found:
             counts[kind] += 1
             op = detail.split(":")[0].split()[-1]
             by_op[(kind, op.split("[")[0])] += 1
@@ -240,4 +289,4 @@ if __name__ == "__main__":  # python -m tests.engine.test_fuzz_views N: count th
     count()
     print(dict(counts), f"{time.time() - start:.0f}s")
     for (kind, op), n in by_op.most_common(25):
-        print(f"{n:6d} {kind:14s} {op:14s} e.g. {first[kind, op][-230:]}")
+        print(f"{n:6d} {kind:14s} {op:14s} e.g. {first[kind, op][:400]}")

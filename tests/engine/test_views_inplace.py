@@ -350,3 +350,287 @@ def test_other_views_read_the_base_again_after_an_in_place_write():
         ((row * T.tensor([1., 2., 3.])).sum() + (col * T.tensor([7., 11.])).sum()).backward()
         return {"x": x, "row": row, "col": col}, (a,)
     check(scenario)
+
+
+# --- 4. index writes into expanded memory (fuzz finding a) --------------------------------------------------
+EXPANDED_WRITES = {
+    "range-isub": lambda T, y, a: y.__setitem__((range(2), T.zeros(2, dtype=T.long)),
+                                                y[range(2), T.zeros(2, dtype=T.long)] - 1),
+    "one-of-the-shared-elements": lambda T, y, a: y.__setitem__(([0], [0]), 5.),
+    "value-needing-grad": lambda T, y, a: y.__setitem__(([1], [2]), a[0, 1] * 4),
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("name", EXPANDED_WRITES)
+def test_index_write_into_an_expanded_view_writes_as_torch(name, grad):
+    """index_put_ into expanded memory writes each indexed element (with PyTorch's deprecation warning); where
+    the base needs grad the graph is rebased and only backward refuses, as in PyTorch."""
+    def scenario(T):
+        a = T.tensor([[1., 2., 3.]], requires_grad=grad)
+        base = a * 1
+        y = base.expand(2, 3)
+        with pytest.warns(UserWarning, match="Use of index_put_ on expanded tensors is deprecated"):
+            EXPANDED_WRITES[name](T, y, a)
+        return {"a": a, "base": base, "y": y}, None
+    check(scenario)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_setitem_of_all_of_an_expanded_view_raises_as_torch(grad):
+    def scenario(T):
+        a = T.tensor([1., 2.], requires_grad=grad)
+        (a * 1).unsqueeze(0).expand(2, 2)[:] = -3.
+    raises_as_torch(scenario)
+
+
+@pytest.mark.parametrize("name", EXPANDED_WRITES)
+def test_backward_through_an_index_write_into_an_expanded_view_raises_as_torch(name):
+    def scenario(T):
+        a = T.tensor([[1., 2., 3.]], requires_grad=True)
+        base = a * 1
+        EXPANDED_WRITES[name](T, base.expand(2, 3), a)
+        base.sum().backward()
+    raises_as_torch(scenario)
+
+
+# --- 5. views of multi-output views inherit their refusal (fuzz finding b) ---------------------------------
+VIEWS_OF_PIECES = {
+    "select-fill_": lambda T, x: x.split(2)[0][0].fill_(1.5),
+    "slice-zero_": lambda T, x: x.split(2)[1][:1].zero_(),
+    "unbind-slice-zero_": lambda T, x: x.reshape(2, 2).unbind(0)[0][:1].zero_(),
+    "expand-fill_": lambda T, x: x.split(2)[0].expand(2, 2).fill_(1.),
+    "t-fill_": lambda T, x: x.reshape(2, 2).split(1)[0].t().fill_(1.),
+    "view-fill_": lambda T, x: x.split(2)[0].view(-1).fill_(1.),
+    "diagonal-fill_": lambda T, x: x.reshape(2, 2).chunk(1)[0].diagonal().fill_(1.),
+    "narrow-add_": lambda T, x: x.split(3)[0].narrow(0, 0, 2).add_(1),
+    "setitem-slice": lambda T, x: x.split(3)[0].__setitem__(slice(0, 2), -3.),
+    "setitem-index": lambda T, x: x.split(3)[0].__setitem__(T.tensor([0]), 7.),
+}
+
+
+@pytest.mark.parametrize("name", VIEWS_OF_PIECES)
+def test_in_place_on_a_view_of_a_multi_output_view_raises_as_torch(name):
+    """torch raises naming the written view's own node; the memory is left as it was."""
+    bases = []
+
+    def scenario(T):
+        a = T.arange(4., requires_grad=True)
+        bases.append(a * 1)
+        VIEWS_OF_PIECES[name](T, bases[-1])
+    raises_as_torch(scenario)
+    _same(*bases, "the base after the refused write")
+
+
+def test_a_view_of_a_multi_output_view_is_refused_after_its_base_changed_as_torch():
+    def scenario(T):
+        a = T.arange(4., requires_grad=True)
+        x = a * 1
+        row = x.split(2)[1][1:]
+        x.mul_(2)
+        (row * 3).sum().backward()
+    raises_as_torch(scenario)
+
+
+# --- 6. CopySlices lists the in-place op's inputs, as PyTorch's (fuzz finding c) --------------------------
+def _graph(t):
+    """t's node and the names of the nodes it sends gradients to."""
+    return _name(t), tuple(None if n is None else type(n).__name__ for n, _ in t.grad_fn.next_functions)
+
+
+REBASING_WRITES = {
+    "mul_-by-a-value-needing-grad": lambda T, x, w: x[1].mul_(w[0]),
+    "copy_-needing-grad": lambda T, x, w: x[:2].copy_(w[1:] * 4),
+    "fill_-number": lambda T, x, w: x[0].fill_(5),
+    "fill_-needing-grad": lambda T, x, w: x[2].fill_(w.sum()),
+    "add_-a-constant-of-another-dtype": lambda T, x, w: x[1:].add_(T.tensor([1.], dtype=T.float64)),
+    "add_-another-view-of-itself": lambda T, x, w: x[1:].add_(x[:1]),
+    "setitem-through-a-view": lambda T, x, w: x.view(3, 1)[1:].__setitem__((0, 0), w[0] * 3),
+    "setitem-index-through-a-view": lambda T, x, w: x.view(3, 1).__setitem__(T.tensor([2]), w[:1] * 3),
+}
+
+
+@pytest.mark.parametrize("name", REBASING_WRITES)
+def test_copy_slices_lists_the_in_place_ops_inputs_as_torch(name):
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        w = T.tensor([4., 5., 6.], requires_grad=True)
+        x = a * 2
+        REBASING_WRITES[name](T, x, w)
+        (x * T.tensor([1., 10., 100.])).sum().backward()
+        return {"x": x, "graph": _graph(x)}, (a, w)
+    check(scenario)
+
+
+def test_copy_slices_into_a_tensor_without_grad_and_double_backward_as_torch():
+    def scenario(T):
+        w = T.tensor([4., 5.], requires_grad=True)
+        x = T.zeros(3)
+        x[1:].mul_(0).add_(w * w)
+        g, = T.autograd.grad((x ** 2).sum(), w, create_graph=True)
+        g.sum().backward()
+        return {"x": x, "graph": _graph(x), "g": g}, (w,)
+    check(scenario)
+
+
+SETITEM_VALUES = {
+    "index-value-with-a-leading-1": lambda T, x, w: x.__setitem__(T.tensor([2]), w[:1] * 3),
+    "mask-value-with-a-leading-1": lambda T, x, w: x.__setitem__(x > 2, w[:1] * 3),
+    "index-value-of-the-right-shape": lambda T, x, w: x.__setitem__(T.tensor([1, 2]), w[:2] * 3),
+    "slice-broadcast-value": lambda T, x, w: x.__setitem__(slice(1, None), w[:1] * 3),
+    "slice-0-d-value": lambda T, x, w: x.__setitem__(slice(1, None), w[0] * 3),
+    "element-value-with-a-leading-1": lambda T, x, w: x.__setitem__(1, w[:1] * 3),
+    "through-a-view-value-with-a-leading-1": lambda T, x, w: x.view(3, 1).__setitem__(T.tensor([2]), w[:1] * 3),
+}
+
+
+@pytest.mark.parametrize("name", SETITEM_VALUES)
+def test_setitem_records_the_value_as_torch(name):
+    """PyTorch views a value's leading 1-dims away (and expands it to a basic index's region) before it writes."""
+    def scenario(T):
+        a = T.tensor([1., 2., 3.], requires_grad=True)
+        w = T.tensor([4., 5., 6.], requires_grad=True)
+        x = a * 2
+        SETITEM_VALUES[name](T, x, w)
+        (x * T.tensor([1., 10., 100.])).sum().backward()
+        nodes = x.grad_fn.next_functions[1][0]
+        return {"x": x, "graph": _graph(x), "value": None if nodes is None else type(nodes).__name__}, (a, w)
+    check(scenario)
+
+
+# --- 7. a view made under no_grad is refused in-place writes with grad mode on (fuzz finding d) ------------
+NO_GRAD_VIEW_WRITES = {
+    "add_-a-number": lambda T, v, h: v.add_(1),
+    "add_-a-value-needing-grad": lambda T, v, h: v.add_(h),
+    "fill_": lambda T, v, h: v.fill_(2.),
+    "zero_": lambda T, v, h: v.zero_(),
+    "copy_": lambda T, v, h: v.copy_(h),
+    "setitem-index": lambda T, v, h: v.__setitem__(T.tensor([0]), h[0]),
+}
+NO_GRAD_VIEWS = {
+    "slice-of-a-tensor-needing-grad": lambda T, x: x[:2],
+    "slice-of-a-tensor-without-grad": lambda T, x: x.detach()[:2],
+    "split-piece": lambda T, x: x.split(2)[0],
+}
+
+
+WRITES_OF_VALUES_NEEDING_GRAD = ("add_-a-value-needing-grad", "copy_", "setitem-index")
+
+
+@pytest.mark.parametrize("view, write", [(v, w) for v in NO_GRAD_VIEWS for w in NO_GRAD_VIEW_WRITES
+                                         if v != "slice-of-a-tensor-without-grad" or w in WRITES_OF_VALUES_NEEDING_GRAD])
+def test_in_place_on_a_view_made_under_no_grad_raises_as_torch(view, write):
+    """(where nothing needs grad, torch writes: the test below)"""
+    bases = []
+
+    def scenario(T):
+        x = T.arange(4., requires_grad=True) * 1
+        h = T.ones(2, requires_grad=True)
+        with T.no_grad():
+            v = NO_GRAD_VIEWS[view](T, x)
+        bases.append(x)
+        NO_GRAD_VIEW_WRITES[write](T, v, h)
+    raises_as_torch(scenario)
+    _same(*bases, "the base after the refused write")
+
+
+def test_a_view_made_under_no_grad_of_a_tensor_without_grad_takes_constant_writes_as_torch():
+    def scenario(T):
+        x = T.arange(4.)
+        with T.no_grad():
+            v = x[1:3]
+        v.add_(1)
+        v[0] = 7.
+        return {"x": x, "v": v}, None
+    check(scenario)
+
+
+# --- 8. an in-place op reading memory it partly writes is refused, as PyTorch's ----------------------------
+PARTLY_OVERLAPPING = {
+    "copy_-shifted": lambda T, y: y[1:].copy_(y[:-1]),
+    "setitem-shifted": lambda T, y: y.__setitem__(slice(1, None), y[:-1]),
+    "add_-transposed": lambda T, y: y.view(2, 2).add_(y.view(2, 2).t()),
+    "mul_-by-an-element": lambda T, y: y.mul_(y[0]),
+    "iadd-shifted": lambda T, y: y[:2].__iadd__(y[1:3]),
+    "lerp_": lambda T, y: y[:2].lerp_(y[1:3], 0.5),
+    "addcmul_": lambda T, y: y[:2].addcmul_(y[1:3], y[2:]),
+    "needing-grad": lambda T, y: (lambda z: z[1:].sub_(z[:-1]))(y * 1),
+}
+NOT_OVERLAPPING = {
+    "add_-itself": lambda T, y: y.add_(y),
+    "add_-disjoint": lambda T, y: y[1:].add_(y[:1]),
+    "sub_-interleaved": lambda T, y: y[::2].sub_(y[1::2]),
+    "add_-expanded": lambda T, y: y.add_(y[:1].expand(4)),
+    "fill_-an-element": lambda T, y: y.fill_(y[0]),
+    "masked_fill_-an-element": lambda T, y: y[1:].masked_fill_(y[1:] > 0, y[0]),
+    "setitem-an-element": lambda T, y: y.__setitem__(slice(0, 2), y[1]),
+    "setitem-one-long": lambda T, y: y.__setitem__(slice(0, 1), y[1:2]),
+}
+
+
+@pytest.mark.parametrize("name", PARTLY_OVERLAPPING)
+def test_an_in_place_op_reading_memory_it_partly_writes_raises_as_torch(name):
+    ys = []
+
+    def scenario(T):
+        ys.append(T.arange(4., requires_grad=name == "needing-grad"))
+        PARTLY_OVERLAPPING[name](T, ys[-1])
+    raises_as_torch(scenario)
+    _same(*ys, "the tensor after the refused write")
+
+
+@pytest.mark.parametrize("name", NOT_OVERLAPPING)
+def test_an_in_place_op_reading_the_same_or_other_memory_writes_as_torch(name):
+    def scenario(T):
+        y = T.arange(4.)
+        NOT_OVERLAPPING[name](T, y)
+        return {"y": y}, None
+    check(scenario)
+
+
+def test_a_view_made_under_no_grad_of_a_tensor_needing_grad_requires_grad_but_gets_none_as_torch():
+    def scenario(T):
+        a = T.arange(4., requires_grad=True)
+        x = a * 1
+        with T.no_grad():
+            v, piece = x[:2], x.split(2)[1]
+        y = v * 2 + piece
+        z = v[1:] * 3  # a view of it made with grad mode on: recorded, and still no gradient reaches a
+        (y.sum() + z.sum() + x.sum()).backward()
+        return {"v": v, "piece": piece, "y": y, "z": z, "v.requires_grad": v.requires_grad, "v.is_leaf": v.is_leaf,
+                "y.next": tuple(n for n, _ in y.grad_fn.next_functions) == (None, None)}, (a,)
+    check(scenario)
+
+
+@pytest.mark.parametrize("use", ["op", "sub-view-op"])
+def test_a_view_made_under_no_grad_is_refused_once_its_base_changed_as_torch(use):
+    def scenario(T):
+        x = T.arange(4., requires_grad=True) * 1
+        with T.no_grad():
+            v = x[:2]
+        w = v[1:]
+        x.mul_(2)
+        (v * 2) if use == "op" else (w * 2)
+    raises_as_torch(scenario)
+
+
+@pytest.mark.parametrize("view", ["slice", "split", "no_grad", "leaf-view"])
+def test_a_view_of_a_tensor_without_grad_follows_its_base_when_a_write_makes_it_need_grad_as_torch(view):
+    """x[1:] then x.add_(h): the view's grad_fn becomes AsStridedBackward0 and h gets its gradient; a split piece
+    or a view made under no_grad is refused instead, in PyTorch's words."""
+    def scenario(T):
+        h = T.tensor([1., 2., 3.], requires_grad=True)
+        x = T.zeros(3)
+        if view == "no_grad":
+            with T.no_grad():
+                v = x[1:]
+        else:
+            v = {"slice": lambda: x[1:], "split": lambda: x.split(2)[1], "leaf-view": lambda: x[1:].requires_grad_()}[
+                view]()
+        x.add_(h * h)
+        (v * 5).sum().backward()
+        return {"x": x, "v": v, "v.requires_grad": v.requires_grad}, (h,)
+    if view in ("split", "no_grad"):
+        raises_as_torch(scenario)
+    else:
+        check(scenario)
