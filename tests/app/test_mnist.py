@@ -72,7 +72,7 @@ def test_mnist_split_and_image_modes(mode, side, border):
 def test_mnist_is_loaded_only_when_chosen(monkeypatch):
     asked = []
     real = datasets._mnist_file
-    monkeypatch.setattr(datasets, "_mnist", [])
+    monkeypatch.setattr(datasets, "_loaded", {})
     monkeypatch.setattr(datasets, "_mnist_file", lambda: asked.append(1) or real())
     s = Session()
     s.data.dataset = "digits"
