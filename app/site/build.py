@@ -11,6 +11,7 @@ Layout of the output:
     bokeh/, panel/                               BokehJS and Panel's JS/CSS for the main thread
 """
 import base64
+import fcntl
 import fnmatch
 import functools
 import hashlib
@@ -343,7 +344,12 @@ class Site:
 
 
 def build(out=ROOT / "static"):
-    Site(Path(out)).build()
+    # Builds share .cache (downloads, compiled wheels, the rendered first screen): two at once (the two
+    # processes of the browser tests) would rename each other's half-written files away.
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with open(CACHE.parent / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        Site(Path(out)).build()
 
 
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
