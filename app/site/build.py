@@ -50,6 +50,7 @@ PYC_CACHE = ROOT / ".cache" / "compiled-wheels"
 OWN_WHEEL_NAME = "autograd-playground"
 OWN_PACKAGES = ("engine", "app")
 NOT_SHIPPED_OWN_FOLDERS = ("app/site/",)  # build tooling, not app code
+SHIPPED_SUFFIXES = (".py", ".wgsl", ".toml", ".md")
 BOKEH_JS = ("bokeh.min.js", "bokeh-gl.min.js", "bokeh-widgets.min.js", "bokeh-tables.min.js")
 # Panel's dist/bundled holds 90 MB of third-party JS/CSS for optional components; the
 # default design needs only its theme stylesheets, and JSComponents (the network builder)
@@ -96,11 +97,12 @@ def pure_file_name(file_name):
 
 
 def own_wheel(version, requires):
-    """engine/ and app/ (less the build tooling in app/site/) as a pure-Python wheel that requires
+    """engine/ and app/ (less the build tooling in app/site/) as a pure-Python wheel, with the app's words
+    and lessons (app/messages/*.toml, app/lessons/), that requires
     `requires` (deterministic: fixed timestamps, sorted)."""
     dist_info = f"autograd_playground-{version}.dist-info"
     files = sorted(p for package in OWN_PACKAGES for p in (ROOT / package).rglob("*")
-                   if p.is_file() and (p.suffix in (".py", ".wgsl"))
+                   if p.is_file() and (p.suffix in SHIPPED_SUFFIXES)
                    and "__pycache__" not in p.parts
                    and not p.relative_to(ROOT).as_posix().startswith(NOT_SHIPPED_OWN_FOLDERS))
     out = io.BytesIO()
