@@ -9,7 +9,8 @@ static host need not send the headers for that). The next run starts a fresh one
 
 Both runners answer `await runner.run(source, on_ready, on_output, send)` with the same plain dict:
     {"output": str, "error": str or None, "record": bytes or None (app/cell_record.py), "stopped": bool,
-     "use": the model to send to the playground, {"source": str, "expression": str}, or None}
+     "use": the model to send to the playground, {"source": str, "expression": str}, or None,
+     "passed": the lesson check's verdict (None without a check), "check_error": why it could not hold, or None}
 calling on_ready() when the code starts and on_output(text) with what it prints meanwhile. A stopped
 run's output is what it printed until shortly before Stop.
 """
@@ -27,14 +28,15 @@ from app.codecell import run_cell
 ROOT = Path(__file__).resolve().parent.parent   # the folder holding app/ and engine/
 
 
-def run_plain(source, on_output=None, send=False):
+def run_plain(source, on_output=None, send=False, check=None):
     """Run `source` in this Python (the cell's own) and answer with plain data (called by cell_worker.js
-    and by the subprocess); `on_output(text)` receives what it prints as it runs; `send`: run_cell's."""
-    return run_cell(source, on_output, send).plain()
+    and by the subprocess); `on_output(text)` receives what it prints as it runs; `send`, `check`: run_cell's."""
+    return run_cell(source, on_output, send, check).plain()
 
 
-def _answer(output="", error=None, record=None, stopped=False, use=None):
-    return {"output": output, "error": error, "record": record, "stopped": stopped, "use": use}
+def _answer(output="", error=None, record=None, stopped=False, use=None, passed=None, check_error=None):
+    return {"output": output, "error": error, "record": record, "stopped": stopped, "use": use, "passed": passed,
+            "check_error": check_error}
 
 
 class BrowserRunner:
@@ -45,18 +47,20 @@ class BrowserRunner:
         from js import cellHost
         return bool(cellHost.warm())
 
-    async def run(self, source, on_ready=None, on_output=None, send=False):
+    async def run(self, source, on_ready=None, on_output=None, send=False, check=None):
         from js import cellHost
         from pyodide.ffi import create_proxy
         callbacks = [create_proxy(f or (lambda *_: None)) for f in (on_ready, on_output)]
         try:
-            answer = await cellHost.run(source, *callbacks, send)
+            answer = await cellHost.run(source, *callbacks, send, check)
         finally:
             for callback in callbacks:
                 callback.destroy()
         record = answer.record.to_bytes() if answer.record else None
         use = {"source": answer.use.source, "expression": answer.use.expression} if answer.use else None
-        return _answer(answer.output, answer.error, record, bool(answer.stopped), use)
+        passed = answer.passed if isinstance(answer.passed, bool) else None   # (JS null is not None in Python)
+        return _answer(answer.output, answer.error, record, bool(answer.stopped), use, passed,
+                       str(answer.checkError) if answer.checkError else None)
 
     def stop(self):
         from js import cellHost
@@ -73,10 +77,10 @@ def _serve(commands, answers):
     send("ready", None)
     while True:
         try:
-            source, send_model = pickle.load(commands)
+            source, send_model, check = pickle.load(commands)
         except EOFError:   # the playground is gone
             return
-        send("answer", run_plain(source, lambda text: send("output", text), send_model))
+        send("answer", run_plain(source, lambda text: send("output", text), send_model, check))
 
 
 def _load_in_thread(pipe):
@@ -125,8 +129,8 @@ class ProcessRunner:
         os.close(answers_write)
         self._commands, self._answers = os.fdopen(commands_write, "wb"), os.fdopen(answers_read, "rb")
 
-    async def run(self, source, on_ready=None, on_output=None, send=False):
-        """Run `source` there (starting that Python first if it is not running); `send`: run_cell's."""
+    async def run(self, source, on_ready=None, on_output=None, send=False, check=None):
+        """Run `source` there (starting that Python first if it is not running); `send`, `check`: run_cell's."""
         self._stopped = False
         if not self.warm:
             self._start()
@@ -137,7 +141,7 @@ class ProcessRunner:
                 self._ready = True
             if on_ready is not None:
                 on_ready()
-            pickle.dump((source, send), self._commands)
+            pickle.dump((source, send, check), self._commands)
             self._commands.flush()
             while True:
                 kind, message = await _load_in_thread(answers)

@@ -88,6 +88,8 @@ class CellResult:
     tensors: dict = field(default_factory=dict)    # name -> engine Tensor left in the namespace
     capture: object = None
     use: dict = None                   # the model to send to the playground: {"source", "expression"}, or None
+    passed: bool = None                # the lesson check's verdict (None: no check was asked for)
+    check_error: str = None            # why the check could not say yes: "NameError: name 'w' is not defined"
 
     def graphable(self):
         """Names of the tensors that have an autograd graph, latest first."""
@@ -103,7 +105,8 @@ class CellResult:
                 record = cell_record.pack(graphable, self.capture)
             except Exception as e:   # the graphs are extra: the output still counts
                 error = (error + "\n" if error else "") + f"(the graphs could not be sent to the views: {e})"
-        return {"output": self.output, "error": error, "record": record, "use": self.use}
+        return {"output": self.output, "error": error, "record": record, "use": self.use, "passed": self.passed,
+                "check_error": self.check_error}
 
 
 class _CappedOutput(io.StringIO):
@@ -170,12 +173,13 @@ def _engine_settings_restored():
         engine.set_printoptions(**printing)
 
 
-def run_cell(source, on_output=None, send=False):
+def run_cell(source, on_output=None, send=False, check=None):
     """Run `source` as a fresh module here; returns its printed output, its error and its tensors. Any
     exception of the code, SystemExit and KeyboardInterrupt included, becomes the result's error.
     `on_output(text)`, when given, receives what the code prints while it runs. The model the code gave
     to `playground.use` is to be sent to the playground; with `send` (the cell's "Use in playground"), the
-    last nn.Module class it defined, built as `Name()`, when it gave none."""
+    last nn.Module class it defined, built as `Name()`, when it gave none. `check`: a lesson's Python
+    expression, evaluated over the code's names once it ran (app/lessons): the result says if it held."""
     out = _CappedOutput(on_output)
     playground = PlaygroundInCell(source)
     namespace = {"__name__": "__main__", "__builtins__": dict(vars(builtins), __import__=_cell_import),
@@ -189,13 +193,26 @@ def run_cell(source, on_output=None, send=False):
                 playground.expression = _last_model(namespace)
         except BaseException as e:   # the user's code: its end, however it came, is the cell's output
             error = _short_error(e)
+        passed, check_error = _checked(check, namespace, error)
     tensors = {name: value for name, value in namespace.items()
                if isinstance(value, engine.Tensor) and not name.startswith("_")}
     use = None
     if playground.expression is not None and error is None:
         from app import model_code
         use = {"source": model_code.definitions(source), "expression": playground.expression}
-    return CellResult(out.text(), error, tensors, capture, use)
+    return CellResult(out.text(), error, tensors, capture, use, passed, check_error)
+
+
+def _checked(check, namespace, error):
+    """(passed, why not) of a lesson's check over the names the code left; (None, None) without one."""
+    if not isinstance(check, str):
+        return None, None
+    if error is not None:
+        return False, None      # the code's own error says why
+    try:
+        return bool(eval(compile(check, "<check>", "eval"), namespace)), None
+    except BaseException as e:  # the student's names, not ours: any failure is a "not yet"
+        return False, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
 
 
 def _last_model(namespace):
@@ -224,13 +241,14 @@ def sent_text(expression, problem, data):
             "(Step, Train and every view; Undo goes back to the network before).\n")
 
 
-def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
+def code_cell(session, on_show=None, source=TUTORIAL, runner=None, check=None, on_answer=None):
     """The cell's widgets: an editor (holding `source`), Run, Use in playground and Stop (or ctrl+.) with the
     time the run has taken, the printed output, and a choice of tensor for the graph view. The code runs in
     `runner` (app/cell_runner.py; by default the one for this platform), never in the playground's Python;
     a model it sends (playground.use, or the button) is built and trained by the session (app/model_code.py).
     `on_show()` is called when the user asks to see a tensor's graph or sent a model (the page brings the
-    views forward)."""
+    views forward). `check()`, when given, names the lesson check each run evaluates after the code (or None),
+    and `on_answer(answer)` receives each finished run's answer (app/cell_runner.py; app/lessons)."""
     import panel as pn   # the cell's logic above runs without Panel (tests, the cell's own worker)
 
     from app import cell_runner
@@ -279,12 +297,15 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None):
             printed.append(text)
             show_output("".join(printed))
         try:
-            answer = await runner.run(editor.value, on_ready=code_started, on_output=code_printed, send=send)
+            answer = await runner.run(editor.value, on_ready=code_started, on_output=code_printed, send=send,
+                                      check=check() if check is not None else None)
         except Exception as e:   # the runner itself failed (not the code): say so in the cell
             answer = {"output": "", "error": f"The cell could not run: {e}", "record": None, "stopped": False,
-                      "use": None}
+                      "use": None, "passed": None, "check_error": None}
         finally:
             set_running(False)
+        if on_answer is not None:
+            on_answer(answer)
         if answer["stopped"]:
             show_output(answer["output"], STOPPED.format(seconds=time.monotonic() - started))
             return

@@ -19,7 +19,8 @@ self.cellHost = (() => {
     const resolve = answer;
     answer = null;
     passPrinted = null;
-    resolve?.({ output: printed, error: null, record: null, stopped: false, use: null, ...fields });
+    resolve?.({ output: printed, error: null, record: null, stopped: false, use: null, passed: null, checkError: null,
+      ...fields });
   };
 
   const end = () => {
@@ -56,8 +57,9 @@ self.cellHost = (() => {
   return {
     warm: () => ready,
     // onReady() is called when the code starts (once the worker's Python is up), onOutput(text)
-    // with what it prints meanwhile; send: also send the cell's model to the playground (run_cell's).
-    run(source, onReady, onOutput, send = false) {
+    // with what it prints meanwhile; send: also send the cell's model to the playground; check: a lesson's
+    // check to evaluate after the code (both run_cell's).
+    run(source, onReady, onOutput, send = false, check = null) {
       if (answer) return Promise.reject(new Error("the cell is already running"));
       if (!worker) start();
       printed = "";
@@ -65,7 +67,7 @@ self.cellHost = (() => {
       started.then((ok) => ok && onReady());
       return new Promise((resolve) => {
         answer = resolve;
-        worker.postMessage({ type: "run", source, send });
+        worker.postMessage({ type: "run", source, send, check });
       });
     },
     stop() {

@@ -49,7 +49,8 @@ function plain(answer) {
   const use = answer.get("use");
   const sent = use === undefined ? null : { source: use.get("source"), expression: use.get("expression") };
   use?.destroy();
-  return { output: answer.get("output"), error: answer.get("error") ?? null, record: bytes, use: sent };
+  return { output: answer.get("output"), error: answer.get("error") ?? null, record: bytes, use: sent,
+    passed: answer.get("passed") ?? null, checkError: answer.get("check_error") ?? null };
 }
 
 self.onmessage = async ({ data: msg }) => {
@@ -57,7 +58,7 @@ self.onmessage = async ({ data: msg }) => {
   const runner = await python;
   try {
     const answer = await callPython(runner.run_plain, msg.source, (text) => self.postMessage({ type: "output", text }),
-      msg.send);
+      msg.send, msg.check ?? undefined); // (undefined arrives in Python as None)
     const result = plain(answer);
     answer.destroy();
     self.postMessage({ type: "answer", answer: result }, result.record ? [result.record.buffer] : []);
