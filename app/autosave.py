@@ -118,6 +118,7 @@ class Restored:
     """What restoring a kept playground gave: the code cell's text (None: keep the default), the
     playground's id, its undo record, and a notice for the user."""
     code: str = None
+    lessons: dict = None               # the lesson progress (app/lessons/progress.py), checked as it is taken
     notice: str = ""
     kind: str = "success"
     id: str = None
@@ -154,7 +155,7 @@ def restore(session, text, what="The playground of your last visit",
         session.restore_history(history)
     too_big = "weights" not in parsed and session.model is not None   # (an unbuilt network has none)
     weights = " (its layers and settings: the weights were too big to keep)" if too_big else ""
-    return Restored(code=code, id=kept_id, undo=doc.get("undo") or {},
+    return Restored(code=code, id=kept_id, undo=doc.get("undo") or {}, lessons=doc.get("lessons"),
                     notice=f"Restored your playground as you left it, at step {session.step}{weights}. "
                            "Earlier ones are in Recent.")
 
@@ -181,11 +182,12 @@ def _later(action, ms):
 
 
 class Autosave:
-    """Keeps the session (with `undo`'s record and the code cell's `code_editor`, when given) in `storage`
-    as they change, under the playground's id."""
+    """Keeps the session (with `undo`'s record, the code cell's `code_editor` and the `lessons` progress, when
+    given) in `storage` as they change, under the playground's id."""
 
-    def __init__(self, session, code_editor=None, storage=None, schedule=_later, undo=None, playground_id=None):
-        self.session, self.code_editor, self.undo = session, code_editor, undo
+    def __init__(self, session, code_editor=None, storage=None, schedule=_later, undo=None, playground_id=None,
+                 lessons=None):
+        self.session, self.code_editor, self.undo, self.lessons = session, code_editor, undo, lessons
         self.storage = storage if storage is not None else BrowserStorage(width=0, height=0, margin=0)
         self.id = playground_id or new_id()
         self._schedule = schedule
@@ -197,6 +199,8 @@ class Autosave:
         session.param.watch(self._running, ["running"])
         if code_editor is not None:
             code_editor.param.watch(self._changed, ["value"])
+        if lessons is not None:
+            lessons.param.watch(self._changed, ["at", "passed", "drafts"])
         self.storage.param.watch(lambda _event: self.save(), ["flushes"])
         self.storage.param.watch(self._opened, ["opened"])
 
@@ -238,7 +242,8 @@ class Autosave:
         code = self.code_editor.value if self.code_editor is not None else None
         kept = {"format": FORMAT, "version": VERSION, "id": self.id, "code": code,
                 "playground": persist.snapshot(self.session), "history": self.session.kept_history(),
-                "undo": self.undo.kept(UNDO_KEPT_CHARS) if self.undo is not None else {}}
+                "undo": self.undo.kept(UNDO_KEPT_CHARS) if self.undo is not None else {},
+                "lessons": self.lessons.kept() if self.lessons is not None else None}
         text = persist.dumps(kept, separators=(",", ":"))
         if len(text) > MAX_KEPT_CHARS:
             kept["undo"] = {}

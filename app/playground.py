@@ -1,6 +1,6 @@
 """The playground page: the controls, the network builder and the views over one Session.
 
-Left: presets, the action buttons with the status line, the network builder, then the data,
+Left: the lessons (app/lessons/panel.py), presets, the action buttons with the status line, the network builder, then the data,
 training, device and file settings. Right: tabs "See it" (the views), "Code cell" and "PyTorch code".
 The views that matter most while stepping (the graph, the inspector) and while training (the
 decision boundary or the images, the loss curves) come first, so a student sees them without
@@ -13,6 +13,9 @@ from app.builder import code_model_note, network_builder
 from app.codecell import TUTORIAL, code_cell
 from app.controls import (Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets,
                           recent_menu)
+from app import lessons as lesson_files
+from app.lessons.panel import LessonsPanel
+from app.lessons.progress import Progress
 from app.notices import Notices
 from app.session import Session
 from app.views import Views
@@ -28,10 +31,15 @@ TAGLINE = ("Build a network, press **Forward**, **Backward** and **Step**, and w
 
 
 class Playground:
-    def __init__(self, session=None, kept=None):
-        """`kept`: what the page kept of the last visit (app/autosave.py), restored before anything is drawn."""
+    def __init__(self, session=None, kept=None, language="en"):
+        """`kept`: what the page kept of the last visit (app/autosave.py), restored before anything is drawn;
+        `language`: the lessons' (until the playground has a language setting of its own)."""
         self.session = session or Session()
         self.restored = autosave.restore(self.session, kept) if kept else None
+        progress = Progress()
+        if self.restored and self.restored.ok:
+            progress.take_kept(self.restored.lessons, lesson_files.load(language))
+        self.lessons = LessonsPanel(self.session, progress, language=language)
         self.notices = Notices()
         self.controls = Controls(self.session, self.notices)
         self.views = Views(self.session)
@@ -40,9 +48,14 @@ class Playground:
     def view(self):
         s, c, notices, restored = self.session, self.controls, self.notices, self.restored
         cell = code_cell(s, on_show=lambda: setattr(tabs, "active", 0),
-                         source=restored.code if restored and restored.code is not None else TUTORIAL)
-        self.autosave = autosave.Autosave(s, code_editor=cell.select(pn.widgets.TextAreaInput)[0], undo=c.history,
+                         source=restored.code if restored and restored.code is not None else TUTORIAL,
+                         check=self.lessons.check, on_answer=self.lessons.answered)
+        editor = cell.select(pn.widgets.TextAreaInput)[0]
+        self.autosave = autosave.Autosave(s, code_editor=editor, undo=c.history, lessons=self.lessons.progress,
                                           playground_id=restored.id if restored and restored.ok else None)
+        run = next(b for b in cell.select(pn.widgets.Button) if "pg-run" in b.css_classes)
+        self.lessons.attach(editor, run, keeper=self.autosave,
+                            open_view=lambda view: setattr(tabs, "active", 1 if view == "code" else 0))
         if restored:
             c.history.take_kept(restored.undo)
             notices.show("file", restored.notice, restored.kind)
@@ -51,7 +64,7 @@ class Playground:
                                 pn.Column(hyper_widgets(s, notices), device_widgets(s), **half), margin=0)
         files = file_widgets(s, notices, keeper=self.autosave)
         actions = wrapping_row(c.forward, c.backward, c.step, c.train, c.reset, margin=0)
-        left = pn.Column(presets(s, self.autosave), actions,
+        left = pn.Column(self.lessons.panel(), presets(s, self.autosave), actions,
                          c.keys, wrapping_row(c.status, c.undo, c.redo, recent_menu(self.autosave, notices), margin=0),
                          code_model_note(s), network_builder(s), settings, files, width=LEFT_WIDTH, styles=NARROW_OK)
         parts = self.views.parts()
