@@ -112,7 +112,7 @@ def test_stdout_and_stderr_writes_are_the_cells_output():
 
 def test_graphs_travel_as_plain_data_with_values_and_gradients():
     answer = run_cell(TUTORIAL).plain()
-    assert set(answer) == {"output", "error", "record", "use"} and isinstance(answer["record"], bytes)
+    assert set(answer) == {"output", "error", "record", "use", "passed", "check_error"} and isinstance(answer["record"], bytes)
     graphs = cell_record.unpack(answer["record"])
     assert [g.name for g in graphs] == ["out", "z", "y"]
     out = graphs[0]
@@ -167,7 +167,8 @@ def test_stop_ends_a_run_whatever_it_is_doing(code):
         return answer, stopped_in, again
     answer, stopped_in, again = run_async(scenario())
     assert answer["stopped"] and stopped_in < 2
-    assert again == {"output": "fresh\n", "error": None, "record": None, "stopped": False, "use": None}
+    assert again == {"output": "fresh\n", "error": None, "record": None, "stopped": False, "use": None, "passed": None,
+                     "check_error": None}
 
 
 def test_what_a_run_printed_before_stop_is_kept_and_passed_on_as_it_comes():
