@@ -68,6 +68,8 @@ class Playground:
                          c.keys, wrapping_row(c.status, c.undo, c.redo, recent_menu(self.autosave, notices), margin=0),
                          code_model_note(s), network_builder(s), settings, files, width=LEFT_WIDTH, styles=NARROW_OK)
         parts = self.views.parts()
+        for name, part in parts.items():   # where a lesson step's view is (app/lessons/panel.view_class)
+            part.css_classes = [*part.css_classes, f"pg-view-{name}"]
         # Side by side while both fit, one under the other on a narrow page, never cut off. (In CSS only:
         # Panel would give their row the sum of `min_width`s as its own, and the row could never wrap.)
         for name, width in (("boundary", 420), ("curves", 400)):

@@ -64,6 +64,37 @@ export function render({ model, el }) {
     _stylesheets = [".pg-lesson-link { font-size: 12px; }"]
 
 
+class ViewOpener(pn.custom.JSComponent):
+    """Scrolls the page to the element with the class `target` (searched through the shadow roots BokehJS
+    draws into) each time `requests` grows: a step's view, once its tab is shown."""
+
+    target = param.String(default="")
+    requests = param.Integer(default=0)
+
+    _esm = r"""
+function find(root, name) {
+  const hit = root.querySelector("." + name);
+  if (hit) return hit;
+  for (const el of root.querySelectorAll("*")) {
+    const inside = el.shadowRoot && find(el.shadowRoot, name);
+    if (inside) return inside;
+  }
+  return null;
+}
+export function render({ model }) {
+  // after the patch that shows the view's tab has been laid out and painted
+  model.on("requests", () => requestAnimationFrame(() => setTimeout(() => {
+    find(document, model.target)?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }, 50)));
+}
+"""
+
+
+def view_class(view):
+    """The class the page gives the panel of a step's view (lessons.VIEWS), for ViewOpener to find."""
+    return f"pg-view-{'graph' if view == 'stepthrough' else view}"
+
+
 class LessonsPanel:
     """The lessons over one code cell. Build it, give the code cell its `check` and `answered`, then `attach`
     the cell: `panel()` is the card for the page. `language`: the lessons' and the panel's words (until the
@@ -86,20 +117,23 @@ class LessonsPanel:
         self.task = pn.pane.Markdown("", css_classes=["pg-lesson-task"], sizing_mode="stretch_width", margin=(0, 10),
                                      styles={"background": "#fff8e1", "border-left": "3px solid #f0b400",
                                              "padding": "0 6px"})
-        self.run = pn.widgets.Button(name=t("run"), button_type="primary", css_classes=["pg-lesson-run"], width=150)
-        self.back = pn.widgets.Button(name=t("back"), css_classes=["pg-lesson-back"], width=90)
-        self.next = pn.widgets.Button(name=t("next"), css_classes=["pg-lesson-next"], width=90)
-        self.start_over = pn.widgets.Button(name=t("start_over"), css_classes=["pg-lesson-start-over"], width=100,
+        self.run = pn.widgets.Button(name=t("run"), button_type="primary", css_classes=["pg-lesson-run"], width=135)
+        self.back = pn.widgets.Button(name=t("back"), css_classes=["pg-lesson-back"], width=85)
+        self.next = pn.widgets.Button(name=t("next"), css_classes=["pg-lesson-next"], width=85)
+        self.start_over = pn.widgets.Button(name=t("start_over"), css_classes=["pg-lesson-start-over"], width=95,
                                             description=t("start_over_help"))
         self.verdict = pn.pane.Markdown("", css_classes=["pg-lesson-verdict"], sizing_mode="stretch_width",
                                         margin=(0, 10))
         self.count = pn.pane.Markdown("", css_classes=["pg-lesson-progress"], margin=(0, 10))
         self.link = LessonLink(label=t("link"), tooltip=t("link_help"), height=22, margin=(8, 10))
+        self.opener = ViewOpener(width=0, height=0, margin=0)
+        self.intro = pn.pane.Markdown(t("intro"), margin=(0, 10), styles={"color": "#555", "font-size": "12px"})
         self.card = pn.Card(
-            pn.pane.Markdown(t("intro"), margin=(0, 10), styles={"color": "#555", "font-size": "12px"}),
+            self.intro,
             self.select, self.steps, self.text, self.task,
             pn.Row(self.run, self.back, self.next, self.start_over, margin=0, styles={"flex-wrap": "wrap"}),
-            self.verdict, pn.Row(self.count, self.link, margin=0), title=t("title"), collapsed=not self.progress.at,
+            self.verdict, pn.Row(self.count, self.link, self.opener, margin=0), title=t("title"),
+            collapsed=not self.progress.at,
             css_classes=["pg-lessons"], sizing_mode="stretch_width", margin=(5, 5))
         self.select.param.watch(self._lesson_chosen, "value")
         self.steps.param.watch(self._step_chosen, "value")
@@ -114,6 +148,17 @@ class LessonsPanel:
 
     def t(self, key, **fields):
         return text(f"lessons.{key}", self.language, **fields)
+
+    def set_language(self, language):
+        """The lessons and the panel's words in `language`, at the same step, with the same progress."""
+        self.language, self.lessons = language, lesson_files.load(language)
+        t = self.t
+        self.card.title, self.intro.object, self.select.name = t("title"), t("intro"), t("lesson")
+        self.run.name, self.back.name, self.start_over.name = t("run"), t("back"), t("start_over")
+        self.start_over.description = t("start_over_help")
+        self.link.param.update(label=t("link"), tooltip=t("link_help"))
+        self.verdict.object = ""   # (said in the other language)
+        self._show()
 
     def attach(self, editor, run_button, open_view=None, keeper=None):
         """The code cell's editor and Run button; `open_view(name)` brings a view (lessons.VIEWS) forward;
@@ -149,6 +194,8 @@ class LessonsPanel:
         """Run and check: open the shown step first if it is not open, then press the cell's Run."""
         if self.progress.at != self.step.id:
             self.open(*self._shown)
+        if self.run_button.disabled:   # the cell is running already: its answer will be checked
+            return
         self.verdict.object = self.t("running")
         self.run_button.clicks += 1
 
@@ -178,6 +225,8 @@ class LessonsPanel:
             self.verdict.object = verdict
         if not answer.get("stopped") and not answer.get("error"):
             self.open_view(step.view)
+            if step.view != "code":
+                self.opener.param.update(target=view_class(step.view), requests=self.opener.requests + 1)
 
     # ---- internals -----------------------------------------------------------------------------
     def _keep_draft(self):

@@ -139,6 +139,8 @@ def test_the_panel_runs_a_step_in_the_cell_says_the_verdict_and_keeps_the_progre
         await _until(lambda: lessons_panel.verdict.object.startswith("✗"))
         assert lessons_panel.verdict.object == text("lessons.not_yet", language, check="out.item() == 48")
         assert tabs.active == 0                            # ran without an error: its view (the graph)
+        assert lessons_panel.opener.target == "pg-view-graph" and lessons_panel.opener.requests == 1
+        assert any("pg-view-graph" in column.css_classes for column in page.select(pn.Column))   # what it scrolls to
         assert playground.session.last.get("name") == "out"
         editor.value = editor.value.replace("x + 2", "x + 3")   # the task, done
         cell_runs.clicks += 1                              # the cell's own Run checks too
@@ -183,3 +185,17 @@ def test_a_step_that_trains_in_the_playground_sets_its_data_and_a_new_playground
         playground.lessons.open(3, 4)                              # 4.5: the same data, nothing changes
         assert playground.autosave.id == after
     asyncio.run(scenario())
+
+
+def test_the_panel_changes_language_at_the_same_step_with_the_same_progress():
+    from app.lessons.panel import LessonsPanel
+    from app.session import Session
+    panel = LessonsPanel(Session(), language="en")
+    panel.open(1, 1)
+    panel.progress.mark_passed("2.1")
+    panel.set_language("zh")
+    assert panel.step.id == "2.2" and panel.progress.passed == ["2.1"]
+    assert panel.task.object == f"**试一试：** {lessons.load('zh')[1].steps[1].task}"
+    assert panel.run.name == "▶ 运行并检查" and panel.card.title == "课程：一步一步学 PyTorch"
+    assert "2. 自动微分 · 1/5" in panel.select.options and "1 ✓" in panel.steps.options
+    assert panel.text.object.startswith("#### 第 2 步（共 5 步）：计算图")
