@@ -1,18 +1,20 @@
 """The lessons (app/lessons): the files parse, both languages hold the same steps with the same code, every
 step's code runs in the code cell and its check fails as the lesson starts and passes with the task done; and
-the Lessons panel runs a step in the cell's own Python, says the verdict, moves on and keeps the progress."""
+the Lessons panel runs a step in the cell's own Python, says the verdict, moves on and keeps the progress.
+
+tests/browser runs this file inside the site's Pyodide too, where the lessons' code runs for students: there
+the tests that need the UI stack (param, Panel) or a subprocess are skipped."""
 import asyncio
 import json
 import re
+import sys
 import time
 
 import pytest
 
-from app import autosave, lessons
-from app.cell_runner import ProcessRunner
+from app import lessons
 from app.codecell import run_cell
 from app.i18n import LANGUAGES, text
-from app.lessons.progress import Progress
 
 ENGLISH = lessons.load("en")
 STEPS = [step for lesson in ENGLISH for step in lesson.steps]
@@ -64,7 +66,10 @@ def test_a_check_says_why_it_could_not_hold():
     assert run_cell("x = 1").passed is None
 
 
+@pytest.mark.skipif(sys.platform == "emscripten", reason="natively the cell's own Python is a subprocess")
 def test_the_cells_own_python_evaluates_the_check():
+    from app.cell_runner import ProcessRunner
+
     async def scenario():
         runner = ProcessRunner()
         try:
@@ -96,6 +101,8 @@ def test_a_malformed_lesson_file_is_refused_naming_its_line(text_, problem):
 
 
 def test_kept_progress_is_checked_as_it_is_taken():
+    pytest.importorskip("param")
+    from app.lessons.progress import Progress
     progress = Progress()
     progress.take_kept({"at": "2.3", "passed": ["1.1", "9.9", 3, "1.1", "2.2"], "drafts": {"2.3": "x = 1", "8.1": "y",
                                                                                          "1.1": 5}}, ENGLISH)
@@ -117,7 +124,7 @@ def _until(condition, seconds=60):
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_panel_runs_a_step_in_the_cell_says_the_verdict_and_keeps_the_progress(language):
-    import panel as pn
+    pn = pytest.importorskip("panel")
 
     from app.playground import Playground
 
@@ -172,7 +179,10 @@ def test_the_panel_runs_a_step_in_the_cell_says_the_verdict_and_keeps_the_progre
 
 
 def test_a_step_that_trains_in_the_playground_sets_its_data_and_a_new_playground_keeps_the_old_one():
+    pytest.importorskip("panel")
     from app.playground import Playground
+    from app.state import PRESETS
+    assert {step.preset for step in STEPS} - {None} <= set(PRESETS)
 
     async def scenario():   # (the autosave's timers need a running loop)
         playground = Playground()
@@ -188,6 +198,7 @@ def test_a_step_that_trains_in_the_playground_sets_its_data_and_a_new_playground
 
 
 def test_the_panel_changes_language_at_the_same_step_with_the_same_progress():
+    pytest.importorskip("panel")
     from app.lessons.panel import LessonsPanel
     from app.session import Session
     panel = LessonsPanel(Session(), language="en")

@@ -10,6 +10,7 @@ IN_BROWSER = [
     "tests/engine/test_graph.py",
     "tests/engine/test_portable_core.py",
     "tests/engine/test_portable_nn.py",
+    "tests/app/test_lessons.py",   # every lesson step's code and check, where students run them
 ]
 
 AUTOGRAD_EXAMPLE = """
