@@ -5,12 +5,15 @@ Opening a step puts its code (or the student's own edit of it, kept in Progress.
 brings the cell forward. "Run and check" presses the cell's Run: the code runs in the cell's own Python, and
 the step's check is evaluated there right after it (app/codecell.run_cell), so it shares the cell's Stop. Any
 run of the cell while a step is open is checked the same way. After a run without an error the step's view
-is brought forward (`open_view`). A `#lesson=2.3` link opens that step (LessonLink).
+is brought forward (`open_view`) and scrolled to (ViewOpener). A `#lesson=2.3` link opens that step
+(LessonAddress).
 
 Hooks for browser tests: .pg-lessons (the card), .pg-lesson-select, .pg-lesson-steps, .pg-lesson-text,
 .pg-lesson-task, .pg-lesson-run, .pg-lesson-back, .pg-lesson-next, .pg-lesson-verdict (data: its text),
-.pg-lesson-progress, .pg-lesson-link.
+.pg-lesson-progress, .pg-lesson-link (an <a href="#lesson=2.3">).
 """
+import html
+
 import panel as pn
 import param
 
@@ -20,34 +23,16 @@ from app.lessons.progress import Progress
 from app.state import PRESETS
 
 
-class LessonLink(pn.custom.JSComponent):
-    """A link to the open step (click: copied), and the page's `#lesson=2.3` address: found at load or
-    pasted later, it comes in as `incoming` and leaves the address bar once Python has read it (`clear`),
-    as a share link does (app/controls.ShareLink), so that a reload reopens the progress kept since."""
+class LessonAddress(pn.custom.JSComponent):
+    """The page's `#lesson=2.3` address: found at load or pasted later, it comes in as `incoming` and leaves
+    the address bar once Python has read it (`clear`), as a share link does (app/controls.ShareLink), so that a
+    reload reopens the progress kept since. (Drawn outside the card: a collapsed card's contents are not.)"""
 
-    step = param.String(default="", doc="Python -> page: the open step, '2.3'")
-    label = param.String(default="", doc="Python -> page: the link's words")
-    tooltip = param.String(default="")
     incoming = param.String(default="", doc="page -> Python: the step a #lesson= address names")
     clear = param.Integer(default=0, doc="Python -> page: +1 to take #lesson= out of the address bar")
 
     _esm = r"""
-export function render({ model, el }) {
-  const link = document.createElement("a");
-  link.className = "pg-lesson-link";
-  const show = () => {
-    link.href = location.href.split("#")[0] + "#lesson=" + model.step;
-    link.textContent = model.label;
-    link.title = model.tooltip;
-    link.style.visibility = model.step ? "visible" : "hidden";
-  };
-  link.addEventListener("click", (event) => {
-    event.preventDefault();
-    navigator.clipboard?.writeText(link.href).catch(() => {});
-  });
-  for (const name of ["step", "label", "tooltip"]) model.on(name, show);
-  show();
-  el.append(link);
+export function render({ model }) {
   model.on("clear", () => {
     if (location.hash.startsWith("#lesson=")) history.replaceState(null, "", location.pathname + location.search);
   });
@@ -61,12 +46,11 @@ export function render({ model, el }) {
   whenConnected(receive);
 }
 """
-    _stylesheets = [".pg-lesson-link { font-size: 12px; }"]
 
 
 class ViewOpener(pn.custom.JSComponent):
     """Scrolls the page to the element with the class `target` (searched through the shadow roots BokehJS
-    draws into) each time `requests` grows: a step's view, once its tab is shown."""
+    draws into) each time `requests` grows, unless its top is in sight: a step's view, once its tab is shown."""
 
     target = param.String(default="")
     requests = param.Integer(default=0)
@@ -82,9 +66,12 @@ function find(root, name) {
   return null;
 }
 export function render({ model }) {
-  // after the patch that shows the view's tab has been laid out and painted
+  // after the patch that shows the view's tab has been laid out and painted; a view whose top is in sight
+  // already (the graph, at the top of its tab) leaves the page where it is
   model.on("requests", () => requestAnimationFrame(() => setTimeout(() => {
-    find(document, model.target)?.scrollIntoView({ behavior: "smooth", block: "start" });
+    const view = find(document, model.target);
+    const top = view?.getBoundingClientRect().top;
+    if (view && (top < 0 || top > 0.6 * window.innerHeight)) view.scrollIntoView({ behavior: "smooth", block: "start" });
   }, 50)));
 }
 """
@@ -125,14 +112,15 @@ class LessonsPanel:
         self.verdict = pn.pane.Markdown("", css_classes=["pg-lesson-verdict"], sizing_mode="stretch_width",
                                         margin=(0, 10))
         self.count = pn.pane.Markdown("", css_classes=["pg-lesson-progress"], margin=(0, 10))
-        self.link = LessonLink(label=t("link"), tooltip=t("link_help"), height=22, margin=(8, 10))
+        self.link = pn.pane.HTML("", css_classes=["pg-lesson-link"], margin=(8, 10))
+        self.address = LessonAddress(width=0, height=0, margin=0)
         self.opener = ViewOpener(width=0, height=0, margin=0)
         self.intro = pn.pane.Markdown(t("intro"), margin=(0, 10), styles={"color": "#555", "font-size": "12px"})
         self.card = pn.Card(
             self.intro,
             self.select, self.steps, self.text, self.task,
             pn.Row(self.run, self.back, self.next, self.start_over, margin=0, styles={"flex-wrap": "wrap"}),
-            self.verdict, pn.Row(self.count, self.link, self.opener, margin=0), title=t("title"),
+            self.verdict, pn.Row(self.count, self.link, margin=0), title=t("title"),
             collapsed=not self.progress.at,
             css_classes=["pg-lessons"], sizing_mode="stretch_width", margin=(5, 5))
         self.select.param.watch(self._lesson_chosen, "value")
@@ -141,7 +129,7 @@ class LessonsPanel:
         self.back.on_click(lambda _e: self._move(-1))
         self.next.on_click(lambda _e: self._move(+1))
         self.start_over.on_click(lambda _e: self._start_over())
-        self.link.param.watch(self._link_opened, "incoming")
+        self.address.param.watch(self._link_opened, "incoming")
         self.progress.param.watch(lambda _e: self._show(), ["passed"])
         self._shown = lesson_files.find(self.lessons, self.progress.at) or (0, 0)
         self._show()
@@ -156,7 +144,6 @@ class LessonsPanel:
         self.card.title, self.intro.object, self.select.name = t("title"), t("intro"), t("lesson")
         self.run.name, self.back.name, self.start_over.name = t("run"), t("back"), t("start_over")
         self.start_over.description = t("start_over_help")
-        self.link.param.update(label=t("link"), tooltip=t("link_help"))
         self.verdict.object = ""   # (said in the other language)
         self._show()
 
@@ -168,7 +155,7 @@ class LessonsPanel:
             self.open_view = open_view
 
     def panel(self):
-        return self.card
+        return pn.Column(self.card, self.address, self.opener, margin=0, sizing_mode="stretch_width")
 
     # ---- the step shown and the step open --------------------------------------------------------
     @property
@@ -279,8 +266,8 @@ class LessonsPanel:
             self.open(*found)
         else:
             self.open_view("code")
-        self.link.incoming = ""
-        self.link.clear += 1
+        self.address.incoming = ""
+        self.address.clear += 1
 
     def _show(self):
         """The widgets as the shown step and the progress say."""
@@ -306,4 +293,5 @@ class LessonsPanel:
         self.back.disabled = lesson_index == 0 and step_index == 0
         all_done = sum(done(l) for l in self.lessons)
         self.count.object = self.t("finished") if all_done == total else self.t("progress", done=all_done, total=total)
-        self.link.step = step.id
+        self.link.object = (f'<a href="#lesson={step.id}" title="{html.escape(self.t("link_help"))}" '
+                            f'style="font-size: 12px">{html.escape(self.t("link"))}</a>')

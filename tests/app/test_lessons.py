@@ -162,12 +162,12 @@ def test_the_panel_runs_a_step_in_the_cell_says_the_verdict_and_keeps_the_progre
         lessons_panel.run.clicks += 1
         await _until(lambda: "oops" in lessons_panel.verdict.object)
         assert lessons_panel.verdict.object.startswith("✗") and tabs.active == 1
-        lessons_panel.link.incoming = "4.9"                # a link to a step that does not exist
+        lessons_panel.address.incoming = "4.9"                # a link to a step that does not exist
         assert lessons_panel.verdict.object == text("lessons.bad_link", language, step="4.9", lessons=4)
         assert lessons_panel.progress.at == "2.2"
-        lessons_panel.link.incoming = "3.2"                # a teacher's link
+        lessons_panel.address.incoming = "3.2"                # a teacher's link
         assert lessons_panel.progress.at == "3.2" and not lessons_panel.card.collapsed
-        assert lessons_panel.link.step == "3.2" and lessons_panel.link.incoming == ""
+        assert 'href="#lesson=3.2"' in lessons_panel.link.object and lessons_panel.address.incoming == ""
         kept = playground.autosave.document()
         again = Playground(kept=kept, language=language)
         again.view()

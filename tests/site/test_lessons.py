@@ -1,6 +1,7 @@
-"""The Lessons in the built site (app/lessons): a student opens lesson 2, runs a step's code in the page (the code
-cell's own Web Worker), the undone task fails its check and the done one passes; the progress survives a
-reload; a teacher's `#lesson=2.3` link opens its step. Screenshot: .cache/screenshots/lesson-2.png (1280×720)."""
+"""The Lessons in the built site (app/lessons): a teacher's `#lesson=2.3` link opens its step on a first visit;
+the student runs lesson 2's steps in the page (the code cell's own Web Worker): the undone task fails its check
+and the done one passes; the progress survives a reload. Screenshots: .cache/screenshots/lesson-2*.png
+(1280×720)."""
 import json
 import re
 
@@ -21,18 +22,26 @@ def kept_lessons(page):
     return (kept or {}).get("lessons") or {}
 
 
-def test_lesson_2_runs_in_the_page_checks_the_task_keeps_progress_and_opens_from_a_link(page, traffic):
+def test_lesson_2_opens_from_a_link_runs_in_the_page_checks_the_task_and_keeps_progress(page):
     page.set_viewport_size({"width": 1280, "height": 720})
-    open_playground(page)
-    page.get_by_text("Lessons: PyTorch step by step").click()
-    page.locator(".pg-lesson-select select").select_option(label="2. Autograd · 0/5")
-    settle(page)
+    page.goto(site_url() + "#lesson=2.3")                              # a teacher's link, on a first visit
+    page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
+    expect(page.locator(".pg-lesson-text")).to_contain_text("Step 3 of 5: Backward, node by node")
+    editor = page.locator(".pg-code textarea")
+    expect(editor).to_have_value(re.compile(r"out = z.mean\(\)\nprint\(x.grad\)"))
+    page.wait_for_function("!location.hash.includes('lesson=')", timeout=20_000)   # it left the address bar
+    page.locator(".pg-lesson-run").click()                              # undone: x.grad is still None
+    expect(verdict(page)).to_contain_text("Not yet", timeout=CELL_RUN_MS)
+    expect(page.locator(".bk-tab.bk-active")).to_have_text("See it")   # the step's view: step-through
+    page.locator(".pg-step-backward").click()                           # the cell's graph, stepped backward
+    expect(page.locator(".rule-card")).to_contain_text("backward step 1 of")
+    expect(page.locator(".rule-card")).to_contain_text("MeanBackward0")
+    screenshot(page, "lesson-2-step-3")
+
     page.locator(".pg-lesson-steps button", has_text=re.compile(r"^2$")).click()
     settle(page)
     expect(page.locator(".pg-lesson-task")).to_contain_text("Make out equal 48")
-    editor = page.locator(".pg-code textarea")
     expect(editor).to_have_value(re.compile(r"y = x \+ 2\nz = y \* y \* 3\nout = z.mean\(\)"))
-
     page.locator(".pg-lesson-run").click()                              # the task not done yet
     expect(verdict(page)).to_contain_text("Not yet: out.item() == 48 is not true yet", timeout=CELL_RUN_MS)
     expect(page.locator(".bk-tab.bk-active")).to_have_text("See it")   # ran cleanly: the step's view, the graph
@@ -54,16 +63,6 @@ def test_lesson_2_runs_in_the_page_checks_the_task_keeps_progress_and_opens_from
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
     expect(page.locator(".pg-lesson-steps button", has_text="2 ✓")).to_be_visible()   # the card is open where it was
     expect(page.locator(".pg-lesson-task")).to_contain_text("Make out equal 48")
-    expect(page.locator(".pg-lesson-select select")).to_have_value(re.compile(r"^2\. Autograd"))
+    expect(page.locator(".pg-lesson-select select")).to_have_value(re.compile(r"^2\. Autograd · 1/5"))
+    expect(editor).to_have_value(re.compile(r"y = x \+ 3"))             # the student's code, as it was
     assert kept_lessons(page)["at"] == "2.2"
-
-    shared = traffic.context.new_page()                                 # a teacher's link, in a new tab
-    shared.set_viewport_size({"width": 1280, "height": 720})
-    shared.goto(site_url() + "#lesson=2.3")
-    shared.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
-    expect(shared.locator(".pg-lesson-text")).to_contain_text("Step 3 of 5: Backward, node by node")
-    expect(shared.locator(".pg-code textarea")).to_have_value(re.compile(r"out = z.mean\(\)\nprint\(x.grad\)"))
-    shared.wait_for_function("!location.hash.includes('lesson=')", timeout=20_000)   # left the address bar
-    shared.locator(".pg-lesson-run").click()                            # undone: x.grad is still None
-    expect(shared.locator(".pg-lesson-verdict")).to_contain_text("Not yet", timeout=CELL_RUN_MS)
-    screenshot(shared, "lesson-2-step-3")
