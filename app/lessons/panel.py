@@ -104,10 +104,11 @@ class LessonsPanel:
         self.task = pn.pane.Markdown("", css_classes=["pg-lesson-task"], sizing_mode="stretch_width", margin=(0, 10),
                                      styles={"background": "#fff8e1", "border-left": "3px solid #f0b400",
                                              "padding": "0 6px"})
-        self.run = pn.widgets.Button(name=t("run"), button_type="primary", css_classes=["pg-lesson-run"], width=135)
-        self.back = pn.widgets.Button(name=t("back"), css_classes=["pg-lesson-back"], width=85)
-        self.next = pn.widgets.Button(name=t("next"), css_classes=["pg-lesson-next"], width=85)
-        self.start_over = pn.widgets.Button(name=t("start_over"), css_classes=["pg-lesson-start-over"], width=95,
+        self.run = pn.widgets.Button(name=t("run"), button_type="primary", css_classes=["pg-lesson-run"], width=135,
+                                     margin=(5, 5))
+        self.back = pn.widgets.Button(name=t("back"), css_classes=["pg-lesson-back"], width=85, margin=(5, 5))
+        self.next = pn.widgets.Button(name=t("next"), css_classes=["pg-lesson-next"], width=85, margin=(5, 5))
+        self.start_over = pn.widgets.Button(name=t("start_over"), css_classes=["pg-lesson-start-over"], width=95, margin=(5, 5),
                                             description=t("start_over_help"))
         self.verdict = pn.pane.Markdown("", css_classes=["pg-lesson-verdict"], sizing_mode="stretch_width",
                                         margin=(0, 10))
