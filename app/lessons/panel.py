@@ -18,6 +18,7 @@ import panel as pn
 import param
 
 from app import lessons as lesson_files
+from app.codecell import TUTORIAL
 from app.i18n import text
 from app.lessons.progress import Progress
 from app.state import PRESETS
@@ -108,8 +109,8 @@ class LessonsPanel:
                                      margin=(5, 5))
         self.back = pn.widgets.Button(name=t("back"), css_classes=["pg-lesson-back"], width=85, margin=(5, 5))
         self.next = pn.widgets.Button(name=t("next"), css_classes=["pg-lesson-next"], width=85, margin=(5, 5))
-        self.start_over = pn.widgets.Button(name=t("start_over"), css_classes=["pg-lesson-start-over"], width=95, margin=(5, 5),
-                                            description=t("start_over_help"))
+        self.start_over = pn.widgets.Button(name=t("start_over"), css_classes=["pg-lesson-start-over"], width=95,
+                                            margin=(5, 5), description=t("start_over_help"))
         self.verdict = pn.pane.Markdown("", css_classes=["pg-lesson-verdict"], sizing_mode="stretch_width",
                                         margin=(0, 10))
         self.count = pn.pane.Markdown("", css_classes=["pg-lesson-progress"], margin=(0, 10))
@@ -165,7 +166,11 @@ class LessonsPanel:
         return self.lessons[lesson].steps[step]
 
     def open(self, lesson, step):
-        """Open a step: its code (or the student's edit of it) into the code cell, the cell forward."""
+        """Open a step: its code (or the student's edit of it) into the code cell, the cell forward. The first
+        step opened over code of the student's own starts a new playground: that code stays in Recent."""
+        if not self.progress.at and self.keeper is not None and self.editor is not None \
+                and self.editor.value.strip() != TUTORIAL.strip():
+            self.keeper.start_new()
         self._keep_draft()
         self._shown = (lesson, step)
         opened = self.step

@@ -178,7 +178,7 @@ def test_the_panel_runs_a_step_in_the_cell_says_the_verdict_and_keeps_the_progre
     asyncio.run(scenario())
 
 
-def test_a_step_that_trains_in_the_playground_sets_its_data_and_a_new_playground_keeps_the_old_one():
+def test_a_lesson_over_the_students_own_code_and_a_step_that_trains_start_new_playgrounds():
     pytest.importorskip("panel")
     from app.playground import Playground
     from app.state import PRESETS
@@ -187,6 +187,11 @@ def test_a_step_that_trains_in_the_playground_sets_its_data_and_a_new_playground
     async def scenario():   # (the autosave's timers need a running loop)
         playground = Playground()
         playground.view()
+        playground.lessons.editor.value = "my_own = 1\n"          # the student's own code, before any lesson
+        first = playground.autosave.id
+        playground.lessons.open(0, 0)
+        assert playground.autosave.id != first                     # it stays in Recent, in the playground before
+        assert json.loads(playground.autosave.storage.text)["code"] == "my_own = 1\n"
         before = playground.autosave.id
         playground.lessons.open(3, 3)                              # 4.4: LeNet learns the digits
         assert playground.session.data.dataset == "digits" and playground.autosave.id != before
