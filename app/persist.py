@@ -24,7 +24,7 @@ import zlib
 import numpy as np
 import param
 
-from app import checkpoint, layers, tables
+from app import checkpoint, i18n, layers, tables
 from app.state import Data, Hyper, Network, settings
 
 FORMAT = "autograd-playground"
@@ -98,15 +98,17 @@ def dumps(doc, **options):
 def snapshot(session, weights=True, model=True):
     state = session.training_state() if weights else None   # one read-back on a GPU
     return document(session.network.layers, settings(session.data), settings(session.hyper), state,
-                    session.network.code if model else None)
+                    session.network.code if model else None, session.language)
 
 
-def document(network, data, hyper, state=None, model=None):
+def document(network, data, hyper, state=None, model=None, language=None):
     """The playground file of these layer specs and settings, with the weights, optimizer state and
     progress of `state` (a Checkpoint) when given, and the code cell's model (`model`: {'source',
-    'expression'}) when it trains instead of the layers."""
+    'expression'}) when it trains instead of the layers, and the page's `language` when given."""
     doc = {"format": FORMAT, "version": VERSION, "network": [layers.kept(s) for s in network],
            "data": dict(data), "hyper": dict(hyper)}
+    if language:
+        doc["language"] = language
     if model:
         doc["model"] = {"source": model["source"], "expression": model["expression"]}
     if state is not None:
@@ -176,7 +178,7 @@ def _check_settings(values, cls, where):
     return values
 
 
-def setting_problem(cls, name, value):
+def setting_problem(cls, name, value, language=i18n.DEFAULT):
     """Why `value` cannot be setting `name` of the param model `cls` ("must be from 0.00001 to 10, not
     1e+06"), or None; for files, links and the settings widgets alike."""
     p = cls.param[name]
@@ -185,13 +187,11 @@ def setting_problem(cls, name, value):
     if isinstance(p, param.Number):
         whole = isinstance(p, param.Integer)
         low, high = p.bounds
-        allowed = f"from {low:g} to {high:g}"
+        bounds = {"low": f"{low:g}", "high": f"{high:g}"}
         if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
-            return f"must be a {'whole ' if whole else ''}number {allowed}"
-        if not math.isfinite(value):
-            return f"must be a number {allowed}, not {value}"
-        if not low <= value <= high:
-            return f"must be {allowed}, not {value:g}"
+            return i18n.text(f"settings.must_be_{'whole' if whole else 'number'}", language, **bounds)
+        if not math.isfinite(value) or not low <= value <= high:
+            return i18n.text("settings.must_be_within", language, value=f"{value:g}", **bounds)
         return None
     choices = list(p.objects.values()) if isinstance(p.objects, dict) else list(p.objects)
     if not isinstance(value, str) or value not in choices:
@@ -215,7 +215,7 @@ def _check_network(specs):
 
 def parse(doc, allow_weights=True):
     """A validated document: {"network", "data", "hyper"[, "progress", "weights", "optimizer"]}."""
-    optional = ("data", "hyper") + (("progress", "weights", "optimizer", "model") if allow_weights else ())
+    optional = ("data", "hyper", "language") + (("progress", "weights", "optimizer", "model") if allow_weights else ())
     _check_keys(doc, "the file", ("format", "version", "network"), optional)
     if doc["format"] != FORMAT:
         raise PlaygroundFileError("it is not a playground file (its \"format\" is not \"autograd-playground\")")
@@ -224,6 +224,10 @@ def parse(doc, allow_weights=True):
     out = {"network": _check_network(doc["network"]),
            "data": _check_settings(doc.get("data", {}), Data, "data"),
            "hyper": _check_settings(doc.get("hyper", {}), Hyper, "hyper")}
+    if "language" in doc:
+        if not isinstance(doc["language"], str) or doc["language"] not in i18n.LANGUAGES:
+            raise PlaygroundFileError(f"its language must be one of {', '.join(i18n.LANGUAGES)}")
+        out["language"] = doc["language"]
     if "model" in doc:
         out["model"] = _check_model(doc["model"])
     if "progress" in doc:
@@ -409,6 +413,7 @@ def apply(session, parsed):
     describes raises before anything changes."""
     check_fit(session, parsed)
     session.configure(parsed["network"], parsed["data"], parsed["hyper"], code=parsed.get("model"))
+    session.language = parsed.get("language", session.language)
     progress = parsed.get("progress", {})
     if "weights" in parsed:
         session.restore(checkpoint.Checkpoint(parsed["weights"], parsed.get("optimizer", {}), progress))

@@ -38,7 +38,7 @@ import param
 import engine as torch
 import engine.graph
 import engine.nn as nn
-from app import checkpoint, datasets, devices, layers, model_code, regularization
+from app import checkpoint, datasets, devices, i18n, layers, model_code, regularization
 from app.state import Data, Hyper, Network, default_loss
 
 HISTORY_POINTS = 2000
@@ -110,6 +110,8 @@ class Session(param.Parameterized):
     device_choice = param.Selector(objects=["auto", *devices.LABELS], default="auto",
                                    doc="What was asked for: auto takes WebGPU where it is faster")
     device_note = param.String("", doc="Why the model trains where it does, or what went wrong on the GPU")
+    language = param.Selector(objects=list(i18n.LANGUAGES), default=i18n.DEFAULT,
+                              doc="The language every word of the page is in (app/i18n.py)")
 
     # Test metrics cost a forward over the test set: taken every TEST_EVERY steps (a power of two,
     # so thinning keeps them) and after every single step the user takes.
