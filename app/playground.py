@@ -7,6 +7,7 @@ decision boundary or the images, the loss curves) come first, so a student sees 
 scrolling. Which of them are shown, and when, is the views' business (app/views).
 """
 import panel as pn
+from bokeh.models import TabPanel as BkTabPanel
 
 from app import autosave, i18n
 from app.builder import code_model_note, network_builder
@@ -96,10 +97,14 @@ def language_switch(session):
 
 
 def retitle(tabs, titles):
-    """New titles for the tabs, in place: the tabs' contents and the open tab stay as they are. (Panel keeps
-    each rendered tab's Bokeh TabPanel and would otherwise build them anew.)"""
+    """New titles for the tabs: the tabs' contents and the open tab stay as they are. BokehJS redraws a tab's
+    header only for a new TabPanel, and reuses the drawing of a child it already shows; Panel would build the
+    children anew, so its rendered TabPanels are swapped here for ones with the new titles."""
     tabs._names = list(titles)
-    for panels in tabs._panels.values():
+    for ref, panels in tabs._panels.items():
+        model = tabs._models[ref][0]
         for pane, title in zip(tabs.objects, titles):
-            if id(pane) in panels:
-                panels[id(pane)].title = title
+            old = panels.get(id(pane))
+            if old is not None:
+                panels[id(pane)] = BkTabPanel(title=title, name=old.name, child=old.child, closable=old.closable)
+        model.tabs = [panels.get(id(pane), tab) for pane, tab in zip(tabs.objects, model.tabs)]
