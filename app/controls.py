@@ -26,7 +26,7 @@ from app.export import MNIST_FILE, SCRIPT_NAME, WEIGHTS_NAME, export_weights, se
 from app.file_picker import FilePicker
 from app.live_text import LiveText
 from app.notices import Notices
-from app.state import LOSSES, PRESETS, REGULARIZATIONS
+from app.state import LOSSES, OPTIMIZERS, PRESETS, REGULARIZATIONS
 from app.undo import Undo
 
 CHUNK_SECONDS = 0.04     # training time per chunk (at least); the views redraw once per chunk
@@ -343,8 +343,9 @@ def data_widgets(session, notices=None):
 
     def translate(say):
         title.object = f"**{say('data.title')}**"
-        samples.name, noise.name, test_share.name = say("data.points"), say("data.noise"), say("data.test_share")
-        image_mode.param.update(name=say("data.image_mode"),
+        for widget, key in ((samples, "points"), (noise, "noise"), (test_share, "test_share")):
+            widget.name = say(f"data.{key}")
+        image_mode.param.update(name=say("data.image_mode"), description=say("data.image_mode_tip"),
                                 options={say(f"data.mode_{mode}"): mode for mode in datasets.IMAGE_MODES})
         seed_note.object = say("data.seed_note")
         update()
@@ -399,10 +400,13 @@ def hyper_widgets(session, notices=None):
 
     def translate(say):
         title.object = f"**{say('training.title')}**"
-        optimizer.name, loss.name, regularization.name = (say("training.optimizer"), say("training.loss"),
-                                                          say("training.regularization"))
-        loss.options = {say(f"training.loss_{key}"): key for key in LOSSES}
-        regularization.options = {say(f"training.regularization_{key}"): key for key in REGULARIZATIONS.values()}
+        optimizer.param.update(name=say("training.optimizer"), description=say("training.optimizer_tip"),
+                               options={say(f"training.optimizer_{key}"): key for key in OPTIMIZERS})
+        loss.param.update(name=say("training.loss"), description=say("training.loss_tip"),
+                          options={say(f"training.loss_{key}"): key for key in LOSSES})
+        regularization.param.update(name=say("training.regularization"), description=say("training.regularization_tip"),
+                                    options={say(f"training.regularization_{key}"): key
+                                             for key in REGULARIZATIONS.values()})
         note.object = say("training.regularization_note")
     i18n.follow(session, translate)
     return pn.Column(
@@ -443,7 +447,7 @@ def device_widgets(session):
         finally:
             syncing["now"] = False
         note.object = html.escape(s.device_note)
-        note.alert_type = "warning" if "failed" in s.device_note else "light"
+        note.alert_type = "warning" if s.gpu_failed else "light"
 
     def chosen(event):
         if not syncing["now"]:

@@ -166,7 +166,7 @@ class GraphView:
         modules = tuple(graph.modules())
         if modules != self._modules:  # a new network: open if it fits, else group by layer
             self._modules = modules
-            fits = len(graph.nodes) <= DRAW_LIMIT and _fits(_oriented_layout(graph.collapsed(modules))[0][0])
+            fits = len(graph.nodes) <= DRAW_LIMIT and _fits(_oriented_layout(graph.collapsed(modules), self.language)[0][0])
             self.expanded = set(modules) if fits else set()
         self._draw()
 
@@ -200,7 +200,7 @@ class GraphView:
             self._signature = signature
             self._relayout()
         elif any(n.get("values") for n in drawn.nodes):  # tiny tensors' numbers change at every step
-            _update_changed(self.nodes, {"sub": [_labels(n)[1] for n in drawn.nodes]})
+            _update_changed(self.nodes, {"sub": [_labels(n, self.language)[1] for n in drawn.nodes]})
         self._show_gradients()
         has_grad = any(n["grad_norm"] is not None for n in drawn.nodes)
         self._set_caption(has_grad)
@@ -231,7 +231,7 @@ class GraphView:
 
     def _relayout(self):
         nodes, edges = self.drawn.nodes, self.drawn.edges
-        (layout, labels, widths), self.vertical = _oriented_layout(self.drawn)
+        (layout, labels, widths), self.vertical = _oriented_layout(self.drawn, self.language)
         pos = {i: (x, y + TOP) for i, (x, y) in layout.positions.items()}
         self.nodes.data = {
             "id": [str(n["id"]) for n in nodes],
@@ -253,7 +253,7 @@ class GraphView:
             "dtype": [n["dtype"] or "" for n in nodes],
             "module": [n["module"] or "" for n in nodes],
             "param": [n["param"] or "" for n in nodes],
-            "saved": [", ".join(shape_text(s) for s in n["saved"]) for n in nodes],
+            "saved": [", ".join(shape_text(s, self.language) for s in n["saved"]) for n in nodes],
             "alpha": [1.0] * len(nodes),
         }
         by_id = {n["id"]: n for n in nodes}
@@ -265,7 +265,7 @@ class GraphView:
             "x_end": [r[-1][0] if self.vertical else r[-1][0] - 4 for r in routes],
             "y_end": [r[-1][1] + 4 if self.vertical else r[-1][1] for r in routes],
             "angle": [0.0 if self.vertical else -math.pi / 2] * len(routes),  # up (to the loss) or right
-            "shape": [shape_text(e["shape"]) for e in edges],
+            "shape": [shape_text(e["shape"], self.language) for e in edges],
             "src_name": [_title(by_id[e["src"]]) for e in edges],
             "dst_name": [_title(by_id[e["dst"]]) for e in edges],
             "grad_text": [""] * len(edges),
@@ -284,8 +284,9 @@ class GraphView:
         self.legend.object = _legend_html(sorted({n["kind"] for n in nodes}, key=list(KINDS).index), self.language)
         self._syncing = True  # a Select picks its first option by itself: that is not the user's choice
         try:
-            self.picker.options = {i18n.text("graph.pick_prompt", self.language): None, **{f"#{n['id']} {_title(n)} · {shape_text(n['shape'])}": n["id"]
-                                                          for n in nodes if n["kind"] != "module"}}
+            self.picker.options = {i18n.text("graph.pick_prompt", self.language): None,
+                                   **{f"#{n['id']} {_title(n)} · {shape_text(n['shape'], self.language)}": n["id"]
+                                      for n in nodes if n["kind"] != "module"}}
             self.picker.value = self.selected if self.selected in self.picker.options.values() else None
         finally:
             self._syncing = False
@@ -523,19 +524,19 @@ def _fits(layout):
     return layout.width <= WIDE and layout.height <= TALL
 
 
-def _oriented_layout(drawn):
+def _oriented_layout(drawn, language=i18n.DEFAULT):
     """Left to right when that fits the panel's width, else top-down with the loss at the top:
     ((layout, labels, widths), vertical)."""
-    across = _layout(drawn)
+    across = _layout(drawn, language=language)
     if across[0].width <= WIDE:
         return across, False
-    return _layout(drawn, vertical=True), True
+    return _layout(drawn, vertical=True, language=language), True
 
 
-def _layout(drawn, vertical=False):
+def _layout(drawn, vertical=False, language=i18n.DEFAULT):
     """The layered drawing of a graph, the text lines of its boxes and their widths. Vertical: the layers
     are rows, the loss's at the top, each row as tall as a box and its boxes as far apart as the widest."""
-    labels = {n["id"]: _labels(n) for n in drawn.nodes}
+    labels = {n["id"]: _labels(n, language) for n in drawn.nodes}
     # room for a tiny tensor's gradient numbers, which come with Backward (as many as its values)
     grads = {n["id"]: _grad_text(1.0, label=True, values=[-0.123] * len(n.get("values") or ())) for n in drawn.nodes}
     widths = {i: max(text_width(name, NAME_PX, bold=True), text_width(sub, SUB_PX), GRAD_TEXT_WIDTH,
@@ -568,9 +569,9 @@ def _group_of(n):
     return n["module"]
 
 
-def _labels(n):
+def _labels(n, language=i18n.DEFAULT):
     """The two text lines of a box: PyTorch's node name, then what it outputs."""
-    shape = shape_text(n["shape"])
+    shape = shape_text(n["shape"], language)
     if n.get("values") and n["kind"] != "module":  # a tiny tensor: its numbers sit in the box
         shape = f"{shape} = {_numbers(n['values'])}" if n["shape"] else f"= {_numbers(n['values'])}"
     if n["kind"] == "module":

@@ -181,6 +181,7 @@ class _Tensor:
 
     def clear(self, title=None):
         self.array = None
+        self.heatmap.yaxis.axis_label = self.heatmap.xaxis.axis_label = ""
         self.image.data = {"image": [], "dw": [], "dh": []}
         self.bins.data = {"left": [], "right": [], "count": []}
         self.heatmap.title.text = title or self.label
@@ -259,7 +260,7 @@ def _title(node, language=i18n.DEFAULT):
             else f"**{node['name']}**")
     where = say("inspector.in_layer", what=what, layer=f"**{node['module']}**") if node.get("module") else what
     dtype = f", {node['dtype']}" if node.get("dtype") else ""
-    return say("inspector.title", what=where, shape=shape_text(node["shape"])) + dtype
+    return say("inspector.title", what=where, shape=shape_text(node["shape"], language)) + dtype
 
 
 def _missing_grad(node, language=i18n.DEFAULT):
@@ -290,7 +291,7 @@ def _stats_html(value, grad, language=i18n.DEFAULT):
             if s is None:
                 cells.append("<td>–</td>")
             elif key == "shape":
-                cells.append(f"<td>{shape_text(s['shape'])}</td>")
+                cells.append(f"<td>{shape_text(s['shape'], language)}</td>")
             elif key in ("nan", "inf"):
                 bad = ' style="color:#dc2626;font-weight:bold"' if s[key] else ""
                 cells.append(f"<td{bad}>{s[key]}</td>")

@@ -63,7 +63,7 @@ def rule(name, language=i18n.DEFAULT):
 def _tensor_html(t, language):
     if t is None or t.get("shape") is None:
         return "–"
-    shape = shape_text(t["shape"])
+    shape = shape_text(t["shape"], language)
     values = t.get("values")
     if values is not None:
         shown = ", ".join(number(v, 4) for v in values)

@@ -77,9 +77,10 @@ class StepThrough:
         title = names.get(step["id"], step["name"])
         if st.kind == "backward":
             consumers = [e for e in graph.edges if e["src"] == step["id"]] if graph is not None else []
-            flows = [(step["id"], e["dst"], _label(step["grad_outputs"][0] if step["grad_outputs"] else None),
-                      "arriving") for e in consumers]
-            flows += [(g["to"], step["id"], _label(g), "leaving") for g in step["grad_inputs"] if g["to"] is not None]
+            arriving = _label(step["grad_outputs"][0] if step["grad_outputs"] else None, self.language)
+            flows = [(step["id"], e["dst"], arriving, "arriving") for e in consumers]
+            flows += [(g["to"], step["id"], _label(g, self.language), "leaving") for g in step["grad_inputs"]
+                      if g["to"] is not None]
             reached = {s["id"] for s in st.steps[:k + 1]}
             self.card.value = rules.backward_card(step, k, len(st.steps), names, arrivals=max(len(consumers), 1),
                                                   title=title, language=self.language)
@@ -94,11 +95,11 @@ def _title(n):
     return f"{n['name']} ({n['param']})" if n.get("param") else n["name"]
 
 
-def _label(t):
+def _label(t, language=i18n.DEFAULT):
     """The words on a lit edge: the numbers of a tiny gradient, else its shape and size."""
     if t is None or t.get("shape") is None:
         return ""
     values = t.get("values")
     if values is not None and len(values) <= 4:
         return "grad " + ", ".join(number(v) for v in values)
-    return f"grad {shape_text(t['shape'])} ‖{number(t['norm'])}‖"
+    return f"grad {shape_text(t['shape'], language)} ‖{number(t['norm'])}‖"
