@@ -218,7 +218,7 @@ class Builder(pn.custom.JSComponent):
 
     layers = param.List(default=[], item_type=dict, doc="The network as layer specs (the component's output)")
     report = param.Dict(default={}, doc="Shape analysis to show under each layer (app.layers.Analysis.to_dict)")
-    palette = param.List(default=layer_palette(), doc="The palette entries (app.layers.palette), in the page's language")
+    palette = param.List(default=layer_palette(), doc="The palette entries (app.layers.palette), in the page's words")
     words = param.Dict(default={}, doc="The builder's own words, in the page's language (builder.* in app/i18n.py)")
 
     _esm = _ESM
@@ -240,9 +240,9 @@ def network_builder(session):
         builder.param.update(layers=list(session.network.layers), report=session.analysis)
 
     def translate(say):
-        builder.param.update(palette=translated_palette(say),
-                             words={key.split(".", 1)[1]: value for key, value in i18n.catalogue(session.language).items()
-                                    if key.startswith("builder.")})
+        words = {key.split(".", 1)[1]: value for key, value in i18n.catalogue(session.language).items()
+                 if key.startswith("builder.")}
+        builder.param.update(palette=translated_palette(say), words=words)
     i18n.follow(session, translate)
     builder.param.watch(to_session, "layers")
     session.network.param.watch(from_session, "layers")

@@ -79,6 +79,7 @@ class Playground:
         def translate(say):
             title.object = f"# {say('page.title')}"
             tagline.object = say("page.tagline")
+            notices.dismiss_label = say("notices.dismiss")
         i18n.follow(s, translate)
         top = wrapping_row(title, language_switch(s), margin=0, align="center")
         header = pn.Column(notices, top, tagline, sizing_mode="stretch_width")

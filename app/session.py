@@ -288,7 +288,7 @@ class Session(param.Parameterized):
         (app/cell_record.py). Returns the steps, or None with `error` set."""
         shown = self.last["capture"]
         if shown.steps is None:
-            self._fail(f"cannot step through the backward of {shown.name}: {shown.steps_error}")
+            self._fail(i18n.text("session.cannot_step", self.language, name=shown.name, error=shown.steps_error))
         return shown.steps
 
     # ---- actions -----------------------------------------------------------------------------
@@ -675,7 +675,7 @@ class Session(param.Parameterized):
 
     def _require_model(self):
         if self.model is None:
-            raise UserError(self.model_problem or "the network cannot be built")
+            raise UserError(self.model_problem or i18n.text("session.cannot_build", self.language))
 
     def _targets(self, labels, outputs):
         """Targets in the form the loss wants for these labels and this many outputs, on the device."""
@@ -719,8 +719,7 @@ class Session(param.Parameterized):
 
     def _check_loss(self, value):
         if not math.isfinite(value):
-            raise UserError(f"the loss is {value} at step {self.step}: the learning rate is probably "
-                            "too high; lower it and press Reset")
+            raise UserError(i18n.text("session.loss_diverged", self.language, value=value, step=self.step))
 
     def _publish(self, p, phase):
         """Show pending work `p` in the views (builds the graph from its capture): everything they

@@ -166,7 +166,8 @@ class GraphView:
         modules = tuple(graph.modules())
         if modules != self._modules:  # a new network: open if it fits, else group by layer
             self._modules = modules
-            fits = len(graph.nodes) <= DRAW_LIMIT and _fits(_oriented_layout(graph.collapsed(modules), self.language)[0][0])
+            fits = (len(graph.nodes) <= DRAW_LIMIT
+                    and _fits(_oriented_layout(graph.collapsed(modules), self.language)[0][0]))
             self.expanded = set(modules) if fits else set()
         self._draw()
 

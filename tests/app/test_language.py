@@ -41,7 +41,8 @@ def allowed(word):
 
 def test_the_check_finds_english_and_lets_code_names_and_numbers_pass():
     assert latin_words("Press **Step** to train") == ["Press", "Step", "to", "train"]
-    assert latin_words("按 <b>反向传播</b>：fc1 的 grad 是 0.25，LeakyReLU、MSE、`x.view(-1)`、<code>out = a + b</code>") == []
+    assert latin_words("按 <b>反向传播</b>：fc1 的 grad 是 0.25，LeakyReLU、MSE、`x.view(-1)`、"
+                       "<code>out = a + b</code>") == []
     assert latin_words("第 3 步 · loss 0.5") == ["loss"]
 
 

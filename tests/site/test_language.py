@@ -1,13 +1,16 @@
 """Two languages, one switch (issue 14): English / 简体中文 beside the title switches every label in place while
-training runs, and loses nothing (step, weights, curves); the language is kept across a reload.
+training runs, and loses nothing (step, weights, curves); the language is kept across a reload; a first visit
+from a Chinese browser opens in Chinese, the loader included.
 
-Screenshot: .cache/screenshots/80-playground-zh.png (1280×720).
+Screenshots: .cache/screenshots/80-playground-zh.png and 81-first-visit-zh.png (1280×720).
 """
 import json
+import re
 
 from playwright.sync_api import expect
 
-from tests.site.harness import APP_TIMEOUT_MS, bokeh_data, open_playground, screenshot, settle
+from tests.site.harness import (APP_TIMEOUT_MS, Traffic, bokeh_data, open_playground, screenshot, settle,
+                                site_url)
 from tests.site.test_playground import KEPT_NOW, click, status
 
 
@@ -34,8 +37,8 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
     # The labels switch while it trains on, from where it was.
     expect(page.get_by_role("button", name="暂停", exact=True)).to_be_visible()
     switched_at = curve_steps(page)
-    page.wait_for_function(f"Bokeh.documents[0].get_model_by_name('curve-train').data.step.at(-1) >= {switched_at + 20}",
-                           timeout=60_000, polling=200)
+    page.wait_for_function(f"Bokeh.documents[0].get_model_by_name('curve-train').data.step.at(-1) >= "
+                           f"{switched_at + 20}", timeout=60_000, polling=200)
     click(page, "暂停")
     settle(page)
     before = kept(page)
@@ -71,3 +74,23 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
     expect(page.get_by_role("button", name="前向传播", exact=True)).to_be_visible()
     expect(page.locator(".pg-file-message")).to_contain_text(f"第 {step} 步")
     expect(status(page)).to_contain_text(f"第 {step} 步")
+
+
+def test_a_first_visit_from_a_chinese_browser_opens_in_chinese_from_the_loader_on(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN", service_workers="block")
+    watched = Traffic(context)
+    try:
+        page = context.new_page()
+        page.goto(site_url())
+        expect(page.locator("#stages li[data-stage='python']")).to_have_text("正在加载 Python…")
+        page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        expect(page.get_by_role("button", name="前向传播", exact=True)).to_be_visible()
+        expect(page.locator(".pg-language").get_by_role("button", name="简体中文")).to_have_class(re.compile("active"))
+        page.get_by_role("button", name="优化一步", exact=True).click()
+        expect(status(page)).to_contain_text("第 1 步")
+        settle(page)
+        screenshot(page, "81-first-visit-zh")
+    finally:
+        context.close()
+    assert watched.problems() == []
