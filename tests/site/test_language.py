@@ -49,7 +49,7 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
     expect(status(page)).to_contain_text(f"第 {step} 步")
     for name in ("前向传播", "反向传播", "优化一步", "训练", "重置"):
         expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
-    expect(page.locator(".bk-tab", has_text="看过程")).to_be_visible()
+    expect(page.locator(".bk-tab", has_text="可视化")).to_be_visible()
     assert before["playground"]["language"] == "zh"
 
     # Back and forth while paused: the same step, weights and curves, the open tab kept.
@@ -60,7 +60,7 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
     expect(page.get_by_role("button", name="前向传播", exact=True)).to_be_visible()
     settle(page)
     expect(page.locator(".pg-code")).to_be_visible()                     # still on the code cell tab
-    page.locator(".bk-tab", has_text="看过程").click()
+    page.locator(".bk-tab", has_text="可视化").click()
     page.wait_for_function(f"({KEPT_NOW}).includes('\"language\":\"zh\"')", timeout=20_000, polling=100)
     after = kept(page)
     assert after["playground"]["progress"] == before["playground"]["progress"]
@@ -68,6 +68,7 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
     assert after["history"] == before["history"]
     assert bokeh_data(page, "curve-train", "step") == history
     screenshot(page, "80-playground-zh")
+    screenshot(page, "80-playground-zh-full", full_page=True)
 
     page.reload()
     page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
