@@ -98,10 +98,10 @@ def language_switch(session):
 
 
 def retitle(tabs, titles):
-    """New titles for the tabs: the tabs' contents and the open tab stay as they are. BokehJS redraws a tab's
-    header only for a new TabPanel, and reuses the drawing of a child it already shows; Panel would build the
-    children anew, so its rendered TabPanels are swapped here for ones with the new titles."""
-    tabs._names = list(titles)
+    """New titles for the first len(titles) tabs: the tabs' contents and the open tab stay as they are. BokehJS
+    redraws a tab's header only for a new TabPanel, and reuses the drawing of a child it already shows; Panel
+    would build the children anew, so its rendered TabPanels are swapped here for ones with the new titles."""
+    tabs._names = list(titles) + tabs._names[len(titles):]
     for ref, panels in tabs._panels.items():
         model = tabs._models[ref][0]
         for pane, title in zip(tabs.objects, titles):
