@@ -6,6 +6,7 @@ Screenshots: .cache/screenshots/80-playground-zh.png and 81-first-visit-zh.png (
 """
 import json
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -33,9 +34,12 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
     click(page, "Train")
     page.wait_for_function("Bokeh.documents[0].get_model_by_name('curve-train').data.step.at(-1) >= 30",
                            timeout=60_000, polling=200)
+    started = time.monotonic()
     choose(page, "简体中文")
-    # The labels switch while it trains on, from where it was.
-    expect(page.get_by_role("button", name="暂停", exact=True)).to_be_visible()
+    # The labels switch while it trains on, from where it was (every label and view is said again: on two
+    # busy cores this took seconds).
+    expect(page.get_by_role("button", name="暂停", exact=True)).to_be_visible(timeout=60_000)
+    print(f"switched to 中文 in {time.monotonic() - started:.1f} s while training")
     switched_at = curve_steps(page)
     page.wait_for_function(f"Bokeh.documents[0].get_model_by_name('curve-train').data.step.at(-1) >= "
                            f"{switched_at + 20}", timeout=60_000, polling=200)
