@@ -48,7 +48,8 @@ def preview_html(table, language=i18n.DEFAULT):
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     body = "".join("<tr>" + "".join(f"<td>{v:g}</td>" for v in row) + "</tr>" for row in rows)
     more = len(table["rows"]) - len(rows)
-    return (f"<div class='pg-csv-about'><b>{html.escape(table['name'])}</b>: {html.escape(tables.describe(table))}"
+    return (f"<div class='pg-csv-about'><b>{html.escape(table['name'])}</b>: "
+            f"{html.escape(tables.describe(table, language))}"
             f"</div><table class='pg-csv-rows'><tr>{head}</tr>{body}"
             + (f"<tr><td colspan='3'>{i18n.text('upload.more_rows', language, n=f'{more:,}')}</td></tr>"
                if more else "") + "</table>")
@@ -80,10 +81,10 @@ def upload_widgets(session, notices):
         try:
             tables.check_size(chosen["size"])
             if chosen["text"] is None:
-                raise tables.TableError(tables.NOT_TEXT)
+                raise tables.TableError("not_text")
             table = tables.parse_csv(chosen["text"], name)
         except tables.TableError as error:
-            say(i18n.text("upload.refused", session.language, name=name, error=error), "danger")
+            say(i18n.text("upload.refused", session.language, name=name, error=error.say(session.language)), "danger")
             return
         session.configure(data={"table": table, "dataset": "csv"})
         say(i18n.text("upload.loaded", session.language, name=name, rows=f"{len(table['rows']):,}"), "success")

@@ -11,6 +11,7 @@ import pytest
 from bokeh.models import Axis, ColorBar, ColumnDataSource, HoverTool, Legend, Title
 
 from app import i18n
+from app.file_picker import FilePicker
 from app.layers import KINDS
 from app.playground import Playground
 from app.state import PRESETS
@@ -141,7 +142,9 @@ def test_every_view_in_chinese_in_every_state_has_no_english_left(page):
         lr.value = 1e6
         s.configure(PRESETS["mlp"]["network"][:1] + [dict(PRESETS["mlp"]["network"][1], out_features=0)],
                     {"dataset": "xor"}, {"loss": "bce"})
-    states["a refused setting and a layer field out of range"] = refused
+        csv = next(w for w in layout.select(FilePicker) if "pg-csv" in w.css_classes)
+        csv.chosen = {"name": "points.csv", "size": 20, "text": "x,y,label\n1,2\n", "choice": 1}
+    states["a refused setting, a layer field out of range and a CSV refused"] = refused
 
     def there_and_back():
         s.language = "en"
