@@ -135,7 +135,8 @@ def restore(session, text, what="autosave.last_visit", instead="autosave.new_ins
     """Load a kept playground into `session`; a document that cannot be loaded changes nothing. `what` and
     `instead`: the keys (app/i18n.py) of what it is and of what happens when it cannot be restored."""
     try:
-        doc = persist.read_json(text, "the kept playground", 2 * MAX_KEPT_CHARS + MAX_CODE_CHARS)
+        doc = persist.read_json(text, i18n.text("autosave.kept", session.language), 2 * MAX_KEPT_CHARS + MAX_CODE_CHARS,
+                                session.language)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
             raise persist.PlaygroundFileError(i18n.text("autosave.other_version", session.language))
         code = doc.get("code")
@@ -144,7 +145,7 @@ def restore(session, text, what="autosave.last_visit", instead="autosave.new_ins
         kept_id = doc.get("id")
         if kept_id is not None and not (isinstance(kept_id, str) and ID.fullmatch(kept_id)):
             raise persist.PlaygroundFileError(i18n.text("autosave.bad_id", session.language))
-        parsed = persist.parse(doc.get("playground"))
+        parsed = persist.parse(doc.get("playground"), language=session.language)
         history = persist.parse_history(doc["history"]) if "history" in doc and "weights" in parsed else None
         persist.apply(session, parsed)
     except persist.PlaygroundFileError as error:

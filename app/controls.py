@@ -485,7 +485,8 @@ def file_widgets(session, notices=None, keeper=None):
                     "files.too_big", session.language, name=name, size=f"{chosen['size'] / 1e6:.1f}",
                     limit=f"{persist.MAX_FILE_BYTES / 1e6:.0f}"))
             data = chosen["text"] if chosen["text"] is not None else b"\xff"   # not text: read_json says so
-            parsed = persist.parse(persist.read_json(data, f"“{name}”", persist.MAX_FILE_BYTES))
+            parsed = persist.parse(persist.read_json(data, f"“{name}”", persist.MAX_FILE_BYTES, session.language),
+                                   language=session.language)
             persist.check_fit(session, parsed)
         except persist.PlaygroundFileError as error:
             say(i18n.text("files.not_loaded", session.language, name=name, error=error), "danger")
@@ -512,7 +513,7 @@ def file_widgets(session, notices=None, keeper=None):
         if not event.new:
             return
         try:
-            parsed = persist.decode_fragment(event.new)
+            parsed = persist.decode_fragment(event.new, session.language)
             persist.check_fit(session, parsed)
         except persist.PlaygroundFileError as error:
             say(i18n.text("files.bad_link", session.language, error=error), "danger")
