@@ -23,7 +23,9 @@ VENV = ROOT / ".venv"
 VENV_PY = VENV / "bin" / "python"
 STAMP = VENV / ".deps-stamp"
 SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium",
-                   "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"}
+                   "mesa-vulkan-drivers": "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
+                   # 简体中文 glyphs for the browser tests' screenshots (Debian's Chromium ships no CJK font)
+                   "fonts-wqy-microhei": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"}
 
 
 def log(msg):

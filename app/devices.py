@@ -8,6 +8,7 @@ kernel and per read-back: any convolution, or at least MIN_GPU_FLOPS per trainin
 from dataclasses import dataclass
 
 import engine as torch
+from app import i18n
 
 # A small MLP's step is a few dozen tiny kernels: on a GPU each costs about as much as the whole
 # step takes on the CPU. From a few tens of MFLOP per step up, the GPU's arithmetic wins.
@@ -74,16 +75,21 @@ def gains_from_gpu(analysis):
     return False, f"{flops / 1e6:.1f} MFLOP per step"
 
 
-def choose(adapter, analysis):
+def choose(adapter, analysis, language="en"):
     """The automatic device ("cpu" or "webgpu") for this adapter and network (its Analysis, or None
-    while it cannot be built), and a note saying why."""
+    while it cannot be built), and a note saying why, in `language` (app/i18n.py)."""
+    device, key, fields = choice_reason(adapter, analysis)
+    return device, i18n.text(f"device.{key}", language, **fields)
+
+
+def choice_reason(adapter, analysis):
+    """(device, the key of its note under device.* in app/i18n.py, the note's fields)."""
     if not adapter.available:
-        return "cpu", "No WebGPU here: training on the CPU"
+        return "cpu", "no_webgpu", {}
+    label = {"adapter": adapter.label}
     if adapter.software:
-        return "cpu", f"WebGPU: {adapter.label} (software) — CPU is faster here"
+        return "cpu", "auto_software", label
     if analysis is None or not analysis.ok:
-        return "cpu", f"WebGPU: {adapter.label} — CPU until the network can be built"
+        return "cpu", "auto_unbuilt", label
     gains, why = gains_from_gpu(analysis)
-    if gains:
-        return "webgpu", f"WebGPU: {adapter.label} — faster for this network ({why})"
-    return "cpu", f"WebGPU: {adapter.label} — this network is too small to gain ({why}); CPU is faster"
+    return ("webgpu", "auto_faster", {**label, "why": why}) if gains else ("cpu", "auto_small", {**label, "why": why})

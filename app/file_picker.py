@@ -16,6 +16,8 @@ class FilePicker(pn.custom.JSComponent):
     accept = param.String(default="", doc="file types offered, as <input accept>")
     max_bytes = param.Integer(default=64 * 1024 * 1024, doc="larger files are refused unread")
     chosen = param.Dict(default={}, doc="page -> Python: the file chosen")
+    label = param.String(default="Choose a file…", doc="the button's text, in the page's language (the browser's "
+                                                       "own file button speaks the browser's)")
 
     _esm = r"""
 export function render({ model, el }) {
@@ -34,6 +36,15 @@ export function render({ model, el }) {
     model.chosen = { name: file.name, size: file.size, text, choice };
     input.value = "";          // so that choosing the same file again is seen
   });
-  el.append(input);
+  input.hidden = true;
+  const button = document.createElement("button");
+  button.className = "pg-file-button";
+  button.addEventListener("click", () => input.click());
+  const label = () => { button.textContent = model.label; };
+  model.on("label", label);
+  label();
+  el.append(input, button);
 }
 """
+    _stylesheets = [".pg-file-button { font: inherit; font-size: 13px; padding: 4px 10px; border: 1px solid #ccc; "
+                    "border-radius: 4px; background: #f8f8f8; cursor: pointer; }"]

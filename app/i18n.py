@@ -43,6 +43,20 @@ def text(key, language, **fields):
     return message.format(**fields) if fields else message
 
 
+def follow(owner, apply):
+    """Call `apply(say)` now and again whenever `owner.language` changes (owner: a Session), where
+    `say(key, **fields)` is `text` in the language of the moment: a label set this way is switched in place,
+    with the widget and everything it holds kept."""
+    def again(*_events):
+        apply(functools.partial(_say, owner.language))
+    owner.param.watch(again, "language")
+    again()
+
+
+def _say(language, key, **fields):
+    return text(key, language, **fields)
+
+
 def fields(message):
     """The names a message fills in: "{layer} has {n}" → {"layer", "n"}."""
     return {name for _, name, _, _ in string.Formatter().parse(message) if name}

@@ -14,7 +14,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from app import features
+from app import features, i18n
 
 # A browser tab trains this network: beyond this it would freeze the page for seconds per step.
 MAX_PARAMETERS = 5_000_000
@@ -34,22 +34,23 @@ class Field:
     help: str = ""
     label: str = ""       # what the builder shows, when not the name
 
-    def problem(self, value):
+    def problem(self, value, language=i18n.DEFAULT):
         """Why `value` is not acceptable for this field, or None."""
+        def say(key, **fields):
+            return i18n.text(f"layers.{key}", language, name=self.name, **fields)
         if self.kind is bool:
-            return None if isinstance(value, bool) else f"{self.name} must be true or false"
-        upper = "below 1" if self.high == 0.999 else f"{self.high:g}"
-        allowed = f"from {self.low:g} to {upper}"
+            return None if isinstance(value, bool) else say("must_be_bool")
+        allowed = say("below_1" if self.high == 0.999 else "range", low=f"{self.low:g}", high=f"{self.high:g}")
         if isinstance(value, str):   # what was typed, kept as text: not a number, or too large for one
-            return f"{self.name} must be a number {allowed}; {value[:MAX_VALUE_CHARS]!r} is not one"
+            return say("not_a_number", allowed=allowed, value=repr(value[:MAX_VALUE_CHARS]))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{self.name} must be a number {allowed}"
+            return say("must_be_number", allowed=allowed)
         if not math.isfinite(value):
-            return f"{self.name} must be {allowed}; {value} is not a finite number"
+            return say("not_finite", allowed=allowed, value=value)
         if self.kind is int and value != int(value):
-            return f"{self.name} must be a whole number {allowed}"
+            return say("must_be_whole", allowed=allowed)
         if not (self.low <= value <= self.high):
-            return f"{self.name} must be {allowed}, not {value:g}"
+            return say("out_of_range", allowed=allowed, value=f"{value:g}")
         return None
 
     def describe(self):
@@ -58,7 +59,19 @@ class Field:
 
 
 class LayerError(Exception):
-    """A layer that cannot follow the one before it (the message is for the user)."""
+    """A layer that cannot follow the one before it: the message layers.<key> (app/i18n.py) with its fields;
+    a `source` field of None is the data. str() is the message in English."""
+
+    def __init__(self, key, **fields):
+        self.key, self.fields = key, fields
+        super().__init__(self.say())
+
+    def say(self, language=i18n.DEFAULT):
+        fields = dict(self.fields)
+        if "source" in fields:
+            fields["source"] = i18n.text("layers.the_data", language) if fields["source"] is None \
+                else fields["source"]
+        return i18n.text(f"layers.{self.key}", language, **fields)
 
 
 def _count(*dims):
@@ -86,7 +99,7 @@ class LayerKind:
         return {"type": self.name, **{f.name: f.default for f in self.fields}}
 
     def output_shape(self, shape, spec, source):
-        """The output shape per sample; `source` names what feeds it (for messages)."""
+        """The output shape per sample; `source` names what feeds it (for messages; None: the data)."""
         return shape
 
     def parameter_count(self, shape, spec):
@@ -103,8 +116,7 @@ class LayerKind:
 class _Linear(LayerKind):
     def output_shape(self, shape, spec, source):
         if len(shape) != 1:
-            raise LayerError(f"Linear needs a 2-D input (N, features); {source} gives 4-D (N,C,H,W): "
-                             f"add a Flatten before it")
+            raise LayerError("linear_needs_2d", source=source)
         return (spec["out_features"],)
 
     def parameter_count(self, shape, spec):
@@ -116,18 +128,14 @@ class _Linear(LayerKind):
 
 def _needs_image(kind, shape, source):
     if len(shape) != 3:
-        hint = ("it works on images: choose the digits or MNIST data, or remove it" if source == "the data"
-                else "images must stay 4-D until a Flatten")
-        raise LayerError(f"{kind} needs a 4-D input (N,C,H,W); {source} gives 2-D: {hint}")
+        raise LayerError("needs_image_data" if source is None else "needs_image", kind=kind, source=source)
 
 
 def _window(kind, size, kernel, stride, padding):
     """Output length of a sliding window, or the reason there is none."""
     padded = size + 2 * padding
     if kernel > padded:
-        extra = f" padded to {padded}×{padded}" if padding else ""
-        raise LayerError(f"{kind}'s {kernel}×{kernel} window is larger than its {size}×{size} input{extra}: "
-                         f"use a smaller kernel_size, add padding, or pool less before it")
+        raise LayerError("window_padded" if padding else "window", kind=kind, kernel=kernel, size=size, padded=padded)
     return (padded - kernel) // stride + 1
 
 
@@ -197,15 +205,13 @@ class _Dropout(LayerKind):
 
 class _Features(LayerKind):
     def output_shape(self, shape, spec, source):
-        if source != "the data":
-            raise LayerError(f"Features takes the data's two coordinates (x₁, x₂), not the output of {source}: "
-                             "put it first in the network")
+        if source is not None:
+            raise LayerError("features_first", source=source)
         if tuple(shape) != (2,):
-            raise LayerError(f"Features takes 2-D points (x₁, x₂); this data gives {shape_text(shape)} per sample: "
-                             "choose 2-D point data, or remove it")
+            raise LayerError("features_points", shape=shape_text(shape))
         names = features.chosen(spec)
         if not names:
-            raise LayerError("tick at least one feature to feed the network")
+            raise LayerError("features_none")
         return (len(names),)
 
     def module(self, nn, shape, spec):
@@ -237,7 +243,7 @@ KINDS = OrderedDict((k.name, k) for k in [
             (_kernel(2), Field("stride", int, 2, 1, 8, "step of the window"))),
     _Flatten("Flatten", "flatten", "layers", "Images (N,C,H,W) to feature vectors (N, C·H·W)"),
     _Activation("ReLU", "relu", "activations", "max(0, x)"),
-    _Activation("LeakyReLU", "leakyrelu", "activations", "x, or slope·x below zero",
+    _Activation("LeakyReLU", "leakyrelu", "activations", "x, or negative_slope·x below zero",
                 (Field("negative_slope", float, 0.01, 0.0, 1.0, "slope below zero"),)),
     _Activation("Tanh", "tanh", "activations", "tanh(x), from -1 to 1"),
     _Activation("Sigmoid", "sigmoid", "activations", "1 / (1 + e^-x), from 0 to 1"),
@@ -265,36 +271,39 @@ def new_layer(type_name, **values):
 MAX_VALUE_CHARS = 40   # what a half-typed field may hold as text
 
 
-def spec_problem(spec):
+def spec_problem(spec, language=i18n.DEFAULT):
     """Why a layer spec is malformed (unknown type, unknown or missing field, bad value), or None."""
-    problem = structure_problem(spec)
+    problem = structure_problem(spec, language)
     if problem:
         return problem
-    return next(filter(None, (f.problem(spec[f.name]) for f in KINDS[spec["type"]].fields)), None)
+    return next(filter(None, (f.problem(spec[f.name], language) for f in KINDS[spec["type"]].fields)), None)
 
 
-def structure_problem(spec):
+def structure_problem(spec, language=i18n.DEFAULT):
     """Why a spec is not even a layer as the builder can hold one (unknown type, unknown or missing
     field, a value that is not a plain number, bool, short text or null), or None. A layer whose values
     are only out of range (a field being edited) passes: the builder shows it, marked."""
+    def say(key, **fields):
+        return i18n.text(f"layers.{key}", language, **fields)
     if not isinstance(spec, dict):
-        return "a layer must be an object like {\"type\": \"Linear\", ...}"
+        return say("not_an_object", example='{"type": "Linear", ...}')
     type_name = spec.get("type")
     kind = KINDS.get(type_name) if isinstance(type_name, str) else None
     if kind is None:
-        shown = repr(type_name[:MAX_VALUE_CHARS]) if isinstance(type_name, str) else "missing or not a name"
-        return f"unknown layer type ({shown}); known types: {', '.join(KINDS)}"
+        shown = repr(type_name[:MAX_VALUE_CHARS]) if isinstance(type_name, str) else say("no_type")
+        return say("unknown_type", shown=shown, known=", ".join(KINDS))
     known = {f.name for f in kind.fields}
     unknown = sorted(str(k)[:MAX_VALUE_CHARS] for k in set(spec) - known - {"type"})
     if unknown:
-        return f"{kind.name} has no field {unknown[0]!r} (its fields: {', '.join(sorted(known)) or 'none'})"
+        return say("unknown_field", kind=kind.name, field=repr(unknown[0]),
+                   fields=", ".join(sorted(known)) or say("no_fields"))
     for f in kind.fields:
         if f.name not in spec:
-            return f"{kind.name} is missing its field {f.name!r}"
+            return say("missing_field", kind=kind.name, field=repr(f.name))
         value = spec[f.name]
         if not (value is None or isinstance(value, (bool, int, float))
                 or isinstance(value, str) and len(value) <= MAX_VALUE_CHARS):
-            return f"{kind.name}.{f.name} must be a number, true or false"
+            return say("field_not_plain", kind=kind.name, field=f.name)
     return None
 
 
@@ -382,18 +391,20 @@ def module_names(specs):
     return names
 
 
-def analyse(specs, input_shape, batch):
-    """Shapes and parameter counts layer by layer; errors are set on the offending layers.
+def analyse(specs, input_shape, batch, language=i18n.DEFAULT):
+    """Shapes and parameter counts layer by layer; errors are set on the offending layers, in `language`.
     A layer after an error is still checked against the last good shape, so that every
     malformed field shows at once; its shape is unknown only when the error was its own."""
+    def say(key, **fields):
+        return i18n.text(f"layers.{key}", language, **fields)
     result = Analysis(tuple(input_shape), batch)
-    shape, total, source = tuple(input_shape), 0, "the data"
+    shape, total, source = tuple(input_shape), 0, None
     activation_bytes = 4 * batch * _count(*shape)
     for name, spec in zip(module_names(specs), specs):
         type_name = spec.get("type") if isinstance(spec, dict) else None
         report = LayerReport(name, type_name if isinstance(type_name, str) and type_name in KINDS else "?")
         result.layers.append(report)
-        problem = spec_problem(spec)
+        problem = spec_problem(spec, language)
         if problem is None:
             spec = normalized(spec)
             kind = KINDS[spec["type"]]
@@ -401,18 +412,15 @@ def analyse(specs, input_shape, batch):
                 report.shape = kind.output_shape(shape, spec, source)
                 report.params = kind.parameter_count(shape, spec)
             except LayerError as error:
-                problem = str(error)
+                problem = error.say(language)
         if problem is None:
             total += report.params
             activation_bytes += 4 * batch * _count(*report.shape)
             if total > MAX_PARAMETERS:
-                problem = (f"the network reaches {total:,} parameters here; the playground runs in your browser "
-                           f"and allows {MAX_PARAMETERS:,}: use fewer units or channels")
+                problem = say("too_many_parameters", total=f"{total:,}", limit=f"{MAX_PARAMETERS:,}")
             elif activation_bytes > MAX_ACTIVATION_BYTES:
-                problem = (f"one batch's activations reach {_megabytes(activation_bytes)} here (this layer's output "
-                           f"is {shape_text((batch, *report.shape))}); the playground runs in your browser and "
-                           f"allows {_megabytes(MAX_ACTIVATION_BYTES)}: use fewer channels or units, less padding, "
-                           "or a smaller batch")
+                problem = say("too_much_memory", size=_megabytes(activation_bytes),
+                              shape=shape_text((batch, *report.shape)), limit=_megabytes(MAX_ACTIVATION_BYTES))
         if problem is not None:
             report.error, report.shape = problem, None
             result.error = result.error or f"{name} ({report.type}): {problem}"
@@ -420,7 +428,7 @@ def analyse(specs, input_shape, batch):
         shape, source = report.shape, report.type
     if result.ok and result.layers and result.parameters == 0:
         last = result.layers[-1]
-        last.error = "the network has no weights to train: add a Linear or Conv2d layer"
+        last.error = say("no_weights")
         result.error = f"{last.name} ({last.type}): {last.error}"
     return result
 
@@ -431,7 +439,7 @@ def _megabytes(count):
 
 def build(nn, specs, input_shape):
     """The engine (or torch) Sequential for a valid spec list, its modules named as module_names()."""
-    modules, shape, source = OrderedDict(), tuple(input_shape), "the data"
+    modules, shape, source = OrderedDict(), tuple(input_shape), None
     for name, spec in zip(module_names(specs), specs):
         spec = normalized(spec)
         kind = KINDS[spec["type"]]
@@ -445,33 +453,32 @@ def build(nn, specs, input_shape):
 LOSSES = OrderedDict([("cross_entropy", "Cross-entropy"), ("bce", "BCE with logits"), ("mse", "MSE")])
 
 
-def head_problem(output_shape, loss, classes):
+def head_problem(output_shape, loss, classes, language=i18n.DEFAULT):
     """Why the network's output cannot feed `loss` for targets with `classes` classes
     (0: regression), or None."""
+    def say(key, **fields):
+        return i18n.text(f"layers.{key}", language, **fields)
     if len(output_shape) != 1:
-        return "the network must end with outputs of shape (N, k) for the loss: add Flatten and Linear at the end"
+        return say("head_not_flat")
     n = output_shape[0]
     if loss == "cross_entropy":
         if classes == 0:
-            return "cross-entropy needs class labels; regression data needs MSE"
+            return say("cross_entropy_regression")
         if n != classes:
-            return (f"ends with {n} output{'s' * (n != 1)}; cross-entropy over {classes} classes needs {classes} "
-                    f"(one score per class): make the last layer's out_features {classes}")
+            return say("cross_entropy_outputs" if n != 1 else "cross_entropy_output", n=n, classes=classes)
     elif loss == "bce":
         if classes != 2:
-            return ("BCE with logits is for two classes" + (f"; this data has {classes}" if classes else
-                                                             "; regression data needs MSE"))
+            return say("bce_classes", classes=classes) if classes else say("bce_regression")
         if n != 1:
-            return f"ends with {n} outputs; BCE with logits needs 1 (the logit of class 1): make out_features 1"
+            return say("bce_outputs", n=n)
     elif loss == "mse":
         allowed = (1,) if classes == 0 else (1, classes) if classes == 2 else (classes,)
         if n not in allowed:
-            want = " or ".join(str(a) for a in allowed)
-            target = "the target value" if classes == 0 else "a one-hot target" if n != 1 else "the label"
-            return (f"ends with {n} outputs; MSE against {target} needs {want}: "
-                    f"make the last layer's out_features {want}")
+            want = say("or").join(str(a) for a in allowed)
+            target = say("mse_value" if classes == 0 else "mse_one_hot" if n != 1 else "mse_label")
+            return say("mse_outputs", n=n, target=target, want=want)
     else:
-        return f"unknown loss {loss!r}"
+        return say("unknown_loss", loss=repr(loss))
     return None
 
 
@@ -490,22 +497,21 @@ def size_new_head(old, new, loss, classes):
     return new
 
 
-def check_head(analysis, loss, classes):
+def check_head(analysis, loss, classes, language=i18n.DEFAULT):
     """Set the loss/output mismatch on the last layer (and a warning for a redundant final
     Softmax or Sigmoid, which the loss already applies)."""
     if not analysis.ok:
         return analysis
     if not analysis.layers:
-        analysis.error = "the network is empty: drag layers from the palette into it"
+        analysis.error = i18n.text("layers.empty", language)
         return analysis
     last = analysis.layers[-1]
-    problem = head_problem(analysis.output_shape, loss, classes)
+    problem = head_problem(analysis.output_shape, loss, classes, language)
     if problem:
         last.error = problem
         analysis.error = f"{last.name} ({last.type}): {problem}"
     elif last.type == "Softmax" and loss == "cross_entropy":
-        last.warning = ("cross-entropy applies log-softmax itself: a Softmax before it flattens the gradients; "
-                        "PyTorch nets end with the raw scores")
+        last.warning = i18n.text("layers.softmax_warning", language)
     elif last.type == "Sigmoid" and loss == "bce":
-        last.warning = "BCE with logits applies the sigmoid itself: end with the raw logit instead"
+        last.warning = i18n.text("layers.sigmoid_warning", language)
     return analysis

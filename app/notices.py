@@ -20,6 +20,7 @@ EXTRA_CLASS = {"error": "pg-alert", "file": "pg-file-message"}
 class Notices(pn.custom.JSComponent):
     items = param.List(default=[], doc="Python -> page: [{key, kind, text}], newest first")
     dismissed = param.String(default="", doc="page -> Python: '<key>#<count>' of the notice closed")
+    dismiss_label = param.String(default="Dismiss this notice", doc="Python -> page: what the × button says")
 
     _esm = r"""
 export function render({ model, el }) {
@@ -39,8 +40,8 @@ export function render({ model, el }) {
       const close = document.createElement("button");
       close.className = "pg-notice-dismiss";
       close.textContent = "×";
-      close.title = "Dismiss";
-      close.setAttribute("aria-label", "Dismiss this notice");
+      close.title = model.dismiss_label;
+      close.setAttribute("aria-label", model.dismiss_label);
       close.addEventListener("click", () => {
         box.remove();
         count += 1;
@@ -50,7 +51,7 @@ export function render({ model, el }) {
       return box;
     }));
   };
-  model.on("items", draw);
+  model.on(["items", "dismiss_label"], draw);
   draw();
 }
 """

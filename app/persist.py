@@ -24,7 +24,7 @@ import zlib
 import numpy as np
 import param
 
-from app import checkpoint, layers, tables
+from app import checkpoint, i18n, layers, tables
 from app.state import Data, Hyper, Network, settings
 
 FORMAT = "autograd-playground"
@@ -62,30 +62,29 @@ def _refuse_constant(name):
     raise PlaygroundFileError(f"it holds {name}, which is not a number a playground can use")
 
 
-def read_json(data, what, max_bytes):
-    """The JSON document in `data` (bytes or text), refused with a message naming `what` ("the file
-    x.json", "the link") when it is too big, not text, too deeply nested, not JSON, or holds NaN or
+def read_json(data, what, max_bytes, language=i18n.DEFAULT):
+    """The JSON document in `data` (bytes or text), refused with a message in `language` naming `what` ("the
+    file x.json", "the link") when it is too big, not text, too deeply nested, not JSON, or holds NaN or
     Infinity."""
+    def say(key, **fields):
+        return i18n.text(f"files.{key}", language, what=what, **fields)
     if len(data) > max_bytes:
-        raise PlaygroundFileError(f"{what} is {len(data) / 1e6:.1f} MB; a playground is at most "
-                                  f"{max_bytes / 1e6:.0f} MB")
+        raise PlaygroundFileError(say("json_too_big", size=f"{len(data) / 1e6:.1f}", limit=f"{max_bytes / 1e6:.0f}"))
     if isinstance(data, (bytes, bytearray)):
         try:
             data = bytes(data).decode("utf-8")
         except UnicodeDecodeError:
-            raise PlaygroundFileError(f"{what} is not a playground JSON file (it is not text: perhaps an image "
-                                      "or another kind of file); choose a file saved with Save") from None
+            raise PlaygroundFileError(say("json_not_text")) from None
     if nesting_depth(data) > MAX_DEPTH:
-        raise PlaygroundFileError(f"{what} nests its brackets more than {MAX_DEPTH} deep; a playground never "
-                                  "does: it is not a playground file")
+        raise PlaygroundFileError(say("json_too_deep", depth=MAX_DEPTH))
     try:
         return json.loads(data, parse_constant=_refuse_constant)
     except PlaygroundFileError as error:
         raise PlaygroundFileError(f"{what}: {error}") from None
     except (json.JSONDecodeError, RecursionError) as error:
-        where = f" (line {error.lineno}, column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
-        raise PlaygroundFileError(f"{what} is not a playground JSON file: its text is not valid JSON{where}; "
-                                  "choose a file saved with Save") from None
+        where = (say("json_where", line=error.lineno, column=error.colno)
+                 if isinstance(error, json.JSONDecodeError) else "")
+        raise PlaygroundFileError(say("json_invalid", where=where)) from None
 
 
 def dumps(doc, **options):
@@ -98,15 +97,17 @@ def dumps(doc, **options):
 def snapshot(session, weights=True, model=True):
     state = session.training_state() if weights else None   # one read-back on a GPU
     return document(session.network.layers, settings(session.data), settings(session.hyper), state,
-                    session.network.code if model else None)
+                    session.network.code if model else None, session.language)
 
 
-def document(network, data, hyper, state=None, model=None):
+def document(network, data, hyper, state=None, model=None, language=None):
     """The playground file of these layer specs and settings, with the weights, optimizer state and
     progress of `state` (a Checkpoint) when given, and the code cell's model (`model`: {'source',
-    'expression'}) when it trains instead of the layers."""
+    'expression'}) when it trains instead of the layers, and the page's `language` when given."""
     doc = {"format": FORMAT, "version": VERSION, "network": [layers.kept(s) for s in network],
            "data": dict(data), "hyper": dict(hyper)}
+    if language:
+        doc["language"] = language
     if model:
         doc["model"] = {"source": model["source"], "expression": model["expression"]}
     if state is not None:
@@ -176,7 +177,7 @@ def _check_settings(values, cls, where):
     return values
 
 
-def setting_problem(cls, name, value):
+def setting_problem(cls, name, value, language=i18n.DEFAULT):
     """Why `value` cannot be setting `name` of the param model `cls` ("must be from 0.00001 to 10, not
     1e+06"), or None; for files, links and the settings widgets alike."""
     p = cls.param[name]
@@ -185,13 +186,11 @@ def setting_problem(cls, name, value):
     if isinstance(p, param.Number):
         whole = isinstance(p, param.Integer)
         low, high = p.bounds
-        allowed = f"from {low:g} to {high:g}"
+        bounds = {"low": f"{low:g}", "high": f"{high:g}"}
         if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
-            return f"must be a {'whole ' if whole else ''}number {allowed}"
-        if not math.isfinite(value):
-            return f"must be a number {allowed}, not {value}"
-        if not low <= value <= high:
-            return f"must be {allowed}, not {value:g}"
+            return i18n.text(f"settings.must_be_{'whole' if whole else 'number'}", language, **bounds)
+        if not math.isfinite(value) or not low <= value <= high:
+            return i18n.text("settings.must_be_within", language, value=f"{value:g}", **bounds)
         return None
     choices = list(p.objects.values()) if isinstance(p.objects, dict) else list(p.objects)
     if not isinstance(value, str) or value not in choices:
@@ -213,17 +212,22 @@ def _check_network(specs):
     return [layers.kept(s) for s in specs]
 
 
-def parse(doc, allow_weights=True):
-    """A validated document: {"network", "data", "hyper"[, "progress", "weights", "optimizer"]}."""
-    optional = ("data", "hyper") + (("progress", "weights", "optimizer", "model") if allow_weights else ())
+def parse(doc, allow_weights=True, language=i18n.DEFAULT):
+    """A validated document: {"network", "data", "hyper"[, "progress", "weights", "optimizer"]}. The common
+    refusals (not a playground file, another version) are said in `language`; the rest in English."""
+    optional = ("data", "hyper", "language") + (("progress", "weights", "optimizer", "model") if allow_weights else ())
     _check_keys(doc, "the file", ("format", "version", "network"), optional)
     if doc["format"] != FORMAT:
-        raise PlaygroundFileError("it is not a playground file (its \"format\" is not \"autograd-playground\")")
+        raise PlaygroundFileError(i18n.text("files.not_playground", language, format=f'"{FORMAT}"'))
     if doc["version"] != VERSION or isinstance(doc["version"], bool):
-        raise PlaygroundFileError(f"its version is not one this playground reads (it reads version {VERSION})")
+        raise PlaygroundFileError(i18n.text("files.other_version", language, version=VERSION))
     out = {"network": _check_network(doc["network"]),
            "data": _check_settings(doc.get("data", {}), Data, "data"),
            "hyper": _check_settings(doc.get("hyper", {}), Hyper, "hyper")}
+    if "language" in doc:
+        if not isinstance(doc["language"], str) or doc["language"] not in i18n.LANGUAGES:
+            raise PlaygroundFileError(f"its language must be one of {', '.join(i18n.LANGUAGES)}")
+        out["language"] = doc["language"]
     if "model" in doc:
         out["model"] = _check_model(doc["model"])
     if "progress" in doc:
@@ -409,6 +413,7 @@ def apply(session, parsed):
     describes raises before anything changes."""
     check_fit(session, parsed)
     session.configure(parsed["network"], parsed["data"], parsed["hyper"], code=parsed.get("model"))
+    session.language = parsed.get("language", session.language)
     progress = parsed.get("progress", {})
     if "weights" in parsed:
         session.restore(checkpoint.Checkpoint(parsed["weights"], parsed.get("optimizer", {}), progress))
@@ -422,30 +427,31 @@ def load_bytes(session, data, what="the file"):
     apply(session, parse(read_json(data, what, MAX_FILE_BYTES)))
 
 
-def decode_fragment(fragment):
-    """The validated settings in a share link's fragment ('s=...' or '#s=...')."""
+def decode_fragment(fragment, language=i18n.DEFAULT):
+    """The validated settings in a share link's fragment ('s=...' or '#s=...'), refused in `language`."""
+    def say(key):
+        return i18n.text(f"files.{key}", language)
     fragment = fragment.lstrip("#")
     if not fragment.startswith("s="):
-        raise PlaygroundFileError("not a playground link (it should end in #s=...)")
+        raise PlaygroundFileError(say("link_not_ours"))
     payload = fragment[2:]
     if len(payload) > MAX_LINK_CHARS:
-        raise PlaygroundFileError("the link is too long to be a playground link")
+        raise PlaygroundFileError(say("link_too_long"))
     try:
         raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         inflate = zlib.decompressobj()
         text = inflate.decompress(raw, MAX_LINK_JSON_BYTES)
     except (binascii.Error, ValueError, zlib.error):
-        raise PlaygroundFileError("the link is damaged (it could not be decoded); copy it again in full") from None
+        raise PlaygroundFileError(say("link_undecodable")) from None
     if inflate.unconsumed_tail:
-        raise PlaygroundFileError("the link unpacks to more than a playground link ever holds: it is not one")
+        raise PlaygroundFileError(say("link_too_big"))
     if not inflate.eof:
-        raise PlaygroundFileError("the link is damaged (it is cut short); copy it again in full")
+        raise PlaygroundFileError(say("link_cut"))
     try:
         doc = read_json(text, "the link", MAX_LINK_JSON_BYTES)
     except PlaygroundFileError:
-        raise PlaygroundFileError("the link is damaged (what it holds is not a playground); "
-                                  "copy it again in full") from None
-    return parse(doc, allow_weights=False)
+        raise PlaygroundFileError(say("link_not_playground")) from None
+    return parse(doc, allow_weights=False, language=language)
 
 
 def apply_fragment(session, fragment):

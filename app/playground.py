@@ -7,8 +7,9 @@ decision boundary or the images, the loss curves) come first, so a student sees 
 scrolling. Which of them are shown, and when, is the views' business (app/views).
 """
 import panel as pn
+from bokeh.models import TabPanel as BkTabPanel
 
-from app import autosave
+from app import autosave, i18n
 from app.builder import code_model_note, network_builder
 from app.codecell import TUTORIAL, code_cell
 from app.controls import (Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets,
@@ -26,20 +27,22 @@ VIEWS_MIN_WIDTH = 560
 # A fixed-width column on a screen narrower than it: as wide as the screen. (Bokeh gives a layout the
 # minimum width of its contents, which would keep the page as wide as the widest row.)
 NARROW_OK = {"max-width": "100%", "min-width": "0"}
-TAGLINE = ("Build a network, press **Forward**, **Backward** and **Step**, and watch PyTorch's autograd work "
-           "— it runs in your browser.")
+TABS = ("tabs.see_it", "tabs.code_cell", "tabs.pytorch_code")
 
 
 class Playground:
-    def __init__(self, session=None, kept=None, language="en"):
+    def __init__(self, session=None, kept=None, languages=()):
         """`kept`: what the page kept of the last visit (app/autosave.py), restored before anything is drawn;
-        `language`: the lessons' (until the playground has a language setting of its own)."""
+        `languages`: the browser's (navigator.languages), whose first that we have is the page's language
+        unless the kept playground says otherwise."""
         self.session = session or Session()
+        if languages:
+            self.session.language = i18n.preferred(languages)
         self.restored = autosave.restore(self.session, kept) if kept else None
         progress = Progress()
         if self.restored and self.restored.ok:
-            progress.take_kept(self.restored.lessons, lesson_files.load(language))
-        self.lessons = LessonsPanel(self.session, progress, language=language)
+            progress.take_kept(self.restored.lessons, lesson_files.load(self.session.language))
+        self.lessons = LessonsPanel(self.session, progress)
         self.notices = Notices()
         self.controls = Controls(self.session, self.notices)
         self.views = Views(self.session)
@@ -80,10 +83,43 @@ class Playground:
                            parts["gradflow"], sizing_mode="stretch_width")
         # Beside the controls while at least VIEWS_MIN_WIDTH is left for them, else under them (a tablet, a
         # phone). A plot wider than a phone scrolls inside its tab, never the page.
-        tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width",
+        tabs = pn.Tabs(("", see_it), sizing_mode="stretch_width",
                        styles={"flex": f"1 1 {VIEWS_MIN_WIDTH}px", "min-width": "0", "overflow-x": "auto"})
-        tabs.extend([("Code cell", cell), ("PyTorch code", code_export(s))])
-        header = pn.Column(notices, pn.pane.Markdown("# Autograd Playground", margin=(0, 10)),
-                           pn.pane.Markdown(TAGLINE, margin=(0, 10)), sizing_mode="stretch_width")
+        tabs.extend([("", cell), ("", code_export(s))])
+        i18n.follow(s, lambda say: retitle(tabs, [say(key) for key in TABS]))
+        title = pn.pane.Markdown("", margin=(0, 10))
+        tagline = pn.pane.Markdown("", margin=(0, 10))
+
+        def translate(say):
+            title.object = f"# {say('page.title')}"
+            tagline.object = say("page.tagline")
+            notices.dismiss_label = say("notices.dismiss")
+        i18n.follow(s, translate)
+        top = wrapping_row(title, language_switch(s), margin=0, align="center")
+        header = pn.Column(notices, top, tagline, sizing_mode="stretch_width")
         return pn.Column(header, wrapping_row(left, tabs, sizing_mode="stretch_width"), sizing_mode="stretch_width",
                          styles={"min-width": "0"})
+
+
+def language_switch(session):
+    """English / 简体中文, each named in its own language: the page switches in place, nothing is lost."""
+    switch = pn.widgets.RadioButtonGroup(options={name: key for key, name in i18n.LANGUAGES.items()},
+                                         value=session.language, button_type="light", css_classes=["pg-language"],
+                                         margin=(12, 10), align="center")
+    switch.param.watch(lambda event: setattr(session, "language", event.new), "value")
+    session.param.watch(lambda event: setattr(switch, "value", event.new), "language")
+    return switch
+
+
+def retitle(tabs, titles):
+    """New titles for the first len(titles) tabs: the tabs' contents and the open tab stay as they are. BokehJS
+    redraws a tab's header only for a new TabPanel, and reuses the drawing of a child it already shows; Panel
+    would build the children anew, so its rendered TabPanels are swapped here for ones with the new titles."""
+    tabs._names = list(titles) + tabs._names[len(titles):]
+    for ref, panels in tabs._panels.items():
+        model = tabs._models[ref][0]
+        for pane, title in zip(tabs.objects, titles):
+            old = panels.get(id(pane))
+            if old is not None:
+                panels[id(pane)] = BkTabPanel(title=title, name=old.name, child=old.child, closable=old.closable)
+        model.tabs = [panels.get(id(pane), tab) for pane, tab in zip(tabs.objects, model.tabs)]

@@ -38,7 +38,7 @@ import param
 import engine as torch
 import engine.graph
 import engine.nn as nn
-from app import checkpoint, datasets, devices, layers, model_code, regularization
+from app import checkpoint, datasets, devices, i18n, layers, model_code, regularization
 from app.state import Data, Hyper, Network, default_loss
 
 HISTORY_POINTS = 2000
@@ -110,6 +110,8 @@ class Session(param.Parameterized):
     device_choice = param.Selector(objects=["auto", *devices.LABELS], default="auto",
                                    doc="What was asked for: auto takes WebGPU where it is faster")
     device_note = param.String("", doc="Why the model trains where it does, or what went wrong on the GPU")
+    language = param.Selector(objects=list(i18n.LANGUAGES), default=i18n.DEFAULT,
+                              doc="The language every word of the page is in (app/i18n.py)")
 
     # Test metrics cost a forward over the test set: taken every TEST_EVERY steps (a power of two,
     # so thinning keeps them) and after every single step the user takes.
@@ -130,6 +132,7 @@ class Session(param.Parameterized):
         self._order, self._cursor, self._shuffled_at = np.zeros(0, np.int64), 0, 0
         self._adapter = adapter       # the WebGPU adapter, looked for on first need
         self._gpu_failure = None      # why the GPU failed, once it has
+        self._device_words = None     # the device note's key and fields
         self._checkpoint = None       # host copy of the training state at the last step boundary (on a GPU)
         self._sample_cache = (None, None)
         self.before_rebuild = []      # called as a rebuild starts (settings changed, model not yet): app/undo.py
@@ -285,7 +288,7 @@ class Session(param.Parameterized):
         (app/cell_record.py). Returns the steps, or None with `error` set."""
         shown = self.last["capture"]
         if shown.steps is None:
-            self._fail(f"cannot step through the backward of {shown.name}: {shown.steps_error}")
+            self._fail(i18n.text("session.cannot_step", self.language, name=shown.name, error=shown.steps_error))
         return shown.steps
 
     # ---- actions -----------------------------------------------------------------------------
@@ -515,24 +518,24 @@ class Session(param.Parameterized):
         """Move everything to the device `device_choice` asks for, and say why in `device_note`."""
         adapter, choice = self.adapter if self.device_choice != "cpu" else None, self.device_choice
         if choice == "cpu":
-            target, note = "cpu", "CPU (numpy)"
+            target, note = "cpu", ("cpu", {})
         elif self._gpu_failure:
-            target, note = "cpu", f"WebGPU failed earlier ({self._gpu_failure}): training on the CPU"
+            target, note = "cpu", ("failed_earlier", {"reason": self._gpu_failure})
         elif choice == "webgpu":
             if adapter.available:
                 target = "webgpu"
-                note = f"WebGPU: {adapter.label}" + (" (software: slower than the CPU here)"
-                                                     if adapter.software else "")
+                note = ("chosen_software" if adapter.software else "chosen", {"adapter": adapter.label})
             else:
-                target, note = "cpu", f"WebGPU is not available here ({adapter.problem}): training on the CPU"
+                target, note = "cpu", ("unavailable_chosen", {"problem": adapter.problem})
         else:
             if self.model is None or self.network.code:   # (a code cell's model: no shape analysis)
                 analysis = None
             elif analysis is None:
                 analysis = layers.analyse(self.network.layers, self.dataset.input_shape, self.data.batch_size)
-            target, note = devices.choose(adapter, analysis)
+            target, key, fields = devices.choice_reason(adapter, analysis)
+            note = (key, fields)
             if self.network.code and self.model is not None and adapter.available and not adapter.software:
-                note = f"WebGPU: {adapter.label} — the CPU for a code cell's model (choose WebGPU to train it there)"
+                note = ("code_model", {"adapter": adapter.label})
         if target != self.device:
             try:
                 self._move(target)
@@ -541,7 +544,22 @@ class Session(param.Parameterized):
                     raise
                 self._fall_back(error)
                 return
-        self.device_note = note
+        self._say_device(*note)
+
+    def _say_device(self, key, fields):
+        """The device note device.<key> (app/i18n.py), said again in the new words when the language changes."""
+        self._device_words = (key, fields)
+        self.device_note = i18n.text(f"device.{key}", self.language, **fields)
+
+    @param.depends("language", watch=True)
+    def _device_note_in_language(self):
+        if self._device_words is not None:
+            self._say_device(*self._device_words)
+
+    @property
+    def gpu_failed(self):
+        """Whether the GPU failed in this session (the model went back to the CPU)."""
+        return self._gpu_failure is not None
 
     def _move(self, target):
         """Model, optimizer state and test data to `target`; a batch in flight is dropped."""
@@ -575,8 +593,7 @@ class Session(param.Parameterized):
             if self._checkpoint is not None:
                 self._restore(self._checkpoint)
         self._checkpoint = None
-        self.device_note = (f"WebGPU failed ({reason}): switched to the CPU; the network and its weights "
-                            f"from step {self.step} are kept")
+        self._say_device("failed", {"reason": reason, "step": self.step})
         self.structure_version += 1
         self.version += 1
 
@@ -628,10 +645,23 @@ class Session(param.Parameterized):
         self._pending = None
 
     def _analyse(self):
-        analysis = layers.analyse(self.network.layers, self.dataset.input_shape, self.data.batch_size)
-        layers.check_head(analysis, self.hyper.loss, self.dataset.classes)
+        analysis = layers.analyse(self.network.layers, self.dataset.input_shape, self.data.batch_size, self.language)
+        layers.check_head(analysis, self.hyper.loss, self.dataset.classes, self.language)
         self.analysis = analysis.to_dict()
         return analysis
+
+    @param.depends("language", watch=True)
+    def _problems_in_language(self):
+        """The builder's words about the network, and why it cannot be built, said again in the new language
+        (nothing is rebuilt)."""
+        if self.network.code:
+            return
+        said = self.model_problem
+        analysis = self._analyse()
+        if self.model is None and said is not None:
+            self.model_problem = analysis.error
+            if self.error == said:
+                self.error = analysis.error
 
     def _new_optimizer(self):
         h = self.hyper
@@ -645,7 +675,7 @@ class Session(param.Parameterized):
 
     def _require_model(self):
         if self.model is None:
-            raise UserError(self.model_problem or "the network cannot be built")
+            raise UserError(self.model_problem or i18n.text("session.cannot_build", self.language))
 
     def _targets(self, labels, outputs):
         """Targets in the form the loss wants for these labels and this many outputs, on the device."""
@@ -689,8 +719,7 @@ class Session(param.Parameterized):
 
     def _check_loss(self, value):
         if not math.isfinite(value):
-            raise UserError(f"the loss is {value} at step {self.step}: the learning rate is probably "
-                            "too high; lower it and press Reset")
+            raise UserError(i18n.text("session.loss_diverged", self.language, value=value, step=self.step))
 
     def _publish(self, p, phase):
         """Show pending work `p` in the views (builds the graph from its capture): everything they

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from app import i18n
+
 MAX_ROWS = 20_000          # it trains in a browser tab; also what the boundary view can draw
 MIN_ROWS = 10              # a train/test split needs a few of each
 MAX_BYTES = 4 * 1024 * 1024   # 20,000 rows of three long numbers take about 1.2 MB
@@ -23,22 +25,24 @@ DELIMITERS = (",", ";", "\t")
 DEFAULT_NAMES = ("x1", "x2", "label")
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
 MAX_NAME_CHARS = 120
-NEEDS = "3 columns: x₁, x₂ and a label or target"
 
 
 class TableError(ValueError):
-    """A CSV (or a kept table) that cannot be used; the message says where and why."""
+    """A CSV that cannot be used: the message tables.<key> (app/i18n.py) with its fields, saying where and why.
+    str() is the message in English."""
 
+    def __init__(self, key, **fields):
+        self.key, self.fields = key, fields
+        super().__init__(self.say())
 
-NOT_TEXT = ("it is not a text file (perhaps a spreadsheet or an image): save it as CSV (comma-separated values) "
-            "and upload that")
+    def say(self, language=i18n.DEFAULT):
+        return i18n.text(f"tables.{self.key}", language, needs=i18n.text("tables.needs", language), **self.fields)
 
 
 def check_size(size):
     """Refuse a file of `size` bytes before reading it, when it is too big to be a CSV the playground takes."""
     if size > MAX_BYTES:
-        raise TableError(f"it is {size / 1e6:.1f} MB; a CSV of {MAX_ROWS:,} rows is far smaller "
-                         f"(the playground reads at most {MAX_BYTES / 1e6:.0f} MB)")
+        raise TableError("too_big", size=f"{size / 1e6:.1f}", rows=f"{MAX_ROWS:,}", limit=f"{MAX_BYTES / 1e6:.0f}")
 
 
 def _number(text):
@@ -64,11 +68,11 @@ def parse_csv(data, name="the file"):
         try:
             data = bytes(data).decode("utf-8")
         except UnicodeDecodeError:
-            raise TableError(NOT_TEXT) from None
+            raise TableError("not_text") from None
     data = data.removeprefix("\ufeff")    # the byte-order mark some spreadsheets write first
     lines = [(number, line) for number, line in enumerate(data.splitlines(), 1) if line.strip()]
     if not lines:
-        raise TableError(f"it is empty; a CSV needs {NEEDS}, one point per row")
+        raise TableError("empty")
     delimiter = _delimiter(lines[0][1])
     rows = [(number, [cell.strip() for cell in cells])
             for (number, _), cells in zip(lines, csv.reader((line for _, line in lines), delimiter=delimiter))]
@@ -76,25 +80,23 @@ def parse_csv(data, name="the file"):
     names = rows[0][1] if header else list(DEFAULT_NAMES)
     body = rows[1:] if header else rows
     if len(rows[0][1]) != COLUMNS:
-        raise TableError(f"line {rows[0][0]} has {len(rows[0][1])} column{'s' * (len(rows[0][1]) != 1)}; "
-                         f"the file needs {NEEDS}")
+        raise TableError("first_line_columns" if len(rows[0][1]) != 1 else "first_line_column", line=rows[0][0],
+                         n=len(rows[0][1]))
     if not body:
-        raise TableError(f"it has a header ({', '.join(names)}) but no rows of data")
+        raise TableError("header_only", names=", ".join(names))
     if len(body) > MAX_ROWS:
-        raise TableError(f"it has {len(body):,} rows; the playground takes at most {MAX_ROWS:,} (it trains in "
-                         "your browser): use a sample of them")
+        raise TableError("too_many_rows", n=f"{len(body):,}", limit=f"{MAX_ROWS:,}")
     if len(body) < MIN_ROWS:
-        raise TableError(f"it has {len(body)} row{'s' * (len(body) != 1)} of data; the playground needs at least "
-                         f"{MIN_ROWS} to split them into training and test points")
+        raise TableError("too_few_rows" if len(body) != 1 else "one_row", n=len(body), least=MIN_ROWS)
     values = []
     for number, cells in body:
         if len(cells) != COLUMNS:
-            raise TableError(f"line {number} has {len(cells)} column{'s' * (len(cells) != 1)}; every row needs "
-                             f"{NEEDS}")
+            raise TableError("line_columns" if len(cells) != 1 else "line_column", line=number, n=len(cells))
         row = [_number(cell) for cell in cells]
         if None in row:
             column = row.index(None) + 1
-            _refuse_cell(f"line {number}, column {column} ({names[column - 1][:MAX_NAME_CHARS]})", cells[column - 1])
+            _refuse_cell({"line": number, "column": column, "name": names[column - 1][:MAX_NAME_CHARS]},
+                         cells[column - 1])
         values.append(row)
     table = {"name": str(name)[:MAX_NAME_CHARS], "columns": [n[:MAX_NAME_CHARS] for n in names],
              "header": header, "delimiter": delimiter, "rows": values}
@@ -104,10 +106,8 @@ def parse_csv(data, name="the file"):
 
 def _refuse_cell(where, cell):
     if cell.lower() in MISSING:
-        shown = f" (“{cell}”)" if cell else ""
-        raise TableError(f"{where} has no value{shown}: every row needs all {COLUMNS} values; fill it in "
-                         "or remove the row")
-    raise TableError(f"{where} is “{cell[:40]}”, which is not a " + ("finite number" if _is_float(cell) else "number"))
+        raise TableError("missing_shown" if cell else "missing", cell=cell, columns=COLUMNS, **where)
+    raise TableError("not_finite" if _is_float(cell) else "not_a_number", cell=cell[:40], **where)
 
 
 def _is_float(text):
@@ -121,8 +121,7 @@ def _is_float(text):
 def _check_targets(table):
     targets = {row[2] for row in table["rows"]}
     if len(targets) == 1:
-        raise TableError(f"every row has the same {table['columns'][2]} ({_g(targets.pop())}): there is nothing "
-                         "to learn; a label needs two classes, a target different values")
+        raise TableError("same_target", name=table["columns"][2], value=_g(targets.pop()))
 
 
 def _g(value):
@@ -176,20 +175,23 @@ def classes_of(table):
     return values if len(values) == 2 else None
 
 
-def describe(table):
+def describe(table, language=i18n.DEFAULT):
     """One line about the table for the preview: rows, what is learnt, the range of the features."""
+    def say(key, **fields):
+        return i18n.text(f"tables.{key}", language, **fields)
     rows = np.asarray(table["rows"], dtype=np.float64)
     names = table["columns"]
     labels = classes_of(table)
     if labels is not None:
         counts = [int((rows[:, 2] == v).sum()) for v in labels]
-        task = (f"classification: {names[2]} {_g(labels[0])} is class 0 ({counts[0]} points), "
-                f"{_g(labels[1])} class 1 ({counts[1]} points)")
+        task = say("classification", name=names[2], first=_g(labels[0]), first_count=counts[0],
+                   second=_g(labels[1]), second_count=counts[1])
     else:
-        task = (f"regression: {names[2]} from {_g(rows[:, 2].min())} to {_g(rows[:, 2].max())} "
-                f"({len(set(rows[:, 2]))} values; a label has exactly two)")
-    spans = ", ".join(f"{n} from {_g(rows[:, i].min())} to {_g(rows[:, i].max())}" for i, n in enumerate(names[:2]))
-    return f"{len(rows):,} rows · {task} · {spans}"
+        task = say("regression", name=names[2], low=_g(rows[:, 2].min()), high=_g(rows[:, 2].max()),
+                   n=len(set(rows[:, 2])))
+    spans = ", ".join(say("span", name=n, low=_g(rows[:, i].min()), high=_g(rows[:, i].max()))
+                      for i, n in enumerate(names[:2]))
+    return say("described", rows=f"{len(rows):,}", task=task, spans=spans)
 
 
 def preview_rows(table, count=5):

@@ -9,19 +9,21 @@ import html
 
 import panel as pn
 
-from app import tables
+from app import i18n, tables
 from app.datasets import DATASETS, LABELS
 from app.file_picker import FilePicker
 
 FILL = {"sizing_mode": "stretch_width"}
 
 
-def dataset_select(data):
+def dataset_select(session):
     """The Dataset menu: every data set, and "Your CSV" once a CSV has been uploaded."""
+    data = session.data
+
     def options():
-        return {LABELS[key]: key for key in DATASETS if key != "csv" or data.table is not None}
-    select = pn.widgets.Select(name="Dataset", options=options(), value=data.dataset, css_classes=["pg-dataset"],
-                               **FILL)
+        return {i18n.text(f"datasets.{key}", session.language): key
+                for key in DATASETS if key != "csv" or data.table is not None}
+    select = pn.widgets.Select(options=options(), value=data.dataset, css_classes=["pg-dataset"], **FILL)
     syncing = {"now": False}
 
     def chosen(event):
@@ -36,18 +38,21 @@ def dataset_select(data):
             syncing["now"] = False
     select.param.watch(chosen, "value")
     data.param.watch(follow, ["dataset", "table"])
+    i18n.follow(session, lambda say: (setattr(select, "name", say("data.dataset")), follow()))
     return select
 
 
-def preview_html(table):
+def preview_html(table, language=i18n.DEFAULT):
     """What was read: the file's name, a line about it, and its first rows as numbers."""
     names, rows = tables.preview_rows(table)
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     body = "".join("<tr>" + "".join(f"<td>{v:g}</td>" for v in row) + "</tr>" for row in rows)
     more = len(table["rows"]) - len(rows)
-    return (f"<div class='pg-csv-about'><b>{html.escape(table['name'])}</b>: {html.escape(tables.describe(table))}"
+    return (f"<div class='pg-csv-about'><b>{html.escape(table['name'])}</b>: "
+            f"{html.escape(tables.describe(table, language))}"
             f"</div><table class='pg-csv-rows'><tr>{head}</tr>{body}"
-            + (f"<tr><td colspan='3'>… {more:,} more</td></tr>" if more else "") + "</table>")
+            + (f"<tr><td colspan='3'>{i18n.text('upload.more_rows', language, n=f'{more:,}')}</td></tr>"
+               if more else "") + "</table>")
 
 
 PREVIEW_CSS = [".pg-csv-about { font-size: 12px; margin-bottom: 4px; } "
@@ -76,25 +81,27 @@ def upload_widgets(session, notices):
         try:
             tables.check_size(chosen["size"])
             if chosen["text"] is None:
-                raise tables.TableError(tables.NOT_TEXT)
+                raise tables.TableError("not_text")
             table = tables.parse_csv(chosen["text"], name)
         except tables.TableError as error:
-            say(f"Could not use “{name}”: {error}. Nothing changed.", "danger")
+            say(i18n.text("upload.refused", session.language, name=name, error=error.say(session.language)), "danger")
             return
         session.configure(data={"table": table, "dataset": "csv"})
-        say(f"Loaded “{name}”: {len(table['rows']):,} rows. The network starts afresh on them; Undo goes back to "
-            "the data before.", "success")
+        say(i18n.text("upload.loaded", session.language, name=name, rows=f"{len(table['rows']):,}"), "success")
 
     def show(*_events):
-        preview.object = preview_html(data.table) if data.table is not None else ""
+        preview.object = preview_html(data.table, session.language) if data.table is not None else ""
         preview.visible = data.table is not None
 
     file.param.watch(read, "chosen")
     data.param.watch(show, "table")
-    show()
-    hint = (f"Three columns — x₁, x₂ and a label (two values: classes) or a target (numbers: regression) — "
-            f"a first row of names optional; up to {tables.MAX_ROWS:,} rows. A share link carries up to "
-            f"{tables.SHARE_MAX_ROWS} of them; Save keeps them all.")
-    return pn.Column(pn.pane.Markdown("**Your data** (CSV)", margin=(0, 10)), file, message, preview,
-                     pn.pane.Markdown(hint, css_classes=["pg-csv-hint"], styles={"font-size": "12px"}, **FILL),
-                     **FILL)
+    title = pn.pane.Markdown("", margin=(0, 10))
+    hint = pn.pane.Markdown("", css_classes=["pg-csv-hint"], styles={"font-size": "12px"}, **FILL)
+
+    def translate(say):
+        title.object = say("upload.title")
+        file.label = say("upload.choose")
+        hint.object = say("upload.hint", rows=f"{tables.MAX_ROWS:,}", link_rows=tables.SHARE_MAX_ROWS)
+        show()
+    i18n.follow(session, translate)
+    return pn.Column(title, file, message, preview, hint, **FILL)

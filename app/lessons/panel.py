@@ -85,13 +85,13 @@ def view_class(view):
 
 class LessonsPanel:
     """The lessons over one code cell. Build it, give the code cell its `check` and `answered`, then `attach`
-    the cell: `panel()` is the card for the page. `language`: the lessons' and the panel's words (until the
-    playground has a language setting, the page passes it here)."""
+    the cell: `panel()` is the card for the page. The lessons and the panel's words follow the session's
+    language."""
 
-    def __init__(self, session, progress=None, language="en"):
-        self.session, self.language = session, language
+    def __init__(self, session, progress=None):
+        self.session, self.language = session, session.language
         self.progress = progress if progress is not None else Progress()
-        self.lessons = lesson_files.load(language)
+        self.lessons = lesson_files.load(self.language)
         self.editor = self.run_button = self.keeper = None
         self.open_view = lambda view: None
         self._checking = None     # the step whose check the run in flight evaluates
@@ -133,6 +133,7 @@ class LessonsPanel:
         self.start_over.on_click(lambda _e: self._start_over())
         self.address.param.watch(self._link_opened, "incoming")
         self.progress.param.watch(lambda _e: self._show(), ["passed"])
+        session.param.watch(lambda event: self.set_language(event.new), "language")
         self._shown = lesson_files.find(self.lessons, self.progress.at) or (0, 0)
         self._show()
 

@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 from pyodide_lock import PyodideLockSpec
 from pyodide_lock.utils import add_wheels_to_spec, update_package_sha256
 
+from app import i18n
 from app.site import icon
 from app.site.digits import SITE_PATH as DIGITS_PATH, write_digits
 from app.site.mnist import SITE_PATH as MNIST_PATH, write_mnist
@@ -288,6 +289,11 @@ class Site:
         for path in WEB.iterdir():
             if path.is_file() and path.name != SERVICE_WORKER:
                 shutil.copy(path, self.out / path.name)
+        # The loader's words in every language, from the catalogue (app/i18n.py): the page shows them before Python.
+        words = {language: {key.split(".", 1)[1]: text for key, text in i18n.catalogue(language).items()
+                            if key.startswith("loader.")} for language in i18n.LANGUAGES}
+        with open(self.out / "loader.js", "a") as loader:
+            loader.write(f"\nconst LOADER_WORDS = {json.dumps(words, ensure_ascii=False)};\n")
 
     def write_first_screen(self):
         """first-screen.json: the playground as a first visit shows it, rendered by the site's own wheels in

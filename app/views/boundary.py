@@ -4,10 +4,14 @@ and, for small networks, what every hidden neuron computes (TensorFlow Playgroun
 The plane is a GRID x GRID lattice evaluated in one batched forward (no graph); after a step only the
 image column of one source changes.
 """
+import functools
+
 import numpy as np
 import panel as pn
-from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper, Range1d
+from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper, Range1d
 from bokeh.plotting import figure
+
+from app import i18n
 
 from .palettes import CLASS_COLOURS, DIVERGING
 from .panels import wrapping_row
@@ -18,15 +22,6 @@ NEURON_PX = 54         # thumbnail side on screen
 MIN_FRAME_WIDTH = 130  # px: room for the figure's title
 MAX_UNITS = 16         # neuron pictures only for layers this narrow...
 MAX_NEURONS = 48       # ...and networks this small
-EMPTY_NEURONS = "Neuron pictures appear for networks with hidden layers of at most 16 units."
-NO_HIDDEN = "This network has no hidden layer: its whole computation is the picture on the left."
-CLASSIFY = ("Background: the probability the network gives to the blue class at every point of the plane "
-            "(white = undecided). Dots: training points; dots with a black ring: test points.")
-REGRESS = ("Background: the network's prediction at every point of the plane. Dots: the targets, coloured on "
-           "the same scale; dots with a black ring are test points.")
-
-
-CLASSIFY_TITLE, REGRESS_TITLE = "Decision boundary", "Prediction over the plane (regression)"
 
 
 class DecisionBoundary:
@@ -35,10 +30,8 @@ class DecisionBoundary:
         self.train = ColumnDataSource({"x": [], "y": [], "colour": [], "label": []}, name="boundary-train")
         self.test = ColumnDataSource({"x": [], "y": [], "colour": [], "label": []}, name="boundary-test")
         self.mapper = LinearColorMapper(palette=DIVERGING, low=0, high=1)
-        self.figure = figure(name="boundary-plot", title=CLASSIFY_TITLE, width=360, height=360,
-                             x_axis_label="x₁ (first input)", y_axis_label="x₂ (second input)",
-                             x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), toolbar_location=None,
-                             tools="hover", tooltips=[("x₁", "$x{0.00}"), ("x₂", "$y{0.00}"), ("label", "@label")])
+        self.figure = figure(name="boundary-plot", width=360, height=360,
+                             x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), toolbar_location=None, tools="hover")
         self.figure.image("image", x="x", y="y", dw="dw", dh="dh", source=self.image, color_mapper=self.mapper)
         points = dict(size=6, fill_color="colour", line_color="white", line_width=0.5)
         self.figure.scatter("x", "y", source=self.train, **points)
@@ -46,12 +39,31 @@ class DecisionBoundary:
         self.colour_bar = ColorBar(color_mapper=self.mapper, width=10, title="P(blue)")
         self.figure.add_layout(self.colour_bar, "right")
         self.figure.grid.visible = False
-        self.caption = pn.pane.Markdown(CLASSIFY, name="boundary-caption", css_classes=["boundary-caption"],
+        self.caption = pn.pane.Markdown("", name="boundary-caption", css_classes=["boundary-caption"],
                                         width=360, margin=(0, 10))
-        self.heading = pn.pane.Markdown(f"### {CLASSIFY_TITLE}", name="boundary-heading", margin=(0, 10))
+        self.heading = pn.pane.Markdown("", name="boundary-heading", margin=(0, 10))
         self.neurons = NeuronPictures()
         self.grid = None
         self.regression = False
+        self.translate(i18n.DEFAULT)
+
+    def translate(self, language):
+        """The view's fixed words in `language`; what depends on the data comes with the next set_data."""
+        self.language = language
+        say = functools.partial(i18n.text, language=language)
+        self.figure.xaxis[0].axis_label, self.figure.yaxis[0].axis_label = say("boundary.x1"), say("boundary.x2")
+        self.figure.select_one(HoverTool).tooltips = [("x₁", "$x{0.00}"), ("x₂", "$y{0.00}"),
+                                                      (say("boundary.label"), "@label")]
+        self._titles()
+        self.neurons.translate(language)
+
+    def _titles(self):
+        say = functools.partial(i18n.text, language=self.language)
+        kind = "regress" if self.regression else "classify"
+        self.colour_bar.title = say("boundary.prediction" if self.regression else "boundary.p_blue")
+        self.figure.title.text = say(f"boundary.{kind}_title")
+        self.heading.object = f"### {say(f'boundary.{kind}_title')}"
+        self.caption.object = say(f"boundary.{kind}")
 
     def panel(self):
         return pn.Column(self.heading,
@@ -71,14 +83,9 @@ class DecisionBoundary:
         if self.regression:
             span = float(np.abs(np.concatenate([dataset.y_train, dataset.y_test])).max()) or 1.0
             self.mapper.update(low=-span, high=span)
-            self.colour_bar.title = "prediction"
         else:
             self.mapper.update(low=0, high=1)
-            self.colour_bar.title = "P(blue)"
-        title = REGRESS_TITLE if self.regression else CLASSIFY_TITLE
-        self.figure.title.text = title
-        self.heading.object = f"### {title}"
-        self.caption.object = REGRESS if self.regression else CLASSIFY
+        self._titles()
         self.train.data = self._points(dataset.x_train, dataset.y_train)
         self.test.data = self._points(dataset.x_test, dataset.y_test)
         self.image.data = {"image": [], "x": [], "y": [], "dw": [], "dh": []}
@@ -92,7 +99,8 @@ class DecisionBoundary:
             labels = [f"{v:.2f}" for v in y]
         else:
             colours = [CLASS_COLOURS[int(v) % 2] for v in y]
-            labels = ["blue (1)" if v else "orange (0)" for v in y.astype(int)]
+            names = [i18n.text("boundary.orange", self.language), i18n.text("boundary.blue", self.language)]
+            labels = [names[1] if v else names[0] for v in y.astype(int)]
         return {"x": x[:, 0], "y": x[:, 1], "colour": colours, "label": labels}
 
     def show(self, heat):
@@ -115,9 +123,8 @@ class NeuronPictures:
     def __init__(self):
         self.source = ColumnDataSource(_no_pictures(), name="neuron-images")
         self.labels = ColumnDataSource({"x": [], "y": [], "text": []}, name="neuron-labels")
-        self.figure = figure(name="neuron-plot", title="Hidden neurons", width=300, height=360,
-                             x_range=Range1d(0, 1), y_range=Range1d(0, 1), toolbar_location=None, tools="hover",
-                             tooltips=[("layer", "@layer"), ("neuron", "@unit")])
+        self.figure = figure(name="neuron-plot", width=300, height=360,
+                             x_range=Range1d(0, 1), y_range=Range1d(0, 1), toolbar_location=None, tools="hover")
         mapper = LinearColorMapper(palette=DIVERGING, low=-1, high=1)
         self.figure.image("image", x="x", y="y", dw=1, dh=1, source=self.source, color_mapper=mapper)
         # A frame, so a picture that is white (zero) over much of the plane still reads as a whole square.
@@ -127,9 +134,20 @@ class NeuronPictures:
                          text_baseline="bottom", text_font_style="bold")
         self.figure.axis.visible = False
         self.figure.grid.visible = False
-        self.caption = pn.pane.Markdown(EMPTY_NEURONS, name="neuron-caption", width=300, margin=(0, 10))
+        self.caption = pn.pane.Markdown("", name="neuron-caption", width=300, margin=(0, 10))
         self.points = None
         self._layout = None
+        self.language = i18n.DEFAULT
+
+    def translate(self, language):
+        """The view's words in `language`; the caption comes with the next show (the layout is placed anew)."""
+        self.language = language
+        self.figure.title.text = i18n.text("neurons.title", language)
+        self.figure.select_one(HoverTool).tooltips = [(i18n.text("neurons.layer", language), "@layer"),
+                                                      (i18n.text("neurons.neuron", language), "@unit")]
+        self._layout = None
+        if not self.caption.object or not self.figure.visible:
+            self.caption.object = i18n.text("neurons.empty", language)
 
     def panel(self):
         return pn.Column(self.figure, self.caption)
@@ -144,11 +162,11 @@ class NeuronPictures:
     def show(self, hidden):
         """`hidden`: {layer name: (NEURON_GRID², units)} of the hidden layers (ordered), or None."""
         if not hidden:
-            self._set_empty(NO_HIDDEN if hidden == {} else EMPTY_NEURONS)
+            self._set_empty("neurons.no_hidden" if hidden == {} else "neurons.empty")
             return
         if any(a.shape[1] > MAX_UNITS for a in hidden.values()) or \
                 sum(a.shape[1] for a in hidden.values()) > MAX_NEURONS:
-            self._set_empty(EMPTY_NEURONS)
+            self._set_empty("neurons.empty")
             return
         layout = tuple((name, a.shape[1]) for name, a in hidden.items())
         if layout != self._layout:
@@ -187,9 +205,7 @@ class NeuronPictures:
         self.figure.x_range.update(start=-margin, end=width + margin)
         self.figure.y_range.update(start=-height - 0.1, end=0.45)
         self.figure.update(frame_width=frame_width, frame_height=int((height + 0.55) * NEURON_PX), visible=True)
-        self.caption.object = ("Each picture: one neuron's output over the same plane (orange negative, blue "
-                               "positive, white zero, each scaled to its own largest value; a ReLU neuron is white wherever it "
-                               "is off). Deeper layers combine the simpler shapes of earlier ones.")
+        self.caption.object = i18n.text("neurons.caption", self.language)
 
     def _set_empty(self, message):
         if self._layout is not None or self.figure.visible:
@@ -197,7 +213,7 @@ class NeuronPictures:
             self.source.data = _no_pictures()
             self.labels.data = {"x": [], "y": [], "text": []}
             self.figure.visible = False
-        self.caption.object = message
+        self.caption.object = i18n.text(message, self.language)
 
 
 def hidden_layers(names, groups, activations):

@@ -7,7 +7,7 @@ numbers on screen are those of the last step.
 """
 import panel as pn
 
-from app import datasets
+from app import datasets, i18n
 from app.drawing import decode_canvas, mnist_style
 from app.layers import KINDS
 
@@ -22,7 +22,6 @@ from .stepthrough import StepThrough
 from app.stepper import Stepper
 
 HEAVY_EVERY = 10
-INVALID = "The network cannot be built yet (see the message in the network column); fix it to see its graph."
 
 
 class Views:
@@ -45,6 +44,15 @@ class Views:
         self.images.pad.param.watch(self._on_drawing, "ink")
         session.param.watch(lambda _e: self.refresh(full=not session.running), "version")
         session.param.watch(lambda e: None if e.new else self.refresh(full=True), "running")
+        session.param.watch(lambda e: self.translate(e.new), "language")
+        self.translate(session.language)
+
+    def translate(self, language):
+        """Every view's words in `language`, then everything drawn again: what they show stays as it was."""
+        for view in (self.inspector, self.graph, self.stepthrough, self.gradflow, self.curves, self.boundary,
+                     self.images):
+            view.translate(language)
+        self._dataset = None     # the data's words (the points' labels, the images' classes) are drawn anew
         self.refresh(full=True)
 
     def panel(self):
@@ -91,7 +99,7 @@ class Views:
         s = self.session
         graph = s.last.get("graph")
         if graph is None and s.model is None:
-            self.graph.show(None, message=INVALID)
+            self.graph.show(None, message=i18n.text("graph.invalid", self.session.language))
         else:
             self.graph.show(graph)
         self.inspector.refresh(s.last.get("capture"), graph)

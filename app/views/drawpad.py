@@ -2,6 +2,8 @@
 import panel as pn
 import param
 
+from app import i18n
+
 RESOLUTION = 112   # canvas pixels a side: 4× MNIST's 28, fine enough for the 20×20 box's anti-aliasing
 
 
@@ -10,6 +12,7 @@ class DrawPad(pn.custom.JSComponent):
     `ink`: base64 of RESOLUTION² bytes, row by row, 0 paper to 255 ink. Clear empties the canvas and `ink`."""
 
     ink = param.String(default="", doc="page -> Python: the drawing, or empty when there is none")
+    clear_label = param.String(default="Clear", doc="Python -> page: the clear button's text")
     resolution = param.Integer(default=RESOLUTION, constant=True)
     every_ms = param.Integer(default=120, constant=True)
 
@@ -65,7 +68,9 @@ export function render({ model, el }) {
   canvas.addEventListener("pointercancel", end);
   const clear = document.createElement("button");
   clear.className = "pg-draw-clear";
-  clear.textContent = "Clear";
+  const label = () => { clear.textContent = model.clear_label; };
+  model.on("clear_label", label);
+  label();
   clear.addEventListener("click", () => { wipe(); last = null; clearTimeout(timer); timer = null; model.ink = ""; });
   el.append(canvas, clear);
 }
@@ -74,3 +79,6 @@ export function render({ model, el }) {
                     ".pg-draw-canvas { width: 196px; height: 196px; touch-action: none; cursor: crosshair; "
                     "border: 1px solid #9ca3af; border-radius: 4px; } "
                     ".pg-draw-clear { font-size: 12px; }"]
+
+    def translate(self, language):
+        self.clear_label = i18n.text("images.clear", language)

@@ -1,10 +1,12 @@
 """Numbers and shapes as a learner reads them in the views."""
 import math
 
+from app import i18n
 
-def shape_text(shape):
-    """[64, 6, 30, 30] -> '64×6×30×30'; a scalar -> 'scalar'."""
-    return "×".join(str(int(d)) for d in shape) if len(shape) else "scalar"
+
+def shape_text(shape, language=i18n.DEFAULT):
+    """[64, 6, 30, 30] -> '64×6×30×30'; a scalar -> 'scalar' (in `language`)."""
+    return "×".join(str(int(d)) for d in shape) if len(shape) else i18n.text("shape.scalar", language)
 
 
 def number(x, digits=3):

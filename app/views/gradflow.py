@@ -4,6 +4,7 @@ A layer's gradient norm is the L2 norm of the gradients of all its parameters (t
 per step). Below 1e-6 the layer has stopped learning (vanishing gradients); above 1e3 the updates blow
 up (exploding gradients); NaN or Inf means training has broken down.
 """
+import functools
 import math
 from contextlib import nullcontext
 
@@ -12,29 +13,25 @@ from bokeh.models import ColumnDataSource, DataRange1d, Legend, LegendItem, Span
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
+from app import i18n
+
 from .formatting import number
 from .history import HistoryReader
 from .panels import wrapping_row
 
 VANISHING, EXPLODING = 1e-6, 1e3
 CAP = 2000
-EMPTY = ("<b>Press Step or Train.</b> Each layer's gradient size (the L2 norm of the gradients of its weights "
-         "and biases) is drawn here at every step, on a log scale.")
-THRESHOLDS = "red dashed lines: vanishing below 1e-6, exploding above 1e3"
-HEALTHY = "✓ Every layer's gradient is in a healthy range (between 1e-6 and 1e3)."
 
 
-def diagnose(name, norm):
+def diagnose(name, norm, language=i18n.DEFAULT):
     """A sentence about a layer's latest gradient norm, or None when it is healthy."""
+    name = f"<b>{name}</b>"
     if norm is None or math.isnan(norm) or math.isinf(norm):
-        return (f"<b>{name}</b>: gradient is NaN/Inf — training has broken down. Lower the learning rate "
-                "and press Reset.")
+        return i18n.text("gradflow.broken", language, name=name)
     if norm < VANISHING:
-        return (f"<b>{name}</b>: vanishing gradient ({number(norm)} &lt; 1e-6) — this layer has almost stopped "
-                "learning. Saturated activations (Sigmoid, Tanh) or a very deep stack cause this; try ReLU.")
+        return i18n.text("gradflow.vanishing", language, name=name, norm=number(norm))
     if norm > EXPLODING:
-        return (f"<b>{name}</b>: exploding gradient ({number(norm)} &gt; 1e3) — updates are huge. Lower the "
-                "learning rate.")
+        return i18n.text("gradflow.exploding", language, name=name, norm=number(norm))
     return None
 
 
@@ -42,25 +39,42 @@ class GradientFlow:
     def __init__(self):
         self.source = ColumnDataSource({"step": []}, name="gradflow-source")
         self.latest = ColumnDataSource({"step": []}, name="gradflow-latest")  # the newest row: a dot per layer
-        self.figure = figure(name="gradflow-plot", title="Gradient size per layer", width=460, height=280,
-                             y_axis_type="log", x_axis_label="step", y_axis_label="gradient norm (log scale)",
+        self.figure = figure(name="gradflow-plot", width=460, height=280, y_axis_type="log",
                              toolbar_location=None, tools="hover")
         self.figure.x_range = DataRange1d(start=0)
         for level in (VANISHING, EXPLODING):
             self.figure.add_layout(Span(location=level, dimension="width", line_color="#dc2626",
                                         line_dash="dashed", line_width=1))
         # What the dashed lines mean, above the plot: a label inside it sat on the layers' lines.
-        self.figure.add_layout(Title(text=THRESHOLDS, text_font_size="10px", text_font_style="normal",
-                                     text_color="#dc2626"), "above")
-        self.legend = Legend(items=[], click_policy="hide", title="layer")
+        self.thresholds = Title(text="", text_font_size="10px", text_font_style="normal", text_color="#dc2626")
+        self.figure.add_layout(self.thresholds, "above")
+        self.legend = Legend(items=[], click_policy="hide")
         self.figure.add_layout(self.legend, "right")
-        self.flags = pn.pane.HTML(EMPTY, name="gradflow-flags", css_classes=["gradflow-flags"], width=280,
+        self.flags = pn.pane.HTML("", name="gradflow-flags", css_classes=["gradflow-flags"], width=280,
                                   margin=(30, 10))
+        self.heading = pn.pane.Markdown("", margin=(0, 10))
         self.layers = ()
+        self._latest = {}
         self._reader = HistoryReader()
+        self.translate(i18n.DEFAULT)
+
+    def translate(self, language):
+        self.language = language
+        say = functools.partial(i18n.text, language=language)
+        self.heading.object = f"### {say('gradflow.heading')}"
+        self.figure.title.text = say("gradflow.title")
+        self.figure.xaxis[0].axis_label, self.figure.yaxis[0].axis_label = say("curves.step"), say("gradflow.norm")
+        self.thresholds.text = say("gradflow.thresholds")
+        self.legend.title = say("gradflow.layer")
+        self._tooltips()
+        self._write_flags(self._latest)
+
+    def _tooltips(self):
+        self.figure.hover.tooltips = [(i18n.text("curves.step", self.language), "@step")] + [
+            (n, f"@{_column(i)}{{0.00e+0}}") for i, n in enumerate(self.layers)]
 
     def panel(self):
-        return pn.Column("### Gradient flow", wrapping_row(self.figure, self.flags), name="gradflow-panel",
+        return pn.Column(self.heading, wrapping_row(self.figure, self.flags), name="gradflow-panel",
                          sizing_mode="stretch_width")
 
     def update(self, history, version):
@@ -102,15 +116,15 @@ class GradientFlow:
             dots = self.figure.scatter("step", _column(i), source=self.latest, color=colour, size=6)
             items.append(LegendItem(label=name, renderers=[line, dots]))
         self.legend.items = items
-        self.figure.hover.tooltips = [("step", "@step")] + [(n, f"@{_column(i)}{{0.00e+0}}")
-                                                            for i, n in enumerate(layers)]
+        self._tooltips()
 
     def _write_flags(self, latest):
+        self._latest = latest
         if not latest:
-            text = EMPTY
+            text = i18n.text("gradflow.empty", self.language)
         else:
-            problems = [p for p in (diagnose(n, v) for n, v in latest.items()) if p]
-            text = "<br>".join(problems) if problems else HEALTHY
+            problems = [p for p in (diagnose(n, v, self.language) for n, v in latest.items()) if p]
+            text = "<br>".join(problems) if problems else i18n.text("gradflow.healthy", self.language)
         if self.flags.object != text:
             self.flags.object = text
 

@@ -8,6 +8,7 @@ Backward, every edge is as thick and dark as the gradient that flows back along 
 The drawing is computed here (app.views.dag_layout), and done again only when the graph's structure
 changes; after a training step only the gradient columns of the two data sources are replaced.
 """
+import functools
 import math
 
 import panel as pn
@@ -15,24 +16,15 @@ from bokeh.models import ColumnDataSource, CustomJS, HoverTool, PanTool, Range1d
 from bokeh.palettes import Blues9
 from bokeh.plotting import figure
 
+from app import i18n
+
 from .dag_layout import layered_layout
 from .formatting import number, shape_text, text_width
 
-# kind (from engine.graph.kind_of) -> fill colour, words in the legend
-KINDS = {
-    "constant": ("#e5e7eb", "data (input, target)"),
-    "parameter": ("#fde68a", "parameter (weight, bias)"),
-    "module": ("#f5d0fe", "layer, grouped (click to open)"),
-    "matmul": ("#bfdbfe", "matrix multiply"),
-    "conv": ("#c7d2fe", "convolution"),
-    "pool": ("#ddd6fe", "pooling"),
-    "activation": ("#bbf7d0", "activation"),
-    "norm": ("#a5f3fc", "normalisation"),
-    "loss": ("#fecaca", "loss"),
-    "reduction": ("#fbcfe8", "reduction (sum, mean, max)"),
-    "shape": ("#f5f5f4", "reshape / transpose / index"),
-    "arithmetic": ("#fed7aa", "arithmetic (+ − × ÷, exp, ...)"),
-}
+# kind (from engine.graph.kind_of) -> fill colour; its words in the legend are graph.kind_<kind> (app/i18n.py)
+KINDS = {"constant": "#e5e7eb", "parameter": "#fde68a", "module": "#f5d0fe", "matmul": "#bfdbfe", "conv": "#c7d2fe",
+         "pool": "#ddd6fe", "activation": "#bbf7d0", "norm": "#a5f3fc", "loss": "#fecaca", "reduction": "#fbcfe8",
+         "shape": "#f5f5f4", "arithmetic": "#fed7aa"}
 NAME_PX, SUB_PX = 10, 9
 BOX_H, HEADER_H, TOP = 44, 16, 26
 GRAD_COLOURS = Blues9[::-1][3:]  # light (small gradient) to dark (large gradient)
@@ -40,20 +32,8 @@ NO_GRAD, BAD_GRAD = "#9ca3af", "#dc2626"
 GRAD_TEXT_WIDTH = text_width("grad 0.00123", SUB_PX)
 TALL = 1800  # px: a new graph starts fully open if its drawing is at most WIDE wide and this tall
 DRAW_LIMIT = 300
-PICK_PROMPT = "click a box, or choose a node here"
-
-EMPTY = ("**Press Forward** to run the network on one batch. Its computation graph appears here: "
-         "the data on the left, every operation PyTorch records, and the loss on the right.")
-CAPTION = ("Each box is a node of the autograd graph, named as PyTorch names it, with the shape of its output. "
-           "**Click a box** to inspect its value and gradient{groups}.{backward}")
-AFTER_BACKWARD = (" *grad* is the size (L2 norm) of the gradient of the loss with respect to that output; "
-                  "the thicker and darker an edge, the larger the gradient flowing back along it.")
-BEFORE_BACKWARD = " Press **Backward** to see the gradients."
 VIEW_H = 540  # px: the graph's window; a taller drawing is seen through it (drag, Fit, or it follows a step)
 WIDE = 760  # px: a drawing wider than this overflows the panel on a 1280-pixel screen: drawn top-down instead
-SCROLL_HINT = " The graph is wider than this panel: **scroll sideways** to follow it to the loss →"
-NAVIGATION = (" Drag to pan, ctrl+wheel (or pinch) to zoom, **Fit** to see it whole; in a tall graph the loss is at "
-              "the top and the data at the bottom.")
 
 NODE_COLUMNS = ("id", "name", "sub", "grad_text", "kind", "fill", "x", "y", "w", "h", "y_name", "y_sub",
                 "y_grad", "line_color", "line_width", "grad_norm", "dtype", "module", "param", "saved", "alpha")
@@ -90,16 +70,14 @@ class GraphView:
         self.figure = self._figure()
         self.nodes.selected.on_change("indices", self._on_node_tap)
         self.groups.selected.on_change("indices", self._on_header_tap)
-        self.caption = pn.pane.Markdown(EMPTY, name="graph-caption", css_classes=["graph-caption"], margin=(0, 10))
+        self.language = i18n.DEFAULT
+        self.caption = pn.pane.Markdown(i18n.text("graph.empty", self.language), name="graph-caption",
+                                        css_classes=["graph-caption"], margin=(0, 10))
         self.legend = pn.pane.HTML("", name="graph-legend", css_classes=["graph-legend"], margin=(0, 10))
-        self.open_all = pn.widgets.Button(name="Open all layers", css_classes=["graph-open-all"], width=130,
-                                          disabled=True)
-        self.group_all = pn.widgets.Button(name="Group by layer", css_classes=["graph-group-all"], width=130,
-                                           disabled=True)
-        self.picker = pn.widgets.Select(name="Inspect node", options={}, css_classes=["graph-node-select"],
-                                        width=260, disabled=True)
-        self.fit = pn.widgets.Button(name="Fit", css_classes=["graph-fit"], width=60, disabled=True,
-                                     description="Show the whole graph (after zooming or panning)")
+        self.open_all = pn.widgets.Button(css_classes=["graph-open-all"], width=130, disabled=True)
+        self.group_all = pn.widgets.Button(css_classes=["graph-group-all"], width=130, disabled=True)
+        self.picker = pn.widgets.Select(options={}, css_classes=["graph-node-select"], width=260, disabled=True)
+        self.fit = pn.widgets.Button(css_classes=["graph-fit"], width=60, disabled=True)
         # in the page: the ranges may have moved there (pan, zoom) without Python knowing
         self.fit.js_on_click(args={"xr": self.figure.x_range, "yr": self.figure.y_range}, code="""
             xr.setv({start: xr.reset_start, end: xr.reset_end});
@@ -109,13 +87,15 @@ class GraphView:
         self.open_all.on_click(lambda _e: self.set_expanded(self._modules or ()))
         self.group_all.on_click(lambda _e: self.set_expanded(()))
         self.picker.param.watch(self._on_pick, "value")
+        self.heading = pn.pane.Markdown("", margin=(0, 10))
+        self.translate(self.language)
 
     def panel(self, stepping=None):
         """`stepping`: the step-through's controls and card, shown above the drawing."""
         tools = pn.Row(self.open_all, self.group_all, self.fit, self.picker, margin=(0, 5))
         # scroll both ways: `scroll=True` scrolls a Column only vertically, and a wide graph was cut off
         plot = pn.Column(pn.pane.Bokeh(self.figure), scroll="both-auto", sizing_mode="stretch_width", max_height=620)
-        return pn.Column("### Computation graph", self.caption, tools, *([stepping] if stepping else []),
+        return pn.Column(self.heading, self.caption, tools, *([stepping] if stepping else []),
                          self.legend, plot, name="graph-panel", css_classes=["graph-panel"],
                          sizing_mode="stretch_width")
 
@@ -151,20 +131,32 @@ class GraphView:
         fig.text("lx", "ly", "label", source=self.flow, text_font_size="10px", text_color="colour",
                  text_font_style="bold", text_align="center", text_baseline="bottom",
                  background_fill_color="white", background_fill_alpha=0.85)
-        fig.add_tools(
-            PanTool(), WheelZoomTool(modifiers={"ctrl": True}),
-            TapTool(renderers=[boxes, headers]),
-            HoverTool(renderers=[boxes], tooltips=[("node", "@name"), ("output", "@sub"), ("dtype", "@dtype"),
-                                                   ("layer", "@module"), ("parameter", "@param"),
-                                                   ("saved for backward", "@saved"), ("gradient", "@grad_text")]),
-            HoverTool(renderers=[edges], line_policy="interp",
-                      tooltips=[("tensor", "@shape"), ("from", "@src_name"), ("to", "@dst_name"),
-                                ("gradient", "@grad_text")]),
-        )
+        self.node_hover = HoverTool(renderers=[boxes])
+        self.edge_hover = HoverTool(renderers=[edges], line_policy="interp")
+        fig.add_tools(PanTool(), WheelZoomTool(modifiers={"ctrl": True}), TapTool(renderers=[boxes, headers]),
+                      self.node_hover, self.edge_hover)
         return fig
 
-    def show(self, graph, message=EMPTY):
-        """Draw `graph` (an engine.graph.Graph), or say `message` when there is none."""
+    def translate(self, language):
+        """The view's words in `language`; the drawing's own (legend, node menu, caption) at the next show."""
+        self.language = language
+        say = functools.partial(i18n.text, language=language)
+        self.heading.object = f"### {say('graph.heading')}"
+        self.open_all.name, self.group_all.name = say("graph.open_all"), say("graph.group_all")
+        self.picker.name = say("graph.inspect_node")
+        self.fit.param.update(name=say("graph.fit"), description=say("graph.fit_tip"))
+        self.node_hover.tooltips = [(say(f"graph.tip_{key}"), f"@{column}") for key, column in (
+            ("node", "name"), ("output", "sub"), ("dtype", "dtype"), ("layer", "module"), ("parameter", "param"),
+            ("saved", "saved"), ("gradient", "grad_text"))]
+        self.edge_hover.tooltips = [(say(f"graph.tip_{key}"), f"@{column}") for key, column in (
+            ("tensor", "shape"), ("from", "src_name"), ("to", "dst_name"), ("gradient", "grad_text"))]
+        self._signature = None      # laid out again at the next show, in the new words
+        if self.graph is None:
+            self.caption.object = say("graph.empty")
+
+    def show(self, graph, message=None):
+        """Draw `graph` (an engine.graph.Graph), or say `message` (else: press Forward) when there is none."""
+        message = message or i18n.text("graph.empty", self.language)
         self.graph = graph
         if self.selected is not None and not _same_node(graph, self.selected, self._selected_name):
             self.selected = None   # another graph (e.g. from the code cell): the same id is another node
@@ -174,7 +166,8 @@ class GraphView:
         modules = tuple(graph.modules())
         if modules != self._modules:  # a new network: open if it fits, else group by layer
             self._modules = modules
-            fits = len(graph.nodes) <= DRAW_LIMIT and _fits(_oriented_layout(graph.collapsed(modules))[0][0])
+            fits = (len(graph.nodes) <= DRAW_LIMIT
+                    and _fits(_oriented_layout(graph.collapsed(modules), self.language)[0][0]))
             self.expanded = set(modules) if fits else set()
         self._draw()
 
@@ -192,8 +185,9 @@ class GraphView:
     def _draw(self):
         drawn = self.graph.collapsed(self.expanded)
         if len(drawn.nodes) > DRAW_LIMIT:
-            advice = "Press Group by layer." if self._modules and self.expanded else "Show a smaller computation."
-            self._clear(f"This graph has {len(drawn.nodes)} nodes: too many to draw readably. {advice}")
+            advice = "graph.press_group" if self._modules and self.expanded else "graph.smaller"
+            self._clear(i18n.text("graph.too_many", self.language, n=len(drawn.nodes),
+                                  advice=i18n.text(advice, self.language)))
             self.group_all.disabled = not self._modules
             return
         self.drawn = drawn
@@ -207,7 +201,7 @@ class GraphView:
             self._signature = signature
             self._relayout()
         elif any(n.get("values") for n in drawn.nodes):  # tiny tensors' numbers change at every step
-            _update_changed(self.nodes, {"sub": [_labels(n)[1] for n in drawn.nodes]})
+            _update_changed(self.nodes, {"sub": [_labels(n, self.language)[1] for n in drawn.nodes]})
         self._show_gradients()
         has_grad = any(n["grad_norm"] is not None for n in drawn.nodes)
         self._set_caption(has_grad)
@@ -227,18 +221,18 @@ class GraphView:
         self.open_all.disabled = self.group_all.disabled = self.fit.disabled = True
 
     def _set_caption(self, has_grad):
-        groups = ("; click a layer's box to open it, and the ▾ header of an open layer to group it again"
-                  if self._modules else "")
-        text = CAPTION.format(groups=groups, backward=AFTER_BACKWARD if has_grad else BEFORE_BACKWARD)
-        text += NAVIGATION if self.vertical else ""
+        say = functools.partial(i18n.text, language=self.language)
+        text = say("graph.caption", groups=say("graph.caption_groups") if self._modules else "",
+                   backward=say("graph.after_backward" if has_grad else "graph.before_backward"))
+        text += say("graph.navigation") if self.vertical else ""
         if self.figure.width and self.figure.width > WIDE + 2 * self.figure.min_border:
-            text += SCROLL_HINT
+            text += say("graph.scroll_hint")
         if self.caption.object != text:
             self.caption.object = text
 
     def _relayout(self):
         nodes, edges = self.drawn.nodes, self.drawn.edges
-        (layout, labels, widths), self.vertical = _oriented_layout(self.drawn)
+        (layout, labels, widths), self.vertical = _oriented_layout(self.drawn, self.language)
         pos = {i: (x, y + TOP) for i, (x, y) in layout.positions.items()}
         self.nodes.data = {
             "id": [str(n["id"]) for n in nodes],
@@ -246,7 +240,7 @@ class GraphView:
             "sub": [labels[n["id"]][1] for n in nodes],
             "grad_text": [""] * len(nodes),
             "kind": [n["kind"] for n in nodes],
-            "fill": [KINDS.get(n["kind"], KINDS["arithmetic"])[0] for n in nodes],
+            "fill": [KINDS.get(n["kind"], KINDS["arithmetic"]) for n in nodes],
             "x": [pos[n["id"]][0] for n in nodes],
             "y": [pos[n["id"]][1] for n in nodes],
             "w": [widths[n["id"]] for n in nodes],
@@ -260,7 +254,7 @@ class GraphView:
             "dtype": [n["dtype"] or "" for n in nodes],
             "module": [n["module"] or "" for n in nodes],
             "param": [n["param"] or "" for n in nodes],
-            "saved": [", ".join(shape_text(s) for s in n["saved"]) for n in nodes],
+            "saved": [", ".join(shape_text(s, self.language) for s in n["saved"]) for n in nodes],
             "alpha": [1.0] * len(nodes),
         }
         by_id = {n["id"]: n for n in nodes}
@@ -272,7 +266,7 @@ class GraphView:
             "x_end": [r[-1][0] if self.vertical else r[-1][0] - 4 for r in routes],
             "y_end": [r[-1][1] + 4 if self.vertical else r[-1][1] for r in routes],
             "angle": [0.0 if self.vertical else -math.pi / 2] * len(routes),  # up (to the loss) or right
-            "shape": [shape_text(e["shape"]) for e in edges],
+            "shape": [shape_text(e["shape"], self.language) for e in edges],
             "src_name": [_title(by_id[e["src"]]) for e in edges],
             "dst_name": [_title(by_id[e["dst"]]) for e in edges],
             "grad_text": [""] * len(edges),
@@ -288,11 +282,12 @@ class GraphView:
         margin = 2 * self.figure.min_border
         self.figure.update(frame_width=int(width), frame_height=int(shown), width=int(width) + margin,
                            height=int(shown) + margin, visible=True)
-        self.legend.object = _legend_html(sorted({n["kind"] for n in nodes}, key=list(KINDS).index))
+        self.legend.object = _legend_html(sorted({n["kind"] for n in nodes}, key=list(KINDS).index), self.language)
         self._syncing = True  # a Select picks its first option by itself: that is not the user's choice
         try:
-            self.picker.options = {PICK_PROMPT: None, **{f"#{n['id']} {_title(n)} · {shape_text(n['shape'])}": n["id"]
-                                                          for n in nodes if n["kind"] != "module"}}
+            self.picker.options = {i18n.text("graph.pick_prompt", self.language): None,
+                                   **{f"#{n['id']} {_title(n)} · {shape_text(n['shape'], self.language)}": n["id"]
+                                      for n in nodes if n["kind"] != "module"}}
             self.picker.value = self.selected if self.selected in self.picker.options.values() else None
         finally:
             self._syncing = False
@@ -530,19 +525,19 @@ def _fits(layout):
     return layout.width <= WIDE and layout.height <= TALL
 
 
-def _oriented_layout(drawn):
+def _oriented_layout(drawn, language=i18n.DEFAULT):
     """Left to right when that fits the panel's width, else top-down with the loss at the top:
     ((layout, labels, widths), vertical)."""
-    across = _layout(drawn)
+    across = _layout(drawn, language=language)
     if across[0].width <= WIDE:
         return across, False
-    return _layout(drawn, vertical=True), True
+    return _layout(drawn, vertical=True, language=language), True
 
 
-def _layout(drawn, vertical=False):
+def _layout(drawn, vertical=False, language=i18n.DEFAULT):
     """The layered drawing of a graph, the text lines of its boxes and their widths. Vertical: the layers
     are rows, the loss's at the top, each row as tall as a box and its boxes as far apart as the widest."""
-    labels = {n["id"]: _labels(n) for n in drawn.nodes}
+    labels = {n["id"]: _labels(n, language) for n in drawn.nodes}
     # room for a tiny tensor's gradient numbers, which come with Backward (as many as its values)
     grads = {n["id"]: _grad_text(1.0, label=True, values=[-0.123] * len(n.get("values") or ())) for n in drawn.nodes}
     widths = {i: max(text_width(name, NAME_PX, bold=True), text_width(sub, SUB_PX), GRAD_TEXT_WIDTH,
@@ -575,9 +570,9 @@ def _group_of(n):
     return n["module"]
 
 
-def _labels(n):
+def _labels(n, language=i18n.DEFAULT):
     """The two text lines of a box: PyTorch's node name, then what it outputs."""
-    shape = shape_text(n["shape"])
+    shape = shape_text(n["shape"], language)
     if n.get("values") and n["kind"] != "module":  # a tiny tensor: its numbers sit in the box
         shape = f"{shape} = {_numbers(n['values'])}" if n["shape"] else f"= {_numbers(n['values'])}"
     if n["kind"] == "module":
@@ -643,9 +638,10 @@ def _update_changed(source, columns):
         source.data.update(changed)
 
 
-def _legend_html(kinds):
+def _legend_html(kinds, language):
     items = "".join(
         f'<span style="display:inline-flex;align-items:center;margin-right:12px;font-size:12px">'
-        f'<span style="width:12px;height:12px;background:{KINDS[k][0]};border:1px solid #6b7280;'
-        f'margin-right:4px;display:inline-block"></span>{KINDS[k][1]}</span>' for k in kinds)
+        f'<span style="width:12px;height:12px;background:{KINDS[k]};border:1px solid #6b7280;'
+        f'margin-right:4px;display:inline-block"></span>{i18n.text(f"graph.kind_{k}", language)}</span>'
+        for k in kinds)
     return f'<div class="graph-legend-items">{items}</div>'

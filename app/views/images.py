@@ -5,10 +5,14 @@ conv/pool layer makes of it.
 Each picture set is one image glyph over one source (a thumbnail per row), so a step updates a handful
 of columns, not dozens of figures.
 """
+import functools
+
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
+from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Range1d
 from bokeh.plotting import figure
+
+from app import i18n
 
 from .drawpad import DrawPad
 from .palettes import DIVERGING, GREYS
@@ -20,23 +24,15 @@ THUMB_PX = 44
 GAP = 0.15
 LABEL = 0.45          # room above a row of thumbnails for its name, in thumbnail units
 
-EMPTY = "Choose the **digits** or **MNIST** data set to see what a convolutional network does with an image."
-DRAW_HOW = ("**Draw a digit** with the mouse, a pen or a finger: it is scaled into a 20×20 box and centred "
-            "by its centre of mass in 28×28, as MNIST's digits were, and the network's guess follows your "
-            "strokes. Move the slider to go back to the test samples.")
-NO_CONV = ("This network has no Conv2d layer: add one (the LeNet preset has two) to see its filters and the "
-           "feature maps they make.")
-UNBUILT = ("The network cannot be built yet (see the message in the network column); fix it to see its "
-           "predictions, filters and feature maps.")
 RIGHT, WRONG, OTHER, GUESS = "#16a34a", "#dc2626", "#93c5fd", "#2563eb"
 
 
 class ImageViews:
     def __init__(self):
-        self.sample = pn.widgets.IntSlider(name="Test sample", start=0, end=1, value=0, width=260,
-                                           css_classes=["images-sample"])
+        self.language = i18n.DEFAULT
+        self.sample = pn.widgets.IntSlider(start=0, end=1, value=0, width=260, css_classes=["images-sample"])
         self.input = ColumnDataSource({"image": [], "dw": [], "dh": []}, name="images-input")
-        self.input_figure = figure(name="images-input-plot", title="Test sample", width=260, height=260,
+        self.input_figure = figure(name="images-input-plot", width=260, height=260,
                                    toolbar_location=None, x_range=Range1d(0, 1), y_range=Range1d(0, 1), tools="")
         self.input_figure.image("image", x=0, y=0, dw="dw", dh="dh", source=self.input,
                                 color_mapper=LinearColorMapper(palette=GREYS, low=0, high=1))
@@ -44,26 +40,46 @@ class ImageViews:
         self.input_figure.grid.visible = False
 
         self.classes = ColumnDataSource({"label": [], "p": [], "colour": [], "text": []}, name="images-probabilities")
-        self.probabilities = figure(name="images-probabilities-plot", title="Predicted probabilities", width=260,
+        self.probabilities = figure(name="images-probabilities-plot", width=260,
                                     height=220, x_range=[str(i) for i in range(10)], y_range=Range1d(0, 1.05),
-                                    x_axis_label="class", y_axis_label="probability", toolbar_location=None,
-                                    tools="hover", tooltips=[("class", "@label"), ("probability", "@text")])
+                                    toolbar_location=None, tools="hover")
         self.probabilities.vbar(x="label", top="p", width=0.8, source=self.classes, fill_color="colour",
                                 line_color="#374151")
         self.probabilities.xgrid.visible = False
 
-        self.filters = _Thumbnails("images-filters", "Filters of the first Conv2d (weights)")
-        self.maps = _Thumbnails("images-feature-maps", "Feature maps of this sample, layer by layer")
-        self.caption = pn.pane.Markdown(EMPTY, name="images-caption", css_classes=["images-caption"],
+        self.filters = _Thumbnails("images-filters")
+        self.maps = _Thumbnails("images-feature-maps")
+        self.caption = pn.pane.Markdown("", name="images-caption", css_classes=["images-caption"],
                                         margin=(0, 10))
         self.classes_names = [str(i) for i in range(10)]
         self.pad = DrawPad(name="images-draw", css_classes=["images-draw"])
-        self.draw_box = pn.Column(pn.pane.Markdown(DRAW_HOW, width=260, margin=(0, 5)), self.pad, visible=False)
+        self.draw_how = pn.pane.Markdown("", width=260, margin=(0, 5))
+        self.draw_box = pn.Column(self.draw_how, self.pad, visible=False)
+        self.heading = pn.pane.Markdown("", margin=(0, 10))
+        self.translate(self.language)
+
+    def translate(self, language):
+        """The view's fixed words in `language`; what depends on the sample comes with the next show."""
+        self.language = language
+        say = functools.partial(i18n.text, language=language)
+        self.heading.object = f"### {say('images.heading')}"
+        self.sample.name = say("images.sample")
+        self.input_figure.title.text = say("images.sample")
+        self.probabilities.title.text = say("images.probabilities")
+        self.probabilities.xaxis[0].axis_label = say("images.class")
+        self.probabilities.yaxis[0].axis_label = say("images.probability")
+        self.probabilities.select_one(HoverTool).tooltips = [(say("images.class"), "@label"),
+                                                             (say("images.probability"), "@text")]
+        self.filters.figure.title.text = say("images.filters")
+        self.maps.figure.title.text = say("images.maps")
+        self.caption.object = say("images.empty")
+        self.draw_how.object = say("images.draw_how")
+        self.pad.translate(language)
 
     def panel(self):
         left = pn.Column(self.draw_box, self.sample, self.input_figure, self.probabilities)
         pictures = pn.Column(self.filters.figure, self.maps.figure)
-        return pn.Column("### Images", self.caption, wrapping_row(left, pictures),
+        return pn.Column(self.heading, self.caption, wrapping_row(left, pictures),
                          name="images-panel", sizing_mode="stretch_width")
 
     def set_data(self, dataset):
@@ -82,29 +98,28 @@ class ImageViews:
         (ordered); built: False while the network cannot be built."""
         plane = np.asarray(image, dtype=np.float32)[0]
         self.input.data = {"image": [plane[::-1]], "dw": [1], "dh": [1]}  # row 0 on top
-        self.input_figure.title.text = (f"Test sample #{self.sample.value}: a {label}" if label is not None
-                                        else "Your drawing, as it is fed")
+        say = functools.partial(i18n.text, language=self.language)
+        self.input_figure.title.text = (say("images.sample_is", n=self.sample.value, label=label)
+                                        if label is not None else say("images.drawing"))
         self._show_probabilities(label, probabilities)
         if first_conv_weight is None:
             self.filters.clear()
             self.maps.clear()
-            self.caption.object = NO_CONV if built else UNBUILT
+            self.caption.object = say("images.no_conv" if built else "images.unbuilt")
             return
         w = np.asarray(first_conv_weight)
         shown = range(min(w.shape[0], MAX_CHANNELS))
-        rows = [(f"input channel {c}" if w.shape[1] > 1 else "", [w[o, c] for o in shown])
+        rows = [(say("images.input_channel", c=c) if w.shape[1] > 1 else "", [w[o, c] for o in shown])
                 for c in range(min(w.shape[1], MAX_IN_CHANNELS))]
         self.filters.show(rows, per_row_scale=False)
         self.maps.show([(f"{name} ({'×'.join(map(str, m.shape))})", list(m[:MAX_CHANNELS]))
                         for name, m in feature_maps.items()], per_row_scale=True)
-        self.caption.object = ("Filters: the first convolution's learned weights (orange negative, blue positive). "
-                               "Feature maps: what each layer outputs for this sample, one picture per channel "
-                               "(each row on its own scale; blue is strong).")
+        self.caption.object = say("images.caption")
 
     def _show_probabilities(self, label, probabilities):
         if probabilities is None:
             self.classes.data = {"label": [], "p": [], "colour": [], "text": []}
-            self.probabilities.title.text = "Predicted probabilities"
+            self.probabilities.title.text = i18n.text("images.probabilities", self.language)
             return
         p = np.asarray(probabilities, dtype=np.float64)
         guess = int(p.argmax())
@@ -112,17 +127,19 @@ class ImageViews:
         colours[guess] = GUESS if label is None else RIGHT if guess == int(label) else WRONG
         self.classes.data = {"label": self.classes_names[:len(p)], "p": p, "colour": colours,
                              "text": [f"{v:.1%}" for v in p]}
-        verdict = "" if label is None else " ✓ right" if guess == int(label) else f" ✗ it is a {int(label)}"
-        self.probabilities.title.text = f"Predicts {guess} ({p[guess]:.0%}){verdict}"
+        say = functools.partial(i18n.text, language=self.language)
+        verdict = "" if label is None else " " + (say("images.right") if guess == int(label)
+                                                  else say("images.wrong", label=int(label)))
+        self.probabilities.title.text = say("images.predicts", guess=guess, p=f"{p[guess]:.0%}") + verdict
 
 
 class _Thumbnails:
     """Rows of small heatmaps with a label above each row, in one figure."""
 
-    def __init__(self, name, title):
+    def __init__(self, name):
         self.source = ColumnDataSource({"image": [], "x": [], "y": []}, name=name)
         self.labels = ColumnDataSource({"x": [], "y": [], "text": []}, name=f"{name}-labels")
-        self.figure = figure(name=f"{name}-plot", title=title, x_range=Range1d(0, 1), y_range=Range1d(-1, 0),
+        self.figure = figure(name=f"{name}-plot", title="", x_range=Range1d(0, 1), y_range=Range1d(-1, 0),
                              toolbar_location=None, tools="", frame_width=200, frame_height=60, visible=False)
         self.figure.image("image", x="x", y="y", dw=1, dh=1, source=self.source,
                           color_mapper=LinearColorMapper(palette=DIVERGING, low=-1, high=1))

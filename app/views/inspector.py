@@ -7,13 +7,15 @@ norm, NaN and Inf counts) are computed on the whole tensor, by engine.graph.summ
 "Check numerically" tests the node's backward rule against central differences of its forward in
 float64 (engine.graph.capture.check_gradient): pass or fail, the largest errors and the worst element.
 """
+import functools
 import html
 
 import numpy as np
 import panel as pn
-from bokeh.models import BasicTicker, BasicTickFormatter, ColorBar, ColumnDataSource, LinearColorMapper
+from bokeh.models import BasicTicker, BasicTickFormatter, ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
 from bokeh.plotting import figure
 
+from app import i18n
 from engine.graph import summarize
 
 from .formatting import number, shape_text
@@ -22,38 +24,52 @@ from .panels import until_shown, wrapping_row
 
 MAX_SIDE = 160           # heatmaps show at most this many rows and columns (every k-th beyond)
 
-EMPTY = ("**Click a box in the computation graph** (or choose a node in the list above it) to see the tensor it "
-         "outputs and, after Backward, the gradient of the loss with respect to it.")
-STAT_ROWS = (("shape", "shape"), ("min", "min"), ("max", "max"), ("mean", "mean"), ("std", "std"),
-             ("norm (L2)", "norm"), ("NaN count", "nan"), ("Inf count", "inf"))
+STAT_ROWS = ("shape", "min", "max", "mean", "std", "norm", "nan", "inf")   # their words: inspector.stat_<row>
 
 
 class Inspector:
     def __init__(self):
         self.node = None        # the node (plain dict from engine.graph) being shown
-        self.title = pn.pane.Markdown(EMPTY, name="inspector-title", css_classes=["inspector-title"], margin=(0, 10))
-        self.sample = pn.widgets.IntSlider(name="Sample (dim 0)", start=0, end=1, value=0, width=200,
+        self.language = i18n.DEFAULT
+        self.title = pn.pane.Markdown(i18n.text("inspector.empty", self.language), name="inspector-title",
+                                      css_classes=["inspector-title"], margin=(0, 10))
+        self.sample = pn.widgets.IntSlider(start=0, end=1, value=0, width=200,
                                            visible=False, css_classes=["inspector-sample"])
-        self.channel = pn.widgets.IntSlider(name="Channel (dim 1)", start=0, end=1, value=0, width=200,
+        self.channel = pn.widgets.IntSlider(start=0, end=1, value=0, width=200,
                                             visible=False, css_classes=["inspector-channel"])
         self.stats = pn.pane.HTML("", name="inspector-stats", css_classes=["inspector-stats"], margin=(0, 10))
         # (no hover tip: it covered the verdict printed beside the button)
-        self.check = pn.widgets.Button(name="Check numerically", css_classes=["pg-gradcheck"], width=150,
-                                       disabled=True)
+        self.check = pn.widgets.Button(css_classes=["pg-gradcheck"], width=150, disabled=True)
         self.check_result = pn.pane.HTML("", css_classes=["gradcheck-result"], margin=(0, 10),
                                          sizing_mode="stretch_width")
         self.check.on_click(lambda _e: self.check_node())
         self._capture = None
-        self.value = _Tensor("value", "Value")
-        self.grad = _Tensor("grad", "Gradient of the loss")
+        self.value = _Tensor("value")
+        self.grad = _Tensor("grad")
         # hidden until a node is chosen: empty axes would only be clutter
         self.plots = wrapping_row(pn.Column(self.value.heatmap, self.value.histogram),
                             pn.Column(self.grad.heatmap, self.grad.histogram), self.stats, visible=False)
         self.sample.param.watch(lambda _e: self._draw(), "value")
         self.channel.param.watch(lambda _e: self._draw(), "value")
+        self.heading = pn.pane.Markdown("", margin=(0, 10))
+        self.translate(self.language)
+
+    def translate(self, language):
+        """The view's words in `language`; the node shown is shown again in them."""
+        self.language = language
+        say = functools.partial(i18n.text, language=language)
+        self.heading.object = f"### {say('inspector.heading')}"
+        self.sample.name, self.channel.name = say("inspector.sample"), say("inspector.channel")
+        self.check.name = say("inspector.check")
+        for tensor in (self.value, self.grad):
+            tensor.translate(language)
+        if self.node is not None:
+            self.show(self._capture, self.node)     # (a check's verdict goes: press Check again)
+        else:
+            self.clear()
 
     def panel(self):
-        return pn.Column("### Inspector", self.title, pn.Row(self.check, self.check_result, margin=0),
+        return pn.Column(self.heading, self.title, pn.Row(self.check, self.check_result, margin=0),
                          pn.Row(self.sample, self.channel), until_shown(self.plots),
                          name="inspector-panel", sizing_mode="stretch_width")
 
@@ -69,13 +85,13 @@ class Inspector:
         self.plots.visible = True
         value, grad = _array(capture.value, node["id"]), _array(capture.grad, node["id"])
         self._set_sliders(value if value is not None else grad)
-        title = _title(node)
+        title = _title(node, self.language)
         if self.title.object != title:
             self.title.object = title
         summaries = [summarize(a) if a is not None else None for a in (value, grad)]
-        self.stats.object = _stats_html(*summaries)
-        self.value.set(value, summaries[0], node, "not recorded for this graph")
-        self.grad.set(grad, summaries[1], node, _missing_grad(node))
+        self.stats.object = _stats_html(*summaries, language=self.language)
+        self.value.set(value, summaries[0], node, i18n.text("inspector.not_recorded", self.language))
+        self.grad.set(grad, summaries[1], node, _missing_grad(node, self.language))
         self._draw()
 
     def refresh(self, capture, graph):
@@ -93,15 +109,16 @@ class Inspector:
         try:
             result = self._capture.check_gradient(self.node["id"])
         except Exception as error:  # the node cannot be run again: say why, keep the page working
-            self.check_result.object = (f"<span class='gradcheck-fail'>Cannot check {html.escape(self.node['name'])}: "
-                                        f"{html.escape(str(error))}</span>")
+            self.check_result.object = ("<span class='gradcheck-fail'>" + i18n.text(
+                "inspector.cannot_check", self.language, name=html.escape(self.node["name"]),
+                error=html.escape(str(error))) + "</span>")
             return
-        self.check_result.object = _check_html(result)
+        self.check_result.object = _check_html(result, self.language)
 
-    def clear(self, message=EMPTY):
+    def clear(self, message=None):
         self.node = None
         self.check.disabled = True
-        self.title.object = message
+        self.title.object = message or i18n.text("inspector.empty", self.language)
         self.stats.object = ""
         self.sample.visible = self.channel.visible = self.plots.visible = False
         self.value.clear()
@@ -129,33 +146,46 @@ class Inspector:
 class _Tensor:
     """A heatmap and a histogram of one tensor."""
 
-    def __init__(self, key, label):
-        self.label = label
+    def __init__(self, key):
+        self.key, self.language = key, i18n.DEFAULT
+        self.label = i18n.text(f"inspector.{key}_title", self.language)
         self.array = None
         self.image = ColumnDataSource({"image": [], "dw": [], "dh": []}, name=f"inspector-{key}-image")
         self.bins = ColumnDataSource({"left": [], "right": [], "count": []}, name=f"inspector-{key}-hist")
         self.mapper = LinearColorMapper(palette=DIVERGING, low=-1, high=1, nan_color=NAN_COLOUR)
-        self.heatmap = figure(name=f"inspector-{key}", title=label, width=300, height=260, toolbar_location=None,
-                              tools="hover", tooltips=[("row", "$y{0}"), ("column", "$x{0}"), ("value", "@image")],
-                              match_aspect=False)
+        self.heatmap = figure(name=f"inspector-{key}", width=300, height=260, toolbar_location=None,
+                              tools="hover", match_aspect=False)
         self.heatmap.x_range.range_padding = self.heatmap.y_range.range_padding = 0
         self.heatmap.image("image", x=0, y=0, dw="dw", dh="dh", source=self.image, color_mapper=self.mapper)
         self.heatmap.add_layout(ColorBar(color_mapper=self.mapper, width=8), "right")
         self.heatmap.grid.visible = False
-        self.histogram = figure(name=f"inspector-{key}-histogram", title=f"{label}: histogram", width=300,
-                                height=180, toolbar_location=None, x_axis_label="value", y_axis_label="count")
+        self.histogram = figure(name=f"inspector-{key}-histogram", width=300, height=180, toolbar_location=None)
         self.histogram.quad(left="left", right="right", bottom=0, top="count", source=self.bins,
                             fill_color="#60a5fa", line_color="#1e40af")
         # Values like 0.000123 in 300 px: few ticks, and exponents beyond 1e±3, so the labels never overlap.
         self.histogram.xaxis.ticker = BasicTicker(desired_num_ticks=4)
         self.histogram.xaxis.formatter = BasicTickFormatter(power_limit_low=-3, power_limit_high=3)
+        self.translate(self.language)
+
+    def translate(self, language):
+        self.language = language
+        say = functools.partial(i18n.text, language=language)
+        self.label = say(f"inspector.{self.key}_title")
+        self.heatmap.select_one(HoverTool).tooltips = [(say("inspector.row"), "$y{0}"),
+                                                       (say("inspector.column"), "$x{0}"),
+                                                       (say("inspector.value"), "@image")]
+        self.histogram.xaxis[0].axis_label = say("inspector.value")
+        self.histogram.yaxis[0].axis_label = say("inspector.count")
+        self.heatmap.title.text = self.label
+        self.histogram.title.text = say("inspector.histogram", label=self.label)
 
     def clear(self, title=None):
         self.array = None
+        self.heatmap.yaxis.axis_label = self.heatmap.xaxis.axis_label = ""
         self.image.data = {"image": [], "dw": [], "dh": []}
         self.bins.data = {"left": [], "right": [], "count": []}
         self.heatmap.title.text = title or self.label
-        self.histogram.title.text = f"{self.label}: histogram"
+        self.histogram.title.text = i18n.text("inspector.histogram", self.language, label=self.label)
 
     def set(self, array, summary, node, missing):
         """A new tensor: its histogram (of all its elements) now, its heatmap at draw()."""
@@ -166,14 +196,15 @@ class _Tensor:
         edges = summary["hist_edges"]
         edges = np.asarray(edges)
         self.bins.data = {"left": edges[:-1], "right": edges[1:], "count": np.asarray(summary["hist_counts"])}
-        rows, cols = _axis_names(array.ndim, node)
+        rows, cols = (i18n.text(f"inspector.axis_{name}", self.language) if name else ""
+                      for name in _axis_names(array.ndim, node))
         self.heatmap.yaxis.axis_label, self.heatmap.xaxis.axis_label = rows, cols
 
     def draw(self, where):
         """The heatmap of the slice `where` = (sample, channel) of a 3-D/4-D tensor."""
         if self.array is None:
             return
-        plane, what, step = _plane(self.array, where)
+        plane, what, step = _plane(self.array, where, self.language)
         finite = plane[np.isfinite(plane)]
         bound = float(np.abs(finite).max()) if finite.size else 1.0
         bound = bound if bound > 0 else 1.0
@@ -183,7 +214,7 @@ class _Tensor:
         # Bokeh draws row 0 at the bottom: flip, so rows read top-down like a printed matrix
         self.image.data = {"image": [np.ascontiguousarray(plane[::-1], dtype=np.float32)],
                            "dw": [plane.shape[1]], "dh": [plane.shape[0]]}
-        shown = f" (every {step}th row/column)" if step > 1 else ""
+        shown = " " + i18n.text("inspector.every", self.language, step=step) if step > 1 else ""
         self.heatmap.title.text = f"{self.label}{what}{shown}"
 
 
@@ -195,11 +226,11 @@ def _array(fetch, node_id):
     return None if a is None else np.asarray(a)
 
 
-def _plane(array, where):
+def _plane(array, where, language=i18n.DEFAULT):
     """The 2-D slice a heatmap shows, words for which slice it is, and the subsampling step."""
     sample, channel = where
     if array.ndim == 0:
-        plane, what = array.reshape(1, 1), " (a single number)"
+        plane, what = array.reshape(1, 1), " " + i18n.text("inspector.single_number", language)
     elif array.ndim == 1:
         plane, what = array.reshape(1, -1), ""
     elif array.ndim == 2:
@@ -209,54 +240,58 @@ def _plane(array, where):
         plane, what = array[i], f" [{i}]"
     else:
         i, c = min(sample, array.shape[0] - 1), min(channel, array.shape[1] - 1)
-        plane, what = array[i, c].reshape(array.shape[-2], -1), f" [sample {i}, channel {c}]"
+        plane, what = array[i, c].reshape(array.shape[-2], -1), " " + i18n.text("inspector.slice", language, i=i, c=c)
     step = max(1, -(-max(plane.shape) // MAX_SIDE))
     return plane[::step, ::step].astype(np.float64), what, step
 
 
 def _axis_names(ndim, node):
+    """The keys (inspector.axis_<name>) of a heatmap's row and column axes; "" for none."""
     if ndim >= 3:
         return "height", "width"
     if node.get("param"):
-        return ("", "element") if ndim == 1 else ("row: output unit", "column: input")
-    return ("", "element") if ndim <= 1 else ("row (dim 0)", "column (dim 1)")
+        return ("", "element") if ndim == 1 else ("output_unit", "input")
+    return ("", "element") if ndim <= 1 else ("dim0", "dim1")
 
 
-def _title(node):
-    where = f" in layer **{node['module']}**" if node.get("module") else ""
-    what = f"parameter **{node['param']}**" if node.get("param") else f"**{node['name']}**"
+def _title(node, language=i18n.DEFAULT):
+    say = functools.partial(i18n.text, language=language)
+    what = (say("inspector.parameter", name=f"**{node['param']}**") if node.get("param")
+            else f"**{node['name']}**")
+    where = say("inspector.in_layer", what=what, layer=f"**{node['module']}**") if node.get("module") else what
     dtype = f", {node['dtype']}" if node.get("dtype") else ""
-    return f"{what}{where}: output {shape_text(node['shape'])}{dtype}"
+    return say("inspector.title", what=where, shape=shape_text(node["shape"], language)) + dtype
 
 
-def _missing_grad(node):
-    if node["kind"] == "constant":
-        return "none: data gets no gradient"
-    return "none yet: press Backward"
+def _missing_grad(node, language=i18n.DEFAULT):
+    return i18n.text("inspector.no_grad_data" if node["kind"] == "constant" else "inspector.no_grad_yet", language)
 
 
-def _check_html(r):
-    verdict = ("<b class='gradcheck-pass' style='color:#15803d'>✔ pass</b>" if r["ok"] else
-               "<b class='gradcheck-fail' style='color:#dc2626'>✘ fail</b>")
+def _check_html(r, language=i18n.DEFAULT):
+    say = functools.partial(i18n.text, language=language)
+    verdict = (f"<b class='gradcheck-pass' style='color:#15803d'>✔ {say('inspector.pass')}</b>" if r["ok"] else
+               f"<b class='gradcheck-fail' style='color:#dc2626'>✘ {say('inspector.fail')}</b>")
     w = r["worst"]
     where = ",".join(map(str, w["index"]))
-    return (f"{verdict} {html.escape(r['name'])}: max abs error {number(r['max_abs'])}, max rel error "
-            f"{number(r['max_rel'])} over {r['checked']} of {r['of']} input elements (float64, central "
-            f"differences). Worst: input {w['input']} [{where}]: autograd {number(w['autograd'], 6)}, "
-            f"numerical {number(w['numerical'], 6)}.")
+    return f"{verdict} {html.escape(r['name'])}: " + say(
+        "inspector.check_result", max_abs=number(r["max_abs"]), max_rel=number(r["max_rel"]), checked=r["checked"],
+        of=r["of"], input=w["input"], where=where, autograd=number(w["autograd"], 6),
+        numerical=number(w["numerical"], 6))
 
 
-def _stats_html(value, grad):
-    columns = [("Value", value), ("Gradient", grad)]
+def _stats_html(value, grad, language=i18n.DEFAULT):
+    say = functools.partial(i18n.text, language=language)
+    columns = [(say("inspector.value_column"), value), (say("inspector.gradient_column"), grad)]
     head = "".join(f"<th>{name}</th>" for name, _ in columns)
     body = []
-    for label, key in STAT_ROWS:
+    for key in STAT_ROWS:
+        label = say(f"inspector.stat_{key}")
         cells = []
         for _, s in columns:
             if s is None:
                 cells.append("<td>–</td>")
             elif key == "shape":
-                cells.append(f"<td>{shape_text(s['shape'])}</td>")
+                cells.append(f"<td>{shape_text(s['shape'], language)}</td>")
             elif key in ("nan", "inf"):
                 bad = ' style="color:#dc2626;font-weight:bold"' if s[key] else ""
                 cells.append(f"<td{bad}>{s[key]}</td>")

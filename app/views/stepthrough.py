@@ -6,35 +6,50 @@ rule in words and symbols, with the shapes and, for small tensors, the numbers. 
 stable hooks for browser tests: .pg-step-backward, .pg-step-forward, .pg-step-back, .pg-step-play,
 .pg-step-finish, .rule-card (data-node: the lit node's PyTorch name).
 """
+import functools
+
 import panel as pn
 
+from app import i18n
 from app.live_text import LiveText
 
 from . import rules
 from .formatting import number, shape_text
 
-HINT = ("<span class='rule-hint'>Press <b>Step backward</b> (shift+b) to watch the gradient flow back one node at "
-        "a time, or <b>Step forward</b> (shift+f) to watch the values being computed.</span>")
 
 
 class StepThrough:
     def __init__(self, stepper, graph_view):
         self.stepper, self.graph = stepper, graph_view
         st = stepper
-        self.forward = self._button("Step forward", "pg-step-forward", st.step_forward, 110)
-        self.backward = self._button("Step backward", "pg-step-backward", st.step_backward, 120)
-        self.back = self._button("◀ Back", "pg-step-back", st.back, 70)
-        self.play = self._button("▶ Play", "pg-step-play", st.toggle_play, 80)
-        self.finish = self._button("Finish", "pg-step-finish", st.finish, 70)
-        self.speed = pn.widgets.FloatSlider.from_param(st.param.speed, name="Steps per second", width=150,
-                                                       css_classes=["pg-step-speed"])
+        self.language = i18n.DEFAULT
+        self.forward = self._button("pg-step-forward", st.step_forward, 110)
+        self.backward = self._button("pg-step-backward", st.step_backward, 120)
+        self.back = self._button("pg-step-back", st.back, 70)
+        self.play = self._button("pg-step-play", st.toggle_play, 80)
+        self.finish = self._button("pg-step-finish", st.finish, 70)
+        self.speed = pn.widgets.FloatSlider.from_param(st.param.speed, width=150, css_classes=["pg-step-speed"])
         # updated in place at every step: a pane's new HTML would lay out the whole page again
-        self.card = LiveText(value=HINT, css_classes=["pg-rule-card"], sizing_mode="stretch_width", margin=(2, 10))
+        self.card = LiveText(value="", css_classes=["pg-rule-card"], sizing_mode="stretch_width", margin=(2, 10))
         st.param.watch(self._show, ["kind", "position"])
-        st.param.watch(lambda e: setattr(self.play, "name", "❚❚ Pause" if e.new else "▶ Play"), "playing")
+        st.param.watch(lambda e: self._name_play(), "playing")
+        self.translate(self.language)
 
-    def _button(self, name, css, action, width):
-        b = pn.widgets.Button(name=name, width=width, css_classes=[css], button_type="default", margin=(2, 2))
+    def translate(self, language):
+        self.language = language
+        say = functools.partial(i18n.text, language=language)
+        self.forward.name, self.backward.name = say("stepping.forward"), say("stepping.backward")
+        self.back.name, self.finish.name = f"◀ {say('stepping.back')}", say("stepping.finish")
+        self.speed.name = say("stepping.speed")
+        self._name_play()
+        self._show()
+
+    def _name_play(self):
+        self.play.name = (f"❚❚ {i18n.text('stepping.pause', self.language)}" if self.stepper.playing
+                          else f"▶ {i18n.text('stepping.play', self.language)}")
+
+    def _button(self, css, action, width):
+        b = pn.widgets.Button(width=width, css_classes=[css], button_type="default", margin=(2, 2))
         b.on_click(lambda _e: action())
         return b
 
@@ -53,7 +68,7 @@ class StepThrough:
         st = self.stepper
         if st.kind is None or not st.steps:
             self.graph.show_step(None)
-            self.card.value = HINT
+            self.card.value = f"<span class='rule-hint'>{i18n.text('stepping.hint', self.language)}</span>"
             return
         k = st.position
         step = st.steps[k]
@@ -62,16 +77,17 @@ class StepThrough:
         title = names.get(step["id"], step["name"])
         if st.kind == "backward":
             consumers = [e for e in graph.edges if e["src"] == step["id"]] if graph is not None else []
-            flows = [(step["id"], e["dst"], _label(step["grad_outputs"][0] if step["grad_outputs"] else None),
-                      "arriving") for e in consumers]
-            flows += [(g["to"], step["id"], _label(g), "leaving") for g in step["grad_inputs"] if g["to"] is not None]
+            arriving = _label(step["grad_outputs"][0] if step["grad_outputs"] else None, self.language)
+            flows = [(step["id"], e["dst"], arriving, "arriving") for e in consumers]
+            flows += [(g["to"], step["id"], _label(g, self.language), "leaving") for g in step["grad_inputs"]
+                      if g["to"] is not None]
             reached = {s["id"] for s in st.steps[:k + 1]}
             self.card.value = rules.backward_card(step, k, len(st.steps), names, arrivals=max(len(consumers), 1),
-                                                  title=title)
+                                                  title=title, language=self.language)
         else:
             flows = []
             reached = {s["id"] for s in st.steps[:k + 1]}
-            self.card.value = rules.forward_card(step, k, len(st.steps))
+            self.card.value = rules.forward_card(step, k, len(st.steps), self.language)
         self.graph.show_step({"kind": st.kind, "id": step["id"], "reached": reached, "flows": flows})
 
 
@@ -79,11 +95,11 @@ def _title(n):
     return f"{n['name']} ({n['param']})" if n.get("param") else n["name"]
 
 
-def _label(t):
+def _label(t, language=i18n.DEFAULT):
     """The words on a lit edge: the numbers of a tiny gradient, else its shape and size."""
     if t is None or t.get("shape") is None:
         return ""
     values = t.get("values")
     if values is not None and len(values) <= 4:
         return "grad " + ", ".join(number(v) for v in values)
-    return f"grad {shape_text(t['shape'])} ‖{number(t['norm'])}‖"
+    return f"grad {shape_text(t['shape'], language)} ‖{number(t['norm'])}‖"

@@ -129,7 +129,7 @@ def test_the_panel_runs_a_step_in_the_cell_says_the_verdict_and_keeps_the_progre
     from app.playground import Playground
 
     async def scenario():
-        playground = Playground(language=language)
+        playground = Playground(languages=[language])
         page = playground.view()
         lessons_panel = playground.lessons
         tabs = page.select(pn.Tabs)[0]
@@ -169,7 +169,7 @@ def test_the_panel_runs_a_step_in_the_cell_says_the_verdict_and_keeps_the_progre
         assert lessons_panel.progress.at == "3.2" and not lessons_panel.card.collapsed
         assert 'href="#lesson=3.2"' in lessons_panel.link.object and lessons_panel.address.incoming == ""
         kept = playground.autosave.document()
-        again = Playground(kept=kept, language=language)
+        again = Playground(kept=kept, languages=[language])
         again.view()
         assert again.lessons.progress.at == "3.2" and again.lessons.progress.passed == ["2.2"]
         assert again.lessons.step.id == "3.2" and not again.lessons.card.collapsed
@@ -206,10 +206,11 @@ def test_the_panel_changes_language_at_the_same_step_with_the_same_progress():
     pytest.importorskip("panel")
     from app.lessons.panel import LessonsPanel
     from app.session import Session
-    panel = LessonsPanel(Session(), language="en")
+    session = Session()
+    panel = LessonsPanel(session)
     panel.open(1, 1)
     panel.progress.mark_passed("2.1")
-    panel.set_language("zh")
+    session.language = "zh"          # the page's switch
     assert panel.step.id == "2.2" and panel.progress.passed == ["2.1"]
     assert panel.task.object == f"**试一试：** {lessons.load('zh')[1].steps[1].task}"
     assert panel.run.name == "▶ 运行并检查" and panel.card.title == "课程：一步一步学 PyTorch"

@@ -8,7 +8,7 @@ import engine.graph
 from app.session import Session
 from app.state import PRESETS
 from app.views import Views
-from app.views.rules import RULES
+from app.views.rules import rule
 
 
 def views_for(preset):
@@ -56,7 +56,7 @@ def test_step_backward_walks_the_mlp_in_the_engines_order_with_its_numbers():
         assert v.stepper.position == k
         assert lights_step(v, steps[k])
         card = v.stepthrough.card.value
-        assert f"data-node='{order[k]}'" in card and html.escape(RULES[order[k]][1]) in card
+        assert f"data-node='{order[k]}'" in card and html.escape(rule(order[k])[1]) in card
         seen.append(order[k])
     # the bias of the last layer: its AccumulateGrad card shows the engine's gradient numbers
     last_bias = next(st for st in steps if st["name"] == "AccumulateGrad" and st["grad_outputs"][0]["shape"] == [1])

@@ -124,7 +124,7 @@ def upload(widgets, data, name):
 def test_uploading_a_csv_trains_on_it_and_shows_a_preview():
     s, notices = Session(), Notices()
     widgets = upload_widgets(s, notices)
-    menu = dataset_select(s.data)
+    menu = dataset_select(s)
     assert "Your CSV (uploaded)" not in menu.options       # nothing uploaded yet: nothing to choose
     upload(widgets, points_csv()[0], "xor.csv")
     assert s.data.dataset == "csv" and s.dataset.problem == "classification-2d" and len(s.dataset.x_train) == 28

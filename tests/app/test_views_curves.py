@@ -6,8 +6,8 @@ from bokeh.document import Document
 from bokeh.models import Label, LinearScale, LogScale, LogTicker, Span, Title
 from bokeh.document.events import ColumnsStreamedEvent
 
+from app import i18n
 from app.views import curves as curves_module
-from app.views import gradflow as gradflow_module
 from app.views.curves import Curves
 from app.views.gradflow import GradientFlow, diagnose
 
@@ -91,7 +91,7 @@ def test_gradient_flow_draws_a_log_line_per_layer_and_flags_the_latest_step():
     assert "vanishing" in flow.flags.object and "fc1" in flow.flags.object
     h2 = history(6)
     flow.update(h2, 0)
-    assert flow.flags.object == gradflow_module.HEALTHY
+    assert flow.flags.object == i18n.text("gradflow.healthy", "en")
     assert list(flow.source.data["step"]) == list(range(1, 7))
 
 
@@ -123,5 +123,5 @@ def test_the_loss_is_on_a_log_scale_so_one_spike_does_not_flatten_the_history():
 def test_the_gradient_thresholds_are_named_outside_the_plot_not_on_its_lines():
     flow = GradientFlow()
     assert not [a for a in flow.figure.center if isinstance(a, Label)]
-    assert [t.text for t in flow.figure.above if isinstance(t, Title)] == [gradflow_module.THRESHOLDS]
+    assert [t.text for t in flow.figure.above if isinstance(t, Title)] == [i18n.text("gradflow.thresholds", "en")]
     assert sorted(s.location for s in flow.figure.center if isinstance(s, Span)) == [1e-6, 1e3]

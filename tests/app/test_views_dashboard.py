@@ -1,11 +1,12 @@
 """app.views.Views: every view kept in step with a real Session, throttled while training."""
 import numpy as np
 
+from app import i18n
 from app.layers import new_layer
 from app.session import Session
 from app.state import PRESETS
 from app.views import Views
-from app.views import dashboard, images
+from app.views import dashboard
 from app.views.boundary import GRID
 
 
@@ -84,7 +85,7 @@ def test_an_invalid_network_says_so_in_the_graph():
     views = Views(s)
     s.network.layers = [new_layer("Conv2d"), new_layer("Linear", out_features=1)]
     assert s.model is None
-    assert views.graph.caption.object == dashboard.INVALID
+    assert views.graph.caption.object == i18n.text("graph.invalid", "en")
     assert views.boundary.image.data["image"] == []
 
 
@@ -97,6 +98,6 @@ def test_an_invalid_conv_net_on_digits_says_so_in_the_images_and_drops_its_last_
     layers[0]["stride"] = 0                                  # conv1 cannot be built
     s.network.layers = layers
     assert s.model is None
-    assert views.images.caption.object == images.UNBUILT     # not "this network has no Conv2d layer"
+    assert views.images.caption.object == i18n.text("images.unbuilt", "en")     # not "this network has no Conv2d layer"
     assert views.images.probabilities.title.text == "Predicted probabilities"
     assert views.images.classes.data["p"] == [] and views.images.filters.source.data["image"] == []

@@ -4,10 +4,13 @@ import math
 import numpy as np
 import pytest
 
+from app import i18n
 from app.views import graph as graph_view
-from app.views.graph import EMPTY, GraphView
+from app.views.graph import GraphView
 
 from .models import lenet_step, mlp_step
+
+EMPTY = i18n.text("graph.empty", "en")
 
 
 def drawn_names(view):
@@ -181,7 +184,8 @@ def test_graphs_too_large_to_read_are_not_drawn_and_the_view_says_why():
 
 
 def test_a_graph_too_wide_for_the_panel_is_drawn_top_down_with_the_loss_on_top():
-    from app.views.graph import NAVIGATION, SCROLL_HINT, WIDE
+    from app.views.graph import WIDE
+    NAVIGATION, SCROLL_HINT = i18n.text("graph.navigation", "en"), i18n.text("graph.scroll_hint", "en")
     import engine as torch
     import engine.graph as G
     from app.views.graph import GraphView

@@ -6,7 +6,10 @@ import pytest
 
 import engine as torch
 import engine.graph as G
-from app.views.inspector import EMPTY, MAX_SIDE, Inspector
+from app import i18n
+from app.views.inspector import MAX_SIDE, Inspector
+
+EMPTY = i18n.text("inspector.empty", "en")
 
 from .models import lenet_step, mlp_step
 

@@ -58,6 +58,23 @@
     return { waitMs: 0, pythonMs: 0, applyMs: 0, patches: 0, events: 0 };
   }
 
+  // The loader's words in the playground's language: the kept playground's, else the browser's first that
+  // we have (app/i18n.py). LOADER_WORDS is written at the end of this file by the site build.
+  let words = null;
+  function say() {
+    if (words) return words;
+    let language = null;
+    try { language = JSON.parse(kept || "null")?.playground?.language; } catch (error) {}
+    const browser = (navigator.languages || []).map((tag) => tag.toLowerCase().split(/[-_]/)[0]);
+    language = [language, ...browser].find((l) => l && l in LOADER_WORDS) || "en";
+    document.documentElement.lang = language === "zh" ? "zh-CN" : language;
+    words = LOADER_WORDS[language];
+    document.querySelector("#loader .tagline").textContent = words.tagline;
+    for (const item of document.querySelectorAll("#stages li")) item.textContent = words[`stage_${item.dataset.stage}`];
+    return words;
+  }
+  domReady.then(say);
+
   async function showStage(name) {
     timings[name] = performance.now();
     await domReady;
@@ -74,7 +91,7 @@
     if (!progress) return; // the loader is gone: the playground is up
     progress.value = loaded / total;
     const mb = (bytes) => (bytes / 1e6).toFixed(1);
-    document.getElementById("detail").textContent = `${file} · ${mb(loaded)} of ${mb(total)} MB`;
+    document.getElementById("detail").textContent = `${file} · ${mb(loaded)} / ${mb(total)} MB`;
   }
 
   async function showError(message) {
@@ -84,8 +101,7 @@
     loader.classList.add("failed");
     // The last lines of a Python traceback or JS error say what went wrong; stack frames do not.
     const lines = message.split("\n").filter((line) => line.trim() && !/^\s+at /.test(line));
-    document.getElementById("detail").textContent =
-      `The playground could not start:\n${lines.slice(-2).join("\n")}\nReload the page to try again.`;
+    document.getElementById("detail").textContent = `${say().failed}\n${lines.slice(-2).join("\n")}\n${say().reload}`;
   }
 
   // ---- page -> Python ------------------------------------------------------------------

@@ -66,7 +66,7 @@ async function start() {
   if (failures.length) throw new Error(failures.join("\n"));
   stage("app");
   const browser = pyodide.pyimport(boot.app);
-  const rendered = await callPython(browser.render, kept);
+  const rendered = await callPython(browser.render, kept, [...(self.navigator.languages || [])]);
   const [docsJson, renderItems] = rendered.toJs();
   rendered.destroy();
   post({ type: "render", docsJson, renderItems });
