@@ -81,11 +81,12 @@ def _taylor(table, a):
     row's value (the function's limit, already exact there); NaN stays NaN."""
     limit = (len(table) - 1) * _TAYLOR_STEP
     h = np.minimum(a, limit, out=a)  # NaN stays NaN
-    row = np.fmin(h, limit)  # NaN reads row 0 (its result is NaN all the same)
+    row = np.fmin(h, limit)  # NaN reads the last row (its result is NaN all the same)
     row *= 1 / _TAYLOR_STEP
     row += 0.5
     row = row.astype(np.intp)
-    h -= row * _TAYLOR_STEP
+    with np.errstate(invalid="ignore"):  # a signalling NaN (a float16 NaN's payload) stays a quiet NaN
+        h -= row * _TAYLOR_STEP
     coefficients = table.take(row, axis=0)  # one gather of whole rows: far faster than one per column
     out = coefficients[:, -1].copy()
     for n in range(_TAYLOR_DEGREE - 1, -1, -1):
