@@ -251,15 +251,16 @@ def _batched_matmul(input, other):
 
 
 class BmmBackward0(Op):
-    """Batched (and broadcast) matmul of tensors with at least 2 dims; the walk sums broadcast batches."""
+    """A batch of matrix products: 3-D operands with the same batch (matmul expands and folds to that)."""
 
     def forward(ctx, a, b):
         ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
         return _b(a).matmul(a._data, b._data)
 
-    def backward(ctx, g):
+    def backward(ctx, g):  # as PyTorch's: bmm with the other operand transposed
         b, a = ctx.saved_tensors
-        return (g.matmul(b.mT) if b is not None else None), (a.mT.matmul(g) if a is not None else None)
+        return (BmmBackward0.apply(g, b.transpose(1, 2)) if b is not None else None), \
+            (BmmBackward0.apply(a.transpose(1, 2), g) if a is not None else None)
 
 
 def bmm(input, mat2):
