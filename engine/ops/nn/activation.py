@@ -73,6 +73,9 @@ class LogSoftmaxBackward0(Op):
 
     def backward(ctx, g):
         y = ctx.output
+        if not _grad_enabled[0]:  # one pass on the arrays where no graph of the gradient is recorded
+            b, g, y = _b(g), g._data, y._data
+            return _wrap(b.sub(g, b.mul(b.exp(y), _along(lambda a, d: b.sum(a, (d,), True), g, ctx.dim))))
         return g - y.exp() * g.sum(dim=ctx.dim, keepdim=True)
 
 
