@@ -30,20 +30,24 @@ def relu(a):
 
 def erf(a):
     """erf (numpy has none): float64 element by element with C's erf; narrower floats (GELU's erf in float32
-    models) from a vectorised float64 Taylor table, far more exact than their rounding."""
+    models) as |a| times erf(a)/a from a float64 Taylor table, far more exact than their rounding."""
     if a.dtype == np.float64:
         return np.asarray(_erf(a)).astype(a.dtype, copy=False)  # (0-d: a Python float)
-    x = a.astype(np.float64).reshape(-1)
-    out = _taylor(_table("erf"), np.abs(x))
+    x = a.reshape(-1)
+    capped = _capped_abs(x, "erf/x")
+    out = _taylor("erf/x", capped)
+    with np.errstate(invalid="ignore"):  # (a signalling NaN of float16's)
+        out *= capped  # past the table's end |a| is capped too: (end) * erf(end)/end is 1 in the dtype
+    out = out.astype(a.dtype)
     np.copysign(out, x, out=out)  # erf is odd (-0.0 stays -0.0)
-    return out.astype(a.dtype).reshape(a.shape)
+    return out.reshape(a.shape)
 
 
 def erfc(a):
     if a.dtype == np.float64:
         return np.asarray(_erfc(a)).astype(a.dtype, copy=False)
-    x = a.astype(np.float64).reshape(-1)
-    out = _taylor(_table("erfc"), np.abs(x))
+    x = a.reshape(-1)
+    out = _taylor("erfc", _capped_abs(x, "erfc"))
     negative = x < 0
     out[negative] = 2 - out[negative]  # erfc(-a) = 2 - erfc(a)
     return out.astype(a.dtype).reshape(a.shape)
@@ -51,45 +55,67 @@ def erfc(a):
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 _erfc = np.frompyfunc(math.erfc, 1, 1)
-_TAYLOR_STEP, _TAYLOR_DEGREE = 1 / 128, 6
-# Where the tables end: beyond 6 erf is 1 in float64; beyond 11 erfc is 0 in float32 (and float16).
-_TAYLOR_LIMIT = {"erf": 6.0, "erfc": 11.0}
+
+
+def _erf_over_x(n, x0, erf_coefficients):
+    """Taylor coefficients of erf(x)/x at x0 from erf's (division of the series by x0 + h)."""
+    if x0 == 0:
+        return erf_coefficients[1:n + 1]
+    out, previous = [], 0.0
+    for c in erf_coefficients[:n]:
+        previous = (c - previous) / x0
+        out.append(previous)
+    return out
+
+
+# name: (row spacing, last row, degree). erf/x is smooth and far from 0 everywhere, so a relative error of its
+# rows is one of erf's; beyond 6 erf is 1 in float64. erfc keeps its relative precision in the tail, where its
+# rows need more terms; beyond 11 it is 0 in float32 (and float16).
+_TAYLOR = {"erf/x": (1 / 2048, 6.0, 3), "erfc": (1 / 128, 11.0, 6)}
 _TABLES = {}  # made from math.erf/erfc on first use
 
 
 def _table(name):
-    """Rows of Taylor coefficients of erf or erfc at 0, 1/128, 2/128, ... up to the name's limit: the value,
-    then f^(n)(x0) / n!, from erf's derivatives (2/sqrt(pi)) (-1)^(n-1) H_(n-1)(x0) exp(-x0^2), H Hermite's."""
+    """Rows of Taylor coefficients (the value, then f^(n)(x0) / n!) at x0 = 0, step, 2 step, ... up to the end,
+    from erf's derivatives (2/sqrt(pi)) (-1)^(n-1) H_(n-1)(x0) exp(-x0^2), H Hermite's polynomials."""
     if name not in _TABLES:
-        value, sign = (math.erf, 1) if name == "erf" else (math.erfc, -1)
+        step, end, degree = _TAYLOR[name]
         rows = []
-        for k in range(int(_TAYLOR_LIMIT[name] / _TAYLOR_STEP) + 1):
-            x0 = k * _TAYLOR_STEP
+        for k in range(int(end / step) + 1):
+            x0 = k * step
             hermite = [1.0, 2 * x0]
-            for n in range(1, _TAYLOR_DEGREE - 1):
+            for n in range(1, degree + 1):
                 hermite.append(2 * x0 * hermite[n] - 2 * n * hermite[n - 1])
-            slope = sign * 2 / math.sqrt(math.pi) * math.exp(-x0 * x0)
-            rows.append([value(x0)] + [slope * (-1) ** n * hermite[n] / math.factorial(n + 1)
-                                       for n in range(_TAYLOR_DEGREE)])
+            slope = 2 / math.sqrt(math.pi) * math.exp(-x0 * x0)
+            derivatives = [slope * (-1) ** n * hermite[n] / math.factorial(n + 1) for n in range(degree + 1)]
+            if name == "erfc":
+                rows.append([math.erfc(x0)] + [-d for d in derivatives[:degree]])
+            else:
+                rows.append(_erf_over_x(degree + 1, x0, [math.erf(x0)] + derivatives))
         _TABLES[name] = np.array(rows)
     return _TABLES[name]
 
 
-def _taylor(table, a):
-    """The tabled function at a >= 0 (float64, flat; consumed): the nearest row's polynomial in the distance
-    to it (at most 1/256: the first term left out is below 1e-16 of the value). Past the table's end the last
-    row's value (the function's limit, already exact there); NaN stays NaN."""
-    limit = (len(table) - 1) * _TAYLOR_STEP
-    h = np.minimum(a, limit, out=a)  # NaN stays NaN
-    row = np.fmin(h, limit)  # NaN reads the last row (its result is NaN all the same)
-    row *= 1 / _TAYLOR_STEP
-    row += 0.5
-    row = row.astype(np.intp)
-    with np.errstate(invalid="ignore"):  # a signalling NaN (a float16 NaN's payload) stays a quiet NaN
-        h -= row * _TAYLOR_STEP
-    coefficients = table.take(row, axis=0)  # one gather of whole rows: far faster than one per column
+def _capped_abs(x, name):
+    """|x| (a new array of x's dtype), capped at the end of the name's table; NaN stays NaN."""
+    capped = np.abs(x)
+    return np.minimum(capped, _TAYLOR[name][1], out=capped)
+
+
+def _taylor(name, a):
+    """The tabled function at a (>= 0, capped at the table's end, float32 or float16, flat) in float64: the
+    nearest row's polynomial in the distance h to it (at most half a step; the first term left out is below
+    1e-16 of the value). The row and h are exact in a's own dtype (a multiple of a power of two near a)."""
+    step, _, degree = _TAYLOR[name]
+    with np.errstate(invalid="ignore"):  # NaN (float16's signalling ones too) reads some row; its result is NaN
+        nearest = a * (1 / step)
+        np.rint(nearest, out=nearest)
+        row = nearest.astype(np.intp)
+        nearest *= step
+        h = np.subtract(a, nearest, out=nearest).astype(np.float64)
+    coefficients = _table(name).take(row, axis=0, mode="clip")  # one gather of whole rows, not one per column
     out = coefficients[:, -1].copy()
-    for n in range(_TAYLOR_DEGREE - 1, -1, -1):
+    for n in range(degree - 1, -1, -1):
         out *= h
         out += coefficients[:, n]
     return out
