@@ -69,9 +69,9 @@ def _erf_over_x(n, x0, erf_coefficients):
 
 
 # name: (row spacing, last row, degree). erf/x is smooth and far from 0 everywhere, so a relative error of its
-# rows is one of erf's; beyond 6 erf is 1 in float64. erfc keeps its relative precision in the tail, where its
-# rows need more terms; beyond 11 it is 0 in float32 (and float16).
-_TAYLOR = {"erf/x": (1 / 2048, 6.0, 3), "erfc": (1 / 128, 11.0, 6)}
+# rows is one of erf's; beyond 6 erf is 1 in float64. erfc keeps its relative precision in the tail, where it
+# falls fast (its rows closer, with more terms); beyond 11 it is 0 in float32 (and float16).
+_TAYLOR = {"erf/x": (1 / 2048, 6.0, 3), "erfc": (1 / 512, 11.0, 6)}
 _TABLES = {}  # made from math.erf/erfc on first use
 
 
