@@ -432,6 +432,18 @@ def test_a_view_of_a_multi_output_view_is_refused_after_its_base_changed_as_torc
     raises_as_torch(scenario)
 
 
+
+def test_a_stale_multi_output_view_is_refused_before_the_ops_own_errors_as_torch():
+    """PyTorch links an op's node to its inputs before its kernel runs, so the refusal of a piece whose base
+    changed in place comes before the kernel's own error (fuzz finding: IndexError vs RuntimeError). Checks the
+    engine makes before an op's node is linked (softmax(5)'s dim) still come first."""
+    def scenario(T):
+        x = T.zeros(4, 0, 2, requires_grad=True) * 1
+        piece = x.unbind(0)[2]
+        x.zero_()
+        piece.amax(0)  # alone: "amax(): Expected reduction dim 0 to have non-zero size."
+    raises_as_torch(scenario)
+
 # --- 6. CopySlices lists the in-place op's inputs, as PyTorch's (fuzz finding c) --------------------------
 def _graph(t):
     """t's node and the names of the nodes it sends gradients to."""
