@@ -376,6 +376,21 @@ def test_index_write_into_an_expanded_view_writes_as_torch(name, grad):
     check(scenario)
 
 
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_index_write_through_a_diagonal_of_an_expanded_view_writes_as_torch(grad):
+    """x[range(n), zeros] -= 1 on expand(...).diagonal(): numpy will not make a view of a view of broadcast
+    memory writable, the engine writes through its owner (fuzz finding at 20,000 examples: ValueError)."""
+    def scenario(T):
+        a = T.tensor([[0., 1.], [2., 3.]], requires_grad=grad)
+        base = a * 1
+        d = base.unsqueeze(0).expand(2, 2, 2).diagonal()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (PyTorch's deprecation of index_put_ on expanded memory)
+            d[range(2), T.zeros(2, dtype=T.long)] -= 1
+        return {"base": base, "d": d}, None
+    check(scenario)
+
 @pytest.mark.parametrize("grad", [False, True])
 def test_setitem_of_all_of_an_expanded_view_raises_as_torch(grad):
     def scenario(T):

@@ -141,7 +141,19 @@ def writable_alias(a):
     """a over the same memory, writable: numpy marks expanded (broadcast) views read-only, PyTorch lets
     fill_ and index_put_ write through them."""
     alias = a.view()
-    alias.flags.writeable = True
+    try:
+        alias.flags.writeable = True
+    except ValueError:  # a view of a view of broadcast memory (expand(...).diagonal()): numpy only lets the
+        root = a  # memory's owner say so; the same elements as an array over the owner's buffer
+        while root.base is not None:  # (as_strided's views hang from a holder whose .base is the array)
+            owner = root.base if isinstance(root.base, np.ndarray) else getattr(root.base, "base", None)
+            if not isinstance(owner, np.ndarray):
+                break
+            root = owner
+        if not root.flags.writeable:
+            raise
+        offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        alias = np.ndarray(a.shape, a.dtype, buffer=root, offset=offset, strides=a.strides)
     return alias
 
 
