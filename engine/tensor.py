@@ -315,8 +315,7 @@ class Tensor:
 
     def _check_inplace(self, value_needs_grad=False):
         """PyTorch's refusals of an in-place write to self (value_needs_grad: the written value needs grad)."""
-        from .autograd.grad_mode import enabled
-        if not enabled[0]:
+        if not _grad_enabled[0]:
             return
         base = self._base
         if base is not None and (self._requires_grad or value_needs_grad or base._requires_grad):
@@ -362,8 +361,7 @@ class Tensor:
     def _inplace_source(self):
         """self as an op input for an in-place op: a snapshot when the op records a graph, so the
         node keeps the old value and autograd does not see the write as modifying its input."""
-        from .autograd.grad_mode import enabled
-        if enabled[0] and self._requires_grad and self.grad_fn is not None:
+        if _grad_enabled[0] and self._requires_grad and self.grad_fn is not None:
             snap = Tensor._wrap(self._data.copy(), True, self.grad_fn, self._output_nr)
             return snap
         return self
@@ -405,3 +403,6 @@ def _to_array(data):
         return np.array([_to_array(x) for x in data])
     return np.asarray(data)
 
+
+# At the end: the autograd package, which this import runs first, imports this module.
+from .autograd.grad_mode import enabled as _grad_enabled  # noqa: E402

@@ -117,7 +117,6 @@ class Op(Node):
     @classmethod
     def apply(cls, *inputs, **params):
         node = cls.__new__(cls)
-        out = cls.forward(node, *inputs, **params)
         record = False
         if _enabled[0]:
             for x in inputs:
@@ -125,11 +124,13 @@ class Op(Node):
                     if x._requires_grad:
                         record = True
                         break
+        if record:  # before the kernel, as PyTorch links its node: a stale view's refusal precedes the op's errors
+            node.next_functions = tuple(map(_edge, inputs))
+        out = cls.forward(node, *inputs, **params)
         if out.__class__ is tuple:
             return node._wrap_many(out, inputs, record, params)
         result = _new_tensor(out, record, node if record else None)
         if record:
-            node.next_functions = tuple(map(_edge, inputs))
             node._meta = ((out.shape, out.dtype),)
             if cls.saves_output:
                 node._saved_output = (out, result._vc, result._vc[0])
@@ -154,7 +155,6 @@ class Op(Node):
         results = tuple(_new_tensor(o, record and i < nd, self if record and i < nd else None, i)
                         for i, o in enumerate(outs))
         if record:
-            self.next_functions = tuple(map(_edge, inputs))
             self._meta = tuple((o.shape, o.dtype) for o in outs[:nd])
             if recorder[0] is not None:
                 recorder[0](self, inputs, results[:nd], params)

@@ -1054,8 +1054,9 @@ def _check_targets(input, target, weight, ignore_index):
     if input._data.ndim > 2 and target._data.shape[1:] != input._data.shape[2:]:
         raise RuntimeError(f"Expected target size {[input._data.shape[0]] + list(input._data.shape[2:])}, got "
                            f"{_shape_list(target)}")
-    if isinstance(target._data, np.ndarray):  # bounds are checked where the targets are readable for free
-        t = target._data[target._data != ignore_index]
+    t = target._data
+    if isinstance(t, np.ndarray) and t.size and (t.min() < 0 or t.max() >= classes):  # (readable for free here)
+        t = t[t != ignore_index]
         bad = t[(t < 0) | (t >= classes)]
         if bad.size:
             raise IndexError(f"Target {bad.flat[0]} is out of bounds.")

@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from .. import _dtype
-from .._device import backend_of
+from .._device import backend, backend_of, device as device_cls
 from .._settings import default_device
 from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.inplace import check_no_partial_overlap
@@ -22,7 +22,6 @@ __all__ = ['tensor', 'as_tensor', 'from_numpy', 'zeros', 'ones', 'empty', 'full'
 
 def _factory(data, dtype, device, requires_grad):
     """Wrap a numpy array as a new leaf on the requested device (none given: the default device)."""
-    from .._device import backend, device as device_cls
     if device is None:
         device = default_device()
     if device is not None:
@@ -200,7 +199,6 @@ class ToCopyBackward0(Op):
         ctx.dtype, ctx.device = a._data.dtype, a.device
         data = a._data
         if device is not None and device != a.device:
-            from .._device import backend
             data = backend(device.type).from_numpy(_b(a).to_numpy(data))
         if dtype is not None and data.dtype != dtype:
             data = backend_of(data).astype(data, dtype)
@@ -214,7 +212,6 @@ class ToCopyBackward0(Op):
 
 def to(input, *args, **kwargs):
     """to(dtype), to(device), to(device, dtype), to(other), with keyword forms; differentiable."""
-    from .._device import device as device_cls
     dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
     kwargs.pop("non_blocking", None), kwargs.pop("copy", None), kwargs.pop("memory_format", None)
     for a in args:

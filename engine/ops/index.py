@@ -3,6 +3,7 @@ index_add/index_fill, masked_scatter; each torch.* function beside the autograd 
 """
 
 import builtins
+import math
 import warnings
 
 import numpy as np
@@ -192,12 +193,21 @@ class IndexBackward0(Op):
 
     def forward(ctx, a, index):
         b = _b(a)
-        lin = b.from_numpy(np.arange(a._data.size, dtype=np.int64).reshape(a._data.shape)[index])
+        lin = b.from_numpy(_flat_positions(a._data.shape, index))
         ctx.lin, ctx.shape = lin, a._data.shape
         return b.take(a._data, lin)
 
     def backward(ctx, g):
         return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+
+
+def _flat_positions(shape, key):
+    """The flat (C-order) positions of a[key] in an array a of shape (key: a numpy advanced-indexing key)."""
+    if len(key) == 1 and key[0].dtype != np.bool_ and shape and shape[0]:  # a[rows], the common case: no
+        rows = key[0] % shape[0]  # position array of a's size (indices are in range: checked before)
+        inner = math.prod(shape[1:])
+        return (rows.astype(np.int64)[..., None] * inner + np.arange(inner)).reshape(rows.shape + shape[1:])
+    return np.arange(math.prod(shape), dtype=np.int64).reshape(shape)[key]
 
 
 MaskedSelectBackward0 = type("MaskedSelectBackward0", (IndexBackward0,), {})  # x[mask] spelt masked_select
@@ -406,10 +416,9 @@ def _check_advanced(shape, advanced):
                     raise IndexError(f"The shape of the mask [{', '.join(map(str, arr.shape))}] at index {i} does not "
                                      f"match the shape of the indexed tensor [{', '.join(map(str, shape))}] at index "
                                      f"{d + i}")
-        elif arr.size:
+        elif arr.size and (arr.max() >= shape[d] or arr.min() < -shape[d]):
             bad = (arr >= shape[d]) | (arr < -shape[d])
-            if bad.any():
-                raise IndexError(f"index {arr[bad].flat[0]} is out of bounds for dimension {k} with size {shape[d]}")
+            raise IndexError(f"index {arr[bad].flat[0]} is out of bounds for dimension {k} with size {shape[d]}")
 
 
 def _whole(item, size):

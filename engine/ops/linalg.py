@@ -7,10 +7,11 @@ import math
 
 import numpy as np
 
+from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.node import Op
 from ..tensor import Tensor, _wrap_dim
 from ._args import (_b, _c_type_name, _check_broadcast, _check_broadcast_shapes, _dims, _promote, _rg, _same_device,
-                    _shape_str)
+                    _shape_str, _wrap)
 from . import _signature
 from .index import IndexPutAddBackward
 from .shape import SqueezeBackward4, TBackward0, UnsafeViewBackward0, _diagonal_positions, expand
@@ -103,6 +104,16 @@ def _t(a):
     return TBackward0.apply(a)
 
 
+def _mm_gradients(g, b, a):
+    """The gradients of a @ b from g: g @ b.T (where b was saved) and a.T @ g (where a was). Where no graph of
+    them is recorded, straight on the backend's arrays (no transpose and product nodes to make)."""
+    if _grad_enabled[0]:
+        return (_mm(g, _t(b)) if b is not None else None), (_mm(_t(a), g) if a is not None else None)
+    be, g = _b(g), g._data
+    return (_wrap(be.matmul(g, be.permute(b._data, (1, 0)))) if b is not None else None), \
+        (_wrap(be.matmul(be.permute(a._data, (1, 0)), g)) if a is not None else None)
+
+
 class MmBackward0(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
@@ -110,7 +121,7 @@ class MmBackward0(Op):
 
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        return (_mm(g, _t(b)) if b is not None else None), (_mm(_t(a), g) if a is not None else None)
+        return _mm_gradients(g, b, a)
 
 
 def mm(input, mat2):
@@ -251,15 +262,16 @@ def _batched_matmul(input, other):
 
 
 class BmmBackward0(Op):
-    """Batched (and broadcast) matmul of tensors with at least 2 dims; the walk sums broadcast batches."""
+    """A batch of matrix products: 3-D operands with the same batch (matmul expands and folds to that)."""
 
     def forward(ctx, a, b):
         ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
         return _b(a).matmul(a._data, b._data)
 
-    def backward(ctx, g):
+    def backward(ctx, g):  # as PyTorch's: bmm with the other operand transposed
         b, a = ctx.saved_tensors
-        return (g.matmul(b.mT) if b is not None else None), (a.mT.matmul(g) if a is not None else None)
+        return (BmmBackward0.apply(g, b.transpose(1, 2)) if b is not None else None), \
+            (BmmBackward0.apply(a.transpose(1, 2), g) if a is not None else None)
 
 
 def bmm(input, mat2):
@@ -285,7 +297,7 @@ class AddmmBackward0(Op):
 
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        return g, (_mm(g, _t(b)) if b is not None else None), (_mm(_t(a), g) if a is not None else None)
+        return (g,) + _mm_gradients(g, b, a)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):

@@ -6,6 +6,8 @@ Every draw comes from engine/random.py's generator through engine/_sampling.py's
 seed gives PyTorch's numbers. On other devices the numbers are drawn on the CPU generator and
 uploaded: the same values on every device, as the seed promises.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype, _sampling
@@ -26,7 +28,7 @@ def _float_dtype(dtype):
 
 
 def _numel(shape):
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(shape)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,

@@ -358,6 +358,31 @@ def test_functional_matches_torch(name, dtype):
     compare_fn(fn, *[randn(*s) for s in shapes], dtype=dtype)
 
 
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_gradients_to_the_third_order_match_torch(approximate, dtype):
+    """GELU's gradient is one GeluBackwardBackward0 node (the forward's erf reused when no graph is recorded),
+    and its own gradients follow PyTorch's gelu_double_backward."""
+    rng = np.random.default_rng(3)
+    x, upstream = rng.standard_normal((4, 5)) * 2, rng.standard_normal((4, 5))
+    results = {}
+    for lib in (torch, engine):
+        a = lib.tensor(x.astype(dtype), requires_grad=True)
+        g = lib.tensor(upstream.astype(dtype), requires_grad=True)
+        y = lib.nn.functional.gelu(a, approximate=approximate)
+        plain = lib.autograd.grad(y, a, g, retain_graph=True)[0]
+        first, = lib.autograd.grad(y, a, g, create_graph=True)
+        second_a, second_g = lib.autograd.grad(first.pow(2).sum(), (a, g), create_graph=True)
+        third, = lib.autograd.grad((second_a * second_g).sum(), a)
+        results[lib.__name__] = [plain, first, second_a, second_g, third], first.grad_fn.name()
+    (ours, our_name), (theirs, their_name) = results["engine"], results["torch"]
+    assert our_name == their_name == "GeluBackwardBackward0"
+    scale = 1e-4 if dtype == "float32" else 1e-12  # (float32's cancellations near gelu''s zeros, as in torch)
+    for o, t in zip(ours, theirs):
+        t = t.detach().numpy()
+        np.testing.assert_allclose(o.detach().numpy(), t, rtol=0, atol=scale * np.abs(t).max())
+
 INPLACE = {
     "relu": lambda F, y: F.relu(y, inplace=True), "leaky_relu": lambda F, y: F.leaky_relu(y, 0.2, inplace=True),
     "elu": lambda F, y: F.elu(y, 0.7, inplace=True), "relu6": lambda F, y: F.relu6(y * 4, inplace=True),

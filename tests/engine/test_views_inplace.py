@@ -376,6 +376,21 @@ def test_index_write_into_an_expanded_view_writes_as_torch(name, grad):
     check(scenario)
 
 
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_index_write_through_a_diagonal_of_an_expanded_view_writes_as_torch(grad):
+    """x[range(n), zeros] -= 1 on expand(...).diagonal(): numpy will not make a view of a view of broadcast
+    memory writable, the engine writes through its owner (fuzz finding at 20,000 examples: ValueError)."""
+    def scenario(T):
+        a = T.tensor([[0., 1.], [2., 3.]], requires_grad=grad)
+        base = a * 1
+        d = base.unsqueeze(0).expand(2, 2, 2).diagonal()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (PyTorch's deprecation of index_put_ on expanded memory)
+            d[range(2), T.zeros(2, dtype=T.long)] -= 1
+        return {"base": base, "d": d}, None
+    check(scenario)
+
 @pytest.mark.parametrize("grad", [False, True])
 def test_setitem_of_all_of_an_expanded_view_raises_as_torch(grad):
     def scenario(T):
@@ -431,6 +446,18 @@ def test_a_view_of_a_multi_output_view_is_refused_after_its_base_changed_as_torc
         (row * 3).sum().backward()
     raises_as_torch(scenario)
 
+
+
+def test_a_stale_multi_output_view_is_refused_before_the_ops_own_errors_as_torch():
+    """PyTorch links an op's node to its inputs before its kernel runs, so the refusal of a piece whose base
+    changed in place comes before the kernel's own error (fuzz finding: IndexError vs RuntimeError). Checks the
+    engine makes before an op's node is linked (softmax(5)'s dim) still come first."""
+    def scenario(T):
+        x = T.zeros(4, 0, 2, requires_grad=True) * 1
+        piece = x.unbind(0)[2]
+        x.zero_()
+        piece.amax(0)  # alone: "amax(): Expected reduction dim 0 to have non-zero size."
+    raises_as_torch(scenario)
 
 # --- 6. CopySlices lists the in-place op's inputs, as PyTorch's (fuzz finding c) --------------------------
 def _graph(t):

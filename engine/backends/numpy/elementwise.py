@@ -29,65 +29,95 @@ def relu(a):
 
 
 def erf(a):
-    """erf (numpy has none): float64 element by element with C's erf; narrower floats from a vectorised
-    float64 approximation good to ~1e-14, far below their rounding (GELU's erf in float32 models)."""
+    """erf (numpy has none): float64 element by element with C's erf; narrower floats (GELU's erf in float32
+    models) as |a| times erf(a)/a from a float64 Taylor table, far more exact than their rounding."""
     if a.dtype == np.float64:
         return np.asarray(_erf(a)).astype(a.dtype, copy=False)  # (0-d: a Python float)
-    x, out, near = _split_at_one(a)
-    out[near] = _erf_near_zero(x[near])
-    far = x[~near]
-    out[~near] = np.sign(far) * (1 - _erfc_tail(np.abs(far)))
-    return out.astype(a.dtype).reshape(a.shape)
+    x = a.reshape(-1)
+    capped = _capped_abs(x, "erf/x")
+    out = _taylor("erf/x", capped)
+    with np.errstate(invalid="ignore"):  # (a signalling NaN of float16's)
+        out *= capped  # past the table's end |a| is capped too: (end) * erf(end)/end is 1 in the dtype
+    out = out.astype(a.dtype)
+    np.copysign(out, x, out=out)  # erf is odd (-0.0 stays -0.0)
+    return out.reshape(a.shape)
 
 
 def erfc(a):
     if a.dtype == np.float64:
         return np.asarray(_erfc(a)).astype(a.dtype, copy=False)
-    x, out, near = _split_at_one(a)
-    out[near] = 1 - _erf_near_zero(x[near])
-    far = x[~near]
-    tail = _erfc_tail(np.abs(far))
-    out[~near] = np.where(far < 0, 2 - tail, tail)
+    x = a.reshape(-1)
+    out = _taylor("erfc", _capped_abs(x, "erfc"))
+    negative = x < 0
+    out[negative] = 2 - out[negative]  # erfc(-a) = 2 - erfc(a)
     return out.astype(a.dtype).reshape(a.shape)
-
-
-def _split_at_one(a):
-    """a's values as a flat float64 array, an output for them, and where |a| < 1 (the two formulas' border)."""
-    x = a.astype(np.float64).reshape(-1)
-    return x, np.empty_like(x), np.abs(x) < 1
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 _erfc = np.frompyfunc(math.erfc, 1, 1)
-_CHEBYSHEV = {}  # Chebyshev interpolants of smooth factors of erf, made from math.erf/erfc on first use
 
 
-def _interpolant(name, fn, degree):
-    if name not in _CHEBYSHEV:
-        _CHEBYSHEV[name] = np.polynomial.chebyshev.chebinterpolate(np.vectorize(fn), degree)
-    return _CHEBYSHEV[name]
+def _erf_over_x(n, x0, erf_coefficients):
+    """Taylor coefficients of erf(x)/x at x0 from erf's (division of the series by x0 + h)."""
+    if x0 == 0:
+        return erf_coefficients[1:n + 1]
+    out, previous = [], 0.0
+    for c in erf_coefficients[:n]:
+        previous = (c - previous) / x0
+        out.append(previous)
+    return out
 
 
-def _erf_near_zero(x):
-    """erf(x) for |x| < 1: x times erf(sqrt(u)) / sqrt(u), smooth in u = x^2, interpolated on [0, 1]
-    (degree 10: 2e-15 relative)."""
-    def factor(t):
-        u = (t + 1) / 2
-        return math.erf(math.sqrt(u)) / math.sqrt(u) if u else 2 / math.sqrt(math.pi)
-    return x * np.polynomial.chebyshev.chebval(2 * x * x - 1, _interpolant("near zero", factor, 10))
+# name: (row spacing, last row, degree). erf/x is smooth and far from 0 everywhere, so a relative error of its
+# rows is one of erf's; beyond 6 erf is 1 in float64. erfc keeps its relative precision in the tail, where it
+# falls fast (its rows closer, with more terms); beyond 11 it is 0 in float32 (and float16).
+_TAYLOR = {"erf/x": (1 / 2048, 6.0, 3), "erfc": (1 / 512, 11.0, 6)}
+_TABLES = {}  # made from math.erf/erfc on first use
 
 
-def _erfc_tail(a):
-    """erfc(a) for a >= 1 (or NaN): exp(-a^2) times erfc(a) exp(a^2) (smooth, slowly falling) interpolated on
-    [1, 6] (degree 24: 3e-14 relative); beyond 6, where float64's erf is 1 but erfc still counts, C's erfc
-    element by element."""
-    coefficients = _interpolant("tail", lambda t: math.erfc(1 + (t + 1) * 2.5) * math.exp((1 + (t + 1) * 2.5) ** 2),
-                                24)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = np.exp(-a * a) * np.polynomial.chebyshev.chebval((a - 1) / 2.5 - 1, coefficients)
-    far = ~(a < 6) & ~np.isnan(a)
-    if far.any():
-        out[far] = np.asarray(_erfc(a[far]), np.float64)
+def _table(name):
+    """Rows of Taylor coefficients (the value, then f^(n)(x0) / n!) at x0 = 0, step, 2 step, ... up to the end,
+    from erf's derivatives (2/sqrt(pi)) (-1)^(n-1) H_(n-1)(x0) exp(-x0^2), H Hermite's polynomials."""
+    if name not in _TABLES:
+        step, end, degree = _TAYLOR[name]
+        rows = []
+        for k in range(int(end / step) + 1):
+            x0 = k * step
+            hermite = [1.0, 2 * x0]
+            for n in range(1, degree + 1):
+                hermite.append(2 * x0 * hermite[n] - 2 * n * hermite[n - 1])
+            slope = 2 / math.sqrt(math.pi) * math.exp(-x0 * x0)
+            derivatives = [slope * (-1) ** n * hermite[n] / math.factorial(n + 1) for n in range(degree + 1)]
+            if name == "erfc":
+                rows.append([math.erfc(x0)] + [-d for d in derivatives[:degree]])
+            else:
+                rows.append(_erf_over_x(degree + 1, x0, [math.erf(x0)] + derivatives))
+        _TABLES[name] = np.array(rows)
+    return _TABLES[name]
+
+
+def _capped_abs(x, name):
+    """|x| (a new array of x's dtype), capped at the end of the name's table; NaN stays NaN."""
+    capped = np.abs(x)
+    return np.minimum(capped, _TAYLOR[name][1], out=capped)
+
+
+def _taylor(name, a):
+    """The tabled function at a (>= 0, capped at the table's end, float32 or float16, flat) in float64: the
+    nearest row's polynomial in the distance h to it (at most half a step; the first term left out is below
+    1e-16 of the value). The row and h are exact in a's own dtype (a multiple of a power of two near a)."""
+    step, _, degree = _TAYLOR[name]
+    with np.errstate(invalid="ignore"):  # NaN (float16's signalling ones too) reads some row; its result is NaN
+        nearest = a * (1 / step)
+        np.rint(nearest, out=nearest)
+        row = nearest.astype(np.intp)
+        nearest *= step
+        h = np.subtract(a, nearest, out=nearest).astype(np.float64)
+    coefficients = _table(name).take(row, axis=0, mode="clip")  # one gather of whole rows, not one per column
+    out = coefficients[:, -1].copy()
+    for n in range(degree - 1, -1, -1):
+        out *= h
+        out += coefficients[:, n]
     return out
 
 
@@ -111,7 +141,19 @@ def writable_alias(a):
     """a over the same memory, writable: numpy marks expanded (broadcast) views read-only, PyTorch lets
     fill_ and index_put_ write through them."""
     alias = a.view()
-    alias.flags.writeable = True
+    try:
+        alias.flags.writeable = True
+    except ValueError:  # a view of a view of broadcast memory (expand(...).diagonal()): numpy only lets the
+        root = a  # memory's owner say so; the same elements as an array over the owner's buffer
+        while root.base is not None:  # (as_strided's views hang from a holder whose .base is the array)
+            owner = root.base if isinstance(root.base, np.ndarray) else getattr(root.base, "base", None)
+            if not isinstance(owner, np.ndarray):
+                break
+            root = owner
+        if not root.flags.writeable:
+            raise
+        offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        alias = np.ndarray(a.shape, a.dtype, buffer=root, offset=offset, strides=a.strides)
     return alias
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._device import backend_of
+from ...autograd.grad_mode import enabled as _grad_enabled
 from ...autograd.node import Op
 from ...tensor import _wrap_dim
 from .. import _signature
@@ -72,6 +73,9 @@ class LogSoftmaxBackward0(Op):
 
     def backward(ctx, g):
         y = ctx.output
+        if not _grad_enabled[0]:  # one pass on the arrays where no graph of the gradient is recorded
+            b, g, y = _b(g), g._data, y._data
+            return _wrap(b.sub(g, b.mul(b.exp(y), _along(lambda a, d: b.sum(a, (d,), True), g, ctx.dim))))
         return g - y.exp() * g.sum(dim=ctx.dim, keepdim=True)
 
 
@@ -165,6 +169,12 @@ class HardtanhBackward0(Op):
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_SQRT_HALF = 1 / math.sqrt(2)
+_PDF_SCALE = 1 / math.sqrt(2 * math.pi)
+
+
+def _gelu_tanh_inner(b, x):
+    return b.mul(b.add(x, b.mul(b.mul(b.mul(x, x), x), 0.044715)), _SQRT_2_OVER_PI)
 
 
 class GeluBackward0(Op):
@@ -173,20 +183,49 @@ class GeluBackward0(Op):
         ctx.approximate = approximate
         b, x = _b(a), a._data
         if approximate == "tanh":
-            inner = b.mul(b.add(x, b.mul(b.mul(b.mul(x, x), x), 0.044715)), _SQRT_2_OVER_PI)
-            return b.mul(b.mul(x, 0.5), b.add(b.tanh(inner), 1))
-        return b.mul(b.mul(x, 0.5), b.add(b.erf(b.mul(x, 1 / math.sqrt(2))), 1))
+            ctx.curve = b.tanh(_gelu_tanh_inner(b, x))
+        else:
+            ctx.curve = b.erf(b.mul(x, _SQRT_HALF))
+        return b.mul(b.mul(x, 0.5), b.add(ctx.curve, 1))
 
     def backward(ctx, g):
         x, = ctx.saved_tensors
+        # The forward's erf (or tanh), so as not to compute it again (the dearest part of a GPT's step); a
+        # gradient that records a graph (create_graph) computes it from x, as its node's rerun would.
+        curve, ctx.curve = (None if _grad_enabled[0] else ctx.curve), None
+        return GeluBackwardBackward0.apply(g, x, approximate=ctx.approximate, _curve=curve)
+
+
+class GeluBackwardBackward0(Op):
+    """gelu's input gradient g * gelu'(x) in one kernel, as PyTorch's gelu_backward: under create_graph it is
+    the node the second derivative runs through."""
+
+    def forward(ctx, g, x, approximate="none", _curve=None):
+        ctx.save_for_backward(g, x)
+        ctx.approximate = approximate
+        b, g, x = _b(x), g._data, x._data
+        if approximate == "tanh":
+            t = b.tanh(_gelu_tanh_inner(b, x)) if _curve is None else _curve
+            slope = b.mul(b.add(b.mul(b.mul(x, x), 3 * 0.044715), 1), _SQRT_2_OVER_PI)
+            left = b.mul(b.add(t, 1), 0.5)
+            right = b.mul(b.mul(b.mul(x, 0.5), b.sub(1, b.mul(t, t))), slope)
+            return b.mul(g, b.add(left, right))
+        e = b.erf(b.mul(x, _SQRT_HALF)) if _curve is None else _curve
+        cdf = b.mul(b.add(e, 1), 0.5)
+        pdf = b.mul(b.exp(b.mul(b.mul(x, x), -0.5)), _PDF_SCALE)
+        return b.mul(g, b.add(cdf, b.mul(x, pdf)))
+
+    def backward(ctx, gg):
+        g, x = ctx.saved_tensors
         if ctx.approximate == "tanh":
             inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
             t = inner.tanh()
-            d_inner = (1 + x * x * (3 * 0.044715)) * _SQRT_2_OVER_PI
-            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
-        cdf = ((x * (1 / math.sqrt(2))).erf() + 1) * 0.5
-        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
-        return g * (cdf + x * pdf)
+            slope = (1 + x * x * (3 * 0.044715)) * _SQRT_2_OVER_PI
+            curvature = x * (6 * 0.044715 * _SQRT_2_OVER_PI)
+            second = (1 - t * t) * (slope - x * t * slope * slope + 0.5 * x * curvature)
+        else:
+            second = (x * x * -0.5).exp() * _PDF_SCALE * (2 - x * x)
+        return GeluBackwardBackward0.apply(gg, x, approximate=ctx.approximate), gg * g * second
 
 
 class SafeSoftmaxBackward0(SoftmaxBackward0):

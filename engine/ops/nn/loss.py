@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ...autograd.grad_mode import enabled as _grad_enabled
 from ...autograd.node import Op
 from .._args import _b, _wrap
 from ..index import IndexPutAddBackward, _gather_linear
@@ -47,7 +48,8 @@ class NllLossBackward0(Op):
         return out
 
     def backward(ctx, g):
-        b = _b(g)
+        if not _grad_enabled[0]:
+            return ctx._gradient_without_graph(g), None
         w = _wrap(ctx.w)
         if ctx.reduction == "none":
             g = g.reshape(w.shape) * w
@@ -58,6 +60,23 @@ class NllLossBackward0(Op):
             g = g * w / total.masked_fill(total == 0, 1)
         g = g.reshape(ctx.lin.shape)
         return -IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape), None
+
+    def _gradient_without_graph(ctx, g):
+        """backward's formula on the backend's arrays, where no graph of it is recorded (a few small kernels
+        instead of as many tensor ops)."""
+        b, g, w = _b(g), g._data, ctx.w
+        if ctx.reduction == "none":
+            g = b.mul(b.reshape(g, w.shape), w)
+        elif ctx.reduction == "sum":
+            g = b.mul(g, w)
+        else:
+            total = ctx.denominator  # 0 when every target is ignored: PyTorch's gradient is then 0
+            g = b.div(b.mul(g, w), b.where(b.eq(total, 0), b.full((), 1, total.dtype), total))
+        n = 1
+        for s in ctx.shape:
+            n *= s
+        lin = ctx.lin
+        return _wrap(b.reshape(b.neg(b.scatter_add(n, lin, b.reshape(g, lin.shape))), ctx.shape))
 
 
 class MseLossBackwardBackward0(Op):
