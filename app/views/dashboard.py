@@ -15,6 +15,9 @@ from .boundary import DecisionBoundary, hidden_layers
 from .curves import Curves
 from .gradflow import GradientFlow
 from .graph import GraphView
+# Imported at start though the images view is built only when needed: the page learns the drawing pad's
+# model (a custom component) only from the first document Python sends it.
+from .drawpad import RESOLUTION
 from .inspector import Inspector
 from .stepthrough import StepThrough
 from app.stepper import Stepper
@@ -121,7 +124,6 @@ class Views:
         self._draw_images()
 
     def _on_drawing(self, event):
-        from .drawpad import RESOLUTION
         self._drawing = mnist_style(decode_canvas(event.new, RESOLUTION)) if event.new else None
         self._draw_images()
 
