@@ -65,7 +65,7 @@ class Playground:
                            parts["gradflow"], sizing_mode="stretch_width")
         # Beside the controls while at least VIEWS_MIN_WIDTH is left for them, else under them (a tablet, a
         # phone). A plot wider than a phone scrolls inside its tab, never the page.
-        tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width", dynamic=True,
+        tabs = pn.Tabs(("See it", see_it), sizing_mode="stretch_width",
                        styles={"flex": f"1 1 {VIEWS_MIN_WIDTH}px", "min-width": "0", "overflow-x": "auto"})
         tabs.extend([("Code cell", cell), ("PyTorch code", code_export(s))])
         header = pn.Column(notices, pn.pane.Markdown("# Autograd Playground", margin=(0, 10)),
