@@ -34,7 +34,9 @@ from playwright.sync_api import Error as PlaywrightError, sync_playwright  # noq
 
 from tests.site.harness import Traffic, launch_chromium, site_url  # noqa: E402
 
-STAGES = ("python", "packages", "app", "draw")
+# When each stage of a cold load began: Pyodide starting, the wheels installing, the app importing, the
+# playground being built (Python), and the page drawing what Python built.
+STAGES = ("python", "packages", "app", "build", "draw")
 GOALS = {"first_screen": 1000, "tti": 4000, "repeat_tti": 2500, "step": 30, "steps_per_s": 20, "step_backward": 50}
 
 # Resolves to the click's latency (ms) and what Python's answer cost (loader.js's `answer`).
@@ -166,6 +168,19 @@ def row(name, values, unit="ms", scale=1.0, goal=""):
     return f"{name:<40}{statistics.median(values):>9.0f}{min(values):>9.0f}{max(values):>9.0f}  {unit:<4}{goal}"
 
 
+def print_loads(url, args, loads, repeats):
+    print(f"\nsite {url} · {args.runs} cold loads · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'':<40}{'median':>9}{'min':>9}{'max':>9}")
+    print(row("first screen drawn (before Python)", [load.get("firstScreen", float("nan")) for load in loads],
+              goal=f"goal <= {GOALS['first_screen']}"))
+    print(row("time to interactive", [load["tti"] for load in loads], goal=f"goal <= {GOALS['tti']}"))
+    print(row("time to interactive, repeat visit", repeats, goal=f"goal <= {GOALS['repeat_tti']}"))
+    for stage in STAGES:
+        print(row(f"  stage '{stage}' starts", [load.get(stage, float("nan")) for load in loads]))
+    print(row("bytes fetched", [load["bytes"] for load in loads], "MB", 1e-6))
+    print(row("requests", [load["requests"] for load in loads], ""))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="fresh-browser cold loads (default 5)")
@@ -174,6 +189,7 @@ def main():
     parser.add_argument("--step-backward-clicks", type=int, default=30, help="Step backward clicks timed")
     parser.add_argument("--train-seconds", type=float, default=5, help="how long training speed is measured")
     parser.add_argument("--memory-steps", type=int, default=1000, help="training steps between memory readings")
+    parser.add_argument("--loads-only", action="store_true", help="only the cold loads and repeat visits")
     args = parser.parse_args()
 
     url = site_url()  # builds the site into a temporary folder and serves it on 127.0.0.1
@@ -187,6 +203,10 @@ def main():
                 browser.close()
         repeats = repeat_visits(page, args.repeats)
         print(f"repeat visits: interactive after {', '.join(f'{t:.0f}' for t in repeats)} ms", flush=True)
+        if args.loads_only:
+            browser.close()
+            print_loads(url, args, loads, repeats)
+            return
         cdp = page.context.new_cdp_session(page)
         memory_rows = [("loaded", memory(page, cdp))]
         first_click = step_clicks(page, 1)[0]
@@ -204,16 +224,7 @@ def main():
         mnist_steps_per_s, _ = train(page, seconds=args.train_seconds)
         browser.close()
 
-    print(f"\nsite {url} · {args.runs} cold loads · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'':<40}{'median':>9}{'min':>9}{'max':>9}")
-    print(row("first screen drawn (before Python)", [load.get("firstScreen", float("nan")) for load in loads],
-              goal=f"goal <= {GOALS['first_screen']}"))
-    print(row("time to interactive", [load["tti"] for load in loads], goal=f"goal <= {GOALS['tti']}"))
-    print(row("time to interactive, repeat visit", repeats, goal=f"goal <= {GOALS['repeat_tti']}"))
-    for stage in STAGES:
-        print(row(f"  stage '{stage}' starts", [load[stage] for load in loads]))
-    print(row("bytes fetched", [load["bytes"] for load in loads], "MB", 1e-6))
-    print(row("requests", [load["requests"] for load in loads], ""))
+    print_loads(url, args, loads, repeats)
     print(row(f"Step, click -> painted ({args.clicks}x)", [c["ms"] for c in clicks], goal=f"goal <= {GOALS['step']}"))
     print(row("  Python in the worker", [c["pythonMs"] for c in clicks]))
     print(row("  page applying the patch", [c["applyMs"] for c in clicks]))

@@ -15,8 +15,9 @@ from .boundary import DecisionBoundary, hidden_layers
 from .curves import Curves
 from .gradflow import GradientFlow
 from .graph import GraphView
+# Imported at start though the images view is built only when needed: the page learns the drawing pad's
+# model (a custom component) only from the first document Python sends it.
 from .drawpad import RESOLUTION
-from .images import ImageViews
 from .inspector import Inspector
 from .stepthrough import StepThrough
 from app.stepper import Stepper
@@ -34,14 +35,12 @@ class Views:
         self.gradflow = GradientFlow()
         self.curves = Curves()
         self.boundary = DecisionBoundary()
-        self.images = ImageViews()
+        self._images = None    # built when first needed (`images`): most visits never choose images
         self._boundary_panel = self.boundary.panel()
-        self._images_panel = self.images.panel()
+        self._images_panel = pn.Column(margin=0, sizing_mode="stretch_width", visible=False)
         self._dataset = None
         self._redraws = 0
         self._drawing = None   # the student's drawn digit as MNIST's 28×28, while it is what the images show
-        self.images.sample.param.watch(self._on_sample, "value")
-        self.images.pad.param.watch(self._on_drawing, "ink")
         session.param.watch(lambda _e: self.refresh(full=not session.running), "version")
         session.param.watch(lambda e: None if e.new else self.refresh(full=True), "running")
         session.param.watch(lambda e: self.translate(e.new), "language")
@@ -50,8 +49,9 @@ class Views:
     def translate(self, language):
         """Every view's words in `language`, then everything drawn again: what they show stays as it was."""
         for view in (self.inspector, self.graph, self.stepthrough, self.gradflow, self.curves, self.boundary,
-                     self.images):
-            view.translate(language)
+                     self._images):
+            if view is not None:   # (the images view, until it is first needed)
+                view.translate(language)
         self._dataset = None     # the data's words (the points' labels, the images' classes) are drawn anew
         self.refresh(full=True)
 
@@ -63,6 +63,19 @@ class Views:
         is hidden, depending on the data)."""
         return {"graph": self.graph.panel(self.stepthrough.panel()), "inspector": self.inspector.panel(), "curves": self.curves.panel(),
                 "gradflow": self.gradflow.panel(), "boundary": self._boundary_panel, "images": self._images_panel}
+
+    @property
+    def images(self):
+        """The images view, built the first time a data set of images is chosen: it costs the page's start
+        nearly a second of Python and its Bokeh models, for a view that starts hidden."""
+        if self._images is None:
+            from .images import ImageViews
+            self._images = ImageViews()
+            self._images.translate(self.session.language)
+            self._images.sample.param.watch(self._on_sample, "value")
+            self._images.pad.param.watch(self._on_drawing, "ink")
+            self._images_panel.objects = [self._images.panel()]
+        return self._images
 
     def refresh(self, full=True):
         """Redraw from the session; `full=False` (continuous training) skips the costly views most times."""

@@ -91,6 +91,13 @@ def settle(page):
     page.evaluate("window.playground.settled()")
 
 
+def wait_for_step(page, step):
+    """While training: until the loss curve has reached training step `step`. (Polled rather than slept: a
+    busy machine trains slower, an idle one need not wait.)"""
+    page.wait_for_function(f"Bokeh.documents[0].get_model_by_name('curve-train').data.step.at(-1) >= {step}",
+                           timeout=APP_TIMEOUT_MS, polling=100)
+
+
 def bokeh_data(page, source, column):
     """A column of one of the page's Bokeh data sources (the views' numbers, as BokehJS has them)."""
     return page.evaluate("([source, column]) => Array.from(Bokeh.documents[0].get_model_by_name(source).data[column])",

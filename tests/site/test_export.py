@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.app.test_export import run_on_torch
-from tests.site.harness import open_playground, screenshot, settle
+from tests.site.harness import open_playground, screenshot, settle, wait_for_step
 
 
 def download(page, css, folder):
@@ -22,7 +22,7 @@ def test_export_downloads_the_script_and_the_trained_weights_that_pytorch_scores
     page.locator(".pg-preset-logistic").click()
     expect(page.locator("[data-layer-index]")).to_have_count(1)
     page.get_by_role("button", name="Train").click()
-    page.wait_for_timeout(1500)
+    wait_for_step(page, 6)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Train")).to_be_visible()
     settle(page)

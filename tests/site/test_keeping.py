@@ -1,6 +1,7 @@
 """Nothing a student builds is lost, and every notice shows where they look (issue 10): the playground kept
 in the browser (app/autosave.py) across a reload right after Pause, share links that open on top of it and
-leave the address bar, damaged links, the Recent menu, and fields that refuse what they cannot take.
+leave the address bar (that work after a share link is what a reload brings back: tests/site/test_playground.py's
+reload test), damaged links, the Recent menu, and fields that refuse what they cannot take.
 
 Screenshots of each notice, desktop and a 390 px phone, land in .cache/screenshots/7x-*.png.
 """
@@ -73,23 +74,6 @@ def test_training_paused_and_reloaded_at_once_comes_back_with_its_step_weights_a
     assert bokeh_data(page, "curve-train", "loss") == pytest.approx(history["train_loss"])
     assert saved_file(page, tmp_path, "after.json")["weights"] == before["playground"]["weights"]
     screenshot(page, "70-restored-after-pause-and-reload")
-
-
-def test_a_share_link_then_more_work_then_a_reload_brings_back_the_latest_work(page):
-    open_playground(page)
-    page.locator(".pg-preset-logistic").click()
-    click(page, "Step")
-    page.get_by_role("button", name="Share link").click()
-    expect(page.locator(".pg-share-url")).to_have_value(re.compile(r"#s="))
-    assert "#s=" not in page.url                   # the address bar keeps the page's own address
-    for n in (2, 3, 4):
-        click(page, "Step")
-        expect(status(page)).to_contain_text(f"Step {n} ")
-    wait_kept_at_step(page, 4)
-    page.reload()
-    reopen(page)
-    expect(status(page)).to_contain_text("Step 4 ")
-    expect(page.locator("[data-layer-index]")).to_have_count(1)
 
 
 def test_a_damaged_link_says_so_at_the_top_and_the_kept_playground_stays(page, traffic):

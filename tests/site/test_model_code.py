@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.app.test_model_code import LENET
-from tests.site.harness import APP_TIMEOUT_MS, bokeh_data, screenshot, settle
+from tests.site.harness import APP_TIMEOUT_MS, bokeh_data, screenshot, settle, wait_for_step
 from tests.site.test_codecell import open_cell, status, step_number
 
 
@@ -37,7 +37,7 @@ def test_the_tutorial_net_from_the_cell_trains_with_its_graph_grouped_by_its_lay
     screenshot(page, "80-code-cell-model-step")
 
     page.get_by_role("button", name="Train").click()
-    page.wait_for_timeout(3000)
+    wait_for_step(page, 2)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Train")).to_be_visible()
     settle(page)

@@ -1,4 +1,5 @@
-"""After one visit the site opens with no network (app/site/web/sw.js), and it can be installed as an app."""
+"""After one visit the site opens with no network (app/site/web/sw.js), MNIST too once chosen, and it can be
+installed as an app."""
 import json
 import re
 
@@ -6,9 +7,13 @@ from playwright.sync_api import expect
 
 from app.site.build import LAZY_FILES, Site
 from tests.site.harness import APP_TIMEOUT_MS, VIEWPORT, Traffic, built_site, open_playground, screenshot, settle
+from tests.site.test_playground import KEPT_NOW
 
 
-def test_after_one_visit_the_playground_opens_and_trains_offline(browser):
+def test_after_one_visit_the_playground_opens_and_trains_offline_and_mnist_once_chosen_too(browser):
+    """One page, three loads (each a cold start of Python; five when these were two tests): the first visit,
+    after which the cache holds every file of the build; a visit on which MNIST is chosen (fetched only then,
+    and kept); and an offline visit, which opens the kept MNIST playground from the cache and trains it."""
     context = browser.new_context(viewport=VIEWPORT)   # service workers allowed, as in a browser
     traffic = Traffic(context)
     try:
@@ -24,15 +29,27 @@ def test_after_one_visit_the_playground_opens_and_trains_offline(browser):
         built = [p for p in built_site().rglob("*")
                  if p.is_file() and p.name != "sw.js" and "__tests__" not in p.relative_to(built_site()).parts]
         assert cached == len(built) - len(LAZY_FILES)
+        assert not page.evaluate("caches.match('data/mnist.npz')")   # not fetched with the site
+
+        page.reload()                                  # a visit the service worker serves
+        page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
+        assert not page.evaluate("caches.match('data/mnist.npz')")   # not on a visit either: only once chosen
+        page.locator(".pg-preset-mnist").click()
+        expect(page.locator("[data-layer-index='0'] .pg-shape")).to_have_text("32×6×26×26", timeout=60_000)
+        page.get_by_role("button", name="Step", exact=True).click()
+        expect(page.locator(".pg-status")).to_contain_text("Step 1 ", timeout=60_000)
+        page.wait_for_function(f"({KEPT_NOW}).includes('mnist') && JSON.parse({KEPT_NOW}).playground.progress?.step"
+                               " === 1", timeout=20_000, polling=100)
+        assert page.evaluate("caches.match('data/mnist.npz').then((r) => r && r.ok)")   # kept once fetched
 
         context.set_offline(True)
-        page.reload()
+        page.reload()                                  # the kept playground is MNIST: its data come from the cache
         page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
-        expect(page.locator(".pg-status")).to_contain_text("Step 0")
+        expect(page.locator("[data-layer-index='0'] .pg-shape")).to_have_text("32×6×26×26")
         page.get_by_role("button", name="Step", exact=True).click()
-        expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
+        expect(page.locator(".pg-status")).to_contain_text("Step 2 ", timeout=60_000)
         settle(page)
-        screenshot(page, "84-offline-after-one-visit")
+        screenshot(page, "93-mnist-offline")
         assert not page.evaluate("navigator.onLine")
     finally:
         context.close()

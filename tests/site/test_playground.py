@@ -213,8 +213,12 @@ def test_a_reload_brings_the_playground_back_as_it_was_left(page):
     open_playground(page)
     page.locator(".pg-preset-logistic").click()
     expect(page.locator("[data-layer-index]")).to_have_count(1)
-    for _ in range(2):
-        click(page, "Step")
+    click(page, "Step")
+    expect(status(page)).to_contain_text("Step 1 ")
+    page.get_by_role("button", name="Share link").click()       # a link made on the way: the work after it
+    expect(page.locator(".pg-share-url")).to_have_value(re.compile(r"#s="))   # is what a reload brings back
+    assert "#s=" not in page.url                   # the address bar keeps the page's own address
+    click(page, "Step")
     expect(status(page)).to_contain_text("Step 2 ")
     page.locator(".bk-tab", has_text="Code cell").click()
     editor = page.locator(".pg-code textarea")

@@ -240,6 +240,9 @@
       case "stage":
         showStage(msg.name);
         break;
+      case "mark":
+        timings[msg.name] = performance.now();
+        break;
       case "progress":
         showProgress(msg);
         break;

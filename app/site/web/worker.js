@@ -23,26 +23,30 @@ function label(path) {
 }
 
 // Every file the first screen needs is requested at once, in parallel with Pyodide's own
-// start-up; Pyodide's loader later asks for them with fetch() and gets these responses.
-// Reading each body here also gives the loader its byte count. Every request revalidates
-// any cached copy ("no-cache"), so files from two different builds never meet.
+// start-up; Pyodide's loader later asks for them with fetch() and gets these very responses.
+// Handed over as they came (not remade from their bytes), the interpreter's wasm compiles as it
+// arrives and the browser keeps its compiled code for the next visit. A copy of each body gives
+// the loader its byte count. Every request revalidates any cached copy ("no-cache"), so files
+// from two different builds never meet.
 function prefetch(files) {
   const realFetch = self.fetch.bind(self);
   const total = Object.values(files).reduce((sum, f) => sum + f.size, 0);
   let loaded = 0;
+  const count = async (path, body) => {
+    const reader = body.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      loaded += r.value.byteLength;
+      post({ type: "progress", loaded, total, file: label(path) });
+    }
+  };
   const responses = new Map();
   for (const [path, { integrity }] of Object.entries(files)) {
     const url = new URL(path, self.location.href).href;
-    responses.set(url, realFetch(url, { integrity, cache: "no-cache" }).then(async (response) => {
+    responses.set(url, realFetch(url, { integrity, cache: "no-cache" }).then((response) => {
       if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-      const chunks = [];
-      const reader = response.body.getReader();
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        chunks.push(r.value);
-        loaded += r.value.byteLength;
-        post({ type: "progress", loaded, total, file: label(path) });
-      }
-      return { body: new Blob(chunks), headers: response.headers };
+      // A body that fails (a broken download) fails its response too, where Pyodide reads it.
+      count(path, response.clone().body).catch(() => {});
+      return response;
     }));
   }
   self.fetch = (input, init) => {
@@ -50,7 +54,7 @@ function prefetch(files) {
     const response = responses.get(url);
     if (!response) return realFetch(input, { ...init, cache: "no-cache" });
     responses.delete(url);
-    return response.then(({ body, headers }) => new Response(body, { headers }));
+    return response;
   };
 }
 
@@ -66,6 +70,7 @@ async function start() {
   if (failures.length) throw new Error(failures.join("\n"));
   stage("app");
   const browser = pyodide.pyimport(boot.app);
+  post({ type: "mark", name: "build" }); // imported: building the playground (a timing, not a stage shown)
   const rendered = await callPython(browser.render, kept, [...(self.navigator.languages || [])]);
   const [docsJson, renderItems] = rendered.toJs();
   rendered.destroy();
