@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"
 ASSETS = HERE / "assets.toml"
 SERVICE_WORKER = "sw.js"   # written by the build: the template in web/ plus this build's file list
-FIRST_SCREEN = "first-screen.json"
+FIRST_SCREEN = "first-screen-{language}.json"
 # Files the page fetches only when asked (MNIST, 1.6 MB, once a student chooses it): the service worker
 # keeps them once fetched instead of downloading them on the first visit.
 LAZY_FILES = (MNIST_PATH,)
@@ -292,28 +292,33 @@ class Site:
         # The loader's words in every language, from the catalogue (app/i18n.py): the page shows them before Python.
         words = {language: {key.split(".", 1)[1]: text for key, text in i18n.catalogue(language).items()
                             if key.startswith("loader.")} for language in i18n.LANGUAGES}
-        with open(self.out / "loader.js", "a") as loader:
-            loader.write(f"\nconst LOADER_WORDS = {json.dumps(words, ensure_ascii=False)};\n")
+        # First in the file: the loader picks the page's language (and so its first screen) as it starts.
+        loader = self.out / "loader.js"
+        loader.write_text(f"const LOADER_WORDS = {json.dumps(words, ensure_ascii=False)};\n" + loader.read_text())
 
     def write_first_screen(self):
-        """first-screen.json: the playground as a first visit shows it, rendered by the site's own wheels in
-        Node (cached by their hashes). The page draws it before Python is up, then Python takes over."""
+        """first-screen-<language>.json: the playground as a first visit shows it in each language, rendered by
+        the site's own wheels in Node (cached by their hashes). The page draws the one in its language before
+        Python is up, then Python takes over."""
         boot = json.loads((self.out / "boot.json").read_text())
         wheels = sorted(f for f in boot["files"] if f.endswith(".whl"))
         key = hashlib.sha256("".join(boot["files"][f]["integrity"] for f in wheels).encode()).hexdigest()[:16]
-        rendered = FIRST_SCREEN_CACHE / f"{key}.json"
+        rendered = FIRST_SCREEN_CACHE / key
         if not rendered.exists():
-            log("rendering the first screen with Pyodide in Node")
+            log("rendering the first screen in each language with Pyodide in Node")
             FIRST_SCREEN_CACHE.mkdir(parents=True, exist_ok=True)
-            partial = rendered.with_suffix(".partial")
-            done = subprocess.run(["node", str(HERE / "first_screen.mjs"), str(self.pyodide_for_node()),
-                                   json.dumps([str(self.out / f) for f in wheels]), str(partial)],
-                                  capture_output=True, text=True)
-            if done.returncode:
-                output = done.stdout + done.stderr
-                sys.exit(f"rendering the first screen failed:\n{output[output.find('Traceback'):][-3000:]}")
-            partial.replace(rendered)
-        shutil.copy(rendered, self.out / FIRST_SCREEN)
+            with tempfile.TemporaryDirectory(dir=FIRST_SCREEN_CACHE) as tmp:
+                partial = Path(tmp) / key
+                partial.mkdir()
+                done = subprocess.run(["node", str(HERE / "first_screen.mjs"), str(self.pyodide_for_node()),
+                                       json.dumps([str(self.out / f) for f in wheels]), str(partial),
+                                       json.dumps(list(i18n.LANGUAGES))], capture_output=True, text=True)
+                if done.returncode:
+                    output = done.stdout + done.stderr
+                    sys.exit(f"rendering the first screen failed:\n{output[output.find('Traceback'):][-3000:]}")
+                partial.replace(rendered)
+        for language in i18n.LANGUAGES:
+            shutil.copy(rendered / f"{language}.json", self.out / FIRST_SCREEN.format(language=language))
 
     def write_icons(self):
         """The installable app's icons (manifest.webmanifest names them)."""

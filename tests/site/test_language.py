@@ -1,6 +1,6 @@
 """Two languages, one switch (issue 14): English / 简体中文 beside the title switches every label in place while
 training runs, and loses nothing (step, weights, curves); the language is kept across a reload; a first visit
-from a Chinese browser opens in Chinese, the loader included.
+from a Chinese browser opens in Chinese, the loader and the first screen drawn before Python included.
 
 Screenshots: .cache/screenshots/80-playground-zh.png and 81-first-visit-zh.png (1280×720).
 """
@@ -84,10 +84,17 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
 def test_a_first_visit_from_a_chinese_browser_opens_in_chinese_from_the_loader_on(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN", service_workers="block")
     watched = Traffic(context)
+    held = []   # our wheel waits until the first screen has been looked at: Python cannot be up before
+    context.route("**/pyodide/autograd_playground-*.whl", lambda route: held.append(route))
     try:
         page = context.new_page()
         page.goto(site_url())
         expect(page.locator("#stages li[data-stage='python']")).to_have_text("正在加载 Python…")
+        page.wait_for_function("window.playground.timings.firstScreen", timeout=APP_TIMEOUT_MS)
+        expect(page.locator("#first-screen").get_by_text("前向传播", exact=True)).to_be_visible()   # built in Chinese
+        for route in held:
+            route.continue_()
+        context.unroute("**/pyodide/autograd_playground-*.whl")
         page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
         expect(page.get_by_role("button", name="前向传播", exact=True)).to_be_visible()

@@ -58,15 +58,18 @@
     return { waitMs: 0, pythonMs: 0, applyMs: 0, patches: 0, events: 0 };
   }
 
-  // The loader's words in the playground's language: the kept playground's, else the browser's first that
-  // we have (app/i18n.py). LOADER_WORDS is written at the end of this file by the site build.
+  // The page's language: the kept playground's, else the browser's first that we have (app/i18n.py). The
+  // loader speaks it, and the first screen is the one rendered in it. LOADER_WORDS is written at the top
+  // of this file by the site build.
+  const language = (() => {
+    let keptLanguage = null;
+    try { keptLanguage = JSON.parse(kept || "null")?.playground?.language; } catch (error) {}
+    const browser = (navigator.languages || []).map((tag) => tag.toLowerCase().split(/[-_]/)[0]);
+    return [keptLanguage, ...browser].find((l) => l && l in LOADER_WORDS) || "en";
+  })();
   let words = null;
   function say() {
     if (words) return words;
-    let language = null;
-    try { language = JSON.parse(kept || "null")?.playground?.language; } catch (error) {}
-    const browser = (navigator.languages || []).map((tag) => tag.toLowerCase().split(/[-_]/)[0]);
-    language = [language, ...browser].find((l) => l && l in LOADER_WORDS) || "en";
     document.documentElement.lang = language === "zh" ? "zh-CN" : language;
     words = LOADER_WORDS[language];
     document.querySelector("#loader .tagline").textContent = words.tagline;
@@ -132,10 +135,10 @@
 
   // ---- the first screen, before Python is up -------------------------------------------
 
-  // first-screen.json is the playground as a first visit shows it, rendered at build time by the same
-  // app and wheels (app/site/build.py). BokehJS draws it into #first-screen as soon as it is here, inert
+  // first-screen-<language>.json is the playground as a first visit shows it, rendered at build time by the
+  // same app and wheels (app/site/build.py). BokehJS draws it into #first-screen as soon as it is here, inert
   // (index.html, site.css), and Python's own document replaces it in place.
-  const firstScreenJson = fetch("first-screen.json").then((r) => (r.ok ? r.json() : null)).catch(() => null);
+  const firstScreenJson = fetch(`first-screen-${language}.json`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
   const firstScreen = drawFirstScreen();
 
   async function drawFirstScreen() {
