@@ -133,7 +133,9 @@ class LessonsPanel:
         self.start_over.on_click(lambda _e: self._start_over())
         self.address.param.watch(self._link_opened, "incoming")
         self.progress.param.watch(lambda _e: self._show(), ["passed"])
-        session.param.watch(lambda event: self.set_language(event.new), "language")
+        self._waiting_language = None   # a language switch made while the card was collapsed
+        session.param.watch(lambda event: self._language_changed(event.new), "language")
+        self.card.param.watch(self._card_toggled, "collapsed")
         self._shown = lesson_files.find(self.lessons, self.progress.at) or (0, 0)
         self._show()
 
@@ -149,6 +151,21 @@ class LessonsPanel:
         self.start_over.description = t("start_over_help")
         self.verdict.object = ""   # (said in the other language)
         self._show()
+
+    def _language_changed(self, language):
+        # A collapsed card's widgets are not drawn in the page, and BokehJS fails on new options for a Select or
+        # a button group it never drew (and then drops the rest of the patch): only the card's title changes
+        # now, the rest when the card opens.
+        if self.card.collapsed:
+            self._waiting_language = language
+            self.card.title = text("lessons.title", language)
+        else:
+            self.set_language(language)
+
+    def _card_toggled(self, event):
+        if not event.new and self._waiting_language is not None:
+            language, self._waiting_language = self._waiting_language, None
+            self.set_language(language)
 
     def attach(self, editor, run_button, open_view=None, keeper=None):
         """The code cell's editor and Run button; `open_view(name)` brings a view (lessons.VIEWS) forward;

@@ -210,9 +210,15 @@ def test_the_panel_changes_language_at_the_same_step_with_the_same_progress():
     panel = LessonsPanel(session)
     panel.open(1, 1)
     panel.progress.mark_passed("2.1")
-    session.language = "zh"          # the page's switch
+    assert panel.card.collapsed
+    session.language = "zh"          # the page's switch, the card collapsed: only its title changes now (its
+    assert panel.card.title == "课程：一步一步学 PyTorch"                     # widgets are not drawn in the page)
+    assert "2. Autograd · 1/5" in panel.select.options
+    panel.card.collapsed = False     # opened: the rest follows
     assert panel.step.id == "2.2" and panel.progress.passed == ["2.1"]
     assert panel.task.object == f"**试一试：** {lessons.load('zh')[1].steps[1].task}"
     assert panel.run.name == "▶ 运行并检查" and panel.card.title == "课程：一步一步学 PyTorch"
     assert "2. 自动微分 · 1/5" in panel.select.options and "1 ✓" in panel.steps.options
     assert panel.text.object.startswith("#### 第 2 步（共 5 步）：计算图")
+    session.language = "en"          # the card open: at once
+    assert panel.run.name == "▶ Run and check" and "2. Autograd · 1/5" in panel.select.options

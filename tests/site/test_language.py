@@ -71,6 +71,10 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
     assert after["playground"]["weights"] == before["playground"]["weights"]
     assert after["history"] == before["history"]
     assert bokeh_data(page, "curve-train", "step") == history
+    # The lessons card was collapsed through the switches: opened now, it speaks Chinese too.
+    page.get_by_role("button", name="课程：一步一步学 PyTorch").click()
+    expect(page.locator(".pg-lesson-run")).to_contain_text("运行并检查")
+    expect(page.locator(".pg-lesson-text")).to_contain_text("第 1 步")
     screenshot(page, "80-playground-zh")
     screenshot(page, "80-playground-zh-full", full_page=True)
 
