@@ -48,11 +48,17 @@ def test_the_check_finds_english_and_lets_code_names_and_numbers_pass():
 
 
 def shown_texts(page):
-    """Every text on the page a student reads: labels, options, titles, captions, tooltips, axis and legend
+    """Every text on the page a student sees: labels, options, titles, captions, tooltips, axis and legend
     words, the components' own words, and the words drawn inside the plots."""
     texts = []
+    # A collapsed card shows its title only (the lessons' widgets follow a switch when the card opens).
+    folded = {id(inner) for card in page.select(pn.Card) if card.collapsed for inner in card.select() if inner is not card}
     for obj in page.select():
-        if isinstance(obj, (pn.pane.Markdown, pn.pane.HTML, pn.pane.Alert)):
+        if id(obj) in folded:
+            continue
+        if isinstance(obj, pn.Card):
+            texts.append(obj.title)
+        elif isinstance(obj, (pn.pane.Markdown, pn.pane.HTML, pn.pane.Alert)):
             texts.append(str(obj.object or ""))
         elif isinstance(obj, pn.widgets.TextAreaInput):
             continue                                  # the code cell: code
