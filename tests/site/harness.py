@@ -86,6 +86,21 @@ def open_playground(page):
     return state
 
 
+class PythonHeldBack:
+    """Holds our wheel back (the context's requests for it wait) until `release()`: Python cannot be up before,
+    so a test can look at what the page shows without it (the loader, the first screen)."""
+    WHEEL = "**/pyodide/autograd_playground-*.whl"
+
+    def __init__(self, context):
+        self.context, self.held = context, []
+        context.route(self.WHEEL, lambda route: self.held.append(route))
+
+    def release(self):
+        for route in self.held:
+            route.continue_()
+        self.context.unroute(self.WHEEL)
+
+
 def settle(page):
     """Wait until Python has answered every change the page sent it and the page has applied the patches."""
     page.evaluate("window.playground.settled()")

@@ -10,7 +10,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.site.harness import (APP_TIMEOUT_MS, Traffic, bokeh_data, open_playground, screenshot, settle,
+from tests.site.harness import (APP_TIMEOUT_MS, PythonHeldBack, Traffic, bokeh_data, open_playground, screenshot, settle,
                                 site_url)
 from tests.site.test_playground import KEPT_NOW, click, status
 
@@ -88,17 +88,14 @@ def test_switching_to_chinese_mid_training_keeps_everything_and_a_reload_keeps_t
 def test_a_first_visit_from_a_chinese_browser_opens_in_chinese_from_the_loader_on(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN", service_workers="block")
     watched = Traffic(context)
-    held = []   # our wheel waits until the first screen has been looked at: Python cannot be up before
-    context.route("**/pyodide/autograd_playground-*.whl", lambda route: held.append(route))
+    python = PythonHeldBack(context)   # until the first screen has been looked at
     try:
         page = context.new_page()
         page.goto(site_url())
         expect(page.locator("#stages li[data-stage='python']")).to_have_text("正在加载 Python…")
         page.wait_for_function("window.playground.timings.firstScreen", timeout=APP_TIMEOUT_MS)
         expect(page.locator("#first-screen .pg-step").first).to_contain_text("优化一步")   # built in Chinese
-        for route in held:
-            route.continue_()
-        context.unroute("**/pyodide/autograd_playground-*.whl")
+        python.release()
         page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
         expect(page.get_by_role("button", name="前向传播", exact=True)).to_be_visible()

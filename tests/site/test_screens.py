@@ -1,7 +1,7 @@
 """The first screen before Python is up, and the page on every screen: a phone, a tablet, a laptop, a projector."""
 from playwright.sync_api import expect
 
-from tests.site.harness import APP_TIMEOUT_MS, Traffic, bokeh_data, open_playground, screenshot, site_url
+from tests.site.harness import APP_TIMEOUT_MS, PythonHeldBack, Traffic, bokeh_data, open_playground, screenshot, site_url
 
 # What a student sees first and reaches for: their boxes must not move when Python takes over.
 LANDMARKS = [".pg-step", ".pg-preset-lenet", "[data-palette='Linear']", "[data-layer-index='2']", ".pg-network",
@@ -15,8 +15,7 @@ def boxes(page, root):
 def test_the_first_screen_is_there_before_python_inert_and_python_replaces_it_without_moving_anything(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 720}, service_workers="block")
     traffic = Traffic(context)
-    held = []   # our wheel waits until the first screen has been looked at: Python cannot be up before
-    context.route("**/pyodide/autograd_playground-*.whl", lambda route: held.append(route))
+    python = PythonHeldBack(context)   # until the first screen has been looked at
     try:
         page = context.new_page()
         page.goto(site_url())
@@ -33,9 +32,7 @@ def test_the_first_screen_is_there_before_python_inert_and_python_replaces_it_wi
         page.mouse.click(step["x"] + step["width"] / 2, step["y"] + step["height"] / 2)
 
         page.wait_for_timeout(200)
-        for route in held:
-            route.continue_()
-        context.unroute("**/pyodide/autograd_playground-*.whl")
+        python.release()
         page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
         expect(page.locator("#first-screen")).to_have_count(0)
         expect(page.locator("#loader")).to_have_count(0)
