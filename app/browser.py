@@ -17,6 +17,7 @@ from bokeh.core.serialization import Buffer, Serialized, Serializer
 from bokeh.document import Document
 from bokeh.document.json import PatchJson
 from bokeh.embed.util import standalone_docs_json_and_render_items
+from bokeh.document.events import ModelChangedEvent
 from bokeh.events import DocumentReady
 from bokeh.io.doc import set_curdoc
 from bokeh.settings import settings as bokeh_settings
@@ -89,9 +90,10 @@ class PatchBatcher:
             self.send_patch(*to_page(self.doc, events))
 
 
-def to_page(doc, events):
-    """The events as a JSON patch (a string) and its binary arrays (a JS Map of id -> ArrayBuffer)."""
-    serializer = Serializer(references=doc.models.synced_references)
+def to_page(doc, events, references=None):
+    """The events as a JSON patch (a string) and its binary arrays (a JS Map of id -> ArrayBuffer). Models
+    in `references` (by default: every model the page was sent before) go as bare ids, the rest in full."""
+    serializer = Serializer(references=doc.models.synced_references if references is None else references)
     patch = PatchJson(events=serializer.encode(events))
     doc.models.flush_synced(lambda model: not serializer.has_ref(model))
     buffers = {buffer.id: pyodide.ffi.to_js(buffer.to_bytes()).buffer for buffer in serializer.buffers}
@@ -129,6 +131,17 @@ def link(send_patch):
     doc.unhold()
     doc.callbacks.trigger_event(DocumentReady())
     batcher.flush()
+
+
+def resync():
+    """Send the page the whole document, every model in full. The page asks for it when it could not apply a
+    patch because it lacked a model this side believed it had sent (the two copies had drifted apart):
+    BokehJS creates the models it lacks and sets the ones it has to Python's values, so both agree again."""
+    batcher.flush()
+    doc = state.curdoc
+    everything = [ModelChangedEvent(doc, root, attr, getattr(root, attr))
+                  for root in doc.roots for attr in sorted(root.properties_with_refs())]
+    batcher.send_patch(*to_page(doc, everything, references=set()), True)
 
 
 def receive(patch):

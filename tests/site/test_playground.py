@@ -33,6 +33,28 @@ KEPT_NOW = """(() => {
 })()"""
 
 
+# The page loses its training curve's data source just before a patch from Python that updates it:
+# the state a page is in when its copy of the document has drifted from Python's.
+LOSE_THE_CURVE_BEFORE_THE_NEXT_PATCH = """() => {
+  const doc = Bokeh.documents[0], apply = doc.apply_json_patch.bind(doc);
+  const curve = doc.get_model_by_name("curve-train").id;
+  doc.apply_json_patch = (patch, buffers) => {
+    if (!window.lost && JSON.stringify(patch).includes(curve)) {
+      window.lost = curve;
+      doc._all_models.delete(curve);
+    }
+    apply(patch, buffers);
+  };
+}"""
+# The ids of every model in Python's copy of the document (evaluated in the playground's worker).
+PYTHON_MODEL_IDS = """JSON.parse(pyodide.runPython(
+  "import json; from panel.io.state import state; json.dumps([m.id for m in state.curdoc.models])"))"""
+
+
+def python_worker(page):
+    return next(worker for worker in page.workers if worker.url.endswith("/worker.js"))
+
+
 def click(page, name):
     page.get_by_role("button", name=name, exact=True).click()
 
@@ -109,7 +131,7 @@ def test_drag_a_network_step_through_it_inspect_a_node_and_train(page):
     screenshot(page, "12-trained", full_page=True)
 
 
-def test_an_invalid_stack_is_marked_on_its_layer_while_the_rest_keeps_working(page):
+def test_an_invalid_stack_is_marked_on_its_layer_while_the_rest_keeps_working_and_a_drifted_page_heals(page, traffic):
     open_playground(page)
     page.locator("[data-palette='Conv2d']").drag_to(page.locator("[data-layer-index='1']"),
                                                     target_position={"x": 5, "y": 2})
@@ -130,6 +152,20 @@ def test_an_invalid_stack_is_marked_on_its_layer_while_the_rest_keeps_working(pa
     click(page, "Step")
     expect(status(page)).to_contain_text("Step 1 ")
     expect(page.locator(".pg-alert")).to_be_hidden()
+
+    # The page's copy of the document and Python's drift apart (here: the page loses a model); the next patch,
+    # which names it, cannot apply. The page takes Python's whole document once, and the two agree again: no
+    # error, nothing lost, the curve goes on.
+    page.evaluate(LOSE_THE_CURVE_BEFORE_THE_NEXT_PATCH)
+    click(page, "Step")
+    expect(status(page)).to_contain_text("Step 2 ")
+    assert any("taking the whole document again" in line for line in traffic.console)
+    python_models = set(python_worker(page).evaluate(PYTHON_MODEL_IDS))
+    assert python_models <= set(page.evaluate("[...Bokeh.documents[0]._all_models.keys()]"))
+    click(page, "Step")
+    expect(status(page)).to_contain_text("Step 3 ")
+    settle(page)
+    assert bokeh_data(page, "curve-train", "step")[-1] == 3
 
 
 def test_lenet_preset_on_the_digits_takes_a_step(page):

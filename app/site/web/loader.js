@@ -197,12 +197,23 @@
     root.invalidate_layout = () => (layoutsDue ? layoutsDue.add(layOut) : layOut());
   }
 
-  function applyPatch(patch, buffers) {
+  // A patch can name a model this page no longer has, if the two copies of the document drifted apart
+  // (both sides changed the same thing at once). The page then asks Python for the whole document once,
+  // and patches that fail before it arrives are dropped: it brings their changes too.
+  let resyncing = false;
+
+  function applyPatch(patch, buffers, resync) {
     const start = performance.now();
     patching += 1;
     layoutsDue = new Set();
     try {
       jsdoc.apply_json_patch(patch, buffers);
+      if (resync) resyncing = false;
+    } catch (error) {
+      if (resync) throw error;
+      console.warn("a patch from Python did not apply; taking the whole document again:", error);
+      if (!resyncing) worker.postMessage({ type: "resync" });
+      resyncing = true;
     } finally {
       const due = layoutsDue;
       layoutsDue = null;
@@ -269,7 +280,7 @@
         break;
       }
       case "patch":
-        applyPatch(JSON.parse(msg.patch), msg.buffers);
+        applyPatch(JSON.parse(msg.patch), msg.buffers, msg.resync);
         break;
       case "idle":
         onIdle(msg);

@@ -77,7 +77,8 @@ async function start() {
   post({ type: "render", docsJson, renderItems });
 
   // patch: a JSON string (parsed by the page); buffers: a Map of the binary arrays it refers to.
-  const sendPatch = (patch, buffers) => post({ type: "patch", patch, buffers });
+  // resync: the whole document, sent because the page could not apply a patch (app/browser.py resync).
+  const sendPatch = (patch, buffers, resync = false) => post({ type: "patch", patch, buffers, resync });
   self.onmessage = async ({ data: msg }) => {
     if (msg.type === "rendered") {
       browser.link(sendPatch);
@@ -85,6 +86,8 @@ async function start() {
     } else if (msg.type === "stats") {
       // Python's memory: the WebAssembly heap, which grows and never shrinks.
       post({ type: "stats", wasmHeap: pyodide._module.HEAPU8.length });
+    } else if (msg.type === "resync") {
+      await callPython(browser.resync);
     } else if (msg.type === "patch") {
       const start = performance.now();
       try {
