@@ -16,11 +16,12 @@ import pyodide.ffi
 from bokeh.core.serialization import Buffer, Serialized, Serializer
 from bokeh.document import Document
 from bokeh.document.json import PatchJson
-from bokeh.embed.util import standalone_docs_json_and_render_items
 from bokeh.document.events import ModelChangedEvent
+from bokeh.embed.util import RenderItem
 from bokeh.events import DocumentReady
 from bokeh.io.doc import set_curdoc
 from bokeh.settings import settings as bokeh_settings
+from bokeh.util.serialization import make_globally_unique_css_safe_id, make_globally_unique_id
 from js import Map
 from panel.io.document import MockSessionContext
 from panel.io.state import state
@@ -47,10 +48,16 @@ def render(kept=None, languages=()):
     doc._template_variables["dist_url"] = PANEL_DIST
     # Panel lays an app out for a document only when it has a session.
     doc._session_context = lambda: MockSessionContext(document=doc)
-    Playground(kept=kept, languages=list(languages or ())).view().servable(title="Autograd Playground")
+    # Each root Panel adds would otherwise re-index every model of the document (seconds in Pyodide): once, at the end.
+    with doc.models.freeze():
+        Playground(kept=kept, languages=list(languages or ())).view().servable(title="Autograd Playground")
     doc._session_context = None  # from now on, changes apply at once (no server to schedule them)
-    docs_json, render_items = standalone_docs_json_and_render_items(doc.roots, suppress_callback_warning=True)
-    return json.dumps(docs_json), json.dumps([item.to_json() for item in render_items])
+    # What bokeh.embed's standalone_docs_json_and_render_items returns, without its walk over every model
+    # for Python callbacks (it warns a static page about them; this page has Python behind it).
+    docid = make_globally_unique_id()
+    docs_json = {docid: doc.to_json(deferred=False)}
+    render_item = RenderItem(docid=docid, roots={root: make_globally_unique_css_safe_id() for root in doc.roots})
+    return json.dumps(docs_json), json.dumps([render_item.to_json()])
 
 
 def ignore_cancelled_tasks(loop, context):
