@@ -193,7 +193,7 @@ class IndexBackward0(Op):
 
     def forward(ctx, a, index):
         b, ctx.shape = _b(a), a._data.shape
-        if a._data.__class__ is np.ndarray and len(index) == 1 and index[0].dtype.kind == "i":
+        if a._data.__class__ is np.ndarray and len(index) == 1 and index[0].dtype.type in _ROW_TYPES:
             # a[rows] in one numpy take; the flat positions only if backward needs them
             ctx.index, ctx.lin = index, None
             return a._data.take(index[0], axis=0)
@@ -334,7 +334,7 @@ def _is_advanced(item):
 def _index_item_to_numpy(item):
     if isinstance(item, Tensor):
         arr = item.__array__()
-        if arr.dtype.kind == "f":
+        if arr.dtype.kind == "f" or arr.dtype.type in (np.int8, np.int16):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return arr
     if isinstance(item, (list, range, tuple)):  # a sequence inside the index: integer (or bool) positions
@@ -399,8 +399,11 @@ def _advanced_key(advanced):
     return tuple(key)
 
 
+_ROW_TYPES = (np.int64, np.int32)  # (PyTorch refuses int8 and int16 indices; uint8 ones are masks)
+
+
 def getitem(input, index):
-    if index.__class__ is Tensor and index._data.ndim and input._data.ndim and index._data.dtype.kind == "i":
+    if index.__class__ is Tensor and index._data.ndim and input._data.ndim and index._data.dtype.type in _ROW_TYPES:
         # x[rows] with a tensor of integer positions (C[X], X[ix]: every embedding lookup and batch draw): what
         # the general parse below makes of it, without the parse
         rows = index.__array__()
