@@ -5,10 +5,12 @@ through a view, PyTorch rebases the graph: the base's grad_fn becomes CopySlices
 view's region replaced by the op's result) and the view's grad_fn becomes AsStridedBackward0 (its region
 read back out of the new base). The region is kept as the flat positions of the view's elements in the base.
 """
+import warnings
+
 import numpy as np
 
 from .node import Op, _SUFFIX
-from ..tensor import Tensor
+from ..tensor import _NON_LEAF_GRAD, Tensor
 
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
             "location. Please clone() the tensor before performing the operation.")
@@ -200,6 +202,8 @@ class _StaleViewTensor(Tensor):
 
     @property
     def grad(self):
+        if self._grad is None and getattr(self, "_creation", None) != "no_grad":  # (as retain_grad below)
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
