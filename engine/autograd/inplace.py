@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .node import Op, _SUFFIX
-from ..tensor import _NON_LEAF_GRAD, Tensor
+from ..tensor import _NON_LEAF_GRAD, Tensor, _node_of
 
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
             "location. Please clone() the tensor before performing the operation.")
@@ -179,9 +179,6 @@ class _StaleView(Op):
 
     def backward(ctx, g):
         raise RuntimeError(ctx.refusal)
-
-
-_node_of = Tensor.__dict__["grad_fn"].__get__  # a tensor's grad_fn slot, read past _StaleViewTensor's refusal
 
 
 class _StaleViewTensor(Tensor):
