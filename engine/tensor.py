@@ -287,8 +287,8 @@ class Tensor:
         dev = self.device
         return format_tensor(data, dtype_name=self.dtype.name,
                              default_dtype_name=_dtype.get_default_dtype().name,
-                             requires_grad=self._requires_grad and self.grad_fn is None,
-                             grad_fn_name=self.grad_fn.name() if self.grad_fn is not None else None,
+                             requires_grad=self._requires_grad and _node_of(self) is None,
+                             grad_fn_name=_node_of(self).name() if _node_of(self) is not None else None,
                              device=None if dev.type == "cpu" else str(dev))
 
     __str__ = __repr__
@@ -374,6 +374,7 @@ class Tensor:
 
 
 _new = object.__new__
+_node_of = Tensor.__dict__["grad_fn"].__get__  # the grad_fn slot, read past a stale view's refusal (autograd/inplace)
 _NON_LEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "

@@ -5,10 +5,12 @@ through a view, PyTorch rebases the graph: the base's grad_fn becomes CopySlices
 view's region replaced by the op's result) and the view's grad_fn becomes AsStridedBackward0 (its region
 read back out of the new base). The region is kept as the flat positions of the view's elements in the base.
 """
+import warnings
+
 import numpy as np
 
 from .node import Op, _SUFFIX
-from ..tensor import Tensor
+from ..tensor import _NON_LEAF_GRAD, Tensor, _node_of
 
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
             "location. Please clone() the tensor before performing the operation.")
@@ -76,8 +78,10 @@ _NO_GRAD = (" Given that this use case is ambiguous and error-prone, it is forbi
 def creation_refusal(view, creation, modified):
     """PyTorch's words for an in-place write to (modified="is being") or beside (modified="its base or another view
     of its base has been") a view that a multi-output function or no_grad mode made."""
-    node = view.grad_fn
-    name = node is not None and f"Output {view._output_nr} of {_SUFFIX.sub('', node.name())}"
+    node, output_nr = _node_of(view), view._output_nr
+    if node.__class__ is _StaleView:
+        node, output_nr = node.view_fn
+    name = node is not None and f"Output {output_nr} of {_SUFFIX.sub('', node.name())}"
     if creation == "no_grad" or not name:
         prefix = f"{name} is a view of a view which was created in" if name else "A view was created in"
         message = f"{prefix} no_grad mode and {modified} modified inplace with grad mode enabled."
@@ -165,12 +169,54 @@ class _StaleView(Op):
     def of(cls, view, base, creation):
         node = cls.__new__(cls)
         node.refusal = creation_refusal(view, creation, "its base or another view of its base has been")
+        node.view_fn = (_node_of(view), view._output_nr)  # what made the view (None under no_grad), for refusals
         node.next_functions = ((base.grad_fn, base._output_nr),)
         node._meta = ((view._data.shape, view._data.dtype),)
         return node
 
+    def name(self):
+        return "Invalid"  # as PyTorch prints a stale view: tensor(..., grad_fn=<Invalid>)
+
     def backward(ctx, g):
         raise RuntimeError(ctx.refusal)
+
+
+class _StaleViewTensor(Tensor):
+    """What a stale view becomes (its class is swapped): PyTorch raises the view's refusal wherever its grad_fn is
+    looked at (v.grad_fn, v.is_leaf, hooks, any op that records a graph), but reads .grad and prints it."""
+    __slots__ = ()
+
+    @property
+    def grad_fn(self):
+        node = _node_of(self)
+        if node.__class__ is _StaleView:
+            raise RuntimeError(node.refusal)
+        return node
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        Tensor.__dict__["grad_fn"].__set__(self, node)
+
+    @property
+    def grad(self):
+        if self._grad is None and getattr(self, "_creation", None) != "no_grad":  # (as retain_grad below)
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
+    def retain_grad(self):
+        """Refused for a stale multi-output view; a stale no_grad view passes, as in PyTorch (retaining nothing)."""
+        node = _node_of(self)
+        if node.__class__ is not _StaleView:
+            return Tensor.retain_grad(self)
+        if getattr(self, "_creation", None) != "no_grad":
+            raise RuntimeError(node.refusal)
+
+
+_StaleViewTensor.__name__ = _StaleViewTensor.__qualname__ = "Tensor"  # type(v).__name__, as PyTorch's
 
 
 def rebase_view(view, result, store=None):
@@ -229,12 +275,13 @@ def refresh_views(base, written=None):
         alive.append(ref)
         if v is written or v._base is not base:
             continue
-        if isinstance(v.grad_fn, _StaleView):
+        if v.__class__ is _StaleViewTensor:
             continue
         creation = getattr(v, "_creation", None)
         if creation is not None:
             v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
             v._requires_grad = True
+            v.__class__ = _StaleViewTensor
         else:
             v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
     views[:] = alive

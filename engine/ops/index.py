@@ -192,13 +192,17 @@ class IndexBackward0(Op):
     """Advanced indexing (integer tensors, bool masks), through flat positions so it is one gather."""
 
     def forward(ctx, a, index):
-        b = _b(a)
-        lin = b.from_numpy(_flat_positions(a._data.shape, index))
-        ctx.lin, ctx.shape = lin, a._data.shape
-        return b.take(a._data, lin)
+        b, ctx.shape = _b(a), a._data.shape
+        if a._data.__class__ is np.ndarray and len(index) == 1 and index[0].dtype.type in _ROW_TYPES:
+            # a[rows] in one numpy take; the flat positions only if backward needs them
+            ctx.index, ctx.lin = index, None
+            return a._data.take(index[0], axis=0)
+        ctx.lin = b.from_numpy(_flat_positions(a._data.shape, index))
+        return b.take(a._data, ctx.lin)
 
     def backward(ctx, g):
-        return IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape)
+        lin = ctx.lin if ctx.lin is not None else _flat_positions(ctx.shape, ctx.index)
+        return IndexPutAddBackward.apply(g, index=_wrap(lin), shape=ctx.shape)
 
 
 def _flat_positions(shape, key):
@@ -330,7 +334,7 @@ def _is_advanced(item):
 def _index_item_to_numpy(item):
     if isinstance(item, Tensor):
         arr = item.__array__()
-        if arr.dtype.kind == "f":
+        if arr.dtype.kind == "f" or arr.dtype.type in (np.int8, np.int16):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return arr
     if isinstance(item, (list, range, tuple)):  # a sequence inside the index: integer (or bool) positions
@@ -395,7 +399,19 @@ def _advanced_key(advanced):
     return tuple(key)
 
 
+_ROW_TYPES = (np.int64, np.int32)  # (PyTorch refuses int8 and int16 indices; uint8 ones are masks)
+
+
 def getitem(input, index):
+    if index.__class__ is Tensor and index._data.ndim and input._data.ndim and index._data.dtype.type in _ROW_TYPES:
+        # x[rows] with a tensor of integer positions (C[X], X[ix]: every embedding lookup and batch draw): what
+        # the general parse below makes of it, without the parse
+        rows = index.__array__()
+        try:
+            return IndexBackward0.apply(input, index=(rows,))
+        except IndexError:  # numpy's words: PyTorch's are these
+            _check_advanced(input._data.shape, ((0, rows),))
+            raise
     basic, advanced = _parse_index(index, input._data.ndim)
     out = _basic_index(input, basic, isinstance(index, slice))
     if advanced:

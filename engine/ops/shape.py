@@ -41,6 +41,20 @@ def _infer_shape(shape, numel):
     return tuple(shape)
 
 
+def _reshaped_grad(g, shape):
+    """g.reshape(shape) for a view's backward: where no graph of the gradient is recorded, the backend's reshape
+    without the public function's checks and view bookkeeping (nothing writes in place into a gradient on its way)."""
+    if _grad_enabled[0]:
+        return g.reshape(shape)
+    b, x = _b(g), g._data
+    return _wrap(b.reshape(x if b.is_contiguous(x) else b.contiguous(x), shape))
+
+
+def _permuted_grad(g, axes):
+    """g's dims permuted, for a view's backward where no graph of the gradient is recorded (as _reshaped_grad)."""
+    return _wrap(_b(g).permute(g._data, axes))
+
+
 class ViewBackward0(Op):
     is_view = True
 
@@ -53,7 +67,7 @@ class ViewBackward0(Op):
         return out
 
     def backward(ctx, g):
-        return g.reshape(ctx.shape)
+        return _reshaped_grad(g, ctx.shape)
 
 
 def view(input, *shape):
@@ -75,7 +89,7 @@ class UnsafeViewBackward0(Op):
         return b.reshape(b.contiguous(a._data), shape)
 
     def backward(ctx, g):
-        return g.reshape(ctx.shape)
+        return _reshaped_grad(g, ctx.shape)
 
 
 def reshape(input, *shape):
@@ -138,7 +152,7 @@ class TBackward0(Op):
         return _b(a).permute(a._data, (1, 0)) if a._data.ndim == 2 else a._data
 
     def backward(ctx, g):
-        return g.t()
+        return g.t() if _grad_enabled[0] or g._data.ndim != 2 else _permuted_grad(g, (1, 0))
 
 
 def t(input):
@@ -159,7 +173,11 @@ class TransposeBackward0(Op):
         return _b(a).permute(a._data, tuple(axes))
 
     def backward(ctx, g):
-        return g.transpose(*ctx.dims)
+        if _grad_enabled[0] or g._data.ndim == 0:
+            return g.transpose(*ctx.dims)
+        axes = list(range(g._data.ndim))
+        axes[ctx.dims[0]], axes[ctx.dims[1]] = axes[ctx.dims[1]], axes[ctx.dims[0]]
+        return _permuted_grad(g, tuple(axes))
 
 
 def transpose(input, dim0, dim1):

@@ -670,6 +670,27 @@ def test_getitem_of_integers_and_0d():
     check(lambda T, a: a[...], np.array(3.0))
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_getitem_of_rows_by_an_integer_tensor(dtype):
+    """x[rows] (the embedding lookup and batch draw every lecture does: one numpy take on the engine) with
+    negative and repeated rows, a 2-d index, a transposed input and integer inputs, as PyTorch."""
+    def rows(T):
+        return T.tensor([[2, -1], [0, 2]], dtype=getattr(T, dtype))
+    check(lambda T, a: a[rows(T)], randn(3, 4))
+    check(lambda T, a: a[rows(T)], randn(3, 5, 4), layouts=[TRANSPOSED], contiguity=False)
+    check(lambda T, a: a[rows(T)], randint(0, 9, 3, 4), grad=False)
+    for T in (engine, torch):  # PyTorch's message, not numpy's
+        with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+            T.zeros(3, 2)[T.tensor([0, 3], dtype=getattr(T, dtype))]
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int8"])
+def test_getitem_refuses_narrow_integer_index_tensors_as_torch(dtype):
+    for T in (engine, torch):
+        with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):
+            T.zeros(3, 2)[T.tensor([0, 1], dtype=getattr(T, dtype))]
+
+
 def test_setitem():
     """x[index] = value on tensors without gradient, with broadcasting and every index kind."""
     cases = [

@@ -25,8 +25,10 @@ def softmax(a, axis):
     a = c_order(a)  # PyTorch's (log_)softmax output is contiguous whatever the input's strides
     if a.size == 0:
         return a.copy()
-    e = np.exp(a - a.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    e = a - a.max(axis=axis, keepdims=True)
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def log_softmax(a, axis):

@@ -92,7 +92,7 @@ def _table(name):
                 rows.append([math.erfc(x0)] + [-d for d in derivatives[:degree]])
             else:
                 rows.append(_erf_over_x(degree + 1, x0, [math.erf(x0)] + derivatives))
-        _TABLES[name] = np.array(rows)
+        _TABLES[name] = np.array(rows).T.copy()  # a row per coefficient: the gather below gives each contiguous
     return _TABLES[name]
 
 
@@ -102,22 +102,26 @@ def _capped_abs(x, name):
     return np.minimum(capped, _TAYLOR[name][1], out=capped)
 
 
+_ROUNDER = np.float32(2 ** 23)  # a float32 in [0, 2^22) plus this is rounded to an integer (half to even, as rint)
+
+
 def _taylor(name, a):
     """The tabled function at a (>= 0, capped at the table's end, float32 or float16, flat) in float64: the
     nearest row's polynomial in the distance h to it (at most half a step; the first term left out is below
-    1e-16 of the value). The row and h are exact in a's own dtype (a multiple of a power of two near a)."""
+    1e-16 of the value). The row and h are exact in float32 (a multiple of a power of two near a)."""
     step, _, degree = _TAYLOR[name]
     with np.errstate(invalid="ignore"):  # NaN (float16's signalling ones too) reads some row; its result is NaN
-        nearest = a * (1 / step)
-        np.rint(nearest, out=nearest)
-        row = nearest.astype(np.intp)
-        nearest *= step
+        nearest = a * np.float32(1 / step)  # (float16 widens to float32 exactly)
+        nearest += _ROUNDER
+        row = nearest.view(np.int32) - np.int32(0x4B000000)  # the rounded integer, from the float's bits
+        nearest -= _ROUNDER
+        nearest *= np.float32(step)
         h = np.subtract(a, nearest, out=nearest).astype(np.float64)
-    coefficients = _table(name).take(row, axis=0, mode="clip")  # one gather of whole rows, not one per column
-    out = coefficients[:, -1].copy()
+    coefficients = _table(name).take(row, axis=1, mode="clip")  # one gather of all coefficients of each row
+    out = coefficients[-1].copy()
     for n in range(degree - 1, -1, -1):
         out *= h
-        out += coefficients[:, n]
+        out += coefficients[n]
     return out
 
 

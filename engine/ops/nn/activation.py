@@ -53,6 +53,9 @@ class SoftmaxBackward0(Op):
 
     def backward(ctx, g):
         y = ctx.output
+        if not _grad_enabled[0] and y._data.ndim:  # the same formula on the arrays, where no graph is recorded
+            b, g, y = _b(g), g._data, y._data
+            return _wrap(b.mul(y, b.sub(g, b.sum(b.mul(g, y), (ctx.dim,), True))))
         return y * (g - (g * y).sum(dim=ctx.dim, keepdim=True))
 
 
