@@ -141,14 +141,16 @@ def test_distribution_is_bit_identical(name, seed):
             assert_same_stream(ours, theirs)
 
 
+@pytest.mark.parametrize("seed, n", [(2147483647, 200_003), (0, 1_000_000), (2147483647, 1_000_000)])
 @pytest.mark.parametrize("name", ["rand", "randn", "normal_"])
-def test_large_draws_are_bit_identical(name):
-    # 200,003 values: the float32 Box-Muller works through several cache-sized chunks and a tail block
+def test_large_draws_are_bit_identical(name, seed, n):
+    # 200,003 values: the float32 Box-Muller works through cache-sized chunks and a tail block;
+    # 1,000,000: the draw bench/rng.py times
     ours_fn, theirs_fn = DISTRIBUTIONS[name]
     for dt, tdt in DTYPES:
-        ours, theirs = pair(2147483647)
-        np.testing.assert_array_equal(ours_fn(ours, 200_003, dt).view(np.uint8),
-                                      theirs_fn(theirs, 200_003, tdt).numpy().view(np.uint8),
+        ours, theirs = pair(seed)
+        np.testing.assert_array_equal(ours_fn(ours, n, dt).view(np.uint8),
+                                      theirs_fn(theirs, n, tdt).numpy().view(np.uint8),
                                       err_msg=f"{name} {dt.__name__} (bytes)")
         assert_same_stream(ours, theirs)
 
