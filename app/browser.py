@@ -97,10 +97,31 @@ class PatchBatcher:
             self.send_patch(*to_page(self.doc, events))
 
 
+class SyncedSerializer(Serializer):
+    """Bokeh's Serializer for a patch to a page that has the document's `synced` models: it refers to them
+    by id. Bokeh's own, given them as `references`, first makes a reference for each of the document's
+    ~500 models, which cost more than serializing a Step backward's whole patch; this one makes them for
+    the few models the patch meets."""
+
+    def __init__(self, synced):
+        super().__init__()
+        self._synced_ids = {id(model) for model in synced}
+
+    def get_ref(self, obj):
+        ref = super().get_ref(obj)
+        if ref is None and id(obj) in self._synced_ids:
+            ref = obj.ref
+            self.add_ref(obj, ref)
+        return ref
+
+    def has_ref(self, obj):
+        return super().has_ref(obj) or id(obj) in self._synced_ids
+
+
 def to_page(doc, events, references=None):
     """The events as a JSON patch (a string) and its binary arrays (a JS Map of id -> ArrayBuffer). Models
     in `references` (by default: every model the page was sent before) go as bare ids, the rest in full."""
-    serializer = Serializer(references=doc.models.synced_references if references is None else references)
+    serializer = SyncedSerializer(doc.models.synced_references if references is None else references)
     patch = PatchJson(events=serializer.encode(events))
     doc.models.flush_synced(lambda model: not serializer.has_ref(model))
     buffers = {buffer.id: pyodide.ffi.to_js(buffer.to_bytes()).buffer for buffer in serializer.buffers}

@@ -9,7 +9,7 @@ scrolling. Which of them are shown, and when, is the views' business (app/views)
 import panel as pn
 from bokeh.models import TabPanel as BkTabPanel
 
-from app import autosave, i18n
+from app import autosave, i18n, panel_updates
 from app.builder import code_model_note, network_builder
 from app.codecell import TUTORIAL, code_cell
 from app.controls import (Controls, code_export, data_widgets, device_widgets, file_widgets, hyper_widgets, presets,
@@ -35,6 +35,7 @@ class Playground:
         """`kept`: what the page kept of the last visit (app/autosave.py), restored before anything is drawn;
         `languages`: the browser's (navigator.languages), whose first that we have is the page's language
         unless the kept playground says otherwise."""
+        panel_updates.install()
         self.session = session or Session()
         if languages:
             self.session.language = i18n.preferred(languages)

@@ -228,11 +228,13 @@ def main():
     print(row(f"Step, click -> painted ({args.clicks}x)", [c["ms"] for c in clicks], goal=f"goal <= {GOALS['step']}"))
     print(row("  Python in the worker", [c["pythonMs"] for c in clicks]))
     print(row("  page applying the patch", [c["applyMs"] for c in clicks]))
+    print(row("  model changes sent", [c["events"] for c in clicks], ""))
     print(f"{'  first Step after loading':<40}{first_click['ms']:>9.0f}{'':>18}  ms")
     print(row(f"Step backward, click -> painted ({len(lit)}x)", [c["ms"] for c in lit],
               goal=f"goal <= {GOALS['step_backward']}"))
     print(row("  Python in the worker", [c["pythonMs"] for c in lit]))
     print(row("  page applying the patch", [c["applyMs"] for c in lit]))
+    print(row("  model changes sent", [c["events"] for c in lit], ""))
     print(row(f"  first Step backward of a walk ({len(walks)}x)", [c["ms"] for c in walks]))
     print(f"{'training steps/s, views on':<40}{steps_per_s:>9.0f}{'':>18}  /s   goal >= {GOALS['steps_per_s']}")
     print(f"{'  view redraws/s while training':<40}{redraws_per_s:>9.1f}{'':>18}  /s")

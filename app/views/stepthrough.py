@@ -66,6 +66,8 @@ class StepThrough:
 
     def _show(self, *_events):
         st = self.stepper
+        # one walk's cards keep the height of its tallest: the graph under them stays where it is
+        self.card.keep_tallest = st.kind is not None and bool(st.steps)
         if st.kind is None or not st.steps:
             self.graph.show_step(None)
             self.card.value = f"<span class='rule-hint'>{i18n.text('stepping.hint', self.language)}</span>"

@@ -57,12 +57,14 @@ def test_step_backward_walks_the_mlp_in_the_engines_order_with_its_numbers():
         assert lights_step(v, steps[k])
         card = v.stepthrough.card.value
         assert f"data-node='{order[k]}'" in card and html.escape(rule(order[k])[1]) in card
+        assert v.stepthrough.card.keep_tallest      # the walk's cards do not move the graph under them
         seen.append(order[k])
     # the bias of the last layer: its AccumulateGrad card shows the engine's gradient numbers
     last_bias = next(st for st in steps if st["name"] == "AccumulateGrad" and st["grad_outputs"][0]["shape"] == [1])
     assert last_bias["grad_outputs"][0]["values"] == [float(np.float32(bias[0]))]
     v.stepper.step_backward()           # past the end: finished, everything shown
     assert v.stepper.kind is None and lit(v) is None
+    assert not v.stepthrough.card.keep_tallest   # the hint's box fits its one line again
 
 
 def test_gradients_appear_only_on_nodes_the_walk_reached():

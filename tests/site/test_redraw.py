@@ -31,3 +31,14 @@ def test_a_plot_out_of_sight_shows_the_latest_step_soon_after_and_when_scrolled_
     page.get_by_role("button", name="Step", exact=True).click()
     settle(page)
     page.wait_for_function(f"{GRADFLOW_STEP_AXIS_END} >= 4", timeout=1_000)
+    # Each plot's font size (the unit of sizes in em) is read once a paint and forgotten after it: outside a
+    # paint, BokehJS gets the page's own value.
+    sizes = page.evaluate("""() => {
+      const { PlotView } = Bokeh.require("models/plots/plot_canvas");
+      const views = [];
+      const visit = (view) => { if (view instanceof PlotView) views.push(view);
+                                for (const child of view.children ? view.children() : []) visit(child); };
+      Object.values(Bokeh.index).forEach(visit);
+      return views.map((view) => [view.base_font_size, parseFloat(getComputedStyle(view.el).fontSize)]);
+    }""")
+    assert sizes and all(cached == page_size for cached, page_size in sizes), sizes

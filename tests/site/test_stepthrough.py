@@ -69,9 +69,11 @@ def close(a, b, rel):
 def walk(page, steps, shot, rel):
     """Press Step backward once per step of the engine's walk, checking the page at each."""
     button = page.get_by_role("button", name="Step backward", exact=True)
+    tops = []
     for k, step in enumerate(steps):
         button.click()
         settle(page)
+        tops.append(graph_box(page)["top"])
         card = page.locator(".rule-card")
         expect(card).to_have_attribute("data-node", step["name"])
         expect(card).to_contain_text(f"backward step {k + 1} of {len(steps)}")
@@ -91,19 +93,23 @@ def walk(page, steps, shot, rel):
         if k == len(steps) // 2:   # the card at the top of the screen, the graph under it
             page.locator(".pg-rule-card").evaluate("el => el.scrollIntoView({block: 'start'})")
             screenshot(page, shot)
+    # The cards above the graph keep the height of the tallest so far: the graph never jumps back up
+    # under the pointer (nor does the page lay itself out again at every step).
+    assert tops == sorted(tops), tops
     button.click()                       # past the end: finished, every gradient shown, nothing lit
     settle(page)
     assert lit_node(page) is None
 
 
-def graph_right(page):
-    """Where the graph view ends on the page (px from the left)."""
+def graph_box(page):
+    """Where the graph view is: its top from the page's top, its right end from the window's left (px)."""
     return page.evaluate("""() => {
       const fig = Bokeh.documents[0].get_model_by_name("graph-view");
       const find = (view) => view.model === fig ? view
         : [...(view.children ? view.children() : [])].map(find).find((v) => v);
       const view = Object.values(Bokeh.index).map(find).find((v) => v);
-      return view.el.getBoundingClientRect().right;
+      const box = view.el.getBoundingClientRect();
+      return {top: box.top + window.scrollY, right: box.right};
     }""")
 
 
@@ -111,12 +117,12 @@ def test_step_backward_through_the_mlp_and_lenet_follows_the_engine(page):
     page.set_viewport_size(SMALL_SCREEN)
     open_playground(page)
     walk(page, native_steps("mlp"), "stepthrough-mlp-mid-backward", 1e-3)
-    assert graph_right(page) <= SMALL_SCREEN["width"]
+    assert graph_box(page)["right"] <= SMALL_SCREEN["width"]
 
     page.locator(".pg-preset-lenet").click()
     settle(page)
     walk(page, native_steps("lenet"), "stepthrough-lenet-mid-backward", 2e-3)
-    assert graph_right(page) <= SMALL_SCREEN["width"]   # grouped LeNet: no sideways scrolling to read it
+    assert graph_box(page)["right"] <= SMALL_SCREEN["width"]   # grouped LeNet: no sideways scrolling to read it
 
 
 def pick(page, node_name):

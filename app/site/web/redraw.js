@@ -23,6 +23,25 @@
   // the model's own value.
   VisualProperties.prototype._get_css_value = () => "";
 
+  // Every axis asks its plot for the plot's font size (the unit of sizes in em) several times a
+  // paint, and BokehJS reads it with getComputedStyle, which recalculates the page's styles when
+  // anything changed since the last read (another plot's paint did). Nothing a paint does changes
+  // a plot's font size: the first answer of a paint serves the rest of it.
+  const fontSize = Object.getOwnPropertyDescriptor(PlotView.prototype, "base_font_size").get;
+  Object.defineProperty(PlotView.prototype, "base_font_size", {
+    configurable: true,
+    get() { return this._fontSizeThisPaint !== undefined ? this._fontSizeThisPaint : fontSize.call(this); },
+  });
+  const actualPaint = PlotView.prototype._actual_paint;
+  PlotView.prototype._actual_paint = function () {
+    this._fontSizeThisPaint = fontSize.call(this);
+    try {
+      actualPaint.call(this);
+    } finally {
+      this._fontSizeThisPaint = undefined;
+    }
+  };
+
   // A plot out of sight (below the fold, on a hidden tab) paints after the plots in sight, once
   // the page is idle: the views a student sees are on screen sooner, and the others are current
   // a moment later, long before anyone can scroll to them. A plot coming within SHOW_AHEAD of
