@@ -174,7 +174,8 @@ def print_loads(url, args, loads, repeats):
     print(row("first screen drawn (before Python)", [load.get("firstScreen", float("nan")) for load in loads],
               goal=f"goal <= {GOALS['first_screen']}"))
     print(row("time to interactive", [load["tti"] for load in loads], goal=f"goal <= {GOALS['tti']}"))
-    print(row("time to interactive, repeat visit", repeats, goal=f"goal <= {GOALS['repeat_tti']}"))
+    if repeats:   # (--repeats 0: none made)
+        print(row("time to interactive, repeat visit", repeats, goal=f"goal <= {GOALS['repeat_tti']}"))
     for stage in STAGES:
         print(row(f"  stage '{stage}' starts", [load.get(stage, float("nan")) for load in loads]))
     print(row("bytes fetched", [load["bytes"] for load in loads], "MB", 1e-6))
