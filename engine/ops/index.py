@@ -196,7 +196,10 @@ class IndexBackward0(Op):
         if a._data.__class__ is np.ndarray and len(index) == 1 and index[0].dtype.type in _ROW_TYPES:
             # a[rows] in one numpy take; the flat positions only if backward needs them
             ctx.index, ctx.lin = index, None
-            return a._data.take(index[0], axis=0)
+            rows = index[0]
+            if rows.dtype.itemsize > np.dtype(np.intp).itemsize:  # take() refuses int64 rows where intp is 32-bit
+                rows = rows.astype(np.intp)                         # (Pyodide's wasm); they are in range (checked)
+            return a._data.take(rows, axis=0)
         ctx.lin = b.from_numpy(_flat_positions(a._data.shape, index))
         return b.take(a._data, ctx.lin)
 
