@@ -86,6 +86,11 @@ def open_playground(page):
     return state
 
 
+def playground_worker(page):
+    """The page's Web Worker that runs the playground's Python (the code cell has a worker of its own)."""
+    return next(worker for worker in page.workers if worker.url.endswith("/worker.js"))
+
+
 class PythonHeldBack:
     """Holds our wheel back (the context's requests for it wait) until `release()`: Python cannot be up before,
     so a test can look at what the page shows without it (the loader, the first screen)."""

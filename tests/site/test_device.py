@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.site.harness import open_playground, screenshot
+from tests.site.harness import open_playground, playground_worker, screenshot
 
 ANSWER_MS = 60_000   # a first step on SwiftShader compiles every kernel: seconds, on two busy cores
 
@@ -65,10 +65,6 @@ def test_switch_to_webgpu_step_there_and_back(page):
 # (in a browser, GPU errors surface at the next read-back).
 LOSE_THE_DEVICE = """() => pyodide.runPython(
   "import engine.backends.webgpu as webgpu\\nwebgpu.get_device().adapter.device.destroy()")"""
-
-
-def playground_worker(page):
-    return next(w for w in page.workers if w.url.endswith("/worker.js"))
 
 
 def test_a_lost_gpu_falls_back_to_the_cpu_with_the_network_and_weights(page):

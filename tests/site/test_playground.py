@@ -10,7 +10,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.site.harness import APP_TIMEOUT_MS, bokeh_data, open_playground, screenshot, settle, site_url
+from tests.site.harness import (APP_TIMEOUT_MS, bokeh_data, open_playground, playground_worker, screenshot, settle,
+                                site_url)
 
 # Screen coordinates of node i of the graph view (drawn in pixels: one data unit is one pixel).
 NODE_ON_SCREEN = """(i) => {
@@ -49,10 +50,6 @@ LOSE_THE_CURVE_BEFORE_THE_NEXT_PATCH = """() => {
 # The ids of every model in Python's copy of the document (evaluated in the playground's worker).
 PYTHON_MODEL_IDS = """JSON.parse(pyodide.runPython(
   "import json; from panel.io.state import state; json.dumps([m.id for m in state.curdoc.models])"))"""
-
-
-def python_worker(page):
-    return next(worker for worker in page.workers if worker.url.endswith("/worker.js"))
 
 
 def click(page, name):
@@ -160,7 +157,7 @@ def test_an_invalid_stack_is_marked_on_its_layer_while_the_rest_keeps_working_an
     click(page, "Step")
     expect(status(page)).to_contain_text("Step 2 ")
     assert any("taking the whole document again" in line for line in traffic.console)
-    python_models = set(python_worker(page).evaluate(PYTHON_MODEL_IDS))
+    python_models = set(playground_worker(page).evaluate(PYTHON_MODEL_IDS))
     assert python_models <= set(page.evaluate("[...Bokeh.documents[0]._all_models.keys()]"))
     click(page, "Step")
     expect(status(page)).to_contain_text("Step 3 ")
