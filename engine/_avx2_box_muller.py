@@ -29,6 +29,8 @@ _LOG_Q1, _LOG_Q2 = _F32(-2.12194440e-4), _F32(0.693359375)  # Q2 has 9 significa
 _FOUR_OVER_PI = _F32(1.27323954473516)
 # -pi/4 in three parts; the first two have 8 and 11 significant bits, the third all 24
 _MINUS_DP1, _MINUS_DP2, _MINUS_DP3 = _F32(-0.78515625), _F32(-2.4187564849853515625e-4), _F32(-3.77489497744594108e-8)
+_MINUS_DP123 = _F64(_MINUS_DP1) + _F64(_MINUS_DP2) + _F64(_MINUS_DP3)  # exact: 48 significant bits
+assert _MINUS_DP123 - _F64(_MINUS_DP1) - _F64(_MINUS_DP2) == _F64(_MINUS_DP3)
 _SIN_P = [_F32(-1.9515295891E-4), _F32(8.3321608736E-3), _F32(-1.6666654611E-1)]
 _COS_P = [_F32(2.443315711809948E-005), _F32(-1.388731625493765E-003), _F32(4.166664568298827E-002)]
 _TWO_PI = _F32(2.0 * math.pi)
@@ -50,30 +52,61 @@ def fma32(a, b, c, out=None, scratch=None):
     return out
 
 
-def _polynomial(x, coefficients, scratch):
-    """Horner's rule with every step a fused multiply-add rounded to float32, for float32 x (given as
-    float64 to spare a conversion per step)."""
-    y = np.empty(x.shape, _F32)
-    fma32(x, coefficients[0], coefficients[1], y, scratch)
+def _polynomial(x64, coefficients, y, scratch):
+    """Horner's rule with every step a fused multiply-add rounded to float32, written into float32 `y`,
+    for float32 x (given as float64 `x64` to spare a conversion per step)."""
+    np.multiply(x64, coefficients[0], out=scratch)
+    np.add(scratch, coefficients[1], out=y, casting="same_kind")
     for c in coefficients[2:]:
-        fma32(y, x, c, y, scratch)
+        np.multiply(y, x64, out=scratch, dtype=_F64)
+        np.add(scratch, c, out=y, casting="same_kind")
     return y
 
 
-def _log(x, scratch):
-    """Natural log of float32 x in [2**-24, 1] (log256_ps; no zero, negative or subnormal input here)."""
+class _Workspace:
+    """The arrays a chunk of blocks is computed in, allocated once per draw and reused chunk after chunk,
+    so the working set stays the same memory (in the CPU's cache) and no step allocates."""
+
+    def __init__(self, n):
+        self.ints = [np.empty(n, np.int32) for _ in range(2)]
+        self.floats = [np.empty(n, _F32) for _ in range(6)]
+        self.doubles = [np.empty(n, _F64) for _ in range(2)]
+
+    def resize(self, n):
+        """Views of the first n elements (the last chunk is shorter)."""
+        view = _Workspace.__new__(_Workspace)
+        view.ints, view.floats, view.doubles = ([a[:n] for a in arrays] for arrays in
+                                                (self.ints, self.floats, self.doubles))
+        return view
+
+
+def _log(m, ws):
+    """Natural log of float32 x = m / 2**24 for integers m in [1, 2**24] (log256_ps; x is in [2**-24, 1],
+    so no zero, negative or subnormal input). Returns a float32 workspace array; uses ints and floats[:4]."""
+    bits, e_int = ws.ints
+    mf, e, z, y = ws.floats[:4]
+    scratch = ws.doubles[1]
+    np.copyto(mf, m, casting="unsafe")  # exact: m has at most 24 bits
     # log256_ps splits x into e and a mantissa in [0.5, 1), doubled (with e one less) below sqrt(1/2).
     # Offsetting the bits by 1 - sqrt(1/2) first splits at sqrt(1/2) directly: the same e and mantissa.
-    bits = x.view(np.int32) + np.int32(_ONE_BITS - _SQRT_HALF_BITS)
-    e = np.subtract(bits >> 23, _F32(127), dtype=_F32)
+    # x = m * 2**-24 differs from m only in its exponent: 24 less.
+    np.add(mf.view(np.int32), np.int32(_ONE_BITS - _SQRT_HALF_BITS), out=bits)
+    np.right_shift(bits, 23, out=e_int)
+    e_int -= np.int32(127 + 24)
+    np.copyto(e, e_int, casting="unsafe")
     bits &= np.int32(0x007FFFFF)
     bits += np.int32(_SQRT_HALF_BITS)
     x = bits.view(_F32)  # in [sqrt(1/2), sqrt(2))
     x -= _F32(1)  # exact
-    z = x * x
-    y = _polynomial(x.astype(_F64), _LOG_P, scratch)
+    np.multiply(x, x, out=z)
+    x64 = ws.doubles[0]
+    np.copyto(x64, x)
+    _polynomial(x64, _LOG_P, y, scratch)
     y *= x
-    fma32(y, z, e * _LOG_Q1, y, scratch)
+    e_q1 = mf  # (mf is no longer needed)
+    np.multiply(e, _LOG_Q1, out=e_q1)
+    np.multiply(y, z, out=scratch, dtype=_F64)
+    np.add(scratch, e_q1, out=y, casting="same_kind")
     z *= _F32(0.5)
     y -= z
     y += x
@@ -82,64 +115,89 @@ def _log(x, scratch):
     return y
 
 
-def _sincos(x, scratch):
-    """sin and cos of float32 x >= 0 (sincos256_ps)."""
-    j = (x * _FOUR_OVER_PI).astype(np.int32)
+def _sincos(angle, ws):
+    """sin and cos of float32 angles >= 0 (sincos256_ps, angle being floats[0]), into two float32
+    workspace arrays; uses ints, floats[:3] and floats[4:]."""
+    j, scratch_bits = ws.ints
+    t, z = ws.floats[1:3]
+    sin, cos = ws.floats[4:]
+    z64, scratch = ws.doubles
+    np.multiply(angle, _FOUR_OVER_PI, out=t)
+    np.copyto(j, t, casting="unsafe")  # truncation, as cvttps2dq
     j += 1
     j &= ~1
-    y = j.astype(_F32)
-    # the first two parts of the range reduction are exact products (j has at most 4 significant bits)
-    x = x + y * _MINUS_DP1
-    x += y * _MINUS_DP2
-    fma32(y, _MINUS_DP3, x, x, scratch)
-    z = x * x
-    z64 = z.astype(_F64)
-    cos = _polynomial(z64, _COS_P, scratch)
+    # Range reduction: x = ((angle + j*DP1) + j*DP2) + j*DP3, the last step fused. j is in {0, 2, 4, 6, 8}, so
+    # the first two steps are exact (Cody and Waite: j*DP1 and j*DP2 have few bits, the differences are
+    # multiples of 2**-24 below 1), and angle + j*(DP1 + DP2 + DP3) is exact in float64 (at most 50
+    # significant bits): one rounding to float32 of the exact sum, as the fused step does.
+    np.multiply(j, _MINUS_DP123, out=scratch)
+    x = t  # (t is no longer needed)
+    np.add(scratch, angle, out=x, casting="same_kind")
+    np.multiply(x, x, out=z)
+    np.copyto(z64, z)
+    _polynomial(z64, _COS_P, cos, scratch)
     cos *= z
-    fma32(cos, z64, z * _F32(-0.5), cos, scratch)
+    half_z = angle  # (the angle is no longer needed)
+    np.multiply(z, _F32(-0.5), out=half_z)
+    np.multiply(cos, z64, out=scratch, dtype=_F64)
+    np.add(scratch, half_z, out=cos, casting="same_kind")
     cos += _F32(1)
-    sin = _polynomial(z64, _SIN_P, scratch)
+    _polynomial(z64, _SIN_P, sin, scratch)
     sin *= z
-    fma32(sin, x, x, sin, scratch)
+    np.multiply(sin, x, out=scratch, dtype=_F64)
+    np.add(scratch, x, out=sin, casting="same_kind")
     # select and flip signs on the bits, as the vector code does (numpy's where is slow)
     sin_bits, cos_bits = sin.view(np.int32), cos.view(np.int32)
-    swap = (j << 30) >> 31  # j's bit 1 spread over all bits: sine and cosine trade places
-    swapped = (sin_bits ^ cos_bits) & swap
-    sin_bits ^= swapped
-    cos_bits ^= swapped
-    sin_bits ^= (j & 4) << 29
-    j += 2
-    cos_bits ^= (j & 4) << 29
+    swap = scratch_bits
+    np.left_shift(j, 30, out=swap)
+    swap >>= 31  # j's bit 1 spread over all bits: sine and cosine trade places
+    flip = z.view(np.int32)  # (z is no longer needed)
+    np.bitwise_xor(sin_bits, cos_bits, out=flip)
+    flip &= swap
+    sin_bits ^= flip
+    cos_bits ^= flip
+    j <<= 29  # j's bit 2 in the sign bit: the sine's sign flips
+    np.bitwise_and(j, np.int32(-2 ** 31), out=flip)
+    sin_bits ^= flip
+    j += np.int32(2 ** 30)  # (j + 2)'s bit 2 in the sign bit: the cosine's sign flips
+    j &= np.int32(-2 ** 31)
+    cos_bits ^= j
     return sin, cos
 
 
-def normal_blocks(words, mean, std):
-    """Box-Muller over blocks of 16 draws, shaped (blocks, 16), each word's low 24 bits k giving the
-    float32 uniform k / 2**24: the first eight of a block give the radii, the last eight the angles.
-    (Converted here, chunk by chunk, so the data stays in the CPU's cache.)"""
-    out = np.empty(words.shape, _F32)
+def normal_blocks(k, mean, std):
+    """Box-Muller over blocks of 16 draws, shaped (blocks, 16): each value k (int32, a word's low 24 bits)
+    gives the float32 uniform k / 2**24; the first eight of a block give the radii, the last eight the
+    angles. (Converted here, chunk by chunk, so the data stays in the CPU's cache.)"""
+    out = np.empty(k.shape, _F32)
     mean, std = _F32(mean), _F32(std)
     # each half block as one 32-byte item: numpy moves those fast, but loops over [:, :8] slices eight at a time
-    halves, out_halves = np.ascontiguousarray(words).view(_HALF_BLOCK), out.view(_HALF_BLOCK)
-    for start in range(0, len(words), _CHUNK_BLOCKS):
+    halves, out_halves = np.ascontiguousarray(k).view(_HALF_BLOCK), out.view(_HALF_BLOCK)
+    workspace = _Workspace(min(len(k), _CHUNK_BLOCKS) * 8)
+    for start in range(0, len(k), _CHUNK_BLOCKS):
         block = slice(start, start + _CHUNK_BLOCKS)
-        scratch = np.empty(len(halves[block]) * 8, _F64)
-        k = halves[block, 0].copy().view(np.int32)
-        k &= np.int32(2 ** 24 - 1)
-        np.subtract(np.int32(2 ** 24), k, out=k)
-        radius = k.astype(_F32)
-        radius *= _F32(2.0 ** -24)  # 1 - u, exact
-        radius = _log(radius, scratch)
+        ws = workspace.resize(len(halves[block]) * 8)
+        m = ws.ints[0]
+        m.view(_HALF_BLOCK)[...] = halves[block, 0]
+        np.subtract(np.int32(2 ** 24), m, out=m)  # 1 - u = (2**24 - k) / 2**24, exact
+        radius = _log(m, ws)  # floats[3]
         radius *= _F32(-2)
         np.sqrt(radius, out=radius)
-        k = halves[block, 1].copy().view(np.int32)
-        k &= np.int32(2 ** 24 - 1)
-        angle = k.astype(_F32)
+        # A zero radius (u = 0) gives products -0.0 or 0.0; the fused output step below gives 0.0
+        zero_radius = not radius.all()
+        angle = ws.floats[0]
+        k_angle = ws.ints[0]
+        k_angle.view(_HALF_BLOCK)[...] = halves[block, 1]
+        np.copyto(angle, k_angle, casting="unsafe")
         angle *= _TWO_PI * _F32(2.0 ** -24)  # 2*pi*u, rounded once as 2*pi*u is
-        sin, cos = _sincos(angle, scratch)
+        sin, cos = _sincos(angle, ws)
         for column, trig in ((0, cos), (1, sin)):
             trig *= radius
-            out_halves[block, column] = fma32(trig, std, mean, trig, scratch).view(_HALF_BLOCK)
+            if std != 1 or mean != 0:
+                fma32(trig, std, mean, trig, ws.doubles[1])
+            elif zero_radius:
+                trig += _F32(0)  # x*1 + 0 is x, except that -0.0 + 0.0 is 0.0
+            out_halves[block, column] = trig.view(_HALF_BLOCK)
     return out
 
 

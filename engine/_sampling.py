@@ -37,8 +37,7 @@ def _unit_uniform(generator, n, dtype):
         x = bits.astype(_F64)
         x *= 2.0 ** -53
         return x
-    bits = (generator.random(n) & np.uint32(2 ** 24 - 1)).view(np.int32)  # int32 converts faster than uint32
-    x = bits.astype(_F32)
+    x = generator.random24(n).astype(_F32)
     x *= np.float32(2.0 ** -24)
     return x
 
@@ -125,10 +124,10 @@ def normal(generator, n, dtype, mean=0.0, std=1.0, contiguous=True):
 
 def _normal_blocks(generator, n, dtype, mean, std):
     """normal_fill: n uniforms transformed 16 at a time; when n is not a multiple of 16 the last 16
-    values are drawn again and transformed as one more block. (Float32 blocks take the words and
-    make their uniforms themselves.)"""
+    values are drawn again and transformed as one more block. (Float32 blocks take the words' low 24
+    bits and make their uniforms themselves.)"""
     def draw(count):
-        return generator.random(count) if dtype == _F32 else _unit_uniform(generator, count, dtype)
+        return generator.random24(count) if dtype == _F32 else _unit_uniform(generator, count, dtype)
     full = n // 16 * 16
     draws = draw(n)
     if n == full:
@@ -140,7 +139,7 @@ def _normal_blocks(generator, n, dtype, mean, std):
 
 
 def _box_muller(draws, mean, std):
-    if draws.dtype == np.uint32:
+    if draws.dtype == np.int32:
         return _avx2_box_muller.normal_blocks(draws, mean, std)
     # each half block as one 64-byte item: numpy moves those fast, but loops over [:, :8] slices eight at a time
     half_block = np.dtype((np.void, 8 * 8))

@@ -50,8 +50,10 @@ class Generator:
     def __init__(self, device="cpu"):
         self.device = device
         self._twister = np.random.MT19937(0)
-        # numpy's integers() over the full uint32 range hands out the twister's words themselves, in order
+        # numpy's integers() over the full uint32 range hands out the twister's words themselves, in order;
+        # the legacy randint() masks each word to the range's bits (when the range is a power of two)
         self._words = np.random.Generator(self._twister)
+        self._masked_words = np.random.RandomState(self._twister)
         self.manual_seed(_DEFAULT_SEED)
 
     def __repr__(self):
@@ -88,6 +90,12 @@ class Generator:
         if n < 4096:  # integers() costs a few microseconds more per call; random_raw twice the memory per word
             return self._twister.random_raw(n).astype(np.uint32)
         return self._words.integers(0, 2 ** 32, size=n, dtype=np.uint32)
+
+    def random24(self, n):
+        """The low 24 bits of the next n words, as int32: all a float32 uniform uses of its word."""
+        if n:
+            self._next_after_seed = None
+        return self._masked_words.randint(0, 2 ** 24, size=n, dtype=np.int32)
 
     def random64(self, n):
         """The next n 64-bit words (generator->random64(): the first 32-bit word is the high half)."""

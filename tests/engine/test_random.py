@@ -361,7 +361,7 @@ def test_float32_box_muller_is_pytorchs_for_every_uniform():
     words[:, :8] = k.reshape(-1, 8)
     words[:, 8:] = ((k * np.uint32(2654435761)) & np.uint32(2 ** 24 - 1)).reshape(-1, 8)  # angles in another order
     words |= words << np.uint32(24)  # high bits the uniforms must ignore
-    ours = _avx2_box_muller.normal_blocks(words, 0.0, 1.0)
+    ours = _avx2_box_muller.normal_blocks((words & np.uint32(2 ** 24 - 1)).view(np.int32), 0.0, 1.0)
     theirs = np.empty_like(ours)
     pod = np.zeros((), erandom._STATE_LAYOUT)
     pod["left"], pod["seeded"], pod["next"] = 624, 1, 0
