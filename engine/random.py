@@ -99,8 +99,20 @@ class Generator:
 
     def random64(self, n):
         """The next n 64-bit words (generator->random64(): the first 32-bit word is the high half)."""
+        if _NEXT64_FIRST_WORD_HIGH:
+            if n:
+                self._next_after_seed = None
+            return self._masked_words.randint(0, 2 ** 64, size=n, dtype=np.uint64)
         pairs = self.random(2 * n).view(np.uint64)  # little-endian (x86, ARM, wasm): the second word is high
         return (pairs << np.uint64(32)) | (pairs >> np.uint64(32))
+
+    def random53(self, n):
+        """The low 53 bits of the next n 64-bit words, as int64: all a double uniform uses of its word."""
+        if _NEXT64_FIRST_WORD_HIGH:
+            if n:
+                self._next_after_seed = None
+            return self._masked_words.randint(0, 2 ** 53, size=n, dtype=np.int64)
+        return (self.random64(n) & np.uint64(2 ** 53 - 1)).view(np.int64)
 
     # --- PyTorch's state bytes -------------------------------------------------------------------------
     def get_state(self):
@@ -139,6 +151,17 @@ class Generator:
         return self
 
 
+def _next64_first_word_high():
+    """Whether numpy's 64-bit draws from MT19937 put the first word high, as PyTorch's random64 does (C leaves
+    the order of the two calls in numpy's mt19937_next64 to the compiler), so they can be taken whole."""
+    twister = np.random.MT19937(0)
+    state = twister.state
+    words = twister.random_raw(2)
+    twister.state = state
+    return int(np.random.RandomState(twister).randint(0, 2 ** 64, dtype=np.uint64)) == int(words[0]) << 32 | int(words[1])
+
+
+_NEXT64_FIRST_WORD_HIGH = _next64_first_word_high()
 default_generator = Generator()
 
 
