@@ -180,11 +180,11 @@ def normal_blocks(k, mean, std):
         m = ws.ints[0]
         m.view(_HALF_BLOCK)[...] = halves[block, 0]
         np.subtract(np.int32(2 ** 24), m, out=m)  # 1 - u = (2**24 - k) / 2**24, exact
+        # u = 0 gives a zero radius, and products -0.0 or 0.0; the fused output step below gives 0.0
+        zero_radius = m.max() == 2 ** 24
         radius = _log(m, ws)  # floats[3]
         radius *= _F32(-2)
         np.sqrt(radius, out=radius)
-        # A zero radius (u = 0) gives products -0.0 or 0.0; the fused output step below gives 0.0
-        zero_radius = not radius.all()
         angle = ws.floats[0]
         k_angle = ws.ints[0]
         k_angle.view(_HALF_BLOCK)[...] = halves[block, 1]
