@@ -48,6 +48,17 @@ def test_words_follow_pytorchs_mt19937_across_refills(seed):
         assert_same_stream(ours, theirs)
 
 
+@pytest.mark.parametrize("whole_64_bit_draws", [True, False])
+def test_64_bit_draws_are_two_words_the_first_high(monkeypatch, whole_64_bit_draws):
+    # numpy's own 64-bit draws where its build puts the first word high, else pairs of 32-bit words
+    monkeypatch.setattr(erandom, "_NEXT64_FIRST_WORD_HIGH", whole_64_bit_draws and erandom._NEXT64_FIRST_WORD_HIGH)
+    ours, words = erandom.Generator().manual_seed(7), erandom.Generator().manual_seed(7)
+    pairs = words.random(2 * 1001).astype(np.uint64).reshape(-1, 2)
+    np.testing.assert_array_equal(ours.random64(1000), (pairs[:1000, 0] << np.uint64(32)) | pairs[:1000, 1])
+    assert ours.random53(1)[0] == ((int(pairs[1000, 0]) << 32) | int(pairs[1000, 1])) % 2 ** 53
+    assert_same_stream(ours, words)
+
+
 def test_set_state_accepts_pytorchs_states_with_a_cached_normal():
     theirs = torch.Generator().manual_seed(3)
     torch.randn(5, generator=theirs, dtype=torch.float64)  # odd count: a cached second sample
