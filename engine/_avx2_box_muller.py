@@ -202,4 +202,4 @@ def normal_blocks(k, mean, std):
 
 
 _HALF_BLOCK = np.dtype((np.void, 8 * 4))
-_CHUNK_BLOCKS = 16384  # 256K normals: few numpy calls per value; a workspace of 6 MiB (smaller chunks measured no faster)
+_CHUNK_BLOCKS = 16384  # 256K normals: few numpy calls per value; a 6 MiB workspace (smaller chunks: no faster)

@@ -51,9 +51,9 @@ class Generator:
         self.device = device
         self._twister = np.random.MT19937(0)
         # numpy's integers() over the full uint32 range hands out the twister's words themselves, in order;
-        # the legacy randint() draws 64-bit words as two of them (see random53)
+        # the legacy RandomState's randint() draws 64-bit words, each two of them (see random64)
         self._words = np.random.Generator(self._twister)
-        self._masked_words = np.random.RandomState(self._twister)
+        self._words64 = np.random.RandomState(self._twister)
         self.manual_seed(_DEFAULT_SEED)
 
     def __repr__(self):
@@ -103,7 +103,7 @@ class Generator:
         if _NEXT64_FIRST_WORD_HIGH:
             if n:
                 self._next_after_seed = None
-            return self._masked_words.randint(0, 2 ** 64, size=n, dtype=np.uint64)
+            return self._words64.randint(0, 2 ** 64, size=n, dtype=np.uint64)
         pairs = self.random(2 * n).view(np.uint64)  # little-endian (x86, ARM, wasm): the second word is high
         return (pairs << np.uint64(32)) | (pairs >> np.uint64(32))
 
@@ -112,7 +112,7 @@ class Generator:
         if _NEXT64_FIRST_WORD_HIGH:
             if n:
                 self._next_after_seed = None
-            return self._masked_words.randint(0, 2 ** 53, size=n, dtype=np.int64)
+            return self._words64.randint(0, 2 ** 53, size=n, dtype=np.int64)
         return (self.random64(n) & np.uint64(2 ** 53 - 1)).view(np.int64)
 
     # --- PyTorch's state bytes -------------------------------------------------------------------------
@@ -159,7 +159,8 @@ def _next64_first_word_high():
     state = twister.state
     words = twister.random_raw(2)
     twister.state = state
-    return int(np.random.RandomState(twister).randint(0, 2 ** 64, dtype=np.uint64)) == int(words[0]) << 32 | int(words[1])
+    whole = np.random.RandomState(twister).randint(0, 2 ** 64, dtype=np.uint64)
+    return int(whole) == int(words[0]) << 32 | int(words[1])
 
 
 _NEXT64_FIRST_WORD_HIGH = _next64_first_word_high()
