@@ -104,24 +104,40 @@ def _t(a):
     return TBackward0.apply(a)
 
 
-def _mm_gradients(g, b, a):
+def _mm_gradients(g, b, a, b_by_columns=False):
     """The gradients of a @ b from g: g @ b.T (where b was saved) and a.T @ g (where a was). Where no graph of
-    them is recorded, straight on the backend's arrays (no transpose and product nodes to make)."""
+    them is recorded, straight on the backend's arrays (no transpose and product nodes to make), and b's in b's
+    layout, as PyTorch's mm_mat2_backward: (g.T @ a).T where b is column-major (nn.Linear's weight.T), so the
+    weight's .grad comes out contiguous, as PyTorch's, and the optimizer's arithmetic on it runs unstrided."""
     if _grad_enabled[0]:
         return (_mm(g, _t(b)) if b is not None else None), (_mm(_t(a), g) if a is not None else None)
     be, g = _b(g), g._data
-    return (_wrap(be.matmul(g, be.permute(b._data, (1, 0)))) if b is not None else None), \
-        (_wrap(be.matmul(be.permute(a._data, (1, 0)), g)) if a is not None else None)
+    if a is None:
+        gb = None
+    elif b_by_columns:
+        gb = _wrap(be.permute(be.matmul(be.permute(g, (1, 0)), a._data), (1, 0)))
+    else:
+        gb = _wrap(be.matmul(be.permute(a._data, (1, 0)), g))
+    return (_wrap(be.matmul(g, be.permute(b._data, (1, 0)))) if b is not None else None), gb
+
+
+def _by_columns(x):
+    """Whether matrix x is column-major (PyTorch's test: strides (1, rows)), as a transposed weight is."""
+    a = x._data
+    if a.__class__ is not np.ndarray:
+        return False
+    return a.strides[0] == a.itemsize and a.strides[1] == a.shape[0] * a.itemsize
 
 
 class MmBackward0(Op):
     def forward(ctx, a, b):
         ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
+        ctx.b_by_columns = _rg(b) and _by_columns(b)
         return _b(a).matmul(a._data, b._data)
 
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        return _mm_gradients(g, b, a)
+        return _mm_gradients(g, b, a, ctx.b_by_columns)
 
 
 def mm(input, mat2):
@@ -292,12 +308,13 @@ class AddmmBackward0(Op):
 
     def forward(ctx, bias, a, b):
         ctx.save_for_backward(b if _rg(a) else None, a if _rg(b) else None)
+        ctx.b_by_columns = _rg(b) and _by_columns(b)
         be = _b(a)
         return be.add(be.matmul(a._data, b._data), bias._data)
 
     def backward(ctx, g):
         b, a = ctx.saved_tensors
-        return (g,) + _mm_gradients(g, b, a)
+        return (g,) + _mm_gradients(g, b, a, ctx.b_by_columns)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):

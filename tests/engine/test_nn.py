@@ -1108,3 +1108,16 @@ def test_module_to_webgpu_moves_everything_and_trains_like_cpu():
         results.append([t.detach().numpy().copy() for t in model.state_dict().values()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("batch", [(5,), (2, 3)])
+def test_linear_weight_grad_has_torchs_strides(batch):
+    """nn.Linear records weight.T; its gradient is made in that layout (PyTorch's mm_mat2_backward), so
+    weight.grad is contiguous, as PyTorch's, not a transposed view."""
+    strides = {}
+    for lib in (torch, engine):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(4, 3)
+        layer(lib.randn(*batch, 4)).sum().backward()
+        strides[lib.__name__] = layer.weight.grad.stride()
+    assert strides["engine"] == strides["torch"] == (4, 1)

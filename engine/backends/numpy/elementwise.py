@@ -34,13 +34,15 @@ def erf(a):
     if a.dtype == np.float64:
         return np.asarray(_erf(a)).astype(a.dtype, copy=False)  # (0-d: a Python float)
     x = a.reshape(-1)
-    capped = _capped_abs(x, "erf/x")
-    out = _taylor("erf/x", capped)
+    size = np.abs(x)
+    end = _TAYLOR["erf/x"][1]
+    if (size > end).any():  # past the table's end a is capped: end * erf(end)/end is +-1 in the dtype
+        x = np.clip(x, -end, end).astype(x.dtype, copy=False)  # (NaN stays NaN)
+        size = np.abs(x)
+    out = _taylor("erf/x", size)
     with np.errstate(invalid="ignore"):  # (a signalling NaN of float16's)
-        out *= capped  # past the table's end |a| is capped too: (end) * erf(end)/end is 1 in the dtype
-    out = out.astype(a.dtype)
-    np.copysign(out, x, out=out)  # erf is odd (-0.0 stays -0.0)
-    return out.reshape(a.shape)
+        out *= x.astype(np.float64)  # erf/x is even: times the signed a (-0.0 stays -0.0)
+    return out.astype(a.dtype).reshape(a.shape)
 
 
 def erfc(a):
@@ -113,15 +115,15 @@ def _taylor(name, a):
     with np.errstate(invalid="ignore"):  # NaN (float16's signalling ones too) reads some row; its result is NaN
         nearest = a * np.float32(1 / step)  # (float16 widens to float32 exactly)
         nearest += _ROUNDER
-        row = nearest.view(np.int32) - np.int32(0x4B000000)  # the rounded integer, from the float's bits
-        nearest -= _ROUNDER
+        row = (nearest.view(np.int32) - np.int32(0x4B000000)).astype(np.intp)  # the rounded integer, from
+        nearest -= _ROUNDER                                                      # the float's bits
         nearest *= np.float32(step)
         h = np.subtract(a, nearest, out=nearest).astype(np.float64)
-    coefficients = _table(name).take(row, axis=1, mode="clip")  # one gather of all coefficients of each row
-    out = coefficients[-1].copy()
-    for n in range(degree - 1, -1, -1):
+    coefficients = _table(name)  # a gather per coefficient from its own contiguous table: contiguous results
+    out = coefficients[-1].take(row, mode="clip")  # keep the products below SIMD (a gather of whole rows is
+    for n in range(degree - 1, -1, -1):            # faster, but leaves each coefficient strided)
         out *= h
-        out += coefficients[n]
+        out += coefficients[n].take(row, mode="clip")
     return out
 
 

@@ -18,19 +18,28 @@ def _normalizing_stats(ctx):
     return x, weight, mean, rstd
 
 
+def _row_means(b, a, n, shape):
+    """The means of a's last dims holding n elements each, in `shape` (a's with those dims 1): one matrix-vector
+    product with ones (numpy's reduction over a short last axis takes twice as long)."""
+    sums = b.matmul(b.reshape(a, (-1, n)), b.full((n, 1), 1, a.dtype))
+    return b.reshape(b.div(sums, n), shape).astype(a.dtype, copy=False)
+
+
 class NativeLayerNormBackward0(Op):
     # weight and bias are inputs 1 and 2 (they receive gradients); the shape is a parameter.
     def forward(ctx, x, weight=None, bias=None, normalized_shape=(), eps=1e-5):
         b, a = _b(x), x._data
         axes = tuple(range(a.ndim - len(normalized_shape), a.ndim))
         n = int(np.prod(normalized_shape))
-        mean = b.div(b.sum(a, axes, True), n).astype(a.dtype, copy=False)
+        stats_shape = a.shape[:a.ndim - len(axes)] + (1,) * len(axes)
+        mean = _row_means(b, a, n, stats_shape)
         d = b.sub(a, mean)
-        var = b.div(b.sum(b.mul(d, d), axes, True), n).astype(a.dtype, copy=False)
+        var = _row_means(b, b.mul(d, d), n, stats_shape)
         rstd = b.reciprocal(b.sqrt(b.add(var, eps)))
         xhat = b.mul(d, rstd)
         ctx.axes, ctx.n, ctx.normalized_shape, ctx.eps = axes, n, tuple(normalized_shape), eps
         ctx.save_for_backward(x, weight, _wrap(mean), _wrap(rstd))
+        ctx.xhat = xhat  # for a backward without a graph (x is saved: a change to it in place is caught)
         out = xhat
         if weight is not None:
             out = b.mul(out, weight._data)
@@ -54,16 +63,16 @@ class NativeLayerNormBackward0(Op):
         """backward's formulas on the backend's arrays, where no graph of them is recorded: a dozen ops on
         small arrays, each far cheaper than as a tensor op."""
         x, weight, mean, rstd = ctx.saved_tensors
-        b, g = _b(x), g._data
-        xhat = b.mul(b.sub(x._data, mean._data), rstd._data)
+        b, g, xhat, ctx.xhat = _b(x), g._data, ctx.xhat, None  # (not kept alive by the graph after backward)
+        if xhat is None:  # a second backward (retain_graph)
+            xhat = b.mul(b.sub(x._data, mean._data), rstd._data)
         lead = tuple(range(x._data.ndim - len(ctx.normalized_shape)))
         gw = _wrap(b.sum(b.mul(g, xhat), lead, False)) if weight is not None else None
         gb = _wrap(b.sum(g, lead, False)) if ctx.next_functions[2][0] is not None else None
         gx_hat = b.mul(g, weight._data) if weight is not None else g
-
-        def mean_over_shape(a):
-            return b.div(b.sum(a, ctx.axes, True), ctx.n).astype(a.dtype, copy=False)
-        centred = b.sub(b.sub(gx_hat, mean_over_shape(gx_hat)), b.mul(xhat, mean_over_shape(b.mul(gx_hat, xhat))))
+        shape = rstd._data.shape
+        centred = b.sub(b.sub(gx_hat, _row_means(b, gx_hat, ctx.n, shape)),
+                        b.mul(xhat, _row_means(b, b.mul(gx_hat, xhat), ctx.n, shape)))
         return _wrap(b.mul(rstd._data, centred)), gw, gb
 
 
