@@ -95,14 +95,23 @@ def _walk(roots, grad_roots, retain_graph, create_graph, targets=None, results=N
                 if not retain_graph:
                     node._release()
                 # fitted to each input's shape and dtype, as they arrive (and as PyTorch's hooks see them)
-                grad_inputs = tuple(_fit(g, nxt._meta[nr]) if nxt is not None and g is not None else g
-                                    for (nxt, nr), g in zip(node.next_functions, grad_inputs))
+                fitted = []
+                for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                    if nxt is not None and g is not None:
+                        meta = nxt._meta[nr]
+                        if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                            g = _fit(g, meta)
+                    fitted.append(g)
+                grad_inputs = tuple(fitted)
                 if node._hooks:
                     for hook in node._hooks:
                         hook(grad_inputs, grads)
                 for (nxt, nr), g in zip(node.next_functions, grad_inputs):
                     if nxt is not None and g is not None and (needed is None or nxt in needed):
-                        _add_to_buffer(buffers, nxt, nr, g)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buffers[nxt] = buf = [None] * len(nxt._meta)
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
             mode[0] = outside
             yield node, grads, grad_inputs
             outside = mode[0]
