@@ -42,3 +42,27 @@ def test_relu_gradient_and_lenet_sized_input():
     ye.backward(engine.tensor(g))
     yt.backward(torch.tensor(g))
     _same(e.grad, t.grad, signed_zeros=False)  # (the masked gradient's zeros carry g's sign here)
+
+
+@pytest.mark.parametrize("padding, dilation, groups", [((0, 0), (1, 1), 1), ((1, 2), (1, 1), 1), ((0, 1), (2, 1), 3),
+                                                       ((2, 0), (1, 3), 1), ((1, 1), (2, 2), 3)])
+@pytest.mark.parametrize("weight", ["finite", "with inf"])
+def test_conv2d_input_gradient_stride_one(padding, dilation, groups, weight):
+    """conv2d's input gradient at stride 1 (LeNet's: col2im over the padded input's full width), every padding,
+    dilation and grouping, and a weight holding inf (where the extra columns must not add 0 * inf)."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 6, 9, 11)).astype(np.float32)
+    w = rng.standard_normal((9, 6 // groups, 3, 2)).astype(np.float32)
+    if weight == "with inf":
+        w[1, 0, 2, 1] = np.inf
+    grads = []
+    for lib in (engine, torch):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        out = lib.nn.functional.conv2d(xt, wt, None, 1, padding, dilation, groups)
+        incoming = np.random.default_rng(2).standard_normal(tuple(out.shape)).astype(np.float32)
+        out.backward(lib.tensor(incoming))
+        grads.append((xt.grad.numpy(), wt.grad.numpy(), tuple(xt.grad.stride())))
+    (ex, ew, es), (tx, tw, ts) = grads
+    np.testing.assert_allclose(ex, tx, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ew, tw, rtol=1e-5, atol=1e-4)
+    assert es == ts
