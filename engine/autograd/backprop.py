@@ -181,10 +181,21 @@ def _fit(g, meta):
     """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
     shape, dtype = meta
     if g._data.shape != shape:
-        g = SumToSizeBackward.apply(g, shape=shape)  # one node, where Tensor.sum_to_size records PyTorch's two
+        if grad_mode.enabled[0]:  # (create_graph)
+            g = SumToSizeBackward.apply(g, shape=shape)  # one node, where Tensor.sum_to_size records PyTorch's two
+        else:
+            g = Tensor._wrap(_sum_to_size(g._data, shape))
     if g._data.dtype != dtype:
         g = g.to(_BY_NP[dtype])
     return g
+
+
+def _sum_to_size(x, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
+    b = backend_of(x)
+    out = b.sum(x, axes, True) if axes else x
+    return b.reshape(out, shape)
 
 
 class SumToSizeBackward(Op):
@@ -192,12 +203,7 @@ class SumToSizeBackward(Op):
 
     def forward(ctx, a, shape):
         ctx.shape = a._data.shape
-        x = a._data
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
-        b = backend_of(x)
-        out = b.sum(x, axes, True) if axes else x
-        return b.reshape(out, shape)
+        return _sum_to_size(a._data, shape)
 
     def backward(ctx, g):
         return g.expand(ctx.shape)
