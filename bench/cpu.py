@@ -1,6 +1,6 @@
 """One training step, engine vs PyTorch on the CPU, measured in the same process.
 
-    python3 build.py bench cpu [--rounds N] [--memory-steps N]
+    python3 build.py bench cpu [--rounds N] [--memory-steps N] [--calls]
 
 Interleaved rounds (engine, torch, engine, torch, ...) so both see the same machine state;
 the medians are compared. Goals (issues 2 and 15): LeNet <= 1.0x PyTorch, 2-8-8-1 MLP <= 1.0x,
@@ -10,6 +10,7 @@ One thread on both sides (torch.set_num_threads(1), OPENBLAS_NUM_THREADS=1), and
 is printed with the numbers: on a shared machine it says how far to trust them.
 Memory: the peak memory of one LeNet step, and whether 1,000 steps grow the process's
 RSS (they must not); each library in a fresh subprocess.
+--calls: the engine's Python calls per step of each model instead (cProfile's count: independent of the load).
 """
 import os
 
@@ -193,6 +194,23 @@ def compare(which, rounds, inner, make=make_step):
     return med["engine"], med["torch"]
 
 
+def python_calls_per_step(which, steps=20):
+    """Python function calls (cProfile's count, builtins included) per engine training step: a measure of the
+    per-op path that the machine's load does not change."""
+    import cProfile
+    import pstats
+    import engine
+    step = make_step(engine, which)
+    for _ in range(3):
+        step()
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(steps):
+        step()
+    profile.disable()
+    return pstats.Stats(profile).total_calls / steps
+
+
 def _rss_mb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2 ** 20
@@ -249,9 +267,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--memory-steps", type=int, default=1000, help="0: skip the memory part")
     ap.add_argument("--memory-child", nargs=3)
+    ap.add_argument("--calls", action="store_true", help="only the engine's Python calls per training step")
     args = ap.parse_args()
     if args.memory_child:
         memory_child(args.memory_child[0], args.memory_child[1], int(args.memory_child[2]))
+        return
+    if args.calls:
+        for which in ("lenet", "mlp", "gpt", "makemore"):
+            print(f"{which:8} {python_calls_per_step(which):8.0f} Python calls per step")
         return
     print("load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"{'op x200 (4x4)':14} {'engine us/op':>13} {'torch us/op':>12} {'ratio':>7}")

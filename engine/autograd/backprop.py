@@ -95,14 +95,23 @@ def _walk(roots, grad_roots, retain_graph, create_graph, targets=None, results=N
                 if not retain_graph:
                     node._release()
                 # fitted to each input's shape and dtype, as they arrive (and as PyTorch's hooks see them)
-                grad_inputs = tuple(_fit(g, nxt._meta[nr]) if nxt is not None and g is not None else g
-                                    for (nxt, nr), g in zip(node.next_functions, grad_inputs))
+                fitted = []
+                for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                    if nxt is not None and g is not None:
+                        meta = nxt._meta[nr]
+                        if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                            g = _fit(g, meta)
+                    fitted.append(g)
+                grad_inputs = tuple(fitted)
                 if node._hooks:
                     for hook in node._hooks:
                         hook(grad_inputs, grads)
                 for (nxt, nr), g in zip(node.next_functions, grad_inputs):
                     if nxt is not None and g is not None and (needed is None or nxt in needed):
-                        _add_to_buffer(buffers, nxt, nr, g)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buffers[nxt] = buf = [None] * len(nxt._meta)
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
             mode[0] = outside
             yield node, grads, grad_inputs
             outside = mode[0]
@@ -172,10 +181,21 @@ def _fit(g, meta):
     """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
     shape, dtype = meta
     if g._data.shape != shape:
-        g = SumToSizeBackward.apply(g, shape=shape)  # one node, where Tensor.sum_to_size records PyTorch's two
+        if grad_mode.enabled[0]:  # (create_graph)
+            g = SumToSizeBackward.apply(g, shape=shape)  # one node, where Tensor.sum_to_size records PyTorch's two
+        else:
+            g = Tensor._wrap(_sum_to_size(g._data, shape))
     if g._data.dtype != dtype:
         g = g.to(_BY_NP[dtype])
     return g
+
+
+def _sum_to_size(x, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
+    b = backend_of(x)
+    out = b.sum(x, axes, True) if axes else x
+    return b.reshape(out, shape)
 
 
 class SumToSizeBackward(Op):
@@ -183,12 +203,7 @@ class SumToSizeBackward(Op):
 
     def forward(ctx, a, shape):
         ctx.shape = a._data.shape
-        x = a._data
-        lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
-        b = backend_of(x)
-        out = b.sum(x, axes, True) if axes else x
-        return b.reshape(out, shape)
+        return _sum_to_size(a._data, shape)
 
     def backward(ctx, g):
         return g.expand(ctx.shape)

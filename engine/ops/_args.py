@@ -124,6 +124,12 @@ def _check_broadcast_shapes(sa, sb):
 
 
 def _binary(op, input, other, **params):
+    if input.__class__ is Tensor and other.__class__ is Tensor:  # the common case first: one dtype, one device
+        x, y = input._data, other._data
+        if x.__class__ is y.__class__ and x.dtype == y.dtype:
+            if x.shape != y.shape:
+                _check_broadcast_shapes(x.shape, y.shape)
+            return op.apply(input, other, **params)
     a, b = _promote(input, other)
     if isinstance(b, Tensor):
         if isinstance(a, Tensor):

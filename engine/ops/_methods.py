@@ -2,6 +2,9 @@
 in-place forms (x.add_(y)), and torch.relu_ and friends.
 """
 
+import numpy as np
+
+from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.inplace import check_no_partial_overlap
 from ..tensor import Tensor
 from . import arithmetic, create, index, linalg, pointwise, reduce, shape
@@ -85,11 +88,33 @@ for _name, _fn in _OPERATORS.items():
 Tensor.__pos__ = lambda self: self
 
 
+def _writes_in_place(self, other):
+    """Whether self op= other may be computed straight into self's memory: no graph to record, a float numpy
+    array, and an operand of its dtype and shape or a Python number (the result is then what the op returns)."""
+    a = self._data
+    if a.__class__ is not np.ndarray or a.dtype.kind != "f" or _grad_enabled[0] and self._requires_grad \
+            or not a.flags.writeable:  # (expanded memory: the usual path gives PyTorch's error)
+        return False
+    if other.__class__ is float or other.__class__ is int:
+        return True
+    if other.__class__ is not Tensor or _grad_enabled[0] and other._requires_grad:
+        return False
+    b = other._data
+    return b.__class__ is np.ndarray and b.dtype == a.dtype and b.shape == a.shape
+
+
 def _inplace(fn, elementwise=True):
+    ufunc = _UFUNCS.get(fn)
+
     def method(self, *args, **kwargs):
         self._check_inplace()
         if elementwise and args:
             check_no_partial_overlap(self, args)
+        if ufunc is not None and len(args) == 1 and not kwargs and _writes_in_place(self, args[0]):
+            other = args[0]
+            ufunc(self._data, other._data if other.__class__ is Tensor else other, out=self._data)
+            self._vc[0] += 1
+            return self
         try:
             return self._write(fn(self._inplace_source(), *args, **kwargs))
         except TypeError as error:  # PyTorch's argument errors name the method: "add_(): argument 'alpha' ..."
@@ -101,6 +126,8 @@ def _inplace(fn, elementwise=True):
     return method
 
 
+# the ops whose in-place form, without a graph, is one numpy ufunc writing into self (an optimizer's update)
+_UFUNCS = {add: np.add, sub: np.subtract, mul: np.multiply, div: np.true_divide}
 _INPLACE = """add sub mul div pow clamp clamp_min clamp_max exp log sqrt abs neg sigmoid tanh relu floor ceil round
 trunc sign masked_fill lerp addcmul addcdiv reciprocal remainder fmod sin cos erf erfc square log1p expm1
 logical_not tan atan asin acos sinh cosh asinh acosh atanh exp2 atan2 hypot sgn logit xlogy cumprod index_add

@@ -60,6 +60,9 @@ def conv2d_backward_input(grad_out, w, input_shape, stride, padding, dilation, g
     ph, pw = padding
     oh, ow = grad_out.shape[2], grad_out.shape[3]
     w_t = _grouped(w.reshape(cout, -1), groups).transpose(0, 2, 1)  # groups, cin_g*kh*kw, cout_g
+    if tuple(stride) == (1, 1) and (oh, ow) == (h + 2 * ph - dilation[0] * (kh - 1), wd + 2 * pw - dilation[1] *
+                                                  (kw - 1)) and np.isfinite(w).all():
+        return _backward_input_full_width(grad_out, w_t, input_shape, padding, dilation, groups, kh, kw)
     cols = np.matmul(w_t, _grouped(_channels_rows(grad_out), groups)).reshape(cin, kh, kw, n, oh, ow)
     gx = np.zeros((cin, n, h + 2 * ph, wd + 2 * pw), dtype=grad_out.dtype)
     for i in range(kh):
@@ -67,6 +70,31 @@ def conv2d_backward_input(grad_out, w, input_shape, stride, padding, dilation, g
             r, q = i * dilation[0], j * dilation[1]
             gx[:, :, r:r + stride[0] * oh:stride[0], q:q + stride[1] * ow:stride[1]] += cols[:, i, j]
     return np.ascontiguousarray(gx[:, :, ph:ph + h, pw:pw + wd].transpose(1, 0, 2, 3))
+
+
+def _backward_input_full_width(grad_out, w_t, input_shape, padding, dilation, groups, kh, kw):
+    """Stride 1: col2im over the padded input's full width, so that each tap adds one contiguous run per
+    (channel, image) rather than OH rows of OW. Output row r, column q < Wp stands for input position
+    (r + i*dh, q + j*dw) of tap (i, j), flat r*Wp + q + (i*dh*Wp + j*dw) in its plane; the columns q >= OW carry
+    zero gradient (w is finite: 0 * inf would add NaN), and the last tap's run reaches dw*(kw-1) values past the
+    last plane, into a zero tail."""
+    n, cin, h, wd = input_shape
+    ph, pw = padding
+    hp, wp = h + 2 * ph, wd + 2 * pw
+    _, cout, oh, ow = grad_out.shape
+    g = np.zeros((cout, n, oh, wp), grad_out.dtype)
+    g[..., :ow] = grad_out.transpose(1, 0, 2, 3)
+    cols = np.matmul(w_t, _grouped(g.reshape(cout, -1), groups)).reshape(cin, kh, kw, n, oh * wp)
+    plane, tail, run = hp * wp, dilation[1] * (kw - 1), oh * wp
+    gx = np.zeros(n * cin * plane + tail, grad_out.dtype)
+    item = gx.itemsize
+    planes = np.ndarray((cin, n, plane + tail), gx.dtype, gx, 0, (plane * item, cin * plane * item, item))  # + tail
+    for i in range(kh):
+        for j in range(kw):
+            start = i * dilation[0] * wp + j * dilation[1]
+            planes[:, :, start:start + run] += cols[:, i, j]
+    gx = gx[:n * cin * plane].reshape(n, cin, hp, wp)
+    return np.ascontiguousarray(gx[:, :, ph:ph + h, pw:pw + wd]) if ph or pw else gx
 
 
 def conv2d_backward_weight(x, grad_out, weight_shape, stride, padding, dilation, groups, windows=None):
