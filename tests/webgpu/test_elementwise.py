@@ -226,3 +226,13 @@ def test_large_elementwise_spans_two_dispatch_dimensions(B, NB, rng):
     y = B.add(B.from_numpy(x), 1.0)
     ends = B.to_numpy(B.getitem(y, (slice(n - 1000, None),)))
     assert ends.shape == (1000,) and (ends == 2.0).all()
+
+
+def test_relu_gradient_edges(B, NB):
+    """As PyTorch's `out <= 0 ? 0 : g`: +0.0 where masked whatever g is, g where the output is NaN."""
+    out = np.array([-1.0, 0.0, np.nan, 2.0, -0.0, -3.0, -2.0], np.float32)
+    g = np.array([-1.0, -2.0, -3.0, -4.0, np.inf, np.nan, -np.inf], np.float32)
+    got, expected = B.threshold_backward(gpu(B, g), gpu(B, out)), NB.threshold_backward(g, out)
+    np.testing.assert_array_equal(B.to_numpy(got), [0, 0, -3, -4, 0, 0, 0])
+    np.testing.assert_array_equal(expected, [0, 0, -3, -4, 0, 0, 0])
+    assert not np.signbit(B.to_numpy(got)[[0, 1, 4, 5, 6]]).any()

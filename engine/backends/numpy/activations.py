@@ -5,10 +5,17 @@ from .movement import c_order
 
 
 def threshold_backward(g, out):
-    """relu's input gradient: g where out > 0, else 0."""
-    # A product with the 0/1 mask: branch-free, so 15x faster than where() on numpy's random masks.
-    # (It differs from where() only for an infinite or NaN incoming gradient at a masked position.)
-    return np.multiply(g, (out > 0).astype(g.dtype, copy=False))
+    """relu's input gradient, as PyTorch's `out <= 0 ? 0 : g`: +0.0 where masked (whatever g is there, inf and
+    NaN included), g itself where the output is positive or NaN."""
+    # The mask as all-zero or all-one bits, ANDed with g's bits: branch-free (where() is ~8x slower on
+    # random masks), and unlike a product with a 0/1 mask it gives +0.0, not -0.0 or NaN, where masked.
+    as_bits = np.dtype(f"i{g.dtype.itemsize}")
+    keep = np.less_equal(out, 0)
+    np.logical_not(keep, out=keep)
+    bits = keep.view(np.int8).astype(as_bits)
+    np.negative(bits, out=bits)
+    np.bitwise_and(bits, g.view(as_bits), out=bits)
+    return bits.view(g.dtype)
 
 
 def tanh_backward(g, y):

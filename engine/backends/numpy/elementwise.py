@@ -25,8 +25,8 @@ def sigmoid(a):
 
 
 def relu(a):
-    if not a.flags.c_contiguous:  # (the output keeps the input's layout)
-        return np.maximum(a, 0).astype(a.dtype, copy=False)
+    if not a.flags.c_contiguous:  # (the output keeps the input's layout; zero first, so -0.0 stays -0.0)
+        return np.maximum(a.dtype.type(0), a)
     # max(zeros, a) into the zeros: numpy's loop against a whole array is several times faster than against the
     # scalar 0; zeros() gets memory the system already zeroed. In this order -0.0 stays -0.0, as in PyTorch.
     zeros = np.zeros(a.shape, a.dtype)

@@ -201,7 +201,8 @@ bitwise_not = _unary("bitwise_not")
 
 
 def threshold_backward(g, out):
-    return elementwise.run("select(0.0, a, gt_f(b, 0.0))", g.dtype, [g, _operand(out)])
+    # as PyTorch's `out <= 0 ? 0 : g`: g passes where the output is NaN
+    return elementwise.run("select(a, 0.0, le_f(b, 0.0))", g.dtype, [g, _operand(out)])
 
 
 def tanh_backward(g, y):
