@@ -418,7 +418,11 @@ def getitem(input, index):
     basic, advanced = _parse_index(index, input._data.ndim)
     out = _basic_index(input, basic, isinstance(index, slice))
     if advanced:
-        _check_advanced(out._data.shape, advanced)
+        try:
+            _check_advanced(out._data.shape, advanced)
+        except IndexError:
+            refuse_stale(out)  # PyTorch's autograd refuses a stale view before index checks its indices
+            raise
         return IndexBackward0.apply(out, index=_advanced_key(advanced))
     if out is input:
         return AliasBackward0.apply(input, shape=input._data.shape) if input._requires_grad else \
@@ -823,4 +827,4 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write  # noqa: E402
+from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write, refuse_stale  # noqa: E402

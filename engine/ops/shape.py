@@ -290,7 +290,8 @@ def expand(input, *sizes):
                            f"dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
     target = []
-    for i, s in enumerate(sizes):
+    for i in range(len(sizes) - 1, -1, -1):  # from the last dim, as PyTorch checks (its error names the last bad one)
+        s = sizes[i]
         cur = shape[i - lead] if i >= lead else 1
         if s == -1:
             if i < lead:
@@ -302,7 +303,7 @@ def expand(input, *sizes):
                                f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor "
                                f"sizes: [{', '.join(map(str, shape))}]")
         target.append(s)
-    return ExpandBackward0.apply(input, shape=tuple(target))
+    return ExpandBackward0.apply(input, shape=tuple(target[::-1]))
 
 
 def expand_as(input, other):
