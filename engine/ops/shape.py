@@ -290,20 +290,31 @@ def expand(input, *sizes):
                            f"dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
     target = []
-    for i in range(len(sizes) - 1, -1, -1):  # from the last dim, as PyTorch checks (its error names the last bad one)
-        s = sizes[i]
+    for i, s in enumerate(sizes):
         cur = shape[i - lead] if i >= lead else 1
         if s == -1:
             if i < lead:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
-                                   f"dimension {i}")
+                _refuse_expand(shape, sizes)
             s = cur
         elif cur != 1 and cur != s:
+            _refuse_expand(shape, sizes)
+        target.append(s)
+    return ExpandBackward0.apply(input, shape=tuple(target))
+
+
+def _refuse_expand(shape, sizes):
+    """PyTorch's error for sizes that shape cannot be expanded to: it checks from the last dim, so it names the
+    last bad one."""
+    lead = len(sizes) - len(shape)
+    for i in range(len(sizes) - 1, -1, -1):
+        s, cur = sizes[i], shape[i - lead] if i >= lead else 1
+        if s == -1 and i < lead:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                               f"dimension {i}")
+        if s != -1 and cur != 1 and cur != s:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
                                f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor "
                                f"sizes: [{', '.join(map(str, shape))}]")
-        target.append(s)
-    return ExpandBackward0.apply(input, shape=tuple(target[::-1]))
 
 
 def expand_as(input, other):

@@ -166,3 +166,15 @@ def test_outer_takes_vectors_only_as_torch(shapes):
     with pytest.raises(RuntimeError) as got:
         engine.outer(engine.ones(a), engine.ones(b))
     assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("shapes", [((2, 5), (9, 9)), ((1, 3), (-1, 2, 4)), ((3,), (-1, 4)), ((2, 1), (2, -1, 3, 1)),
+                                    ((2, 3), (4, -1)), ((2, 3), (-1, 2, -1))])
+def test_expand_names_the_last_bad_dim_as_torch(shapes):
+    """PyTorch checks the sizes from the last dim: with several bad ones, its error names the last."""
+    shape, sizes = shapes
+    with pytest.raises(RuntimeError) as expected:
+        torch.ones(shape).expand(*sizes)
+    with pytest.raises(RuntimeError) as got:
+        engine.ones(shape).expand(*sizes)
+    assert str(got.value) == str(expected.value)
