@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from .grad_mode import enabled as _grad_enabled
 from .node import Op, _SUFFIX
 from ..tensor import _NON_LEAF_GRAD, Tensor, _node_of
 
@@ -207,6 +208,14 @@ class _StaleViewTensor(Tensor):
     def grad(self, value):
         self._grad = value
 
+    def requires_grad_(self, requires_grad=True):
+        """PyTorch asks whether the view has a node of its own (one made under no_grad has none), not its refusal."""
+        node = _node_of(self)
+        if node.__class__ is _StaleView and node.view_fn[0] is None:
+            self._requires_grad = bool(requires_grad)
+            return self
+        return Tensor.requires_grad_(self, requires_grad)
+
     def retain_grad(self):
         """Refused for a stale multi-output view; a stale no_grad view passes, as in PyTorch (retaining nothing)."""
         node = _node_of(self)
@@ -217,6 +226,68 @@ class _StaleViewTensor(Tensor):
 
 
 _StaleViewTensor.__name__ = _StaleViewTensor.__qualname__ = "Tensor"  # type(v).__name__, as PyTorch's
+
+# PyTorch's Python-level (composite) functions that check some arguments before the first op they record:
+# flatten(5), narrow(5, ...), outer of a matrix raise their own error on a stale view too.
+_CHECKED_FIRST = frozenset("""flatten unflatten movedim moveaxis chunk repeat_interleave quantile nanmean narrow
+take_along_dim diff outer ger inner""".split())
+# Methods that record no graph in PyTorch (integer or bool results), or record one only when they change
+# something (a cast to another dtype, a copy of a non-contiguous tensor): on a stale view, the op itself decides.
+_NOT_REFUSED_FIRST = frozenset("""eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or
+logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not isnan isinf isfinite signbit allclose equal
+argmax argmin all any count_nonzero nonzero argwhere histc to type type_as cpu float double half long int short byte
+bool contiguous sum_to_size""".split()) | _CHECKED_FIRST
+
+
+def refuse_stale_views_first(names):
+    """Give stale views, for each Tensor method or operator in names that records a graph, a version that raises
+    the view's refusal before the op checks its arguments (with grad mode on), as PyTorch's autograd looks at
+    its inputs' grad_fn first: v.sum(5) on a stale view raises the refusal, not the bad dim. Ordinary tensors
+    keep Tensor's methods untouched; `w + v` reaches v's __radd__ first, as Python asks a subclass first."""
+    for name in names:
+        if refuses_stale_first(name):
+            method = Tensor.__dict__[name]
+            if name.startswith("__r") and "__" + name[3:] in Tensor.__dict__:
+                method = _reflected(Tensor.__dict__["__" + name[3:]], method)
+            setattr(_StaleViewTensor, name, _refusing_first(method))
+
+
+def _reflected(forward, reflected):
+    """w + v runs v.__radd__(w) first (v's class is a subclass): past the refusal, the op runs as w.__add__(v)
+    would, which is what Python runs for any other tensor (the operands' order shows in broadcast errors)."""
+    def op(self, other):
+        return forward(other, self) if isinstance(other, Tensor) else reflected(self, other)
+    op.__name__ = reflected.__name__ if hasattr(reflected, "__name__") else "reflected"
+    return op
+
+
+def refuses_stale_first(name):
+    """Whether the Tensor method or torch function `name` raises a stale view's refusal before its own argument
+    errors, as PyTorch's does."""
+    return name not in _NOT_REFUSED_FIRST
+
+
+def refuse_stale(*inputs):
+    """Raise the refusal of the first stale view among inputs (tensors or sequences of them), with grad mode on.
+    Called where an op has found its arguments wrong, just before it says so: PyTorch's refusal comes first, and
+    arguments that are fine cost nothing."""
+    if _grad_enabled[0]:
+        for x in inputs:
+            for t in (x if x.__class__ in (list, tuple) else (x,)):
+                if t.__class__ is _StaleViewTensor and _node_of(t).__class__ is _StaleView:
+                    raise RuntimeError(_node_of(t).refusal) from None
+
+
+def _refusing_first(method):
+    def refusing_first(self, *args, **kwargs):
+        if _grad_enabled[0]:
+            node = _node_of(self)
+            if node.__class__ is _StaleView:
+                raise RuntimeError(node.refusal)
+        return method(self, *args, **kwargs)
+    refusing_first.__name__ = getattr(method, "__name__", "refusing_first")
+    refusing_first.__doc__ = method.__doc__
+    return refusing_first
 
 
 def rebase_view(view, result, store=None):

@@ -9,6 +9,7 @@ from .. import _dtype, ops as _f
 from .. import _sampling, random as _random
 from .._device import backend_of
 from ..autograd import grad_mode
+from ..autograd.inplace import refuse_stale
 from ..ops._args import _c_type_name, _check_broadcast
 from ..ops.arithmetic import DivBackward1, MulBackward1
 from ..ops.linalg import AddmmBackward0, LinalgVectorNormBackward0, MmBackward0
@@ -64,6 +65,7 @@ def _reduction(reduction, size_average=None, reduce=None):
 # --- linear layers --------------------------------------------------------------------------------
 def _mm_check(a_shape, input, weight):
     if a_shape[1] != weight._data.shape[1]:
+        refuse_stale(input, weight)  # (as layer_norm)
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a_shape[0]}x{a_shape[1]} and "
                            f"{weight._data.shape[1]}x{weight._data.shape[0]})")
     if input._data.dtype != weight._data.dtype:
@@ -776,6 +778,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     ns = tuple(normalized_shape) if isinstance(normalized_shape, (list, tuple)) else (normalized_shape,)
     if input._data.shape[input._data.ndim - len(ns):] != ns or len(ns) > input._data.ndim:
+        refuse_stale(input, weight, bias)  # PyTorch's autograd refuses a stale view before the op checks shapes
         raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*, "
                            f"{', '.join(map(str, ns))}], but got input of size{_shape_list(input)}")
     return NativeLayerNormBackward0.apply(input, weight, bias, normalized_shape=ns, eps=eps)
@@ -994,7 +997,7 @@ def _same_size_warning(input, target):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
                       "same size.", stacklevel=3)
-        _check_broadcast(input, target)
+        _check_broadcast(input, target, records=False)  # (PyTorch checks first)
 
 
 def _match_dtype(input, target):

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype
 from .._device import backend_of, device_of
 from ..autograd.grad_mode import enabled as _grad_enabled
+from ..autograd.inplace import refuse_stale
 from ..autograd.node import accumulator as _accumulator
 from ..tensor import Tensor, _wrap_dim
 
@@ -109,10 +110,16 @@ def _promote(a, b, to_float=False):
     return a, b
 
 
-def _check_broadcast(a, b):
+def _check_broadcast(a, b, records=True):
+    """records: the op records a graph, so a stale view among a, b is refused before the shapes (as in PyTorch)."""
     sa, sb = a._data.shape, b._data.shape
     if sa != sb:
-        _check_broadcast_shapes(sa, sb)
+        try:
+            _check_broadcast_shapes(sa, sb)
+        except RuntimeError:
+            if records:
+                refuse_stale(a, b)
+            raise
 
 
 def _check_broadcast_shapes(sa, sb):

@@ -5,7 +5,7 @@ in-place forms (x.add_(y)), and torch.relu_ and friends.
 import numpy as np
 
 from ..autograd.grad_mode import enabled as _grad_enabled
-from ..autograd.inplace import check_no_partial_overlap
+from ..autograd.inplace import check_no_partial_overlap, refuse_stale_views_first
 from ..tensor import Tensor
 from . import arithmetic, create, index, linalg, pointwise, reduce, shape
 from ._args import _Scalar
@@ -155,3 +155,9 @@ __all__ = [name + "_" for name in _INPLACE_FUNCTIONS]
 Tensor.fill_ = _fill_
 Tensor.zero_ = _zero_
 Tensor.copy_ = _copy_
+
+# A stale view (autograd/inplace) raises its refusal before these check their arguments, as in PyTorch; in-place
+# methods refuse it first already (_check_inplace), and indexing records its ops in PyTorch's order.
+refuse_stale_views_first(METHODS + ["diagonal", "unfold", "where"] + """__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__
+__truediv__ __rtruediv__ __floordiv__ __rfloordiv__ __mod__ __rmod__ __pow__ __rpow__ __matmul__ __rmatmul__ __neg__
+__abs__""".split())

@@ -5,6 +5,7 @@ import functools
 
 from .._device import backend_of
 from ..autograd.grad_mode import enabled as _grad_enabled
+from ..autograd.inplace import refuse_stale, refuses_stale_first
 from ..tensor import Tensor, _wrap_dim
 
 _ALIASES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "a": "input"}
@@ -14,35 +15,54 @@ def reduction(fn, scalar_as_vector=True):
     """A function that reduces, or runs along, a dim: PyTorch accepts dim 0 / -1 on a 0-d tensor and treats it
     as a one-element dim (by calling fn on a one-element vector when `scalar_as_vector`; else fn takes the 0-d
     tensor itself and records its own node, as softmax's SoftmaxBackward0)."""
+    refuses_first = refuses_stale_first(fn.__name__)
+
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        if not kwargs and args[0]._data.ndim:
-            return fn(*args)
-        out = kwargs.pop("out", None)
-        if kwargs:
-            kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
-        x = args[0] if args else kwargs.pop("input")
-        if x._data.ndim == 0:
-            dim = args[1] if len(args) > 1 else kwargs.get("dim")
-            if dim is not None and not isinstance(dim, str):
-                for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
-                    _wrap_dim(d, 0)  # PyTorch's IndexError for anything but 0 and -1
-                if not scalar_as_vector:
-                    return _write_out(fn.__name__, out, fn(x, *args[1:], **kwargs))
-                if len(args) > 1:
-                    args = (x.reshape(1), 0) + args[2:]
-                else:
-                    args, kwargs["dim"] = (x.reshape(1),), 0
-                return _write_out(fn.__name__, out, _as_scalar(fn(*args, **kwargs)))
-        return _write_out(fn.__name__, out, fn(x, *args[1:], **kwargs))
+        try:
+            if not kwargs and args[0]._data.ndim:
+                return fn(*args)
+            return _reduce_with_torch_arguments(fn, scalar_as_vector, args, kwargs)
+        except (IndexError, RuntimeError, ValueError):
+            if refuses_first:  # a stale view's refusal comes before the argument's error, as in PyTorch
+                refuse_stale(*args, *kwargs.values())
+            raise
     return call
+
+
+def _reduce_with_torch_arguments(fn, scalar_as_vector, args, kwargs):
+    out = kwargs.pop("out", None)
+    if kwargs:
+        kwargs = {_ALIASES.get(k, k): v for k, v in kwargs.items()}
+    x = args[0] if args else kwargs.pop("input")
+    if x._data.ndim == 0:
+        dim = args[1] if len(args) > 1 else kwargs.get("dim")
+        if dim is not None and not isinstance(dim, str):
+            for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+                _wrap_dim(d, 0)  # PyTorch's IndexError for anything but 0 and -1
+            if not scalar_as_vector:
+                return _write_out(fn.__name__, out, fn(x, *args[1:], **kwargs))
+            if len(args) > 1:
+                args = (x.reshape(1), 0) + args[2:]
+            else:
+                args, kwargs["dim"] = (x.reshape(1),), 0
+            return _write_out(fn.__name__, out, _as_scalar(fn(*args, **kwargs)))
+    return _write_out(fn.__name__, out, fn(x, *args[1:], **kwargs))
 
 
 def with_out(fn):
     """A torch.* function that also takes out=: the result is written into out (resized as PyTorch does)."""
+    refuses_first = refuses_stale_first(fn.__name__)
+
     @functools.wraps(fn)
     def call(*args, out=None, **kwargs):
-        return _write_out(fn.__name__, out, fn(*args, **kwargs))
+        try:
+            result = fn(*args, **kwargs)
+        except (IndexError, RuntimeError, ValueError):
+            if refuses_first:  # as in reduction()
+                refuse_stale(*args, *kwargs.values())
+            raise
+        return _write_out(fn.__name__, out, result)
     return call
 
 

@@ -468,7 +468,7 @@ def _compare(name):
     def fn(input, other):
         a, b = _promote(input, other)
         if isinstance(b, Tensor) and isinstance(a, Tensor):
-            _check_broadcast(a, b)
+            _check_broadcast(a, b, records=False)
         if not isinstance(a, Tensor):
             a, b = b, a
             flipped = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}.get(name, name)

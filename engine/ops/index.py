@@ -82,11 +82,15 @@ def masked_fill(input, mask, value):
     if mask._data.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype._legacy[:-6].lower()}")
-    if isinstance(value, Tensor):
-        return MaskedFillBackward1.apply(input, value, mask=mask)
-    if input._data.dtype.kind in "iu" and not isinstance(value, bool) and not _fits(value, input._data.dtype):
-        raise RuntimeError(f"value cannot be converted to type {_FILL_C_TYPES[input.dtype.name]} without overflow")
-    return MaskedFillBackward0.apply(input, mask=mask, value=value)
+    try:
+        if isinstance(value, Tensor):
+            return MaskedFillBackward1.apply(input, value, mask=mask)
+        if input._data.dtype.kind in "iu" and not isinstance(value, bool) and not _fits(value, input._data.dtype):
+            raise RuntimeError(f"value cannot be converted to type {_FILL_C_TYPES[input.dtype.name]} without overflow")
+        return MaskedFillBackward0.apply(input, mask=mask, value=value)
+    except ValueError:  # numpy's words for a mask that does not broadcast: PyTorch's are these
+        _check_broadcast_shapes(mask._data.shape, input._data.shape)
+        raise
 
 
 def _fits(value, np_dtype):
@@ -160,7 +164,22 @@ def gather(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
     if index._data.dtype not in (np.int64, np.int32):
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    bad = _outside(index, input._data.shape[d] if input._data.ndim else 1)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size "
+                           f"{input._data.shape[d] if input._data.ndim else 1}")
     return GatherBackward0.apply(input, dim=d, index=index)
+
+
+def _outside(index, size):
+    """The first position in index (C order) outside [0, size), or None: PyTorch refuses it, where the flat
+    positions these ops read through would wrap a negative one or reach into the next row. (Checked on the cpu.)"""
+    i = index._data
+    if i.__class__ is not np.ndarray or not i.size:
+        return None
+    if i.min() >= 0 and i.max() < size:
+        return None
+    return i[(i < 0) | (i >= size)].flat[0]
 
 
 def take_along_dim(input, indices, dim):
@@ -185,6 +204,12 @@ def index_select(input, dim, index):
     d = _wrap_dim(dim, input._data.ndim)
     if index._data.dtype not in (np.int64, np.int32):
         raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    n = input._data.shape[d] if input._data.ndim else 1
+    bad = _outside(index, n)
+    if bad is not None:
+        if d == 1:  # PyTorch's cpu kernel for dim 1 words it so
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+        raise IndexError("index out of range in self")
     return IndexSelectBackward0.apply(input, dim=d, index=index.reshape(-1) if index._data.ndim == 0 else index)
 
 
@@ -418,7 +443,11 @@ def getitem(input, index):
     basic, advanced = _parse_index(index, input._data.ndim)
     out = _basic_index(input, basic, isinstance(index, slice))
     if advanced:
-        _check_advanced(out._data.shape, advanced)
+        try:
+            _check_advanced(out._data.shape, advanced)
+        except IndexError:
+            refuse_stale(out)  # PyTorch's autograd refuses a stale view before index checks its indices
+            raise
         return IndexBackward0.apply(out, index=_advanced_key(advanced))
     if out is input:
         return AliasBackward0.apply(input, shape=input._data.shape) if input._requires_grad else \
@@ -823,4 +852,4 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write  # noqa: E402
+from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write, refuse_stale  # noqa: E402

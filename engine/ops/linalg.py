@@ -368,6 +368,9 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 
 def outer(input, vec2):
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     return input.reshape(-1, 1) * vec2  # as PyTorch records it
 
 

@@ -294,15 +294,27 @@ def expand(input, *sizes):
         cur = shape[i - lead] if i >= lead else 1
         if s == -1:
             if i < lead:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
-                                   f"dimension {i}")
+                _refuse_expand(shape, sizes)
             s = cur
         elif cur != 1 and cur != s:
+            _refuse_expand(shape, sizes)
+        target.append(s)
+    return ExpandBackward0.apply(input, shape=tuple(target))
+
+
+def _refuse_expand(shape, sizes):
+    """PyTorch's error for sizes that shape cannot be expanded to: it checks from the last dim, so it names the
+    last bad one."""
+    lead = len(sizes) - len(shape)
+    for i in range(len(sizes) - 1, -1, -1):
+        s, cur = sizes[i], shape[i - lead] if i >= lead else 1
+        if s == -1 and i < lead:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                               f"dimension {i}")
+        if s != -1 and cur != 1 and cur != s:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
                                f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  Tensor "
                                f"sizes: [{', '.join(map(str, shape))}]")
-        target.append(s)
-    return ExpandBackward0.apply(input, shape=tuple(target))
 
 
 def expand_as(input, other):
@@ -448,10 +460,14 @@ SplitWithSizesBackward0 = type("SplitWithSizesBackward0", (SplitBackward0,), {})
 def split(tensor, split_size_or_sections, dim=0):
     if tensor._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, (int, np.integer)) and split_size_or_sections < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size_or_sections}")
     d = _wrap_dim(dim, tensor._data.ndim)
     n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         s = int(split_size_or_sections)
+        if s == 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [s] * (n // s) + ([n % s] if n % s else []) if s > 0 else [n]
         if not sizes:
             sizes = [0]
@@ -490,7 +506,17 @@ def unbind(input, dim=0):
 def narrow(input, dim, start, length):
     if input._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     d = _wrap_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if start > n - length:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return SliceBackward0.apply(input, dim=d, start=start, stop=start + length, step=1)
 
 

@@ -450,9 +450,8 @@ def test_a_view_of_a_multi_output_view_is_refused_after_its_base_changed_as_torc
 
 def test_a_stale_multi_output_view_is_refused_before_the_ops_own_errors_as_torch():
     """PyTorch links an op's node to its inputs before its kernel runs, so the refusal of a piece whose base
-    changed in place comes before the kernel's own error (fuzz finding: IndexError vs RuntimeError). PyTorch's
-    refusal also comes before its argument checks (softmax(5)'s dim, view's shape, broadcasting); the engine's
-    wrappers still check those first (a known difference, issue 15)."""
+    changed in place comes before the kernel's own error (fuzz finding: IndexError vs RuntimeError); before the
+    op's argument checks too (test_stale_views.py)."""
     def scenario(T):
         x = T.zeros(4, 0, 2, requires_grad=True) * 1
         piece = x.unbind(0)[2]

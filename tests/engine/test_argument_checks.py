@@ -1,0 +1,78 @@
+"""Argument checks that differed from PyTorch's, found while comparing stale views' errors with torch: some let
+bad arguments through silently (narrow past the end, split(0), gather and index_select of negative or too large
+indices, outer of a matrix), some raised other words or types (expand, masked_fill's mask). Each case runs on the
+engine and on torch: the same result, or the same error type and message."""
+import pytest
+import torch
+
+import engine
+
+
+def _outcome(T, fn):
+    try:
+        result = fn(T)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return repr(result.tolist()) if isinstance(result, T.Tensor) else repr(result)
+
+
+CASES = {
+    "narrow-past-the-end": lambda T: T.arange(10.).view(2, 5).narrow(0, 1, 9),
+    "narrow-start-past-the-end": lambda T: T.arange(10.).view(2, 5).narrow(0, 3, 0),
+    "narrow-start-before-the-start": lambda T: T.arange(10.).view(2, 5).narrow(0, -3, 1),
+    "narrow-negative-start": lambda T: T.arange(10.).view(2, 5).narrow(1, -2, 2),
+    "narrow-negative-length": lambda T: T.arange(10.).view(2, 5).narrow(1, 0, -1),
+    "narrow-at-the-end": lambda T: T.arange(10.).view(2, 5).narrow(1, 5, 0),
+    "narrow-tensor-start": lambda T: T.arange(10.).view(2, 5).narrow(1, T.tensor(1), 2),
+    "split(0)": lambda T: T.ones(2, 5).split(0),
+    "split(0)-of-nothing": lambda T: [t.shape for t in T.ones(0, 5).split(0)],
+    "split(-1)": lambda T: T.ones(2, 5).split(-1),
+    "gather-too-large": lambda T: T.arange(10.).view(2, 5).gather(0, T.tensor([[9]])),
+    "gather-negative": lambda T: T.arange(10.).view(2, 5).gather(0, T.tensor([[-1]])),
+    "gather-past-the-row": lambda T: T.arange(10.).view(2, 5).gather(1, T.tensor([[0, 7]])),
+    "gather-fine": lambda T: T.arange(10.).view(2, 5).gather(1, T.tensor([[0, 4], [3, 1]])),
+    "index_select-too-large": lambda T: T.arange(10.).view(2, 5).index_select(0, T.tensor([9])),
+    "index_select-negative": lambda T: T.arange(10.).view(2, 5).index_select(1, T.tensor([-1])),
+    "index_select-dim-1-too-large": lambda T: T.ones(2, 5, 3).index_select(1, T.tensor([0, 9, -1])),
+    "index_select-dim-2-too-large": lambda T: T.ones(2, 5, 3).index_select(2, T.tensor([7])),
+    "index_select-fine": lambda T: T.arange(10.).view(2, 5).index_select(1, T.tensor([4, 0])),
+    "masked_fill-mask-that-does-not-broadcast": lambda T: T.ones(2, 5).masked_fill(T.ones(7, dtype=T.bool), 0.),
+    "masked_fill-2d-mask-that-does-not-broadcast": lambda T: T.ones(2, 5).masked_fill(T.ones(3, 1, dtype=T.bool), 0.),
+    "masked_fill-mask-with-more-dims": lambda T: T.ones(5).masked_fill(T.ones(2, 5, dtype=T.bool), 0.),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_argument_checks_as_torch(case):
+    assert _outcome(engine, CASES[case]) == _outcome(torch, CASES[case])
+
+
+def test_numpy_of_a_tensor_that_requires_grad_is_fine_under_no_grad_as_torch():
+    for T in (engine, torch):
+        x = T.ones(2, requires_grad=True)
+        with T.no_grad():
+            assert x.numpy().tolist() == [1., 1.]
+        with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on Tensor that requires grad"):
+            x.numpy()
+
+
+@pytest.mark.parametrize("shapes", [((2, 5), (7,)), ((5,), (2, 3)), ((), (3,))])
+def test_outer_takes_vectors_only_as_torch(shapes):
+    a, b = shapes
+    with pytest.raises(RuntimeError) as expected:
+        torch.outer(torch.ones(a), torch.ones(b))
+    with pytest.raises(RuntimeError) as got:
+        engine.outer(engine.ones(a), engine.ones(b))
+    assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("shapes", [((2, 5), (9, 9)), ((1, 3), (-1, 2, 4)), ((3,), (-1, 4)), ((2, 1), (2, -1, 3, 1)),
+                                    ((2, 3), (4, -1)), ((2, 3), (-1, 2, -1))])
+def test_expand_names_the_last_bad_dim_as_torch(shapes):
+    """PyTorch checks the sizes from the last dim: with several bad ones, its error names the last."""
+    shape, sizes = shapes
+    with pytest.raises(RuntimeError) as expected:
+        torch.ones(shape).expand(*sizes)
+    with pytest.raises(RuntimeError) as got:
+        engine.ones(shape).expand(*sizes)
+    assert str(got.value) == str(expected.value)

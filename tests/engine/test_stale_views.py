@@ -1,0 +1,149 @@
+"""A stale view (made by split/unbind/chunk or under no_grad, its base since changed in place) meets an op, in
+PyTorch's order. PyTorch's rule, found by trying it: with grad mode on, every op that records a graph raises the
+view's refusal before it checks its own arguments (its autograd layer reads its inputs' grad_fn first), while ops
+that record nothing (comparisons, argmax, isnan, casts to an integer dtype, reading values) work; composite
+functions that check an argument in Python before their first recorded op (flatten, narrow, chunk, outer, ...)
+give their own error first, as does x[i] with an integer i out of range; under no_grad nothing is refused.
+Each case runs on the engine and on torch: the same outcome, error type and message word for word."""
+import warnings
+
+import pytest
+import torch
+
+import engine
+
+
+def _stale(T, made_by):
+    """A view of x = leaf * 1 (4 x 5) that x.add_(1) made stale."""
+    x = T.ones(4, 5, requires_grad=True) * 1
+    if made_by == "split":
+        v = x.split(2)[0]
+    elif made_by == "unbind":
+        v = x.unbind(0)[1]
+    elif made_by == "chunk":
+        v = x.chunk(2)[1]
+    else:
+        with T.no_grad():
+            v = x[1:3]
+    x.add_(1)
+    return v
+
+
+def _outcome(T, made_by, op, grad=True):
+    v = _stale(T, made_by)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with T.set_grad_enabled(grad):
+                op(T, v)
+        except Exception as error:
+            return f"{type(error).__name__}: {error}"
+    return "ok"
+
+
+MADE_BY = ["split", "unbind", "chunk", "no_grad"]
+
+# each with arguments the op itself refuses: PyTorch's refusal of the stale view comes first
+REFUSED_BEFORE_THE_ARGUMENTS = {
+    "select-of-0-size": lambda T, v: v[:0].select(0, 0),
+    "select-out-of-range": lambda T, v: v.select(0, 9),
+    "index-read-out-of-range": lambda T, v: v[[0, 9]],
+    "index-read-by-tensor-out-of-range": lambda T, v: v[T.tensor([9])],
+    "diagonal-same-dims": lambda T, v: v.diagonal(0, 0, 0),
+    "diagonal-dim-5": lambda T, v: v.diagonal(0, 5, 0),
+    "softmax(5)": lambda T, v: v.softmax(5),
+    "torch.softmax(5)": lambda T, v: T.softmax(v, 5),
+    "sum(5)": lambda T, v: v.sum(5),
+    "torch.sum(5)": lambda T, v: T.sum(v, 5),
+    "torch.sum(dim=5)": lambda T, v: T.sum(v, dim=5),
+    "mean(5)": lambda T, v: v.mean(5),
+    "amax(5)": lambda T, v: v.amax(5),
+    "logsumexp(5)": lambda T, v: v.logsumexp(5),
+    "var(5)": lambda T, v: v.var(5),
+    "cumsum(5)": lambda T, v: v.cumsum(5),
+    "transpose(0, 5)": lambda T, v: v.transpose(0, 5),
+    "unsqueeze(5)": lambda T, v: v.unsqueeze(5),
+    "view(7)": lambda T, v: v.view(7),
+    "reshape(7)": lambda T, v: v.reshape(7),
+    "expand(9, 9)": lambda T, v: v.expand(9, 9),
+    "v + w-that-does-not-broadcast": lambda T, v: v + T.ones(7),
+    "w + v-that-does-not-broadcast": lambda T, v: T.ones(7) + v,
+    "w / v-that-does-not-broadcast": lambda T, v: T.ones(7) / v,
+    "w.add(v)": lambda T, v: T.ones(7).add(v),
+    "torch.add(w, v)": lambda T, v: T.add(T.ones(7), v),
+    "torch.maximum(v, w)": lambda T, v: T.maximum(v, T.ones(7)),
+    "torch.where(c, v, w)": lambda T, v: T.where(v > 0, v, T.ones(7)),
+    "v @ w": lambda T, v: v @ T.ones(7),
+    "w @ v": lambda T, v: T.ones(7) @ v,
+    "torch.matmul(v, w)": lambda T, v: T.matmul(v, T.ones(7)),
+    "torch.cat([w, v])": lambda T, v: T.cat([T.ones(1), v]),
+    "layer_norm": lambda T, v: T.nn.functional.layer_norm(v, (7,)),
+    "linear": lambda T, v: T.nn.functional.linear(v, T.ones(3, 7)),
+}
+
+
+@pytest.mark.parametrize("made_by", MADE_BY)
+@pytest.mark.parametrize("op", REFUSED_BEFORE_THE_ARGUMENTS)
+def test_a_stale_view_is_refused_before_the_ops_argument_errors_as_torch(made_by, op):
+    outcome = _outcome(torch, made_by, REFUSED_BEFORE_THE_ARGUMENTS[op])
+    assert "modified inplace" in outcome  # (the case is what it says, in torch)
+    assert _outcome(engine, made_by, REFUSED_BEFORE_THE_ARGUMENTS[op]) == outcome
+
+
+@pytest.mark.parametrize("made_by", MADE_BY)
+@pytest.mark.parametrize("op", REFUSED_BEFORE_THE_ARGUMENTS)
+def test_under_no_grad_a_stale_view_gets_the_ops_own_errors_as_torch(made_by, op):
+    outcome = _outcome(torch, made_by, REFUSED_BEFORE_THE_ARGUMENTS[op], grad=False)
+    assert "modified inplace" not in outcome
+    assert _outcome(engine, made_by, REFUSED_BEFORE_THE_ARGUMENTS[op], grad=False) == outcome
+
+
+# ops that record no graph, or check their arguments first: PyTorch does not refuse the stale view
+NOT_REFUSED = {
+    "tolist": lambda T, v: v.tolist(),
+    "repr": lambda T, v: repr(v),
+    "shape": lambda T, v: v.shape,
+    "numel": lambda T, v: v.numel(),
+    "detach": lambda T, v: v.detach() + 1,
+    "v == 0": lambda T, v: v == 0,
+    "v > w-that-does-not-broadcast": lambda T, v: v > T.ones(7),
+    "argmax": lambda T, v: v.argmax(),
+    "argmax(5)": lambda T, v: v.argmax(5),
+    "isnan": lambda T, v: v.isnan(),
+    "any": lambda T, v: v.any(),
+    "nonzero": lambda T, v: v.nonzero(),
+    "long": lambda T, v: v.long(),
+    "to-its-own-dtype": lambda T, v: v.to(T.float32),
+    "float": lambda T, v: v.float(),
+    "zeros_like": lambda T, v: T.zeros_like(v),
+    "equal": lambda T, v: T.equal(v, v),
+    "allclose": lambda T, v: T.allclose(v, v),
+    "requires_grad_": lambda T, v: v.requires_grad_(),
+    "requires_grad_(False)": lambda T, v: v.requires_grad_(False),
+    "x[9]": lambda T, v: v[9],
+    "x[:, 9]": lambda T, v: v[:, 9],
+    "x[0, 0, 0]": lambda T, v: v[0, 0, 0],
+    "flatten(5)": lambda T, v: v.flatten(5),
+    "narrow(5, 0, 1)": lambda T, v: v.narrow(5, 0, 1),
+    "chunk(2, 5)": lambda T, v: v.chunk(2, 5),
+    "movedim(5, 0)": lambda T, v: v.movedim(5, 0),
+    "outer-with-a-matrix": lambda T, v: v.outer(T.ones(3, 3)),
+    "mse_loss-that-does-not-broadcast": lambda T, v: T.nn.functional.mse_loss(v, T.ones(7, 7)),
+}
+
+
+@pytest.mark.parametrize("made_by", MADE_BY)
+@pytest.mark.parametrize("op", NOT_REFUSED)
+def test_what_torch_does_not_refuse_on_a_stale_view_the_engine_does_not_either(made_by, op):
+    outcome = _outcome(torch, made_by, NOT_REFUSED[op])
+    assert "modified inplace" not in outcome
+    assert _outcome(engine, made_by, NOT_REFUSED[op]) == outcome
+
+
+@pytest.mark.parametrize("made_by", MADE_BY)
+def test_with_fine_arguments_a_stale_view_is_refused_as_torch(made_by):
+    for op in (lambda T, v: v.sum(), lambda T, v: v[0], lambda T, v: 1 - v, lambda T, v: T.softmax(v, 0),
+               lambda T, v: v.double(), lambda T, v: T.nn.functional.layer_norm(v, (5,))):
+        outcome = _outcome(torch, made_by, op)
+        assert "modified inplace" in outcome
+        assert _outcome(engine, made_by, op) == outcome
