@@ -56,6 +56,13 @@ def test_relu_gradient_edges(dtype):
         lib.relu(leaf).backward(lib.tensor(g, dtype=getattr(lib, dtype)))
         grads.append(leaf.grad)
     _same(*grads)
+    for value, g in ((-0.0, -1.0), (float("nan"), 2.0), (0.5, -3.0)):  # 0-d
+        grads = []
+        for lib in (engine, torch):
+            leaf = lib.tensor(value, dtype=getattr(lib, dtype), requires_grad=True)
+            lib.relu(leaf).backward(lib.tensor(g, dtype=getattr(lib, dtype)))
+            grads.append(leaf.grad)
+        _same(*grads)
 
 
 @pytest.mark.parametrize("padding, dilation, groups", [((0, 0), (1, 1), 1), ((1, 2), (1, 1), 1), ((0, 1), (2, 1), 3),

@@ -10,7 +10,7 @@ def threshold_backward(g, out):
     # The mask as all-zero or all-one bits, ANDed with g's bits: branch-free (where() is ~8x slower on
     # random masks), and unlike a product with a 0/1 mask it gives +0.0, not -0.0 or NaN, where masked.
     as_bits = np.dtype(f"i{g.dtype.itemsize}")
-    keep = np.less_equal(out, 0)
+    keep = np.less_equal(out, 0, out=np.empty(out.shape, np.bool_))  # (an array even when 0-d)
     np.logical_not(keep, out=keep)
     bits = keep.view(np.int8).astype(as_bits)
     np.negative(bits, out=bits)
