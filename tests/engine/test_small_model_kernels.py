@@ -48,18 +48,13 @@ def test_relu_gradient_and_lenet_sized_input():
 def test_relu_gradient_edges(dtype):
     """PyTorch masks with `out <= 0 ? 0 : g`: +0.0 where masked even for a negative, infinite or NaN g, and g
     passes where the output is NaN."""
-    x = [-1.0, 0.0, float("nan"), 2.0, -0.0, -3.0, -2.0]
-    g = [-1.0, -2.0, -3.0, -4.0, float("inf"), float("nan"), -float("inf")]
-    grads = []
-    for lib in (engine, torch):
-        leaf = lib.tensor(x, dtype=getattr(lib, dtype), requires_grad=True)
-        lib.relu(leaf).backward(lib.tensor(g, dtype=getattr(lib, dtype)))
-        grads.append(leaf.grad)
-    _same(*grads)
-    for value, g in ((-0.0, -1.0), (float("nan"), 2.0), (0.5, -3.0)):  # 0-d
+    cases = [([-1.0, 0.0, float("nan"), 2.0, -0.0, -3.0, -2.0],
+              [-1.0, -2.0, -3.0, -4.0, float("inf"), float("nan"), -float("inf")]),
+             (-0.0, -1.0), (float("nan"), 2.0), (0.5, -3.0)]  # and 0-d tensors
+    for x, g in cases:
         grads = []
         for lib in (engine, torch):
-            leaf = lib.tensor(value, dtype=getattr(lib, dtype), requires_grad=True)
+            leaf = lib.tensor(x, dtype=getattr(lib, dtype), requires_grad=True)
             lib.relu(leaf).backward(lib.tensor(g, dtype=getattr(lib, dtype)))
             grads.append(leaf.grad)
         _same(*grads)
