@@ -55,11 +55,9 @@ def fma32(a, b, c, out=None, scratch=None):
 def _polynomial(x64, coefficients, y, scratch):
     """Horner's rule with every step a fused multiply-add rounded to float32, written into float32 `y`,
     for float32 x (given as float64 `x64` to spare a conversion per step)."""
-    np.multiply(x64, coefficients[0], out=scratch)
-    np.add(scratch, coefficients[1], out=y, casting="same_kind")
+    fma32(x64, coefficients[0], coefficients[1], y, scratch)
     for c in coefficients[2:]:
-        np.multiply(y, x64, out=scratch, dtype=_F64)
-        np.add(scratch, c, out=y, casting="same_kind")
+        fma32(y, x64, c, y, scratch)
     return y
 
 
@@ -105,8 +103,7 @@ def _log(m, ws):
     y *= x
     e_q1 = mf  # (mf is no longer needed)
     np.multiply(e, _LOG_Q1, out=e_q1)
-    np.multiply(y, z, out=scratch, dtype=_F64)
-    np.add(scratch, e_q1, out=y, casting="same_kind")
+    fma32(y, z, e_q1, y, scratch)
     z *= _F32(0.5)
     y -= z
     y += x
@@ -139,13 +136,11 @@ def _sincos(angle, ws):
     cos *= z
     half_z = angle  # (the angle is no longer needed)
     np.multiply(z, _F32(-0.5), out=half_z)
-    np.multiply(cos, z64, out=scratch, dtype=_F64)
-    np.add(scratch, half_z, out=cos, casting="same_kind")
+    fma32(cos, z64, half_z, cos, scratch)
     cos += _F32(1)
     _polynomial(z64, _SIN_P, sin, scratch)
     sin *= z
-    np.multiply(sin, x, out=scratch, dtype=_F64)
-    np.add(scratch, x, out=sin, casting="same_kind")
+    fma32(sin, x, x, sin, scratch)
     # select and flip signs on the bits, as the vector code does (numpy's where is slow)
     sin_bits, cos_bits = sin.view(np.int32), cos.view(np.int32)
     swap = scratch_bits

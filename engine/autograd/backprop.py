@@ -108,10 +108,7 @@ def _walk(roots, grad_roots, retain_graph, create_graph, targets=None, results=N
                         hook(grad_inputs, grads)
                 for (nxt, nr), g in zip(node.next_functions, grad_inputs):
                     if nxt is not None and g is not None and (needed is None or nxt in needed):
-                        buf = buffers.get(nxt)
-                        if buf is None:
-                            buffers[nxt] = buf = [None] * len(nxt._meta)
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        _add_to_buffer(buffers, nxt, nr, g)
             mode[0] = outside
             yield node, grads, grad_inputs
             outside = mode[0]
