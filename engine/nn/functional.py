@@ -1058,21 +1058,27 @@ def _check_targets(input, target, weight, ignore_index):
         raise RuntimeError(f"Expected target size {[input._data.shape[0]] + list(input._data.shape[2:])}, got "
                            f"{_shape_list(target)}")
     t = target._data
-    if isinstance(t, np.ndarray) and t.size and (t.min() < 0 or t.max() >= classes):  # (readable for free here)
+    if not isinstance(t, np.ndarray) or not t.size:
+        return False
+    low, high = t.min(), t.max()  # (readable for free here)
+    if low < 0 or high >= classes:
         t = t[t != ignore_index]
         bad = t[(t < 0) | (t >= classes)]
         if bad.size:
             raise IndexError(f"Target {bad.flat[0]} is out of bounds.")
+        return False
+    return not low <= ignore_index <= high  # every target a class index, none ignored (nll's fast path)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
-    _check_targets(input, target, weight, ignore_index)
+    all_valid = _check_targets(input, target, weight, ignore_index)
     nd = input._data.ndim
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
     if nd <= 2:
-        return NllLossBackward0.apply(input, target, weight=weight, reduction=reduction, ignore_index=ignore_index)
+        return NllLossBackward0.apply(input, target, weight=weight, reduction=reduction, ignore_index=ignore_index,
+                                      all_valid=all_valid)
     if nd == 4:
         return NllLoss2DBackward0.apply(input, target, weight=weight, reduction=reduction,
                                             ignore_index=ignore_index)

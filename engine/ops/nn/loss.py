@@ -27,8 +27,10 @@ def _reduce_back(g, shape, reduction, n):
 class NllLossBackward0(Op):
     """-log p[target], from log-probabilities (N, C) or (N, C, d1, ...) or (C,)."""
 
-    def forward(ctx, logp, target, weight=None, reduction="mean", ignore_index=-100):
+    def forward(ctx, logp, target, weight=None, reduction="mean", ignore_index=-100, all_valid=False):
         b, x, t = _b(logp), logp._data, target._data
+        if all_valid and weight is None and x.ndim == 2 and x.__class__ is np.ndarray:
+            return ctx._forward_all_valid(x, t, reduction)
         if x.ndim == 1:
             x, t = b.reshape(x, (1, -1)), b.reshape(t, (1,))
         c = x.shape[1]
@@ -47,7 +49,31 @@ class NllLossBackward0(Op):
             out = b.reshape(out, ())
         return out
 
+    def _forward_all_valid(ctx, x, t, reduction):
+        """The common case on the CPU (the caller checked every target is a class index, none ignored, and there
+        is no weight): each row's target picked by one index, every weight 1. The same sums as the general
+        path, so the same bits."""
+        n = x.shape[0]
+        ctx.rows_targets, ctx.shape, ctx.dtype, ctx.reduction = (np.arange(n), t), x.shape, x.dtype, reduction
+        ctx.w = ctx.lin = None  # (made by _general_form if a graph of the gradient is wanted)
+        ctx.denominator = np.asarray(n, x.dtype) if reduction == "mean" else None
+        loss = np.negative(x[ctx.rows_targets])
+        if reduction == "none":
+            return loss
+        total = np.sum(loss)
+        return np.asarray(total if reduction == "sum" else np.divide(total, ctx.denominator))
+
+    def _general_form(ctx):
+        """What the general forward keeps, from the all-valid case's rows and targets."""
+        rows, t = ctx.rows_targets
+        ctx.lin = (rows * ctx.shape[1] + t).reshape(-1, 1)
+        ctx.w = np.ones(t.shape, ctx.dtype)
+
     def backward(ctx, g):
+        if ctx.w is None:
+            if not _grad_enabled[0]:
+                return ctx._all_valid_gradient(g), None
+            ctx._general_form()
         if not _grad_enabled[0]:
             return ctx._gradient_without_graph(g), None
         w = _wrap(ctx.w)
@@ -60,6 +86,15 @@ class NllLossBackward0(Op):
             g = g * w / total.masked_fill(total == 0, 1)
         g = g.reshape(ctx.lin.shape)
         return -IndexPutAddBackward.apply(g, index=_wrap(ctx.lin), shape=ctx.shape), None
+
+    def _all_valid_gradient(ctx, g):
+        """-g (/ n for the mean) at each row's target, 0 elsewhere (as PyTorch's nll_loss_backward writes it)."""
+        g = g._data
+        if ctx.reduction == "mean":
+            g = np.divide(g, ctx.denominator)
+        out = np.zeros(ctx.shape, g.dtype)
+        out[ctx.rows_targets] = np.negative(g)
+        return _wrap(out)
 
     def _gradient_without_graph(ctx, g):
         """backward's formula on the backend's arrays, where no graph of it is recorded (a few small kernels
