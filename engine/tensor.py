@@ -232,8 +232,7 @@ class Tensor:
         return _Handle(self._post_accumulate_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # --- conversion -----------------------------------------------------------------------
     def numpy(self, *, force=False):
@@ -407,3 +406,4 @@ def _to_array(data):
 
 # At the end: the autograd package, which this import runs first, imports this module.
 from .autograd.grad_mode import enabled as _grad_enabled  # noqa: E402
+from . import autograd as _autograd  # noqa: E402  (its functions are looked up when called)

@@ -5,6 +5,8 @@ from .gradcheck import gradcheck, gradgradcheck
 from .node import Node
 from . import graph  # noqa: F401  (torch.autograd.graph.Node)
 from .variable import Variable
+from .backprop import run_backward
+from .._device import backend_of
 from ..tensor import Tensor
 
 
@@ -28,7 +30,6 @@ def _make_grads(outputs, grad_outputs):
 
 
 def _backend(t):
-    from .._device import backend_of
     return backend_of(t._data)
 
 
@@ -40,7 +41,6 @@ def _as_tuple(x):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate into .grad of the leaves the gradients of tensors (the engine of Tensor.backward)."""
-    from .backprop import run_backward
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
     for i, t in enumerate(tensors):
@@ -69,7 +69,6 @@ def _accumulate_into(t, g, create_graph):
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of outputs with respect to inputs, returned instead of accumulated into .grad."""
-    from .backprop import run_backward
     outputs = _as_tuple(outputs)
     single = isinstance(inputs, Tensor)
     inputs = _as_tuple(inputs)

@@ -1060,7 +1060,7 @@ def _check_targets(input, target, weight, ignore_index):
     t = target._data
     if not isinstance(t, np.ndarray) or not t.size:
         return False
-    low, high = t.min(), t.max()  # (readable for free here)
+    low, high = np.minimum.reduce(t, axis=None), np.maximum.reduce(t, axis=None)  # (readable for free here)
     if low < 0 or high >= classes:
         t = t[t != ignore_index]
         bad = t[(t < 0) | (t >= classes)]

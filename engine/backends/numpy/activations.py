@@ -42,5 +42,7 @@ def log_softmax(a, axis):
     a = c_order(a)  # (np.ascontiguousarray would make a 0-d input 1-d)
     if a.size == 0:
         return a.copy()
-    shifted = a - a.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = a - np.maximum.reduce(a, axis=axis, keepdims=True)
+    total = np.add.reduce(np.exp(shifted), axis=axis, keepdims=True)
+    shifted -= np.log(total, out=total)
+    return shifted

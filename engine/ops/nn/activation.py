@@ -78,7 +78,8 @@ class LogSoftmaxBackward0(Op):
         y = ctx.output
         if not _grad_enabled[0]:  # one pass on the arrays where no graph of the gradient is recorded
             b, g, y = _b(g), g._data, y._data
-            return _wrap(b.sub(g, b.mul(b.exp(y), _along(lambda a, d: b.sum(a, (d,), True), g, ctx.dim))))
+            total = b.sum(g, (ctx.dim,), True) if g.ndim else g
+            return _wrap(b.sub(g, b.mul(b.exp(y), total)))
         return g - y.exp() * g.sum(dim=ctx.dim, keepdim=True)
 
 
