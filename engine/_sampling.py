@@ -229,7 +229,10 @@ def random_from_to(generator, n, low, high):
     (PyTorch accepts the small skew of %), as int64."""
     span = high - low
     words = generator.random64(n) if span >= 2 ** 28 else generator.random(n)
-    return ((words % np.uint64(span)) + np.uint64(low % 2 ** 64)).view(np.int64)
+    values = words % np.uint64(span)
+    if low:
+        values += np.uint64(low % 2 ** 64)
+    return values.view(np.int64)
 
 
 def random_full(generator, n, dtype):

@@ -128,8 +128,10 @@ class IndexPutAddBackward(Op):
         n = 1
         for s in shape:
             n *= s
-        b = _b(values)
-        return b.reshape(b.scatter_add(n, index._data, b.broadcast_to(values._data, index._data.shape)), shape)
+        b, v = _b(values), values._data
+        if v.shape != index._data.shape:  # (numpy's broadcast_to costs more than the scatter of a small gradient)
+            v = b.broadcast_to(v, index._data.shape)
+        return b.reshape(b.scatter_add(n, index._data, v), shape)
 
     def backward(ctx, g):
         return TakeBackward.apply(g, index=ctx.index)

@@ -61,7 +61,7 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
     shape = _shape((size,) if isinstance(size, int) else size)
     values = _sampling.random_from_to(generator_or_default(generator), _numel(shape), low, high)
     dt = _np_dtype(dtype, _dtype.int64)
-    return _new_tensor(values.astype(dt).reshape(shape), dtype, device, requires_grad)
+    return _new_tensor(values.astype(dt, copy=False).reshape(shape), dtype, device, requires_grad)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
