@@ -250,9 +250,9 @@ class Backend(Protocol):
         """A length-n array holding the sum of values at each index (advanced-indexing backward)."""
 
     # --- convolution (NCHW) -----------------------------------------------------------------------
-    def conv2d(self, x, w, stride, padding, dilation, groups, keep_windows=False):
-        """x (N, C, H, W) convolved with w (Cout, C/groups, kh, kw); with keep_windows, (out, windows):
-        the unfolded input for conv2d_backward_weight, or None."""
+    def conv2d(self, x, w, stride, padding, dilation, groups, keep_windows=False, bias=None):
+        """x (N, C, H, W) convolved with w (Cout, C/groups, kh, kw), plus bias (Cout) where given; with
+        keep_windows, (out, windows): the unfolded input for conv2d_backward_weight, or None."""
 
     def conv2d_backward_input(self, grad_out, w, input_shape, stride, padding, dilation, groups):
         """conv2d's gradient with respect to its input, of input_shape."""

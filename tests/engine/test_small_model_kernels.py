@@ -82,3 +82,24 @@ def test_conv2d_input_gradient_stride_one(padding, dilation, groups, weight):
     np.testing.assert_allclose(ex, tx, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(ew, tw, rtol=1e-5, atol=1e-4)
     assert es == ts
+
+
+@pytest.mark.parametrize("cin, cout, kernel, groups", [(1, 6, 3, 1), (6, 16, 3, 1), (2, 6, 5, 1), (6, 4, 3, 2),
+                                                       (4, 4, 3, 4)])
+def test_conv2d_weight_and_bias_gradients_either_product_orientation(cin, cout, kernel, groups):
+    """conv2d's forward (bias added inside the kernel) and its weight gradient, which is computed as
+    (cout, unfolded rows) or, where the unfolded rows are many (LeNet's second conv), as its transpose:
+    values as PyTorch's, and the weight's .grad contiguous, as PyTorch's, either way."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, cin, 10, 9)).astype(np.float32)
+    w = rng.standard_normal((cout, cin // groups, kernel, kernel)).astype(np.float32)
+    b = rng.standard_normal(cout).astype(np.float32)
+    results = []
+    for lib in (engine, torch):
+        xt, wt, bt = lib.tensor(x), lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
+        out = lib.nn.functional.conv2d(xt, wt, bt, 1, 1, 1, groups)
+        out.backward(lib.tensor(np.random.default_rng(4).standard_normal(tuple(out.shape)).astype(np.float32)))
+        results.append((out, wt.grad, bt.grad))
+    for e, t in zip(*results):
+        assert tuple(e.shape) == tuple(t.shape) and e.stride() == t.stride() and e.is_contiguous()
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-4)

@@ -39,23 +39,24 @@ def _pool_windows(x, kernel, stride, padding, dilation, ceil_mode, fill):
 def max_pool2d(x, kernel, stride, padding, dilation, ceil_mode):
     """Values and PyTorch-style indices (flat position within each input H*W plane).
 
-    Works tap by tap (4 taps for 2x2), each a strided view of the whole batch: far cheaper
-    than copying every window out for an argmax."""
+    One strided copy puts each kernel tap of every window into a contiguous plane; the max and the
+    comparisons then run over contiguous memory, several times faster than on strided views."""
     n, c, h, w = x.shape
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     win, _ = _pool_windows(x, kernel, stride, padding, dilation, ceil_mode, fill)
-    taps = [win[:, :, :, :, i, j] for i in range(kernel[0]) for j in range(kernel[1])]
-    best = taps[0].copy()
-    for values in taps[1:]:
-        np.maximum(best, values, out=best)  # propagates NaN, as PyTorch does
+    oh, ow = win.shape[2], win.shape[3]
+    taps = np.empty((kernel[0], kernel[1], n, c, oh, ow), x.dtype)
+    np.copyto(taps, win.transpose(4, 5, 0, 1, 2, 3))
+    taps = taps.reshape(kernel[0] * kernel[1], n, c, oh, ow)
+    best = np.maximum.reduce(taps, axis=0)  # propagates NaN, as PyTorch does
     # The first tap holding the maximum, without branches (np.where on random masks is slow):
     # which = the number of leading taps that are not the maximum.
     missed = taps[0] != best
     which = missed.astype(np.uint8 if len(taps) < 256 else np.int32)
+    differs = np.empty_like(missed)
     for values in taps[1:-1]:
-        missed &= values != best
+        missed &= np.not_equal(values, best, out=differs)
         which += missed
-    oh, ow = best.shape[2], best.shape[3]
     tap_offset = np.array([i * dilation[0] * w + j * dilation[1] for i in range(kernel[0])
                            for j in range(kernel[1])], np.int64)
     window_start = (np.arange(oh) * stride[0] - padding[0])[:, None] * w + \

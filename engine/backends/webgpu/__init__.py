@@ -304,7 +304,15 @@ def scatter_add(n, index, values):
     return indexing.scatter_add(n, _array(index), _array(values))
 
 # --- neural-network kernels --------------------------------------------------------------
-conv2d = conv.conv2d
+def conv2d(x, w, stride, padding, dilation, groups, keep_windows=False, bias=None):
+    result = conv.conv2d(x, w, stride, padding, dilation, groups, keep_windows)
+    if bias is None:
+        return result
+    out, windows = result if keep_windows else (result, None)
+    out = add(out, reshape(bias, (1, -1, 1, 1)))
+    return (out, windows) if keep_windows else out
+
+
 conv2d_backward_input = conv.conv2d_backward_input
 conv2d_backward_weight = conv.conv2d_backward_weight
 max_pool2d = pool.max_pool2d

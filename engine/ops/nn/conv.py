@@ -74,12 +74,12 @@ class ConvolutionBackward0(Op):
         # The unfolded input (im2col) is kept for the weight gradient rather than unfolded again:
         # a copy of the input per kernel tap, only until the first backward (which drops it).
         ctx.windows = None
+        bias_data = None if bias is None else bias._data
         if w._requires_grad and _grad_mode.enabled[0]:
-            out, ctx.windows = b.conv2d(x._data, w._data, stride, padding, dilation, groups, keep_windows=True)
+            out, ctx.windows = b.conv2d(x._data, w._data, stride, padding, dilation, groups, keep_windows=True,
+                                        bias=bias_data)
         else:
-            out = b.conv2d(x._data, w._data, stride, padding, dilation, groups)
-        if bias is not None:
-            out = b.add(out, b.reshape(bias._data, (1, -1, 1, 1)))
+            out = b.conv2d(x._data, w._data, stride, padding, dilation, groups, bias=bias_data)
         return out
 
     def backward(ctx, g):
