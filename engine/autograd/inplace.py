@@ -230,7 +230,7 @@ _StaleViewTensor.__name__ = _StaleViewTensor.__qualname__ = "Tensor"  # type(v).
 # PyTorch's Python-level (composite) functions that check some arguments before the first op they record:
 # flatten(5), narrow(5, ...), outer of a matrix raise their own error on a stale view too.
 _CHECKED_FIRST = frozenset("""flatten unflatten movedim moveaxis chunk repeat_interleave quantile nanmean narrow
-take_along_dim diff outer ger inner""".split())
+take_along_dim diff outer ger inner einsum cdist cosine_similarity tensordot""".split())
 # Methods that record no graph in PyTorch (integer or bool results), or record one only when they change
 # something (a cast to another dtype, a copy of a non-contiguous tensor): on a stale view, the op itself decides.
 _NOT_REFUSED_FIRST = frozenset("""eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or

@@ -34,7 +34,7 @@ from .reduce import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .nn.activation import *  # noqa: F401,F403
 from ._methods import *  # noqa: F401,F403
-from ._signature import with_out as _with_out
+from ._signature import with_out as _with_out, refuse_stale_views_first_in as _refuse_stale_views_first_in
 
 # torch.* functions that also take out= (the Tensor methods above do not)
 for _name in ('add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'true_divide', 'matmul', 'mm', 'bmm', 'mv',
@@ -49,3 +49,7 @@ for _name in ('add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'tru
 __all__ = [name for module in (create, random, arithmetic, pointwise, index, shape, reduce, linalg, activation,
                                _methods)
            for name in module.__all__]
+
+# a stale view among a torch.* function's inputs is refused before the function's argument errors, as in PyTorch
+_refuse_stale_views_first_in(globals(), [name for module in (arithmetic, pointwise, index, shape, reduce, linalg,
+                                                             activation, _methods) for name in module.__all__])

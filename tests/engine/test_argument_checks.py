@@ -39,6 +39,28 @@ CASES = {
     "masked_fill-mask-that-does-not-broadcast": lambda T: T.ones(2, 5).masked_fill(T.ones(7, dtype=T.bool), 0.),
     "masked_fill-2d-mask-that-does-not-broadcast": lambda T: T.ones(2, 5).masked_fill(T.ones(3, 1, dtype=T.bool), 0.),
     "masked_fill-mask-with-more-dims": lambda T: T.ones(5).masked_fill(T.ones(2, 5, dtype=T.bool), 0.),
+    # found comparing the torch.* function forms on stale views
+    "scatter-index-with-fewer-dims": lambda T: T.ones(2, 5).scatter(0, T.tensor([9]), 1.0),
+    "scatter-index-with-more-dims": lambda T: T.ones(5).scatter(0, T.tensor([[0]]), 1.0),
+    "scatter_add-index-with-fewer-dims": lambda T: T.ones(2, 5).scatter_add(0, T.tensor([0]), T.ones(3)),
+    "index_add-source-with-other-dims": lambda T: T.ones(5).index_add(0, T.tensor([9]), T.ones(1, 5)),
+    "index_add-source-of-another-width": lambda T: T.ones(2, 5).index_add(0, T.tensor([1]), T.ones(1, 4)),
+    "mv-of-a-matrix": lambda T: T.ones(3, 7).mv(T.ones(2, 5)),
+    "mv-of-vectors": lambda T: T.mv(T.ones(3), T.ones(3)),
+    "dot-of-a-matrix": lambda T: T.dot(T.ones(7), T.ones(2, 5)),
+    "bmm-of-a-matrix": lambda T: T.bmm(T.ones(1, 3, 7), T.ones(2, 5)),
+    "embedding-of-a-vector": lambda T: T.nn.functional.embedding(T.tensor([1]), T.ones(5)),
+    "nll_loss-of-a-vector-and-3-targets": lambda T: T.nn.functional.nll_loss(T.ones(5), T.tensor([0, 0, 0])),
+    "nll_loss-target-int": lambda T: T.nn.functional.nll_loss(T.ones(2, 5), 0),
+    "cross_entropy-target-list": lambda T: T.nn.functional.cross_entropy(T.ones(2, 5), [0, 0]),
+    "cosine_similarity-that-does-not-broadcast": lambda T: T.nn.functional.cosine_similarity(T.ones(2, 5), T.ones(7)),
+    "kron-of-a-number": lambda T: T.kron(T.ones(2), 5),
+    "kron-by-a-number": lambda T: T.kron(5, T.ones(2)),
+    "tensordot-sizes": lambda T: T.tensordot(T.ones(2, 5), T.ones(7, 7), dims=1),
+    "tensordot-sizes-listed": lambda T: T.tensordot(T.ones(2, 5), T.ones(7, 7), dims=([-1], [1])),
+    "einsum-subscripts": lambda T: T.einsum("ij,jk->ik", T.ones(5), T.ones(7, 2)),
+    "einsum-second-operand": lambda T: T.einsum("ij,jk->ik", T.ones(2, 5), T.ones(7)),
+    "einsum-sizes": lambda T: T.einsum("ij,jk->ik", T.ones(2, 5), T.ones(7, 2)),
 }
 
 

@@ -79,6 +79,38 @@ REFUSED_BEFORE_THE_ARGUMENTS = {
     "torch.cat([w, v])": lambda T, v: T.cat([T.ones(1), v]),
     "layer_norm": lambda T, v: T.nn.functional.layer_norm(v, (7,)),
     "linear": lambda T, v: T.nn.functional.linear(v, T.ones(3, 7)),
+    # the function forms, and ops whose stale view is not self
+    "torch.transpose(v, 0, 5)": lambda T, v: T.transpose(v, 0, 5),
+    "torch.swapaxes(v, 0, 5)": lambda T, v: T.swapaxes(v, 0, 5),
+    "torch.permute(v, (0, 5))": lambda T, v: T.permute(v, (0, 5)),
+    "torch.unsqueeze(v, 5)": lambda T, v: T.unsqueeze(v, 5),
+    "torch.squeeze(v, 5)": lambda T, v: T.squeeze(v, 5),
+    "torch.reshape(v, (7,))": lambda T, v: T.reshape(v, (7,)),
+    "torch.select(v, 0, 9)": lambda T, v: T.select(v, 0, 9),
+    "torch.broadcast_to(v, (7, 7))": lambda T, v: T.broadcast_to(v, (7, 7)),
+    "torch.flip(v, (5,))": lambda T, v: T.flip(v, (5,)),
+    "torch.roll(v, 1, 5)": lambda T, v: T.roll(v, 1, 5),
+    "torch.sort(v, 5)": lambda T, v: T.sort(v, 5),
+    "torch.topk(v, 9)": lambda T, v: T.topk(v, 9),
+    "torch.split(v, 0, 0)": lambda T, v: T.split(v, 0, 0),
+    "torch.hstack([v, w])": lambda T, v: T.hstack([v, T.ones(7, 7)]),
+    "torch.scatter(v, 0, 9, 1.0)": lambda T, v: T.scatter(v, 0, T.tensor([[9]]), 1.0),
+    "torch.index_add(v, 0, 9, w)": lambda T, v: T.index_add(v, 0, T.tensor([9]), T.ones(1, 5)),
+    "torch.einsum-sizes": lambda T, v: T.einsum("ij,jk->ik" if v.dim() == 2 else "j,jk->k", v, T.ones(7, 2)),
+    "w.mm(v)": lambda T, v: T.ones(3, 7).mm(v),
+    "w.mv(v)": lambda T, v: T.ones(3, 7).mv(v),
+    "torch.dot(w, v)": lambda T, v: T.dot(T.ones(7), v),
+    "torch.bmm(w, v)": lambda T, v: T.bmm(T.ones(1, 3, 7), v),
+    "F.softmax(v, 5)": lambda T, v: T.nn.functional.softmax(v, 5),
+    "F.log_softmax(v, 5)": lambda T, v: T.nn.functional.log_softmax(v, 5),
+    "F.gelu(approximate=bad)": lambda T, v: T.nn.functional.gelu(v, approximate="bad"),
+    "F.nll_loss-target-9": lambda T, v: T.nn.functional.nll_loss(v, T.full(v.shape[:-1], 9)),
+    "F.cross_entropy-target-9": lambda T, v: T.nn.functional.cross_entropy(v, T.full(v.shape[:-1], 9)),
+    "F.embedding-index-99": lambda T, v: T.nn.functional.embedding(T.tensor([99]), v),
+    "F.nll_loss-of-a-vector-and-3-targets": lambda T, v: T.nn.functional.nll_loss(v[0] if v.dim() == 2 else v,
+                                                                                  T.tensor([0, 0, 0])),
+    "F.normalize(dim=5)": lambda T, v: T.nn.functional.normalize(v, dim=5),
+    "F.pixel_shuffle-of-a-matrix": lambda T, v: T.nn.functional.pixel_shuffle(v, 3),
 }
 
 
@@ -129,6 +161,15 @@ NOT_REFUSED = {
     "movedim(5, 0)": lambda T, v: v.movedim(5, 0),
     "outer-with-a-matrix": lambda T, v: v.outer(T.ones(3, 3)),
     "mse_loss-that-does-not-broadcast": lambda T, v: T.nn.functional.mse_loss(v, T.ones(7, 7)),
+    # functions that check their arguments first (PyTorch's Python or composite code)
+    "torch.einsum-subscripts": lambda T, v: T.einsum("ijk->i", v),
+    "torch.tensordot-sizes": lambda T, v: T.tensordot(v, T.ones(7, 7), dims=1),
+    "torch.cdist-sizes": lambda T, v: T.cdist(v, T.ones(2, 7)),
+    "F.cosine_similarity-that-does-not-broadcast": lambda T, v: T.nn.functional.cosine_similarity(v, T.ones(7)),
+    "F.nll_loss-batch-sizes": lambda T, v: T.nn.functional.nll_loss(v, T.tensor([0, 0, 0]) if v.dim() == 2 else 0),
+    "F.dropout(p=2)": lambda T, v: T.nn.functional.dropout(v, p=2.0),
+    "F.pad-odd-length": lambda T, v: T.nn.functional.pad(v, (1,)),
+    "F.l1_loss-that-does-not-broadcast": lambda T, v: T.nn.functional.l1_loss(v, T.ones(7)),
 }
 
 
@@ -147,3 +188,20 @@ def test_with_fine_arguments_a_stale_view_is_refused_as_torch(made_by):
         outcome = _outcome(torch, made_by, op)
         assert "modified inplace" in outcome
         assert _outcome(engine, made_by, op) == outcome
+
+
+# in-place functions refuse the write to the view itself first, as the in-place methods do
+IN_PLACE_FUNCTIONS = {
+    "torch.relu_(v)": lambda T, v: T.relu_(v),
+    "torch.clamp_(v, 0, 1)": lambda T, v: T.clamp_(v, 0, 1),
+    "F.relu(v, inplace=True)": lambda T, v: T.nn.functional.relu(v, inplace=True),
+    "F.dropout(v, inplace=True)": lambda T, v: T.nn.functional.dropout(v, 0.5, inplace=True),
+}
+
+
+@pytest.mark.parametrize("made_by", MADE_BY)
+@pytest.mark.parametrize("op", IN_PLACE_FUNCTIONS)
+def test_an_in_place_function_on_a_stale_view_refuses_the_write_as_torch(made_by, op):
+    outcome = _outcome(torch, made_by, IN_PLACE_FUNCTIONS[op])
+    assert "is being modified inplace" in outcome
+    assert _outcome(engine, made_by, IN_PLACE_FUNCTIONS[op]) == outcome
