@@ -356,6 +356,9 @@ class Tensor:
         else:
             backend_of(self._data).copy_into(self._data, result._data)
         self._vc[0] += 1
+        if result.grad_fn is None and (self._base is not None or getattr(self, "_views", None)):
+            from .autograd.inplace import after_untracked_write
+            after_untracked_write(self)
         return self
 
     def _inplace_source(self):

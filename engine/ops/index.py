@@ -661,7 +661,7 @@ def setitem(input, index, value):
         write_at(b, input._data, write, value)
     except IndexError as e:
         raise IndexError(_index_error(str(e), input)) from None
-    input._vc[0] += 1
+    count_untracked_write(input)
 
 
 class IndexPutAccumulate(Op):
@@ -865,4 +865,5 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write, refuse_stale  # noqa: E402
+from ..autograd.inplace import (_OVERLAP, check_no_partial_overlap, check_view_write, count_untracked_write,  # noqa: E402
+                                refuse_stale)

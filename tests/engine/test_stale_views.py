@@ -205,3 +205,76 @@ def test_an_in_place_function_on_a_stale_view_refuses_the_write_as_torch(made_by
     outcome = _outcome(torch, made_by, IN_PLACE_FUNCTIONS[op])
     assert "is being modified inplace" in outcome
     assert _outcome(engine, made_by, IN_PLACE_FUNCTIONS[op]) == outcome
+
+
+# --- in-place writes that record no graph (under no_grad) change the views' versions too -------------------------
+VIEWS = {
+    "split": lambda x: x.split(2)[0],
+    "unbind": lambda x: x.unbind(0)[1],
+    "chunk": lambda x: x.chunk(2)[1],
+    "no_grad": lambda x: x[1:3],  # (made under no_grad below)
+    "slice": lambda x: x[1:3],
+    "select": lambda x: x[2],
+    "transpose": lambda x: x.t(),
+    "view-of-a-view": lambda x: x[1:3][:, 1],
+}
+UNTRACKED_WRITES = {
+    "base.add_": lambda T, x, v: x.add_(1),
+    "base.zero_": lambda T, x, v: x.zero_(),
+    "base.fill_": lambda T, x, v: x.fill_(2.5),
+    "base.copy_": lambda T, x, v: x.copy_(T.full((4, 5), 3.)),
+    "base[0, 0] = 5": lambda T, x, v: x.__setitem__((0, 0), 5.),
+    "base[:, 1] = w": lambda T, x, v: x.__setitem__((slice(None), 1), T.arange(4.)),
+    "view.mul_": lambda T, x, v: v.mul_(3),
+    "other-view.sub_": lambda T, x, v: x[3].sub_(1),
+}
+
+
+def _observe(T, base_kind, made_by, write):
+    """What the view, the base and the leaf's gradient look like after `write` under no_grad, then a use of the
+    view with grad mode on: each step's outcome (or error, word for word)."""
+    seen = []
+
+    def step(name, fn):
+        try:
+            seen.append((name, fn()))
+        except Exception as error:
+            seen.append((name, f"{type(error).__name__}: {error}"))
+
+    leaf = T.arange(20., requires_grad=True).reshape(4, 5).detach().requires_grad_()
+    x = leaf if base_kind == "leaf" else leaf * 1
+    if made_by == "no_grad":
+        with T.no_grad():
+            v = VIEWS[made_by](x)
+    else:
+        v = VIEWS[made_by](x)
+    with T.no_grad():
+        UNTRACKED_WRITES[write](T, x, v)
+    step("view grad_fn", lambda: type(v.grad_fn).__name__)
+    step("base grad_fn", lambda: type(x.grad_fn).__name__)
+    step("view requires_grad", lambda: v.requires_grad)
+    step("view values", lambda: v.tolist())
+    step("base values", lambda: x.tolist())
+    step("backward through the view", lambda: ((v * T.arange(1., v.numel() + 1).reshape(v.shape)).sum().backward(),
+                                                leaf.grad.tolist() if leaf.grad is not None else None))
+    step("view values after", lambda: v.tolist())
+    return seen
+
+
+@pytest.mark.parametrize("base_kind", ["leaf", "non-leaf"])
+@pytest.mark.parametrize("made_by", VIEWS)
+@pytest.mark.parametrize("write", UNTRACKED_WRITES)
+def test_an_untracked_in_place_write_changes_the_views_as_in_torch(base_kind, made_by, write):
+    """PyTorch: a write under no_grad bumps the shared version counter, so a split/unbind/no_grad view is refused
+    when next used with grad mode on, and any other view reads its region of the base again (AsStridedBackward0)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _observe(engine, base_kind, made_by, write) == _observe(torch, base_kind, made_by, write)
+
+
+def test_a_write_when_nothing_needs_grad_leaves_views_alone_as_torch():
+    for T in (engine, torch):
+        x = T.ones(4, 5)
+        s = x.split(2)[0]
+        x.add_(1)
+        assert s.grad_fn is None and (s * 2).sum().item() == 40.
