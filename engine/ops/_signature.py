@@ -2,6 +2,8 @@
 (axis=, keepdims=), a dim of 0 or -1 on a 0-d tensor, and out=. Kept off the fast path: a call with no
 keywords on a tensor with dims goes straight to the function."""
 import functools
+import inspect
+import re
 import types
 
 from .._device import backend_of
@@ -28,6 +30,8 @@ def reduction(fn, scalar_as_vector=True):
             if refuses_first:  # a stale view's refusal comes before the argument's error, as in PyTorch
                 refuse_stale(*args, *kwargs.values())
             raise
+        except AttributeError as error:
+            raise not_a_tensor(fn, args, kwargs, error) from None
     call.refuses_stale_first = refuses_first
     return call
 
@@ -64,6 +68,8 @@ def with_out(fn):
             if refuses_first:  # as in reduction()
                 refuse_stale(*args, *kwargs.values())
             raise
+        except AttributeError as error:
+            raise not_a_tensor(fn, args, kwargs, error) from None
         return _write_out(fn.__name__, out, result)
     call.refuses_stale_first = refuses_first
     return call
@@ -80,8 +86,27 @@ def refusing_stale_first(fn, errors=(IndexError, RuntimeError, ValueError)):
         except errors:
             refuse_stale(*args, *kwargs.values())
             raise
+        except AttributeError as error:
+            raise not_a_tensor(fn, args, kwargs, error) from None
     call.refuses_stale_first = True
     return call
+
+
+def not_a_tensor(fn, args, kwargs, error):
+    """PyTorch's TypeError where a number, list or string was given for one of fn's Tensor arguments (found by the
+    engine reading its ._data): the first argument of that type, by name and position; else the error itself."""
+    found = re.fullmatch(r"'(\w+)' object has no attribute '_data'", str(error))
+    if found is None:
+        return error
+    names = list(inspect.signature(fn).parameters)
+    for position, value in enumerate(args):
+        if value.__class__.__name__ == found[1] and position < len(names):
+            return TypeError(f"{fn.__name__}(): argument '{names[position]}' (position {position + 1}) must be "
+                             f"Tensor, not {found[1]}")
+    for name, value in kwargs.items():
+        if value.__class__.__name__ == found[1]:
+            return TypeError(f"{fn.__name__}(): argument '{name}' must be Tensor, not {found[1]}")
+    return error
 
 
 def refuse_stale_views_first_in(namespace, names, errors=(IndexError, RuntimeError, ValueError)):

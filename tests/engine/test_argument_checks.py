@@ -2,6 +2,9 @@
 bad arguments through silently (narrow past the end, split(0), gather and index_select of negative or too large
 indices, outer of a matrix), some raised other words or types (expand, masked_fill's mask). Each case runs on the
 engine and on torch: the same result, or the same error type and message."""
+import re
+
+import numpy as np
 import pytest
 import torch
 
@@ -98,3 +101,87 @@ def test_expand_names_the_last_bad_dim_as_torch(shapes):
     with pytest.raises(RuntimeError) as got:
         engine.ones(shape).expand(*sizes)
     assert str(got.value) == str(expected.value)
+
+
+# --- arguments of the wrong type: PyTorch's argument parser raises TypeError before any op runs -------------------
+def _x(T):
+    return T.arange(6.).reshape(2, 3)
+
+
+WRONG_TYPES = {
+    "sum('a')": lambda T: _x(T).sum("a"),
+    "sum(dim='a')": lambda T: _x(T).sum(dim="a"),
+    "sum(1.5)": lambda T: _x(T).sum(1.5),
+    "sum([0.5, 1.0])": lambda T: _x(T).sum([0.5, 1.0]),
+    "sum((0, 1.0))": lambda T: _x(T).sum((0, 1.0)),
+    "sum([None])": lambda T: _x(T).sum([None]),
+    "sum(True)": lambda T: _x(T).sum(True),
+    "sum(tensor(1.))": lambda T: _x(T).sum(T.tensor(1.)),
+    "mean('a')": lambda T: _x(T).mean("a"),
+    "amax('a')": lambda T: _x(T).amax("a"),
+    "amax(numpy.float64)": lambda T: _x(T).amax(np.float64(1.0)),
+    "logsumexp([0.5])": lambda T: _x(T).logsumexp([0.5]),
+    "var('a')": lambda T: _x(T).var("a"),
+    "std(1.5)": lambda T: _x(T).std(1.5),
+    "all('a')": lambda T: _x(T).all("a"),
+    "softmax('a')": lambda T: _x(T).softmax("a"),
+    "softmax(1.5)": lambda T: _x(T).softmax(1.5),
+    "cumsum(1.5)": lambda T: _x(T).cumsum(1.5),
+    "argmax(1.5)": lambda T: _x(T).argmax(1.5),
+    "max(dim='a')": lambda T: _x(T).max(dim="a"),
+    "transpose(1.5, 0)": lambda T: _x(T).transpose(1.5, 0),
+    "unsqueeze(1.5)": lambda T: _x(T).unsqueeze(1.5),
+    "flip(1.5)": lambda T: _x(T).flip(1.5),
+    "squeeze('a')": lambda T: _x(T).squeeze("a"),
+    "sum(dtype='float32')": lambda T: _x(T).sum(dtype="float32"),
+    "mean(dtype='float32')": lambda T: _x(T).mean(dtype="float32"),
+    "softmax(0, dtype='float32')": lambda T: _x(T).softmax(0, dtype="float32"),
+    "zeros(2, dtype='float32')": lambda T: T.zeros(2, dtype="float32"),
+    "tensor(dtype='float32')": lambda T: T.tensor([1.], dtype="float32"),
+    "ones(2.5)": lambda T: T.ones(2.5),
+    "zeros('a')": lambda T: T.zeros("a"),
+    "zeros((2, 2.0))": lambda T: T.zeros((2, 2.0)),
+    "ones(True)": lambda T: T.ones(True),
+    "randn(2.0)": lambda T: T.randn(2.0),
+    "repeat(2.0)": lambda T: _x(T).repeat(2.0),
+    "torch.tanh(1.0)": lambda T: T.tanh(1.0),
+    "torch.exp([1.])": lambda T: T.exp([1.]),
+    "torch.sum([1.])": lambda T: T.sum([1.]),
+    "torch.matmul(x, 2)": lambda T: T.matmul(_x(T), 2),
+    "torch.mm(x, [1])": lambda T: T.mm(_x(T), [1]),
+    # what PyTorch accepts as a dim or a size
+    "sum(tensor(1))": lambda T: _x(T).sum(T.tensor(1)),
+    "sum(numpy.int64(1))": lambda T: _x(T).sum(np.int64(1)),
+    "sum((0, numpy.int64(1)))": lambda T: _x(T).sum((0, np.int64(1))),
+    "cumsum(numpy.int64(1))": lambda T: _x(T).cumsum(np.int64(1)),
+    "amax([])": lambda T: _x(T).amax([]),
+    "zeros(numpy.int64(2))": lambda T: T.zeros(np.int64(2)),
+    "zeros(torch.Size([2, 1]))": lambda T: T.zeros(T.Size([2, 1])),
+    "amax(torch.Size([1]))": lambda T: _x(T).amax(T.Size([1])),
+}
+# where PyTorch's words are its own and short (one signature), the message too
+SAME_WORDS = {"amax('a')", "amax(numpy.float64)", "logsumexp([0.5])", "softmax('a')", "softmax(1.5)", "cumsum(1.5)",
+              "argmax(1.5)", "unsqueeze(1.5)", "zeros(2, dtype='float32')", "ones(2.5)",
+              "zeros('a')", "ones(True)", "randn(2.0)", "torch.tanh(1.0)", "torch.exp([1.])", "torch.sum([1.])",
+              "torch.matmul(x, 2)", "torch.mm(x, [1])"}
+
+
+def _type_outcome(T, fn):
+    try:
+        result = fn(T)
+    except Exception as error:
+        return type(error).__name__, str(error)
+    return "ok", repr(result.tolist()) if isinstance(result, T.Tensor) else repr(result)
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_wrong_argument_types_raise_torchs_error_type(case):
+    got, expected = _type_outcome(engine, WRONG_TYPES[case]), _type_outcome(torch, WRONG_TYPES[case])
+    assert got[0] == expected[0]
+    if expected[0] == "ok":
+        assert got[1] == expected[1]
+    else:  # the engine names the argument and the type it was given, in PyTorch's words where those are short
+        assert "argument" in got[1] and ("dim" in got[1] or "size" in got[1] or "dtype" in got[1] or "Tensor" in got[1])
+        if case in SAME_WORDS:  # (PyTorch adds the argument's position where it was given by position)
+            assert re.sub(r" \(position \d\)", "", got[1].split("): ")[-1]) == re.sub(r" \(position \d\)", "",
+                                                                                      expected[1].split("): ")[-1])
