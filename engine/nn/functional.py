@@ -375,7 +375,10 @@ def threshold(input, threshold, value, inplace=False):
 
 
 def threshold_(input, threshold, value):
-    return threshold(input, threshold, value, inplace=True)
+    return _threshold(input, threshold, value, inplace=True)  # (the argument `threshold` hides the function)
+
+
+_threshold = threshold
 
 
 def glu(input, dim=-1):
@@ -1191,6 +1194,24 @@ from ._composite_functional import (celu, hardshrink, softshrink, rrelu, pixel_s
                                     adaptive_max_pool1d, adaptive_max_pool1d_with_indices, channel_shuffle,
                                     lp_pool1d, lp_pool2d, local_response_norm, triplet_margin_with_distance_loss,
                                     multi_margin_loss, unfold, fold, embedding_bag)
+
+
+# the in-place forms PyTorch names with a trailing underscore
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
 
 # A stale view among the inputs is refused before the function's argument errors, as in PyTorch, where these call
 # an op that records (most others check their arguments in Python first, and say so first, as these do with

@@ -68,6 +68,11 @@ CASES = {
     "torch.cosine_similarity": (lambda T, a, b: T.cosine_similarity(a, b), M, M.T.copy()),
     "torch.selu": (lambda T, a: T.selu(a - 1), M),
     "torch.dropout-not-training": (lambda T, a: T.dropout(a, 0.5, False), M),
+    "F.threshold_": (lambda T, a: T.nn.functional.threshold_(a * 1, 1.0, -5.0), M),
+    "F.elu_": (lambda T, a: T.nn.functional.elu_(a - 1, 0.5), M),
+    "F.hardtanh_": (lambda T, a: T.nn.functional.hardtanh_(a - 1, -0.5, 0.25), M),
+    "F.leaky_relu_": (lambda T, a: T.nn.functional.leaky_relu_(a - 1, 0.2), M),
+    "F.rrelu_-not-training": (lambda T, a: T.nn.functional.rrelu_(a - 1), M),
     "torch.pixel_shuffle": (lambda T, a: T.pixel_shuffle(a.reshape(1, 9, 1, 1)[:, :4], 2), M),
 }
 
