@@ -54,4 +54,5 @@ __all__ = [name for module in (create, random, arithmetic, pointwise, index, sha
 
 # a stale view among a torch.* function's inputs is refused before the function's argument errors, as in PyTorch
 _refuse_stale_views_first_in(globals(), [name for module in (arithmetic, pointwise, index, shape, reduce, linalg,
-                                                             activation, _methods, composite) for name in module.__all__])
+                                                             activation, _methods, composite)
+                                         for name in module.__all__])

@@ -865,5 +865,5 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import (_OVERLAP, check_no_partial_overlap, check_view_write, count_untracked_write,  # noqa: E402
-                                refuse_stale)
+from ..autograd.inplace import (_OVERLAP, check_no_partial_overlap, check_view_write,  # noqa: E402
+                                count_untracked_write, refuse_stale)
