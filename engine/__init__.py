@@ -25,6 +25,11 @@ from ._settings import (set_float32_matmul_precision, get_float32_matmul_precisi
 from ._legacy_types import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
                             ByteTensor, BoolTensor)
 from .serialization import save, load
+# torch.conv2d and the like: the torch.* forms of torch.nn.functional's ops that take the same arguments
+from .nn.functional import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d,  # noqa: E402
+                            avg_pool1d, pixel_shuffle, pixel_unshuffle, channel_shuffle, cosine_similarity,
+                            pairwise_distance, bilinear, prelu, selu, celu, hardshrink, threshold, rrelu, group_norm,
+                            layer_norm, rms_norm, dropout, alpha_dropout)
 from ._type_info import finfo, iinfo
 from . import version
 from .version import __version__

@@ -74,6 +74,8 @@ def to_dtype(d):
         return int64
     if d is bool:
         return bool_
+    if isinstance(d, str):  # numpy would read "float32"; PyTorch's parser refuses it
+        raise TypeError(f"argument 'dtype' must be torch.dtype, not str")
     return from_numpy_dtype(d)
 
 

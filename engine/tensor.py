@@ -355,6 +355,9 @@ class Tensor:
         else:
             backend_of(self._data).copy_into(self._data, result._data)
         self._vc[0] += 1
+        if result.grad_fn is None and (self._base is not None or getattr(self, "_views", None)):
+            from .autograd.inplace import after_untracked_write
+            after_untracked_write(self)
         return self
 
     def _inplace_source(self):
@@ -389,10 +392,29 @@ def _rebuild(array, requires_grad):
 
 
 def _wrap_dim(dim, ndim):
+    if dim.__class__ is not int:
+        dim = _dim_index(dim)
     n = ndim if ndim > 0 else 1
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else dim
+
+
+def _dim_index(dim, expected="int"):
+    """A dim given as other than a Python int, as PyTorch's argument parser takes it: numpy's integers and a
+    one-element integer tensor are ints; a bool, float, string or list is a TypeError."""
+    if dim.__class__ is not bool and hasattr(dim, "__index__") and (not isinstance(dim, Tensor) or
+                                                                      dim._data.dtype.kind in "iu"):
+        return dim.__index__()
+    raise TypeError(f"argument 'dim' must be {expected}, not {_type_name(dim)}")
+
+
+def _type_name(value):
+    """A value's type as PyTorch's argument errors name it (str, float, Tensor, numpy.float64)."""
+    cls = value.__class__
+    if isinstance(value, Tensor):
+        return "Tensor"
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__.split('.')[0]}.{cls.__name__}"
 
 
 def _to_array(data):

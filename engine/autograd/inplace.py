@@ -230,7 +230,7 @@ _StaleViewTensor.__name__ = _StaleViewTensor.__qualname__ = "Tensor"  # type(v).
 # PyTorch's Python-level (composite) functions that check some arguments before the first op they record:
 # flatten(5), narrow(5, ...), outer of a matrix raise their own error on a stale view too.
 _CHECKED_FIRST = frozenset("""flatten unflatten movedim moveaxis chunk repeat_interleave quantile nanmean narrow
-take_along_dim diff outer ger inner""".split())
+take_along_dim diff outer ger inner einsum cdist cosine_similarity tensordot""".split())
 # Methods that record no graph in PyTorch (integer or bool results), or record one only when they change
 # something (a cast to another dtype, a copy of a non-contiguous tensor): on a stale view, the op itself decides.
 _NOT_REFUSED_FIRST = frozenset("""eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or
@@ -321,12 +321,13 @@ def rebase_view(view, result, store=None):
     return view
 
 
-def _read_back(view, base, node):
-    """An AsStridedBackward0 node reading view's region out of base, whose grad_fn is node."""
+def _read_back(view, base, node, edge=None):
+    """An AsStridedBackward0 node reading view's region out of base, whose grad_fn is node (or out of the edge
+    given: a leaf base's AccumulateGrad)."""
     as_strided = AsStridedBackward0.__new__(AsStridedBackward0)
     as_strided.positions = positions_in_base(view._data, base._data)
     as_strided.base_shape = base._data.shape
-    as_strided.next_functions = ((node, base._output_nr),)
+    as_strided.next_functions = (edge or (node, base._output_nr),)
     as_strided._meta = ((view._data.shape, view._data.dtype),)
     return as_strided
 
@@ -355,6 +356,44 @@ def refresh_views(base, written=None):
             v.__class__ = _StaleViewTensor
         else:
             v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
+    views[:] = alive
+
+
+def count_untracked_write(t):
+    """t's version counter after an in-place write to t that recorded no graph, with what that means for its views."""
+    t._vc[0] += 1
+    if t._base is not None or getattr(t, "_views", None):
+        after_untracked_write(t)
+
+
+def after_untracked_write(written):
+    """After an in-place write to `written` that recorded no graph (under no_grad, say), PyTorch's views of the
+    same memory find their version changed the next time their grad_fn is read, where the view or its base takes
+    part in autograd: a view made by split/unbind or under no_grad is refused from then on, any other reads its
+    values out of the base again (AsStridedBackward0, to the base's unchanged grad_fn), as after a tracked write
+    (refresh_views). (A write through x.detach(), which shares x's version counter in PyTorch, is not seen.)"""
+    base = written._base if written._base is not None else written
+    views = getattr(base, "_views", None)
+    if not views:
+        return
+    from .node import _edge
+    edge = None
+    alive = []
+    for ref in views:
+        v = ref()
+        if v is None:
+            continue
+        alive.append(ref)
+        if v._base is not base or v.__class__ is _StaleViewTensor or not (v._requires_grad or base._requires_grad):
+            continue
+        creation = getattr(v, "_creation", None)
+        if creation is not None:
+            v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
+            v._requires_grad = True
+            v.__class__ = _StaleViewTensor
+        else:
+            edge = edge or _edge(base)
+            v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, None, edge), 0, True
     views[:] = alive
 
 

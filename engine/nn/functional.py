@@ -11,7 +11,8 @@ from .._device import backend_of
 from ..autograd import grad_mode
 from ..autograd.inplace import refuse_stale
 from ..ops._args import _c_type_name, _check_broadcast
-from ..ops.arithmetic import DivBackward1, MulBackward1
+from ..ops._signature import refuse_stale_views_first_in as _refuse_stale_views_first_in
+from ..ops.arithmetic import DivBackward1, MulBackward1, _tensor_argument
 from ..ops.linalg import AddmmBackward0, LinalgVectorNormBackward0, MmBackward0
 from ..ops.nn.activation import (EluBackward0, EluBackward1, GeluBackward0, HardsigmoidBackward0, HardswishBackward0,
                                  HardtanhBackward0, LeakyReluBackward0, LeakyReluBackward1, LogSigmoidBackward0,
@@ -374,7 +375,10 @@ def threshold(input, threshold, value, inplace=False):
 
 
 def threshold_(input, threshold, value):
-    return threshold(input, threshold, value, inplace=True)
+    return _threshold(input, threshold, value, inplace=True)  # (the argument `threshold` hides the function)
+
+
+_threshold = threshold
 
 
 def glu(input, dim=-1):
@@ -818,6 +822,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """As PyTorch: each input divided by its (clamped) norm first, then the dot product along dim."""
+    _check_broadcast(x1, x2, records=False)  # PyTorch's words (and before a stale view's refusal)
     x1, x2 = x1.broadcast_to(np.broadcast_shapes(x1.shape, x2.shape)), x2.broadcast_to(
         np.broadcast_shapes(x1.shape, x2.shape))
     n1 = _vector_norm(x1, 2, dim, True).clone()
@@ -834,6 +839,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 # --- embeddings and encodings --------------------------------------------------------------------------------------
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     n = weight._data.shape[0]
     if padding_idx is not None:
         if padding_idx > 0:
@@ -1050,6 +1057,9 @@ def _check_targets(input, target, weight, ignore_index):
     if input._data.ndim >= 2 and target._data.ndim >= 1 and input._data.shape[0] != target._data.shape[0]:
         raise ValueError(f"Expected input batch_size ({input._data.shape[0]}) to match target batch_size "
                          f"({target._data.shape[0]}).")
+    if input._data.ndim == 1 and target._data.ndim == 1 and target._data.shape[0] != 1:
+        refuse_stale(input)  # (PyTorch checks this one in the op, after its autograd has read the inputs)
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target._data.shape[0]}")
     classes = input._data.shape[1] if input._data.ndim >= 2 else input._data.shape[0]
     if weight is not None and weight._data.size != classes:
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but got "
@@ -1071,6 +1081,7 @@ def _check_targets(input, target, weight, ignore_index):
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    _tensor_argument("nll_loss_nd", target, 2, "target")
     reduction = _reduction(reduction, size_average, reduce)
     all_valid = _check_targets(input, target, weight, ignore_index)
     nd = input._data.ndim
@@ -1092,6 +1103,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   label_smoothing=0.0):
     """log_softmax over the class dim, then nll_loss (class indices) or a weighted sum against class
     probabilities (a floating target of the input's shape), with optional label smoothing."""
+    _tensor_argument("cross_entropy_loss", target, 2, "target")
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -1188,3 +1200,27 @@ from ._composite_functional import (celu, hardshrink, softshrink, rrelu, pixel_s
                                     adaptive_max_pool1d, adaptive_max_pool1d_with_indices, channel_shuffle,
                                     lp_pool1d, lp_pool2d, local_response_norm, triplet_margin_with_distance_loss,
                                     multi_margin_loss, unfold, fold, embedding_bag)
+
+
+# the in-place forms PyTorch names with a trailing underscore
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+# A stale view among the inputs is refused before the function's argument errors, as in PyTorch, where these call
+# an op that records (most others check their arguments in Python first, and say so first, as these do with
+# their ValueErrors)
+_refuse_stale_views_first_in(globals(), "softmax softmin log_softmax gelu nll_loss cross_entropy embedding normalize "
+                                        "glu pixel_shuffle pixel_unshuffle fold".split(), (IndexError, RuntimeError))

@@ -22,6 +22,7 @@ The families are imported in this order (each imports only from the ones above i
 which takes three view ops from shape.py once both exist).
 """
 from . import _args, create, random, arithmetic, pointwise, index, shape, reduce, linalg  # noqa: F401
+from . import composite  # noqa: F401
 from .nn import activation, conv, loss, norm, embedding  # noqa: F401
 from . import _methods
 from .create import *  # noqa: F401,F403
@@ -34,7 +35,8 @@ from .reduce import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .nn.activation import *  # noqa: F401,F403
 from ._methods import *  # noqa: F401,F403
-from ._signature import with_out as _with_out
+from .composite import *  # noqa: F401,F403
+from ._signature import with_out as _with_out, refuse_stale_views_first_in as _refuse_stale_views_first_in
 
 # torch.* functions that also take out= (the Tensor methods above do not)
 for _name in ('add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'true_divide', 'matmul', 'mm', 'bmm', 'mv',
@@ -47,5 +49,10 @@ for _name in ('add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'tru
         globals()[_name] = _with_out(globals()[_name])
 
 __all__ = [name for module in (create, random, arithmetic, pointwise, index, shape, reduce, linalg, activation,
-                               _methods)
+                               _methods, composite)
            for name in module.__all__]
+
+# a stale view among a torch.* function's inputs is refused before the function's argument errors, as in PyTorch
+_refuse_stale_views_first_in(globals(), [name for module in (arithmetic, pointwise, index, shape, reduce, linalg,
+                                                             activation, _methods, composite)
+                                         for name in module.__all__])

@@ -11,7 +11,7 @@ from .._device import backend_of, device_of
 from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.inplace import refuse_stale
 from ..autograd.node import accumulator as _accumulator
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _dim_index, _type_name, _wrap_dim
 
 
 _wrap = Tensor._wrap
@@ -22,9 +22,13 @@ def _dims(dim, ndim):
     """dim (int, sequence or None) -> sorted tuple of non-negative axes; None means all."""
     if dim is None:
         return None
-    if isinstance(dim, (int, np.integer)):
-        return (_wrap_dim(int(dim), ndim),)
-    axes = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
+    if not isinstance(dim, (tuple, list)):
+        return (_wrap_dim(_dim_index(dim, "tuple of ints") if dim.__class__ is not int else dim, ndim),)
+    for position, d in enumerate(dim):
+        if d.__class__ is not int and (d.__class__ is bool or not hasattr(d, "__index__")):
+            raise TypeError(f"argument 'dim' must be tuple of ints, but found element of type {_type_name(d)} at "
+                            f"pos {position}")
+    axes = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
     return axes
@@ -43,7 +47,21 @@ def _shape_arg(size):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(torch.Size([2, 3]))."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(int(s) for s in size)
+    try:
+        return tuple(s if s.__class__ is int else _size_index(s) for s in size)
+    except TypeError:
+        bad = [s for s in size if s.__class__ is not int and (s.__class__ is bool or not hasattr(s, "__index__"))]
+        if len(size) == 1:
+            raise TypeError(f"argument 'size' must be tuple of ints, not {_type_name(bad[0])}") from None
+        raise TypeError(f"argument 'size' must be tuple of ints, but found element of type {_type_name(bad[0])} "
+                        f"at pos {size.index(bad[0])}") from None
+
+
+def _size_index(s):
+    """A size given as other than a Python int: numpy's integers and one-element integer tensors are ints."""
+    if s.__class__ is bool or not hasattr(s, "__index__"):
+        raise TypeError
+    return s.__index__()
 
 
 def _as_tensor(x, like):

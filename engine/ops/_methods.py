@@ -7,7 +7,7 @@ import numpy as np
 from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.inplace import check_no_partial_overlap, refuse_stale_views_first
 from ..tensor import Tensor
-from . import arithmetic, create, index, linalg, pointwise, reduce, shape
+from . import arithmetic, composite, create, index, linalg, pointwise, reduce, shape
 from ._args import _Scalar
 from .create import _apply_, _copy_, _fill_, _new_filled, _new_full, _new_tensor, _zero_, bool_, float_, int_, type_
 from .arithmetic import (add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, div, eq, floor_divide, ge, gt, le, lt,
@@ -161,3 +161,17 @@ Tensor.copy_ = _copy_
 refuse_stale_views_first(METHODS + ["diagonal", "unfold", "where"] + """__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__
 __truediv__ __rtruediv__ __floordiv__ __rfloordiv__ __mod__ __rmod__ __pow__ __rpow__ __matmul__ __rmatmul__ __neg__
 __abs__""".split())
+
+# the composites PyTorch also offers as methods
+for _name in """fmax fmin logaddexp2 fix positive isneginf isposinf isreal is_complex is_nonzero is_same_size is_signed
+is_inference is_conj is_neg tensor_split hsplit vsplit dsplit msort vdot addmv addr matrix_power diagflat
+aminmax""".split():
+    setattr(Tensor, _name, getattr(composite, _name))
+for _name in ("log10", "log2", "rsqrt", "frac"):
+    setattr(Tensor, _name + "_", _inplace(_FUNCTIONS[_name]))
+Tensor.fix_ = Tensor.trunc_
+Tensor.negative_ = Tensor.neg_
+Tensor.clip_ = Tensor.clamp_
+for _name in "arccos arccosh arcsin arcsinh arctan arctanh clip log10 log2 rsqrt frac negative fix zero fill".split():
+    globals()[_name + "_"] = getattr(Tensor, _name + "_")
+    __all__.append(_name + "_")

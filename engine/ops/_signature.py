@@ -2,6 +2,9 @@
 (axis=, keepdims=), a dim of 0 or -1 on a 0-d tensor, and out=. Kept off the fast path: a call with no
 keywords on a tensor with dims goes straight to the function."""
 import functools
+import inspect
+import re
+import types
 
 from .._device import backend_of
 from ..autograd.grad_mode import enabled as _grad_enabled
@@ -27,6 +30,9 @@ def reduction(fn, scalar_as_vector=True):
             if refuses_first:  # a stale view's refusal comes before the argument's error, as in PyTorch
                 refuse_stale(*args, *kwargs.values())
             raise
+        except AttributeError as error:
+            raise not_a_tensor(fn, args, kwargs, error) from None
+    call.refuses_stale_first = refuses_first
     return call
 
 
@@ -62,8 +68,57 @@ def with_out(fn):
             if refuses_first:  # as in reduction()
                 refuse_stale(*args, *kwargs.values())
             raise
+        except AttributeError as error:
+            raise not_a_tensor(fn, args, kwargs, error) from None
         return _write_out(fn.__name__, out, result)
+    call.refuses_stale_first = refuses_first
     return call
+
+
+def refusing_stale_first(fn, errors=(IndexError, RuntimeError, ValueError)):
+    """A torch.* function (the Tensor methods have their own: autograd/inplace) that, as PyTorch's, raises a stale
+    view's refusal before its own argument errors: torch.transpose(v, 0, 5) on a stale view v raises the refusal,
+    not the bad dim. Only the error branch looks for stale views: arguments that are fine cost nothing more."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except errors:
+            refuse_stale(*args, *kwargs.values())
+            raise
+        except AttributeError as error:
+            raise not_a_tensor(fn, args, kwargs, error) from None
+    call.refuses_stale_first = True
+    return call
+
+
+def not_a_tensor(fn, args, kwargs, error):
+    """PyTorch's TypeError where a number, list or string was given for one of fn's Tensor arguments (found by the
+    engine reading its ._data): the first argument of that type, by name and position; else the error itself."""
+    found = re.fullmatch(r"'(\w+)' object has no attribute '_data'", str(error))
+    if found is None:
+        return error
+    names = list(inspect.signature(fn).parameters)
+    for position, value in enumerate(args):
+        if value.__class__.__name__ == found[1] and position < len(names):
+            return TypeError(f"{fn.__name__}(): argument '{names[position]}' (position {position + 1}) must be "
+                             f"Tensor, not {found[1]}")
+    for name, value in kwargs.items():
+        if value.__class__.__name__ == found[1]:
+            return TypeError(f"{fn.__name__}(): argument '{name}' must be Tensor, not {found[1]}")
+    return error
+
+
+def refuse_stale_views_first_in(namespace, names, errors=(IndexError, RuntimeError, ValueError)):
+    """Make each function in names (of a module's namespace) refusing_stale_first where PyTorch's does so: not
+    the ones that record no graph or check their arguments before they record (autograd/inplace), nor those that
+    already do (reduction, with_out), nor in-place ones (relu_), which refuse a write to the view first. errors:
+    those of the function's that come after PyTorch's refusal."""
+    for name in names:
+        fn = namespace[name]
+        if (fn.__class__ is types.FunctionType and refuses_stale_first(name) and not name.endswith("_")
+                and not hasattr(fn, "refuses_stale_first")):
+            namespace[name] = refusing_stale_first(fn, errors)
 
 
 def _as_scalar(result):

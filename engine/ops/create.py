@@ -10,7 +10,7 @@ from .. import _dtype
 from .._device import backend, backend_of, device as device_cls
 from .._settings import default_device
 from ..autograd.grad_mode import enabled as _grad_enabled
-from ..autograd.inplace import check_no_partial_overlap
+from ..autograd.inplace import check_no_partial_overlap, count_untracked_write
 from ..autograd.node import Op
 from ..tensor import Tensor
 from ._args import _b, _shape_arg, _wrap
@@ -378,7 +378,7 @@ def _fill_(self, value, op=FillBackward2):
         value = value.item()
     b = backend_of(self._data)
     b.copy_into(self._data, b.full((), value, self._data.dtype))
-    self._vc[0] += 1
+    count_untracked_write(self)
     return self
 
 
@@ -399,5 +399,5 @@ def _copy_(self, src, non_blocking=False):
     if data.__class__ is not self._data.__class__:
         data = b.from_numpy(backend_of(data).to_numpy(data) if not isinstance(data, np.ndarray) else data)
     b.copy_into(self._data, data)
-    self._vc[0] += 1
+    count_untracked_write(self)
     return self

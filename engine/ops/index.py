@@ -316,6 +316,7 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):
     """input with src's elements (or a number) written at index along dim: out[i][index[i][j]] = src[i][j] (dim 1)."""
     d = _wrap_dim(dim, input._data.ndim)
     _check_index_dtype("scatter", index)
+    _check_scatter_dims(input, index)
     _check_index_range(index, input._data.shape[d], d)
     if reduce is None:
         src = value if src is None else src
@@ -353,8 +354,15 @@ def scatter_add(input, dim, index, src):
     _check_index_dtype("scatter", index)
     if src._data.dtype != input._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_scatter_dims(input, index)
     _check_index_range(index, input._data.shape[d], d)
     return ScatterAddBackward0.apply(input, src, dim=d, index=index)
+
+
+def _check_scatter_dims(input, index):
+    """PyTorch's check before the indices' range (numpy would broadcast the index instead; a 0-d counts as 1-d)."""
+    if index._data.size and builtins.max(index._data.ndim, 1) != builtins.max(input._data.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
 
 
 def _is_advanced(item):
@@ -655,7 +663,7 @@ def setitem(input, index, value):
         write_at(b, input._data, write, value)
     except IndexError as e:
         raise IndexError(_index_error(str(e), input)) from None
-    input._vc[0] += 1
+    count_untracked_write(input)
 
 
 class IndexPutAccumulate(Op):
@@ -778,6 +786,11 @@ def index_add(input, dim, index, source, *, alpha=1):
     if index._data.size != n_source:
         raise RuntimeError(f"index_add_(): Number of indices ({index._data.size}) should be equal to source.size(dim): "
                            f"({n_source}), for dim: {dim}")
+    sliced_self, sliced_source = list(input._data.shape), list(source._data.shape)
+    del sliced_self[d:d + 1], sliced_source[d:d + 1]
+    if sliced_self != sliced_source:
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+                           f"self.shape = {list(input._data.shape)} source.shape = {list(source._data.shape)}")
     _check_index_range(index, input._data.shape[d], d)
     return IndexAddBackward0.apply(input, source, dim=d, index=index.reshape(-1), alpha=alpha)
 
@@ -854,4 +867,5 @@ def argwhere(input):
 
 # Imported last: these modules import this one (they are imported after it by engine/ops/__init__.py).
 from .shape import AliasBackward0, UnsqueezeBackward0, _view_alias  # noqa: E402
-from ..autograd.inplace import _OVERLAP, check_no_partial_overlap, check_view_write, refuse_stale  # noqa: E402
+from ..autograd.inplace import (_OVERLAP, check_no_partial_overlap, check_view_write,  # noqa: E402
+                                count_untracked_write, refuse_stale)

@@ -9,10 +9,12 @@ import numpy as np
 
 from ..autograd.grad_mode import enabled as _grad_enabled
 from ..autograd.node import Op
+from ..autograd.inplace import refuse_stale
 from ..tensor import Tensor, _wrap_dim
 from ._args import (_b, _c_type_name, _check_broadcast, _check_broadcast_shapes, _dims, _promote, _rg, _same_device,
                     _shape_str, _wrap)
 from . import _signature
+from .arithmetic import _tensor_argument
 from .index import IndexPutAddBackward
 from .shape import SqueezeBackward4, TBackward0, UnsafeViewBackward0, _diagonal_positions, expand
 from .reduce import _expand_back
@@ -141,6 +143,8 @@ class MmBackward0(Op):
 
 
 def mm(input, mat2):
+    if input._data.ndim != 2 or mat2._data.ndim != 2 or input._data.shape[1] != mat2._data.shape[0]:
+        refuse_stale(input, mat2)  # PyTorch's autograd refuses a stale view before mm checks the shapes
     if input._data.ndim != 2:
         raise RuntimeError(f"self must be a matrix")
     if mat2._data.ndim != 2:
@@ -171,6 +175,10 @@ class MvBackward0(Op):
 
 
 def mv(input, vec):
+    if input._data.ndim != 2 or vec._data.ndim != 1 or input._data.shape[1] != vec._data.shape[0]:
+        refuse_stale(input, vec)  # (as mm)
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}")
     if input._data.shape[1] != vec._data.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input._data.shape[0]}), mat ({_shape_str(input._data.shape)}), "
                            f"vec ({vec._data.shape[0]})")
@@ -189,6 +197,8 @@ class DotBackward0(Op):
 
 
 def dot(input, other):
+    if input._data.ndim != 1 or other._data.ndim != 1 or input._data.shape[0] != other._data.shape[0]:
+        refuse_stale(input, other)  # (as mm)
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors")
     if input._data.shape[0] != other._data.shape[0]:
@@ -291,6 +301,8 @@ class BmmBackward0(Op):
 
 
 def bmm(input, mat2):
+    if input._data.ndim != 3 or mat2._data.ndim != 3 or input._data.shape[::2] != mat2._data.shape[:2]:
+        refuse_stale(input, mat2)  # (as mm)
     if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2._data.ndim != 3:
@@ -385,11 +397,12 @@ def einsum(equation, *operands):
         operands = tuple(operands[0])
     subscripts, out = _einsum_subscripts(equation, operands)
     size = {}
-    for sub, x in zip(subscripts, operands):
+    for i, (sub, x) in enumerate(zip(subscripts, operands)):
         for letter, n in zip(sub, x.shape):
             if size.setdefault(letter, n) != n:
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
-                                   f"subscript {letter} has size {size[letter]} and {n}")
+                refuse_stale(*operands)  # PyTorch has recorded a permute of each operand by now
+                raise RuntimeError(f"einsum(): subscript {letter} has size {n} for operand {i} which does not "
+                                   f"broadcast with previously seen size {size[letter]}")
     sub, result = subscripts[0], operands[0]
     for k in range(len(operands)):
         later = set(out).union(*subscripts[k + 1:])
@@ -408,10 +421,10 @@ def _einsum_subscripts(equation, operands):
         raise RuntimeError(f"einsum(): {len(subscripts)} operands in the equation, {len(operands)} given")
     if builtins.any("." in s or len(set(s)) != len(s) for s in subscripts):
         raise NotImplementedError("einsum with '...' or a repeated subscript inside one operand is not supported")
-    for s, x in zip(subscripts, operands):
+    for i, (s, x) in enumerate(zip(subscripts, operands)):
         if len(s) != x.dim():
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does not match the "
-                               f"number of dimensions ({x.dim()}) for operand {subscripts.index(s)}")
+                               f"number of dimensions ({x.dim()}) for operand {i} and no ellipsis was given")
     letters = "".join(subscripts)
     if out is None:  # implicit output: the letters used once, in alphabetical order
         out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -567,15 +580,15 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, (int, np.integer)):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
-        dims_a, dims_b = list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
+        dims_a, dims_b = list(range(-dims, 0)), list(range(dims))  # (as PyTorch counts them, in its errors)
     else:
         dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
-    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
-    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
     for da, db in zip(dims_a, dims_b):
-        if a._data.shape[da] != b._data.shape[db]:
+        if a._data.shape[_wrap_dim(da, a._data.ndim)] != b._data.shape[_wrap_dim(db, b._data.ndim)]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {a._data.shape[da]} in dim "
                                f"{da} and second has size {b._data.shape[db]} in dim {db}")
+    dims_a = [_wrap_dim(d, a._data.ndim) for d in dims_a]
+    dims_b = [_wrap_dim(d, b._data.ndim) for d in dims_b]
     free_a = [d for d in range(a._data.ndim) if d not in dims_a]
     free_b = [d for d in range(b._data.ndim) if d not in dims_b]
     k = int(np.prod([a._data.shape[d] for d in dims_a]))
@@ -596,6 +609,8 @@ def inner(input, other):
 
 def kron(input, other):
     """Every element of input times the whole of other, laid out block by block."""
+    _tensor_argument("kron", input, 1, "input")
+    _tensor_argument("kron", other, 2, "other")
     nd = builtins.max(input._data.ndim, other._data.ndim)
     sa = (1,) * (nd - input._data.ndim) + input._data.shape
     sb = (1,) * (nd - other._data.ndim) + other._data.shape

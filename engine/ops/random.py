@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype, _sampling
 from .._device import backend_of
 from ..random import generator_or_default
+from ..autograd.inplace import count_untracked_write
 from ..autograd.node import Op
 from ..tensor import Tensor
 from ._args import _shape_arg
@@ -215,7 +216,7 @@ def _fill(self, values):
                                      _fill_order_strides(self))
     b = backend_of(self._data)
     b.copy_into(self._data, b.from_numpy(values))
-    self._vc[0] += 1
+    count_untracked_write(self)
     return self
 
 

@@ -120,7 +120,7 @@ class MeanBackward1(Op):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
-        input = _cast(input, dtype)  # inside the op, as PyTorch: no node of its own
+        input = _cast(input, _dtype.to_dtype(dtype))  # inside the op, as PyTorch: no node of its own
     _reduce_float_check("mean", input)
     if dim is None:
         return MeanBackward0.apply(input)
@@ -303,7 +303,7 @@ AmaxBackward0 = type("AmaxBackward0", (MaxBackward1,), {"fn_name": "amax"})
 
 
 def amax(input, dim=(), keepdim=False):
-    axes = _dims(dim, input._data.ndim) if dim != () else None
+    axes = None if isinstance(dim, (tuple, list)) and not dim else _dims(dim, input._data.ndim)
     return AmaxBackward0.apply(input, axes=axes, keepdim=keepdim)
 
 
@@ -311,7 +311,7 @@ AminBackward0 = type("AminBackward0", (MinBackward1,), {"fn_name": "amin"})
 
 
 def amin(input, dim=(), keepdim=False):
-    axes = _dims(dim, input._data.ndim) if dim != () else None
+    axes = None if isinstance(dim, (tuple, list)) and not dim else _dims(dim, input._data.ndim)
     return AminBackward0.apply(input, axes=axes, keepdim=keepdim)
 
 

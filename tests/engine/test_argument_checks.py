@@ -2,6 +2,9 @@
 bad arguments through silently (narrow past the end, split(0), gather and index_select of negative or too large
 indices, outer of a matrix), some raised other words or types (expand, masked_fill's mask). Each case runs on the
 engine and on torch: the same result, or the same error type and message."""
+import re
+
+import numpy as np
 import pytest
 import torch
 
@@ -39,6 +42,28 @@ CASES = {
     "masked_fill-mask-that-does-not-broadcast": lambda T: T.ones(2, 5).masked_fill(T.ones(7, dtype=T.bool), 0.),
     "masked_fill-2d-mask-that-does-not-broadcast": lambda T: T.ones(2, 5).masked_fill(T.ones(3, 1, dtype=T.bool), 0.),
     "masked_fill-mask-with-more-dims": lambda T: T.ones(5).masked_fill(T.ones(2, 5, dtype=T.bool), 0.),
+    # found comparing the torch.* function forms on stale views
+    "scatter-index-with-fewer-dims": lambda T: T.ones(2, 5).scatter(0, T.tensor([9]), 1.0),
+    "scatter-index-with-more-dims": lambda T: T.ones(5).scatter(0, T.tensor([[0]]), 1.0),
+    "scatter_add-index-with-fewer-dims": lambda T: T.ones(2, 5).scatter_add(0, T.tensor([0]), T.ones(3)),
+    "index_add-source-with-other-dims": lambda T: T.ones(5).index_add(0, T.tensor([9]), T.ones(1, 5)),
+    "index_add-source-of-another-width": lambda T: T.ones(2, 5).index_add(0, T.tensor([1]), T.ones(1, 4)),
+    "mv-of-a-matrix": lambda T: T.ones(3, 7).mv(T.ones(2, 5)),
+    "mv-of-vectors": lambda T: T.mv(T.ones(3), T.ones(3)),
+    "dot-of-a-matrix": lambda T: T.dot(T.ones(7), T.ones(2, 5)),
+    "bmm-of-a-matrix": lambda T: T.bmm(T.ones(1, 3, 7), T.ones(2, 5)),
+    "embedding-of-a-vector": lambda T: T.nn.functional.embedding(T.tensor([1]), T.ones(5)),
+    "nll_loss-of-a-vector-and-3-targets": lambda T: T.nn.functional.nll_loss(T.ones(5), T.tensor([0, 0, 0])),
+    "nll_loss-target-int": lambda T: T.nn.functional.nll_loss(T.ones(2, 5), 0),
+    "cross_entropy-target-list": lambda T: T.nn.functional.cross_entropy(T.ones(2, 5), [0, 0]),
+    "cosine_similarity-that-does-not-broadcast": lambda T: T.nn.functional.cosine_similarity(T.ones(2, 5), T.ones(7)),
+    "kron-of-a-number": lambda T: T.kron(T.ones(2), 5),
+    "kron-by-a-number": lambda T: T.kron(5, T.ones(2)),
+    "tensordot-sizes": lambda T: T.tensordot(T.ones(2, 5), T.ones(7, 7), dims=1),
+    "tensordot-sizes-listed": lambda T: T.tensordot(T.ones(2, 5), T.ones(7, 7), dims=([-1], [1])),
+    "einsum-subscripts": lambda T: T.einsum("ij,jk->ik", T.ones(5), T.ones(7, 2)),
+    "einsum-second-operand": lambda T: T.einsum("ij,jk->ik", T.ones(2, 5), T.ones(7)),
+    "einsum-sizes": lambda T: T.einsum("ij,jk->ik", T.ones(2, 5), T.ones(7, 2)),
 }
 
 
@@ -76,3 +101,87 @@ def test_expand_names_the_last_bad_dim_as_torch(shapes):
     with pytest.raises(RuntimeError) as got:
         engine.ones(shape).expand(*sizes)
     assert str(got.value) == str(expected.value)
+
+
+# --- arguments of the wrong type: PyTorch's argument parser raises TypeError before any op runs -------------------
+def _x(T):
+    return T.arange(6.).reshape(2, 3)
+
+
+WRONG_TYPES = {
+    "sum('a')": lambda T: _x(T).sum("a"),
+    "sum(dim='a')": lambda T: _x(T).sum(dim="a"),
+    "sum(1.5)": lambda T: _x(T).sum(1.5),
+    "sum([0.5, 1.0])": lambda T: _x(T).sum([0.5, 1.0]),
+    "sum((0, 1.0))": lambda T: _x(T).sum((0, 1.0)),
+    "sum([None])": lambda T: _x(T).sum([None]),
+    "sum(True)": lambda T: _x(T).sum(True),
+    "sum(tensor(1.))": lambda T: _x(T).sum(T.tensor(1.)),
+    "mean('a')": lambda T: _x(T).mean("a"),
+    "amax('a')": lambda T: _x(T).amax("a"),
+    "amax(numpy.float64)": lambda T: _x(T).amax(np.float64(1.0)),
+    "logsumexp([0.5])": lambda T: _x(T).logsumexp([0.5]),
+    "var('a')": lambda T: _x(T).var("a"),
+    "std(1.5)": lambda T: _x(T).std(1.5),
+    "all('a')": lambda T: _x(T).all("a"),
+    "softmax('a')": lambda T: _x(T).softmax("a"),
+    "softmax(1.5)": lambda T: _x(T).softmax(1.5),
+    "cumsum(1.5)": lambda T: _x(T).cumsum(1.5),
+    "argmax(1.5)": lambda T: _x(T).argmax(1.5),
+    "max(dim='a')": lambda T: _x(T).max(dim="a"),
+    "transpose(1.5, 0)": lambda T: _x(T).transpose(1.5, 0),
+    "unsqueeze(1.5)": lambda T: _x(T).unsqueeze(1.5),
+    "flip(1.5)": lambda T: _x(T).flip(1.5),
+    "squeeze('a')": lambda T: _x(T).squeeze("a"),
+    "sum(dtype='float32')": lambda T: _x(T).sum(dtype="float32"),
+    "mean(dtype='float32')": lambda T: _x(T).mean(dtype="float32"),
+    "softmax(0, dtype='float32')": lambda T: _x(T).softmax(0, dtype="float32"),
+    "zeros(2, dtype='float32')": lambda T: T.zeros(2, dtype="float32"),
+    "tensor(dtype='float32')": lambda T: T.tensor([1.], dtype="float32"),
+    "ones(2.5)": lambda T: T.ones(2.5),
+    "zeros('a')": lambda T: T.zeros("a"),
+    "zeros((2, 2.0))": lambda T: T.zeros((2, 2.0)),
+    "ones(True)": lambda T: T.ones(True),
+    "randn(2.0)": lambda T: T.randn(2.0),
+    "repeat(2.0)": lambda T: _x(T).repeat(2.0),
+    "torch.tanh(1.0)": lambda T: T.tanh(1.0),
+    "torch.exp([1.])": lambda T: T.exp([1.]),
+    "torch.sum([1.])": lambda T: T.sum([1.]),
+    "torch.matmul(x, 2)": lambda T: T.matmul(_x(T), 2),
+    "torch.mm(x, [1])": lambda T: T.mm(_x(T), [1]),
+    # what PyTorch accepts as a dim or a size
+    "sum(tensor(1))": lambda T: _x(T).sum(T.tensor(1)),
+    "sum(numpy.int64(1))": lambda T: _x(T).sum(np.int64(1)),
+    "sum((0, numpy.int64(1)))": lambda T: _x(T).sum((0, np.int64(1))),
+    "cumsum(numpy.int64(1))": lambda T: _x(T).cumsum(np.int64(1)),
+    "amax([])": lambda T: _x(T).amax([]),
+    "zeros(numpy.int64(2))": lambda T: T.zeros(np.int64(2)),
+    "zeros(torch.Size([2, 1]))": lambda T: T.zeros(T.Size([2, 1])),
+    "amax(torch.Size([1]))": lambda T: _x(T).amax(T.Size([1])),
+}
+# where PyTorch's words are its own and short (one signature), the message too
+SAME_WORDS = {"amax('a')", "amax(numpy.float64)", "logsumexp([0.5])", "softmax('a')", "softmax(1.5)", "cumsum(1.5)",
+              "argmax(1.5)", "unsqueeze(1.5)", "zeros(2, dtype='float32')", "ones(2.5)",
+              "zeros('a')", "ones(True)", "randn(2.0)", "torch.tanh(1.0)", "torch.exp([1.])", "torch.sum([1.])",
+              "torch.matmul(x, 2)", "torch.mm(x, [1])"}
+
+
+def _type_outcome(T, fn):
+    try:
+        result = fn(T)
+    except Exception as error:
+        return type(error).__name__, str(error)
+    return "ok", repr(result.tolist()) if isinstance(result, T.Tensor) else repr(result)
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_wrong_argument_types_raise_torchs_error_type(case):
+    got, expected = _type_outcome(engine, WRONG_TYPES[case]), _type_outcome(torch, WRONG_TYPES[case])
+    assert got[0] == expected[0]
+    if expected[0] == "ok":
+        assert got[1] == expected[1]
+    else:  # the engine names the argument and the type it was given, in PyTorch's words where those are short
+        assert "argument" in got[1] and ("dim" in got[1] or "size" in got[1] or "dtype" in got[1] or "Tensor" in got[1])
+        if case in SAME_WORDS:  # (PyTorch adds the argument's position where it was given by position)
+            assert re.sub(r" \(position \d\)", "", got[1].split("): ")[-1]) == re.sub(r" \(position \d\)", "",
+                                                                                      expected[1].split("): ")[-1])

@@ -79,6 +79,38 @@ REFUSED_BEFORE_THE_ARGUMENTS = {
     "torch.cat([w, v])": lambda T, v: T.cat([T.ones(1), v]),
     "layer_norm": lambda T, v: T.nn.functional.layer_norm(v, (7,)),
     "linear": lambda T, v: T.nn.functional.linear(v, T.ones(3, 7)),
+    # the function forms, and ops whose stale view is not self
+    "torch.transpose(v, 0, 5)": lambda T, v: T.transpose(v, 0, 5),
+    "torch.swapaxes(v, 0, 5)": lambda T, v: T.swapaxes(v, 0, 5),
+    "torch.permute(v, (0, 5))": lambda T, v: T.permute(v, (0, 5)),
+    "torch.unsqueeze(v, 5)": lambda T, v: T.unsqueeze(v, 5),
+    "torch.squeeze(v, 5)": lambda T, v: T.squeeze(v, 5),
+    "torch.reshape(v, (7,))": lambda T, v: T.reshape(v, (7,)),
+    "torch.select(v, 0, 9)": lambda T, v: T.select(v, 0, 9),
+    "torch.broadcast_to(v, (7, 7))": lambda T, v: T.broadcast_to(v, (7, 7)),
+    "torch.flip(v, (5,))": lambda T, v: T.flip(v, (5,)),
+    "torch.roll(v, 1, 5)": lambda T, v: T.roll(v, 1, 5),
+    "torch.sort(v, 5)": lambda T, v: T.sort(v, 5),
+    "torch.topk(v, 9)": lambda T, v: T.topk(v, 9),
+    "torch.split(v, 0, 0)": lambda T, v: T.split(v, 0, 0),
+    "torch.hstack([v, w])": lambda T, v: T.hstack([v, T.ones(7, 7)]),
+    "torch.scatter(v, 0, 9, 1.0)": lambda T, v: T.scatter(v, 0, T.tensor([[9]]), 1.0),
+    "torch.index_add(v, 0, 9, w)": lambda T, v: T.index_add(v, 0, T.tensor([9]), T.ones(1, 5)),
+    "torch.einsum-sizes": lambda T, v: T.einsum("ij,jk->ik" if v.dim() == 2 else "j,jk->k", v, T.ones(7, 2)),
+    "w.mm(v)": lambda T, v: T.ones(3, 7).mm(v),
+    "w.mv(v)": lambda T, v: T.ones(3, 7).mv(v),
+    "torch.dot(w, v)": lambda T, v: T.dot(T.ones(7), v),
+    "torch.bmm(w, v)": lambda T, v: T.bmm(T.ones(1, 3, 7), v),
+    "F.softmax(v, 5)": lambda T, v: T.nn.functional.softmax(v, 5),
+    "F.log_softmax(v, 5)": lambda T, v: T.nn.functional.log_softmax(v, 5),
+    "F.gelu(approximate=bad)": lambda T, v: T.nn.functional.gelu(v, approximate="bad"),
+    "F.nll_loss-target-9": lambda T, v: T.nn.functional.nll_loss(v, T.full(v.shape[:-1], 9)),
+    "F.cross_entropy-target-9": lambda T, v: T.nn.functional.cross_entropy(v, T.full(v.shape[:-1], 9)),
+    "F.embedding-index-99": lambda T, v: T.nn.functional.embedding(T.tensor([99]), v),
+    "F.nll_loss-of-a-vector-and-3-targets": lambda T, v: T.nn.functional.nll_loss(v[0] if v.dim() == 2 else v,
+                                                                                  T.tensor([0, 0, 0])),
+    "F.normalize(dim=5)": lambda T, v: T.nn.functional.normalize(v, dim=5),
+    "F.pixel_shuffle-of-a-matrix": lambda T, v: T.nn.functional.pixel_shuffle(v, 3),
 }
 
 
@@ -129,6 +161,15 @@ NOT_REFUSED = {
     "movedim(5, 0)": lambda T, v: v.movedim(5, 0),
     "outer-with-a-matrix": lambda T, v: v.outer(T.ones(3, 3)),
     "mse_loss-that-does-not-broadcast": lambda T, v: T.nn.functional.mse_loss(v, T.ones(7, 7)),
+    # functions that check their arguments first (PyTorch's Python or composite code)
+    "torch.einsum-subscripts": lambda T, v: T.einsum("ijk->i", v),
+    "torch.tensordot-sizes": lambda T, v: T.tensordot(v, T.ones(7, 7), dims=1),
+    "torch.cdist-sizes": lambda T, v: T.cdist(v, T.ones(2, 7)),
+    "F.cosine_similarity-that-does-not-broadcast": lambda T, v: T.nn.functional.cosine_similarity(v, T.ones(7)),
+    "F.nll_loss-batch-sizes": lambda T, v: T.nn.functional.nll_loss(v, T.tensor([0, 0, 0]) if v.dim() == 2 else 0),
+    "F.dropout(p=2)": lambda T, v: T.nn.functional.dropout(v, p=2.0),
+    "F.pad-odd-length": lambda T, v: T.nn.functional.pad(v, (1,)),
+    "F.l1_loss-that-does-not-broadcast": lambda T, v: T.nn.functional.l1_loss(v, T.ones(7)),
 }
 
 
@@ -147,3 +188,93 @@ def test_with_fine_arguments_a_stale_view_is_refused_as_torch(made_by):
         outcome = _outcome(torch, made_by, op)
         assert "modified inplace" in outcome
         assert _outcome(engine, made_by, op) == outcome
+
+
+# in-place functions refuse the write to the view itself first, as the in-place methods do
+IN_PLACE_FUNCTIONS = {
+    "torch.relu_(v)": lambda T, v: T.relu_(v),
+    "torch.clamp_(v, 0, 1)": lambda T, v: T.clamp_(v, 0, 1),
+    "F.relu(v, inplace=True)": lambda T, v: T.nn.functional.relu(v, inplace=True),
+    "F.dropout(v, inplace=True)": lambda T, v: T.nn.functional.dropout(v, 0.5, inplace=True),
+}
+
+
+@pytest.mark.parametrize("made_by", MADE_BY)
+@pytest.mark.parametrize("op", IN_PLACE_FUNCTIONS)
+def test_an_in_place_function_on_a_stale_view_refuses_the_write_as_torch(made_by, op):
+    outcome = _outcome(torch, made_by, IN_PLACE_FUNCTIONS[op])
+    assert "is being modified inplace" in outcome
+    assert _outcome(engine, made_by, IN_PLACE_FUNCTIONS[op]) == outcome
+
+
+# --- in-place writes that record no graph (under no_grad) change the views' versions too -------------------------
+VIEWS = {
+    "split": lambda x: x.split(2)[0],
+    "unbind": lambda x: x.unbind(0)[1],
+    "chunk": lambda x: x.chunk(2)[1],
+    "no_grad": lambda x: x[1:3],  # (made under no_grad below)
+    "slice": lambda x: x[1:3],
+    "select": lambda x: x[2],
+    "transpose": lambda x: x.t(),
+    "view-of-a-view": lambda x: x[1:3][:, 1],
+}
+UNTRACKED_WRITES = {
+    "base.add_": lambda T, x, v: x.add_(1),
+    "base.zero_": lambda T, x, v: x.zero_(),
+    "base.fill_": lambda T, x, v: x.fill_(2.5),
+    "base.copy_": lambda T, x, v: x.copy_(T.full((4, 5), 3.)),
+    "base[0, 0] = 5": lambda T, x, v: x.__setitem__((0, 0), 5.),
+    "base[:, 1] = w": lambda T, x, v: x.__setitem__((slice(None), 1), T.arange(4.)),
+    "view.mul_": lambda T, x, v: v.mul_(3),
+    "other-view.sub_": lambda T, x, v: x[3].sub_(1),
+}
+
+
+def _observe(T, base_kind, made_by, write):
+    """What the view, the base and the leaf's gradient look like after `write` under no_grad, then a use of the
+    view with grad mode on: each step's outcome (or error, word for word)."""
+    seen = []
+
+    def step(name, fn):
+        try:
+            seen.append((name, fn()))
+        except Exception as error:
+            seen.append((name, f"{type(error).__name__}: {error}"))
+
+    leaf = T.arange(20., requires_grad=True).reshape(4, 5).detach().requires_grad_()
+    x = leaf if base_kind == "leaf" else leaf * 1
+    if made_by == "no_grad":
+        with T.no_grad():
+            v = VIEWS[made_by](x)
+    else:
+        v = VIEWS[made_by](x)
+    with T.no_grad():
+        UNTRACKED_WRITES[write](T, x, v)
+    step("view grad_fn", lambda: type(v.grad_fn).__name__)
+    step("base grad_fn", lambda: type(x.grad_fn).__name__)
+    step("view requires_grad", lambda: v.requires_grad)
+    step("view values", lambda: v.tolist())
+    step("base values", lambda: x.tolist())
+    step("backward through the view", lambda: ((v * T.arange(1., v.numel() + 1).reshape(v.shape)).sum().backward(),
+                                                leaf.grad.tolist() if leaf.grad is not None else None))
+    step("view values after", lambda: v.tolist())
+    return seen
+
+
+@pytest.mark.parametrize("base_kind", ["leaf", "non-leaf"])
+@pytest.mark.parametrize("made_by", VIEWS)
+@pytest.mark.parametrize("write", UNTRACKED_WRITES)
+def test_an_untracked_in_place_write_changes_the_views_as_in_torch(base_kind, made_by, write):
+    """PyTorch: a write under no_grad bumps the shared version counter, so a split/unbind/no_grad view is refused
+    when next used with grad mode on, and any other view reads its region of the base again (AsStridedBackward0)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _observe(engine, base_kind, made_by, write) == _observe(torch, base_kind, made_by, write)
+
+
+def test_a_write_when_nothing_needs_grad_leaves_views_alone_as_torch():
+    for T in (engine, torch):
+        x = T.ones(4, 5)
+        s = x.split(2)[0]
+        x.add_(1)
+        assert s.grad_fn is None and (s * 2).sum().item() == 40.

@@ -61,7 +61,7 @@ class SoftmaxBackward0(Op):
 
 def softmax(input, dim, dtype=None):
     if dtype is not None:
-        input = input.to(dtype)
+        input = input.to(_dtype.to_dtype(dtype))
     if input._data.dtype.kind != "f":
         input = input.to(_dtype.get_default_dtype())
     return SoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
@@ -85,7 +85,7 @@ class LogSoftmaxBackward0(Op):
 
 def log_softmax(input, dim, dtype=None):
     if dtype is not None:
-        input = input.to(dtype)
+        input = input.to(_dtype.to_dtype(dtype))
     if input._data.dtype.kind != "f":
         input = input.to(_dtype.get_default_dtype())
     return LogSoftmaxBackward0.apply(input, dim=_wrap_dim(dim, input._data.ndim))
