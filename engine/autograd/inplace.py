@@ -384,7 +384,9 @@ def after_untracked_write(written):
         if v is None:
             continue
         alive.append(ref)
-        if v._base is not base or v.__class__ is _StaleViewTensor or not (v._requires_grad or base._requires_grad):
+        # PyTorch leaves a view alone whose base needs no gradient and which has no grad_fn (a view made a leaf
+        # by requires_grad_()): its grad_fn stays None.
+        if v._base is not base or v.__class__ is _StaleViewTensor or v.grad_fn is None and not base._requires_grad:
             continue
         creation = getattr(v, "_creation", None)
         if creation is not None:

@@ -5,7 +5,7 @@ in-place forms (x.add_(y)), and torch.relu_ and friends.
 import numpy as np
 
 from ..autograd.grad_mode import enabled as _grad_enabled
-from ..autograd.inplace import check_no_partial_overlap, refuse_stale_views_first
+from ..autograd.inplace import check_no_partial_overlap, count_untracked_write, refuse_stale_views_first
 from ..tensor import Tensor
 from . import arithmetic, composite, create, index, linalg, pointwise, reduce, shape
 from ._args import _Scalar
@@ -113,7 +113,7 @@ def _inplace(fn, elementwise=True):
         if ufunc is not None and len(args) == 1 and not kwargs and _writes_in_place(self, args[0]):
             other = args[0]
             ufunc(self._data, other._data if other.__class__ is Tensor else other, out=self._data)
-            self._vc[0] += 1
+            count_untracked_write(self)
             return self
         try:
             return self._write(fn(self._inplace_source(), *args, **kwargs))
