@@ -16,13 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.site.build import build, site_server
+from app.site.first_paint import CHROMIUM, CHROMIUM_ARGS  # the browser the site build snapshots with
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-# Headless, as root, offline: without the background-networking flags Chromium keeps
-# calling Google hosts. WebGPU runs on Chromium's bundled SwiftShader adapter.
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--enable-unsafe-webgpu"]
 SCREENSHOTS = ROOT / ".cache" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}  # a laptop screen
 APP_TIMEOUT_MS = 240_000  # generous: two cores shared by many test runs took 100-180 s to start here

@@ -28,8 +28,8 @@
   let answer = newAnswer();
 
   // Resolved once changes made in the page reach Python. Components that set a property as they are
-  // drawn (a share link in the address, the kept playgrounds) wait for it: after the first screen their
-  // modules are loaded already, so they draw, and report, before Python's document is listened to.
+  // drawn (a share link in the address, the kept playgrounds) wait for it: their modules may be loaded
+  // already, so that they draw, and report, before Python's document is listened to.
   let connect;
   const connected = new Promise((resolve) => { connect = resolve; });
 
@@ -135,32 +135,34 @@
 
   // ---- the first screen, before Python is up -------------------------------------------
 
-  // first-screen-<language>.json is the playground as a first visit shows it, rendered at build time by the
-  // same app and wheels (app/site/build.py). BokehJS draws it into #first-screen as soon as it is here, inert
-  // (index.html, site.css), and Python's own document replaces it in place.
-  const firstScreenJson = fetch(`first-screen-${language}.json`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
-  const firstScreen = drawFirstScreen();
+  // index.html holds the playground as a first visit shows it, in every language: static HTML and images
+  // that the site build made from the same app (app/site/first_paint.py), painted with no script at all.
+  // This picks the page's language among them before the body is parsed; the rest stay hidden (site.css).
+  const chosen = document.createElement("style");
+  chosen.textContent = `#first-screen > [data-language="${language}"] { display: contents; }`;
+  document.head.append(chosen);
 
-  async function drawFirstScreen() {
-    const json = await firstScreenJson;
-    await domReady;
-    if (!json || jsdoc) return null;
-    const views = await embed(json.docsJson, json.renderItems, "first-screen");
-    timings.firstScreen = performance.now();
-    return views;
-  }
+  // When the first screen has been painted with its pictures (bench/site.py reports it): once the page is
+  // parsed, before the deferred scripts (BokehJS, Panel) run.
+  const parsed = new Promise((resolve) => document.addEventListener("readystatechange", resolve, { once: true }));
+  parsed.then(async () => {
+    const screen = document.querySelector(`#first-screen > [data-language="${language}"]`);
+    if (!screen) return;
+    const pictures = [];
+    const collect = (root) => {
+      for (const element of root.querySelectorAll("*")) {
+        if (element instanceof HTMLImageElement) pictures.push(element.decode().catch(() => {}));
+        if (element.shadowRoot) collect(element.shadowRoot);
+      }
+    };
+    collect(screen);
+    await Promise.all(pictures);
+    requestAnimationFrame(() => setTimeout(() => { timings.firstScreen ??= performance.now(); }));
+  });
 
   // Python's document is drawn under the first screen, out of sight, and takes its place once laid out.
-  async function replaceFirstScreen() {
-    const views = await firstScreen;
-    const first = document.getElementById("first-screen");
-    if (views) {
-      const roots = [...views.roots.values()];
-      const index = Bokeh.documents.indexOf(roots[0]?.model.document);
-      if (index >= 0) Bokeh.documents.splice(index, 1); // Bokeh.documents[0] is Python's
-      for (const root of roots) root.remove();
-    }
-    first?.remove();
+  function replaceFirstScreen() {
+    document.getElementById("first-screen")?.remove();
     document.body.classList.remove("starting");
   }
 
@@ -178,13 +180,12 @@
   }
 
   async function draw(docsJson, renderItems) {
-    await firstScreen;
     const views = await embed(docsJson, renderItems, "app");
     jsdoc = [...views.roots.values()][0].model.document;
     jsdoc.on_change(onDocumentChange, false);
     for (const root of views.roots.values()) if (root.invalidate_layout) layOutOncePerPatch(root);
     await new Promise((resolve) => requestAnimationFrame(resolve)); // laid out: now it may be seen
-    await replaceFirstScreen();
+    replaceFirstScreen();
   }
 
   // BokehJS lays the whole page out again for each changed property that may resize
