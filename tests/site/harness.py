@@ -87,19 +87,26 @@ def playground_worker(page):
     return next(worker for worker in page.workers if worker.url.endswith("/worker.js"))
 
 
-class PythonHeldBack:
-    """Holds our wheel back (the context's requests for it wait) until `release()`: Python cannot be up before,
-    so a test can look at what the page shows without it (the loader, the first screen)."""
-    WHEEL = "**/pyodide/autograd_playground-*.whl"
+class HeldBack:
+    """Holds the context's requests for `pattern` back (they wait) until `release()`."""
 
-    def __init__(self, context):
-        self.context, self.held = context, []
-        context.route(self.WHEEL, lambda route: self.held.append(route))
+    def __init__(self, context, pattern):
+        self.context, self.pattern, self.held = context, pattern, []
+        context.route(pattern, lambda route: self.held.append(route))
 
     def release(self):
         for route in self.held:
             route.continue_()
-        self.context.unroute(self.WHEEL)
+        self.context.unroute(self.pattern)
+
+
+class PythonHeldBack(HeldBack):
+    """Holds our wheel back until `release()`: Python cannot be up before, so a test can look at what the page
+    shows without it (the loader, the first screen)."""
+    WHEEL = "**/pyodide/autograd_playground-*.whl"
+
+    def __init__(self, context):
+        super().__init__(context, self.WHEEL)
 
 
 def settle(page):
