@@ -5,7 +5,9 @@ downloads are cached in .cache/downloads/ and re-checked on every build (downloa
 output folder is rebuilt from scratch each time, so it is pure output.
 
 Layout of the output:
-    index.html, loader.js, worker.js, site.css   hand-written, from app/site/web/
+    index.html, loader.js, worker.js, site.css   hand-written, from app/site/web/ (index.html gets the first
+                                                 screen as static HTML: first_paint.py)
+    first-screen/                                its pictures and shared stylesheets
     boot.json                                    what the worker loads first, with sizes
     pyodide/                                     interpreter, stdlib, wheels, pyodide-lock.json
     bokeh/, panel/                               BokehJS and Panel's JS/CSS for the main thread

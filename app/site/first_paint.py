@@ -133,7 +133,9 @@ def main(site, documents, out, languages):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{server.server_port}/"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # (Where Debian's is missing, as on a hosted CI runner, Playwright's own: `playwright install chromium`.)
+        executable = CHROMIUM if Path(CHROMIUM).exists() else None
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         for language in languages:
             context = browser.new_context(viewport=VIEWPORT, locale=LOCALES.get(language, language),
                                           service_workers="block")

@@ -14,6 +14,8 @@
       : localStorage.getItem("autograd-playground/last"); // (kept by earlier versions)
   } catch (error) {} // storage disabled, or its index damaged: a fresh playground
   worker.postMessage({ type: "kept", text: kept });
+  // The page parsed: the loader and the first screen are there. BokehJS and Panel (deferred scripts) run after.
+  const parsed = new Promise((resolve) => document.addEventListener("readystatechange", resolve, { once: true }));
   const domReady = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
   // Milliseconds since navigation start when each stage began; read by tests and bench/site.py.
   const timings = {};
@@ -76,11 +78,11 @@
     for (const item of document.querySelectorAll("#stages li")) item.textContent = words[`stage_${item.dataset.stage}`];
     return words;
   }
-  domReady.then(say);
+  parsed.then(say);
 
   async function showStage(name) {
     timings[name] = performance.now();
-    await domReady;
+    await parsed;
     for (const item of document.querySelectorAll("#stages li")) {
       const current = item.dataset.stage === name;
       if (item.classList.contains("active") && !current) item.classList.replace("active", "done");
@@ -89,7 +91,7 @@
   }
 
   async function showProgress({ loaded, total, file }) {
-    await domReady;
+    await parsed;
     const progress = document.getElementById("progress");
     if (!progress) return; // the loader is gone: the playground is up
     progress.value = loaded / total;
@@ -99,7 +101,7 @@
 
   async function showError(message) {
     console.error("playground failed to start:", message);
-    await domReady;
+    await parsed;
     const loader = document.getElementById("loader");
     loader.classList.add("failed");
     // The last lines of a Python traceback or JS error say what went wrong; stack frames do not.
@@ -142,9 +144,7 @@
   chosen.textContent = `#first-screen > [data-language="${language}"] { display: contents; }`;
   document.head.append(chosen);
 
-  // When the first screen has been painted with its pictures (bench/site.py reports it): once the page is
-  // parsed, before the deferred scripts (BokehJS, Panel) run.
-  const parsed = new Promise((resolve) => document.addEventListener("readystatechange", resolve, { once: true }));
+  // When the first screen has been painted with its pictures (bench/site.py reports it).
   parsed.then(async () => {
     const screen = document.querySelector(`#first-screen > [data-language="${language}"]`);
     if (!screen) return;
