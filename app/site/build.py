@@ -298,6 +298,10 @@ class Site:
         # First in the file: the loader picks the page's language (and so its first screen) as it starts.
         loader = self.out / "loader.js"
         loader.write_text(f"const LOADER_WORDS = {json.dumps(words, ensure_ascii=False)};\n" + loader.read_text())
+        # Written into the page: the first screen then waits for no request (a busy server took a second for it).
+        index = self.out / "index.html"
+        index.write_text(index.read_text().replace('<script src="loader.js"></script>', f"<script>\n{loader.read_text()}</script>"))
+        loader.unlink()
 
     def write_first_screen(self):
         """The playground as a first visit shows it, in each language, written into index.html as static HTML

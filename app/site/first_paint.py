@@ -92,7 +92,7 @@ SERIALIZE = """() => {
 def snapshot(page, url, document):
     """The first screen drawn by BokehJS from `document` (first_screen.mjs's JSON), as HTML."""
     page.goto(url)
-    page.wait_for_function("window.Bokeh?.embed && document.readyState === 'complete'")
+    page.evaluate("window.playground.pageScripts")   # BokehJS and Panel
     page.evaluate(DRAW, document)
     # Drawn once nothing changes any more: Panel's JS components (the network builder) and the plots draw on
     # their own time, after the document is embedded.

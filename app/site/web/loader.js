@@ -14,9 +14,10 @@
       : localStorage.getItem("autograd-playground/last"); // (kept by earlier versions)
   } catch (error) {} // storage disabled, or its index damaged: a fresh playground
   worker.postMessage({ type: "kept", text: kept });
-  // The page parsed: the loader and the first screen are there. BokehJS and Panel (deferred scripts) run after.
+  // The page parsed: the loader and the first screen are there.
   const parsed = new Promise((resolve) => document.addEventListener("readystatechange", resolve, { once: true }));
-  const domReady = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
+  let pageScriptsRun;
+  const pageScripts = new Promise((resolve) => { pageScriptsRun = resolve; }); // BokehJS and Panel are loaded
   // Milliseconds since navigation start when each stage began; read by tests and bench/site.py.
   const timings = {};
   let statsRequests = [];
@@ -37,6 +38,7 @@
 
   window.playground = {
     connected,
+    pageScripts,
     timings,
     tti: null,
     // Resolves, with the `answer` below, once Python has answered every change sent to it
@@ -144,20 +146,34 @@
   chosen.textContent = `#first-screen > [data-language="${language}"] { display: contents; }`;
   document.head.append(chosen);
 
-  // When the first screen has been painted with its pictures (bench/site.py reports it).
+  // Once the first screen has been painted with its pictures (timings.firstScreen: bench/site.py reports it),
+  // BokehJS and Panel run, in the order index.html preloads them.
   parsed.then(async () => {
     const screen = document.querySelector(`#first-screen > [data-language="${language}"]`);
-    if (!screen) return;
-    const pictures = [];
-    const collect = (root) => {
-      for (const element of root.querySelectorAll("*")) {
-        if (element instanceof HTMLImageElement) pictures.push(element.decode().catch(() => {}));
-        if (element.shadowRoot) collect(element.shadowRoot);
-      }
-    };
-    collect(screen);
-    await Promise.all(pictures);
-    requestAnimationFrame(() => setTimeout(() => { timings.firstScreen ??= performance.now(); }));
+    if (screen) {
+      const pictures = [];
+      const collect = (root) => {
+        for (const element of root.querySelectorAll("*")) {
+          if (element instanceof HTMLImageElement) pictures.push(element.decode().catch(() => {}));
+          if (element.shadowRoot) collect(element.shadowRoot);
+        }
+      };
+      collect(screen);
+      await Promise.all(pictures);
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+      timings.firstScreen = performance.now();
+    }
+    const loads = [...document.querySelectorAll("link[rel=preload][as=script]")].map(({ href }) => {
+      const script = document.createElement("script");
+      script.src = href;
+      script.async = false; // (run in order)
+      document.head.append(script);
+      return new Promise((resolve, reject) => {
+        script.onload = resolve;
+        script.onerror = () => reject(new Error(`${href} did not load`));
+      });
+    });
+    Promise.all(loads).then(pageScriptsRun, (error) => showError(error.message));
   });
 
   // Python's document is drawn under the first screen, out of sight, and takes its place once laid out.
@@ -169,7 +185,7 @@
   // ---- Python -> page ------------------------------------------------------------------
 
   async function embed(docsJson, renderItems, elementid) {
-    await domReady; // deferred BokehJS/Panel scripts have run by now
+    await pageScripts;
     const [item] = JSON.parse(renderItems);
     // Draw every root of the document into the element rather than into pre-rendered placeholders.
     delete item.roots;
