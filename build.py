@@ -94,11 +94,12 @@ def cmd_test(args):
 
 
 def site_tools(argv):
-    """The site build needs only the standard library and `pyodide-lock[wheel]` (plus npm, node and pip):
-    it runs in .venv only where that is missing, so hosting needs no test dependencies."""
+    """The site build needs only the standard library, `pyodide-lock[wheel]` and Playwright (plus npm, node, pip
+    and Chromium): it runs in .venv only where that is missing, so hosting needs no test dependencies."""
     try:
         import pyodide_lock.utils  # noqa: F401
         import pkginfo  # noqa: F401
+        import playwright  # noqa: F401  (the first screen's snapshot: app/site/first_paint.py)
     except ImportError:
         in_venv(argv)
     sys.path.insert(0, str(ROOT))

@@ -5,7 +5,9 @@ downloads are cached in .cache/downloads/ and re-checked on every build (downloa
 output folder is rebuilt from scratch each time, so it is pure output.
 
 Layout of the output:
-    index.html, loader.js, worker.js, site.css   hand-written, from app/site/web/
+    index.html, loader.js, worker.js, site.css   hand-written, from app/site/web/ (index.html gets the first
+                                                 screen as static HTML: first_paint.py)
+    first-screen/                                its pictures and shared stylesheets
     boot.json                                    what the worker loads first, with sizes
     pyodide/                                     interpreter, stdlib, wheels, pyodide-lock.json
     bokeh/, panel/                               BokehJS and Panel's JS/CSS for the main thread
@@ -42,7 +44,8 @@ HERE = Path(__file__).resolve().parent
 WEB = HERE / "web"
 ASSETS = HERE / "assets.toml"
 SERVICE_WORKER = "sw.js"   # written by the build: the template in web/ plus this build's file list
-FIRST_SCREEN = "first-screen-{language}.json"
+FIRST_SCREEN_MARK = "<!-- first screen -->"   # where index.html gets the first screen in each language
+FIRST_PAINT_ASSETS = "first-screen"          # its images and shared stylesheets
 # Files the page fetches only when asked (MNIST, 1.6 MB, once a student chooses it): the service worker
 # keeps them once fetched instead of downloading them on the first visit.
 LAZY_FILES = (MNIST_PATH,)
@@ -295,30 +298,51 @@ class Site:
         # First in the file: the loader picks the page's language (and so its first screen) as it starts.
         loader = self.out / "loader.js"
         loader.write_text(f"const LOADER_WORDS = {json.dumps(words, ensure_ascii=False)};\n" + loader.read_text())
+        # Written into the page: the first screen then waits for no request (a busy server took a second for it).
+        index = self.out / "index.html"
+        index.write_text(index.read_text().replace('<script src="loader.js"></script>', f"<script>\n{loader.read_text()}</script>"))
+        loader.unlink()
 
     def write_first_screen(self):
-        """first-screen-<language>.json: the playground as a first visit shows it in each language, rendered by
-        the site's own wheels in Node (cached by their hashes). The page draws the one in its language before
-        Python is up, then Python takes over."""
+        """The playground as a first visit shows it, in each language, written into index.html as static HTML
+        with its images and shared stylesheets in first-screen/: the page paints it before any script runs,
+        and Python's document replaces it. Python renders the document in Node with the site's own wheels
+        (first_screen.mjs), Chromium draws it with the site's BokehJS and writes it out (first_paint.py);
+        both are cached by the wheels' hashes (and the snapshot also by what lays it out)."""
         boot = json.loads((self.out / "boot.json").read_text())
         wheels = sorted(f for f in boot["files"] if f.endswith(".whl"))
         key = hashlib.sha256("".join(boot["files"][f]["integrity"] for f in wheels).encode()).hexdigest()[:16]
         rendered = FIRST_SCREEN_CACHE / key
         if not rendered.exists():
             log("rendering the first screen in each language with Pyodide in Node")
-            FIRST_SCREEN_CACHE.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=FIRST_SCREEN_CACHE) as tmp:
-                partial = Path(tmp) / key
-                partial.mkdir()
-                done = subprocess.run(["node", str(HERE / "first_screen.mjs"), str(self.pyodide_for_node()),
-                                       json.dumps([str(self.out / f) for f in wheels]), str(partial),
-                                       json.dumps(list(i18n.LANGUAGES))], capture_output=True, text=True)
-                if done.returncode:
-                    output = done.stdout + done.stderr
-                    sys.exit(f"rendering the first screen failed:\n{output[output.find('Traceback'):][-3000:]}")
-                partial.replace(rendered)
-        for language in i18n.LANGUAGES:
-            shutil.copy(rendered / f"{language}.json", self.out / FIRST_SCREEN.format(language=language))
+            self.into_cache(rendered, ["node", str(HERE / "first_screen.mjs"), str(self.pyodide_for_node()),
+                                       json.dumps([str(self.out / f) for f in wheels])], "rendering the first screen")
+        layout = [HERE / "first_paint.py", *(WEB / name for name in ("index.html", "site.css"))]
+        layout_key = hashlib.sha256(b"".join(path.read_bytes() for path in layout)).hexdigest()[:16]
+        painted = FIRST_SCREEN_CACHE / f"{key}-html-{layout_key}"
+        if not painted.exists():
+            log("writing the first screen as static HTML with Chromium")
+            self.into_cache(painted, [sys.executable, "-m", "app.site.first_paint", str(self.out), str(rendered)],
+                            "writing the first screen as HTML")
+        shutil.copytree(painted / FIRST_PAINT_ASSETS, self.out / FIRST_PAINT_ASSETS)
+        screens = "".join(f'<div data-language="{language}">{(painted / f"{language}.html").read_text()}</div>'
+                          for language in i18n.LANGUAGES)
+        index = self.out / "index.html"
+        index.write_text(index.read_text().replace(FIRST_SCREEN_MARK, screens))
+
+    def into_cache(self, folder, command, what):
+        """Runs `command` with a temporary folder and the languages as its last arguments, and keeps that folder
+        as `folder` in the cache once it succeeded."""
+        FIRST_SCREEN_CACHE.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=FIRST_SCREEN_CACHE) as tmp:
+            partial = Path(tmp) / folder.name
+            partial.mkdir()
+            done = subprocess.run([*command, str(partial), json.dumps(list(i18n.LANGUAGES))], cwd=ROOT,
+                                  capture_output=True, text=True)
+            if done.returncode:
+                output = done.stdout + done.stderr
+                sys.exit(f"{what} failed:\n{output[output.find('Traceback'):][-3000:]}")
+            partial.replace(folder)
 
     def write_icons(self):
         """The installable app's icons (manifest.webmanifest names them)."""

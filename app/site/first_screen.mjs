@@ -1,6 +1,6 @@
 // Renders the playground's first screen at build time, with the site's own Pyodide and wheels in Node:
-// the Bokeh document the worker would send the page on a first visit, which the page draws while Python
-// is still starting (app/site/web/loader.js); one per language, as OUT_DIR/<language>.json.
+// the Bokeh document the worker would send the page on a first visit, which first_paint.py draws and writes
+// into index.html as static HTML, shown while Python is still starting; one per language, as OUT_DIR/<language>.json.
 //
 //   node app/site/first_screen.mjs PYODIDE_DIR WHEEL_PATHS_JSON OUT_DIR LANGUAGES_JSON
 import fs from "node:fs";

@@ -16,13 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.site.build import build, site_server
+from app.site.first_paint import CHROMIUM, CHROMIUM_ARGS  # the browser the site build snapshots with
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-# Headless, as root, offline: without the background-networking flags Chromium keeps
-# calling Google hosts. WebGPU runs on Chromium's bundled SwiftShader adapter.
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--enable-unsafe-webgpu"]
 SCREENSHOTS = ROOT / ".cache" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}  # a laptop screen
 APP_TIMEOUT_MS = 240_000  # generous: two cores shared by many test runs took 100-180 s to start here
@@ -91,19 +87,26 @@ def playground_worker(page):
     return next(worker for worker in page.workers if worker.url.endswith("/worker.js"))
 
 
-class PythonHeldBack:
-    """Holds our wheel back (the context's requests for it wait) until `release()`: Python cannot be up before,
-    so a test can look at what the page shows without it (the loader, the first screen)."""
-    WHEEL = "**/pyodide/autograd_playground-*.whl"
+class HeldBack:
+    """Holds the context's requests for `pattern` back (they wait) until `release()`."""
 
-    def __init__(self, context):
-        self.context, self.held = context, []
-        context.route(self.WHEEL, lambda route: self.held.append(route))
+    def __init__(self, context, pattern):
+        self.context, self.pattern, self.held = context, pattern, []
+        context.route(pattern, lambda route: self.held.append(route))
 
     def release(self):
         for route in self.held:
             route.continue_()
-        self.context.unroute(self.WHEEL)
+        self.context.unroute(self.pattern)
+
+
+class PythonHeldBack(HeldBack):
+    """Holds our wheel back until `release()`: Python cannot be up before, so a test can look at what the page
+    shows without it (the loader, the first screen)."""
+    WHEEL = "**/pyodide/autograd_playground-*.whl"
+
+    def __init__(self, context):
+        super().__init__(context, self.WHEEL)
 
 
 def settle(page):

@@ -1,7 +1,8 @@
-"""The first screen before Python is up, and the page on every screen: a phone, a tablet, a laptop, a projector."""
+"""The first screen before any script or Python is up, and the page on every screen: a phone, a tablet, a laptop, a projector."""
 from playwright.sync_api import expect
 
-from tests.site.harness import APP_TIMEOUT_MS, PythonHeldBack, Traffic, bokeh_data, open_playground, screenshot, site_url
+from tests.site.harness import (APP_TIMEOUT_MS, HeldBack, PythonHeldBack, Traffic, bokeh_data, open_playground, screenshot,
+                                site_url)
 
 # What a student sees first and reaches for: their boxes must not move when Python takes over.
 LANDMARKS = [".pg-step", ".pg-preset-lenet", "[data-palette='Linear']", "[data-layer-index='2']", ".pg-network",
@@ -9,22 +10,32 @@ LANDMARKS = [".pg-step", ".pg-preset-lenet", "[data-palette='Linear']", "[data-l
 
 
 def boxes(page, root):
-    return {sel: page.locator(f"{root} {sel}").first.bounding_box() for sel in LANDMARKS}
+    return {sel: page.locator(f"{root} {sel}:visible").first.bounding_box() for sel in LANDMARKS}
 
 
-def test_the_first_screen_is_there_before_python_inert_and_python_replaces_it_without_moving_anything(browser):
+def test_the_first_screen_is_painted_from_static_html_before_any_script_inert_and_python_replaces_it_in_place(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 720}, service_workers="block")
     traffic = Traffic(context)
-    python = PythonHeldBack(context)   # until the first screen has been looked at
+    python = PythonHeldBack(context)                    # until the first screen has been looked at
+    bokeh = HeldBack(context, "**/bokeh/bokeh.min.js")  # no BokehJS either: the first screen is HTML and images
     try:
         page = context.new_page()
-        page.goto(site_url())
+        page.goto(site_url(), wait_until="commit")      # (the page's load waits for BokehJS)
         page.wait_for_function("window.playground.timings.firstScreen", timeout=APP_TIMEOUT_MS)
-        assert not page.evaluate("window.playground.tti")
-        expect(page.locator("#first-screen .pg-step").first).to_be_visible()
-        expect(page.locator("#first-screen [data-layer-index]")).to_have_count(5)   # the default network
-        expect(page.locator("#loader")).to_be_visible()                               # visibly starting
+        assert page.evaluate("typeof Bokeh") == "undefined" and not page.evaluate("window.playground.tti")
+        expect(page.locator("#first-screen .pg-step:visible")).to_have_count(1)
+        expect(page.locator("#first-screen [data-layer-index]:visible")).to_have_count(5)   # the default network
+        # The plots (the data picture among them) as the pictures BokehJS drew at build time, all there.
+        pictures = page.locator("#first-screen img:visible")
+        assert pictures.count() >= 8
+        assert pictures.evaluate_all("images => images.every((image) => image.complete && image.naturalWidth > 0)")
+        expect(page.locator("#loader")).to_be_visible()                                       # visibly starting
         screenshot(page, "80-first-screen-before-python")
+        # On a phone the same HTML reflows: the columns stack, nothing scrolls sideways.
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, "80-first-screen-before-python-390")
+        page.set_viewport_size({"width": 1280, "height": 720})
         before = boxes(page, "#first-screen")
         # Inert: a click before Python is up does nothing, rather than something that is then lost.
         assert page.evaluate("document.getElementById('first-screen').inert")
@@ -32,6 +43,7 @@ def test_the_first_screen_is_there_before_python_inert_and_python_replaces_it_wi
         page.mouse.click(step["x"] + step["width"] / 2, step["y"] + step["height"] / 2)
 
         page.wait_for_timeout(200)
+        bokeh.release()
         python.release()
         page.wait_for_function("window.playground.tti", timeout=APP_TIMEOUT_MS)
         expect(page.locator("#first-screen")).to_have_count(0)
@@ -40,7 +52,7 @@ def test_the_first_screen_is_there_before_python_inert_and_python_replaces_it_wi
         for selector, box in before.items():
             assert after[selector] == box, f"{selector} moved when Python took over: {box} -> {after[selector]}"
         expect(page.locator(".pg-status")).to_contain_text("Step 0")
-        assert page.evaluate("Bokeh.documents.length") == 1   # only Python's document is left
+        assert page.evaluate("Bokeh.documents.length") == 1   # only Python's document
         page.get_by_role("button", name="Step", exact=True).click()       # and it works
         expect(page.locator(".pg-status")).to_contain_text("Step 1 ")
         page.evaluate("window.playground.settled()")

@@ -86,5 +86,5 @@ def test_the_built_site_is_consistent():
     for path, expected in boot["files"].items():
         data = (site / path).read_bytes()
         assert expected == {"size": len(data), "integrity": "sha256-" + base64.b64encode(hashlib.sha256(data).digest()).decode()}
-    for page_file in ("index.html", "loader.js", "worker.js", "site.css", "bokeh/bokeh.min.js", "panel/panel.min.js"):
+    for page_file in ("index.html", "worker.js", "site.css", "bokeh/bokeh.min.js", "panel/panel.min.js"):
         assert (site / page_file).is_file(), page_file

@@ -14,7 +14,10 @@
       : localStorage.getItem("autograd-playground/last"); // (kept by earlier versions)
   } catch (error) {} // storage disabled, or its index damaged: a fresh playground
   worker.postMessage({ type: "kept", text: kept });
-  const domReady = new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve));
+  // The page parsed: the loader and the first screen are there.
+  const parsed = new Promise((resolve) => document.addEventListener("readystatechange", resolve, { once: true }));
+  let pageScriptsRun;
+  const pageScripts = new Promise((resolve) => { pageScriptsRun = resolve; }); // BokehJS and Panel are loaded
   // Milliseconds since navigation start when each stage began; read by tests and bench/site.py.
   const timings = {};
   let statsRequests = [];
@@ -28,13 +31,14 @@
   let answer = newAnswer();
 
   // Resolved once changes made in the page reach Python. Components that set a property as they are
-  // drawn (a share link in the address, the kept playgrounds) wait for it: after the first screen their
-  // modules are loaded already, so they draw, and report, before Python's document is listened to.
+  // drawn (a share link in the address, the kept playgrounds) wait for it: their modules may be loaded
+  // already, so that they draw, and report, before Python's document is listened to.
   let connect;
   const connected = new Promise((resolve) => { connect = resolve; });
 
   window.playground = {
     connected,
+    pageScripts,
     timings,
     tti: null,
     // Resolves, with the `answer` below, once Python has answered every change sent to it
@@ -76,11 +80,11 @@
     for (const item of document.querySelectorAll("#stages li")) item.textContent = words[`stage_${item.dataset.stage}`];
     return words;
   }
-  domReady.then(say);
+  parsed.then(say);
 
   async function showStage(name) {
     timings[name] = performance.now();
-    await domReady;
+    await parsed;
     for (const item of document.querySelectorAll("#stages li")) {
       const current = item.dataset.stage === name;
       if (item.classList.contains("active") && !current) item.classList.replace("active", "done");
@@ -89,7 +93,7 @@
   }
 
   async function showProgress({ loaded, total, file }) {
-    await domReady;
+    await parsed;
     const progress = document.getElementById("progress");
     if (!progress) return; // the loader is gone: the playground is up
     progress.value = loaded / total;
@@ -99,7 +103,7 @@
 
   async function showError(message) {
     console.error("playground failed to start:", message);
-    await domReady;
+    await parsed;
     const loader = document.getElementById("loader");
     loader.classList.add("failed");
     // The last lines of a Python traceback or JS error say what went wrong; stack frames do not.
@@ -135,39 +139,53 @@
 
   // ---- the first screen, before Python is up -------------------------------------------
 
-  // first-screen-<language>.json is the playground as a first visit shows it, rendered at build time by the
-  // same app and wheels (app/site/build.py). BokehJS draws it into #first-screen as soon as it is here, inert
-  // (index.html, site.css), and Python's own document replaces it in place.
-  const firstScreenJson = fetch(`first-screen-${language}.json`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
-  const firstScreen = drawFirstScreen();
+  // index.html holds the playground as a first visit shows it, in every language: static HTML and images
+  // that the site build made from the same app (app/site/first_paint.py), painted with no script at all.
+  // This picks the page's language among them before the body is parsed; the rest stay hidden (site.css).
+  const chosen = document.createElement("style");
+  chosen.textContent = `#first-screen > [data-language="${language}"] { display: contents; }`;
+  document.head.append(chosen);
 
-  async function drawFirstScreen() {
-    const json = await firstScreenJson;
-    await domReady;
-    if (!json || jsdoc) return null;
-    const views = await embed(json.docsJson, json.renderItems, "first-screen");
-    timings.firstScreen = performance.now();
-    return views;
-  }
+  // Once the first screen has been painted with its pictures (timings.firstScreen: bench/site.py reports it),
+  // BokehJS and Panel run, in the order index.html preloads them.
+  parsed.then(async () => {
+    const screen = document.querySelector(`#first-screen > [data-language="${language}"]`);
+    if (screen) {
+      const pictures = [];
+      const collect = (root) => {
+        for (const element of root.querySelectorAll("*")) {
+          if (element instanceof HTMLImageElement) pictures.push(element.decode().catch(() => {}));
+          if (element.shadowRoot) collect(element.shadowRoot);
+        }
+      };
+      collect(screen);
+      await Promise.all(pictures);
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+      timings.firstScreen = performance.now();
+    }
+    const loads = [...document.querySelectorAll("link[rel=preload][as=script]")].map(({ href }) => {
+      const script = document.createElement("script");
+      script.src = href;
+      script.async = false; // (run in order)
+      document.head.append(script);
+      return new Promise((resolve, reject) => {
+        script.onload = resolve;
+        script.onerror = () => reject(new Error(`${href} did not load`));
+      });
+    });
+    Promise.all(loads).then(pageScriptsRun, (error) => showError(error.message));
+  });
 
   // Python's document is drawn under the first screen, out of sight, and takes its place once laid out.
-  async function replaceFirstScreen() {
-    const views = await firstScreen;
-    const first = document.getElementById("first-screen");
-    if (views) {
-      const roots = [...views.roots.values()];
-      const index = Bokeh.documents.indexOf(roots[0]?.model.document);
-      if (index >= 0) Bokeh.documents.splice(index, 1); // Bokeh.documents[0] is Python's
-      for (const root of roots) root.remove();
-    }
-    first?.remove();
+  function replaceFirstScreen() {
+    document.getElementById("first-screen")?.remove();
     document.body.classList.remove("starting");
   }
 
   // ---- Python -> page ------------------------------------------------------------------
 
   async function embed(docsJson, renderItems, elementid) {
-    await domReady; // deferred BokehJS/Panel scripts have run by now
+    await pageScripts;
     const [item] = JSON.parse(renderItems);
     // Draw every root of the document into the element rather than into pre-rendered placeholders.
     delete item.roots;
@@ -178,13 +196,12 @@
   }
 
   async function draw(docsJson, renderItems) {
-    await firstScreen;
     const views = await embed(docsJson, renderItems, "app");
     jsdoc = [...views.roots.values()][0].model.document;
     jsdoc.on_change(onDocumentChange, false);
     for (const root of views.roots.values()) if (root.invalidate_layout) layOutOncePerPatch(root);
     await new Promise((resolve) => requestAnimationFrame(resolve)); // laid out: now it may be seen
-    await replaceFirstScreen();
+    replaceFirstScreen();
   }
 
   // BokehJS lays the whole page out again for each changed property that may resize
