@@ -347,16 +347,21 @@ def refresh_views(base, written=None):
         alive.append(ref)
         if v is written or v._base is not base:
             continue
-        if v.__class__ is _StaleViewTensor:
-            continue
-        creation = getattr(v, "_creation", None)
-        if creation is not None:
-            v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
-            v._requires_grad = True
-            v.__class__ = _StaleViewTensor
-        else:
-            v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, base.grad_fn), 0, True
+        if v.__class__ is not _StaleViewTensor:
+            _renew_grad_fn(v, base, lambda: _read_back(v, base, base.grad_fn))
     views[:] = alive
+
+
+def _renew_grad_fn(view, base, read_back):
+    """PyTorch's regenerated grad_fn of a view whose memory was written: a view made by split/unbind or under
+    no_grad is refused from then on; any other reads its values out of the base (read_back() makes that node)."""
+    creation = getattr(view, "_creation", None)
+    if creation is not None:
+        view.grad_fn, view._output_nr = _StaleView.of(view, base, creation), 0
+        view._requires_grad = True
+        view.__class__ = _StaleViewTensor
+    else:
+        view.grad_fn, view._output_nr, view._requires_grad = read_back(), 0, True
 
 
 def count_untracked_write(t):
@@ -388,14 +393,9 @@ def after_untracked_write(written):
         # by requires_grad_()): its grad_fn stays None.
         if v._base is not base or v.__class__ is _StaleViewTensor or v.grad_fn is None and not base._requires_grad:
             continue
-        creation = getattr(v, "_creation", None)
-        if creation is not None:
-            v.grad_fn, v._output_nr = _StaleView.of(v, base, creation), 0
-            v._requires_grad = True
-            v.__class__ = _StaleViewTensor
-        else:
+        if getattr(v, "_creation", None) is None:
             edge = edge or _edge(base)
-            v.grad_fn, v._output_nr, v._requires_grad = _read_back(v, base, None, edge), 0, True
+        _renew_grad_fn(v, base, lambda: _read_back(v, base, None, edge))
     views[:] = alive
 
 
