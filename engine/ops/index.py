@@ -386,7 +386,8 @@ def _parse_index(index, ndim):
     standing for each dim an advanced item consumes) apply first, as in PyTorch; then the advanced items,
     (dim, numpy array) pairs, index the result. (numpy differs: x[1, :, [0, 1]] has shape (2, 4) there,
     (4, 2) in PyTorch.)"""
-    if not isinstance(index, tuple):
+    single = not isinstance(index, tuple)
+    if single:
         index = (index,)
     items = [_index_item_to_numpy(i) if _is_advanced(i) and not isinstance(i, bool) else i for i in index]
     # 0-dim index tensors act as Python scalars: an integer selects, a bool adds a dim
@@ -399,9 +400,12 @@ def _parse_index(index, ndim):
         elif it is not None and it is not Ellipsis and not isinstance(it, (bool, np.bool_)):
             consumed += 1
     if consumed > ndim:
-        if ndim == 0:
+        # PyTorch's words depend on the index as written: x[0], x[0:1], or anything else (x[0, 0], x[[0]])
+        if ndim == 0 and single and isinstance(items[0], int):
             raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
                              "C++ to convert a 0-dim tensor to a number")
+        if ndim == 0 and single and isinstance(items[0], slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     basic, advanced, dim, rest = [], [], 0, ndim - consumed
     for position, it in enumerate(items):  # basic holds (item, its place in the index) for PyTorch's messages

@@ -185,3 +185,19 @@ def test_wrong_argument_types_raise_torchs_error_type(case):
         if case in SAME_WORDS:  # (PyTorch adds the argument's position where it was given by position)
             assert re.sub(r" \(position \d\)", "", got[1].split("): ")[-1]) == re.sub(r" \(position \d\)", "",
                                                                                       expected[1].split("): ")[-1])
+
+
+@pytest.mark.parametrize("index", [0, slice(0, 1), (0, 0), (0,), (slice(None), 0), (None, slice(0, 1)), [0], "tensor"],
+                         ids=str)
+@pytest.mark.parametrize("write", [False, True])
+def test_indexing_a_0d_tensor_says_what_pytorch_says(index, write):
+    """PyTorch words the refusal by the index as written: an int, a slice, or more indices than dims."""
+    def attempt(T):
+        z, i = T.tensor(3.0), T.tensor([0]) if index == "tensor" else index
+        with pytest.raises(IndexError) as raised:
+            if write:
+                z[i] = 1.0
+            else:
+                z[i]
+        return str(raised.value)
+    assert attempt(engine) == attempt(torch)
