@@ -607,7 +607,11 @@ def _overlaps_itself(t):
 
 def setitem(input, index, value):
     """x[index] = value, in place; on a tensor that needs gradients it records CopySlices, as PyTorch does."""
-    basic, advanced = _parse_index(index, input._data.ndim)
+    try:
+        basic, advanced = _parse_index(index, input._data.ndim)
+    except IndexError:
+        refuse_stale(input, value)  # PyTorch's autograd refuses a stale view before the index is read
+        raise
     key = tuple(item for item, _ in basic)
     value_needs_grad = isinstance(value, Tensor) and value._requires_grad
     if _grad_enabled[0]:  # PyTorch checks these before the index

@@ -278,3 +278,18 @@ def test_a_write_when_nothing_needs_grad_leaves_views_alone_as_torch():
         s = x.split(2)[0]
         x.add_(1)
         assert s.grad_fn is None and (s * 2).sum().item() == 40.
+
+
+def test_writing_through_a_bad_index_of_a_stale_view_is_refused_first():
+    """The differential fuzz's last case: PyTorch refuses the stale view before it reads the index (v[0:1] of a
+    0-d output of unbind whose base was changed in place), a fresh view gets the index's own error."""
+    def attempt(T, stale):
+        x = T.randn(3, requires_grad=True).clone()
+        v = x.unbind(0)[1]
+        if stale:
+            x.add_(1)
+        with pytest.raises((RuntimeError, IndexError)) as raised:
+            v[0:1] = -3.0
+        return type(raised.value), str(raised.value)
+    for stale in (True, False):
+        assert attempt(engine, stale) == attempt(torch, stale)
