@@ -201,7 +201,12 @@ class ToCopyBackward0(Op):
         if device is not None and device != a.device:
             data = backend(device.type).from_numpy(_b(a).to_numpy(data))
         if dtype is not None and data.dtype != dtype:
-            data = backend_of(data).astype(data, dtype)
+            if isinstance(data, np.ndarray) and 0 in data.strides and data.size > 1:
+                # expanded: PyTorch's copy orders dims by stride, a stride of 0 deciding nothing (row-major as
+                # made); numpy's order K would put the expanded dim last in memory
+                data = np.array(data, dtype=dtype, order="C")
+            else:
+                data = backend_of(data).astype(data, dtype)
         elif data is a._data:
             data = _b(a).contiguous(data).copy() if isinstance(data, np.ndarray) else _b(a).astype(data, data.dtype)
         return data

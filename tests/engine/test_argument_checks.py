@@ -201,3 +201,16 @@ def test_indexing_a_0d_tensor_says_what_pytorch_says(index, write):
                 z[i]
         return str(raised.value)
     assert attempt(engine) == attempt(torch)
+
+
+@pytest.mark.parametrize("make", ["expanded", "sliced transpose", "permuted", "contiguous"])
+def test_a_dtype_copy_has_pytorchs_strides(make):
+    """to(dtype) copies as PyTorch's preserve_format: the layout of a dense tensor is kept, any other becomes
+    contiguous (the differential fuzz found an expanded tensor's copy laid out column-first, so view(-1) failed)."""
+    def copy(T):
+        x = T.arange(24.).reshape(2, 3, 4)
+        x = {"expanded": x[0, 0].unsqueeze(0).expand(3, 4), "sliced transpose": x[0].t()[::2],
+             "permuted": x.permute(2, 0, 1), "contiguous": x}[make]
+        y = x.to(T.float64)
+        return y.stride(), y.view(-1).tolist() if y.is_contiguous() else y.tolist()
+    assert copy(engine) == copy(torch)
