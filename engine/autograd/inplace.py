@@ -336,20 +336,19 @@ def refresh_views(base, written=None):
     """After an in-place write to base (or through its view `written`) that recorded a graph, every other view
     reads its values out of the new base, as PyTorch's regenerated grad_fn does (views made by split/unbind or
     under no_grad are refused instead)."""
-    views = getattr(base, "_views", None)  # (PyTorch regenerates a view's grad_fn when it is next read)
-    if not views:
-        return
-    alive = []
-    for ref in views:
-        v = ref()
-        if v is None:
-            continue
-        alive.append(ref)
-        if v is written or v._base is not base:
-            continue
-        if v.__class__ is not _StaleViewTensor:
+    for v in _live_views(base):  # (PyTorch regenerates a view's grad_fn when it is next read)
+        if v is not written and v._base is base and v.__class__ is not _StaleViewTensor:
             _renew_grad_fn(v, base, lambda: _read_back(v, base, base.grad_fn))
-    views[:] = alive
+
+
+def _live_views(base):
+    """The views of base still alive; the weak references of those gone are dropped from base._views."""
+    refs = getattr(base, "_views", None)
+    if not refs:
+        return ()
+    views = [ref() for ref in refs]
+    refs[:] = [ref for ref, v in zip(refs, views) if v is not None]
+    return [v for v in views if v is not None]
 
 
 def _renew_grad_fn(view, base, read_back):
@@ -378,17 +377,9 @@ def after_untracked_write(written):
     values out of the base again (AsStridedBackward0, to the base's unchanged grad_fn), as after a tracked write
     (refresh_views). (A write through x.detach(), which shares x's version counter in PyTorch, is not seen.)"""
     base = written._base if written._base is not None else written
-    views = getattr(base, "_views", None)
-    if not views:
-        return
     from .node import _edge
     edge = None
-    alive = []
-    for ref in views:
-        v = ref()
-        if v is None:
-            continue
-        alive.append(ref)
+    for v in _live_views(base):
         # PyTorch leaves a view alone whose base needs no gradient and which has no grad_fn (a view made a leaf
         # by requires_grad_()): its grad_fn stays None.
         if v._base is not base or v.__class__ is _StaleViewTensor or v.grad_fn is None and not base._requires_grad:
@@ -396,7 +387,6 @@ def after_untracked_write(written):
         if getattr(v, "_creation", None) is None:
             edge = edge or _edge(base)
         _renew_grad_fn(v, base, lambda: _read_back(v, base, None, edge))
-    views[:] = alive
 
 
 def _backend(t):
